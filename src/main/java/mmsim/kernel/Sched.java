@@ -1,0 +1,62 @@
+package mmsim.kernel;
+
+import java.util.function.BooleanSupplier;
+
+/**
+ * The scheduling hook every kernel code path calls. The explorer implements it to interleave
+ * simulated CPUs; {@link DirectSched} implements it for the shell, the CLI and benchmarks.
+ *
+ * <p>Rules for callers (the model):
+ * <ul>
+ *   <li>Call {@link #point} immediately <em>before</em> each access to state another CPU can touch:
+ *       a memmap word, a section entry, a page_ext pointer, a page-table entry, a free list, a
+ *       counter. The label reads {@code function:step} as a kernel developer would write it.</li>
+ *   <li>Never spin: to wait, call {@link #waitUntil}; the CPU is then not runnable until the
+ *       condition holds. A condition must only read model state.</li>
+ *   <li>Never use Java monitors or java.util.concurrent locks in model code.</li>
+ * </ul>
+ */
+public interface Sched {
+
+    /** A preemption point: another CPU may run before the caller continues. */
+    void point(String label, Object location, Access access);
+
+    /** A point that touches nothing shared (cond_resched and the like). */
+    default void point(String label) {
+        point(label, null, Access.NONE);
+    }
+
+    /**
+     * Blocks the current CPU until {@code canProceed} holds. The condition is evaluated with no
+     * CPU running; when it returns the caller runs again and the condition held at that moment.
+     * If no CPU can ever make it true the execution ends in a deadlock verdict.
+     */
+    void waitUntil(BooleanSupplier canProceed, String waitingFor);
+
+    /** The simulated CPU running now (0-based). */
+    int currentCpu();
+
+    /** How many simulated CPUs this machine has. */
+    int nrCpus();
+
+    /** True while an explorer drives the schedule; false for the shell, CLI and benchmarks. */
+    boolean exploring();
+
+    /** True when trace events are being recorded (function nesting, notes). */
+    boolean tracing();
+
+    /** Enters a kernel function for the trace's nesting; close the returned frame on exit. */
+    Frame enter(String function);
+
+    /** A free-text trace line on the current CPU, e.g. {@code "page_ext = NULL"}. */
+    void note(String text);
+
+    /** A trace frame; closing it pops the function from the current CPU's call nesting. */
+    interface Frame extends AutoCloseable {
+        @Override
+        void close();
+
+        /** The shared frame used when tracing is off. */
+        Frame NONE = () -> { };
+    }
+}

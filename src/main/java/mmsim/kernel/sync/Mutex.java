@@ -1,0 +1,55 @@
+package mmsim.kernel.sync;
+
+import mmsim.kernel.Access;
+import mmsim.kernel.Kernel;
+
+/** struct mutex: a sleeping lock; taking it in atomic context is a might_sleep() bug. */
+public final class Mutex {
+    private final Kernel k;
+    private final String name;
+    private final String lockLabel;
+    private final String unlockLabel;
+    private int owner = -1;
+
+    public Mutex(Kernel k, String name) {
+        this.k = k;
+        this.name = name;
+        this.lockLabel = "mutex_lock(&" + name + ")";
+        this.unlockLabel = "mutex_unlock(&" + name + ")";
+    }
+
+    public void lock() {
+        k.mightSleep("kernel/locking/mutex.c", 283);
+        k.point(lockLabel, this, Access.SYNC);
+        int me = k.smpProcessorId();
+        if (owner == me) throw Lockdeps.recursive(k, name);
+        if (owner >= 0) k.sched().waitUntil(() -> owner < 0, name);
+        owner = me;
+        k.cpu().heldLocks().add(this);
+    }
+
+    public boolean trylock() {
+        k.point("mutex_trylock(&" + name + ")", this, Access.SYNC);
+        if (owner >= 0) return false;
+        owner = k.smpProcessorId();
+        k.cpu().heldLocks().add(this);
+        return true;
+    }
+
+    public void unlock() {
+        k.point(unlockLabel, this, Access.SYNC);
+        if (owner != k.smpProcessorId()) throw Lockdeps.badUnlock(k, name, owner);
+        owner = -1;
+        k.cpu().heldLocks().remove(this);
+    }
+
+    public boolean isLocked() { return owner >= 0; }
+
+    public void assertHeld() {
+        if (owner != k.smpProcessorId()) throw Lockdeps.notHeld(k, name);
+    }
+
+    public String name() { return name; }
+
+    @Override public String toString() { return "&" + name; }
+}

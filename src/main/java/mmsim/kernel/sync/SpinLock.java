@@ -1,0 +1,62 @@
+package mmsim.kernel.sync;
+
+import mmsim.kernel.Access;
+import mmsim.kernel.Kernel;
+
+/**
+ * spinlock_t. Acquiring is a preemption point; a CPU that finds the lock held is not runnable
+ * until the owner releases it. Holding it makes the CPU atomic (might_sleep() then BUGs).
+ * Lockdep-style checks: recursion, unlock by a non-owner, {@link #assertHeld()}.
+ */
+public final class SpinLock {
+    private final Kernel k;
+    private final String name;
+    private final String lockLabel;
+    private final String unlockLabel;
+    private int owner = -1;
+
+    public SpinLock(Kernel k, String name) {
+        this.k = k;
+        this.name = name;
+        this.lockLabel = "spin_lock(&" + name + ")";
+        this.unlockLabel = "spin_unlock(&" + name + ")";
+    }
+
+    public void lock() {
+        k.point(lockLabel, this, Access.SYNC);
+        int me = k.smpProcessorId();
+        if (owner == me) throw Lockdeps.recursive(k, name);
+        if (owner >= 0) k.sched().waitUntil(() -> owner < 0, name);
+        owner = me;
+        k.preemptDisable();
+        k.cpu().heldLocks().add(this);
+    }
+
+    public boolean trylock() {
+        k.point("spin_trylock(&" + name + ")", this, Access.SYNC);
+        if (owner >= 0) return false;
+        owner = k.smpProcessorId();
+        k.preemptDisable();
+        k.cpu().heldLocks().add(this);
+        return true;
+    }
+
+    public void unlock() {
+        k.point(unlockLabel, this, Access.SYNC);
+        if (owner != k.smpProcessorId()) throw Lockdeps.badUnlock(k, name, owner);
+        owner = -1;
+        k.cpu().heldLocks().remove(this);
+        k.preemptEnable();
+    }
+
+    public boolean isLocked() { return owner >= 0; }
+
+    /** lockdep_assert_held(): the current CPU must hold this lock. */
+    public void assertHeld() {
+        if (owner != k.smpProcessorId()) throw Lockdeps.notHeld(k, name);
+    }
+
+    public String name() { return name; }
+
+    @Override public String toString() { return "&" + name; }
+}
