@@ -1,0 +1,62 @@
+package mmsim.scenario;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import mmsim.scenario.Scenario.Condition;
+import mmsim.scenario.Scenario.Expect;
+
+/**
+ * Grades outcomes against a scenario's declarations. The first {@code expect} line that applies to
+ * the variant and matches wins (write the more specific lines first); an undeclared failing verdict
+ * is FORBIDDEN, an undeclared passed outcome ACCEPTABLE, and {@code model_defect} (a defect of mmsim,
+ * not of the modelled kernel) is FORBIDDEN whatever the file says.
+ */
+public final class Grader {
+    private final Scenario scenario;
+
+    public Grader(Scenario scenario) {
+        this.scenario = scenario;
+    }
+
+    /** The declaration that grades this outcome, or null when none matches. */
+    public Expect match(String variant, String kind, Map<String, String> observed) {
+        for (Expect e : scenario.expects()) {
+            if (e.appliesTo(variant) && matches(e, kind, observed)) return e;
+        }
+        return null;
+    }
+
+    public OutcomeClass classify(String variant, String kind, Map<String, String> observed) {
+        if ("model_defect".equals(kind)) return OutcomeClass.FORBIDDEN;
+        Expect e = match(variant, kind, observed);
+        if (e != null) return e.cls();
+        return "passed".equals(kind) ? OutcomeClass.ACCEPTABLE : OutcomeClass.FORBIDDEN;
+    }
+
+    /** The EXPECTED declarations of a variant: each must be reached or the declaration is violated. */
+    public List<Expect> expected(String variant) {
+        List<Expect> out = new ArrayList<>();
+        for (Expect e : scenario.expects()) if (e.appliesTo(variant) && e.cls() == OutcomeClass.EXPECTED) out.add(e);
+        return out;
+    }
+
+    static boolean matches(Expect e, String kind, Map<String, String> observed) {
+        if (e.kind() != null && !e.kind().equals(kind)) return false;
+        for (Condition c : e.conditions()) {
+            String v = observed.get(c.var());
+            if (v == null) return false;
+            if (c.equal() != valueEquals(v, c.value())) return false;
+        }
+        return true;
+    }
+
+    /** Values compare as text, or as numbers when both read as numbers (0x10 = 16). */
+    static boolean valueEquals(String observed, String declared) {
+        if (observed.equals(declared)) return true;
+        Long a = mmsim.scenario.ops.Args.parseNumber(observed);
+        Long b = mmsim.scenario.ops.Args.parseNumber(declared);
+        return a != null && a.equals(b);
+    }
+}

@@ -1,0 +1,152 @@
+package mmsim.scenario.ops;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+import mmsim.kernel.Errno;
+import mmsim.scenario.ScenarioError;
+import mmsim.scenario.Token;
+
+/**
+ * The arguments of one operation line, read left to right at parse time. Every reader names what
+ * it expects, so a mistake is reported at the token's line and column with that name
+ * ({@code expected ORDER (a number 0..10), got 'x'}).
+ */
+public final class Args {
+    private final String op;
+    private final String usage;
+    private final List<Token> tokens;
+    private final ScenarioError.Pos end;
+    private final List<Token> paths = new ArrayList<>();
+    private final List<Token> varRefs = new ArrayList<>();
+    private int i;
+
+    public Args(String op, String usage, List<Token> tokens, ScenarioError.Pos end) {
+        this.op = op;
+        this.usage = usage;
+        this.tokens = tokens;
+        this.end = end;
+    }
+
+    /** A parse error at the current token (or at the end of the line), ending with the usage. */
+    public ScenarioError error(String what) {
+        ScenarioError.Pos at = i < tokens.size() ? tokens.get(i).pos() : end;
+        return new ScenarioError(at, what + "; usage: " + usage);
+    }
+
+    public boolean hasMore() { return i < tokens.size(); }
+
+    /** The next token's text without consuming it, or null at the end. */
+    public String peek() { return i < tokens.size() ? tokens.get(i).text() : null; }
+
+    private Token next(String what) {
+        if (i >= tokens.size()) throw error("expected " + what + " after '" + (i == 0 ? op : tokens.get(i - 1).text()) + "'");
+        return tokens.get(i++);
+    }
+
+    /** Any one word or quoted string. */
+    public String word(String what) {
+        return next(what).text();
+    }
+
+    /** The literal keyword {@code kw} (e.g. {@code at}, {@code count}, {@code >}). */
+    public void keyword(String kw) {
+        if (i >= tokens.size()) throw error("expected '" + kw + "'");
+        Token t = tokens.get(i);
+        if (!t.is(kw)) throw error("expected '" + kw + "', got '" + t.text() + "'");
+        i++;
+    }
+
+    /** Words up to (not including) the keyword {@code stop}, joined with single spaces. */
+    public String wordsUntil(String what, String stop) {
+        StringBuilder sb = new StringBuilder();
+        int start = i;
+        while (i < tokens.size() && !tokens.get(i).is(stop)) {
+            if (i > start) sb.append(' ');
+            sb.append(tokens.get(i++).text());
+        }
+        if (i == start) throw error("expected " + what);
+        return sb.toString();
+    }
+
+    /** An absolute path under /proc, /sys or /sys/kernel/debug; checked against the machine when the scenario is checked. */
+    public String path(String what) {
+        Token t = next(what);
+        if (!t.text().startsWith("/")) {
+            i--;
+            throw error("expected " + what + " (an absolute path such as /proc/kpageflags), got '" + t.text() + "'");
+        }
+        paths.add(t);
+        return t.text();
+    }
+
+    /** A number: decimal, 0x hex, with an optional K/M/G suffix (binary units). */
+    public long number(String what, long min, long max) {
+        Token t = next(what);
+        Long v = parseNumber(t.text());
+        if (v == null || v < min || v > max) {
+            i--;
+            throw error("expected " + what + " (a number " + (max == Long.MAX_VALUE ? ">= " + min : min + ".." + max)
+                    + "), got '" + t.text() + "'");
+        }
+        return v;
+    }
+
+    public int integer(String what, int min, int max) {
+        return (int) number(what, min, max);
+    }
+
+    /** A reference {@code $name} to a variable an earlier line of the same program assigned. */
+    public String varRef(String what) {
+        Token t = next(what);
+        if (!t.text().startsWith("$") || t.text().length() < 2) {
+            i--;
+            throw error("expected " + what + " (a variable such as $page), got '" + t.text() + "'");
+        }
+        varRefs.add(t);
+        return t.text().substring(1);
+    }
+
+    /** Everything left on the line joined with single spaces (for {@code note}). */
+    public String rest(String what) {
+        if (i >= tokens.size()) throw error("expected " + what);
+        StringBuilder sb = new StringBuilder();
+        while (i < tokens.size()) {
+            if (sb.length() > 0) sb.append(' ');
+            sb.append(tokens.get(i++).text());
+        }
+        return sb.toString();
+    }
+
+    /** Fails when arguments are left over. */
+    public void end() {
+        if (i < tokens.size()) throw error("unexpected '" + tokens.get(i).text() + "'");
+    }
+
+    List<Token> paths() { return paths; }
+    List<Token> varRefs() { return varRefs; }
+
+    /** Parses 123, 0x7b, 128M, 4K, 1G; null when the text is no number. */
+    public static Long parseNumber(String s) {
+        if (s.isEmpty()) return null;
+        long mult = 1;
+        char last = Character.toUpperCase(s.charAt(s.length() - 1));
+        if (last == 'K' || last == 'M' || last == 'G') {
+            mult = last == 'K' ? 1L << 10 : last == 'M' ? 1L << 20 : 1L << 30;
+            s = s.substring(0, s.length() - 1);
+        }
+        try {
+            String lower = s.toLowerCase(Locale.ROOT);
+            long v = lower.startsWith("0x") ? Long.parseUnsignedLong(lower.substring(2), 16) : Long.parseLong(lower);
+            return Math.multiplyExact(v, mult);
+        } catch (NumberFormatException | ArithmeticException e) {
+            return null;
+        }
+    }
+
+    /** The value an assignment gets when a call fails: the errno's name, {@code -EBUSY}. */
+    public static String errnoValue(Errno e) {
+        return "-" + e.name();
+    }
+}

@@ -1,0 +1,38 @@
+package mmsim.scenario.ops;
+
+import java.util.Map;
+
+import mmsim.kernel.Kernel;
+
+/**
+ * What an operation runs against: the booted machine of this execution, its kernel and the
+ * variables of the scenario ({@code -> name} assignments, shared by all programs of one execution).
+ */
+public final class OpContext {
+    private final Kernel kernel;
+    private final Map<String, String> vars;
+
+    public OpContext(Kernel kernel, Map<String, String> vars) {
+        this.kernel = kernel;
+        this.vars = vars;
+    }
+
+    public Kernel kernel() { return kernel; }
+
+    /** The value of {@code $name}; the parser has checked that an earlier line assigns it. */
+    public String var(String name) {
+        String v = vars.get(name);
+        if (v == null) throw new IllegalStateException("variable $" + name + " has no value yet");
+        return v;
+    }
+
+    /** The value of {@code $name} read as a number (a pfn an allocation returned). */
+    public long varNumber(String name) {
+        String v = var(name);
+        Long n = Args.parseNumber(v);
+        if (n == null) throw new IllegalStateException("variable $" + name + " is '" + v + "', not a number");
+        return n;
+    }
+
+    public Map<String, String> vars() { return vars; }
+}
