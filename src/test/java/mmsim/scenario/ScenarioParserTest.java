@@ -1,0 +1,141 @@
+package mmsim.scenario;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+import mmsim.scenario.ops.OpRegistry;
+
+class ScenarioParserTest {
+    static final OpRegistry OPS = OpRegistry.standard();
+
+    static final String GOOD = """
+            scenario t
+            title    two notes   # a comment
+            layout
+              arch x86_64        # layout comment
+              cpus 2
+            end
+            config CONFIG_PAGE_OWNER
+            variant old era=v4.6 some-switch
+            variant new
+            cpu A "cat /proc/x"
+              note hello "quoted # not a comment"
+            end
+            cpu B
+              note world
+            end
+            expect old oops EXPECTED "the window"
+            expect * oops FORBIDDEN
+            bound 3
+            budget 30s
+            """;
+
+    static Scenario parse(String text) {
+        return ScenarioParser.parse("t.mms", text, OPS);
+    }
+
+    static ScenarioError error(String text) {
+        return assertThrows(ScenarioError.class, () -> parse(text));
+    }
+
+    @Test
+    void parsesEveryPart() {
+        Scenario s = parse(GOOD);
+        assertEquals("t", s.name());
+        assertEquals("two notes", s.title());
+        assertEquals("arch x86_64\ncpus 2\n", s.layout());
+        assertEquals(4, s.layoutLine());
+        assertEquals(java.util.List.of("old", "new"), s.variantNames());
+        assertEquals("v4.6", s.variant("old").era());
+        assertEquals(java.util.List.of("some-switch"), s.variant("old").options());
+        assertEquals("mainline", s.variant("new").era());
+        assertEquals(2, s.cpus().size());
+        assertEquals("cat", s.cpus().get(0).comm());
+        assertEquals("cpuB", s.cpus().get(1).comm());
+        assertEquals(3, s.bound());
+        assertEquals(java.time.Duration.ofSeconds(30), s.budgetTime());
+        assertEquals(OutcomeClass.EXPECTED, s.expects().get(0).cls());
+        assertEquals("the window", s.expects().get(0).comment());
+    }
+
+    @Test
+    void unknownOperationNamesLineColumnAndCloseMatches() {
+        ScenarioError e = error(GOOD.replace("  note world", "  nte world"));
+        assertEquals(14, e.line());
+        assertEquals(3, e.col());
+        assertTrue(e.getMessage().startsWith("t.mms:14:3: unknown operation 'nte' (did you mean: note?)"), e.getMessage());
+    }
+
+    @Test
+    void unknownKeywordSuggests() {
+        ScenarioError e = error(GOOD.replace("bound 3", "bund 3"));
+        assertTrue(e.getMessage().contains("t.mms:18:1: unknown keyword 'bund' (did you mean: bound"), e.getMessage());
+    }
+
+    @Test
+    void unclosedBlockPointsAtItsOpener() {
+        ScenarioError e = error("scenario t\ncpu A\n  note x\n");
+        assertEquals(2, e.line());
+        assertTrue(e.detail().contains("no 'end'"), e.getMessage());
+    }
+
+    @Test
+    void expectChecksVariantKindClassAndVariables() {
+        assertTrue(error(GOOD.replace("expect old oops", "expect odl oops")).detail()
+                .contains("unknown variant 'odl' (did you mean: old?)"));
+        assertTrue(error(GOOD.replace("expect * oops FORBIDDEN", "expect * opps FORBIDDEN")).detail()
+                .contains("unknown verdict kind 'opps' (did you mean: oops"));
+        assertTrue(error(GOOD.replace("expect * oops FORBIDDEN", "expect * oops forbiden")).detail()
+                .contains("did you mean: FORBIDDEN"));
+        assertTrue(error(GOOD.replace("expect * oops FORBIDDEN", "expect * ret=-EBUSY FORBIDDEN")).detail()
+                .contains("variable 'ret' that no program assigns"));
+        assertTrue(error(GOOD.replace("expect * oops FORBIDDEN", "expect * model_defect ACCEPTABLE")).detail()
+                .contains("can only be FORBIDDEN"));
+    }
+
+    @Test
+    void valueOnAnOperationWithoutOneIsAnError() {
+        ScenarioError e = error(GOOD.replace("  note world", "  note world -> x"));
+        assertTrue(e.detail().contains("'note' gives no value"), e.getMessage());
+    }
+
+    @Test
+    void badEraAndStrategyAndNumbers() {
+        assertTrue(error(GOOD.replace("era=v4.6", "era=v4.7")).detail().contains("unknown era 'v4.7'"));
+        assertTrue(error(GOOD.replace("bound 3", "bound x")).detail().contains("expected a preemption bound"));
+        assertTrue(error(GOOD.replace("budget 30s", "strategy dsf")).detail().contains("did you mean: dfs"));
+        assertTrue(error(GOOD.replace("title    two notes", "title")).detail().contains("expected a one-line title"));
+    }
+
+    @Test
+    void scenarioNameMustMatchFileName() {
+        ScenarioError e = assertThrows(ScenarioError.class, () -> ScenarioParser.parse("scenarios/001-x.mms", GOOD, OPS));
+        assertTrue(e.detail().contains("differs from the file name '001-x'"), e.getMessage());
+    }
+
+    @Test
+    void graderFirstMatchWinsWithDefaults() {
+        Scenario s = parse(GOOD);
+        Grader g = new Grader(s);
+        assertEquals(OutcomeClass.EXPECTED, g.classify("old", "oops", Map.of()));
+        assertEquals(OutcomeClass.FORBIDDEN, g.classify("new", "oops", Map.of()));
+        assertEquals(OutcomeClass.ACCEPTABLE, g.classify("new", "passed", Map.of()));
+        assertEquals(OutcomeClass.FORBIDDEN, g.classify("new", "bad_page", Map.of()), "undeclared failure");
+        assertEquals(OutcomeClass.FORBIDDEN, g.classify("new", "model_defect", Map.of()));
+        assertEquals(1, g.expected("old").size());
+        assertEquals(0, g.expected("new").size());
+        assertNull(g.match("new", "passed", Map.of()));
+    }
+
+    @Test
+    void suggestFindsTransposedAndPrefixNames() {
+        assertEquals(java.util.List.of("echo"), Suggest.close("ecoh", java.util.List.of("echo", "cat", "read"), 3));
+        assertEquals(java.util.List.of("memory32"), Suggest.close("memroy32", java.util.List.of("memory32", "power", "uevent"), 3));
+    }
+}
