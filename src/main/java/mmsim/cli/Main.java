@@ -20,6 +20,8 @@ import picocli.CommandLine.Command;
         },
         subcommands = {
             CommandLine.HelpCommand.class,
+            ListCommand.class,
+            CompletionCommand.class,
         },
         footer = {
             "",
