@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
             CommandLine.HelpCommand.class,
             ListCommand.class,
             CompletionCommand.class,
+            PageTypesCommand.class,
         },
         footer = {
             "",

@@ -1,0 +1,42 @@
+package mmsim.cli;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+import mmsim.iface.tools.HostFs;
+import mmsim.iface.tools.PageTypes;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * {@code mmsim page-types}: the kernel's page-types tool (mmsim.iface.tools.PageTypes) on the
+ * booted model's /proc files, this machine's real ones, or saved dumps. Every argument goes to
+ * the tool unparsed, so it takes exactly the C tool's command lines (getopt_long rules) and
+ * {@code mmsim page-types -h} prints the tool's own usage.
+ */
+@Command(name = "page-types",
+        description = {"The kernel's page-types tool (tools/mm/page-types.c), reimplemented: per-flags summary,",
+                "page lists and flag descriptions from /proc/kpageflags, kpagecount and kpagecgroup of the",
+                "booted model (default), of this machine (--source host, as root) or of saved dumps (-F FILE).",
+                "Run 'mmsim page-types -h' for the tool's options."},
+        footer = {"", "Examples:", "  mmsim page-types", "  mmsim page-types --source host -b buddy -l",
+                "  mmsim page-types -F kpageflags.dump --order kernel", "  mmsim page-types -d anon,lru"})
+public final class PageTypesCommand implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @CommandLine.Unmatched
+    List<String> args = new ArrayList<>();
+
+    @Override
+    public Integer call() {
+        var out = System.out;
+        return PageTypes.run(args.toArray(String[]::new), PageTypesCommand::openSource, out, System.err);
+    }
+
+    static mmsim.iface.tools.ToolFs openSource(PageTypes.Source source) {
+        if (source.kind() == PageTypes.SourceKind.HOST) return new HostFs();
+        throw new PageTypes.SourceException("the model's /proc files are not available yet; use --source host or -F FILE");
+    }
+}
