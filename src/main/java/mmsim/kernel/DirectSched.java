@@ -37,4 +37,18 @@ public final class DirectSched implements Sched {
     @Override public boolean tracing() { return false; }
     @Override public Frame enter(String function) { return Frame.NONE; }
     @Override public void note(String text) { }
+
+    @Override
+    public void runAs(int cpu, Runnable action) {
+        int saved = current;
+        current = cpu;
+        try {
+            action.run();
+        } finally {
+            current = saved;
+        }
+    }
+
+    /** Outside exploration only the current CPU is doing anything; the others take interrupts at once. */
+    @Override public boolean finished(int cpu) { return cpu != current; }
 }

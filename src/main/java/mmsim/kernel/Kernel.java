@@ -29,6 +29,8 @@ public final class Kernel {
         long rcuQuiescentCount;
         final List<Object> heldLocks = new ArrayList<>();
         final List<String> callStack = new ArrayList<>();
+        /** IPIs sent while this CPU had IRQs off; handled when it enables them. */
+        final List<IpiCall> pendingIpis = new ArrayList<>();
         private final Sched.Frame popFrame = this::popFrame;
 
         Cpu(int id) {
@@ -57,7 +59,17 @@ public final class Kernel {
     private final Arch arch;
     private final String release;
     private final KernelLog log = new KernelLog();
+    private final Lockdep lockdep = new Lockdep();
     private int oopsCount;
+    /** Where RCU's points act, so strategies see rcu_read_lock and synchronize_rcu as dependent. */
+    private final Object rcuState = new Object() {
+        @Override public String toString() { return "rcu_state"; }
+    };
+    private final Object ipiState = new Object() {
+        @Override public String toString() { return "call_single_queue"; }
+    };
+    private final List<RcuCallback> rcuCallbacks = new ArrayList<>();
+    private boolean inRcuCallbacks;
 
     public Kernel(int nrCpus, Arch arch, String release) {
         if (nrCpus < 1 || nrCpus > 64) throw new IllegalArgumentException("nr_cpus must be 1..64, got " + nrCpus);
@@ -78,8 +90,12 @@ public final class Kernel {
         this.sched = sched;
     }
 
-    /** Shorthand for {@code sched().point(label, location, access)}. */
+    /**
+     * Shorthand for {@code sched().point(label, location, access)}. RCU callbacks whose grace
+     * period has ended run here first, as the RCU softirq would on this CPU.
+     */
     public void point(String label, Object location, Access access) {
+        if (!rcuCallbacks.isEmpty() && !inRcuCallbacks) runReadyRcuCallbacks();
         sched.point(label, location, access);
     }
 
@@ -88,6 +104,8 @@ public final class Kernel {
     public Cpu cpu(int id) { return cpus[id]; }
     public int smpProcessorId() { return sched.currentCpu(); }
     public Arch arch() { return arch; }
+    /** This machine's lock-order graph. */
+    public Lockdep lockdep() { return lockdep; }
     public String release() { return release; }
     public KernelLog log() { return log; }
 
@@ -144,6 +162,209 @@ public final class Kernel {
                     + heldLocksText(c)
                     + callTrace(c);
             throw new KernelFault.SleepInAtomic(fn, report);
+        }
+    }
+
+    // ---- IRQs and IPIs (include/linux/irqflags.h, kernel/smp.c) --------------------------------
+
+    /** X86_EFLAGS_IF: the interrupt-enable bit of the flags local_irq_save() returns. */
+    public static final long IRQ_FLAGS_IF = 0x200;
+
+    /**
+     * local_irq_disable(). Not nesting, as in the kernel: one enable undoes any number of
+     * disables. While IRQs are off, IPIs to this CPU wait (see {@link #smpCallFunctionMany}).
+     */
+    public void localIrqDisable() {
+        Cpu c = cpu();
+        point("local_irq_disable", c, Access.SYNC);
+        c.irqDisableDepth = 1;
+    }
+
+    /** local_irq_enable(): IPIs that arrived while IRQs were off are handled now, on this CPU. */
+    public void localIrqEnable() {
+        Cpu c = cpu();
+        point("local_irq_enable", c, Access.SYNC);
+        c.irqDisableDepth = 0;
+        handlePendingIpis(c);
+    }
+
+    /** local_irq_save(): disables IRQs and returns the previous state ({@link #IRQ_FLAGS_IF} set when they were on). */
+    public long localIrqSave() {
+        Cpu c = cpu();
+        point("local_irq_save", c, Access.SYNC);
+        long flags = c.irqDisableDepth > 0 ? 0 : IRQ_FLAGS_IF;
+        c.irqDisableDepth = 1;
+        return flags;
+    }
+
+    /** local_irq_restore(flags): back to the state {@link #localIrqSave()} saw. */
+    public void localIrqRestore(long flags) {
+        Cpu c = cpu();
+        point("local_irq_restore", c, Access.SYNC);
+        if ((flags & IRQ_FLAGS_IF) != 0) {
+            c.irqDisableDepth = 0;
+            handlePendingIpis(c);
+        } else {
+            c.irqDisableDepth = 1;
+        }
+    }
+
+    /** One smp_call_function_many() request (struct call_single_data): how many CPUs have yet to run it. */
+    static final class IpiCall {
+        final Runnable func;
+        int pending;
+
+        IpiCall(Runnable func) {
+            this.func = func;
+        }
+    }
+
+    /** The mask of every CPU of this machine (cpu_online_mask; CPU hotplug is not modelled). */
+    public long cpuOnlineMask() {
+        return cpus.length == 64 ? -1L : (1L << cpus.length) - 1;
+    }
+
+    /**
+     * smp_call_function_many(mask, func, wait): runs {@code func} on every CPU of {@code mask}
+     * except the caller (kernel/smp.c). A target with IRQs on, or one that has finished its work,
+     * takes the IPI at once; a target with IRQs off takes it only when it enables them again. With
+     * {@code wait} the caller blocks until every target has run {@code func} — which is what makes
+     * a lockless walker with IRQs off safe against a freer that sends a TLB-flush IPI first
+     * (mm/mmu_gather.c, tlb_remove_table_sync_one).
+     */
+    public void smpCallFunctionMany(long mask, Runnable func, boolean wait) {
+        try (var _ = enter("smp_call_function_many")) {
+            Cpu me = cpu();
+            if (wait && me.irqDisableDepth > 0) {
+                warn("kernel/smp.c", 0, "smp_call_function_many() with IRQs disabled can deadlock");
+            }
+            point("smp_call_function_many", ipiState, Access.SYNC);
+            IpiCall call = new IpiCall(func);
+            for (long m = mask & ~(1L << me.id) & cpuOnlineMask(); m != 0; m &= m - 1) {
+                int t = Long.numberOfTrailingZeros(m);
+                Cpu target = cpus[t];
+                if (target.irqDisableDepth == 0 || sched.finished(t)) {
+                    sched.runAs(t, () -> runIpi(func));
+                } else {
+                    call.pending++;
+                    target.pendingIpis.add(call);
+                    note("IPI to CPU " + t + " pending: IRQs off there");
+                }
+            }
+            if (wait && call.pending > 0) sched.waitUntil(() -> call.pending == 0, "IPI acknowledgement (csd lock)");
+        }
+    }
+
+    private void runIpi(Runnable func) {
+        try (var _ = enter("__flush_smp_call_function_queue")) {
+            func.run();
+        }
+    }
+
+    private void handlePendingIpis(Cpu c) {
+        while (!c.pendingIpis.isEmpty()) {
+            IpiCall call = c.pendingIpis.remove(0);
+            try {
+                runIpi(call.func);
+            } finally {
+                call.pending--;
+            }
+        }
+    }
+
+    // ---- RCU (kernel/rcu/tree.c, tree_plugin.h; non-preemptible flavour) ------------------------
+
+    private record RcuCallback(Runnable func, long[] snapshot) { }
+
+    /** rcu_read_lock(): enters a read-side critical section (nesting). Sleeping inside is a might_sleep() bug. */
+    public void rcuReadLock() {
+        Cpu c = cpu();
+        point("rcu_read_lock", rcuState, Access.SYNC);
+        c.rcuNesting++;
+    }
+
+    /** rcu_read_unlock(): leaving the outermost section is a quiescent state for grace periods that wait on this CPU. */
+    public void rcuReadUnlock() {
+        Cpu c = cpu();
+        point("rcu_read_unlock", rcuState, Access.SYNC);
+        if (c.rcuNesting == 0) {
+            warn("kernel/rcu/tree_plugin.h", 0, "rcu_read_unlock() without rcu_read_lock()");
+            return;
+        }
+        if (--c.rcuNesting == 0) c.rcuQuiescentCount++;
+    }
+
+    /** True when the current CPU is inside an RCU read-side critical section (rcu_read_lock_held()). */
+    public boolean rcuReadLockHeld() { return cpu().rcuNesting > 0; }
+
+    /** Per CPU: the quiescent count of a CPU inside a reader now, -1 for a CPU outside any reader. */
+    private long[] rcuSnapshot() {
+        long[] s = new long[cpus.length];
+        for (int i = 0; i < cpus.length; i++) s[i] = cpus[i].rcuNesting > 0 ? cpus[i].rcuQuiescentCount : -1;
+        return s;
+    }
+
+    private boolean rcuGracePeriodOver(long[] s) {
+        for (int i = 0; i < s.length; i++) if (s[i] >= 0 && cpus[i].rcuQuiescentCount == s[i]) return false;
+        return true;
+    }
+
+    /**
+     * synchronize_rcu(): sleeps until every reader that was inside a read-side section when it
+     * began has left it; readers that begin later are not waited for.
+     */
+    public void synchronizeRcu() {
+        try (var _ = enter("synchronize_rcu")) {
+            mightSleep("kernel/rcu/tree.c", 3570);
+            point("synchronize_rcu", rcuState, Access.SYNC);
+            long[] s = rcuSnapshot();
+            sched.waitUntil(() -> rcuGracePeriodOver(s), "an RCU grace period");
+        }
+    }
+
+    /**
+     * call_rcu(func): {@code func} runs after a grace period, from the next preemption point of
+     * a CPU with IRQs on (the RCU softirq) once the readers present now have all left, or at the
+     * end of the execution (rcu_barrier()).
+     */
+    public void callRcu(Runnable func) {
+        point("call_rcu", rcuState, Access.SYNC);
+        rcuCallbacks.add(new RcuCallback(func, rcuSnapshot()));
+    }
+
+    private void runReadyRcuCallbacks() {
+        Cpu c = cpu();
+        if (c.irqDisableDepth > 0) return;
+        inRcuCallbacks = true;
+        try {
+            for (int i = 0; i < rcuCallbacks.size(); ) {
+                RcuCallback cb = rcuCallbacks.get(i);
+                if (!rcuGracePeriodOver(cb.snapshot())) {
+                    i++;
+                    continue;
+                }
+                rcuCallbacks.remove(i);
+                try (var _ = enter("rcu_do_batch")) {
+                    cb.func().run();
+                }
+            }
+        } finally {
+            inRcuCallbacks = false;
+        }
+    }
+
+    /** rcu_barrier(): runs every queued callback; the explorer calls it after all CPUs finished. */
+    public void rcuBarrier() {
+        inRcuCallbacks = true;
+        try {
+            while (!rcuCallbacks.isEmpty()) {
+                RcuCallback cb = rcuCallbacks.remove(0);
+                try (var _ = enter("rcu_do_batch")) {
+                    cb.func().run();
+                }
+            }
+        } finally {
+            inRcuCallbacks = false;
         }
     }
 

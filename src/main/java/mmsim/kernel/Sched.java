@@ -51,6 +51,19 @@ public interface Sched {
     /** A free-text trace line on the current CPU, e.g. {@code "page_ext = NULL"}. */
     void note(String text);
 
+    /**
+     * Runs {@code action} as if on {@code cpu} (an interrupt handler taken by that CPU, e.g. an IPI):
+     * {@link #currentCpu()} answers {@code cpu} meanwhile and points inside do not reschedule.
+     */
+    default void runAs(int cpu, Runnable action) {
+        action.run();
+    }
+
+    /** True when simulated CPU {@code cpu} has finished its work (it then takes interrupts at once). */
+    default boolean finished(int cpu) {
+        return false;
+    }
+
     /** A trace frame; closing it pops the function from the current CPU's call nesting. */
     interface Frame extends AutoCloseable {
         @Override

@@ -3,7 +3,10 @@ package mmsim.kernel.sync;
 import mmsim.kernel.Access;
 import mmsim.kernel.Kernel;
 
-/** struct mutex: a sleeping lock; taking it in atomic context is a might_sleep() bug. */
+/**
+ * struct mutex (kernel/locking/mutex.c): a sleeping lock; taking it in atomic context is a
+ * might_sleep() bug. A waiter is not runnable until the owner unlocks.
+ */
 public final class Mutex {
     private final Kernel k;
     private final String name;
@@ -23,7 +26,8 @@ public final class Mutex {
         k.point(lockLabel, this, Access.SYNC);
         int me = k.smpProcessorId();
         if (owner == me) throw Lockdeps.recursive(k, name);
-        if (owner >= 0) k.sched().waitUntil(() -> owner < 0, name);
+        k.lockdep().acquire(k, this);
+        if (owner >= 0) k.sched().waitUntil(() -> owner < 0, lockLabel);
         owner = me;
         k.cpu().heldLocks().add(this);
     }

@@ -4,7 +4,7 @@ import mmsim.kernel.Access;
 import mmsim.kernel.Kernel;
 
 /**
- * spinlock_t. Acquiring is a preemption point; a CPU that finds the lock held is not runnable
+ * spinlock_t (include/linux/spinlock.h, kernel/locking/spinlock.c). Acquiring is a preemption point; a CPU that finds the lock held is not runnable
  * until the owner releases it. Holding it makes the CPU atomic (might_sleep() then BUGs).
  * Lockdep-style checks: recursion, unlock by a non-owner, {@link #assertHeld()}.
  */
@@ -26,10 +26,41 @@ public final class SpinLock {
         k.point(lockLabel, this, Access.SYNC);
         int me = k.smpProcessorId();
         if (owner == me) throw Lockdeps.recursive(k, name);
-        if (owner >= 0) k.sched().waitUntil(() -> owner < 0, name);
+        k.lockdep().acquire(k, this);
+        if (owner >= 0) k.sched().waitUntil(free, lockLabel);
         owner = me;
         k.preemptDisable();
         k.cpu().heldLocks().add(this);
+    }
+
+    private final java.util.function.BooleanSupplier free = () -> owner < 0;
+
+    /**
+     * spin_lock_irqsave(): disables IRQs, then takes the lock; returns the flags for
+     * {@link #unlockIrqRestore}. A CPU spinning here with IRQs off takes no IPI.
+     */
+    public long lockIrqSave() {
+        long flags = k.localIrqSave();
+        lock();
+        return flags;
+    }
+
+    /** spin_unlock_irqrestore(). */
+    public void unlockIrqRestore(long flags) {
+        unlock();
+        k.localIrqRestore(flags);
+    }
+
+    /** spin_lock_irq(). */
+    public void lockIrq() {
+        k.localIrqDisable();
+        lock();
+    }
+
+    /** spin_unlock_irq(). */
+    public void unlockIrq() {
+        unlock();
+        k.localIrqEnable();
     }
 
     public boolean trylock() {

@@ -1,0 +1,399 @@
+package mmsim.explore;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import mmsim.kernel.Access;
+import mmsim.kernel.Kernel;
+import mmsim.kernel.KernelFault;
+import mmsim.kernel.Sched;
+
+/**
+ * Runs one execution of a {@link Program.Instance}: the explorer's implementation of
+ * {@link Sched}. Each simulated CPU is a coroutine of the {@link Carrier}; exactly one runs.
+ *
+ * <p>A <em>step</em> is what a CPU does between two scheduling decisions. A decision is taken
+ * at every preemption point (by the running CPU itself, so continuing costs no switch), when a
+ * CPU blocks in {@link #waitUntil}, and when a CPU's body returns. The {@link Chooser} picks the
+ * CPU for the next step among the enabled ones: not finished, and not waiting on a condition
+ * that is false. Choosing another CPU while the current one is still enabled is a preemption.
+ * The sequence of chosen CPUs is the schedule; it determines the execution completely.
+ *
+ * <pre>
+ *   CPU state:   runnable --waitUntil(false)--> waiting --condition true & chosen--> runnable
+ *                runnable --body returns--> finished          (no CPU enabled, some unfinished: deadlock)
+ * </pre>
+ */
+final class Engine implements Sched {
+
+    /** The strategy's decision for one execution. */
+    interface Chooser {
+        /**
+         * @param step    index of this decision in the execution
+         * @param current the CPU that ran the last step (-1 before the first); it is in {@code enabled} unless it blocked or finished
+         * @param enabled bit mask of the CPUs that may run the next step (never 0)
+         * @return a CPU in {@code enabled}; throw IllegalArgumentException when replaying a schedule that diverges
+         */
+        int choose(int step, int current, long enabled);
+    }
+
+    /** Result of one execution. */
+    static final class Run {
+        Verdict verdict;
+        Map<String, String> observed = Map.of();
+        Trace trace;
+    }
+
+    private static final int IDLE = 0, RUNNING = 1, ABANDON = 2, POST = 3;
+
+    private final Carrier carrier;
+    private final int stepLimit;
+
+    // The decisions of the last execution (read by DFS and the explorer).
+    byte[] chosen = new byte[256];
+    long[] enabledAt = new long[256];
+    byte[] currentAt = new byte[256];
+    int steps;
+    int preemptions;
+    long points;
+
+    // State of the execution in progress.
+    private Program.Instance inst;
+    private Kernel k;
+    private int n;
+    private Chooser chooser;
+    private boolean tracing;
+    private Trace.Recorder rec;
+    private Carrier.Coroutine[] cos;
+    private boolean[] finished;
+    private BooleanSupplier[] waits;
+    private String[] waitingFor;
+    private int[] depth;
+    private Frame[] frames;
+    private int running;
+    private int next;
+    private int runAs = -1;
+    private int mode = IDLE;
+    private Throwable fault;
+    private int faultCpu;
+    private IllegalArgumentException diverged;
+
+    Engine(Carrier carrier, int stepLimit) {
+        this.carrier = carrier;
+        this.stepLimit = stepLimit;
+    }
+
+    Carrier carrier() { return carrier; }
+
+    /** Runs {@code instance} to its end under {@code chooser}; throws IllegalArgumentException on a diverging replay. */
+    Run run(Program.Instance instance, Chooser chooser, boolean tracing) {
+        start(instance, chooser, tracing);
+        Run r = new Run();
+        try {
+            int nxt = decide(-1, enabledMask());
+            int nFinished = 0;
+            while (true) {
+                running = nxt;
+                boolean done = cos[nxt].resume();
+                if (fault != null || diverged != null) break;
+                if (done) {
+                    finished[nxt] = true;
+                    if (++nFinished == n) break;
+                    long en = enabledMask();
+                    if (en == 0) throw new DeadlockError(deadlockReport());
+                    nxt = decide(nxt, en);
+                } else {
+                    nxt = next;
+                }
+            }
+        } catch (DeadlockError | StepLimitError e) {
+            fault = e;
+            faultCpu = running;
+        } catch (Diverged d) {
+            diverged = d.cause;
+        }
+        if (fault != null || diverged != null) {
+            mode = ABANDON;
+            for (int i = 0; i < n; i++) if (!finished[i]) cos[i].abandon();
+        }
+        if (diverged != null) {
+            mode = IDLE;
+            throw diverged;
+        }
+        mode = POST;
+        running = faultCpu >= 0 && fault != null ? faultCpu : 0;
+        if (fault == null) {
+            try {
+                k.rcuBarrier();
+                r.observed = Explorer.frozen(inst.finish());
+            } catch (Throwable t) {
+                fault = t;
+            }
+        }
+        if (fault != null) {
+            r.verdict = verdictOf(fault);
+        } else {
+            Verdict v = Verdict.ofTaints(k.log().taints());
+            r.verdict = v != null ? v : Verdict.PASSED;
+        }
+        if (tracing) {
+            List<String> names = new ArrayList<>();
+            for (int i = 0; i < n; i++) names.add(inst.cpuName(i));
+            r.trace = new Trace(names, rec.events);
+        }
+        mode = IDLE;
+        return r;
+    }
+
+    private void start(Program.Instance instance, Chooser ch, boolean tr) {
+        inst = instance;
+        k = instance.kernel();
+        n = instance.nrCpus();
+        if (n < 1 || n > Schedule.MAX_CPUS) throw new IllegalArgumentException("the explorer runs 1.." + Schedule.MAX_CPUS + " CPUs, program has " + n);
+        if (k.nrCpus() != n) throw new IllegalArgumentException("program has " + n + " CPUs but its kernel " + k.nrCpus());
+        chooser = ch;
+        tracing = tr;
+        rec = tr ? new Trace.Recorder() : null;
+        steps = 0;
+        preemptions = 0;
+        points = 0;
+        fault = null;
+        faultCpu = -1;
+        diverged = null;
+        runAs = -1;
+        if (finished == null || finished.length != n) {
+            finished = new boolean[n];
+            waits = new BooleanSupplier[n];
+            waitingFor = new String[n];
+            depth = new int[n];
+            frames = new Frame[n];
+            cos = new Carrier.Coroutine[n];
+            for (int i = 0; i < n; i++) {
+                final int cpu = i;
+                frames[i] = () -> depth[cpu]--;
+            }
+        } else {
+            Arrays.fill(finished, false);
+            Arrays.fill(waits, null);
+            Arrays.fill(waitingFor, null);
+            Arrays.fill(depth, 0);
+        }
+        k.setSched(this);
+        for (int i = 0; i < n; i++) {
+            final int cpu = i;
+            cos[i] = carrier.create(() -> body(cpu));
+        }
+        mode = RUNNING;
+    }
+
+    private void body(int cpu) {
+        try {
+            inst.runCpu(cpu);
+        } catch (Carrier.Abandoned a) {
+            throw a;
+        } catch (Diverged d) {
+            diverged = d.cause;
+        } catch (Throwable t) {
+            fault = t;
+            faultCpu = currentCpu();
+            if (tracing) rec.add(faultCpu, Trace.Kind.FAULT, lastDepth(faultCpu), "<-- " + tag(verdictOf(t)));
+        }
+    }
+
+    /** Nesting of the CPU's last traced row: its frames have been closed by the time the fault is caught. */
+    private int lastDepth(int cpu) {
+        for (int i = rec.events.size() - 1; i >= 0; i--) {
+            Trace.Event e = rec.events.get(i);
+            if (e.cpu() == cpu) return e.kind() == Trace.Kind.ENTER ? e.depth() + 1 : e.depth();
+        }
+        return 0;
+    }
+
+    private static String tag(Verdict v) {
+        return switch (v) {
+            case Verdict.Oops o -> "Oops";
+            case Verdict.Bug b -> "BUG";
+            case Verdict.Kasan ka -> "KASAN";
+            case Verdict.SleepInAtomic s -> "BUG: sleeping in atomic";
+            case Verdict.Lockdep l -> "lockdep";
+            case Verdict.Deadlock d -> "deadlock";
+            case Verdict.StepLimit s -> "step limit";
+            case Verdict.ModelDefect m -> m.title();
+            default -> v.kind();
+        };
+    }
+
+    private Verdict verdictOf(Throwable t) {
+        if (t instanceof DeadlockError d) return new Verdict.Deadlock(d.title, d.report);
+        if (t instanceof StepLimitError) {
+            return new Verdict.StepLimit("step limit: more than " + stepLimit + " steps (livelock?)",
+                    "the execution did not end within " + stepLimit + " scheduling steps; the last CPU to run was "
+                            + Schedule.cpuLetter(running) + " in " + k.cpu(running).callStack() + "\n");
+        }
+        return Verdict.of(t);
+    }
+
+    // ---- decisions --------------------------------------------------------------------------
+
+    private long enabledMask() {
+        long en = 0;
+        for (int i = 0; i < n; i++) {
+            if (finished[i]) continue;
+            BooleanSupplier w = waits[i];
+            if (w == null || w.getAsBoolean()) en |= 1L << i;
+        }
+        return en;
+    }
+
+    private int decide(int current, long enabled) {
+        if (steps >= stepLimit) throw new StepLimitError();
+        int c;
+        try {
+            c = chooser.choose(steps, current, enabled);
+        } catch (IllegalArgumentException e) {
+            throw new Diverged(e);
+        }
+        if (c < 0 || c >= n || (enabled & (1L << c)) == 0) {
+            throw new IllegalStateException("strategy chose CPU " + c + " which is not runnable (runnable: " + Schedule.letters(enabled) + ")");
+        }
+        if (steps == chosen.length) {
+            int len = steps * 2;
+            chosen = Arrays.copyOf(chosen, len);
+            enabledAt = Arrays.copyOf(enabledAt, len);
+            currentAt = Arrays.copyOf(currentAt, len);
+        }
+        chosen[steps] = (byte) c;
+        enabledAt[steps] = enabled;
+        currentAt[steps] = (byte) current;
+        steps++;
+        if (current >= 0 && c != current && (enabled & (1L << current)) != 0) preemptions++;
+        return c;
+    }
+
+    // ---- Sched ------------------------------------------------------------------------------
+
+    @Override
+    public void point(String label, Object location, Access access) {
+        if (mode != RUNNING || runAs >= 0) {
+            if (mode == ABANDON) throw Carrier.Abandoned.INSTANCE;
+            if (tracing && mode != IDLE) rec.add(currentCpu(), Trace.Kind.STEP, depth[currentCpu()], label);
+            return;
+        }
+        points++;
+        int me = running;
+        int c = decide(me, enabledMask());
+        if (c != me) {
+            if (tracing) rec.add(me, Trace.Kind.PREEMPTED, 0, "");
+            next = c;
+            carrier.suspend();
+        }
+        if (tracing) rec.add(me, Trace.Kind.STEP, depth[me], label);
+    }
+
+    @Override
+    public void waitUntil(BooleanSupplier canProceed, String what) {
+        if (canProceed.getAsBoolean()) return;
+        if (mode != RUNNING || runAs >= 0) {
+            if (mode == ABANDON) throw Carrier.Abandoned.INSTANCE;
+            throw new KernelFault.Hang("CPU " + currentCpu() + " would wait for " + what
+                    + (runAs >= 0 ? " in interrupt context" : " after every CPU has finished"));
+        }
+        int me = running;
+        waits[me] = canProceed;
+        waitingFor[me] = what;
+        if (tracing) rec.add(me, Trace.Kind.WAITS, depth[me], what);
+        long en = enabledMask();
+        if (en == 0) throw new DeadlockError(deadlockReport());
+        next = decide(me, en);
+        carrier.suspend();
+        waits[me] = null;
+        waitingFor[me] = null;
+    }
+
+    @Override public int currentCpu() { return runAs >= 0 ? runAs : running; }
+    @Override public int nrCpus() { return n; }
+    @Override public boolean exploring() { return true; }
+    @Override public boolean tracing() { return tracing; }
+
+    @Override
+    public Frame enter(String function) {
+        if (!tracing) return Frame.NONE;
+        int cpu = currentCpu();
+        rec.add(cpu, Trace.Kind.ENTER, depth[cpu], function);
+        depth[cpu]++;
+        return frames[cpu];
+    }
+
+    @Override
+    public void note(String text) {
+        if (tracing && mode != IDLE) rec.add(currentCpu(), Trace.Kind.NOTE, depth[currentCpu()], text);
+    }
+
+    @Override
+    public void runAs(int cpu, Runnable action) {
+        int saved = runAs;
+        runAs = cpu;
+        try {
+            action.run();
+        } finally {
+            runAs = saved;
+        }
+    }
+
+    @Override
+    public boolean finished(int cpu) {
+        return mode == POST || finished[cpu];
+    }
+
+    // ---- deadlock ---------------------------------------------------------------------------
+
+    private String[] deadlockReport() {
+        StringBuilder title = new StringBuilder("deadlock: no runnable CPU (");
+        StringBuilder sb = new StringBuilder("INFO: deadlock: no simulated CPU can run and some have not finished\n");
+        boolean first = true;
+        for (int i = 0; i < n; i++) {
+            if (finished[i]) continue;
+            String what = i == running && waitingFor[i] == null ? "?" : waitingFor[i];
+            Kernel.Cpu c = k.cpu(i);
+            String fn = c.callStack().isEmpty() ? "?" : c.callStack().get(c.callStack().size() - 1);
+            if (!first) title.append(", ");
+            first = false;
+            title.append("CPU ").append(Schedule.cpuLetter(i)).append(" waits for ").append(what).append(" in ").append(fn);
+            sb.append("\nCPU ").append(Schedule.cpuLetter(i)).append(" (").append(inst.cpuName(i)).append(") blocked in ")
+                    .append(fn).append(", waiting for ").append(what).append('\n');
+            sb.append(k.heldLocksText(c)).append(k.callTrace(c));
+        }
+        title.append(')');
+        return new String[] {title.toString(), sb.toString()};
+    }
+
+    /** No CPU can run: thrown where the last runnable CPU blocks. Not catchable as a RuntimeException by model code. */
+    static final class DeadlockError extends Error {
+        final String title;
+        final String report;
+
+        DeadlockError(String[] titleAndReport) {
+            super(titleAndReport[0], null, false, false);
+            this.title = titleAndReport[0];
+            this.report = titleAndReport[1];
+        }
+    }
+
+    static final class StepLimitError extends Error {
+        StepLimitError() {
+            super("step limit", null, false, false);
+        }
+    }
+
+    /** A replayed schedule asked for a CPU that is not runnable: carried out of the model to the caller. */
+    static final class Diverged extends Error {
+        final IllegalArgumentException cause;
+
+        Diverged(IllegalArgumentException cause) {
+            super(cause.getMessage(), null, false, false);
+            this.cause = cause;
+        }
+    }
+}

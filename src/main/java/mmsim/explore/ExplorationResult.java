@@ -1,0 +1,44 @@
+package mmsim.explore;
+
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * What an exploration established. {@code exhausted}: the whole space within the bound was
+ * explored (DFS only). {@code budgetCut}: the execution or time budget ended it first. A cut is
+ * never a pass: {@link #summary()} says which.
+ */
+public record ExplorationResult(Strategy strategy, int bound, long executions, long points,
+                                boolean exhausted, boolean budgetCut, Optional<Failure> failure,
+                                Map<Outcome, Long> outcomes, Duration elapsed, long seed) {
+
+    /** Without a seed (DFS). */
+    public ExplorationResult(Strategy strategy, int bound, long executions, long points, boolean exhausted, boolean budgetCut,
+                             Optional<Failure> failure, Map<Outcome, Long> outcomes, Duration elapsed) {
+        this(strategy, bound, executions, points, exhausted, budgetCut, failure, outcomes, elapsed, 0);
+    }
+
+    /**
+     * "no failure in 1,644 executions, exhaustive within preemption bound 3",
+     * "budget cut after 10,000 executions (random, seed 7): no failure found",
+     * "FAILED after 2 executions: BUG: unable to handle page fault in stable_page_flags".
+     */
+    public String summary() {
+        if (failure.isPresent()) {
+            Failure f = failure.get();
+            String what = f.verdict().failed() ? f.verdict().title() : "forbidden outcome " + f.observed();
+            return String.format(Locale.ROOT, "FAILED after %,d execution%s: %s", executions, executions == 1 ? "" : "s", what);
+        }
+        String how = switch (strategy) {
+            case DFS -> "dfs, preemption bound " + bound;
+            case RANDOM -> "random, seed " + seed;
+            case PCT -> "pct, seed " + seed;
+        };
+        if (exhausted) {
+            return String.format(Locale.ROOT, "no failure in %,d executions, exhaustive within preemption bound %d", executions, bound);
+        }
+        return String.format(Locale.ROOT, "budget cut after %,d executions (%s): no failure found", executions, how);
+    }
+}

@@ -1,0 +1,155 @@
+package mmsim.explore;
+
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Predicate;
+
+/**
+ * The concurrency explorer: runs a {@link Program} under many schedules and reports the first
+ * failing one as a minimised, traced, replayable {@link Failure}.
+ *
+ * <p>Contract, after Lincheck: explore cheaply (no tracing), and explain only on failure. A
+ * failing schedule is minimised (fewest preemptions first, then fewest steps, by bounded
+ * searches for the same verdict), then re-run with tracing on. Same program and options give
+ * the same executions in the same order on any machine. The explorer assumes sequential
+ * consistency (see the package documentation).
+ */
+public final class Explorer {
+    private static final long PROGRESS_NANOS = 250_000_000L;
+
+    private Explorer() { }
+
+    public static ExplorationResult explore(Program program, ExploreOptions o) {
+        Carrier carrier = o.carrier().map(Carrier::of).orElseGet(Carrier::best);
+        Engine engine = new Engine(carrier, o.stepLimit());
+        long start = System.nanoTime();
+        long deadline = o.timeBudget().map(d -> start + d.toNanos()).orElse(Long.MAX_VALUE);
+        long max = o.maxExecutions();
+        Strategy strategy = o.strategy();
+        DfsSearch dfs = strategy == Strategy.DFS ? new DfsSearch(o.preemptionBound()) : null;
+        RandomWalk random = strategy == Strategy.RANDOM ? new RandomWalk(o.seed()) : null;
+        Pct pct = strategy == Strategy.PCT ? new Pct(o.seed(), o.pctDepth()) : null;
+        Map<Outcome, Long> outcomes = new LinkedHashMap<>();
+        Failure failure = null;
+        long executions = 0, points = 0;
+        boolean exhausted = false, cut = false;
+        long lastProgress = start;
+        while (true) {
+            if (executions >= max || System.nanoTime() - deadline >= 0) {
+                cut = true;
+                break;
+            }
+            Engine.Chooser chooser = switch (strategy) {
+                case DFS -> dfs;
+                case RANDOM -> random.forExecution(executions);
+                case PCT -> pct.forExecution(executions);
+            };
+            Engine.Run run = engine.run(program.instantiate(), chooser, false);
+            executions++;
+            points += engine.points;
+            Outcome outcome = new Outcome(run.verdict.kind(), run.observed);
+            outcomes.merge(outcome, 1L, Long::sum);
+            byte[] failing = null;
+            int failingPreemptions = 0;
+            if (failure == null && o.isFailure().test(outcome)) {
+                failing = Arrays.copyOf(engine.chosen, engine.steps);
+                failingPreemptions = engine.preemptions;
+            }
+            boolean more = true;
+            if (dfs != null) more = dfs.advance(engine);
+            if (pct != null) pct.observe(engine.steps);
+            if (failing != null) {
+                failure = failureOf(program, o, carrier, run, failing, failingPreemptions);
+                if (o.stopAtFirstFailure()) break;
+            }
+            if (!more) {
+                exhausted = true;
+                break;
+            }
+            if (o.progress() != ProgressListener.NONE && (executions & 63) == 0) {
+                long now = System.nanoTime();
+                if (now - lastProgress >= PROGRESS_NANOS) {
+                    lastProgress = now;
+                    o.progress().progress(progress(o, dfs, executions, points, start, now, deadline, max, false));
+                }
+            }
+        }
+        long end = System.nanoTime();
+        if (o.progress() != ProgressListener.NONE) {
+            o.progress().progress(progress(o, dfs, executions, points, start, end, deadline, max, true));
+        }
+        return new ExplorationResult(strategy, o.preemptionBound(), executions, points, exhausted, cut && failure == null,
+                Optional.ofNullable(failure), Collections.unmodifiableMap(outcomes), Duration.ofNanos(end - start), o.seed());
+    }
+
+    private static ProgressListener.Progress progress(ExploreOptions o, DfsSearch dfs, long executions, long points,
+                                                      long start, long now, long deadline, long max, boolean done) {
+        double secs = Math.max(1e-9, (now - start) / 1e9);
+        double coverage = dfs != null ? dfs.coverage() : max == Long.MAX_VALUE ? 0 : (double) executions / max;
+        if (dfs == null && deadline != Long.MAX_VALUE) coverage = Math.max(coverage, Math.min(1, (now - start) / (double) (deadline - start)));
+        Optional<Duration> left = deadline == Long.MAX_VALUE ? Optional.empty() : Optional.of(Duration.ofNanos(Math.max(0, deadline - now)));
+        return new ProgressListener.Progress(o.strategy(), o.preemptionBound(), executions, points, executions / secs,
+                done && dfs != null ? 1 : coverage, left, Duration.ofNanos(now - start), done);
+    }
+
+    /** Minimises a failing schedule, then re-runs it with tracing. */
+    private static Failure failureOf(Program program, ExploreOptions o, Carrier carrier, Engine.Run run, byte[] schedule, int preemptions) {
+        Predicate<Engine.Run> same = r -> r.verdict.kind().equals(run.verdict.kind()) && r.verdict.title().equals(run.verdict.title())
+                && o.isFailure().test(new Outcome(r.verdict.kind(), r.observed));
+        byte[] best = o.minimize() ? minimize(program, carrier, o.stepLimit(), same, schedule, preemptions, o.minimizeBudget()) : schedule;
+        String text = Schedule.encode(best, best.length);
+        Engine engine = new Engine(carrier, Math.max(o.stepLimit(), best.length + 1));
+        Engine.Run traced = engine.run(program.instantiate(), new ReplayChooser(text, best), true);
+        return new Failure(text, traced.verdict, traced.trace, traced.observed, engine.preemptions, engine.steps);
+    }
+
+    /**
+     * Fewest preemptions first, then fewest steps: bounded DFS with bound 0, 1, ... up to the
+     * failure's own count, looking for the same verdict; the first bound that has one is
+     * explored completely for the shortest. Gives up (keeping the best so far) after {@code budget} executions.
+     */
+    static byte[] minimize(Program program, Carrier carrier, int stepLimit, Predicate<Engine.Run> same,
+                           byte[] schedule, int preemptions, long budget) {
+        byte[] best = schedule;
+        int bestPre = preemptions;
+        Engine e = new Engine(carrier, stepLimit);
+        long used = 0;
+        for (int b = 0; b <= bestPre; b++) {
+            DfsSearch d = new DfsSearch(b);
+            boolean found = false;
+            do {
+                if (used++ >= budget) return best;
+                Engine.Run r = e.run(program.instantiate(), d, false);
+                if (same.test(r) && (e.preemptions < bestPre || (e.preemptions == bestPre && e.steps < best.length))) {
+                    best = Arrays.copyOf(e.chosen, e.steps);
+                    bestPre = e.preemptions;
+                    found = true;
+                }
+            } while (d.advance(e));
+            if (found) return best;
+        }
+        return best;
+    }
+
+    /** Replays {@code schedule} with tracing; IllegalArgumentException when it is malformed or diverges. */
+    public static Replayed replay(Program program, String schedule) {
+        byte[] s = Schedule.decode(schedule);
+        Engine engine = new Engine(Carrier.best(), s.length + 1);
+        Engine.Run r = engine.run(program.instantiate(), new ReplayChooser(schedule, s), true);
+        if (engine.steps < s.length) {
+            throw new IllegalArgumentException("schedule '" + schedule + "' has " + s.length + " steps but the execution ended after "
+                    + engine.steps + " (" + r.verdict.title() + ")");
+        }
+        return new Replayed(r.verdict, r.trace, r.observed);
+    }
+
+    /** An unmodifiable copy that keeps the insertion order. */
+    static Map<String, String> frozen(Map<String, String> m) {
+        if (m == null || m.isEmpty()) return Map.of();
+        return Collections.unmodifiableMap(new LinkedHashMap<>(m));
+    }
+}

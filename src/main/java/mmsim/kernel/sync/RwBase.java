@@ -1,0 +1,138 @@
+package mmsim.kernel.sync;
+
+import java.util.function.BooleanSupplier;
+import mmsim.kernel.Access;
+import mmsim.kernel.Kernel;
+
+/**
+ * The reader/writer lock core shared by rwlock_t, rw_semaphore and percpu_rw_semaphore: any
+ * number of readers or one writer. A blocked CPU is not runnable until it can proceed.
+ *
+ * <pre>
+ *   state: writer = CPU holding it for write (-1: none), readers = read holds (all CPUs),
+ *          readersOn[cpu] = read holds of that CPU, writersWaiting = writers blocked in down_write
+ * </pre>
+ * With {@code writerPreference} (rwsem, percpu-rwsem) a new reader also waits while a writer is
+ * waiting, so a reader taking the lock twice can deadlock against a writer, as in the kernel.
+ */
+abstract sealed class RwBase permits RwLock, RwSem, PercpuRwSem {
+    final Kernel k;
+    final String name;
+    private final boolean sleeping;
+    private final boolean writerPreference;
+    private final String readLabel, readUnlockLabel, writeLabel, writeUnlockLabel;
+    private int writer = -1;
+    private int readers;
+    private final int[] readersOn;
+    private int writersWaiting;
+    private final BooleanSupplier canRead;
+    private final BooleanSupplier canWrite = () -> writer < 0 && readers == 0;
+
+    RwBase(Kernel k, String name, boolean sleeping, boolean writerPreference,
+           String readOp, String readUnlockOp, String writeOp, String writeUnlockOp) {
+        this.k = k;
+        this.name = name;
+        this.sleeping = sleeping;
+        this.writerPreference = writerPreference;
+        this.readLabel = readOp + "(&" + name + ")";
+        this.readUnlockLabel = readUnlockOp + "(&" + name + ")";
+        this.writeLabel = writeOp + "(&" + name + ")";
+        this.writeUnlockLabel = writeUnlockOp + "(&" + name + ")";
+        this.readersOn = new int[k.nrCpus()];
+        this.canRead = writerPreference ? () -> writer < 0 && writersWaiting == 0 : () -> writer < 0;
+    }
+
+    void readLock() {
+        if (sleeping) k.mightSleep("kernel/locking/rwsem.c", 1527);
+        k.point(readLabel, this, Access.SYNC);
+        int me = k.smpProcessorId();
+        if (writer == me) throw Lockdeps.recursive(k, name);
+        k.lockdep().acquire(k, this);
+        if (!canRead.getAsBoolean()) k.sched().waitUntil(canRead, readLabel);
+        readers++;
+        readersOn[me]++;
+        if (!sleeping) k.preemptDisable();
+        k.cpu().heldLocks().add(this);
+    }
+
+    boolean readTrylock() {
+        k.point(readLabel.replace("(", "_trylock("), this, Access.SYNC);
+        if (!canRead.getAsBoolean()) return false;
+        readers++;
+        readersOn[k.smpProcessorId()]++;
+        if (!sleeping) k.preemptDisable();
+        k.cpu().heldLocks().add(this);
+        return true;
+    }
+
+    void readUnlock() {
+        k.point(readUnlockLabel, this, Access.SYNC);
+        int me = k.smpProcessorId();
+        if (readersOn[me] == 0) throw Lockdeps.badUnlock(k, name, writer);
+        readers--;
+        readersOn[me]--;
+        k.cpu().heldLocks().remove(this);
+        if (!sleeping) k.preemptEnable();
+    }
+
+    void writeLock() {
+        if (sleeping) k.mightSleep("kernel/locking/rwsem.c", 1580);
+        k.point(writeLabel, this, Access.SYNC);
+        int me = k.smpProcessorId();
+        if (writer == me || readersOn[me] > 0) throw Lockdeps.recursive(k, name);
+        k.lockdep().acquire(k, this);
+        if (!canWrite.getAsBoolean()) {
+            writersWaiting++;
+            try {
+                k.sched().waitUntil(canWrite, writeLabel);
+            } finally {
+                writersWaiting--;
+            }
+        }
+        writer = me;
+        if (!sleeping) k.preemptDisable();
+        k.cpu().heldLocks().add(this);
+    }
+
+    boolean writeTrylock() {
+        k.point(writeLabel.replace("(", "_trylock("), this, Access.SYNC);
+        if (!canWrite.getAsBoolean()) return false;
+        writer = k.smpProcessorId();
+        if (!sleeping) k.preemptDisable();
+        k.cpu().heldLocks().add(this);
+        return true;
+    }
+
+    void writeUnlock() {
+        k.point(writeUnlockLabel, this, Access.SYNC);
+        if (writer != k.smpProcessorId()) throw Lockdeps.badUnlock(k, name, writer);
+        writer = -1;
+        k.cpu().heldLocks().remove(this);
+        if (!sleeping) k.preemptEnable();
+    }
+
+    /** Held for read or write by anyone. */
+    public boolean isLocked() { return writer >= 0 || readers > 0; }
+
+    public boolean isWriteLocked() { return writer >= 0; }
+
+    /** lockdep_assert_held(): the current CPU holds it, for read or write. */
+    public void assertHeld() {
+        int me = k.smpProcessorId();
+        if (writer != me && readersOn[me] == 0) throw Lockdeps.notHeld(k, name);
+    }
+
+    /** lockdep_assert_held_write(). */
+    public void assertHeldWrite() {
+        if (writer != k.smpProcessorId()) throw Lockdeps.notHeld(k, name);
+    }
+
+    /** lockdep_assert_held_read(). */
+    public void assertHeldRead() {
+        if (readersOn[k.smpProcessorId()] == 0) throw Lockdeps.notHeld(k, name);
+    }
+
+    public String name() { return name; }
+
+    @Override public String toString() { return "&" + name; }
+}

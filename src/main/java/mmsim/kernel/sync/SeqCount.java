@@ -1,0 +1,61 @@
+package mmsim.kernel.sync;
+
+import mmsim.kernel.Access;
+import mmsim.kernel.Kernel;
+
+/**
+ * seqcount_t (include/linux/seqlock.h): writers make the count odd while they change the data
+ * (and must be serialised by a lock of their own); readers retry when the count moved. A reader
+ * that finds a write in progress waits (the kernel spins) until it ends.
+ */
+public final class SeqCount {
+    private final Kernel k;
+    private final String name;
+    private final String beginLabel, endLabel, readLabel, retryLabel;
+    private long sequence;
+    private final java.util.function.BooleanSupplier even = () -> (sequence & 1) == 0;
+
+    public SeqCount(Kernel k, String name) {
+        this.k = k;
+        this.name = name;
+        this.beginLabel = "write_seqcount_begin(&" + name + ")";
+        this.endLabel = "write_seqcount_end(&" + name + ")";
+        this.readLabel = "read_seqcount_begin(&" + name + ")";
+        this.retryLabel = "read_seqcount_retry(&" + name + ")";
+    }
+
+    /** write_seqcount_begin(): the writer runs with preemption off until the end. */
+    public void writeBegin() {
+        k.point(beginLabel, this, Access.WRITE);
+        if ((sequence & 1) != 0) throw k.bug("include/linux/seqlock.h", 0, "write_seqcount_begin(&" + name + ") inside a write section: writers are not serialised\n");
+        k.preemptDisable();
+        sequence++;
+    }
+
+    /** write_seqcount_end(). */
+    public void writeEnd() {
+        k.point(endLabel, this, Access.WRITE);
+        sequence++;
+        k.preemptEnable();
+    }
+
+    /** read_seqcount_begin(): waits out a write in progress and returns the even count. */
+    public long readBegin() {
+        k.point(readLabel, this, Access.READ);
+        if ((sequence & 1) != 0) k.sched().waitUntil(even, readLabel);
+        return sequence;
+    }
+
+    /** read_seqcount_retry(): true when a writer ran since {@code start}; the reader must retry. */
+    public boolean readRetry(long start) {
+        k.point(retryLabel, this, Access.READ);
+        return sequence != start;
+    }
+
+    /** raw_read_seqcount(): the current count without waiting. */
+    public long raw() { return sequence; }
+
+    public String name() { return name; }
+
+    @Override public String toString() { return "&" + name; }
+}
