@@ -1,0 +1,294 @@
+package mmsim.iface.procfs;
+
+import mmsim.kernel.Kernel;
+import mmsim.mm.KernelConfig;
+import mmsim.mm.memmap.Memmap;
+import mmsim.mm.memmap.PageFlag;
+import mmsim.mm.memmap.PageType;
+
+import static mmsim.iface.procfs.KernelPageFlags.*;
+
+/**
+ * stable_page_flags() of fs/proc/page.c: the KPF_* word /proc/kpageflags shows for one struct
+ * page, derived from the page's state in the model's memmap, per era.
+ *
+ * <p>Mainline (folio version, ~v6.15): most bits come from the folio's (head's) flags word, so a
+ * tail reports its head's LRU, DIRTY, ...; HWPOISON comes from the page's own flags unless the
+ * folio is hugetlb; OFFLINE, PGTABLE and BUDDY are page types of the page itself; SLAB and HUGE
+ * are types of the folio. v4.6: the page's own flags word, helpers that look at the head where the
+ * 2016 helpers did (PageAnon, PageSlab on tails, PageTransCompound), BALLOON at bit 23.
+ *
+ * <p>The model keeps one memmap for both eras, so 2016-only representations map onto today's:
+ * PageBalloon (mapcount -256 in 2016) is the OFFLINE page type (PG_offline replaced PG_balloon for
+ * the same balloon drivers), PG_slab is the SLAB page type, PG_mappedtodisk is PG_owner_2 (the
+ * same bit, renamed). Bits with no model state are never set: ERROR (PG_error), UNCACHED
+ * (PG_uncached), ARCH_2/ARCH_3 (PG_arch_2/3), SOFTDIRTY (never set by the kernel).
+ *
+ * <p>Locking: none, as in the kernel. Every memmap word is read through a pointed accessor (a
+ * preemption point), because another CPU may change or poison it meanwhile; that is the race
+ * the seeds build on. A poisoned compound_head word decodes to head 0xfffffffffffffffe and the
+ * read of head->flags faults there, as in seed 001 (Memmap.compoundHead derives the fault).
+ */
+public final class StablePageFlags {
+
+    /**
+     * What stable_page_flags() asks other mm files. Each has a default that reads the memmap
+     * only, for machines without that subsystem; the machine installs the real ones.
+     */
+    public interface Hooks {
+        /** is_free_buddy_page() (mm/page_alloc.c, takes zone->lock): {@code pfn} lies inside a free buddy block. */
+        boolean isFreeBuddyPage(long pfn);
+
+        /** is_zero_pfn(): the shared zero page. */
+        default boolean isZeroPfn(long pfn) { return false; }
+
+        /** is_huge_zero_folio(): the huge zero page's head. */
+        default boolean isHugeZeroFolio(long headPfn) { return false; }
+
+        /**
+         * folio_test_idle() / page_is_idle() where the idle bit lives in page_ext (32-bit, or
+         * !CONFIG_PAGE_IDLE_FLAG): lookup_page_ext() then the bit. Null when the machine has no
+         * page_ext, in which case the PG_idle page flag answers.
+         */
+        default PageExtIdle pageExtIdle() { return null; }
+    }
+
+    /** The page_ext route of page_is_idle() (mm/page_ext.c + include/linux/page_idle.h). */
+    @FunctionalInterface
+    public interface PageExtIdle {
+        /** page_is_idle(page) through lookup_page_ext(page); may fault like the kernel would. */
+        boolean pageIsIdle(long pfn);
+    }
+
+    /** PAGE_MAPPING_ANON and PAGE_MAPPING_KSM (= ANON | MOVABLE), include/linux/page-flags.h. */
+    static final long PAGE_MAPPING_ANON = 0x1, PAGE_MAPPING_KSM = 0x3;
+
+    private final Kernel k;
+    private final KernelConfig config;
+    private final Memmap mm;
+    private final Hooks hooks;
+    private final boolean v46;
+
+    public StablePageFlags(Kernel k, KernelConfig config, Memmap memmap, Hooks hooks) {
+        this.k = k;
+        this.config = config;
+        this.mm = memmap;
+        this.hooks = hooks;
+        this.v46 = config.era() == KernelConfig.Era.V4_6;
+    }
+
+    private static long copyBit(long kflags, int ubit, PageFlag f) {
+        return ((kflags >>> f.bit) & 1) << ubit;
+    }
+
+    /** stable_page_flags(page); {@code pfn < 0} is the NULL page (KPF_NOPAGE). */
+    public long stablePageFlags(long pfn) {
+        if (pfn < 0) return NOPAGE_VALUE;
+        try (var f = k.enter("stable_page_flags")) {
+            return v46 ? stablePageFlagsV46(pfn) : stablePageFlagsMainline(pfn);
+        }
+    }
+
+    private long stablePageFlagsMainline(long pfn) {
+        long u = 0;
+        // page_folio(): follows compound_head; a poisoned word faults at fffffffffffffffe here
+        long head = mm.readCompoundHead(pfn, "stable_page_flags:page_folio");
+        long kf = mm.readFlags(head, "stable_page_flags:folio->flags");
+        long mapping = mm.readMapping(head, "stable_page_flags:folio->mapping");
+        boolean large = (kf & PageFlag.HEAD.mask) != 0;
+        int folioType = mm.readMapcount(head, "stable_page_flags:folio->page_type");
+
+        if (pageMapped(pfn, head, large, folioType)) u |= 1L << KPF_MMAP;
+        if ((mapping & PAGE_MAPPING_ANON) != 0) {
+            u |= 1L << KPF_ANON;
+            if ((mapping & PAGE_MAPPING_KSM) == PAGE_MAPPING_KSM) u |= 1L << KPF_KSM;
+        }
+        if (pfn == head) u |= copyBit(kf, KPF_COMPOUND_HEAD, PageFlag.HEAD);
+        else u |= 1L << KPF_COMPOUND_TAIL;
+
+        if (PageType.HUGETLB.isSet(folioType)) {
+            u |= 1L << KPF_HUGE;
+        } else if (large && folioTestLargeRmappable(head)) {
+            u |= 1L << KPF_THP;                      // any large rmappable folio, not only PMD size
+        } else if (hooks.isHugeZeroFolio(head)) {
+            u |= (1L << KPF_ZERO_PAGE) | (1L << KPF_THP);
+        } else if (hooks.isZeroPfn(head)) {
+            u |= 1L << KPF_ZERO_PAGE;
+        }
+
+        int pageType = pfn == head ? folioType : mm.readMapcount(pfn, "stable_page_flags:page->page_type");
+        if (PageType.BUDDY.isSet(pageType)) {
+            u |= 1L << KPF_BUDDY;
+        } else if (mm.readRefcount(head, "stable_page_flags:page_count") == 0 && hooks.isFreeBuddyPage(pfn)) {
+            u |= 1L << KPF_BUDDY;
+        }
+        if (PageType.OFFLINE.isSet(pageType)) u |= 1L << KPF_OFFLINE;
+        if (PageType.TABLE.isSet(pageType)) u |= 1L << KPF_PGTABLE;
+        if (PageType.SLAB.isSet(folioType)) u |= 1L << KPF_SLAB;
+
+        u |= idle(pfn, head, kf);
+
+        u |= copyBit(kf, KPF_LOCKED, PageFlag.LOCKED);
+        u |= copyBit(kf, KPF_DIRTY, PageFlag.DIRTY);
+        u |= copyBit(kf, KPF_UPTODATE, PageFlag.UPTODATE);
+        u |= copyBit(kf, KPF_WRITEBACK, PageFlag.WRITEBACK);
+        u |= copyBit(kf, KPF_LRU, PageFlag.LRU);
+        u |= copyBit(kf, KPF_REFERENCED, PageFlag.REFERENCED);
+        u |= copyBit(kf, KPF_ACTIVE, PageFlag.ACTIVE);
+        u |= copyBit(kf, KPF_RECLAIM, PageFlag.RECLAIM);
+        long swapcache = PageFlag.SWAPBACKED.mask | PageFlag.OWNER_PRIV_1.mask;   // PG_swapcache = PG_owner_priv_1
+        if ((kf & swapcache) == swapcache) u |= 1L << KPF_SWAPCACHE;
+        u |= copyBit(kf, KPF_SWAPBACKED, PageFlag.SWAPBACKED);
+        u |= copyBit(kf, KPF_UNEVICTABLE, PageFlag.UNEVICTABLE);
+        u |= copyBit(kf, KPF_MLOCKED, PageFlag.MLOCKED);
+
+        if (config.has(KernelConfig.CONFIG_MEMORY_FAILURE)) {
+            // hugetlb: the folio's bit; otherwise this page's own bit (a poisoned THP subpage shows alone)
+            long own = (u & (1L << KPF_HUGE)) != 0 || pfn == head ? kf : mm.readFlags(pfn, "stable_page_flags:page->flags");
+            u |= copyBit(own, KPF_HWPOISON, PageFlag.HWPOISON);
+        }
+
+        u |= copyBit(kf, KPF_RESERVED, PageFlag.RESERVED);
+        u |= copyBit(kf, KPF_OWNER_2, PageFlag.OWNER_2);
+        u |= copyBit(kf, KPF_PRIVATE, PageFlag.PRIVATE);
+        u |= copyBit(kf, KPF_PRIVATE_2, PageFlag.PRIVATE_2);
+        u |= copyBit(kf, KPF_OWNER_PRIVATE, PageFlag.OWNER_PRIV_1);
+        u |= copyBit(kf, KPF_ARCH, PageFlag.ARCH_1);
+        return u;
+    }
+
+    /**
+     * page_mapped() today: folio_mapped(). A small folio is mapped when _mapcount >= 0; a large
+     * one when its entire mapcount or any page's mapcount is (folio->_large_mapcount's meaning).
+     */
+    private boolean pageMapped(long pfn, long head, boolean large, int headMapcount) {
+        if (!large) return !PageType.hasType(headMapcount) && headMapcount >= 0;
+        return mm.entireMapcount(head) >= 0 || mm.nrPagesMapped(head) > 0;
+    }
+
+    /**
+     * folio_test_large_rmappable(): PG_large_rmappable, which the kernel keeps in the second
+     * page's flags (folio->_flags_1) on the PG_workingset bit. THP and mTHP code sets it with
+     * folio_set_large_rmappable() when it prepares an anon or file large folio.
+     */
+    private boolean folioTestLargeRmappable(long head) {
+        return (mm.readFlags(head + 1, "stable_page_flags:folio->_flags_1") & PageFlag.WORKINGSET.mask) != 0;
+    }
+
+    /**
+     * KPF_IDLE: with 64-bit and CONFIG_PAGE_IDLE_FLAG the PG_idle bit of {@code kflags} (the
+     * folio's flags today, the page's own in 2016); on 32-bit page_is_idle() goes through
+     * page_ext (lookup_page_ext), the route of the 2016 race with offline_page_ext (seed 000).
+     */
+    private long idle(long pfn, long head, long kflags) {
+        PageExtIdle viaPageExt = hooks.pageExtIdle();
+        if (!config.has(KernelConfig.CONFIG_64BIT) && viaPageExt != null) {
+            try (var f = k.enter(v46 ? "page_is_idle" : "folio_test_idle")) {
+                return viaPageExt.pageIsIdle(v46 ? pfn : head) ? 1L << KPF_IDLE : 0;
+            }
+        }
+        return copyBit(kflags, KPF_IDLE, PageFlag.IDLE);
+    }
+
+    private long stablePageFlagsV46(long pfn) {
+        long u = 0;
+        long kf = mm.readFlags(pfn, "stable_page_flags:page->flags");
+        int chRaw = mm.compoundHeadRaw(pfn);
+        boolean tail = (chRaw & 1) != 0;
+        boolean compound = (kf & PageFlag.HEAD.mask) != 0 || tail;      // PageCompound()
+        long head = compound ? mm.readCompoundHead(pfn, "stable_page_flags:compound_head") : pfn;
+        // The model keeps a compound page's order in the low byte of the first tail's flags, as
+        // today's folio->_flags_1 does; 2016 kept it in page[1].compound_order, not in flags.
+        if (tail && pfn == head + 1) kf &= ~0xffL;
+
+        // page_mapped() of v4.6: own _mapcount for a small page; the compound mapcount or any subpage's
+        if (!compound) {
+            int mc = mm.readMapcount(pfn, "stable_page_flags:page_mapped");
+            if (!PageType.hasType(mc) && mc >= 0) u |= 1L << KPF_MMAP;
+        } else if (pageMappedCompoundV46(head)) {
+            u |= 1L << KPF_MMAP;
+        }
+        long headMapping = mm.readMapping(head, "stable_page_flags:PageAnon");
+        if ((headMapping & PAGE_MAPPING_ANON) != 0) u |= 1L << KPF_ANON;
+        if ((headMapping & PAGE_MAPPING_KSM) == PAGE_MAPPING_KSM) u |= 1L << KPF_KSM;
+        u |= copyBit(kf, KPF_COMPOUND_HEAD, PageFlag.HEAD);
+        if (tail) u |= 1L << KPF_COMPOUND_TAIL;
+
+        int headType = mm.readMapcount(head, "stable_page_flags:PageHuge");
+        if (compound && PageType.HUGETLB.isSet(headType)) {
+            u |= 1L << KPF_HUGE;
+        } else if (compound) {
+            // PageTransCompound: a THP if its head is on the LRU or anonymous
+            long hf = mm.readFlags(head, "stable_page_flags:PageTransCompound");
+            if ((hf & PageFlag.LRU.mask) != 0 || (headMapping & PAGE_MAPPING_ANON) != 0) u |= 1L << KPF_THP;
+            else if (hooks.isHugeZeroFolio(head)) u |= (1L << KPF_ZERO_PAGE) | (1L << KPF_THP);
+        } else if (hooks.isZeroPfn(pfn)) {
+            u |= 1L << KPF_ZERO_PAGE;
+        }
+
+        int ownType = pfn == head ? headType : mm.readMapcount(pfn, "stable_page_flags:PageBuddy");
+        if (PageType.BUDDY.isSet(ownType)) {
+            u |= 1L << KPF_BUDDY;
+        } else if (mm.readRefcount(head, "stable_page_flags:page_count") == 0 && hooks.isFreeBuddyPage(pfn)) {
+            u |= 1L << KPF_BUDDY;
+        }
+        if (PageType.OFFLINE.isSet(ownType)) u |= 1L << KPF_BALLOON;
+        u |= idle(pfn, head, kf);
+
+        u |= copyBit(kf, KPF_LOCKED, PageFlag.LOCKED);
+        // PG_slab on the page itself, and tails of a slab compound page
+        if (PageType.SLAB.isSet(ownType) || (tail && PageType.SLAB.isSet(headType))) u |= 1L << KPF_SLAB;
+        u |= copyBit(kf, KPF_DIRTY, PageFlag.DIRTY);
+        u |= copyBit(kf, KPF_UPTODATE, PageFlag.UPTODATE);
+        u |= copyBit(kf, KPF_WRITEBACK, PageFlag.WRITEBACK);
+        u |= copyBit(kf, KPF_LRU, PageFlag.LRU);
+        u |= copyBit(kf, KPF_REFERENCED, PageFlag.REFERENCED);
+        u |= copyBit(kf, KPF_ACTIVE, PageFlag.ACTIVE);
+        u |= copyBit(kf, KPF_RECLAIM, PageFlag.RECLAIM);
+        long swapcache = PageFlag.SWAPBACKED.mask | PageFlag.OWNER_PRIV_1.mask;
+        if ((kf & swapcache) == swapcache) u |= 1L << KPF_SWAPCACHE;
+        u |= copyBit(kf, KPF_SWAPBACKED, PageFlag.SWAPBACKED);
+        u |= copyBit(kf, KPF_UNEVICTABLE, PageFlag.UNEVICTABLE);
+        u |= copyBit(kf, KPF_MLOCKED, PageFlag.MLOCKED);
+        if (config.has(KernelConfig.CONFIG_MEMORY_FAILURE)) u |= copyBit(kf, KPF_HWPOISON, PageFlag.HWPOISON);
+        u |= copyBit(kf, KPF_RESERVED, PageFlag.RESERVED);
+        u |= copyBit(kf, KPF_MAPPEDTODISK, PageFlag.OWNER_2);
+        u |= copyBit(kf, KPF_PRIVATE, PageFlag.PRIVATE);
+        u |= copyBit(kf, KPF_PRIVATE_2, PageFlag.PRIVATE_2);
+        u |= copyBit(kf, KPF_OWNER_PRIVATE, PageFlag.OWNER_PRIV_1);
+        u |= copyBit(kf, KPF_ARCH, PageFlag.ARCH_1);
+        return u;
+    }
+
+    /** v4.6 page_mapped() of a compound page: compound mapcount, then (not hugetlb) each subpage's _mapcount. */
+    private boolean pageMappedCompoundV46(long head) {
+        if (mm.entireMapcount(head) >= 0) return true;
+        if (PageType.HUGETLB.isSet(mm.mapcount(head))) return false;
+        int nr = 1 << mm.compoundOrder(head);
+        for (int i = 0; i < nr; i++) {
+            int mc = mm.readMapcount(head + i, "page_mapped:subpage");
+            if (!PageType.hasType(mc) && mc >= 0) return true;
+        }
+        return false;
+    }
+
+    // ---- kpagecount -------------------------------------------------------------------------
+
+    /**
+     * The value /proc/kpagecount shows for an existing page. Mainline:
+     * folio_precise_page_mapcount() (this page's _mapcount + 1, 0 for typed pages, plus the
+     * folio's entire mapcount when large). v4.6: page_mapcount() (_mapcount + 1, plus the
+     * compound mapcount on a compound page).
+     */
+    public long pageMapcount(long pfn) {
+        try (var f = k.enter(v46 ? "page_mapcount" : "folio_precise_page_mapcount")) {
+            long head = mm.readCompoundHead(pfn, "kpagecount_read:page_folio");
+            int raw = mm.readMapcount(pfn, "kpagecount_read:page->_mapcount");
+            long mapcount = PageType.hasType(raw) ? 0 : raw + 1L;
+            if (pfn != head || (mm.readFlags(head, "kpagecount_read:folio_test_large") & PageFlag.HEAD.mask) != 0) {
+                mapcount += mm.entireMapcount(head) + 1L;
+            }
+            return mapcount;
+        }
+    }
+}
