@@ -361,7 +361,7 @@ final class Engine implements Sched {
             if (!first) title.append(", ");
             first = false;
             title.append("CPU ").append(Schedule.cpuLetter(i)).append(" waits for ").append(what).append(" in ").append(fn);
-            sb.append("\nCPU ").append(Schedule.cpuLetter(i)).append(" (").append(inst.cpuName(i)).append(") blocked in ")
+            sb.append('\n').append(inst.cpuName(i)).append(" blocked in ")
                     .append(fn).append(", waiting for ").append(what).append('\n');
             sb.append(k.heldLocksText(c)).append(k.callTrace(c));
         }

@@ -24,6 +24,11 @@ public final class Explorer {
     private Explorer() { }
 
     public static ExplorationResult explore(Program program, ExploreOptions o) {
+        return explore(program, o, null);
+    }
+
+    /** As {@link #explore(Program, ExploreOptions)}, handing every execution's schedule to {@code schedules} (tests). */
+    static ExplorationResult explore(Program program, ExploreOptions o, java.util.function.Consumer<String> schedules) {
         Carrier carrier = o.carrier().map(Carrier::of).orElseGet(Carrier::best);
         Engine engine = new Engine(carrier, o.stepLimit());
         long start = System.nanoTime();
@@ -51,6 +56,7 @@ public final class Explorer {
             Engine.Run run = engine.run(program.instantiate(), chooser, false);
             executions++;
             points += engine.points;
+            if (schedules != null) schedules.accept(Schedule.encode(engine.chosen, engine.steps));
             Outcome outcome = new Outcome(run.verdict.kind(), run.observed);
             outcomes.merge(outcome, 1L, Long::sum);
             byte[] failing = null;
@@ -101,8 +107,9 @@ public final class Explorer {
         Predicate<Engine.Run> same = r -> r.verdict.kind().equals(run.verdict.kind()) && r.verdict.title().equals(run.verdict.title())
                 && o.isFailure().test(new Outcome(r.verdict.kind(), r.observed));
         byte[] best = o.minimize() ? minimize(program, carrier, o.stepLimit(), same, schedule, preemptions, o.minimizeBudget()) : schedule;
-        String text = Schedule.encode(best, best.length);
-        Engine engine = new Engine(carrier, Math.max(o.stepLimit(), best.length + 1));
+        boolean limit = run.verdict instanceof Verdict.StepLimit;
+        String text = Schedule.encode(best, best.length) + (limit ? STEP_LIMIT_MARK : "");
+        Engine engine = new Engine(carrier, limit ? best.length : Math.max(o.stepLimit(), best.length + 1));
         Engine.Run traced = engine.run(program.instantiate(), new ReplayChooser(text, best), true);
         return new Failure(text, traced.verdict, traced.trace, traced.observed, engine.preemptions, engine.steps);
     }
@@ -135,11 +142,21 @@ public final class Explorer {
         return best;
     }
 
-    /** Replays {@code schedule} with tracing; IllegalArgumentException when it is malformed or diverges. */
+    /** Ends the replay string of a step-limit failure: the execution is cut where the schedule ends. */
+    static final String STEP_LIMIT_MARK = "!";
+
+    /**
+     * Replays {@code schedule} with tracing; IllegalArgumentException when it is malformed or
+     * diverges. A schedule ending in {@code !} (a step-limit failure) stops the execution where
+     * the schedule ends.
+     */
     public static Replayed replay(Program program, String schedule) {
-        byte[] s = Schedule.decode(schedule);
-        Engine engine = new Engine(Carrier.best(), s.length + 1);
-        Engine.Run r = engine.run(program.instantiate(), new ReplayChooser(schedule, s), true);
+        String body = schedule.strip();
+        boolean limit = body.endsWith(STEP_LIMIT_MARK);
+        if (limit) body = body.substring(0, body.length() - STEP_LIMIT_MARK.length());
+        byte[] s = Schedule.decode(body);
+        Engine engine = new Engine(Carrier.best(), limit ? s.length : s.length + 1);
+        Engine.Run r = engine.run(program.instantiate(), new ReplayChooser(body, s), true);
         if (engine.steps < s.length) {
             throw new IllegalArgumentException("schedule '" + schedule + "' has " + s.length + " steps but the execution ended after "
                     + engine.steps + " (" + r.verdict.title() + ")");

@@ -238,7 +238,7 @@ public final class Kernel {
             if (wait && me.irqDisableDepth > 0) {
                 warn("kernel/smp.c", 0, "smp_call_function_many() with IRQs disabled can deadlock");
             }
-            point("smp_call_function_many", ipiState, Access.SYNC);
+            point("smp_call_function_many:send IPIs", ipiState, Access.SYNC);
             IpiCall call = new IpiCall(func);
             for (long m = mask & ~(1L << me.id) & cpuOnlineMask(); m != 0; m &= m - 1) {
                 int t = Long.numberOfTrailingZeros(m);
