@@ -1,0 +1,245 @@
+package mmsim.mm;
+
+import mmsim.kernel.Kernel;
+import mmsim.mm.memmap.Memmap;
+import mmsim.mm.page_alloc.BuddyAllocator;
+import mmsim.mm.page_alloc.MigrateType;
+import mmsim.mm.page_alloc.MmInit;
+import mmsim.mm.page_alloc.PgData;
+import mmsim.mm.page_alloc.Zone;
+import mmsim.mm.page_alloc.ZoneType;
+import mmsim.mm.sparse.SparseMem;
+
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * One simulated machine: the kernel context, the memory model's subsystems and the boot that
+ * wires them (the part of start_kernel → mm_core_init that matters here: e820/memblock,
+ * sparse_init, free_area_init, memblock_free_all, init_per_zone_wmark_min).
+ *
+ * <p>A small wiring class, not a god object: each subsystem owns its state. Subsystems are
+ * created in {@link #Machine}'s marked block; boot steps that belong to one subsystem live in
+ * that subsystem and are called from {@link #bootMemory}. Outer layers (iface, scenario) hang
+ * their per-machine objects on {@link #ext}, since mm may not import them.
+ *
+ * <p>Boot must stay cheap: the explorer boots a fresh machine for every execution.
+ */
+public final class Machine {
+    private final MachineLayout layout;
+    private final KernelConfig config;
+    private final Kernel kernel;
+    private final Memmap memmap;
+    private final SparseMem sparse;
+    private final BuddyAllocator allocator;
+    private final Map<Class<?>, Object> ext = new IdentityHashMap<>();
+
+    private Machine(MachineLayout layout, KernelConfig config) {
+        this.layout = layout;
+        this.config = config;
+        ArchProfile arch = layout.arch();
+        this.kernel = new Kernel(layout.cpus(), arch.kernelArch(), config.era().release);
+        long nrSections = (layout.physEnd() + (1L << arch.sectionSizeBits()) - 1) >>> arch.sectionSizeBits();
+        // ---- subsystems: create new ones here, in dependency order ----------------------------
+        this.memmap = new Memmap(kernel, arch, nrSections);
+        this.sparse = new SparseMem(kernel, arch, config, memmap, nrSections);
+        this.allocator = new BuddyAllocator(kernel, config, memmap, sparse, layout.nodes());
+        // ---- end of subsystems ----------------------------------------------------------------
+    }
+
+    /** Boots {@code layout} with {@code config}: memory is set up, boot RAM is in the buddy allocator. */
+    public static Machine boot(MachineLayout layout, KernelConfig config) {
+        Machine m = new Machine(layout, config);
+        m.bootMemory();
+        return m;
+    }
+
+    /** The built-in small layout on mainline. */
+    public static Machine boot() { return boot(MachineLayout.small(), KernelConfig.mainline()); }
+
+    public MachineLayout layout() { return layout; }
+    public KernelConfig config() { return config; }
+    public Kernel kernel() { return kernel; }
+    public ArchProfile arch() { return layout.arch(); }
+    public Memmap memmap() { return memmap; }
+    public SparseMem sparse() { return sparse; }
+    public BuddyAllocator allocator() { return allocator; }
+    public PgData node(int nid) { return allocator.node(nid); }
+
+    /** Every zone of every node, in node then zone order (populated or not). */
+    public List<Zone> zones() {
+        List<Zone> out = new ArrayList<>();
+        for (int n = 0; n < allocator.nrNodes(); n++)
+            for (ZoneType t : ZoneType.values()) out.add(allocator.node(n).zone(t));
+        return out;
+    }
+
+    /**
+     * A per-machine object of an outer layer (the VirtualFs, a sysfs tree), created on first use.
+     * Keyed by class identity; never iterated.
+     */
+    public <T> T ext(Class<T> type, Function<Machine, T> factory) {
+        Object o = ext.get(type);
+        if (o == null) {
+            o = factory.apply(this);
+            ext.put(type, o);
+        }
+        return type.cast(o);
+    }
+
+    // =========================================================================================
+    // boot
+    // =========================================================================================
+
+    private void bootMemory() {
+        ArchProfile arch = layout.arch();
+        int shift = arch.pageShift();
+        long dmaEnd = arch.dmaLimit() >>> shift;
+        long dma32End = arch.dma32Limit() >>> shift;
+        List<MachineLayout.Range> ram = layout.ranges(MachineLayout.Kind.RAM);
+        long minPfn = Long.MAX_VALUE, maxPfn = 0;
+        for (MachineLayout.Range r : ram) {
+            minPfn = Math.min(minPfn, r.startPfn());
+            maxPfn = Math.max(maxPfn, r.endPfn());
+        }
+        printZoneRanges(minPfn, maxPfn, dmaEnd, dma32End);
+
+        // memblocks_present + sparse_init
+        for (MachineLayout.Range r : ram) sparse.memoryPresent(r.nid(), r.startPfn(), r.endPfn());
+        for (long nr = 0; nr < sparse.nrSections(); nr++)
+            if (sparse.section(nr).present()) sparse.sparseInitOneSection(nr);
+
+        // free_area_init: zone spans per node, then memmap_init over RAM and holes
+        long[] zoneBounds = {0, dmaEnd, dma32End, Long.MAX_VALUE};
+        for (int nid = 0; nid < layout.nodes(); nid++) {
+            PgData pg = allocator.node(nid);
+            long ns = Long.MAX_VALUE, ne = 0;
+            for (MachineLayout.Range r : ram) if (r.nid() == nid) { ns = Math.min(ns, r.startPfn()); ne = Math.max(ne, r.endPfn()); }
+            if (ne == 0) continue;
+            pg.setSpan(ns, ne - ns);
+            kernel.log().printk(String.format(Locale.ROOT, "Initmem setup node %d [mem %#018x-%#018x]", nid, ns << shift, (ne << shift) - 1));
+            for (int z = 0; z < 3; z++) {
+                long zs = Math.max(ns, zoneBounds[z]), ze = Math.min(ne, zoneBounds[z + 1]);
+                if (zs >= ze) continue;
+                Zone zone = pg.zone(z);
+                zone.setSpan(zs, ze - zs);
+                long present = 0;
+                for (MachineLayout.Range r : ram) {
+                    if (r.nid() != nid) continue;
+                    long s = Math.max(zs, r.startPfn()), e = Math.min(ze, r.endPfn());
+                    if (s < e) {
+                        present += e - s;
+                        MmInit.memmapInitRange(allocator, s, e, zone, BuddyAllocator.MeminitContext.EARLY, MigrateType.MOVABLE);
+                    }
+                }
+                zone.adjustPresentPages(present);
+                zone.setPresentEarlyPages(present);
+            }
+        }
+        // init_unavailable_range: holes inside present sections get reserved struct pages
+        for (long nr = 0; nr < sparse.nrSections(); nr++) {
+            if (!sparse.section(nr).valid()) continue;
+            long s = sparse.sectionNrToPfn(nr), e = s + sparse.pagesPerSection();
+            int nid = sparse.section(nr).nid;
+            long p = s;
+            while (p < e) {
+                long next = e;
+                boolean inRam = false;
+                for (MachineLayout.Range r : ram) {
+                    if (r.startPfn() <= p && p < r.endPfn()) { inRam = true; next = Math.min(e, r.endPfn()); break; }
+                    if (r.startPfn() > p) next = Math.min(next, r.startPfn());
+                }
+                if (!inRam) {
+                    for (long b : zoneBounds) if (b > p && b < next) next = b;
+                    MmInit.initReservedRange(allocator, p, next, holeZone(nid, p), nid);
+                }
+                p = next;
+            }
+        }
+        // reserve_bootmem_region: memblock.reserved pages stay PG_reserved with refcount 1
+        for (MachineLayout.Range r : layout.ranges(MachineLayout.Kind.RESERVE)) {
+            for (long p = r.startPfn(); p < r.endPfn(); ) {
+                long next = r.endPfn();
+                for (long b : zoneBounds) if (b > p && b < next) next = b;
+                int nid = sparse.section(sparse.pfnToSectionNr(p)).nid;
+                MmInit.initReservedRange(allocator, p, next, holeZone(nid, p), nid);
+                p = next;
+            }
+        }
+        // memblock_free_all: every free range in max-order chunks
+        List<MachineLayout.Range> reserves = layout.ranges(MachineLayout.Kind.RESERVE);
+        for (MachineLayout.Range r : ram) {
+            long p = r.startPfn();
+            while (p < r.endPfn()) {
+                long next = r.endPfn();
+                long skipTo = -1;
+                for (MachineLayout.Range res : reserves) {
+                    if (res.startPfn() <= p && p < res.endPfn()) skipTo = Math.max(skipTo, res.endPfn());
+                    else if (res.startPfn() > p) next = Math.min(next, res.startPfn());
+                }
+                if (skipTo >= 0) { p = Math.min(skipTo, r.endPfn()); continue; }
+                for (long b : zoneBounds) if (b > p && b < next) next = b;
+                allocator.freeBootRange(p, next);
+                p = next;
+            }
+        }
+        allocator.initPerZoneWmarkMin();
+
+        // hot-pluggable memory the firmware announces at boot: the sections are added (memmap
+        // poisoned, not online). The memory_hotplug subsystem replaces this with add_memory().
+        for (MachineLayout.Range r : layout.ranges(MachineLayout.Kind.HOTPLUG)) {
+            if (!r.addedAtBoot()) continue;
+            long per = sparse.pagesPerSection();
+            for (long p = r.startPfn(); p < r.endPfn(); p += per) sparse.sparseAddSection(r.nid(), p, Math.min(per, r.endPfn() - p));
+        }
+        printMemoryLine();
+    }
+
+    /** The zone index a hole's struct page is linked to: the zone spanning it, else the nearest below, else the first. */
+    private int holeZone(int nid, long pfn) {
+        PgData pg = allocator.node(nid);
+        int best = -1;
+        for (int z = 0; z < 3; z++) {
+            Zone zone = pg.zone(z);
+            if (zone.empty()) continue;
+            if (zone.spans(pfn)) return z;
+            if (zone.zoneStartPfn() <= pfn) best = z;
+            else if (best < 0) best = z;
+        }
+        return Math.max(best, 0);
+    }
+
+    private void printZoneRanges(long minPfn, long maxPfn, long dmaEnd, long dma32End) {
+        int shift = layout.arch().pageShift();
+        var log = kernel.log();
+        log.printk("Zone ranges:");
+        long[][] zr = {{minPfn, Math.min(dmaEnd, maxPfn)}, {Math.max(minPfn, dmaEnd), Math.min(dma32End, maxPfn)},
+                {Math.max(minPfn, dma32End), maxPfn}};
+        String[] names = {"DMA", "DMA32", "Normal"};
+        for (int i = 0; i < 3; i++) {
+            if (zr[i][0] >= zr[i][1]) log.printk(String.format(Locale.ROOT, "  %-8s empty", names[i]));
+            else log.printk(String.format(Locale.ROOT, "  %-8s [mem %#018x-%#018x]", names[i], zr[i][0] << shift, (zr[i][1] << shift) - 1));
+        }
+        log.printk(String.format(Locale.ROOT, "  %-8s empty", "Device"));
+        log.printk("Movable zone start for each node");
+        log.printk("Early memory node ranges");
+        for (MachineLayout.Range r : layout.ranges(MachineLayout.Kind.RAM))
+            log.printk(String.format(Locale.ROOT, "  node %3d: [mem %#018x-%#018x]", r.nid(), r.start(), r.end() - 1));
+    }
+
+    private void printMemoryLine() {
+        long physpages = 0;
+        for (MachineLayout.Range r : layout.ranges(MachineLayout.Kind.RAM)) physpages += r.nrPages();
+        long avail = allocator.globalZoneState(mmsim.mm.vmstat.ZoneStat.NR_FREE_PAGES);
+        long reserved = physpages - allocator.totalramPages();
+        kernel.log().printk(String.format(Locale.ROOT,
+                "Memory: %dK/%dK available (0K kernel code, 0K rwdata, 0K rodata, 0K init, 0K bss, %dK reserved, 0K cma-reserved)",
+                avail * 4, physpages * 4, reserved * 4));
+        if (layout.arch().kernelArch() == Kernel.Arch.X86_64)
+            kernel.log().printk("x86/mm: Memory block size: " + (layout.memoryBlockSize() >> 20) + "MB");
+    }
+}

@@ -1,0 +1,301 @@
+package mmsim.mm.sparse;
+
+import mmsim.kernel.Access;
+import mmsim.kernel.Kernel;
+import mmsim.kernel.Errno;
+import mmsim.mm.ArchProfile;
+import mmsim.mm.KernelConfig;
+import mmsim.mm.memmap.Memmap;
+import mmsim.mm.memmap.SectionMemmap;
+
+import java.util.Arrays;
+
+/**
+ * The mem_section table and the sparse memory model: mm/sparse.c, mm/sparse-vmemmap.c,
+ * include/linux/mmzone.h (pfn_valid, pfn_section_valid, valid_section, online_section) and the
+ * pfn_to_online_page() of mm/memory_hotplug.c.
+ *
+ * <p>Locking (as in the kernel): section flags and ms->usage change under mem_hotplug_lock
+ * (held by the hotplug code that calls {@link #sparseAddSection}, {@link #sparseRemoveSection},
+ * {@link #onlineMemSections}, {@link #offlineMemSections}); readers ({@link #pfnValid},
+ * {@link #pfnToOnlinePage}) are lockless and take a preemption point before each section read.
+ * Mainline readers of ms->usage run under rcu_read_lock_sched and usage is freed after a grace
+ * period (v6.8, CVE-2023-52489); the caller of sparseRemoveSection owns that wait.
+ *
+ * <p>The table is sized to the sections the layout can reach; NR_MEM_SECTIONS (2^19 on x86_64)
+ * bounds pfn_valid, sections past the table read as never-present.
+ */
+public final class SparseMem {
+    private final Kernel k;
+    private final ArchProfile arch;
+    private final KernelConfig config;
+    private final Memmap memmap;
+    private final int pfnSectionShift;
+    private final long pagesPerSection;
+    private final long pagesPerSubsection;
+    private final int pageblocksPerSection;
+    private MemSection[] sections;
+
+    public SparseMem(Kernel k, ArchProfile arch, KernelConfig config, Memmap memmap, long nrSectionsHint) {
+        this.k = k;
+        this.arch = arch;
+        this.config = config;
+        this.memmap = memmap;
+        this.pfnSectionShift = arch.pfnSectionShift();
+        this.pagesPerSection = arch.pagesPerSection();
+        this.pagesPerSubsection = arch.pagesPerSubsection();
+        this.pageblocksPerSection = (int) (pagesPerSection >>> 9);
+        this.sections = new MemSection[(int) Math.max(1, nrSectionsHint)];
+        for (int i = 0; i < sections.length; i++) sections[i] = new MemSection(i);
+    }
+
+    public ArchProfile arch() { return arch; }
+    public Memmap memmap() { return memmap; }
+    public long pagesPerSection() { return pagesPerSection; }
+    public long pagesPerSubsection() { return pagesPerSubsection; }
+    /** Sections in the table (highest reachable section number + 1). */
+    public long nrSections() { return sections.length; }
+
+    public long pfnToSectionNr(long pfn) { return pfn >>> pfnSectionShift; }
+    public long sectionNrToPfn(long nr) { return nr << pfnSectionShift; }
+
+    /** __nr_to_section() without a preemption point; null when beyond the table. */
+    public MemSection section(long nr) {
+        return nr >= 0 && nr < sections.length ? sections[(int) nr] : null;
+    }
+
+    /** __pfn_to_section() as a lockless reader: a point on the section, then the entry. */
+    public MemSection readSection(long nr, String label) {
+        MemSection ms = section(nr);
+        if (ms != null) k.point(label, ms, Access.READ);
+        return ms;
+    }
+
+    private MemSection ensure(long nr) {
+        if (nr >= arch.nrMemSections()) throw new IllegalArgumentException("section " + nr + " beyond NR_MEM_SECTIONS");
+        if (nr >= sections.length) {
+            int old = sections.length;
+            sections = Arrays.copyOf(sections, (int) Math.max(nr + 1, old * 2L));
+            for (int i = old; i < sections.length; i++) sections[i] = new MemSection(i);
+        }
+        return sections[(int) nr];
+    }
+
+    // ---- lookups ----------------------------------------------------------------------------
+
+    /**
+     * pfn_valid(): is there a struct page for this pfn. Mainline (mmzone.h, SPARSEMEM): the
+     * section has a memmap, and it is an early section or the pfn's subsection is present (read
+     * from ms->usage, which a concurrent remove may have freed: reading it then is a NULL/freed
+     * dereference). v4.6: the section has a memmap.
+     */
+    public boolean pfnValid(long pfn) {
+        try (var f = k.enter("pfn_valid")) {
+            long nr = pfnToSectionNr(pfn);
+            if (pfn < 0 || nr >= arch.nrMemSections()) return false;
+            MemSection ms = readSection(nr, "pfn_valid:section");
+            if (ms == null || !ms.valid()) return false;
+            if (config.era() == KernelConfig.Era.V4_6) return true;
+            if (ms.early()) return true;
+            return pfnSectionValid(ms, pfn, "pfn_valid:usage");
+        }
+    }
+
+    /** pfn_section_valid(): the subsection bit; a NULL ms->usage faults at its subsection_map offset. */
+    private boolean pfnSectionValid(MemSection ms, long pfn, String label) {
+        k.point(label, ms, Access.READ);
+        MemSection.Usage u = ms.usage;
+        if (u == null) throw k.pageFault(16, false, k.currentFunction()); // offsetof(mem_section_usage, subsection_map)
+        return (u.subsectionMap & (1L << subsectionMapIndex(pfn))) != 0;
+    }
+
+    public int subsectionMapIndex(long pfn) {
+        return (int) ((pfn & (pagesPerSection - 1)) / pagesPerSubsection);
+    }
+
+    /**
+     * pfn_to_online_page() (mainline mm/memory_hotplug.c, reference C.4): the pfn if its section
+     * is online and its subsection present, else -1 (NULL). ZONE_DEVICE pfns in a section tainted
+     * by ZONE_DEVICE are answered by {@code devicePfn} (get_dev_pagemap finds a pgmap), which the
+     * ZONE_DEVICE code supplies; pass null until it exists. Era V4_6 has no such function: callers
+     * choose {@link #pfnValid} there.
+     */
+    public long pfnToOnlinePage(long pfn, java.util.function.LongPredicate devicePfn) {
+        try (var f = k.enter("pfn_to_online_page")) {
+            long nr = pfnToSectionNr(pfn);
+            if (pfn < 0 || nr >= arch.nrMemSections()) return -1;
+            MemSection ms = readSection(nr, "pfn_to_online_page:section");
+            if (ms == null || !ms.online()) return -1;
+            if (!pfnSectionValid(ms, pfn, "pfn_to_online_page:usage")) return -1;
+            if (!ms.taintZoneDevice()) return pfn;
+            if (devicePfn != null && devicePfn.test(pfn)) return -1;
+            return pfn;
+        }
+    }
+
+    public long pfnToOnlinePage(long pfn) { return pfnToOnlinePage(pfn, null); }
+
+    /** online_section_nr(). */
+    public boolean onlineSectionNr(long nr) {
+        MemSection ms = section(nr);
+        return ms != null && ms.online();
+    }
+
+    /**
+     * pfn_to_page(): with SPARSEMEM_VMEMMAP simple arithmetic, no check. The model returns the
+     * pfn back (hot paths carry pfns); what matters is that the next access through it faults
+     * when the vmemmap is not populated, which {@link Memmap} does.
+     */
+    public long pfnToPage(long pfn) { return pfn; }
+
+    // ---- boot (mm/sparse.c: memblocks_present, sparse_init) ----------------------------------
+
+    /**
+     * memory_present(): marks the sections of a boot range present (with the nid), and online on
+     * mainline (v4.13+ sets IS_ONLINE at boot here).
+     */
+    public void memoryPresent(int nid, long startPfn, long endPfn) {
+        for (long nr = pfnToSectionNr(startPfn); nr <= pfnToSectionNr(endPfn - 1); nr++) {
+            MemSection ms = ensure(nr);
+            if (!ms.present()) {
+                ms.nid = nid;
+                ms.flags |= MemSection.SECTION_MARKED_PRESENT;
+                if (config.era() != KernelConfig.Era.V4_6) ms.flags |= MemSection.SECTION_IS_ONLINE;
+            }
+        }
+    }
+
+    /**
+     * sparse_init() for one present boot section: allocates the memmap (uninitialised: the
+     * caller, free_area_init/memmap_init, initialises every struct page of the section, holes
+     * included), usage with every subsection set, HAS_MEM_MAP | IS_EARLY.
+     */
+    public SectionMemmap sparseInitOneSection(long nr) {
+        MemSection ms = ensure(nr);
+        ms.usage = new MemSection.Usage(pageblocksPerSection);
+        ms.usage.subsectionMap = config.era() == KernelConfig.Era.V4_6 ? 0 : -1L;
+        // the real memmap comes from memblock_alloc_raw and is poisoned; memmap_init overwrites every
+        // word of it before anyone can look, so the model skips the fill
+        ms.memmap = memmap.populate(nr, false);
+        ms.flags |= MemSection.SECTION_HAS_MEM_MAP | (config.era() == KernelConfig.Era.V4_6 ? 0 : MemSection.SECTION_IS_EARLY);
+        return ms.memmap;
+    }
+
+    // ---- hotplug (mm/sparse.c: sparse_add_section, section_activate, section_deactivate) ------
+
+    /**
+     * sparse_add_section(): adds [startPfn, startPfn+nrPages) (subsection granular on mainline,
+     * whole sections on v4.6) to one section: section_activate sets the subsection bits (-EEXIST
+     * if any is already set), populates a poisoned memmap when the section has none (an early
+     * section reuses its own), then marks the section PRESENT | HAS_MEM_MAP. Not ONLINE.
+     * Returns 0 or -errno. Caller holds mem_hotplug_lock.
+     */
+    public int sparseAddSection(int nid, long startPfn, long nrPages) {
+        try (var f = k.enter("sparse_add_section")) {
+            long nr = pfnToSectionNr(startPfn);
+            if (nr != pfnToSectionNr(startPfn + nrPages - 1)) return Errno.EINVAL.neg();
+            if (((startPfn | nrPages) & (pagesPerSubsection - 1)) != 0) return Errno.EINVAL.neg();
+            if (config.era() == KernelConfig.Era.V4_6 && nrPages != pagesPerSection) return Errno.EINVAL.neg();
+            MemSection ms = ensure(nr);
+            long bits = subsectionMask(startPfn, nrPages);
+            k.point("section_activate:usage", ms, Access.WRITE);
+            if (ms.usage == null) ms.usage = new MemSection.Usage(pageblocksPerSection);
+            if (config.era() == KernelConfig.Era.V4_6) {
+                if (ms.valid()) return Errno.EEXIST.neg();
+            } else {
+                if ((ms.usage.subsectionMap & bits) != 0) return Errno.EEXIST.neg();
+                ms.usage.subsectionMap |= bits;
+            }
+            if (ms.memmap == null) {
+                ms.memmap = memmap.populate(nr, true);
+            } else {
+                // partial add into a section whose memmap exists: page_init_poison on the new part
+                int from = (int) (startPfn & (pagesPerSection - 1));
+                ms.memmap.poison(from, from + (int) nrPages);
+            }
+            k.point("sparse_add_section:section_mem_map", ms, Access.WRITE);
+            ms.nid = nid;
+            ms.flags |= MemSection.SECTION_MARKED_PRESENT | MemSection.SECTION_HAS_MEM_MAP;
+            return 0;
+        }
+    }
+
+    /**
+     * sparse_remove_section() / section_deactivate(): clears the subsection bits; when none
+     * remain (and the section is not early) the memmap is unmapped, usage dropped (the kernel
+     * frees it with kfree_rcu) and section_mem_map zeroed. Early sections keep usage and memmap.
+     */
+    public void sparseRemoveSection(long startPfn, long nrPages) {
+        try (var f = k.enter("sparse_remove_section")) {
+            long nr = pfnToSectionNr(startPfn);
+            MemSection ms = section(nr);
+            if (ms == null || ms.usage == null) return;
+            long bits = subsectionMask(startPfn, nrPages);
+            k.point("section_deactivate:usage", ms, Access.WRITE);
+            boolean empty;
+            if (config.era() == KernelConfig.Era.V4_6) {
+                empty = true;
+            } else {
+                ms.usage.subsectionMap &= ~bits;
+                empty = ms.usage.subsectionMap == 0;
+            }
+            if (empty) {
+                k.point("section_deactivate:section_mem_map", ms, Access.WRITE);
+                ms.flags &= ~MemSection.SECTION_HAS_MEM_MAP;
+                if (!ms.early()) {
+                    ms.usage = null;
+                    ms.flags = 0;
+                    ms.memmap = null;
+                    memmap.depopulate(nr);
+                }
+            } else if (!ms.early()) {
+                // depopulate_section_memmap of the removed subsections: poison what is no longer backed
+                int from = (int) (startPfn & (pagesPerSection - 1));
+                ms.memmap.poison(from, from + (int) nrPages);
+            }
+        }
+    }
+
+    private long subsectionMask(long startPfn, long nrPages) {
+        int first = subsectionMapIndex(startPfn);
+        int last = subsectionMapIndex(startPfn + nrPages - 1);
+        long bits = 0;
+        for (int i = first; i <= last; i++) bits |= 1L << i;
+        return bits;
+    }
+
+    /** online_mem_sections(): sets IS_ONLINE on every section of the range (mainline; no-op on v4.6). */
+    public void onlineMemSections(long startPfn, long endPfn) {
+        if (config.era() == KernelConfig.Era.V4_6) return;
+        for (long nr = pfnToSectionNr(startPfn); nr <= pfnToSectionNr(endPfn - 1); nr++) {
+            MemSection ms = section(nr);
+            if (ms == null || !ms.valid()) continue;
+            k.point("online_mem_sections", ms, Access.WRITE);
+            ms.flags |= MemSection.SECTION_IS_ONLINE;
+        }
+    }
+
+    /** offline_mem_sections(): clears IS_ONLINE (mainline; no-op on v4.6). */
+    public void offlineMemSections(long startPfn, long endPfn) {
+        if (config.era() == KernelConfig.Era.V4_6) return;
+        for (long nr = pfnToSectionNr(startPfn); nr <= pfnToSectionNr(endPfn - 1); nr++) {
+            MemSection ms = section(nr);
+            if (ms == null || !ms.valid()) continue;
+            k.point("offline_mem_sections", ms, Access.WRITE);
+            ms.flags &= ~MemSection.SECTION_IS_ONLINE;
+        }
+    }
+
+    // ---- pageblock flags (mm/page_alloc.c get/set_pfnblock_flags_mask keep them in ms->usage) --
+
+    /** get_pageblock_migratetype() raw (caller decides on points): the MIGRATE_* ordinal. */
+    public int pageblockMigratetype(long pfn) {
+        MemSection ms = sections[(int) (pfn >>> pfnSectionShift)];
+        return ms.usage.pageblockFlags[(int) ((pfn & (pagesPerSection - 1)) >>> 9)];
+    }
+
+    public void setPageblockMigratetype(long pfn, int migratetype) {
+        MemSection ms = sections[(int) (pfn >>> pfnSectionShift)];
+        ms.usage.pageblockFlags[(int) ((pfn & (pagesPerSection - 1)) >>> 9)] = (byte) migratetype;
+    }
+}
