@@ -18,8 +18,7 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code mmsim list}: the catalogue's scenarios, or the operations scenario programs can use. */
 @Command(name = "list", mixinStandardHelpOptions = true,
-        description = {"List the catalogue's scenarios (name, variants, title), or with --ops the operations",
-                "a scenario program or the shell can use."},
+        description = "List the catalogue's scenarios (name, variants, title), or with --ops the operations a scenario program or the shell can use.",
         footer = {"", "Examples:", "  mmsim list", "  mmsim list --ops", "  mmsim list --json"})
 public final class ListCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
@@ -68,6 +67,7 @@ public final class ListCommand implements Callable<Integer> {
         }
         if (json) out.println(Json.write(Map.of("schema_version", 1, "scenarios", rows)));
         else if (cat.files().isEmpty()) spec.commandLine().getErr().println("mmsim: no scenarios in " + cat.dir().toAbsolutePath());
+        out.flush();
         return status;
     }
 }

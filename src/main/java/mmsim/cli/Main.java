@@ -20,9 +20,15 @@ import picocli.CommandLine.Command;
         },
         subcommands = {
             CommandLine.HelpCommand.class,
+            CheckCommand.class,
+            ExploreCommand.class,
+            ReplayCommand.class,
+            ShCommand.class,
             ListCommand.class,
             CompletionCommand.class,
             PageTypesCommand.class,
+            BootCommand.class,
+            CatCommand.class,
         },
         footer = {
             "",

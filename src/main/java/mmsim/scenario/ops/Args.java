@@ -66,7 +66,7 @@ public final class Args {
             if (i > start) sb.append(' ');
             sb.append(tokens.get(i++).text());
         }
-        if (i == start) throw error("expected " + what);
+        if (i == start) throw error("expected " + what + " after '" + (i == 0 ? op : tokens.get(i - 1).text()) + "'");
         return sb.toString();
     }
 
@@ -110,7 +110,7 @@ public final class Args {
 
     /** Everything left on the line joined with single spaces (for {@code note}). */
     public String rest(String what) {
-        if (i >= tokens.size()) throw error("expected " + what);
+        if (i >= tokens.size()) next(what);
         StringBuilder sb = new StringBuilder();
         while (i < tokens.size()) {
             if (sb.length() > 0) sb.append(' ');

@@ -1,6 +1,16 @@
 package mmsim.scenario.ops;
 
-/** Operations every scenario has: {@code note}, and (with the machine) cat, read, echo. */
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+import mmsim.kernel.Errno;
+
+/**
+ * What a user does with files: {@code cat}, {@code read} (binary files such as /proc/kpageflags),
+ * {@code echo > } (sysfs writes), and {@code note} for trace comments. Values assigned with
+ * {@code -> var}: the text read (trimmed), the u64 words read as {@code 0x..,0x..}, {@code ok}
+ * for a successful write, or the errno name ({@code -EBUSY}) of a failed call.
+ */
 final class BasicOps implements OpProvider {
     @Override
     public void register(OpRegistry r) {
@@ -8,5 +18,53 @@ final class BasicOps implements OpProvider {
             String text = a.rest("TEXT");
             return ctx -> { ctx.kernel().note(text); return null; };
         });
+        r.add("cat", "cat PATH [-> var]", "read a text file (procfs, sysfs, debugfs); var gets its text or -ERRNO", true, a -> {
+            String path = a.path("PATH");
+            return ctx -> {
+                try {
+                    return mmsim.scenario.Booted.text(ctx.machine().read(path)).strip();
+                } catch (Errno.ErrnoException e) {
+                    return Args.errnoValue(e.errno());
+                }
+            };
+        });
+        r.add("read", "read PATH at OFFSET count N [-> var]",
+                "pread N bytes at OFFSET from a binary file (/proc/kpageflags: 8 bytes per pfn); var gets u64 words 0x..,0x.. or -ERRNO",
+                true, a -> {
+                    String path = a.path("PATH");
+                    a.keyword("at");
+                    long offset = a.number("OFFSET", 0, Long.MAX_VALUE);
+                    a.keyword("count");
+                    int count = a.integer("N", 1, 1 << 20);
+                    return ctx -> {
+                        try {
+                            return u64s(ctx.machine().read(path, offset, count));
+                        } catch (Errno.ErrnoException e) {
+                            return Args.errnoValue(e.errno());
+                        }
+                    };
+                });
+        r.add("echo", "echo TEXT > PATH [-> var]", "write TEXT and a newline to a sysfs/debugfs file; var gets ok or -ERRNO", true, a -> {
+            String text = a.wordsUntil("TEXT", ">");
+            a.keyword(">");
+            String path = a.path("PATH");
+            return ctx -> {
+                try {
+                    ctx.machine().write(path, text + "\n");
+                    return "ok";
+                } catch (Errno.ErrnoException e) {
+                    return Args.errnoValue(e.errno());
+                }
+            };
+        });
+    }
+
+    /** Little-endian u64 words as {@code 0x1,0x800}; a short tail is shown as its bytes. */
+    static String u64s(byte[] b) {
+        StringBuilder sb = new StringBuilder();
+        ByteBuffer bb = ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN);
+        while (bb.remaining() >= 8) sb.append(sb.isEmpty() ? "" : ",").append("0x").append(Long.toHexString(bb.getLong()));
+        while (bb.hasRemaining()) sb.append(sb.isEmpty() ? "" : ",").append(String.format("0x%02x", bb.get()));
+        return sb.isEmpty() ? "" : sb.toString();
     }
 }

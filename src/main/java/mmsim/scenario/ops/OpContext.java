@@ -3,21 +3,25 @@ package mmsim.scenario.ops;
 import java.util.Map;
 
 import mmsim.kernel.Kernel;
+import mmsim.scenario.Booted;
 
 /**
  * What an operation runs against: the booted machine of this execution, its kernel and the
  * variables of the scenario ({@code -> name} assignments, shared by all programs of one execution).
  */
 public final class OpContext {
-    private final Kernel kernel;
+    private final Booted machine;
     private final Map<String, String> vars;
 
-    public OpContext(Kernel kernel, Map<String, String> vars) {
-        this.kernel = kernel;
+    public OpContext(Booted machine, Map<String, String> vars) {
+        this.machine = machine;
         this.vars = vars;
     }
 
-    public Kernel kernel() { return kernel; }
+    /** The booted machine: its files (/proc, /sys, debugfs) and its model. */
+    public Booted machine() { return machine; }
+
+    public Kernel kernel() { return machine.kernel(); }
 
     /** The value of {@code $name}; the parser has checked that an earlier line assigns it. */
     public String var(String name) {

@@ -46,7 +46,8 @@ public final class OpRegistry {
      * implementing {@link OpProvider} and list it here.
      */
     private static final List<OpProvider> PROVIDERS = List.of(
-            new BasicOps()
+            new BasicOps(),
+            new PageOps()
     );
 
     private final Map<String, Op> ops = new TreeMap<>();

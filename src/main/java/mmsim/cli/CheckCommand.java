@@ -1,0 +1,170 @@
+package mmsim.cli;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+import mmsim.scenario.Catalogue;
+import mmsim.scenario.Scenario;
+import mmsim.scenario.ScenarioError;
+import mmsim.scenario.ScenarioRunner;
+import mmsim.scenario.ScenarioRunner.Finding;
+import mmsim.scenario.ScenarioRunner.VariantResult;
+import mmsim.scenario.Suggest;
+import mmsim.scenario.ops.OpRegistry;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code mmsim check}: every catalogue scenario under each of its variants, graded against its declarations. */
+@Command(name = "check", mixinStandardHelpOptions = true,
+        description = "Run the catalogue: explore every scenario under each of its variants and compare what happens with what the scenario declares (ACCEPTABLE / INTERESTING / FORBIDDEN / EXPECTED). Prints a table scenario x variant -> verdict, executions explored, whether the bound was exhausted, and time; then, for every failure found, its title, the two-column CPU trace, the kernel's report and the command that replays it.",
+        footer = {"", "Examples:",
+                "  mmsim check                    # the whole catalogue",
+                "  mmsim check 000 002            # scenarios whose names start with 000 or 002",
+                "  mmsim check --json | jq .rows  # for scripts",
+                "", "Exit status: 0 every variant behaved as declared; 1 a declared outcome was", "violated (a FORBIDDEN outcome seen, or an EXPECTED one not reached although", "the search was exhaustive); 2 usage error or broken scenario file; 4 a budget", "ran out before an answer."})
+public final class CheckCommand implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Parameters(paramLabel = "NAME", arity = "0..*", completionCandidates = CatalogueNames.class,
+            description = "Scenario names, name prefixes (000) or .mms files. Default: the whole catalogue.")
+    List<String> names = new ArrayList<>();
+
+    @Option(names = "--variant", paramLabel = "V", description = "Run only this variant of each scenario.")
+    String variant;
+
+    @Option(names = {"-j", "--json"}, description = "Print one JSON object (schema_version, rows) instead of the table.")
+    boolean json;
+
+    @Option(names = {"-p", "--pretty"}, description = "Indented JSON; implies --json.")
+    boolean pretty;
+
+    @Option(names = "--color", paramLabel = "WHEN", defaultValue = "auto",
+            description = "Colour the table: auto (only on a terminal, not with NO_COLOR), always, never.")
+    String color;
+
+    @Option(names = {"-q", "--quiet"}, description = "No progress on stderr.")
+    boolean quiet;
+
+    @Option(names = "--reproducible", description = "No timings in the output, so runs can be diffed.")
+    boolean reproducible;
+
+    @Override
+    public Integer call() throws Exception {
+        return UsageError.guard(spec, this::run);
+    }
+
+    private Integer run() {
+        var out = spec.commandLine().getOut();
+        var err = spec.commandLine().getErr();
+        OpRegistry ops = OpRegistry.standard();
+        Catalogue cat = Catalogue.standard();
+        LinkedHashSet<Path> files = new LinkedHashSet<>();
+        if (names.isEmpty()) {
+            files.addAll(cat.files());
+            if (files.isEmpty()) {
+                err.println("mmsim: no scenarios in " + cat.dir().toAbsolutePath());
+                return Main.EXIT_USAGE;
+            }
+        }
+        for (String n : names) {
+            List<Path> found = cat.resolve(n);
+            if (found.isEmpty()) {
+                err.println("mmsim check: no scenario '" + n + "'" + Suggest.didYouMean(n, cat.names()) + " (see: mmsim list)");
+                return Main.EXIT_USAGE;
+            }
+            files.addAll(found);
+        }
+        boolean broken = false;
+        List<Scenario> scenarios = new ArrayList<>();
+        for (Path f : files) {
+            try {
+                Scenario s = Catalogue.load(f, ops);
+                if (variant != null && s.variant(variant) == null) {
+                    if (names.isEmpty()) continue;
+                    err.println("mmsim check: scenario " + s.name() + " has no variant '" + variant + "'"
+                            + Suggest.didYouMean(variant, s.variantNames()) + "; variants: " + String.join(", ", s.variantNames()));
+                    return Main.EXIT_USAGE;
+                }
+                scenarios.add(s);
+            } catch (ScenarioError e) {
+                err.println("mmsim: " + e.getMessage());
+                broken = true;
+            }
+        }
+        int total = 0;
+        for (Scenario s : scenarios) total += variant != null ? 1 : s.variants().size();
+        Progress progress = new Progress(err, Term.progress(quiet), total);
+        List<VariantResult> rows = new ArrayList<>();
+        for (Scenario s : scenarios) {
+            try {
+                ScenarioRunner.validate(s);
+            } catch (ScenarioError e) {
+                err.println("mmsim: " + e.getMessage());
+                broken = true;
+                continue;
+            }
+            for (Scenario.Variant v : s.variants()) {
+                if (variant != null && !v.name().equals(variant)) continue;
+                progress.start(s.name() + " " + v.name());
+                try {
+                    rows.add(ScenarioRunner.run(s, v, ScenarioRunner.Settings.of(s), progress.listener()));
+                } catch (ScenarioError e) {
+                    err.println("mmsim: " + e.getMessage());
+                    broken = true;
+                }
+                progress.done();
+            }
+        }
+        progress.finish();
+        int exit = broken ? Main.EXIT_USAGE : Reports.exitCode(rows);
+        if (json || pretty) {
+            Map<String, Object> o = new LinkedHashMap<>();
+            o.put("schema_version", Reports.SCHEMA_VERSION);
+            List<Object> r = new ArrayList<>();
+            for (VariantResult x : rows) r.add(Reports.json(x, reproducible));
+            o.put("rows", r);
+            o.put("exit", exit);
+            out.println(pretty ? Json.pretty(o) : Json.write(o));
+            return exit;
+        }
+        boolean colour = Term.colour(color);
+        Reports.table(out, rows, colour, reproducible);
+        for (VariantResult r : rows) {
+            for (Finding f : r.findings()) {
+                out.println();
+                out.println("== " + r.scenario().name() + " / " + r.variant().name() + ": " + f.cls()
+                        + (r.status() == ScenarioRunner.Status.VIOLATED && f == r.findings().get(r.findings().size() - 1) ? " (violates the declaration)" : ""));
+                Reports.finding(out, r, f, colour);
+            }
+        }
+        long ok = rows.stream().filter(r -> r.status() == ScenarioRunner.Status.OK).count();
+        long bad = rows.stream().filter(r -> r.status() == ScenarioRunner.Status.VIOLATED).count();
+        long inc = rows.size() - ok - bad;
+        out.println();
+        out.printf("%d scenario variants: %d as declared, %d VIOLATED, %d incomplete%s%n", rows.size(), ok, bad, inc,
+                broken ? "; some scenario files are broken (see above)" : "");
+        for (VariantResult r : rows) {
+            if (r.status() != ScenarioRunner.Status.OK) out.println("  " + r.scenario().name() + " / " + r.variant().name() + ": " + r.note());
+        }
+        return exit;
+    }
+
+    /** Completion candidates: the catalogue's scenario names at the time the script is generated. */
+    static final class CatalogueNames implements Iterable<String> {
+        @Override public java.util.Iterator<String> iterator() {
+            try {
+                return Catalogue.standard().names().iterator();
+            } catch (RuntimeException e) {
+                return List.<String>of().iterator();
+            }
+        }
+    }
+}

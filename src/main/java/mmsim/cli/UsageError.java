@@ -1,0 +1,29 @@
+package mmsim.cli;
+
+/**
+ * A bad argument found after picocli parsed the line (a scenario that does not exist, a variant
+ * the file does not have): printed as one line, {@code mmsim CMD: message}, exit status 2.
+ */
+final class UsageError extends RuntimeException {
+    UsageError(String message) {
+        super(message, null, false, false);
+    }
+
+    /** Runs {@code body}, turning usage and scenario errors into a message and exit status 2. */
+    static int guard(picocli.CommandLine.Model.CommandSpec spec, java.util.concurrent.Callable<Integer> body) throws Exception {
+        var err = spec.commandLine().getErr();
+        try {
+            return body.call();
+        } catch (UsageError e) {
+            err.println("mmsim " + spec.name() + ": " + e.getMessage());
+            err.println("Try 'mmsim " + spec.name() + " --help' for more information.");
+            return Main.EXIT_USAGE;
+        } catch (mmsim.scenario.ScenarioError e) {
+            err.println("mmsim: " + e.getMessage());
+            return Main.EXIT_USAGE;
+        } finally {
+            spec.commandLine().getOut().flush();
+            err.flush();
+        }
+    }
+}
