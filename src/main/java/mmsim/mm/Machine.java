@@ -36,6 +36,7 @@ public final class Machine {
     private final Memmap memmap;
     private final SparseMem sparse;
     private final BuddyAllocator allocator;
+    private final mmsim.mm.vmstat.Vmstat vmstat = new mmsim.mm.vmstat.Vmstat();
     private final Map<Class<?>, Object> ext = new IdentityHashMap<>();
 
     private Machine(MachineLayout layout, KernelConfig config) {
@@ -69,6 +70,8 @@ public final class Machine {
     public SparseMem sparse() { return sparse; }
     public BuddyAllocator allocator() { return allocator; }
     public PgData node(int nid) { return allocator.node(nid); }
+    /** Global counters (num_poisoned_pages, committed AS, hugetlb pool...). */
+    public mmsim.mm.vmstat.Vmstat vmstat() { return vmstat; }
 
     /** Every zone of every node, in node then zone order (populated or not). */
     public List<Zone> zones() {

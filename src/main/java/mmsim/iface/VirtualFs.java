@@ -1,0 +1,287 @@
+package mmsim.iface;
+
+import mmsim.kernel.Errno;
+import mmsim.mm.Machine;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.TreeMap;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * The machine's virtual file tree: /proc, /sys and /sys/kernel/debug as user space sees them
+ * (fs/proc, fs/sysfs, fs/debugfs reduced to what mm's files need). Directories, files and
+ * symlinks; a file has a mode, is text or binary, and has read(offset, count) / write(bytes)
+ * operations that return bytes, a count, or an errno, as the VFS would.
+ *
+ * <p>File operations run on the calling simulated CPU: they are kernel code paths (seq_file
+ * show functions, sysfs store functions) and the explorer interleaves them like any other.
+ * A text file's {@link #textFile} content is generated per read call, the way single_open
+ * seq_files generate their whole text and copy the requested window.
+ *
+ * <p>Get a machine's tree with {@link #of}; the installers that populate it are listed there.
+ * Directory entries are kept sorted by name (deterministic listings).
+ */
+public final class VirtualFs {
+
+    /** A node of the tree. */
+    public sealed interface Node permits Dir, File, Symlink { }
+
+    public static final class Dir implements Node {
+        final TreeMap<String, Node> entries = new TreeMap<>();
+        public List<String> names() { return List.copyOf(entries.keySet()); }
+    }
+
+    public record Symlink(String target) implements Node { }
+
+    /** What a read returns: bytes (possibly empty at EOF), or an errno. */
+    public record ReadResult(byte[] data, Errno errno) {
+        public static ReadResult of(byte[] d) { return new ReadResult(d, null); }
+        public static ReadResult error(Errno e) { return new ReadResult(null, e); }
+        public boolean ok() { return errno == null; }
+    }
+
+    /** read(2) on the file: at most {@code count} bytes from {@code offset}. */
+    @FunctionalInterface
+    public interface Reader { ReadResult read(long offset, int count); }
+
+    /** write(2) on the file: the bytes consumed (&gt;= 0) or {@code -errno}. */
+    @FunctionalInterface
+    public interface Writer { long write(byte[] data); }
+
+    public static final class File implements Node {
+        public final int mode;
+        public final boolean binary;
+        final Reader reader;
+        final Writer writer;
+
+        public File(int mode, boolean binary, Reader reader, Writer writer) {
+            this.mode = mode;
+            this.binary = binary;
+            this.reader = reader;
+            this.writer = writer;
+        }
+
+        public boolean readable() { return (mode & 0444) != 0 && reader != null; }
+        public boolean writable() { return (mode & 0222) != 0 && writer != null; }
+    }
+
+    private final Dir root = new Dir();
+
+    /**
+     * The tree of {@code m}, created and populated on first use. Installers of every interface
+     * package are called here, in a fixed order: add yours to the marked block.
+     */
+    public static VirtualFs of(Machine m) {
+        return m.ext(VirtualFs.class, VirtualFs::create);
+    }
+
+    private static VirtualFs create(Machine m) {
+        VirtualFs fs = new VirtualFs();
+        fs.mkdirs("/proc");
+        fs.mkdirs("/sys/devices/system");
+        fs.mkdirs("/sys/kernel/mm");
+        fs.mkdirs("/sys/kernel/debug");
+        // ---- installers: one line per interface package ----------------------------------
+        mmsim.iface.procfs.MmProcFiles.install(fs, m);
+        // ---- end of installers --------------------------------------------------------------
+        return fs;
+    }
+
+    // ---- building the tree --------------------------------------------------------------------
+
+    private static List<String> split(String path) {
+        if (!path.startsWith("/")) throw new IllegalArgumentException("path must be absolute: " + path);
+        List<String> out = new ArrayList<>();
+        for (String p : path.split("/")) if (!p.isEmpty() && !p.equals(".")) out.add(p);
+        return out;
+    }
+
+    /** mkdir -p. */
+    public Dir mkdirs(String path) {
+        Dir d = root;
+        for (String name : split(path)) {
+            Node n = d.entries.get(name);
+            if (n == null) {
+                Dir nd = new Dir();
+                d.entries.put(name, nd);
+                d = nd;
+            } else if (n instanceof Dir nd) {
+                d = nd;
+            } else {
+                throw new IllegalArgumentException(path + ": " + name + " is not a directory");
+            }
+        }
+        return d;
+    }
+
+    private void put(String path, Node node) {
+        List<String> parts = split(path);
+        if (parts.isEmpty()) throw new IllegalArgumentException("cannot replace /");
+        String parent = "/" + String.join("/", parts.subList(0, parts.size() - 1));
+        mkdirs(parent).entries.put(parts.get(parts.size() - 1), node);
+    }
+
+    /** Registers a file (replacing any node at that path). */
+    public File addFile(String path, int mode, boolean binary, Reader reader, Writer writer) {
+        File f = new File(mode, binary, reader, writer);
+        put(path, f);
+        return f;
+    }
+
+    /** A read-only (or read-write when {@code writer} is given) text file generated on each read. */
+    public File textFile(String path, int mode, Supplier<String> show, Writer writer) {
+        return addFile(path, mode, false, (off, count) -> window(show.get().getBytes(StandardCharsets.UTF_8), off, count), writer);
+    }
+
+    public File textFile(String path, int mode, Supplier<String> show) { return textFile(path, mode, show, null); }
+
+    /** A sysfs-style attribute: show on read, store(String) on write returning the count or -errno. */
+    public File attribute(String path, int mode, Supplier<String> show, Function<String, Long> store) {
+        Writer w = store == null ? null : data -> store.apply(new String(data, StandardCharsets.UTF_8));
+        return textFile(path, mode, show == null ? () -> "" : show, w);
+    }
+
+    public void symlink(String path, String target) { put(path, new Symlink(target)); }
+
+    /** Removes a node (and everything under it); false when absent. */
+    public boolean remove(String path) {
+        List<String> parts = split(path);
+        Node parent = resolve("/" + String.join("/", parts.subList(0, Math.max(0, parts.size() - 1))), true);
+        return parent instanceof Dir d && !parts.isEmpty() && d.entries.remove(parts.get(parts.size() - 1)) != null;
+    }
+
+    /** The bytes of {@code data} from {@code offset}, at most {@code count}. */
+    public static ReadResult window(byte[] data, long offset, int count) {
+        if (offset < 0) return ReadResult.error(Errno.EINVAL);
+        if (offset >= data.length) return ReadResult.of(new byte[0]);
+        int end = (int) Math.min(data.length, offset + (long) count);
+        return ReadResult.of(Arrays.copyOfRange(data, (int) offset, end));
+    }
+
+    // ---- lookups --------------------------------------------------------------------------------
+
+    /** The node at {@code path} (symlinks followed when {@code follow}), or null. */
+    public Node resolve(String path, boolean follow) {
+        return resolve(path, follow, 0);
+    }
+
+    private Node resolve(String path, boolean follow, int depth) {
+        if (depth > 40) return null; // ELOOP
+        List<String> parts = split(path);
+        Node n = root;
+        String cur = "";
+        for (int i = 0; i < parts.size(); i++) {
+            if (!(n instanceof Dir d)) return null;
+            String name = parts.get(i);
+            if (name.equals("..")) {
+                int slash = cur.lastIndexOf('/');
+                cur = slash <= 0 ? "" : cur.substring(0, slash);
+                n = resolve(cur.isEmpty() ? "/" : cur, true, depth + 1);
+                continue;
+            }
+            n = d.entries.get(name);
+            if (n == null) return null;
+            boolean last = i == parts.size() - 1;
+            if (n instanceof Symlink s && (follow || !last)) {
+                String target = s.target().startsWith("/") ? s.target() : (cur.isEmpty() ? "" : cur) + "/" + s.target();
+                n = resolve(target, true, depth + 1);
+                if (n == null) return null;
+                cur = normalize(target);
+            } else {
+                cur = cur + "/" + name;
+            }
+        }
+        return n;
+    }
+
+    private static String normalize(String path) {
+        List<String> out = new ArrayList<>();
+        for (String p : path.split("/")) {
+            if (p.isEmpty() || p.equals(".")) continue;
+            if (p.equals("..")) { if (!out.isEmpty()) out.remove(out.size() - 1); } else out.add(p);
+        }
+        return "/" + String.join("/", out);
+    }
+
+    public boolean exists(String path) { return resolve(path, true) != null; }
+
+    /** ls: the entry names of a directory, sorted. */
+    public List<String> list(String path) {
+        Node n = resolve(path, true);
+        if (n == null) throw new Errno.ErrnoException(Errno.ENOENT, "ls: cannot access '" + path + "': No such file or directory");
+        if (!(n instanceof Dir d)) throw new Errno.ErrnoException(Errno.ENOTDIR, "ls: " + path + ": Not a directory");
+        return d.names();
+    }
+
+    public File file(String path) {
+        Node n = resolve(path, true);
+        if (n == null) throw new Errno.ErrnoException(Errno.ENOENT, path + ": No such file or directory");
+        if (n instanceof Dir) throw new Errno.ErrnoException(Errno.EISDIR, path + ": Is a directory");
+        return (File) n;
+    }
+
+    /** read(2) at {@code offset}: the file's answer, ENOENT/EISDIR/EACCES from the VFS. */
+    public ReadResult read(String path, long offset, int count) {
+        Node n = resolve(path, true);
+        if (n == null) return ReadResult.error(Errno.ENOENT);
+        if (n instanceof Dir) return ReadResult.error(Errno.EISDIR);
+        File f = (File) n;
+        if (!f.readable()) return ReadResult.error(Errno.EACCES);
+        return f.reader.read(offset, count);
+    }
+
+    /** cat: the whole file (reads of 4096 until EOF), or an ErrnoException naming the path. */
+    public byte[] readAllBytes(String path) {
+        file(path);
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        long off = 0;
+        while (true) {
+            ReadResult r = read(path, off, 4096);
+            if (!r.ok()) throw new Errno.ErrnoException(r.errno(), "cat: " + path + ": " + r.errno().text);
+            if (r.data().length == 0) break;
+            out.writeBytes(r.data());
+            off += r.data().length;
+        }
+        return out.toByteArray();
+    }
+
+    /** cat as a String (UTF-8). */
+    public String readAll(String path) { return new String(readAllBytes(path), StandardCharsets.UTF_8); }
+
+    /** write(2) of {@code data}: the count or -errno (ENOENT, EISDIR, EACCES from the VFS). */
+    public long write(String path, byte[] data) {
+        Node n = resolve(path, true);
+        if (n == null) return Errno.ENOENT.neg();
+        if (n instanceof Dir) return Errno.EISDIR.neg();
+        File f = (File) n;
+        if (!f.writable()) return Errno.EACCES.neg();
+        return f.writer.write(data);
+    }
+
+    /** echo TEXT &gt; path: the count or -errno. */
+    public long write(String path, String text) { return write(path, text.getBytes(StandardCharsets.UTF_8)); }
+
+    /** echo with bash's error text on failure ("bash: echo: write error: Invalid argument"). */
+    public void echo(String path, String text) {
+        long r = write(path, text);
+        if (r < 0) {
+            Errno e = Errno.of(r);
+            String msg = e == Errno.ENOENT || e == Errno.EACCES
+                    ? "bash: " + path + ": " + e.text : "bash: echo: write error: " + (e == null ? "errno " + (-r) : e.text);
+            throw new Errno.ErrnoException(e == null ? Errno.EIO : e, msg);
+        }
+    }
+
+    /** "ls -l"-style mode string of a file, e.g. -r--r--r--. */
+    public static String modeString(int mode) {
+        String s = "rwxrwxrwx";
+        StringBuilder sb = new StringBuilder("-");
+        for (int i = 0; i < 9; i++) sb.append((mode & (1 << (8 - i))) != 0 ? s.charAt(i) : '-');
+        return sb.toString().toLowerCase(Locale.ROOT);
+    }
+}
