@@ -30,6 +30,10 @@ public final class Explorer {
     /** As {@link #explore(Program, ExploreOptions)}, handing every execution's schedule to {@code schedules} (tests). */
     static ExplorationResult explore(Program program, ExploreOptions o, java.util.function.Consumer<String> schedules) {
         Carrier carrier = o.carrier().map(Carrier::of).orElseGet(Carrier::best);
+        if (carrier.kind() == Carrier.Kind.VIRTUAL_THREAD && !Thread.currentThread().isVirtual()) {
+            // Hand-offs between virtual threads stay in the scheduler; a platform-thread engine would park in the OS.
+            return onVirtualThread(() -> explore(program, o, schedules));
+        }
         Engine engine = new Engine(carrier, o.stepLimit());
         long start = System.nanoTime();
         long deadline = o.timeBudget().map(d -> start + d.toNanos()).orElse(Long.MAX_VALUE);
@@ -162,6 +166,33 @@ public final class Explorer {
                     + engine.steps + " (" + r.verdict.title() + ")");
         }
         return new Replayed(r.verdict, r.trace, r.observed);
+    }
+
+    private static <T> T onVirtualThread(java.util.function.Supplier<T> work) {
+        Object[] result = new Object[1];
+        Throwable[] failure = new Throwable[1];
+        Thread t = Thread.ofVirtual().name("mmsim-explorer").start(() -> {
+            try {
+                result[0] = work.get();
+            } catch (Throwable e) {
+                failure[0] = e;
+            }
+        });
+        boolean interrupted = false;
+        while (true) {
+            try {
+                t.join();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) Thread.currentThread().interrupt();
+        if (failure[0] instanceof RuntimeException r) throw r;
+        if (failure[0] instanceof Error e) throw e;
+        if (failure[0] != null) throw new IllegalStateException(failure[0]);
+        @SuppressWarnings("unchecked") T r = (T) result[0];
+        return r;
     }
 
     /** An unmodifiable copy that keeps the insertion order. */

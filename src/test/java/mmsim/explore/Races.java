@@ -12,7 +12,7 @@ import mmsim.kernel.sync.SpinLock;
  * The synthetic kernel-style races the explorer is proven on (no mm): each broken and fixed.
  * Small on purpose, like the kernel's litmus and torture tests.
  */
-final class Races {
+public final class Races {
     private Races() { }
 
     /** A Program from a world factory and one body per CPU. */
@@ -58,7 +58,7 @@ final class Races {
         }
     }
 
-    static Program lostRefcount(boolean locked) {
+    public static Program lostRefcount(boolean locked) {
         return program(2, k -> new Refcount(k, locked), new String[] {"obj_get", "obj_get"},
                 (w, cpu) -> w.get(),
                 w -> {
@@ -99,7 +99,7 @@ final class Races {
         }
     }
 
-    static Program abba(boolean sameOrder, boolean lockdep) {
+    public static Program abba(boolean sameOrder, boolean lockdep) {
         return program(2, k -> new Abba(k, sameOrder, lockdep), new String[] {"a then b", sameOrder ? "a then b" : "b then a"},
                 Abba::run, w -> Map.of());
     }
@@ -172,7 +172,7 @@ final class Races {
         return new mmsim.kernel.KernelFault.Kasan("slab-use-after-free Read", fn, report);
     }
 
-    static Program rcu(boolean sync) {
+    public static Program rcu(boolean sync) {
         return program(2, k -> new RcuWorld(k, sync, false), new String[] {"rcu reader", sync ? "update + synchronize_rcu" : "update, no grace period"},
                 (w, cpu) -> { if (cpu == 0) w.reader(); else w.updater(); },
                 w -> Map.of("seen", Integer.toString(w.seen)));
@@ -238,7 +238,7 @@ final class Races {
         }
     }
 
-    static Program pageTableWalk(boolean waitIpi) {
+    public static Program pageTableWalk(boolean waitIpi) {
         return program(2, k -> new PtWorld(k, waitIpi), new String[] {"gup_fast walker", waitIpi ? "freer, waits for IPI" : "freer, IPI without wait"},
                 (w, cpu) -> { if (cpu == 0) w.walker(); else w.freer(); },
                 w -> Map.of("pte", Long.toHexString(w.seenPte)));
