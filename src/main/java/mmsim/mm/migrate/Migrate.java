@@ -1,0 +1,226 @@
+package mmsim.mm.migrate;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.function.LongUnaryOperator;
+
+import mmsim.kernel.Errno;
+import mmsim.kernel.Kernel;
+import mmsim.mm.KernelConfig;
+import mmsim.mm.memmap.PageFlag;
+import mmsim.mm.mmap.MmPages;
+import mmsim.mm.mmap.UserMemory;
+import mmsim.mm.mmap.VmEvent;
+import mmsim.mm.rmap.AnonVma;
+
+/**
+ * Page migration of anonymous pages (mm/migrate.c): migrate_pages -> unmap_and_move ->
+ * try_to_migrate (migration entries) -> move the page state -> remove_migration_ptes.
+ *
+ * <p>Entry point for other subsystems (memory offlining, soft offline, compaction):
+ * <pre>
+ *   List&lt;Long&gt; from = ...;                    // pages the caller isolated with isolate_lru_page()
+ *   int failed = um.migrate.migratePages(from, src -&gt; allocOnOtherNode(src), MigrateMode.SYNC, MigrateReason.MEMORY_HOTPLUG);
+ *   um.migrate.putbackMovablePages(from);      // what is left in 'from' failed: put it back
+ * </pre>
+ * The allocator callback gets the source pfn and returns a new page (refcount 1) or -1.
+ *
+ * <p>Locking: the source page is locked (lock_page for MIGRATE_SYNC, trylock otherwise) for the
+ * whole move; the anon_vma is pinned (page_get_anon_vma) so the rmap walk that removes the
+ * migration entries still finds it even if every mapping goes away meanwhile. A fault on a
+ * migration entry waits for the source page's lock (migration_entry_wait).
+ *
+ * <p>Era switch: how the source page is released after a successful move.
+ * <ul>
+ * <li>{@code v4.6} (before "mm: use put_page to free page instead of putback_lru_page",
+ *     v4.7): putback_lru_page(source) - it goes back through the LRU batch and is freed when
+ *     the batch drains. For MR_MEMORY_FAILURE the thread's v4.6 code instead did put_page then
+ *     TestSetPageHWPoison on the (possibly already freed) page: seed 002's race.</li>
+ * <li>{@code mainline}: put_page(source), except MR_MEMORY_FAILURE, where the isolation
+ *     reference stays for the caller's page_handle_poison (v5.11+).</li>
+ * </ul>
+ */
+public final class Migrate {
+    public enum MigrateMode { ASYNC, SYNC_LIGHT, SYNC }
+
+    /** enum migrate_reason (include/linux/migrate_mode.h). */
+    public enum MigrateReason {
+        COMPACTION, MEMORY_FAILURE, MEMORY_HOTPLUG, SYSCALL, MEMPOLICY_MBIND, NUMA_MISPLACED, CONTIG_RANGE, LONGTERM_PIN, DEMOTION
+    }
+
+    /** Pre-v4.7 switch: release the migrated source with putback_lru_page() (also implied by era v4.6). */
+    public static final String MIGRATE_PUTBACK_SOURCE = "migrate-putback-lru-source";
+
+    /** Called for a successfully migrated MR_MEMORY_FAILURE source in the v4.6 flow, after put_page (memory-failure hooks in). */
+    public interface MemoryFailureSourceHook {
+        void afterPutPage(long pfn);
+    }
+
+    private static final int NR_MAX_MIGRATE_PAGES_RETRY = 10;
+
+    private final UserMemory um;
+    private final Kernel k;
+    private final MmPages pages;
+    private MemoryFailureSourceHook memoryFailureHook;
+
+    public Migrate(UserMemory um) {
+        this.um = um;
+        this.k = um.k;
+        this.pages = um.pages;
+        // default v4.6 behaviour of unmap_and_move for MR_MEMORY_FAILURE: test_set_page_hwpoison(page)
+        this.memoryFailureHook = pfn -> pages.testSet(pfn, PageFlag.HWPOISON);
+    }
+
+    public void setMemoryFailureSourceHook(MemoryFailureSourceHook h) { this.memoryFailureHook = h; }
+
+    private boolean oldEra() {
+        return um.config.era() == KernelConfig.Era.V4_6 || um.config.has(MIGRATE_PUTBACK_SOURCE);
+    }
+
+    /**
+     * migrate_pages(): moves each isolated page of {@code from} to a page {@code getNewPage}
+     * returns. Successfully migrated pages leave {@code from}; failed ones stay (still isolated)
+     * for the caller's {@link #putbackMovablePages}. Returns the number of pages not migrated,
+     * or -ENOMEM when no target page could be allocated.
+     */
+    public int migratePages(List<Long> from, LongUnaryOperator getNewPage, MigrateMode mode, MigrateReason reason) {
+        try (var f = k.enter("migrate_pages")) {
+            int failed = 0;
+            List<Long> retry = new ArrayList<>(from);
+            List<Long> failedList = new ArrayList<>();
+            for (int pass = 0; pass < NR_MAX_MIGRATE_PAGES_RETRY && !retry.isEmpty(); pass++) {
+                List<Long> again = new ArrayList<>();
+                for (long pfn : retry) {
+                    int rc = unmapAndMove(pfn, getNewPage, mode, reason);
+                    if (rc == 0) {
+                        from.remove((Object) pfn);
+                        um.count(VmEvent.PGMIGRATE_SUCCESS);
+                    } else if (rc == Errno.EAGAIN.neg()) {
+                        again.add(pfn);
+                    } else if (rc == Errno.ENOMEM.neg()) {
+                        return Errno.ENOMEM.neg();
+                    } else {
+                        failedList.add(pfn);
+                    }
+                }
+                retry = again;
+            }
+            failed = failedList.size() + retry.size();
+            um.count(VmEvent.PGMIGRATE_FAIL, failed);
+            return failed;
+        }
+    }
+
+    /** putback_movable_pages(): failed pages go back to the LRU. */
+    public void putbackMovablePages(List<Long> list) {
+        try (var f = k.enter("putback_movable_pages")) {
+            for (Iterator<Long> it = list.iterator(); it.hasNext(); ) {
+                um.vmscan.putbackLruPage(it.next());
+                it.remove();
+            }
+        }
+    }
+
+    /** unmap_and_move() (migrate_folio_unmap + migrate_folio_move): 0, -EAGAIN, -ENOMEM or -EBUSY. */
+    private int unmapAndMove(long src, LongUnaryOperator getNewPage, MigrateMode mode, MigrateReason reason) {
+        try (var f = k.enter("unmap_and_move")) {
+            if (pages.refcount(src) == 1) {
+                // page was freed from under us (only our isolation ref left): nothing to migrate
+                pages.clear(src, PageFlag.ACTIVE);
+                releaseSource(src, reason, true);
+                return 0;
+            }
+            long dst = getNewPage.applyAsLong(src);
+            if (dst < 0) return Errno.ENOMEM.neg();
+            if (!um.swap.trylockPage(src)) {
+                if (mode == MigrateMode.ASYNC) { um.swap.putPage(dst); return Errno.EAGAIN.neg(); }
+                um.swap.lockPage(src);
+            }
+            if (pages.test(src, PageFlag.WRITEBACK)) {
+                um.swap.unlockPage(src);
+                um.swap.putPage(dst);
+                return Errno.EBUSY.neg();
+            }
+            AnonVma av = null;
+            if (um.rmap.pageAnon(src)) {
+                av = um.rmap.anonVmaOf(src); // page_get_anon_vma(): pin it across the unmap
+                if (av != null) av.refcount++;
+            }
+            um.swap.trylockPage(dst);
+            boolean wasMapped = um.rmap.pageMapped(src);
+            int rc = Errno.EAGAIN.neg();
+            if (wasMapped) um.rmap.tryToMigrate(src);
+            if (!um.rmap.pageMapped(src)) rc = moveToNewPage(dst, src);
+            if (wasMapped) um.rmap.removeMigrationPtes(src, rc == 0 ? dst : src);
+            um.swap.unlockPage(dst);
+            um.swap.unlockPage(src);
+            if (av != null) um.rmap.putAnonVma(av);
+            if (rc != 0) {
+                um.swap.putPage(dst);
+                return rc;
+            }
+            // the new page joins the LRU; its allocation reference is dropped (mappings hold theirs)
+            um.vmscan.putbackLruPageNotIsolated(dst);
+            releaseSource(src, reason, false);
+            return 0;
+        }
+    }
+
+    /**
+     * migrate_folio() / migrate_page_move_mapping() for an anonymous page: the expected
+     * references are ours (isolation) plus the swap cache's; anything else (a GUP pin, a
+     * speculative get_page) makes the move fail with -EAGAIN. Then flags and mapping move over.
+     */
+    private int moveToNewPage(long dst, long src) {
+        try (var f = k.enter("migrate_folio")) {
+            boolean swapcache = pages.test(src, PageFlag.OWNER_PRIV_1);
+            int expected = 1 + (swapcache ? 1 : 0);
+            if (swapcache) um.swapState.xaLock.lock();
+            if (pages.refcount(src) != expected) {
+                if (swapcache) um.swapState.xaLock.unlock();
+                return Errno.EAGAIN.neg();
+            }
+            pages.setIndex(dst, pages.index(src));
+            pages.setMapping(dst, pages.mapping(src));
+            if (pages.test(src, PageFlag.SWAPBACKED)) pages.set(dst, PageFlag.SWAPBACKED);
+            if (swapcache) {
+                // the swap cache slot now points at the new page; its reference moves with it
+                um.swap.getPage(dst);
+                pages.set(dst, PageFlag.OWNER_PRIV_1);
+                pages.setPrivateData(dst, pages.privateData(src));
+                um.swapState.replaceCachedPage(src, dst);
+                pages.clear(src, PageFlag.OWNER_PRIV_1);
+                pages.setPrivateData(src, 0);
+                pages.refAdd(src, -1);
+                um.swapState.xaLock.unlock();
+            }
+            // folio_migrate_flags(): the page state follows the data
+            for (PageFlag fl : new PageFlag[] {PageFlag.UPTODATE, PageFlag.DIRTY, PageFlag.REFERENCED, PageFlag.ACTIVE}) {
+                if (pages.testClear(src, fl)) pages.set(dst, fl);
+            }
+            return 0;
+        }
+    }
+
+    /** The source page after migration: freed by put_page (mainline) or putback_lru_page (v4.6). */
+    private void releaseSource(long src, MigrateReason reason, boolean freedUnderUs) {
+        try (var f = k.enter("migrate_folio_done")) {
+            if (pages.test(src, PageFlag.SWAPBACKED)) um.count(VmEvent.NR_ISOLATED_ANON, -1);
+            if (reason == MigrateReason.MEMORY_FAILURE && !freedUnderUs) {
+                if (oldEra()) {
+                    um.swap.putPage(src);
+                    memoryFailureHook.afterPutPage(src);
+                }
+                // mainline: the isolation reference stays for page_handle_poison()
+                return;
+            }
+            if (oldEra() && !freedUnderUs) {
+                um.swap.lruCacheAdd(src); // putback_lru_page(): via the LRU batch...
+                um.swap.putPage(src);     // ...dropping our reference; the batch drain frees it
+            } else {
+                um.swap.putPage(src);
+            }
+        }
+    }
+}

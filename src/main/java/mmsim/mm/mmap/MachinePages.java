@@ -1,0 +1,77 @@
+package mmsim.mm.mmap;
+
+import mmsim.mm.Machine;
+import mmsim.mm.memmap.DumpPage;
+import mmsim.mm.memmap.Memmap;
+import mmsim.mm.memmap.PageFlag;
+import mmsim.mm.memmap.PageFlagsLayout;
+import mmsim.mm.memmap.PageType;
+import mmsim.mm.page_alloc.BuddyAllocator;
+import mmsim.mm.page_alloc.Gfp;
+
+/**
+ * {@link MmPages} on a booted {@link Machine}: the memmap's pointed accessors (a preemption
+ * point before each access to a struct page word) and the buddy allocator.
+ */
+final class MachinePages implements MmPages {
+    private final Memmap mm;
+    private final BuddyAllocator buddy;
+
+    MachinePages(Machine m) {
+        this.mm = m.memmap();
+        this.buddy = m.allocator();
+    }
+
+    @Override
+    public long allocPage(boolean pgtable) {
+        // GFP_PGTABLE_USER (GFP_KERNEL_ACCOUNT | __GFP_ZERO) or GFP_HIGHUSER_MOVABLE | __GFP_ZERO
+        return buddy.allocPages((pgtable ? Gfp.GFP_KERNEL : Gfp.GFP_HIGHUSER_MOVABLE) | Gfp.__GFP_ZERO, 0);
+    }
+
+    @Override public void freePage(long pfn) { buddy.freeFrozenPage(pfn); }
+    @Override public int refcount(long pfn) { return mm.readRefcount(pfn, "page_ref_count"); }
+    @Override public int refAdd(long pfn, int delta) { return mm.refAddReturn(pfn, delta, delta > 0 ? "page_ref_add" : "page_ref_sub_return"); }
+    @Override public boolean getPageUnlessZero(long pfn) { return mm.getPageUnlessZero(pfn, "get_page_unless_zero"); }
+    @Override public int rawMapcount(long pfn) { return mm.readMapcount(pfn, "page_mapcount"); }
+
+    @Override
+    public int mapcountAdd(long pfn, int delta) {
+        int v = mm.readMapcount(pfn, delta > 0 ? "atomic_inc_and_test(&page->_mapcount)" : "atomic_add_negative(-1, &page->_mapcount)") + delta;
+        mm.setMapcount(pfn, v);
+        return v;
+    }
+
+    @Override public void setRawMapcount(long pfn, int value) { mm.writeMapcount(pfn, value, "atomic_set(&page->_mapcount)"); }
+    @Override public boolean test(long pfn, PageFlag f) { return (mm.readFlags(pfn, "Page" + f.kernelName) & f.mask) != 0; }
+    @Override public boolean peek(long pfn, PageFlag f) { return mm.backed(pfn) && mm.testBit(pfn, f); }
+    @Override public void set(long pfn, PageFlag f) { mm.atomicSet(pfn, f, "SetPage" + f.kernelName); }
+    @Override public void clear(long pfn, PageFlag f) { mm.atomicClear(pfn, f, "ClearPage" + f.kernelName); }
+    @Override public boolean testSet(long pfn, PageFlag f) { return mm.testAndSet(pfn, f, "TestSetPage" + f.kernelName); }
+    @Override public boolean testClear(long pfn, PageFlag f) { return mm.testAndClear(pfn, f, "TestClearPage" + f.kernelName); }
+    @Override public long flagsWord(long pfn) { return mm.readFlags(pfn, "page->flags"); }
+    @Override public long mapping(long pfn) { return mm.mapping(pfn); }
+    @Override public void setMapping(long pfn, long value) { mm.setMapping(pfn, value); }
+    @Override public long index(long pfn) { return mm.indexWord(pfn); }
+    @Override public void setIndex(long pfn, long value) { mm.setIndexWord(pfn, value); }
+    @Override public long privateData(long pfn) { return mm.privateData(pfn); }
+    @Override public void setPrivateData(long pfn, long value) { mm.setPrivateData(pfn, (int) value); }
+
+    @Override
+    public void setPageTable(long pfn, boolean on) {
+        if (on) mm.setType(pfn, PageType.TABLE);
+        else mm.clearType(pfn);
+    }
+
+    @Override public long lruNext(long pfn) { int v = mm.lruNext(pfn); return v < 0 ? -1 : v; }
+    @Override public long lruPrev(long pfn) { int v = mm.lruPrev(pfn); return v < 0 ? -1 : v; }
+
+    @Override
+    public void setLru(long pfn, long next, long prev) {
+        mm.setLruNext(pfn, next < 0 ? Memmap.NIL : (int) next);
+        mm.setLruPrev(pfn, prev < 0 ? Memmap.NIL : (int) prev);
+    }
+
+    @Override public int nid(long pfn) { return PageFlagsLayout.node(mm.flags(pfn)); }
+    @Override public String dumpPage(long pfn, String reason) { return DumpPage.dumpPage(mm, pfn, reason); }
+    @Override public boolean online(long pfn) { return mm.backed(pfn); }
+}

@@ -1,0 +1,225 @@
+package mmsim.mm.mmap;
+
+import mmsim.kernel.Errno;
+import mmsim.kernel.Kernel;
+import mmsim.mm.pgtable.PgtableArch;
+import mmsim.mm.pgtable.VmFlags;
+
+/**
+ * The address-space syscalls (mm/mmap.c, mm/vma.c, mm/madvise.c, kernel/fork.c dup_mmap,
+ * exit_mmap): anonymous private mmap, munmap, madvise, fork and exit.
+ *
+ * <p>Locking: mmap, munmap and fork hold mmap_lock for write; madvise(MADV_DONTNEED/COLD/PAGEOUT)
+ * holds it for read, as madvise_need_mmap_write() decides. Return values are the syscall's:
+ * an address, 0, or -errno.
+ */
+public final class Mmap {
+    public static final int PROT_NONE = 0, PROT_READ = 1, PROT_WRITE = 2, PROT_EXEC = 4;
+    public static final int MAP_SHARED = 0x01, MAP_PRIVATE = 0x02, MAP_FIXED = 0x10, MAP_ANONYMOUS = 0x20;
+    public static final int MADV_NORMAL = 0, MADV_DONTNEED = 4, MADV_COLD = 20, MADV_PAGEOUT = 21,
+            MADV_HUGEPAGE = 14, MADV_NOHUGEPAGE = 15, MADV_HWPOISON = 100, MADV_SOFT_OFFLINE = 101;
+
+    /** Handler for madvise advice owned by other subsystems (MADV_HWPOISON, MADV_SOFT_OFFLINE): (mm, pfn, addr) -> errno. */
+    @FunctionalInterface
+    public interface AdviceHandler {
+        int handle(MmStruct mm, long pfn, long addr);
+    }
+
+    private final UserMemory um;
+    private final Kernel k;
+    private final java.util.Map<Integer, AdviceHandler> extraAdvice = new java.util.TreeMap<>();
+
+    Mmap(UserMemory um) {
+        this.um = um;
+        this.k = um.k;
+    }
+
+    /** Lets memory-failure register MADV_HWPOISON / MADV_SOFT_OFFLINE (called per page, pfn resolved via GUP). */
+    public void registerAdvice(int advice, AdviceHandler h) { extraAdvice.put(advice, h); }
+
+    /** mmap(addr, len, prot, flags, -1, 0) for anonymous memory. */
+    public long mmap(MmStruct mm, long addr, long len, int prot, int flags) {
+        try (var f = k.enter("do_mmap")) {
+            if ((flags & MAP_ANONYMOUS) == 0) return Errno.EINVAL.neg();
+            if ((flags & (MAP_SHARED | MAP_PRIVATE)) == 0) return Errno.EINVAL.neg();
+            if ((flags & MAP_SHARED) != 0) return Errno.EOPNOTSUPP.neg(); // shmem-backed: not modelled yet
+            if (len <= 0) return Errno.EINVAL.neg();
+            len = (len + PgtableArch.PAGE_SIZE - 1) & PgtableArch.PAGE_MASK;
+            if ((addr & ~PgtableArch.PAGE_MASK) != 0 && (flags & MAP_FIXED) != 0) return Errno.EINVAL.neg();
+            long vmFlags = ((prot & PROT_READ) != 0 ? VmFlags.VM_READ : 0) | ((prot & PROT_WRITE) != 0 ? VmFlags.VM_WRITE : 0)
+                    | ((prot & PROT_EXEC) != 0 ? VmFlags.VM_EXEC : 0)
+                    | VmFlags.VM_MAYREAD | VmFlags.VM_MAYWRITE | VmFlags.VM_MAYEXEC | VmFlags.VM_ACCOUNT;
+            mm.mmapLock.downWrite();
+            try {
+                long start;
+                if ((flags & MAP_FIXED) != 0) {
+                    if (addr + len > um.arch.taskSize()) return Errno.ENOMEM.neg();
+                    unmapLocked(mm, addr, len);
+                    start = addr;
+                } else {
+                    start = getUnmappedArea(mm, len);
+                    if (start < 0) return Errno.ENOMEM.neg();
+                }
+                VmArea v = new VmArea(mm, start, start + len, vmFlags, um.arch.vmGetPageProt(vmFlags), start >>> PgtableArch.PAGE_SHIFT);
+                mm.insert(v);
+                mm.totalVm += len >>> PgtableArch.PAGE_SHIFT;
+                return start;
+            } finally {
+                mm.mmapLock.upWrite();
+            }
+        }
+    }
+
+    /** arch_get_unmapped_area_topdown(): the highest gap below mmap_base that fits. Caller holds mmap_lock. */
+    private long getUnmappedArea(MmStruct mm, long len) {
+        long high = mm.mmapBase;
+        for (VmArea v : mm.vmaList().reversed()) {
+            if (v.vmStart >= high) continue;
+            if (high - v.vmEnd >= len) return high - len;
+            high = v.vmStart;
+        }
+        return high - len >= PgtableArch.PAGE_SIZE * 16 ? high - len : -1;
+    }
+
+    /** munmap(addr, len). */
+    public int munmap(MmStruct mm, long addr, long len) {
+        try (var f = k.enter("__vm_munmap")) {
+            if ((addr & ~PgtableArch.PAGE_MASK) != 0 || len <= 0) return Errno.EINVAL.neg();
+            len = (len + PgtableArch.PAGE_SIZE - 1) & PgtableArch.PAGE_MASK;
+            mm.mmapLock.downWrite();
+            try {
+                unmapLocked(mm, addr, len);
+                return 0;
+            } finally {
+                mm.mmapLock.upWrite();
+            }
+        }
+    }
+
+    /** do_vmi_munmap(): split the VMAs at the edges, zap the pages, unlink, free page tables. Caller holds mmap_lock (write). */
+    private void unmapLocked(MmStruct mm, long start, long len) {
+        long end = start + len;
+        java.util.List<VmArea> gone = new java.util.ArrayList<>();
+        for (VmArea v : mm.vmaList()) {
+            if (v.vmEnd <= start || v.vmStart >= end) continue;
+            if (v.vmStart < start) v = split(mm, v, start);
+            if (v.vmEnd > end) split(mm, v, end);
+            gone.add(v);
+        }
+        for (VmArea v : gone) {
+            mm.remove(v);
+            mm.totalVm -= v.pages();
+        }
+        for (VmArea v : gone) um.memory.zapRange(v, v.vmStart, v.vmEnd);
+        for (VmArea v : gone) {
+            um.rmap.unlinkAnonVmas(v);
+            v.detached = true;
+        }
+        if (!gone.isEmpty()) um.pgalloc.freePgtables(mm, start, end);
+    }
+
+    /** __split_vma(): the part from {@code at} on becomes a new VMA (same anon_vmas); returns it. */
+    private VmArea split(MmStruct mm, VmArea v, long at) {
+        VmArea tail = new VmArea(mm, at, v.vmEnd, v.vmFlags, v.vmPageProt, v.vmPgoff + ((at - v.vmStart) >>> PgtableArch.PAGE_SHIFT));
+        // anon_vma_clone(): the new VMA is linked to every anon_vma of the old one
+        if (!v.anonVmaChain.isEmpty()) {
+            var root = v.anonVmaChain.get(0).anonVma().root;
+            root.rwsem.downWrite();
+            for (var c : v.anonVmaChain) {
+                var n = new mmsim.mm.rmap.AnonVma.Chain(tail, c.anonVma());
+                tail.anonVmaChain.add(n);
+                c.anonVma().chains.add(n);
+            }
+            tail.anonVma = v.anonVma;
+            root.rwsem.upWrite();
+        }
+        mm.remove(v);
+        v.vmEnd = at;
+        mm.insert(v);
+        mm.insert(tail);
+        return tail;
+    }
+
+    /** madvise(addr, len, advice). */
+    public int madvise(MmStruct mm, long addr, long len, int advice) {
+        try (var f = k.enter("do_madvise")) {
+            if ((addr & ~PgtableArch.PAGE_MASK) != 0 || len < 0) return Errno.EINVAL.neg();
+            long end = addr + ((len + PgtableArch.PAGE_SIZE - 1) & PgtableArch.PAGE_MASK);
+            AdviceHandler extra = extraAdvice.get(advice);
+            if (extra != null) {
+                for (long a = addr; a < end; a += PgtableArch.PAGE_SIZE) {
+                    long[] pfn = new long[1];
+                    int n = um.gup.getUserPagesFast(mm, a, 1, false, pfn);
+                    if (n != 1) return Errno.EFAULT.neg();
+                    int r = extra.handle(mm, pfn[0], a); // the handler owns the GUP reference (MF_COUNT_INCREASED)
+                    if (r < 0) return r;
+                }
+                return 0;
+            }
+            boolean write = advice == MADV_HUGEPAGE || advice == MADV_NOHUGEPAGE;
+            if (advice != MADV_DONTNEED && advice != MADV_NORMAL && advice != MADV_COLD && advice != MADV_PAGEOUT && !write) {
+                return Errno.EINVAL.neg();
+            }
+            if (write) mm.mmapLock.downWrite(); else mm.mmapLock.downRead();
+            try {
+                int ret = 0;
+                for (long a = addr; a < end; ) {
+                    VmArea v = mm.vmaLookup(a);
+                    if (v == null) { ret = Errno.ENOMEM.neg(); VmArea n = mm.findVma(a); if (n == null || n.vmStart >= end) break; a = n.vmStart; continue; }
+                    long s = Math.max(a, v.vmStart), e = Math.min(end, v.vmEnd);
+                    switch (advice) {
+                        case MADV_DONTNEED -> um.memory.zapRange(v, s, e);
+                        case MADV_HUGEPAGE -> v.vmFlags = (v.vmFlags | VmFlags.VM_HUGEPAGE) & ~VmFlags.VM_NOHUGEPAGE;
+                        case MADV_NOHUGEPAGE -> v.vmFlags = (v.vmFlags | VmFlags.VM_NOHUGEPAGE) & ~VmFlags.VM_HUGEPAGE;
+                        case MADV_PAGEOUT, MADV_COLD -> um.vmscan.pageoutRange(v, s, e, advice == MADV_PAGEOUT);
+                        default -> { }
+                    }
+                    a = e;
+                }
+                return ret;
+            } finally {
+                if (write) mm.mmapLock.upWrite(); else mm.mmapLock.upRead();
+            }
+        }
+    }
+
+    /** fork(): dup_mmap copies every VMA and its page tables into a new mm (kernel/fork.c). */
+    public MmStruct fork(MmStruct parent) {
+        try (var f = k.enter("dup_mmap")) {
+            MmStruct child = new MmStruct(k, um.allocPid(), parent.comm, parent.mmapBase);
+            child.pgd = um.pgalloc.pgdAlloc(child);
+            parent.mmapLock.downWrite();
+            child.mmapLock.downWrite();
+            try {
+                for (VmArea v : parent.vmaList()) {
+                    if ((v.vmFlags & VmFlags.VM_DONTCOPY) != 0) continue;
+                    VmArea n = new VmArea(child, v.vmStart, v.vmEnd, v.vmFlags, v.vmPageProt, v.vmPgoff);
+                    um.rmap.anonVmaFork(n, v);
+                    child.insert(n);
+                    child.totalVm += n.pages();
+                    um.memory.copyPageRange(n, v);
+                }
+            } finally {
+                child.mmapLock.upWrite();
+                parent.mmapLock.upWrite();
+            }
+            um.addTask(child);
+            return child;
+        }
+    }
+
+    /** exit_mmap(): unmap everything and free the page tables. */
+    public void exit(MmStruct mm) {
+        try (var f = k.enter("exit_mmap")) {
+            mm.mmapLock.downWrite();
+            try {
+                unmapLocked(mm, 0, um.arch.taskSize());
+                um.pgalloc.freeAll(mm);
+                mm.dead = true;
+            } finally {
+                mm.mmapLock.upWrite();
+            }
+            um.removeTask(mm);
+        }
+    }
+}

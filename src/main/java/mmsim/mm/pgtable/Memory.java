@@ -1,0 +1,487 @@
+package mmsim.mm.pgtable;
+
+import mmsim.kernel.Errno;
+import mmsim.kernel.Kernel;
+import mmsim.kernel.sync.SpinLock;
+import mmsim.mm.memmap.PageFlag;
+import mmsim.mm.mmap.MmPages;
+import mmsim.mm.mmap.MmStruct;
+import mmsim.mm.mmap.UserMemory;
+import mmsim.mm.mmap.VmArea;
+import mmsim.mm.mmap.VmEvent;
+
+/**
+ * Anonymous memory faults, unmapping and fork's page-table copy (mm/memory.c):
+ * handle_mm_fault -> handle_pte_fault -> do_anonymous_page / do_wp_page / do_swap_page,
+ * zap_pte_range, copy_pte_range, and the TLB flushes they need.
+ *
+ * <p>Locking: faults run with mmap_lock held for read (the caller's {@link #faultIn} takes it)
+ * and take the PTE lock to change a PTE, re-checking that the PTE is unchanged (pte_same)
+ * after taking it, because another CPU may have faulted or unmapped meanwhile. Zapping holds
+ * mmap_lock (write for munmap, read for MADV_DONTNEED) and the PTE lock per table. Pages
+ * unmapped by a zap are freed only after the TLB flush (the mmu_gather), so no CPU can still
+ * reach them through a stale TLB entry; the flush is an IPI to every CPU in mm_cpumask.
+ */
+public final class Memory {
+    // vm_fault_t bits (include/linux/mm_types.h)
+    public static final int VM_FAULT_OOM = 0x1;
+    public static final int VM_FAULT_SIGBUS = 0x2;
+    public static final int VM_FAULT_MAJOR = 0x4;
+    public static final int VM_FAULT_HWPOISON = 0x10;
+    public static final int VM_FAULT_SIGSEGV = 0x40;
+    public static final int VM_FAULT_RETRY = 0x400;
+    // fault flags
+    public static final int FAULT_FLAG_WRITE = 0x1;
+
+    /** Flushes TLB entries of an mm on the CPUs that may hold them (flush_tlb_mm_range). */
+    @FunctionalInterface
+    public interface TlbFlusher {
+        void flush(MmStruct mm, long start, long end);
+    }
+
+    private final UserMemory um;
+    private final Kernel k;
+    private final MmPages pages;
+    private final PageTableStore store;
+    private final PgtableArch arch;
+    private final PgtableAlloc pgalloc;
+    /** Installed by the machine once IPIs exist; the default only marks the point. */
+    private TlbFlusher tlbFlusher;
+
+    public Memory(UserMemory um) {
+        this.um = um;
+        this.k = um.k;
+        this.pages = um.pages;
+        this.store = um.tables;
+        this.arch = um.arch;
+        this.pgalloc = um.pgalloc;
+        // native_flush_tlb_multi(): an IPI to the other CPUs of mm_cpumask, waiting for all of them;
+        // a CPU with IRQs disabled (GUP-fast) acknowledges only when it enables them again
+        this.tlbFlusher = (mm, s, e) -> k.smpCallFunctionMany(mm.cpumask, () -> { }, true);
+    }
+
+    public void setTlbFlusher(TlbFlusher f) { this.tlbFlusher = f; }
+
+    /** flush_tlb_range(vma, start, end). */
+    public void flushTlbRange(VmArea vma, long start, long end) {
+        try (var f = k.enter("flush_tlb_mm_range")) {
+            tlbFlusher.flush(vma.vmMm, start, end);
+        }
+    }
+
+    public void flushTlbPage(VmArea vma, long addr) { flushTlbRange(vma, addr, addr + PgtableArch.PAGE_SIZE); }
+
+    // ---- the user-facing entry ----------------------------------------------------------------
+
+    /**
+     * A user access to {@code addr}: the arch fault handler (do_user_addr_fault / do_page_fault)
+     * when the TLB has no usable entry. Takes mmap_lock for read, finds the VMA, checks access,
+     * and calls handle_mm_fault until it no longer asks for a retry. Returns 0, or -EFAULT
+     * (SIGSEGV), -ENOMEM (OOM), -EHWPOISON / -EIO (SIGBUS).
+     */
+    public int faultIn(MmStruct mm, long addr, boolean write) {
+        try (var f = k.enter(k.arch() == Kernel.Arch.X86_64 ? "exc_page_fault" : "do_mem_abort")) {
+            mm.cpumask |= 1L << k.smpProcessorId();
+            // a present PTE that allows the access needs no fault: the CPU just uses it
+            for (int attempt = 0; attempt < 16; attempt++) {
+                if (accessible(mm, addr, write)) return 0;
+                mm.mmapLock.downRead();
+                VmArea vma = mm.vmaLookup(addr);
+                if (vma == null || !accessAllowed(vma, write)) {
+                    mm.mmapLock.upRead();
+                    return Errno.EFAULT.neg();
+                }
+                um.count(VmEvent.PGFAULT);
+                int r = handleMmFault(vma, addr & PgtableArch.PAGE_MASK, write ? FAULT_FLAG_WRITE : 0);
+                mm.mmapLock.upRead();
+                if ((r & VM_FAULT_RETRY) != 0) continue;
+                if ((r & VM_FAULT_OOM) != 0) return Errno.ENOMEM.neg();
+                if ((r & VM_FAULT_HWPOISON) != 0) return Errno.EHWPOISON.neg();
+                if ((r & VM_FAULT_SIGBUS) != 0) return Errno.EIO.neg();
+                if ((r & VM_FAULT_SIGSEGV) != 0) return Errno.EFAULT.neg();
+                // the CPU retries the access; it faults again if the PTE still does not allow it
+            }
+            return accessible(mm, addr, write) ? 0 : Errno.EFAULT.neg();
+        }
+    }
+
+    private static boolean accessAllowed(VmArea vma, boolean write) {
+        return write ? (vma.vmFlags & VmFlags.VM_WRITE) != 0 : (vma.vmFlags & (VmFlags.VM_READ | VmFlags.VM_WRITE)) != 0;
+    }
+
+    /** What the MMU does before faulting: walk the tables; a present PTE with the right permission is used as is. */
+    private boolean accessible(MmStruct mm, long addr, boolean write) {
+        long pgdE = store.read(mm.pgd, PgtableArch.pgdIndex(addr), "mmu:walk pgd");
+        if (!arch.isTableEntry(pgdE)) return false;
+        long pudE = store.read(arch.tableEntryPfn(pgdE), PgtableArch.pudIndex(addr), "mmu:walk pud");
+        if (!arch.isTableEntry(pudE)) return false;
+        long pmdE = store.read(arch.tableEntryPfn(pudE), PgtableArch.pmdIndex(addr), "mmu:walk pmd");
+        if (arch.pmdTransHuge(pmdE)) return !write || arch.pmdWrite(pmdE);
+        if (!arch.isTableEntry(pmdE)) return false;
+        long pte = store.read(arch.tableEntryPfn(pmdE), PgtableArch.pteIndex(addr), "mmu:walk pte");
+        if (pte == 0 || (pte & 1) == 0) return false; // P/V bit clear: the MMU faults
+        return !write || arch.pteWrite(pte);
+    }
+
+    /** handle_mm_fault(): allocate the tables down to the PTE, then handle_pte_fault. Caller holds mmap_lock (read). */
+    public int handleMmFault(VmArea vma, long addr, int flags) {
+        try (var f = k.enter("handle_mm_fault")) {
+            MmStruct mm = vma.vmMm;
+            PgtableAlloc.Loc pmd = pgalloc.pmdLoc(mm, addr, true);
+            if (pmd == null) return VM_FAULT_OOM;
+            long pmdval = store.read(pmd.table(), pmd.idx(), "__handle_mm_fault:pmdp_get_lockless");
+            if (arch.pmdTransHuge(pmdval)) {
+                // a THP mapped by this PMD (khugepaged's); writes to it are not modelled yet
+                return (flags & FAULT_FLAG_WRITE) == 0 || arch.pmdWrite(pmdval) ? 0 : VM_FAULT_SIGBUS;
+            }
+            if (!pgalloc.pteAlloc(mm, pmd)) return VM_FAULT_OOM;
+            return handlePteFault(vma, addr, pmd, flags);
+        }
+    }
+
+    private int handlePteFault(VmArea vma, long addr, PgtableAlloc.Loc pmd, int flags) {
+        try (var f = k.enter("handle_pte_fault")) {
+            long pmdval = store.read(pmd.table(), pmd.idx(), "handle_pte_fault:pmd");
+            if (!arch.isTableEntry(pmdval)) return VM_FAULT_RETRY; // collapsed or freed meanwhile: retry
+            long table = arch.tableEntryPfn(pmdval);
+            int idx = PgtableArch.pteIndex(addr);
+            // orig_pte is read without the lock (ptep_get_lockless); every path re-checks it under the lock
+            long orig = store.read(table, idx, "handle_pte_fault:ptep_get_lockless");
+            if (arch.pteNone(orig)) return doAnonymousPage(vma, addr, pmd, flags);
+            if (!arch.ptePresent(orig)) return doSwapPage(vma, addr, pmd, orig, flags);
+            if ((flags & FAULT_FLAG_WRITE) != 0) {
+                if (!arch.pteWrite(orig)) return doWpPage(vma, addr, pmd, orig);
+                PgtableAlloc.PteLock pte = pgalloc.pteOffsetMapLock(pmd, addr);
+                if (pte == null) return VM_FAULT_RETRY;
+                long now = store.read(pte.table(), pte.idx(), "handle_pte_fault:pte_same");
+                if (now == orig) store.write(pte.table(), pte.idx(), arch.pteMkyoung(arch.pteMkdirty(now)), "ptep_set_access_flags");
+                pte.unlock();
+                return 0;
+            }
+            return 0; // spurious: another CPU fixed it up
+        }
+    }
+
+    /** do_anonymous_page(): zero page on read, a new zeroed page on write. */
+    private int doAnonymousPage(VmArea vma, long addr, PgtableAlloc.Loc pmd, int flags) {
+        try (var f = k.enter("do_anonymous_page")) {
+            MmStruct mm = vma.vmMm;
+            if ((flags & FAULT_FLAG_WRITE) == 0) {
+                long entry = arch.pteMkspecial(arch.pfnPte(um.zeroPage(), vma.vmPageProt));
+                PgtableAlloc.PteLock pte = pgalloc.pteOffsetMapLock(pmd, addr);
+                if (pte == null) return VM_FAULT_RETRY;
+                if (store.read(pte.table(), pte.idx(), "do_anonymous_page:vmf_pte_changed") == 0) {
+                    store.write(pte.table(), pte.idx(), entry, "do_anonymous_page:set_pte_at(zero)");
+                }
+                pte.unlock();
+                return 0;
+            }
+            if (!um.rmap.anonVmaPrepare(vma)) return VM_FAULT_OOM;
+            long page = pages.allocPage(false);
+            if (page < 0) return VM_FAULT_OOM;
+            pages.set(page, PageFlag.UPTODATE);
+            long entry = arch.pfnPte(page, vma.vmPageProt);
+            if ((vma.vmFlags & VmFlags.VM_WRITE) != 0) entry = arch.pteMkwrite(arch.pteMkdirty(entry));
+            PgtableAlloc.PteLock pte = pgalloc.pteOffsetMapLock(pmd, addr);
+            if (pte == null) {
+                um.swap.putPage(page);
+                return VM_FAULT_RETRY;
+            }
+            if (store.read(pte.table(), pte.idx(), "do_anonymous_page:vmf_pte_changed") != 0) {
+                pte.unlock();
+                um.swap.putPage(page); // lost the race: another CPU mapped this address
+                return 0;
+            }
+            mm.rss[MmStruct.MM_ANONPAGES]++;
+            um.rmap.pageAddNewAnonRmap(page, vma, addr);
+            um.swap.lruCacheAdd(page);
+            store.write(pte.table(), pte.idx(), entry, "do_anonymous_page:set_pte_at");
+            pte.unlock();
+            return 0;
+        }
+    }
+
+    /** vm_normal_page(): the page a present PTE maps, or -1 for the zero page and special mappings. */
+    public long vmNormalPage(long pte) {
+        if (arch.pteSpecial(pte)) return -1;
+        long pfn = arch.ptePfn(pte);
+        return pfn == um.zeroPfn ? -1 : pfn;
+    }
+
+    /** do_wp_page(): write to a present read-only PTE of a writable VMA: reuse the page or copy it. */
+    private int doWpPage(VmArea vma, long addr, PgtableAlloc.Loc pmd, long orig) {
+        try (var f = k.enter("do_wp_page")) {
+            if ((vma.vmFlags & VmFlags.VM_WRITE) == 0) return VM_FAULT_SIGSEGV;
+            PgtableAlloc.PteLock pte = pgalloc.pteOffsetMapLock(pmd, addr);
+            if (pte == null) return VM_FAULT_RETRY;
+            long now = store.read(pte.table(), pte.idx(), "do_wp_page:pte_same");
+            if (now != orig) {
+                pte.unlock();
+                return 0;
+            }
+            long old = vmNormalPage(now);
+            if (old >= 0 && canReuseAnonPage(old)) {
+                // wp_page_reuse(): the only user writes in place
+                store.write(pte.table(), pte.idx(), arch.pteMkwrite(arch.pteMkdirty(arch.pteMkyoung(now))), "wp_page_reuse:ptep_set_access_flags");
+                pte.unlock();
+                return 0;
+            }
+            if (old >= 0) um.swap.getPage(old);
+            pte.unlock();
+            return wpPageCopy(vma, addr, pmd, orig, old);
+        }
+    }
+
+    /**
+     * wp_can_reuse_anon_folio() (v5.19+): reuse when ours is the only reference (the mapping's),
+     * counting the swap cache's; the page lock keeps the swap cache stable. Caller holds the PTE lock.
+     */
+    private boolean canReuseAnonPage(long pfn) {
+        if (!um.rmap.pageAnon(pfn)) return false;
+        int swapcache = pages.test(pfn, PageFlag.OWNER_PRIV_1) ? 1 : 0;
+        if (pages.refcount(pfn) > 3 + swapcache) return false;
+        // a reference may be this CPU's LRU batch's: drain it before judging (lru_add_drain)
+        if (!pages.test(pfn, PageFlag.LRU)) um.swap.lruAddDrain();
+        if (pages.refcount(pfn) > 1 + swapcache) return false;
+        if (!um.swap.trylockPage(pfn)) return false;
+        if (swapcache == 1) um.swapState.tryToFreeSwap(pfn);
+        boolean only = pages.refcount(pfn) == 1;
+        um.swap.unlockPage(pfn);
+        return only;
+    }
+
+    /** wp_page_copy(): a private copy for this mm (COW); {@code old} is -1 for the zero page. */
+    private int wpPageCopy(VmArea vma, long addr, PgtableAlloc.Loc pmd, long orig, long old) {
+        try (var f = k.enter("wp_page_copy")) {
+            MmStruct mm = vma.vmMm;
+            if (!um.rmap.anonVmaPrepare(vma)) { if (old >= 0) um.swap.putPage(old); return VM_FAULT_OOM; }
+            long page = pages.allocPage(false);
+            if (page < 0) {
+                if (old >= 0) um.swap.putPage(old);
+                return VM_FAULT_OOM;
+            }
+            pages.set(page, PageFlag.UPTODATE); // cow_user_page: the copy
+            PgtableAlloc.PteLock pte = pgalloc.pteOffsetMapLock(pmd, addr);
+            if (pte == null || store.read(pte.table(), pte.idx(), "wp_page_copy:pte_same") != orig) {
+                if (pte != null) pte.unlock();
+                um.swap.putPage(page);
+                if (old >= 0) um.swap.putPage(old);
+                return 0;
+            }
+            um.count(VmEvent.COW_FAULT);
+            if (old < 0) mm.rss[MmStruct.MM_ANONPAGES]++;
+            long entry = arch.pteMkwrite(arch.pteMkdirty(arch.pfnPte(page, vma.vmPageProt)));
+            // ptep_clear_flush(): nobody may keep using the old translation once we switch
+            store.getAndClear(pte.table(), pte.idx(), "wp_page_copy:ptep_clear_flush");
+            flushTlbPage(vma, addr);
+            um.rmap.pageAddNewAnonRmap(page, vma, addr);
+            um.swap.lruCacheAdd(page);
+            store.write(pte.table(), pte.idx(), entry, "wp_page_copy:set_pte_at");
+            if (old >= 0) um.rmap.pageRemoveRmap(old);
+            pte.unlock();
+            if (old >= 0) {
+                um.swap.putPage(old); // the old mapping's reference
+                um.swap.putPage(old); // the reference do_wp_page took
+            }
+            return 0;
+        }
+    }
+
+    /** do_swap_page(): a swap PTE (or a migration / hwpoison entry). */
+    private int doSwapPage(VmArea vma, long addr, PgtableAlloc.Loc pmd, long orig, int flags) {
+        try (var f = k.enter("do_swap_page")) {
+            MmStruct mm = vma.vmMm;
+            long entry = arch.pteToSwpEntry(orig);
+            if (SwapEntry.isMigrationEntry(entry)) {
+                // migration_entry_wait(): sleep until the migration finishes (it holds the old page locked)
+                long old = SwapEntry.pfnSwapEntryToPfn(entry);
+                k.sched().waitUntil(() -> !pages.peek(old, PageFlag.LOCKED)
+                        || store.peekEntry(arch.tableEntryPfn(store.peekEntry(pmd.table(), pmd.idx())), PgtableArch.pteIndex(addr)) != orig,
+                        String.format("migration entry for pfn %#x", old));
+                return VM_FAULT_RETRY;
+            }
+            if (SwapEntry.isHwpoisonEntry(entry)) return VM_FAULT_HWPOISON;
+            if (SwapEntry.nonSwapEntry(entry)) return VM_FAULT_SIGBUS;
+            int ret = 0;
+            long page = um.swapState.lookupSwapCache(entry);
+            if (page < 0) {
+                page = um.swapState.swapinNewPage(entry);
+                if (page < 0) {
+                    // OOM, or another CPU is reading it in: retry if the PTE changed, else OOM
+                    PgtableAlloc.PteLock pte = pgalloc.pteOffsetMapLock(pmd, addr);
+                    boolean same = pte != null && store.read(pte.table(), pte.idx(), "do_swap_page:pte_same") == orig;
+                    if (pte != null) pte.unlock();
+                    return same && um.swapState.swapCount(entry) > 0 && !um.swapState.hasCache(entry) ? VM_FAULT_OOM : VM_FAULT_RETRY;
+                }
+                ret = VM_FAULT_MAJOR;
+                um.count(VmEvent.PGMAJFAULT);
+            }
+            um.swap.lockPage(page);
+            if (!pages.test(page, PageFlag.OWNER_PRIV_1) || um.swapState.pageSwapEntry(page) != entry) {
+                // folio_swapcache_freed/changed under us: retry
+                um.swap.unlockPage(page);
+                um.swap.putPage(page);
+                return VM_FAULT_RETRY;
+            }
+            if (!um.rmap.anonVmaPrepare(vma)) {
+                um.swap.unlockPage(page);
+                um.swap.putPage(page);
+                return VM_FAULT_OOM;
+            }
+            PgtableAlloc.PteLock pte = pgalloc.pteOffsetMapLock(pmd, addr);
+            if (pte == null || store.read(pte.table(), pte.idx(), "do_swap_page:pte_same") != orig) {
+                if (pte != null) pte.unlock();
+                um.swap.unlockPage(page);
+                um.swap.putPage(page);
+                return ret;
+            }
+            mm.rss[MmStruct.MM_ANONPAGES]++;
+            mm.rss[MmStruct.MM_SWAPENTS]--;
+            long v = arch.pfnPte(page, vma.vmPageProt);
+            // the page reference we hold becomes the mapping's
+            if (um.rmap.pageAnon(page)) um.rmap.pageAddAnonRmap(page, vma, addr);
+            else um.rmap.pageAddNewAnonRmap(page, vma, addr);
+            um.swapState.swapFree(entry);
+            if ((flags & FAULT_FLAG_WRITE) != 0 && (vma.vmFlags & VmFlags.VM_WRITE) != 0) {
+                // should_try_to_free_swap(): a write makes the page exclusive; drop its swap copy
+                um.swapState.tryToFreeSwap(page);
+                if (!pages.test(page, PageFlag.OWNER_PRIV_1) && pages.refcount(page) == 1) v = arch.pteMkwrite(arch.pteMkdirty(v));
+            }
+            store.write(pte.table(), pte.idx(), v, "do_swap_page:set_pte_at");
+            pte.unlock();
+            um.swap.unlockPage(page);
+            return ret;
+        }
+    }
+
+    // ---- unmapping -------------------------------------------------------------------------------
+
+    /**
+     * zap_page_range / unmap_page_range for [start, end) of one VMA: clears every PTE, drops
+     * rmap and rss, then flushes the TLB and only then drops the pages' references
+     * (tlb_finish_mmu). Caller holds mmap_lock.
+     */
+    public void zapRange(VmArea vma, long start, long end) {
+        try (var f = k.enter("unmap_page_range")) {
+            MmStruct mm = vma.vmMm;
+            java.util.List<Long> gather = new java.util.ArrayList<>();
+            for (long a = start; a < end; ) {
+                long next = Math.min((a & PgtableArch.PMD_MASK) + PgtableArch.PMD_SIZE, end);
+                PgtableAlloc.Loc pmd = pgalloc.pmdLoc(mm, a, false);
+                if (pmd != null) zapPteRange(vma, pmd, a, next, gather);
+                a = next;
+            }
+            flushTlbRange(vma, start, end);
+            try (var g = k.enter("tlb_finish_mmu")) {
+                for (long pfn : gather) um.swap.putPage(pfn);
+            }
+        }
+    }
+
+    private void zapPteRange(VmArea vma, PgtableAlloc.Loc pmd, long start, long end, java.util.List<Long> gather) {
+        try (var f = k.enter("zap_pte_range")) {
+            MmStruct mm = vma.vmMm;
+            PgtableAlloc.PteLock pte = pgalloc.pteOffsetMapLock(pmd, start);
+            if (pte == null) return;
+            SpinLock ptl = pte.ptl();
+            for (long a = start; a < end; a += PgtableArch.PAGE_SIZE) {
+                int idx = PgtableArch.pteIndex(a);
+                long v = store.read(pte.table(), idx, "zap_pte_range:ptep_get");
+                if (v == 0) continue;
+                if (arch.ptePresent(v)) {
+                    v = store.getAndClear(pte.table(), idx, "zap_pte_range:ptep_get_and_clear_full");
+                    long page = vmNormalPage(v);
+                    if (page < 0) continue;
+                    mm.rss[MmStruct.MM_ANONPAGES]--;
+                    if (arch.pteDirty(v)) pages.set(page, PageFlag.DIRTY);
+                    um.rmap.pageRemoveRmap(page);
+                    gather.add(page); // __tlb_remove_page: freed after the flush
+                    continue;
+                }
+                long entry = arch.pteToSwpEntry(v);
+                store.write(pte.table(), idx, 0, "zap_pte_range:pte_clear");
+                if (SwapEntry.isMigrationEntry(entry)) {
+                    mm.rss[MmStruct.MM_ANONPAGES]--;
+                } else if (!SwapEntry.nonSwapEntry(entry)) {
+                    mm.rss[MmStruct.MM_SWAPENTS]--;
+                    ptl.unlock(); // free_swap_and_cache may lock the cached page: not under the PTE lock here
+                    um.swapState.freeSwapAndCache(entry);
+                    ptl.lock();
+                }
+            }
+            ptl.unlock();
+        }
+    }
+
+    // ---- fork ------------------------------------------------------------------------------------
+
+    /**
+     * copy_page_range() for one VMA: the child's PTEs share the parent's pages; for a private
+     * writable mapping both sides are write-protected so the first write COWs (copy_present_pte).
+     * Caller holds both mmap_locks for write.
+     */
+    public int copyPageRange(VmArea dst, VmArea src) {
+        try (var f = k.enter("copy_page_range")) {
+            boolean cow = (src.vmFlags & (VmFlags.VM_SHARED | VmFlags.VM_MAYWRITE)) == VmFlags.VM_MAYWRITE;
+            for (long a = src.vmStart; a < src.vmEnd; ) {
+                long next = Math.min((a & PgtableArch.PMD_MASK) + PgtableArch.PMD_SIZE, src.vmEnd);
+                PgtableAlloc.Loc spmd = pgalloc.pmdLoc(src.vmMm, a, false);
+                if (spmd != null && arch.isTableEntry(store.read(spmd.table(), spmd.idx(), "copy_pmd_range:pmd"))) {
+                    PgtableAlloc.Loc dpmd = pgalloc.pmdLoc(dst.vmMm, a, true);
+                    if (dpmd == null || !pgalloc.pteAlloc(dst.vmMm, dpmd)) return Errno.ENOMEM.neg();
+                    copyPteRange(dst, src, dpmd, spmd, a, next, cow);
+                }
+                a = next;
+            }
+            if (cow) flushTlbRange(src, src.vmStart, src.vmEnd);
+            return 0;
+        }
+    }
+
+    private void copyPteRange(VmArea dst, VmArea src, PgtableAlloc.Loc dpmd, PgtableAlloc.Loc spmd, long start, long end, boolean cow) {
+        try (var f = k.enter("copy_pte_range")) {
+            PgtableAlloc.PteLock d = pgalloc.pteOffsetMapLock(dpmd, start);
+            PgtableAlloc.PteLock s = pgalloc.pteOffsetMapLock(spmd, start);
+            if (d == null || s == null) {
+                if (s != null) s.unlock();
+                if (d != null) d.unlock();
+                return;
+            }
+            for (long a = start; a < end; a += PgtableArch.PAGE_SIZE) {
+                int idx = PgtableArch.pteIndex(a);
+                long v = store.read(s.table(), idx, "copy_pte_range:ptep_get");
+                if (v == 0) continue;
+                if (!arch.ptePresent(v)) {
+                    long entry = arch.pteToSwpEntry(v);
+                    if (SwapEntry.isMigrationEntry(entry)) {
+                        dst.vmMm.rss[MmStruct.MM_ANONPAGES]++;
+                        if (SwapEntry.isWritableMigrationEntry(entry) && cow) {
+                            // copy_nonpresent_pte: both sides must COW after the migration
+                            long ro = arch.swpEntryToPte(SwapEntry.makeMigrationEntry(SwapEntry.pfnSwapEntryToPfn(entry), false, false));
+                            store.write(s.table(), idx, ro, "copy_nonpresent_pte:set_pte_at(src)");
+                            v = ro;
+                        }
+                    } else if (!SwapEntry.nonSwapEntry(entry)) {
+                        um.swapState.swapDuplicate(entry);
+                        dst.vmMm.rss[MmStruct.MM_SWAPENTS]++;
+                    }
+                    store.write(d.table(), idx, v, "copy_nonpresent_pte:set_pte_at");
+                    continue;
+                }
+                long page = vmNormalPage(v);
+                if (page >= 0) {
+                    um.swap.getPage(page);
+                    um.rmap.pageDupRmap(page);
+                    dst.vmMm.rss[MmStruct.MM_ANONPAGES]++;
+                }
+                if (cow && arch.pteWrite(v)) {
+                    v = arch.pteWrprotect(v);
+                    store.write(s.table(), idx, v, "copy_present_pte:ptep_set_wrprotect");
+                }
+                store.write(d.table(), idx, arch.pteMkold(v), "copy_present_pte:set_pte_at");
+            }
+            s.unlock();
+            d.unlock();
+        }
+    }
+}

@@ -1,0 +1,409 @@
+package mmsim.mm.rmap;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import mmsim.kernel.Kernel;
+import mmsim.kernel.sync.RwSem;
+import mmsim.mm.memmap.PageFlag;
+import mmsim.mm.mmap.MmPages;
+import mmsim.mm.mmap.MmStruct;
+import mmsim.mm.mmap.UserMemory;
+import mmsim.mm.mmap.VmArea;
+import mmsim.mm.mmap.VmEvent;
+import mmsim.mm.pgtable.PageTableStore;
+import mmsim.mm.pgtable.PgtableAlloc;
+import mmsim.mm.pgtable.PgtableArch;
+import mmsim.mm.pgtable.SwapEntry;
+
+/**
+ * The reverse map of anonymous pages (mm/rmap.c): anon_vma lifetime, the _mapcount rules, and the
+ * walks that find every PTE mapping a page (rmap_walk, try_to_unmap, try_to_migrate,
+ * page_referenced, remove_migration_ptes).
+ *
+ * <p>Lock ordering (mm/rmap.c header, the modelled subset):
+ * <pre>
+ * mm->mmap_lock
+ *   page lock (PG_locked)
+ *     anon_vma->rwsem (of the root)
+ *       mm->page_table_lock or pte_lock
+ *         lruvec->lru_lock
+ * </pre>
+ * Rules kept here:
+ * <ul>
+ * <li>_mapcount starts at -1; page_mapcount() = _mapcount + 1. It changes only under the PTE
+ *     lock of the PTE being set or cleared. Going below -1 is VM_BUG_ON_PAGE.</li>
+ * <li>page->mapping of an anonymous page is anon_vma | PAGE_MAPPING_ANON, set when the page is
+ *     first mapped (page_add_new_anon_rmap) and left in place after the last unmap, so that a
+ *     racing rmap walk still finds (and pins) the anon_vma; it is cleared when the page is freed.</li>
+ * <li>rmap walkers take the anon_vma root rwsem for read; fork, munmap and khugepaged's collapse
+ *     take it for write.</li>
+ * </ul>
+ */
+public final class Rmap {
+    public static final long PAGE_MAPPING_ANON = 1;
+    public static final long PAGE_MAPPING_FLAGS = 3;
+
+    /** ttu_flags. */
+    public static final int TTU_SPLIT_HUGE_PMD = 1 << 2;
+    public static final int TTU_IGNORE_MLOCK = 1 << 3;
+    public static final int TTU_BATCH_FLUSH = 1 << 5;
+
+    /** What an rmap_walk visitor is given: one VMA that may map the page, the address, and the mapped PTE (locked). */
+    @FunctionalInterface
+    public interface OneVisitor {
+        /** rmap_one: returns false to stop the walk. The PTE lock is held; the visitor must not drop it. */
+        boolean visit(VmArea vma, long addr, PgtableAlloc.PteLock pte);
+    }
+
+    private final UserMemory um;
+    private final Kernel k;
+    private final MmPages pages;
+
+    public Rmap(UserMemory um) {
+        this.um = um;
+        this.k = um.k;
+        this.pages = um.pages;
+    }
+
+    // ---- anon_vma lifetime ------------------------------------------------------------------
+
+    private AnonVma anonVmaAlloc(AnonVma root, AnonVma parent) {
+        RwSem sem = root == null ? new RwSem(k, "anon_vma->rwsem") : root.rwsem;
+        AnonVma av = new AnonVma(sem, root, parent, um.nextAnonVmaAddress());
+        if (root != null) root.refcount++; // a child anon_vma pins its root (anon_vma_alloc + get_anon_vma(root))
+        um.registerAnonVma(av);
+        return av;
+    }
+
+    /**
+     * anon_vma_prepare(): gives the VMA an anon_vma before its first anonymous page. Caller holds
+     * mmap_lock (read). Returns false on allocation failure (VM_FAULT_OOM).
+     */
+    public boolean anonVmaPrepare(VmArea vma) {
+        try (var f = k.enter("anon_vma_prepare")) {
+            k.point("anon_vma_prepare:vma->anon_vma", vma, mmsim.kernel.Access.READ);
+            if (vma.anonVma != null) return true;
+            AnonVma av = anonVmaAlloc(null, null);
+            av.rwsem.downWrite();
+            MmStruct mm = vma.vmMm;
+            mm.pageTableLock.lock();
+            if (vma.anonVma == null) {
+                vma.anonVma = av;
+                AnonVma.Chain c = new AnonVma.Chain(vma, av);
+                vma.anonVmaChain.add(c);
+                av.chains.add(c);
+                av = null;
+            }
+            mm.pageTableLock.unlock();
+            if (av != null) {
+                av.rwsem.upWrite();
+                av.freed = true;
+                um.forgetAnonVma(av);
+            } else {
+                vma.anonVma.rwsem.upWrite();
+            }
+            return true;
+        }
+    }
+
+    /**
+     * anon_vma_fork(): the child VMA {@code dst} gets links to every anon_vma of {@code src}
+     * (anon_vma_clone) and a new anon_vma of its own under src's root, for the pages it will COW.
+     * Caller holds both mms' mmap_lock for write.
+     */
+    public void anonVmaFork(VmArea dst, VmArea src) {
+        try (var f = k.enter("anon_vma_fork")) {
+            if (src.anonVma == null) return;
+            AnonVma root = src.anonVma.root;
+            root.rwsem.downWrite();
+            for (AnonVma.Chain c : src.anonVmaChain) {
+                AnonVma.Chain n = new AnonVma.Chain(dst, c.anonVma());
+                dst.anonVmaChain.add(n);
+                c.anonVma().chains.add(n);
+            }
+            AnonVma av = anonVmaAlloc(root, src.anonVma);
+            src.anonVma.degree++;
+            AnonVma.Chain own = new AnonVma.Chain(dst, av);
+            dst.anonVmaChain.add(own);
+            av.chains.add(own);
+            dst.anonVma = av;
+            root.rwsem.upWrite();
+        }
+    }
+
+    /** unlink_anon_vmas(): removes the VMA from every anon_vma; frees anon_vmas left without users. */
+    public void unlinkAnonVmas(VmArea vma) {
+        try (var f = k.enter("unlink_anon_vmas")) {
+            if (vma.anonVmaChain.isEmpty()) return;
+            AnonVma root = vma.anonVmaChain.get(0).anonVma().root;
+            root.rwsem.downWrite();
+            for (AnonVma.Chain c : vma.anonVmaChain) c.anonVma().chains.remove(c);
+            root.rwsem.upWrite();
+            for (AnonVma.Chain c : vma.anonVmaChain) {
+                AnonVma av = c.anonVma();
+                if (av.chains.isEmpty() && av != av.root) putAnonVma(av);
+            }
+            if (root.chains.isEmpty()) putAnonVma(root);
+            vma.anonVmaChain.clear();
+            vma.anonVma = null;
+        }
+    }
+
+    /** put_anon_vma(): drops a reference; at zero the anon_vma is freed (and releases its root). */
+    public void putAnonVma(AnonVma av) {
+        if (av.freed) return;
+        if (--av.refcount > 0) return;
+        av.freed = true;
+        um.forgetAnonVma(av);
+        if (av.root != av) putAnonVma(av.root);
+    }
+
+    /** page_anon_vma(): the anon_vma page->mapping points at, or null for a non-anonymous page. */
+    public AnonVma anonVmaOf(long pfn) {
+        long m = pages.mapping(pfn);
+        if ((m & PAGE_MAPPING_FLAGS) != PAGE_MAPPING_ANON) return null;
+        AnonVma av = um.anonVmaAt(m & ~PAGE_MAPPING_FLAGS);
+        return av;
+    }
+
+    /** PageAnon(). */
+    public boolean pageAnon(long pfn) { return (pages.mapping(pfn) & PAGE_MAPPING_ANON) != 0; }
+
+    /** page_mapcount(): _mapcount + 1 (0 for typed pages). */
+    public int pageMapcount(long pfn) {
+        int raw = pages.rawMapcount(pfn);
+        return raw < -1 ? 0 : raw + 1;
+    }
+
+    public boolean pageMapped(long pfn) { return pageMapcount(pfn) > 0; }
+
+    // ---- mapcount ---------------------------------------------------------------------------
+
+    /**
+     * page_add_new_anon_rmap() (folio_add_new_anon_rmap): a page fresh from the allocator becomes
+     * the first mapping of an anonymous address. Caller holds the PTE lock.
+     */
+    public void pageAddNewAnonRmap(long pfn, VmArea vma, long addr) {
+        try (var f = k.enter("page_add_new_anon_rmap")) {
+            if (!vma.contains(addr)) throw vmBugOnPage(pfn, "VM_BUG_ON_VMA(address < vma->vm_start || address >= vma->vm_end)");
+            pages.set(pfn, PageFlag.SWAPBACKED);
+            pages.setRawMapcount(pfn, 0); // _mapcount = 0: mapped once, starting from -1
+            pages.setMapping(pfn, vma.anonVma.address | PAGE_MAPPING_ANON);
+            pages.setIndex(pfn, vma.linearPageIndex(addr));
+            um.count(VmEvent.NR_ANON_MAPPED);
+        }
+    }
+
+    /** page_add_anon_rmap(): one more PTE maps an existing anonymous page (swap-in, migration). */
+    public void pageAddAnonRmap(long pfn, VmArea vma, long addr) {
+        try (var f = k.enter("page_add_anon_rmap")) {
+            boolean first = pages.mapcountAdd(pfn, 1) == 0;
+            if (first) {
+                um.count(VmEvent.NR_ANON_MAPPED);
+                if (!pageAnon(pfn)) {
+                    pages.setMapping(pfn, vma.anonVma.address | PAGE_MAPPING_ANON);
+                    pages.setIndex(pfn, vma.linearPageIndex(addr));
+                }
+            }
+        }
+    }
+
+    /** page_dup_rmap(): fork copies a mapping. */
+    public void pageDupRmap(long pfn) {
+        pages.mapcountAdd(pfn, 1);
+    }
+
+    /** page_remove_rmap(): one PTE stops mapping the page. Caller holds that PTE's lock. */
+    public void pageRemoveRmap(long pfn) {
+        try (var f = k.enter("page_remove_rmap")) {
+            int now = pages.mapcountAdd(pfn, -1);
+            if (now < -1) {
+                throw vmBugOnPage(pfn, "VM_BUG_ON_PAGE(page_mapcount(page) < 0)");
+            }
+            if (now == -1 && pageAnon(pfn)) um.count(VmEvent.NR_ANON_MAPPED, -1);
+        }
+    }
+
+    private RuntimeException vmBugOnPage(long pfn, String what) {
+        String dump = pages.dumpPage(pfn, what);
+        return k.bug("mm/rmap.c", 0, dump);
+    }
+
+    // ---- walks ------------------------------------------------------------------------------
+
+    /**
+     * page_vma_mapped_walk() for a base page: the PTE of {@code vma} at {@code addr} mapping
+     * {@code pfn} (present, or a migration entry for it when {@code migration}), locked; or null.
+     */
+    public PgtableAlloc.PteLock pageVmaMapped(long pfn, VmArea vma, long addr, boolean migration) {
+        PgtableAlloc.Loc pmd = um.pgalloc.pmdLoc(vma.vmMm, addr, false);
+        if (pmd == null) return null;
+        PgtableAlloc.PteLock pte = um.pgalloc.pteOffsetMapLock(pmd, addr);
+        if (pte == null) return null;
+        long v = um.tables.read(pte.table(), pte.idx(), "page_vma_mapped_walk:ptep_get");
+        PgtableArch a = um.arch;
+        boolean match;
+        if (migration) {
+            match = a.isSwapPte(v) && SwapEntry.isMigrationEntry(a.pteToSwpEntry(v))
+                    && SwapEntry.pfnSwapEntryToPfn(a.pteToSwpEntry(v)) == pfn;
+        } else {
+            match = a.ptePresent(v) && a.ptePfn(v) == pfn;
+        }
+        if (match) return pte;
+        pte.unlock();
+        return null;
+    }
+
+    /**
+     * rmap_walk_anon(): calls {@code one} for each mapping of the anonymous page {@code pfn}, with
+     * the anon_vma root rwsem held for read. Caller holds the page lock. Returns false when the walk
+     * was stopped by the visitor.
+     */
+    public boolean rmapWalk(long pfn, boolean migration, OneVisitor one) {
+        try (var f = k.enter("rmap_walk_anon")) {
+            AnonVma av = anonVmaOf(pfn);
+            if (av == null || av.freed) return true;
+            av.root.rwsem.downRead();
+            try {
+                long index = pages.index(pfn);
+                for (AnonVma.Chain c : new ArrayList<>(av.chains)) {
+                    VmArea vma = c.vma();
+                    long addr = vma.vmaAddress(index);
+                    if (addr < 0) continue;
+                    PgtableAlloc.PteLock pte = pageVmaMapped(pfn, vma, addr, migration);
+                    if (pte == null) continue;
+                    boolean go;
+                    try {
+                        go = one.visit(vma, addr, pte);
+                    } finally {
+                        if (pte.ptl().isLocked()) pte.unlock();
+                    }
+                    if (!go) return false;
+                }
+                return true;
+            } finally {
+                av.root.rwsem.upRead();
+            }
+        }
+    }
+
+    /**
+     * page_referenced(): how many mappings had the accessed bit set (clearing it), and whether
+     * one of them is VM_LOCKED ({@code vmFlagsOut[0]}). Caller holds the page lock.
+     */
+    public int pageReferenced(long pfn, long[] vmFlagsOut) {
+        try (var f = k.enter("page_referenced")) {
+            int[] referenced = {0};
+            if (!pageMapped(pfn)) return 0;
+            rmapWalk(pfn, false, (vma, addr, pte) -> {
+                if ((vma.vmFlags & mmsim.mm.pgtable.VmFlags.VM_LOCKED) != 0) {
+                    if (vmFlagsOut != null) vmFlagsOut[0] |= mmsim.mm.pgtable.VmFlags.VM_LOCKED;
+                    return false;
+                }
+                long v = um.tables.read(pte.table(), pte.idx(), "page_referenced_one:ptep_clear_flush_young");
+                if (um.arch.pteYoung(v)) {
+                    um.tables.write(pte.table(), pte.idx(), um.arch.pteMkold(v), "page_referenced_one:ptep_clear_flush_young");
+                    referenced[0]++;
+                }
+                return true;
+            });
+            return referenced[0];
+        }
+    }
+
+    /**
+     * try_to_unmap(): replaces every PTE of the page with a swap entry (the page must be in the
+     * swap cache) and drops the mapping's reference. Returns !page_mapped(). Caller holds the page
+     * lock and an extra reference (reclaim's isolation).
+     */
+    public boolean tryToUnmap(long pfn, int flags) {
+        try (var f = k.enter("try_to_unmap")) {
+            rmapWalk(pfn, false, (vma, addr, pte) -> tryToUnmapOne(pfn, vma, addr, pte, flags));
+            return !pageMapped(pfn);
+        }
+    }
+
+    private boolean tryToUnmapOne(long pfn, VmArea vma, long addr, PgtableAlloc.PteLock pte, int flags) {
+        try (var f = k.enter("try_to_unmap_one")) {
+            if ((vma.vmFlags & mmsim.mm.pgtable.VmFlags.VM_LOCKED) != 0 && (flags & TTU_IGNORE_MLOCK) == 0) return false;
+            PgtableArch a = um.arch;
+            long pteval = um.tables.getAndClear(pte.table(), pte.idx(), "try_to_unmap_one:ptep_clear_flush");
+            um.memory.flushTlbPage(vma, addr);
+            if (a.pteDirty(pteval)) pages.set(pfn, PageFlag.DIRTY);
+            if (!pages.test(pfn, PageFlag.OWNER_PRIV_1)) {
+                // an anonymous page must be in the swap cache before it can be unmapped (add_to_swap)
+                um.tables.write(pte.table(), pte.idx(), pteval, "try_to_unmap_one:set_pte_at(restore)");
+                return false;
+            }
+            long entry = um.swapState.pageSwapEntry(pfn);
+            if (um.swapState.swapDuplicate(entry) < 0) {
+                um.tables.write(pte.table(), pte.idx(), pteval, "try_to_unmap_one:set_pte_at(restore)");
+                return false;
+            }
+            MmStruct mm = vma.vmMm;
+            mm.rss[MmStruct.MM_ANONPAGES]--;
+            mm.rss[MmStruct.MM_SWAPENTS]++;
+            um.tables.write(pte.table(), pte.idx(), a.swpEntryToPte(entry), "try_to_unmap_one:set_pte_at(swp_pte)");
+            pageRemoveRmap(pfn);
+            um.swap.putPage(pfn);
+            return true;
+        }
+    }
+
+    /**
+     * try_to_migrate(): replaces every PTE of the page with a migration entry naming it (writable
+     * if the PTE was) and drops the mapping's reference. Caller holds the page lock.
+     */
+    public boolean tryToMigrate(long pfn) {
+        try (var f = k.enter("try_to_migrate")) {
+            rmapWalk(pfn, false, (vma, addr, pte) -> {
+                try (var g = k.enter("try_to_migrate_one")) {
+                    PgtableArch a = um.arch;
+                    long pteval = um.tables.getAndClear(pte.table(), pte.idx(), "try_to_migrate_one:ptep_clear_flush");
+                    um.memory.flushTlbPage(vma, addr);
+                    if (a.pteDirty(pteval)) pages.set(pfn, PageFlag.DIRTY);
+                    long entry = SwapEntry.makeMigrationEntry(pfn, a.pteWrite(pteval), false);
+                    um.tables.write(pte.table(), pte.idx(), a.swpEntryToPte(entry), "try_to_migrate_one:set_pte_at(migration)");
+                    pageRemoveRmap(pfn);
+                    um.swap.putPage(pfn);
+                    return true;
+                }
+            });
+            return !pageMapped(pfn);
+        }
+    }
+
+    /**
+     * remove_migration_ptes(src, dst): every migration entry for {@code src} becomes a PTE of
+     * {@code dst} (dst == src when migration failed). Caller holds both page locks.
+     */
+    public void removeMigrationPtes(long src, long dst) {
+        try (var f = k.enter("remove_migration_ptes")) {
+            // dst carries src's mapping and index, so the walk of src's anon_vma finds the entries
+            rmapWalk(src, true, (vma, addr, pte) -> {
+                try (var g = k.enter("remove_migration_pte")) {
+                    PgtableArch a = um.arch;
+                    long old = um.tables.read(pte.table(), pte.idx(), "remove_migration_pte:ptep_get");
+                    long entry = a.pteToSwpEntry(old);
+                    long v = a.pteMkold(a.pfnPte(dst, vma.vmPageProt));
+                    v = a.pteMkyoung(v);
+                    if (SwapEntry.isWritableMigrationEntry(entry)) v = a.pteMkwrite(a.pteMkdirty(v));
+                    um.swap.getPage(dst);
+                    pageAddAnonRmap(dst, vma, addr);
+                    um.tables.write(pte.table(), pte.idx(), v, "remove_migration_pte:set_pte_at");
+                    return true;
+                }
+            });
+        }
+    }
+
+    /** The mms mapping a page (for procfs and tests), by walking its anon_vma. */
+    public List<MmStruct> mmsMapping(long pfn) {
+        List<MmStruct> out = new ArrayList<>();
+        rmapWalk(pfn, false, (vma, addr, pte) -> { out.add(vma.vmMm); return true; });
+        return out;
+    }
+
+    PageTableStore tables() { return um.tables; }
+}

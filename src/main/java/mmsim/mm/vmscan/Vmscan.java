@@ -1,0 +1,320 @@
+package mmsim.mm.vmscan;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import mmsim.kernel.Errno;
+import mmsim.kernel.Kernel;
+import mmsim.mm.memmap.PageFlag;
+import mmsim.mm.mmap.MmPages;
+import mmsim.mm.mmap.UserMemory;
+import mmsim.mm.mmap.VmEvent;
+
+/**
+ * Page reclaim (mm/vmscan.c): the LRU lists per node, isolating pages from them and putting
+ * them back, and one reclaim pass (shrink_active_list + shrink_inactive_list +
+ * shrink_folio_list) as kswapd or direct reclaim run it, for anonymous pages.
+ *
+ * <p>The rules the model keeps (and checks): a page is on an LRU list iff PG_lru is set; PG_lru
+ * is set and cleared only under lruvec->lru_lock; a page isolated from the LRU has PG_lru clear
+ * and one extra reference owned by the isolator; the isolator puts it back with
+ * putback_lru_page() or frees it with put_page().
+ *
+ * <p>Lock order: page lock -> anon_vma rwsem -> PTE lock -> lru_lock (mm/rmap.c). The reclaim
+ * pass takes the lru_lock only around list manipulation, never while locking pages.
+ */
+public final class Vmscan {
+    /** SWAP_CLUSTER_MAX: pages isolated per batch. */
+    public static final int SWAP_CLUSTER_MAX = 32;
+
+    /** The outcome of a reclaim pass, as scan_control's counters. */
+    public record Result(int scanned, int reclaimed, int activated, int kept) { }
+
+    private final UserMemory um;
+    private final Kernel k;
+    private final MmPages pages;
+    private final List<Lruvec> lruvecs = new ArrayList<>();
+
+    public Vmscan(UserMemory um) {
+        this.um = um;
+        this.k = um.k;
+        this.pages = um.pages;
+    }
+
+    /** folio_lruvec(): the node's lruvec of a page. */
+    public Lruvec lruvec(long pfn) { return lruvecOfNode(pages.nid(pfn)); }
+
+    public Lruvec lruvecOfNode(int nid) {
+        while (lruvecs.size() <= nid) lruvecs.add(new Lruvec(k, pages, lruvecs.size()));
+        return lruvecs.get(nid);
+    }
+
+    public List<Lruvec> lruvecs() { return lruvecs; }
+
+    /** folio_lru_list(): which list a page belongs on. */
+    int pageLru(long pfn) {
+        if (pages.test(pfn, PageFlag.UNEVICTABLE)) return Lruvec.LRU_UNEVICTABLE;
+        boolean file = !pages.test(pfn, PageFlag.SWAPBACKED);
+        boolean active = pages.test(pfn, PageFlag.ACTIVE);
+        return (file ? Lruvec.LRU_INACTIVE_FILE : Lruvec.LRU_INACTIVE_ANON) + (active ? 1 : 0);
+    }
+
+    private static VmEvent counter(int lru) {
+        return switch (lru) {
+            case Lruvec.LRU_INACTIVE_ANON -> VmEvent.NR_INACTIVE_ANON;
+            case Lruvec.LRU_ACTIVE_ANON -> VmEvent.NR_ACTIVE_ANON;
+            case Lruvec.LRU_INACTIVE_FILE -> VmEvent.NR_INACTIVE_FILE;
+            case Lruvec.LRU_ACTIVE_FILE -> VmEvent.NR_ACTIVE_FILE;
+            default -> VmEvent.NR_UNEVICTABLE;
+        };
+    }
+
+    /** lruvec_add_folio(). Caller holds lv.lruLock and has set PG_lru. */
+    public void addToLru(Lruvec lv, long pfn) {
+        lv.lruLock.assertHeld();
+        int lru = pageLru(pfn);
+        lv.add(lru, pfn);
+        um.count(counter(lru));
+    }
+
+    /** lruvec_del_folio(). Caller holds lv.lruLock and has cleared PG_lru. */
+    public void delFromLru(Lruvec lv, long pfn) {
+        lv.lruLock.assertHeld();
+        int lru = pageLru(pfn);
+        lv.del(lru, pfn);
+        um.count(counter(lru), -1);
+    }
+
+    /**
+     * isolate_lru_page() (folio_isolate_lru): takes the page off its LRU list with a reference
+     * of the caller's. Returns 0, or -EBUSY when the page is not on an LRU list (in a per-CPU
+     * batch, already isolated, or being freed). The caller must hold a reference.
+     */
+    public int isolateLruPage(long pfn) {
+        try (var f = k.enter("isolate_lru_page")) {
+            if (pages.refcount(pfn) == 0) {
+                throw k.bug("mm/vmscan.c", 0, pages.dumpPage(pfn, "VM_BUG_ON_PAGE(!page_count(page))"));
+            }
+            if (!pages.testClear(pfn, PageFlag.LRU)) return Errno.EBUSY.neg();
+            um.swap.getPage(pfn);
+            Lruvec lv = lruvec(pfn);
+            lv.lruLock.lock();
+            delFromLru(lv, pfn);
+            lv.lruLock.unlock();
+            if (pages.test(pfn, PageFlag.SWAPBACKED)) um.count(VmEvent.NR_ISOLATED_ANON);
+            return 0;
+        }
+    }
+
+    /** putback_lru_page() (folio_putback_lru): back on the LRU via the batch, dropping the isolation reference. */
+    public void putbackLruPage(long pfn) {
+        try (var f = k.enter("putback_lru_page")) {
+            if (pages.test(pfn, PageFlag.SWAPBACKED)) um.count(VmEvent.NR_ISOLATED_ANON, -1);
+            um.swap.lruCacheAdd(pfn);
+            um.swap.putPage(pfn);
+        }
+    }
+
+    /** A page that was never isolated (a migration target): onto the LRU, dropping the caller's reference. */
+    public void putbackLruPageNotIsolated(long pfn) {
+        um.swap.lruCacheAdd(pfn);
+        um.swap.putPage(pfn);
+    }
+
+    /**
+     * One reclaim pass over node {@code nid}: deactivate unreferenced active anonymous pages, then
+     * shrink the inactive list by up to {@code nrToScan} pages. {@code kswapd} picks the counters.
+     */
+    public Result shrinkNode(int nid, int nrToScan, boolean kswapd) {
+        try (var f = k.enter(kswapd ? "kswapd" : "try_to_free_pages")) {
+            um.swap.lruAddDrain();
+            Lruvec lv = lruvecOfNode(nid);
+            shrinkActiveList(lv, nrToScan);
+            return shrinkInactiveList(lv, nrToScan, kswapd);
+        }
+    }
+
+    /** shrink_active_list(): referenced mapped pages stay active, the rest move to the inactive list. */
+    public void shrinkActiveList(Lruvec lv, int nrToScan) {
+        try (var f = k.enter("shrink_active_list")) {
+            List<Long> isolated = isolateLruPages(lv, Lruvec.LRU_ACTIVE_ANON, nrToScan);
+            um.count(VmEvent.PGREFILL, isolated.size());
+            List<Long> back = new ArrayList<>();
+            for (long pfn : isolated) {
+                int refs = 0;
+                if (um.rmap.pageMapped(pfn) && !pages.testSet(pfn, PageFlag.LOCKED)) {
+                    refs = um.rmap.pageReferenced(pfn, null);
+                    unlockPage(pfn);
+                }
+                if (refs == 0) {
+                    pages.clear(pfn, PageFlag.ACTIVE);
+                    um.count(VmEvent.PGDEACTIVATE);
+                }
+                back.add(pfn);
+            }
+            moveFoliosToLru(lv, back);
+        }
+    }
+
+    /** isolate_lru_folios(): up to {@code n} pages from the tail of list {@code lru}. */
+    private List<Long> isolateLruPages(Lruvec lv, int lru, int n) {
+        List<Long> out = new ArrayList<>();
+        lv.lruLock.lock();
+        for (int i = 0; i < n; i++) {
+            long pfn = lv.tail(lru);
+            if (pfn < 0) break;
+            // folio_try_get() then TestClearPageLRU(): a page being freed (refcount 0) is skipped
+            if (!pages.getPageUnlessZero(pfn)) break;
+            if (!pages.testClear(pfn, PageFlag.LRU)) {
+                lv.lruLock.unlock();
+                um.swap.putPage(pfn);
+                lv.lruLock.lock();
+                continue;
+            }
+            delFromLru(lv, pfn);
+            if (pages.test(pfn, PageFlag.SWAPBACKED)) um.count(VmEvent.NR_ISOLATED_ANON);
+            out.add(pfn);
+        }
+        lv.lruLock.unlock();
+        return out;
+    }
+
+    /** move_folios_to_lru(): isolated pages go back on their lists; pages whose last ref we hold are freed. */
+    private void moveFoliosToLru(Lruvec lv, List<Long> list) {
+        for (long pfn : list) {
+            if (pages.test(pfn, PageFlag.SWAPBACKED)) um.count(VmEvent.NR_ISOLATED_ANON, -1);
+            lv.lruLock.lock();
+            pages.set(pfn, PageFlag.LRU);
+            addToLru(lv, pfn);
+            lv.lruLock.unlock();
+            um.swap.putPage(pfn);
+        }
+    }
+
+    /** shrink_inactive_list(): isolate a batch from the inactive anon tail, try to reclaim each, put the rest back. */
+    public Result shrinkInactiveList(Lruvec lv, int nrToScan, boolean kswapd) {
+        try (var f = k.enter("shrink_inactive_list")) {
+            List<Long> isolated = isolateLruPages(lv, Lruvec.LRU_INACTIVE_ANON, nrToScan);
+            um.count(kswapd ? VmEvent.PGSCAN_KSWAPD : VmEvent.PGSCAN_DIRECT, isolated.size());
+            List<Long> keep = new ArrayList<>();
+            int[] stat = new int[3];
+            for (long pfn : isolated) shrinkPage(pfn, keep, stat);
+            um.count(kswapd ? VmEvent.PGSTEAL_KSWAPD : VmEvent.PGSTEAL_DIRECT, stat[0]);
+            moveFoliosToLru(lv, keep);
+            return new Result(isolated.size(), stat[0], stat[1], stat[2]);
+        }
+    }
+
+    /**
+     * shrink_folio_list() for one isolated anonymous page: lock, check references, add to swap,
+     * unmap, write out, and free it if nothing else holds it. stat = {reclaimed, activated, kept}.
+     */
+    private void shrinkPage(long pfn, List<Long> keep, int[] stat) {
+        try (var f = k.enter("shrink_folio_list")) {
+            if (pages.testSet(pfn, PageFlag.LOCKED)) { // !folio_trylock(): someone else has it
+                keep.add(pfn);
+                stat[2]++;
+                return;
+            }
+            long[] vmFlags = {0};
+            int refs = um.rmap.pageReferenced(pfn, vmFlags);
+            boolean referencedPage = pages.testClear(pfn, PageFlag.REFERENCED);
+            if ((vmFlags[0] & mmsim.mm.pgtable.VmFlags.VM_LOCKED) != 0 || refs > 0 && (referencedPage || refs > 1)) {
+                activate(pfn, keep, stat);
+                return;
+            }
+            if (refs > 0) pages.set(pfn, PageFlag.REFERENCED); // one young PTE: give it another round
+            if (refs > 0) { keepLocked(pfn, keep, stat); return; }
+            if (pages.test(pfn, PageFlag.SWAPBACKED) && !pages.test(pfn, PageFlag.OWNER_PRIV_1)) {
+                if (!um.swapState.addToSwap(pfn)) { activate(pfn, keep, stat); return; }
+            }
+            if (um.rmap.pageMapped(pfn) && !um.rmap.tryToUnmap(pfn, 0)) { activate(pfn, keep, stat); return; }
+            if (pages.test(pfn, PageFlag.DIRTY)) {
+                // pageout(): swap_writepage with no disk completes at once
+                pages.clear(pfn, PageFlag.DIRTY);
+                um.count(VmEvent.PSWPOUT);
+            }
+            if (!removeMapping(pfn)) { keepLocked(pfn, keep, stat); return; }
+            unlockPage(pfn);
+            // the refcount was frozen at zero by __remove_mapping: free without put_page
+            um.swap.freeRefcountZero(pfn);
+            stat[0]++;
+        }
+    }
+
+    /**
+     * __remove_mapping(): under the swap cache lock, freeze the refcount from 2 (isolation + swap
+     * cache) to 0; fails if anyone else holds a reference (a GUP pin, a racing lookup).
+     */
+    private boolean removeMapping(long pfn) {
+        try (var f = k.enter("__remove_mapping")) {
+            if (!pages.test(pfn, PageFlag.OWNER_PRIV_1)) return false;
+            um.swapState.xaLock.lock();
+            int expected = 2;
+            if (pages.refcount(pfn) != expected || pages.test(pfn, PageFlag.DIRTY)) {
+                um.swapState.xaLock.unlock();
+                return false;
+            }
+            pages.refAdd(pfn, -expected); // page_ref_freeze
+            um.swapState.deleteFromSwapCacheLocked(pfn);
+            um.swapState.xaLock.unlock();
+            if (pages.test(pfn, PageFlag.SWAPBACKED)) um.count(VmEvent.NR_ISOLATED_ANON, -1);
+            return true;
+        }
+    }
+
+    private void activate(long pfn, List<Long> keep, int[] stat) {
+        pages.set(pfn, PageFlag.ACTIVE);
+        um.count(VmEvent.PGACTIVATE);
+        stat[1]++;
+        unlockPage(pfn);
+        keep.add(pfn);
+    }
+
+    private void keepLocked(long pfn, List<Long> keep, int[] stat) {
+        stat[2]++;
+        unlockPage(pfn);
+        keep.add(pfn);
+    }
+
+    /**
+     * madvise_cold_or_pageout_pte_range() + reclaim_pages(): isolate the range's anonymous pages
+     * that only this mm maps; MADV_COLD moves them to the inactive list, MADV_PAGEOUT reclaims
+     * them at once. Caller holds mmap_lock (read).
+     */
+    public void pageoutRange(mmsim.mm.mmap.VmArea vma, long start, long end, boolean pageout) {
+        try (var f = k.enter(pageout ? "madvise_pageout" : "madvise_cold")) {
+            List<Long> isolated = new ArrayList<>();
+            for (long a = start; a < end; a += mmsim.mm.pgtable.PgtableArch.PAGE_SIZE) {
+                var pmd = um.pgalloc.pmdLoc(vma.vmMm, a, false);
+                if (pmd == null) continue;
+                var pte = um.pgalloc.pteOffsetMapLock(pmd, a);
+                if (pte == null) continue;
+                long v = um.tables.read(pte.table(), pte.idx(), "madvise_cold_or_pageout_pte_range:ptep_get");
+                long pfn = um.arch.ptePresent(v) ? um.memory.vmNormalPage(v) : -1;
+                if (pfn >= 0 && um.rmap.pageMapcount(pfn) == 1) {
+                    um.swap.getPage(pfn);
+                    pte.unlock();
+                    if (isolateLruPage(pfn) == 0) isolated.add(pfn);
+                    um.swap.putPage(pfn);
+                    continue;
+                }
+                pte.unlock();
+            }
+            List<Long> keep = new ArrayList<>();
+            int[] stat = new int[3];
+            for (long pfn : isolated) {
+                pages.clear(pfn, PageFlag.ACTIVE);
+                pages.clear(pfn, PageFlag.REFERENCED);
+                if (pageout) shrinkPage(pfn, keep, stat);
+                else keep.add(pfn);
+            }
+            for (long pfn : keep) putbackLruPage(pfn);
+        }
+    }
+
+    /** unlock_page(). */
+    public void unlockPage(long pfn) {
+        pages.clear(pfn, PageFlag.LOCKED);
+    }
+}
