@@ -25,6 +25,13 @@ import org.openjdk.jmh.annotations.*;
  * </pre>
  * One op of the *Executions benchmarks is one exploration of up to 2,000 executions; read the
  * "executions" and "points" auxiliary counters (per second).
+ *
+ * <p>Measured 2026-11-23 on the shared 2-core machine (Temurin 25, -f 1 -wi 2 -i 3, noisy):
+ * continuation carrier: random 131 k executions/s and 4.4 M points/s, DFS 281 k executions/s and
+ * 12 M points/s; virtual-thread carrier: random 20 k executions/s and 0.66 M points/s, DFS 92 k
+ * executions/s and 3.9 M points/s. So the continuation carrier is the default (6-7x faster on the
+ * switch-heavy random walk, 3x on DFS) and virtual threads are the supported fallback. Each
+ * synthetic race is found, minimised and traced in 0.1-0.6 ms.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
