@@ -39,8 +39,12 @@ public final class KPageFiles {
         KPAGEFLAGS("kpageflags_read"), KPAGECOUNT("kpagecount_read"), KPAGECGROUP("kpagecgroup_read");
 
         public final String function;
+        final String condResched;
 
-        Kind(String function) { this.function = function; }
+        Kind(String function) {
+            this.function = function;
+            this.condResched = function + ":cond_resched";
+        }
     }
 
     private static final long KPMSIZE = 8, KPMMASK = 7;
@@ -102,8 +106,25 @@ public final class KPageFiles {
             if (pos < 0) return ReadResult.error(Errno.EINVAL);   // loff_t past 2^63: rw_verify_area refuses it
             byte[] out = new byte[(int) count];
             long pfn = pos / KPMSIZE;
+            // Outside exploration no other CPU runs: the PFN -> page answer (section online and
+            // subsection present, or pfn_valid) is the same for every PFN of a subsection, so it is
+            // asked once per subsection. Under the explorer it is asked per PFN, as the kernel does.
+            boolean perPfn = k.sched().exploring() || k.sched().tracing();
+            long pps = sparse.pagesPerSubsection();
+            long knownFrom = 1, knownTo = 0;
+            boolean knownPresent = false;
             for (int off = 0; off < count; off += (int) KPMSIZE, pfn++) {
-                long page = lookup(pfn);
+                long page;
+                if (perPfn) {
+                    page = lookup(pfn);
+                } else {
+                    if (pfn < knownFrom || pfn >= knownTo) {
+                        knownFrom = pfn & -pps;
+                        knownTo = knownFrom + pps;
+                        knownPresent = lookup(pfn) >= 0;
+                    }
+                    page = knownPresent ? pfn : -1;
+                }
                 long value = switch (kind) {
                     case KPAGEFLAGS -> spf.stablePageFlags(page);
                     case KPAGECOUNT -> page < 0 ? 0 : spf.pageMapcount(page);
@@ -111,7 +132,7 @@ public final class KPageFiles {
                 };
                 LE_LONG.set(out, off, value);
                 // cond_resched(): v4.6's kpagecount_read had none
-                if (!(v46 && kind == Kind.KPAGECOUNT)) k.point(kind.function + ":cond_resched", null, Access.NONE);
+                if (!(v46 && kind == Kind.KPAGECOUNT)) k.point(kind.condResched, null, Access.NONE);
             }
             return new ReadResult(out, null);
         }

@@ -68,6 +68,8 @@ public final class StablePageFlags {
     private final Memmap mm;
     private final Hooks hooks;
     private final boolean v46;
+    private final boolean memoryFailure;     // CONFIG_MEMORY_FAILURE
+    private final boolean is64bit;           // CONFIG_64BIT (with CONFIG_PAGE_IDLE_FLAG: PG_idle is a page flag)
 
     public StablePageFlags(Kernel k, KernelConfig config, Memmap memmap, Hooks hooks) {
         this.k = k;
@@ -75,30 +77,63 @@ public final class StablePageFlags {
         this.mm = memmap;
         this.hooks = hooks;
         this.v46 = config.era() == KernelConfig.Era.V4_6;
+        this.memoryFailure = config.has(KernelConfig.CONFIG_MEMORY_FAILURE);
+        this.is64bit = config.has(KernelConfig.CONFIG_64BIT);
     }
 
     private static long copyBit(long kflags, int ubit, PageFlag f) {
         return ((kflags >>> f.bit) & 1) << ubit;
     }
 
-    /** stable_page_flags(page); {@code pfn < 0} is the NULL page (KPF_NOPAGE). */
+    /**
+     * stable_page_flags(page); {@code pfn < 0} is the NULL page (KPF_NOPAGE).
+     *
+     * <p>One body serves two modes. Under the explorer (or when tracing) every memmap word is
+     * read through a pointed accessor inside a "stable_page_flags" frame. Outside exploration no
+     * other CPU runs, points are no-ops and nothing can change between two reads, so the same
+     * body reads the words with the raw accessors and no frame: that is what makes a whole-file
+     * read fast. A page the raw pass must not interpret by itself (memmap not backed, poisoned
+     * compound_head) is read again in the pointed mode, which derives the fault with the
+     * kernel's call trace.
+     */
     public long stablePageFlags(long pfn) {
         if (pfn < 0) return NOPAGE_VALUE;
+        if (!k.sched().exploring() && !k.sched().tracing() && plainReadable(pfn)) {
+            return v46 ? stablePageFlagsV46(pfn, false) : stablePageFlagsMainline(pfn, false);
+        }
         try (var f = k.enter("stable_page_flags")) {
-            return v46 ? stablePageFlagsV46(pfn) : stablePageFlagsMainline(pfn);
+            return v46 ? stablePageFlagsV46(pfn, true) : stablePageFlagsMainline(pfn, true);
         }
     }
 
-    private long stablePageFlagsMainline(long pfn) {
+    /** The raw pass may read this page: backed memmap, and a compound_head that is not poison. */
+    private boolean plainReadable(long pfn) {
+        if (!mm.backed(pfn)) return false;
+        int ch = mm.compoundHeadRaw(pfn);
+        if (ch == -1) return false;
+        long head = (ch & 1) == 0 ? pfn : pfn - (ch >>> 1);
+        return mm.backed(head) && mm.backed(head + 1);
+    }
+
+    // memmap reads: pointed (a preemption point first) or raw, the same word either way
+    private long flags(long pfn, String label, boolean pointed) { return pointed ? mm.readFlags(pfn, label) : mm.flags(pfn); }
+    private long mapping(long pfn, String label, boolean pointed) { return pointed ? mm.readMapping(pfn, label) : mm.mapping(pfn); }
+    private int mapcount(long pfn, String label, boolean pointed) { return pointed ? mm.readMapcount(pfn, label) : mm.mapcount(pfn); }
+    private int refcount(long pfn, String label, boolean pointed) { return pointed ? mm.readRefcount(pfn, label) : mm.refcount(pfn); }
+    private long compoundHead(long pfn, String label, boolean pointed) {
+        return pointed ? mm.readCompoundHead(pfn, label) : mm.compoundHead(pfn, "stable_page_flags");
+    }
+
+    private long stablePageFlagsMainline(long pfn, boolean p) {
         long u = 0;
         // page_folio(): follows compound_head; a poisoned word faults at fffffffffffffffe here
-        long head = mm.readCompoundHead(pfn, "stable_page_flags:page_folio");
-        long kf = mm.readFlags(head, "stable_page_flags:folio->flags");
-        long mapping = mm.readMapping(head, "stable_page_flags:folio->mapping");
+        long head = compoundHead(pfn, "stable_page_flags:page_folio", p);
+        long kf = flags(head, "stable_page_flags:folio->flags", p);
+        long mapping = mapping(head, "stable_page_flags:folio->mapping", p);
         boolean large = (kf & PageFlag.HEAD.mask) != 0;
-        int folioType = mm.readMapcount(head, "stable_page_flags:folio->page_type");
+        int folioType = mapcount(head, "stable_page_flags:folio->page_type", p);
 
-        if (pageMapped(pfn, head, large, folioType)) u |= 1L << KPF_MMAP;
+        if (pageMapped(pfn, head, large, folioType, p)) u |= 1L << KPF_MMAP;
         if ((mapping & PAGE_MAPPING_ANON) != 0) {
             u |= 1L << KPF_ANON;
             if ((mapping & PAGE_MAPPING_KSM) == PAGE_MAPPING_KSM) u |= 1L << KPF_KSM;
@@ -108,7 +143,7 @@ public final class StablePageFlags {
 
         if (PageType.HUGETLB.isSet(folioType)) {
             u |= 1L << KPF_HUGE;
-        } else if (large && folioTestLargeRmappable(head)) {
+        } else if (large && folioTestLargeRmappable(head, p)) {
             u |= 1L << KPF_THP;                      // any large rmappable folio, not only PMD size
         } else if (hooks.isHugeZeroFolio(head)) {
             u |= (1L << KPF_ZERO_PAGE) | (1L << KPF_THP);
@@ -116,10 +151,10 @@ public final class StablePageFlags {
             u |= 1L << KPF_ZERO_PAGE;
         }
 
-        int pageType = pfn == head ? folioType : mm.readMapcount(pfn, "stable_page_flags:page->page_type");
+        int pageType = pfn == head ? folioType : mapcount(pfn, "stable_page_flags:page->page_type", p);
         if (PageType.BUDDY.isSet(pageType)) {
             u |= 1L << KPF_BUDDY;
-        } else if (mm.readRefcount(head, "stable_page_flags:page_count") == 0 && hooks.isFreeBuddyPage(pfn)) {
+        } else if (refcount(head, "stable_page_flags:page_count", p) == 0 && hooks.isFreeBuddyPage(pfn)) {
             u |= 1L << KPF_BUDDY;
         }
         if (PageType.OFFLINE.isSet(pageType)) u |= 1L << KPF_OFFLINE;
@@ -142,9 +177,9 @@ public final class StablePageFlags {
         u |= copyBit(kf, KPF_UNEVICTABLE, PageFlag.UNEVICTABLE);
         u |= copyBit(kf, KPF_MLOCKED, PageFlag.MLOCKED);
 
-        if (config.has(KernelConfig.CONFIG_MEMORY_FAILURE)) {
+        if (memoryFailure) {
             // hugetlb: the folio's bit; otherwise this page's own bit (a poisoned THP subpage shows alone)
-            long own = (u & (1L << KPF_HUGE)) != 0 || pfn == head ? kf : mm.readFlags(pfn, "stable_page_flags:page->flags");
+            long own = (u & (1L << KPF_HUGE)) != 0 || pfn == head ? kf : flags(pfn, "stable_page_flags:page->flags", p);
             u |= copyBit(own, KPF_HWPOISON, PageFlag.HWPOISON);
         }
 
@@ -161,7 +196,7 @@ public final class StablePageFlags {
      * page_mapped() today: folio_mapped(). A small folio is mapped when _mapcount >= 0; a large
      * one when its entire mapcount or any page's mapcount is (folio->_large_mapcount's meaning).
      */
-    private boolean pageMapped(long pfn, long head, boolean large, int headMapcount) {
+    private boolean pageMapped(long pfn, long head, boolean large, int headMapcount, boolean p) {
         if (!large) return !PageType.hasType(headMapcount) && headMapcount >= 0;
         return mm.entireMapcount(head) >= 0 || mm.nrPagesMapped(head) > 0;
     }
@@ -171,8 +206,8 @@ public final class StablePageFlags {
      * page's flags (folio->_flags_1) on the PG_workingset bit. THP and mTHP code sets it with
      * folio_set_large_rmappable() when it prepares an anon or file large folio.
      */
-    private boolean folioTestLargeRmappable(long head) {
-        return (mm.readFlags(head + 1, "stable_page_flags:folio->_flags_1") & PageFlag.WORKINGSET.mask) != 0;
+    private boolean folioTestLargeRmappable(long head, boolean p) {
+        return (flags(head + 1, "stable_page_flags:folio->_flags_1", p) & PageFlag.WORKINGSET.mask) != 0;
     }
 
     /**
@@ -181,8 +216,8 @@ public final class StablePageFlags {
      * page_ext (lookup_page_ext), the route of the 2016 race with offline_page_ext (seed 000).
      */
     private long idle(long pfn, long head, long kflags) {
-        PageExtIdle viaPageExt = hooks.pageExtIdle();
-        if (!config.has(KernelConfig.CONFIG_64BIT) && viaPageExt != null) {
+        PageExtIdle viaPageExt = is64bit ? null : hooks.pageExtIdle();
+        if (viaPageExt != null) {
             try (var f = k.enter(v46 ? "page_is_idle" : "folio_test_idle")) {
                 return viaPageExt.pageIsIdle(v46 ? pfn : head) ? 1L << KPF_IDLE : 0;
             }
@@ -190,46 +225,46 @@ public final class StablePageFlags {
         return copyBit(kflags, KPF_IDLE, PageFlag.IDLE);
     }
 
-    private long stablePageFlagsV46(long pfn) {
+    private long stablePageFlagsV46(long pfn, boolean p) {
         long u = 0;
-        long kf = mm.readFlags(pfn, "stable_page_flags:page->flags");
+        long kf = flags(pfn, "stable_page_flags:page->flags", p);
         int chRaw = mm.compoundHeadRaw(pfn);
         boolean tail = (chRaw & 1) != 0;
         boolean compound = (kf & PageFlag.HEAD.mask) != 0 || tail;      // PageCompound()
-        long head = compound ? mm.readCompoundHead(pfn, "stable_page_flags:compound_head") : pfn;
+        long head = compound ? compoundHead(pfn, "stable_page_flags:compound_head", p) : pfn;
         // The model keeps a compound page's order in the low byte of the first tail's flags, as
         // today's folio->_flags_1 does; 2016 kept it in page[1].compound_order, not in flags.
         if (tail && pfn == head + 1) kf &= ~0xffL;
 
         // page_mapped() of v4.6: own _mapcount for a small page; the compound mapcount or any subpage's
         if (!compound) {
-            int mc = mm.readMapcount(pfn, "stable_page_flags:page_mapped");
+            int mc = mapcount(pfn, "stable_page_flags:page_mapped", p);
             if (!PageType.hasType(mc) && mc >= 0) u |= 1L << KPF_MMAP;
-        } else if (pageMappedCompoundV46(head)) {
+        } else if (pageMappedCompoundV46(head, p)) {
             u |= 1L << KPF_MMAP;
         }
-        long headMapping = mm.readMapping(head, "stable_page_flags:PageAnon");
+        long headMapping = mapping(head, "stable_page_flags:PageAnon", p);
         if ((headMapping & PAGE_MAPPING_ANON) != 0) u |= 1L << KPF_ANON;
         if ((headMapping & PAGE_MAPPING_KSM) == PAGE_MAPPING_KSM) u |= 1L << KPF_KSM;
         u |= copyBit(kf, KPF_COMPOUND_HEAD, PageFlag.HEAD);
         if (tail) u |= 1L << KPF_COMPOUND_TAIL;
 
-        int headType = mm.readMapcount(head, "stable_page_flags:PageHuge");
+        int headType = mapcount(head, "stable_page_flags:PageHuge", p);
         if (compound && PageType.HUGETLB.isSet(headType)) {
             u |= 1L << KPF_HUGE;
         } else if (compound) {
             // PageTransCompound: a THP if its head is on the LRU or anonymous
-            long hf = mm.readFlags(head, "stable_page_flags:PageTransCompound");
+            long hf = flags(head, "stable_page_flags:PageTransCompound", p);
             if ((hf & PageFlag.LRU.mask) != 0 || (headMapping & PAGE_MAPPING_ANON) != 0) u |= 1L << KPF_THP;
             else if (hooks.isHugeZeroFolio(head)) u |= (1L << KPF_ZERO_PAGE) | (1L << KPF_THP);
         } else if (hooks.isZeroPfn(pfn)) {
             u |= 1L << KPF_ZERO_PAGE;
         }
 
-        int ownType = pfn == head ? headType : mm.readMapcount(pfn, "stable_page_flags:PageBuddy");
+        int ownType = pfn == head ? headType : mapcount(pfn, "stable_page_flags:PageBuddy", p);
         if (PageType.BUDDY.isSet(ownType)) {
             u |= 1L << KPF_BUDDY;
-        } else if (mm.readRefcount(head, "stable_page_flags:page_count") == 0 && hooks.isFreeBuddyPage(pfn)) {
+        } else if (refcount(head, "stable_page_flags:page_count", p) == 0 && hooks.isFreeBuddyPage(pfn)) {
             u |= 1L << KPF_BUDDY;
         }
         if (PageType.OFFLINE.isSet(ownType)) u |= 1L << KPF_BALLOON;
@@ -250,7 +285,7 @@ public final class StablePageFlags {
         u |= copyBit(kf, KPF_SWAPBACKED, PageFlag.SWAPBACKED);
         u |= copyBit(kf, KPF_UNEVICTABLE, PageFlag.UNEVICTABLE);
         u |= copyBit(kf, KPF_MLOCKED, PageFlag.MLOCKED);
-        if (config.has(KernelConfig.CONFIG_MEMORY_FAILURE)) u |= copyBit(kf, KPF_HWPOISON, PageFlag.HWPOISON);
+        if (memoryFailure) u |= copyBit(kf, KPF_HWPOISON, PageFlag.HWPOISON);
         u |= copyBit(kf, KPF_RESERVED, PageFlag.RESERVED);
         u |= copyBit(kf, KPF_MAPPEDTODISK, PageFlag.OWNER_2);
         u |= copyBit(kf, KPF_PRIVATE, PageFlag.PRIVATE);
@@ -261,12 +296,12 @@ public final class StablePageFlags {
     }
 
     /** v4.6 page_mapped() of a compound page: compound mapcount, then (not hugetlb) each subpage's _mapcount. */
-    private boolean pageMappedCompoundV46(long head) {
+    private boolean pageMappedCompoundV46(long head, boolean p) {
         if (mm.entireMapcount(head) >= 0) return true;
         if (PageType.HUGETLB.isSet(mm.mapcount(head))) return false;
         int nr = 1 << mm.compoundOrder(head);
         for (int i = 0; i < nr; i++) {
-            int mc = mm.readMapcount(head + i, "page_mapped:subpage");
+            int mc = mapcount(head + i, "page_mapped:subpage", p);
             if (!PageType.hasType(mc) && mc >= 0) return true;
         }
         return false;
@@ -281,11 +316,18 @@ public final class StablePageFlags {
      * compound mapcount on a compound page).
      */
     public long pageMapcount(long pfn) {
+        if (!k.sched().exploring() && !k.sched().tracing() && plainReadable(pfn)) return pageMapcount(pfn, false);
         try (var f = k.enter(v46 ? "page_mapcount" : "folio_precise_page_mapcount")) {
-            long head = mm.readCompoundHead(pfn, "kpagecount_read:page_folio");
-            int raw = mm.readMapcount(pfn, "kpagecount_read:page->_mapcount");
+            return pageMapcount(pfn, true);
+        }
+    }
+
+    private long pageMapcount(long pfn, boolean p) {
+        {
+            long head = compoundHead(pfn, "kpagecount_read:page_folio", p);
+            int raw = mapcount(pfn, "kpagecount_read:page->_mapcount", p);
             long mapcount = PageType.hasType(raw) ? 0 : raw + 1L;
-            if (pfn != head || (mm.readFlags(head, "kpagecount_read:folio_test_large") & PageFlag.HEAD.mask) != 0) {
+            if (pfn != head || (flags(head, "kpagecount_read:folio_test_large", p) & PageFlag.HEAD.mask) != 0) {
                 mapcount += mm.entireMapcount(head) + 1L;
             }
             return mapcount;

@@ -1,0 +1,81 @@
+package mmsim.iface.procfs;
+
+import mmsim.mm.Machine;
+import mmsim.mm.memmap.Memmap;
+import mmsim.mm.page_alloc.BuddyAllocator;
+import mmsim.mm.page_alloc.Zone;
+
+/**
+ * Wires /proc/kpageflags, kpagecount and kpagecgroup to a booted {@link Machine}: one
+ * {@link KPageFiles} per machine (kept in {@code Machine.ext}), with the stable_page_flags()
+ * hooks bound to the machine's subsystems.
+ */
+public final class KPageProc {
+    private KPageProc() { }
+
+    /** The machine's kpage* files, created on first use. */
+    public static KPageFiles of(Machine m) {
+        return m.ext(KPageFiles.class, KPageProc::create);
+    }
+
+    private static KPageFiles create(Machine m) {
+        Memmap memmap = m.memmap();
+        BuddyAllocator allocator = m.allocator();
+        long[] lastBlock = {0, -1};      // {head, order} of the free block found last
+        StablePageFlags.Hooks hooks = pfn -> isFreeBuddyPage(m, memmap, allocator, pfn, lastBlock);
+        StablePageFlags spf = new StablePageFlags(m.kernel(), m.config(), memmap, hooks);
+        int shift = m.arch().pageShift();
+        // max_pfn: the end of boot RAM (x86 raises it on hot-add via update_end_of_memory_vars;
+        // the memory_hotplug subsystem owns that once it exists)
+        return new KPageFiles(m.kernel(), m.config(), m.sparse(), spf, () -> m.layout().bootMemEnd() >>> shift);
+    }
+
+    /**
+     * is_free_buddy_page() (mm/page_alloc.c): under zone->lock, is some PageBuddy block of order
+     * >= o starting at pfn rounded down to 2^o covering {@code pfn}? To move into page_alloc's
+     * BuddyAllocator when it provides one.
+     */
+    static boolean isFreeBuddyPage(Machine m, Memmap memmap, BuddyAllocator allocator, long pfn, long[] lastBlock) {
+        if (!m.kernel().sched().exploring() && !m.kernel().sched().tracing()) {
+            // the pages of one free block come one after the other in a file read: check the block
+            // found last first (re-reading its state, so the answer is the loop's answer)
+            long h = lastBlock[0];
+            int o = (int) lastBlock[1];
+            if (o >= 0 && pfn >= h && pfn < h + (1L << o) && memmap.isBuddy(h) && memmap.privateData(h) >= o) return true;
+            for (int order = 0; order < BuddyAllocator.NR_PAGE_ORDERS; order++) {
+                long head = pfn & ~((1L << order) - 1);
+                if (memmap.isBuddy(head)) {
+                    int have = memmap.privateData(head);
+                    if (have >= order) {
+                        lastBlock[0] = head;
+                        lastBlock[1] = have;
+                        return pfn < head + (1L << have);
+                    }
+                }
+            }
+            return false;
+        }
+        try (var f = m.kernel().enter("is_free_buddy_page")) {
+            Zone zone = allocator.pageZone(pfn);
+            long flags = zone.lock.lockIrqSave();
+            try {
+                return freeBuddyBlockCovers(memmap, pfn);
+            } finally {
+                zone.lock.unlockIrqRestore(flags);
+            }
+        }
+    }
+
+    /**
+     * The loop of is_free_buddy_page(), zone->lock held (or, outside exploration, nothing that
+     * could contend it: one CPU runs, so the lock's bookkeeping is skipped on this hot path,
+     * which every page inside a free block takes).
+     */
+    private static boolean freeBuddyBlockCovers(Memmap memmap, long pfn) {
+        for (int order = 0; order < BuddyAllocator.NR_PAGE_ORDERS; order++) {
+            long head = pfn & ~((1L << order) - 1);
+            if (memmap.isBuddy(head) && memmap.privateData(head) >= order) return true;
+        }
+        return false;
+    }
+}
