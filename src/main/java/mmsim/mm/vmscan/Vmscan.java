@@ -198,7 +198,7 @@ public final class Vmscan {
             um.count(kswapd ? VmEvent.PGSCAN_KSWAPD : VmEvent.PGSCAN_DIRECT, isolated.size());
             List<Long> keep = new ArrayList<>();
             int[] stat = new int[3];
-            for (long pfn : isolated) shrinkPage(pfn, keep, stat);
+            for (long pfn : isolated) shrinkPage(pfn, keep, stat, false);
             um.count(kswapd ? VmEvent.PGSTEAL_KSWAPD : VmEvent.PGSTEAL_DIRECT, stat[0]);
             moveFoliosToLru(lv, keep);
             return new Result(isolated.size(), stat[0], stat[1], stat[2]);
@@ -208,8 +208,9 @@ public final class Vmscan {
     /**
      * shrink_folio_list() for one isolated anonymous page: lock, check references, add to swap,
      * unmap, write out, and free it if nothing else holds it. stat = {reclaimed, activated, kept}.
+     * {@code ignoreReferences}: MADV_PAGEOUT's reclaim_pages() skips the referenced check.
      */
-    private void shrinkPage(long pfn, List<Long> keep, int[] stat) {
+    private void shrinkPage(long pfn, List<Long> keep, int[] stat, boolean ignoreReferences) {
         try (var f = k.enter("shrink_folio_list")) {
             if (pages.testSet(pfn, PageFlag.LOCKED)) { // !folio_trylock(): someone else has it
                 keep.add(pfn);
@@ -217,7 +218,7 @@ public final class Vmscan {
                 return;
             }
             long[] vmFlags = {0};
-            int refs = um.rmap.pageReferenced(pfn, vmFlags);
+            int refs = ignoreReferences ? 0 : um.rmap.pageReferenced(pfn, vmFlags);
             boolean referencedPage = pages.testClear(pfn, PageFlag.REFERENCED);
             if ((vmFlags[0] & mmsim.mm.pgtable.VmFlags.VM_LOCKED) != 0 || refs > 0 && (referencedPage || refs > 1)) {
                 activate(pfn, keep, stat);
@@ -306,7 +307,7 @@ public final class Vmscan {
             for (long pfn : isolated) {
                 pages.clear(pfn, PageFlag.ACTIVE);
                 pages.clear(pfn, PageFlag.REFERENCED);
-                if (pageout) shrinkPage(pfn, keep, stat);
+                if (pageout) shrinkPage(pfn, keep, stat, true); // reclaim_pages(): ignore_references
                 else keep.add(pfn);
             }
             for (long pfn : keep) putbackLruPage(pfn);
