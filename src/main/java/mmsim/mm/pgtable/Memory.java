@@ -109,16 +109,22 @@ public final class Memory {
         return write ? (vma.vmFlags & VmFlags.VM_WRITE) != 0 : (vma.vmFlags & (VmFlags.VM_READ | VmFlags.VM_WRITE)) != 0;
     }
 
-    /** What the MMU does before faulting: walk the tables; a present PTE with the right permission is used as is. */
+    /**
+     * What the MMU does before faulting: walk the tables; a present PTE with the right permission
+     * is used as is. The hardware walk is one atomic step (a single point) and not a kernel memory
+     * access: tables are freed only after the TLB-flush IPI, which a CPU takes between
+     * instructions, so the walk never sees a freed table (peekEntry reads it as empty).
+     */
     private boolean accessible(MmStruct mm, long addr, boolean write) {
-        long pgdE = store.read(mm.pgd, PgtableArch.pgdIndex(addr), "mmu:walk pgd");
+        k.point("mmu:page walk", mm, mmsim.kernel.Access.READ);
+        long pgdE = store.peekEntry(mm.pgd, PgtableArch.pgdIndex(addr));
         if (!arch.isTableEntry(pgdE)) return false;
-        long pudE = store.read(arch.tableEntryPfn(pgdE), PgtableArch.pudIndex(addr), "mmu:walk pud");
+        long pudE = store.peekEntry(arch.tableEntryPfn(pgdE), PgtableArch.pudIndex(addr));
         if (!arch.isTableEntry(pudE)) return false;
-        long pmdE = store.read(arch.tableEntryPfn(pudE), PgtableArch.pmdIndex(addr), "mmu:walk pmd");
+        long pmdE = store.peekEntry(arch.tableEntryPfn(pudE), PgtableArch.pmdIndex(addr));
         if (arch.pmdTransHuge(pmdE)) return !write || arch.pmdWrite(pmdE);
         if (!arch.isTableEntry(pmdE)) return false;
-        long pte = store.read(arch.tableEntryPfn(pmdE), PgtableArch.pteIndex(addr), "mmu:walk pte");
+        long pte = store.peekEntry(arch.tableEntryPfn(pmdE), PgtableArch.pteIndex(addr));
         if (pte == 0 || (pte & 1) == 0) return false; // P/V bit clear: the MMU faults
         return !write || arch.pteWrite(pte);
     }
