@@ -24,6 +24,7 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code mmsim check}: every catalogue scenario under each of its variants, graded against its declarations. */
 @Command(name = "check", mixinStandardHelpOptions = true,
+        header = "Run the catalogue: every scenario x variant, graded against its declarations.",
         description = "Run the catalogue: explore every scenario under each of its variants and compare what happens with what the scenario declares (ACCEPTABLE / INTERESTING / FORBIDDEN / EXPECTED). Prints a table scenario x variant -> verdict, executions explored, whether the bound was exhausted, and time; then, for every failure found, its title, the two-column CPU trace, the kernel's report and the command that replays it.",
         footer = {"", "Examples:",
                 "  mmsim check                    # the whole catalogue",

@@ -9,6 +9,7 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code mmsim generate-completion}: a bash (and zsh, via bashcompinit) completion script. */
 @Command(name = "generate-completion", mixinStandardHelpOptions = true,
+        header = "Print a bash/zsh completion script.",
         description = "Print a bash/zsh completion script for mmsim: subcommands, options, strategies and the catalogue's scenario names.",
         footer = {"", "Install for this shell:", "  source <(./mmsim generate-completion)",
                 "or system-wide:", "  ./mmsim generate-completion > /etc/bash_completion.d/mmsim"})

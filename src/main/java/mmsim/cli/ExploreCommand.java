@@ -24,6 +24,7 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code mmsim explore FILE}: explore one scenario, with the search settings under your control. */
 @Command(name = "explore", mixinStandardHelpOptions = true,
+        header = "Explore one scenario and print what was found, with a replay command.",
         description = "Explore one scenario's interleavings under one variant (or all of them) and print what was found: the verdict, the two-column CPU trace, the kernel report and a replay command. Settings default to the scenario file's (bound, budget, strategy, seed).",
         footer = {"", "Examples:",
                 "  mmsim explore scenarios/000-kpageflags-vs-offline.mms --variant v4.6",

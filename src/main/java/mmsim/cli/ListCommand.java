@@ -18,6 +18,7 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code mmsim list}: the catalogue's scenarios, or the operations scenario programs can use. */
 @Command(name = "list", mixinStandardHelpOptions = true,
+        header = "List the catalogue's scenarios, or the operations (--ops).",
         description = "List the catalogue's scenarios (name, variants, title), or with --ops the operations a scenario program or the shell can use.",
         footer = {"", "Examples:", "  mmsim list", "  mmsim list --ops", "  mmsim list --json"})
 public final class ListCommand implements Callable<Integer> {

@@ -19,6 +19,7 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code mmsim replay FILE --variant V --schedule S}: run exactly one execution again. */
 @Command(name = "replay", mixinStandardHelpOptions = true,
+        header = "Re-run one execution of a scenario from its schedule string.",
         description = "Run one execution of a scenario again, following a schedule string that check or explore printed, and print its trace, the kernel report and the observed values. The same schedule always gives the same execution.",
         footer = {"", "Example:",
                 "  mmsim replay scenarios/000-kpageflags-vs-offline.mms --variant v4.6 --schedule 0.0.1.1.0",
