@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 
+import mmsim.iface.VirtualFs;
 import mmsim.kernel.Errno;
 import mmsim.kernel.Kernel;
 import mmsim.mm.KernelConfig;
@@ -36,32 +37,43 @@ public final class Booted {
         return new OpContext(this, vars);
     }
 
+    /** /proc, /sys and debugfs of this machine. */
+    public VirtualFs fs() { return VirtualFs.of(machine); }
+
     /** read(2) of a whole file. */
     public byte[] read(String path) {
-        throw new Errno.ErrnoException(Errno.ENOENT, path);
+        return fs().readAllBytes(path);
     }
 
     /** pread(2) of {@code count} bytes at {@code offset}. */
     public byte[] read(String path, long offset, int count) {
-        throw new Errno.ErrnoException(Errno.ENOENT, path);
+        VirtualFs.ReadResult r = fs().read(path, offset, count);
+        if (!r.ok()) throw new Errno.ErrnoException(r.errno(), path + ": " + r.errno().text);
+        return r.data();
     }
 
     /** write(2) of {@code text} (echo adds the newline). */
     public void write(String path, String text) {
-        throw new Errno.ErrnoException(Errno.ENOENT, path);
+        long n = fs().write(path, text.getBytes(StandardCharsets.UTF_8));
+        if (n < 0) {
+            Errno e = Errno.of(n);
+            throw new Errno.ErrnoException(e == null ? Errno.EIO : e, path);
+        }
     }
 
     /** The entries of a directory, sorted; directories end with '/'. */
     public List<String> list(String dir) {
-        throw new Errno.ErrnoException(Errno.ENOENT, dir);
+        VirtualFs fs = fs();
+        String base = dir.endsWith("/") ? dir : dir + "/";
+        return fs.list(dir).stream().map(n -> fs.resolve(base + n, true) instanceof VirtualFs.Dir ? n + "/" : n).toList();
     }
 
     public boolean exists(String path) {
-        return false;
+        return fs().exists(path);
     }
 
     public boolean isDirectory(String path) {
-        return false;
+        return fs().resolve(path, true) instanceof VirtualFs.Dir;
     }
 
     /** dump_page() of {@code pfn}, or a one-line reason when the pfn has no memmap. */
