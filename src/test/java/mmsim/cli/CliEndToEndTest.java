@@ -214,6 +214,8 @@ class CliEndToEndTest {
         Run r = runWithInput("""
                 help
                 cat /proc/definitely-missing
+                cat /proc/buddyinf
+                ls /proc
                 frobnicate
                 echo hello
                 cat /proc/nope -> x
@@ -225,6 +227,8 @@ class CliEndToEndTest {
         assertTrue(r.out().contains("dump_page PFN"), "help lists the commands:\n" + r.out());
         assertTrue(r.err().contains("cat: /proc/definitely-missing: No such file or directory"), r.err());
         assertTrue(r.err().contains("mmsim: frobnicate: command not found"), r.err());
+        assertTrue(r.err().contains("cat: /proc/buddyinf: No such file or directory (did you mean: /proc/buddyinfo?)"), r.err());
+        assertTrue(r.out().contains("meminfo\n"), "ls /proc lists the booted machine's files:\n" + r.out());
         assertTrue(r.out().contains("hello\n"), r.out());
         assertTrue(r.out().contains("x=-ENOENT"), "state kept after errors:\n" + r.out());
         assertFalse(r.out().contains("never printed"));
