@@ -79,6 +79,12 @@ public final class BuddyAllocator {
     private final boolean pcpEnabled;
     private final boolean cmaEnabled;
     private long minFreeKbytes;
+    /**
+     * Non-compound high-order allocations in use (pfn -> order). The kernel cannot tell their tail
+     * pages (refcount 0) from leaked memory; the model keeps this page_owner-like record so the
+     * whole-model check can.
+     */
+    private final java.util.TreeMap<Long, Integer> highOrderInUse = new java.util.TreeMap<>();
     private int badPageShown;
     private long badPageSuppressed;
 
@@ -283,6 +289,7 @@ public final class BuddyAllocator {
     /** __free_pages_ok(). */
     public void freePagesOk(long pfn, int order, int fpiFlags) {
         try (var f = k.enter("__free_pages_ok")) {
+            if (order > 0) highOrderInUse.remove(pfn);
             if (!freePagesPrepare(pfn, order)) return;
             freeOnePage(pageZone(pfn), pfn, order, fpiFlags);
         }
@@ -388,6 +395,12 @@ public final class BuddyAllocator {
     }
 
     public long badPageSuppressed() { return badPageSuppressed; }
+
+    /** The order of the non-compound high-order allocation starting at pfn, or -1. */
+    public int highOrderInUse(long pfn) {
+        Integer o = highOrderInUse.get(pfn);
+        return o == null ? -1 : o;
+    }
 
     // ---- per-cpu lists ------------------------------------------------------------------------
 
@@ -805,6 +818,7 @@ public final class BuddyAllocator {
         memmap.setPrivateData(pfn, 0);
         memmap.setRefcount(pfn, 1);
         if (order > 0 && (gfp & Gfp.__GFP_COMP) != 0) prepCompoundPage(pfn, order);
+        else if (order > 0) highOrderInUse.put(pfn, order);
     }
 
     /** prep_compound_page(): PG_head, tails pointing at the head, the order in page[1]. */

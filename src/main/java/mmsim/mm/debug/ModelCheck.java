@@ -1,0 +1,162 @@
+package mmsim.mm.debug;
+
+import mmsim.mm.Machine;
+import mmsim.mm.memmap.Memmap;
+import mmsim.mm.memmap.PageFlag;
+import mmsim.mm.memmap.PageType;
+import mmsim.mm.page_alloc.BuddyAllocator;
+import mmsim.mm.page_alloc.FreeArea;
+import mmsim.mm.page_alloc.MigrateType;
+import mmsim.mm.page_alloc.PerCpuPages;
+import mmsim.mm.page_alloc.Zone;
+import mmsim.mm.sparse.MemSection;
+import mmsim.mm.sparse.SparseMem;
+import mmsim.mm.vmstat.ZoneStat;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The whole-model consistency check, callable after any operation (and by the explorer at the
+ * end of every execution). Every struct page of a section with a memmap must be exactly one of:
+ *
+ * <pre>
+ *   FREE      on exactly one buddy free list (as part of one block) or one per-cpu list
+ *   ALLOCATED refcount &gt; 0, or a tail/continuation of an allocated block
+ *   RESERVED  PG_reserved (memblock, holes)
+ *   OFFLINE   poisoned memmap, PageOffline, in a section that is not online, or hwpoisoned and
+ *             taken off the allocator
+ * </pre>
+ *
+ * and the free lists must agree with the page flags (PageBuddy, order, zone, pageblock type)
+ * and with the counters (nr_free per order, NR_FREE_PAGES). A page in none of these states is a
+ * leak (the block vanished from the allocator, as in seed 002's hwpoison leak). Also checks the
+ * section flags are coherent (ONLINE implies HAS_MEM_MAP implies PRESENT).
+ *
+ * <p>Reads the model raw, with no preemption points: it runs between executions, not inside one.
+ * Models nothing of the kernel; the closest relatives are CONFIG_DEBUG_VM's checks and
+ * page_owner's leak hunting.
+ */
+public final class ModelCheck {
+    private ModelCheck() { }
+
+    /** What a page was found to be. */
+    public enum State { UNSEEN, FREE, ALLOCATED, RESERVED, OFFLINE }
+
+    /** The problems found (empty when consistent). Each line names the pfn or the zone. */
+    public static List<String> check(Machine m) {
+        List<String> problems = new ArrayList<>();
+        Memmap mm = m.memmap();
+        SparseMem sparse = m.sparse();
+        BuddyAllocator ba = m.allocator();
+        long nrPfns = sparse.nrSections() * sparse.pagesPerSection();
+        byte[] state = new byte[(int) Math.min(Integer.MAX_VALUE, nrPfns)];
+
+        for (long nr = 0; nr < sparse.nrSections(); nr++) {
+            MemSection ms = sparse.section(nr);
+            if (ms.online() && !ms.valid()) problems.add(String.format(Locale.ROOT, "section %d: ONLINE without HAS_MEM_MAP", nr));
+            if (ms.valid() && !ms.present()) problems.add(String.format(Locale.ROOT, "section %d: HAS_MEM_MAP without PRESENT", nr));
+            if (ms.valid() != mm.backed(sparse.sectionNrToPfn(nr)) && !ms.early())
+                problems.add(String.format(Locale.ROOT, "section %d: HAS_MEM_MAP=%b but memmap %s", nr, ms.valid(),
+                        mm.backed(sparse.sectionNrToPfn(nr)) ? "populated" : "absent"));
+        }
+
+        for (Zone z : m.zones()) {
+            long freePages = 0, cmaFree = 0;
+            for (int order = 0; order < BuddyAllocator.NR_PAGE_ORDERS; order++) {
+                FreeArea area = z.freeArea(order);
+                long blocks = 0;
+                for (int mt = 0; mt < MigrateType.MIGRATE_TYPES; mt++) {
+                    long prev = -1;
+                    for (long p = area.first(mt); p >= 0; ) {
+                        blocks++;
+                        String where = String.format(Locale.ROOT, "%s order %d %s list, pfn %#x", z, order, MigrateType.name(mt), p);
+                        if (blocks > nrPfns) { problems.add(where + ": list loops"); break; }
+                        if (!mm.backed(p)) { problems.add(where + ": no memmap"); break; }
+                        if (!mm.isBuddy(p)) problems.add(where + ": on a free list without PageBuddy");
+                        if (mm.privateData(p) != order) problems.add(where + ": buddy order " + mm.privateData(p));
+                        if (mm.refcount(p) != 0) problems.add(where + ": refcount " + mm.refcount(p));
+                        if ((p & ((1L << order) - 1)) != 0) problems.add(where + ": block not aligned to its order");
+                        if (!z.spans(p) || !z.spans(p + (1L << order) - 1)) problems.add(where + ": outside the zone span");
+                        if (ba.pageZone(p) != z) problems.add(where + ": page belongs to " + ba.pageZone(p));
+                        if (ba.pageblockMigratetype(p) != mt) problems.add(where + ": pageblock type " + MigrateType.name(ba.pageblockMigratetype(p)));
+                        int prevLink = mm.lruPrev(p);
+                        if ((prev < 0 ? Memmap.NIL : (int) prev) != prevLink) problems.add(where + ": broken prev link");
+                        for (long q = p; q < p + (1L << order); q++) {
+                            if (state[(int) q] != 0) problems.add(String.format(Locale.ROOT, "pfn %#x: on two free lists/blocks", q));
+                            state[(int) q] = (byte) State.FREE.ordinal();
+                        }
+                        if (mt != MigrateType.ISOLATE) freePages += 1L << order;
+                        if (mt == MigrateType.CMA) cmaFree += 1L << order;
+                        prev = p;
+                        int next = mm.lruNext(p);
+                        p = next == Memmap.NIL ? -1 : Integer.toUnsignedLong(next);
+                    }
+                }
+                if (blocks != area.nrFree()) problems.add(String.format(Locale.ROOT, "%s order %d: nr_free %d but %d blocks on the lists", z, order, area.nrFree(), blocks));
+            }
+            if (freePages != z.stat(ZoneStat.NR_FREE_PAGES))
+                problems.add(String.format(Locale.ROOT, "%s: NR_FREE_PAGES %d but %d pages on the free lists", z, z.stat(ZoneStat.NR_FREE_PAGES), freePages));
+            if (cmaFree != z.stat(ZoneStat.NR_FREE_CMA_PAGES))
+                problems.add(String.format(Locale.ROOT, "%s: NR_FREE_CMA_PAGES %d but %d", z, z.stat(ZoneStat.NR_FREE_CMA_PAGES), cmaFree));
+            for (int cpu = 0; cpu < m.kernel().nrCpus(); cpu++) {
+                PerCpuPages pcp = z.pcp(cpu);
+                long count = 0;
+                for (int mt = 0; mt < MigrateType.PCPTYPES; mt++) {
+                    for (long p = pcp.first(mt); p >= 0; ) {
+                        count++;
+                        if (count > nrPfns) break;
+                        if (state[(int) p] != 0) problems.add(String.format(Locale.ROOT, "pfn %#x: on a pcp list and elsewhere", p));
+                        state[(int) p] = (byte) State.FREE.ordinal();
+                        if (mm.refcount(p) != 0) problems.add(String.format(Locale.ROOT, "pfn %#x: on cpu %d's pcp list with refcount %d", p, cpu, mm.refcount(p)));
+                        if (mm.isBuddy(p)) problems.add(String.format(Locale.ROOT, "pfn %#x: on a pcp list with PageBuddy", p));
+                        int next = mm.lruNext(p);
+                        p = next == Memmap.NIL ? -1 : Integer.toUnsignedLong(next);
+                    }
+                }
+                if (count != pcp.count()) problems.add(String.format(Locale.ROOT, "%s cpu %d: pcp count %d but %d pages listed", z, cpu, pcp.count(), count));
+            }
+        }
+
+        // every struct page: exactly one state
+        for (long nr = 0; nr < sparse.nrSections(); nr++) {
+            MemSection ms = sparse.section(nr);
+            long s = sparse.sectionNrToPfn(nr);
+            if (!mm.backed(s)) continue;
+            boolean sectionOnline = ms.online() || (m.config().era() == mmsim.mm.KernelConfig.Era.V4_6 && ms.valid());
+            for (long p = s; p < s + sparse.pagesPerSection(); p++) {
+                if (state[(int) p] == State.FREE.ordinal()) continue;
+                if (mm.poisoned(p)) { state[(int) p] = (byte) State.OFFLINE.ordinal(); continue; }
+                if (mm.isBuddy(p)) problems.add(String.format(Locale.ROOT, "pfn %#x: PageBuddy but on no free list", p));
+                if (mm.testBit(p, PageFlag.RESERVED)) { state[(int) p] = (byte) State.RESERVED.ordinal(); continue; }
+                if (mm.hasType(p, PageType.OFFLINE)) { state[(int) p] = (byte) State.OFFLINE.ordinal(); continue; }
+                if (mm.refcount(p) > 0) {
+                    state[(int) p] = (byte) State.ALLOCATED.ordinal();
+                    long extent = 1;
+                    if (mm.isHead(p)) extent = 1L << mm.compoundOrder(p);
+                    else if (ba.highOrderInUse(p) > 0) extent = 1L << ba.highOrderInUse(p);
+                    for (long q = p + 1; q < p + extent; q++) {
+                        if (state[(int) q] == State.FREE.ordinal()) problems.add(String.format(Locale.ROOT, "pfn %#x: free but inside the allocated block at %#x", q, p));
+                        state[(int) q] = (byte) State.ALLOCATED.ordinal();
+                    }
+                    p += extent - 1;
+                    continue;
+                }
+                if (mm.refcount(p) < 0) { problems.add(String.format(Locale.ROOT, "pfn %#x: negative refcount %d", p, mm.refcount(p))); continue; }
+                if (mm.testBit(p, PageFlag.HWPOISON)) { state[(int) p] = (byte) State.OFFLINE.ordinal(); continue; }
+                if (!sectionOnline || ba.pageZone(p).managedPages() == 0) { state[(int) p] = (byte) State.OFFLINE.ordinal(); continue; }
+                problems.add(String.format(Locale.ROOT, "pfn %#x: leaked (refcount 0, not free, not reserved, not offline)", p));
+            }
+        }
+        return problems;
+    }
+
+    /** Throws IllegalStateException listing the first problems when the model is inconsistent. */
+    public static void assertConsistent(Machine m) {
+        List<String> p = check(m);
+        if (!p.isEmpty())
+            throw new IllegalStateException("model inconsistent (" + p.size() + " problems):\n  "
+                    + String.join("\n  ", p.subList(0, Math.min(20, p.size()))));
+    }
+}
