@@ -42,6 +42,19 @@ public final class KernelConfig {
     /** Per-cpu page lists in front of the buddy lists (always on in real kernels; a switch here for unit tests). */
     public static final String PCP_LISTS = "pcp-lists";
 
+    /**
+     * Every option a scenario may name. A new variant switch is declared as a constant next to the
+     * code it switches AND listed here, so that a misspelt option in a scenario is an error that
+     * names it instead of a variant that silently runs the default code.
+     */
+    private static final Set<String> KNOWN_OPTIONS = Collections.unmodifiableSet(new TreeSet<>(Arrays.asList(
+            CONFIG_64BIT, CONFIG_DEBUG_VM, CONFIG_DEBUG_VM_PGFLAGS, CONFIG_SPARSEMEM_VMEMMAP, CONFIG_MEMORY_HOTPLUG,
+            CONFIG_MEMORY_HOTREMOVE, CONFIG_MEMORY_FAILURE, CONFIG_ZONE_DEVICE, CONFIG_PAGE_OWNER, CONFIG_CMA,
+            PCP_LISTS)));
+
+    /** The options a scenario may name (kconfig names and variant switches). */
+    public static Set<String> knownOptions() { return KNOWN_OPTIONS; }
+
     private final Era era;
     private final Set<String> options;
 

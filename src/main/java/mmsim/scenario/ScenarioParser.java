@@ -1,6 +1,7 @@
 package mmsim.scenario;
 
 import java.time.Duration;
+
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -9,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import mmsim.mm.KernelConfig;
 import mmsim.scenario.Scenario.Condition;
 import mmsim.scenario.Scenario.CpuProgram;
 import mmsim.scenario.Scenario.Expect;
@@ -94,7 +96,7 @@ public final class ScenarioParser {
                 case "thread" -> thread = rest(t, "the thread's subject, list and date");
                 case "config" -> {
                     if (t.size() < 2) throw expected(t, "at least one option");
-                    for (Token o : t.subList(1, t.size())) config.add(o.text());
+                    for (Token o : t.subList(1, t.size())) config.add(knownOption(o));
                 }
                 case "variant" -> variants.add(variant(t, variants));
                 case "layout" -> {
@@ -227,10 +229,20 @@ public final class ScenarioParser {
                             + "; expected one of: " + String.join(", ", Scenario.ERAS));
                 }
             } else {
-                options.add(o.text());
+                options.add(knownOption(o));
             }
         }
         return new Variant(n.text(), era, List.copyOf(options), n.pos());
+    }
+
+    /** OPTION, OPTION=y or OPTION=n, where OPTION is one the model implements (KernelConfig.knownOptions). */
+    private static String knownOption(Token o) {
+        String name = o.text().replaceFirst("=[yn]$", "");
+        if (!KernelConfig.knownOptions().contains(name)) {
+            throw new ScenarioError(o.pos(), "unknown option '" + name + "'" + Suggest.didYouMean(name, KernelConfig.knownOptions())
+                    + "; options: " + String.join(", ", KernelConfig.knownOptions()));
+        }
+        return o.text();
     }
 
     private Expect expect(List<Token> t) {

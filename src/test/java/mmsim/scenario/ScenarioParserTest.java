@@ -22,7 +22,7 @@ class ScenarioParserTest {
               cpus 2
             end
             config CONFIG_PAGE_OWNER
-            variant old era=v4.6 some-switch
+            variant old era=v4.6 CONFIG_DEBUG_VM=n
             variant new
             cpu A "cat /proc/x"
               note hello "quoted # not a comment"
@@ -53,7 +53,7 @@ class ScenarioParserTest {
         assertEquals(4, s.layoutLine());
         assertEquals(java.util.List.of("old", "new"), s.variantNames());
         assertEquals("v4.6", s.variant("old").era());
-        assertEquals(java.util.List.of("some-switch"), s.variant("old").options());
+        assertEquals(java.util.List.of("CONFIG_DEBUG_VM=n"), s.variant("old").options());
         assertEquals("mainline", s.variant("new").era());
         assertEquals(2, s.cpus().size());
         assertEquals("cat", s.cpus().get(0).comm());
@@ -111,6 +111,15 @@ class ScenarioParserTest {
         assertTrue(error(GOOD.replace("bound 3", "bound x")).detail().contains("expected a preemption bound"));
         assertTrue(error(GOOD.replace("budget 30s", "strategy dsf")).detail().contains("did you mean: dfs"));
         assertTrue(error(GOOD.replace("title    two notes", "title")).detail().contains("expected a one-line title"));
+    }
+
+    @Test
+    void misspeltOptionIsAnErrorNamingItAndTheCloseMatch() {
+        ScenarioError v = error(GOOD.replace("CONFIG_DEBUG_VM=n", "CONFIG_DEBUG_MV=n"));
+        assertTrue(v.detail().contains("unknown option 'CONFIG_DEBUG_MV'") && v.detail().contains("did you mean: CONFIG_DEBUG_VM"), v.getMessage());
+        assertEquals(8, v.line());
+        ScenarioError c = error(GOOD.replace("config CONFIG_PAGE_OWNER", "config CONFIG_PAGE_OWNR"));
+        assertTrue(c.detail().contains("unknown option 'CONFIG_PAGE_OWNR'"), c.getMessage());
     }
 
     @Test
