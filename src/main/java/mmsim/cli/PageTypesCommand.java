@@ -5,7 +5,10 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 import mmsim.iface.tools.HostFs;
+import mmsim.iface.tools.ModelFs;
 import mmsim.iface.tools.PageTypes;
+import mmsim.iface.tools.ToolFs;
+import mmsim.mm.Machine;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -18,13 +21,22 @@ import picocli.CommandLine.Command;
 @Command(name = "page-types",
         description = {"The kernel's page-types tool (tools/mm/page-types.c), reimplemented: per-flags summary,",
                 "page lists and flag descriptions from /proc/kpageflags, kpagecount and kpagecgroup of the",
-                "booted model (default), of this machine (--source host, as root) or of saved dumps (-F FILE).",
+                "booted model (default: the 'small' layout, or --layout FILE), of this machine",
+                "(--source host, as root) or of saved dumps (-F FILE).",
                 "Run 'mmsim page-types -h' for the tool's options."},
-        footer = {"", "Examples:", "  mmsim page-types", "  mmsim page-types --source host -b buddy -l",
+        footer = {"", "Examples:", "  mmsim page-types", "  mmsim page-types --layout layouts/two-node-hotplug.layout -b buddy -l",
+                "  mmsim page-types --source host -b buddy -l",
                 "  mmsim page-types -F kpageflags.dump --order kernel", "  mmsim page-types -d anon,lru"})
 public final class PageTypesCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+
+    @CommandLine.Option(names = "--layout", paramLabel = "LAYOUT",
+            description = "layout file of the model to boot, or 'small' (default); ignored for host files")
+    String layout = "small";
+
+    @CommandLine.Option(names = "--era", paramLabel = "ERA", description = "kernel era of the model: mainline (default) or v4.6")
+    String era = "mainline";
 
     @CommandLine.Unmatched
     List<String> args = new ArrayList<>();
@@ -32,11 +44,19 @@ public final class PageTypesCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         var out = System.out;
-        return PageTypes.run(args.toArray(String[]::new), PageTypesCommand::openSource, out, System.err);
+        return PageTypes.run(args.toArray(String[]::new), this::openSource, out, System.err);
     }
 
-    static mmsim.iface.tools.ToolFs openSource(PageTypes.Source source) {
+    /**
+     * The files of the chosen source: this machine's, or those of a machine booted from
+     * {@code --layout} (only when the tool first needs a file: -h and -d boot nothing).
+     */
+    ToolFs openSource(PageTypes.Source source) {
         if (source.kind() == PageTypes.SourceKind.HOST) return new HostFs();
-        throw new PageTypes.SourceException("the model's /proc files are not available yet; use --source host or -F FILE");
+        try {
+            return new ModelFs(Machine.boot(BootCommand.loadLayout(layout), BootCommand.config(era)));
+        } catch (UsageError e) {
+            throw new PageTypes.SourceException(e.getMessage());
+        }
     }
 }

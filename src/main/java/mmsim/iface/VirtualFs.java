@@ -88,6 +88,7 @@ public final class VirtualFs {
         fs.mkdirs("/sys/kernel/debug");
         // ---- installers: one line per interface package ----------------------------------
         mmsim.iface.procfs.MmProcFiles.install(fs, m);
+        mmsim.iface.procfs.KPageProc.install(fs, m);
         // ---- end of installers --------------------------------------------------------------
         return fs;
     }

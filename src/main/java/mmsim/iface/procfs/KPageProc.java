@@ -1,5 +1,6 @@
 package mmsim.iface.procfs;
 
+import mmsim.iface.VirtualFs;
 import mmsim.mm.Machine;
 import mmsim.mm.memmap.Memmap;
 import mmsim.mm.page_alloc.BuddyAllocator;
@@ -8,10 +9,23 @@ import mmsim.mm.page_alloc.Zone;
 /**
  * Wires /proc/kpageflags, kpagecount and kpagecgroup to a booted {@link Machine}: one
  * {@link KPageFiles} per machine (kept in {@code Machine.ext}), with the stable_page_flags()
- * hooks bound to the machine's subsystems.
+ * hooks bound to the machine's subsystems, and the three files registered in the machine's
+ * {@link VirtualFs} (proc_page_init(): mode 0400, binary) so cat, the scenario operations, the
+ * shell and page-types all reach the same readers.
  */
 public final class KPageProc {
     private KPageProc() { }
+
+    /** proc_page_init(): registers the three files; each read(2) is one KPageFiles.read. */
+    public static void install(VirtualFs fs, Machine m) {
+        for (KPageFiles.Kind kind : KPageFiles.Kind.values()) {
+            String path = "/proc/" + kind.name().toLowerCase(java.util.Locale.ROOT);
+            fs.addFile(path, 0400, true, (off, count) -> {
+                KPageFiles.ReadResult r = of(m).read(kind, off, count);
+                return r.ok() ? VirtualFs.ReadResult.of(r.data()) : VirtualFs.ReadResult.error(r.errno());
+            }, null);
+        }
+    }
 
     /** The machine's kpage* files, created on first use. */
     public static KPageFiles of(Machine m) {

@@ -70,6 +70,9 @@ public final class StablePageFlags {
     private final boolean v46;
     private final boolean memoryFailure;     // CONFIG_MEMORY_FAILURE
     private final boolean is64bit;           // CONFIG_64BIT (with CONFIG_PAGE_IDLE_FLAG: PG_idle is a page flag)
+    // flagsWordBits()'s last answer; written and read with no point between, so a CPU switch
+    // (which happens only at points) never sees the pair half updated
+    private long lastFlagsWord, lastFlagsWordBits;
 
     public StablePageFlags(Kernel k, KernelConfig config, Memmap memmap, Hooks hooks) {
         this.k = k;
@@ -112,7 +115,10 @@ public final class StablePageFlags {
         int ch = mm.compoundHeadRaw(pfn);
         if (ch == -1) return false;
         long head = (ch & 1) == 0 ? pfn : pfn - (ch >>> 1);
-        return mm.backed(head) && mm.backed(head + 1);
+        // head + 1 (folio->_flags_1, the entire mapcount) is read for large folios; it shares
+        // the section of head unless head ends a section, so most pages skip both lookups
+        if (head != pfn && !mm.backed(head)) return false;
+        return mm.index(head + 1) != 0 || mm.backed(head + 1);
     }
 
     // memmap reads: pointed (a preemption point first) or raw, the same word either way
@@ -163,19 +169,7 @@ public final class StablePageFlags {
 
         u |= idle(pfn, head, kf);
 
-        u |= copyBit(kf, KPF_LOCKED, PageFlag.LOCKED);
-        u |= copyBit(kf, KPF_DIRTY, PageFlag.DIRTY);
-        u |= copyBit(kf, KPF_UPTODATE, PageFlag.UPTODATE);
-        u |= copyBit(kf, KPF_WRITEBACK, PageFlag.WRITEBACK);
-        u |= copyBit(kf, KPF_LRU, PageFlag.LRU);
-        u |= copyBit(kf, KPF_REFERENCED, PageFlag.REFERENCED);
-        u |= copyBit(kf, KPF_ACTIVE, PageFlag.ACTIVE);
-        u |= copyBit(kf, KPF_RECLAIM, PageFlag.RECLAIM);
-        long swapcache = PageFlag.SWAPBACKED.mask | PageFlag.OWNER_PRIV_1.mask;   // PG_swapcache = PG_owner_priv_1
-        if ((kf & swapcache) == swapcache) u |= 1L << KPF_SWAPCACHE;
-        u |= copyBit(kf, KPF_SWAPBACKED, PageFlag.SWAPBACKED);
-        u |= copyBit(kf, KPF_UNEVICTABLE, PageFlag.UNEVICTABLE);
-        u |= copyBit(kf, KPF_MLOCKED, PageFlag.MLOCKED);
+        u |= flagsWordBits(kf);
 
         if (memoryFailure) {
             // hugetlb: the folio's bit; otherwise this page's own bit (a poisoned THP subpage shows alone)
@@ -183,12 +177,6 @@ public final class StablePageFlags {
             u |= copyBit(own, KPF_HWPOISON, PageFlag.HWPOISON);
         }
 
-        u |= copyBit(kf, KPF_RESERVED, PageFlag.RESERVED);
-        u |= copyBit(kf, KPF_OWNER_2, PageFlag.OWNER_2);
-        u |= copyBit(kf, KPF_PRIVATE, PageFlag.PRIVATE);
-        u |= copyBit(kf, KPF_PRIVATE_2, PageFlag.PRIVATE_2);
-        u |= copyBit(kf, KPF_OWNER_PRIVATE, PageFlag.OWNER_PRIV_1);
-        u |= copyBit(kf, KPF_ARCH, PageFlag.ARCH_1);
         return u;
     }
 
@@ -270,9 +258,24 @@ public final class StablePageFlags {
         if (PageType.OFFLINE.isSet(ownType)) u |= 1L << KPF_BALLOON;
         u |= idle(pfn, head, kf);
 
-        u |= copyBit(kf, KPF_LOCKED, PageFlag.LOCKED);
         // PG_slab on the page itself, and tails of a slab compound page
         if (PageType.SLAB.isSet(ownType) || (tail && PageType.SLAB.isSet(headType))) u |= 1L << KPF_SLAB;
+        u |= flagsWordBits(kf);          // KPF_LOCKED is among them; KPF_SLAB above sits between in the kernel's order
+        if (memoryFailure) u |= copyBit(kf, KPF_HWPOISON, PageFlag.HWPOISON);
+        return u;
+    }
+
+    /**
+     * The KPF bits that are plain copies of page flags (kpf_copy_bit() calls, and PG_swapcache's
+     * SWAPBACKED &amp; OWNER_PRIV_1 test): the same in both eras (KPF_MAPPEDTODISK and KPF_OWNER_2
+     * are one bit on one page flag). A pure function of the flags word, so the last answer is
+     * kept: the pages of a walk mostly share their flags word, and the copy chain is most of the
+     * per-page cost of a whole-file read.
+     */
+    private long flagsWordBits(long kf) {
+        if (kf == lastFlagsWord) return lastFlagsWordBits;
+        long u = 0;
+        u |= copyBit(kf, KPF_LOCKED, PageFlag.LOCKED);
         u |= copyBit(kf, KPF_DIRTY, PageFlag.DIRTY);
         u |= copyBit(kf, KPF_UPTODATE, PageFlag.UPTODATE);
         u |= copyBit(kf, KPF_WRITEBACK, PageFlag.WRITEBACK);
@@ -280,18 +283,19 @@ public final class StablePageFlags {
         u |= copyBit(kf, KPF_REFERENCED, PageFlag.REFERENCED);
         u |= copyBit(kf, KPF_ACTIVE, PageFlag.ACTIVE);
         u |= copyBit(kf, KPF_RECLAIM, PageFlag.RECLAIM);
-        long swapcache = PageFlag.SWAPBACKED.mask | PageFlag.OWNER_PRIV_1.mask;
+        long swapcache = PageFlag.SWAPBACKED.mask | PageFlag.OWNER_PRIV_1.mask;   // PG_swapcache = PG_owner_priv_1
         if ((kf & swapcache) == swapcache) u |= 1L << KPF_SWAPCACHE;
         u |= copyBit(kf, KPF_SWAPBACKED, PageFlag.SWAPBACKED);
         u |= copyBit(kf, KPF_UNEVICTABLE, PageFlag.UNEVICTABLE);
         u |= copyBit(kf, KPF_MLOCKED, PageFlag.MLOCKED);
-        if (memoryFailure) u |= copyBit(kf, KPF_HWPOISON, PageFlag.HWPOISON);
         u |= copyBit(kf, KPF_RESERVED, PageFlag.RESERVED);
-        u |= copyBit(kf, KPF_MAPPEDTODISK, PageFlag.OWNER_2);
+        u |= copyBit(kf, KPF_OWNER_2, PageFlag.OWNER_2);
         u |= copyBit(kf, KPF_PRIVATE, PageFlag.PRIVATE);
         u |= copyBit(kf, KPF_PRIVATE_2, PageFlag.PRIVATE_2);
         u |= copyBit(kf, KPF_OWNER_PRIVATE, PageFlag.OWNER_PRIV_1);
         u |= copyBit(kf, KPF_ARCH, PageFlag.ARCH_1);
+        lastFlagsWordBits = u;
+        lastFlagsWord = kf;
         return u;
     }
 

@@ -1,0 +1,71 @@
+package mmsim.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code mmsim page-types} end to end through picocli ({@link Main#execute}): the default source
+ * is a booted model of the default layout, {@code --layout} boots another one, and bad input
+ * (a missing layout, an unknown flag name, a dump of the wrong length) gets a message and exit
+ * status 1 as the kernel's tool refuses its input.
+ */
+class PageTypesCommandTest {
+
+    @Test
+    void summaryOfTheDefaultModel() {
+        CliEndToEndTest.Run r = CliEndToEndTest.run("page-types");
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().startsWith("             flags\tpage-count       MB  symbolic-flags"), r.out());
+        assertTrue(r.out().matches("(?s).*\\t\\s*\\d+\\s+\\d+\\s+__________B_+\\tbuddy\n.*"), r.out());
+        // the small layout: 512 MiB of boot RAM, max_pfn rounded up to a 128 MiB section
+        assertTrue(r.out().contains("             total\t    131072      512\n"), r.out());
+    }
+
+    @Test
+    void layoutOptionBootsThatLayout(@TempDir Path tmp) throws Exception {
+        Path layout = tmp.resolve("one-gig.layout");
+        Files.writeString(layout, "arch x86_64\ncpus 2\nram 0x100000 +1023M\nreserve 0x100000 +15M\n");
+        CliEndToEndTest.Run r = CliEndToEndTest.run("page-types", "--layout", layout.toString(), "-b", "buddy", "-l", "-N");
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().startsWith("offset\tlen\tflags\n1000\t"), "free RAM starts after the reserved 16 MiB:\n" + r.out());
+        CliEndToEndTest.Run sum = CliEndToEndTest.run("page-types", "--layout", layout.toString());
+        assertTrue(sum.out().contains("             total\t    262144     1024\n"), sum.out());
+    }
+
+    @Test
+    void missingLayoutIsAMessageAndExitOne() {
+        CliEndToEndTest.Run r = CliEndToEndTest.run("page-types", "--layout", "/nonexistent/x.layout");
+        assertEquals(1, r.exit());
+        assertEquals("page-types: layout '/nonexistent/x.layout': no such file\n", r.err());
+        assertEquals("", r.out());
+    }
+
+    @Test
+    void unknownFlagNameInBitsIsRefused() {
+        CliEndToEndTest.Run r = CliEndToEndTest.run("page-types", "-b", "buddy,bogus");
+        assertEquals(1, r.exit());
+        assertEquals("invalid name or number: bogus\n", r.err());
+    }
+
+    @Test
+    void dumpOfTheWrongLengthIsAPartialRead(@TempDir Path tmp) throws Exception {
+        Path dump = tmp.resolve("kpageflags");
+        Files.write(dump, new byte[8 * 3 + 5]);
+        CliEndToEndTest.Run r = CliEndToEndTest.run("page-types", "-F", dump.toString());
+        assertEquals(1, r.exit());
+        assertEquals("partial read: 29 bytes\n", r.err());
+    }
+
+    @Test
+    void helpIsTheToolsUsageAndBootsNothing() {
+        CliEndToEndTest.Run r = CliEndToEndTest.run("page-types", "--layout", "/nonexistent/x.layout", "-h");
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().startsWith("page-types [options]\n"), r.out());
+    }
+}
