@@ -1,0 +1,1153 @@
+package mmsim.mm.memory_hotplug;
+
+import mmsim.kernel.Access;
+import mmsim.kernel.Errno;
+import mmsim.kernel.Kernel;
+import mmsim.kernel.sync.Mutex;
+import mmsim.kernel.sync.PercpuRwSem;
+import mmsim.mm.KernelConfig;
+import mmsim.mm.Machine;
+import mmsim.mm.MachineLayout;
+import mmsim.mm.memmap.Memmap;
+import mmsim.mm.memmap.PageFlag;
+import mmsim.mm.memmap.PageType;
+import mmsim.mm.memmap.SectionMemmap;
+import mmsim.mm.page_alloc.BuddyAllocator;
+import mmsim.mm.page_alloc.Gfp;
+import mmsim.mm.page_alloc.MigrateType;
+import mmsim.mm.page_alloc.MmInit;
+import mmsim.mm.page_alloc.PgData;
+import mmsim.mm.page_alloc.Zone;
+import mmsim.mm.page_alloc.ZoneType;
+import mmsim.mm.sparse.MemSection;
+import mmsim.mm.sparse.SparseMem;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+
+/**
+ * Memory hotplug: mm/memory_hotplug.c (add_memory, online_pages, offline_pages, remove_memory,
+ * arch_add_memory / __add_pages / move_pfn_range_to_zone / arch_remove_memory, the locks) and the
+ * memory block devices of drivers/base/memory.c (memory_block_online/offline, device_online/offline,
+ * the state and online stores). One instance per machine: {@link #of(Machine)}.
+ *
+ * <p>Locking, as in the kernel (reference C.6):
+ * <pre>
+ *   device_hotplug_lock (Mutex)            sysfs stores, add_memory, remove_memory
+ *     mem->dev.mutex (Mutex, per block)    device_online/device_offline of one block
+ *       cpu_hotplug_lock (read)            mem_hotplug_begin, mainline only
+ *         mem_hotplug_lock (PercpuRwSem)   write: add/online/offline/remove, memremap_pages;
+ *                                          read: get_online_mems (soft offline, ptdump, slab)
+ *           memory_chain.rwsem (read)      memory_notify callbacks (page_ext)
+ *             zone->lock                   buddy free lists
+ * </pre>
+ * Section flags, zone spans and present/managed counts change only under mem_hotplug_lock held
+ * for write; pfn walkers read them locklessly, so every write that a walker can observe takes a
+ * preemption point first (in SparseMem, the allocator, or here).
+ *
+ * <p>Eras: v4.6 associates hot-added memory with a zone and initialises its memmap (PG_reserved)
+ * at add time and offlines with a 120 s timeout loop; mainline (v4.13+) leaves the memmap
+ * poisoned until online, marks sections SECTION_IS_ONLINE, re-poisons at offline, and takes
+ * cpus_read_lock in mem_hotplug_begin.
+ */
+public final class MemoryHotplug {
+    /** How many scan/migrate passes offline_pages makes before the model plays the user's signal (see {@link #offlinePages}). */
+    public static final int OFFLINE_MAX_PASSES = 8;
+
+    private final Machine m;
+    private final Kernel k;
+    private final KernelConfig config;
+    private final SparseMem sparse;
+    private final Memmap memmap;
+    private final BuddyAllocator ba;
+    private final boolean v46;
+
+    /** cpu_hotplug_lock: only its read side is used (CPU hotplug is not modelled). */
+    private final PercpuRwSem cpuHotplugLock;
+    private final PercpuRwSem memHotplugLock;
+    private final Mutex deviceHotplugLock;
+    private final MemoryNotifier notifier;
+
+    /** Memory block devices by id (memory_blocks xarray). */
+    private final TreeMap<Long, MemoryBlock> blocks = new TreeMap<>();
+    private final long sectionsPerBlock;
+    private final long blockSizeBytes;
+    /** The "System RAM" resources of iomem: start -> end (exclusive), bytes. */
+    private final TreeMap<Long, Long> systemRam = new TreeMap<>();
+    /** mhp_default_online_type (auto_online_blocks); CONFIG_MHP_DEFAULT_ONLINE_TYPE_OFFLINE. */
+    private OnlineType defaultOnlineType = OnlineType.MMOP_OFFLINE;
+    private final List<Consumer<MemoryBlock>> blockAdded = new ArrayList<>();
+    private final List<Consumer<MemoryBlock>> blockRemoved = new ArrayList<>();
+
+    private MemoryHotplug(Machine m) {
+        this.m = m;
+        this.k = m.kernel();
+        this.config = m.config();
+        this.sparse = m.sparse();
+        this.memmap = m.memmap();
+        this.ba = m.allocator();
+        this.v46 = config.era() == KernelConfig.Era.V4_6;
+        this.cpuHotplugLock = new PercpuRwSem(k, "cpu_hotplug_lock");
+        this.memHotplugLock = new PercpuRwSem(k, "mem_hotplug_lock");
+        this.deviceHotplugLock = new Mutex(k, "device_hotplug_lock");
+        this.notifier = new MemoryNotifier(k);
+        this.blockSizeBytes = m.layout().memoryBlockSize();
+        this.sectionsPerBlock = Math.max(1, blockSizeBytes >>> m.arch().sectionSizeBits());
+        memoryDevInit();
+    }
+
+    /** The machine's memory hotplug state, created (with the boot memory's block devices) on first use. */
+    public static MemoryHotplug of(Machine m) {
+        return m.ext(MemoryHotplug.class, MemoryHotplug::new);
+    }
+
+    public Machine machine() { return m; }
+
+    // =========================================================================================
+    // locks (mm/memory_hotplug.c, drivers/base/core.c)
+    // =========================================================================================
+
+    /** mem_hotplug_begin(): cpus_read_lock() (mainline) then percpu_down_write(&mem_hotplug_lock). */
+    public void memHotplugBegin() {
+        if (!v46) cpuHotplugLock.percpuDownRead();
+        memHotplugLock.percpuDownWrite();
+    }
+
+    /** mem_hotplug_done(). */
+    public void memHotplugDone() {
+        memHotplugLock.percpuUpWrite();
+        if (!v46) cpuHotplugLock.percpuUpRead();
+    }
+
+    /** get_online_mems(): percpu_down_read(&mem_hotplug_lock). */
+    public void getOnlineMems() { memHotplugLock.percpuDownRead(); }
+
+    /** put_online_mems(). */
+    public void putOnlineMems() { memHotplugLock.percpuUpRead(); }
+
+    /** lock_device_hotplug(). */
+    public void lockDeviceHotplug() { deviceHotplugLock.lock(); }
+
+    /** unlock_device_hotplug(). */
+    public void unlockDeviceHotplug() { deviceHotplugLock.unlock(); }
+
+    /** The mem_hotplug_lock itself (for assertions: lockdep_assert_held). */
+    public PercpuRwSem memHotplugLock() { return memHotplugLock; }
+
+    public Mutex deviceHotplugLock() { return deviceHotplugLock; }
+
+    // =========================================================================================
+    // the memory notifier chain (drivers/base/memory.c)
+    // =========================================================================================
+
+    /**
+     * register_memory_notifier(): {@code callback} gets every MEM_* action with its range; it
+     * returns NOTIFY_OK / NOTIFY_DONE, NOTIFY_BAD, or {@link MemoryNotifier#notifierFromErrno}(-errno)
+     * to veto a MEM_GOING_ONLINE / MEM_GOING_OFFLINE. Higher priority runs first.
+     */
+    public MemoryNotifier.NotifierBlock registerMemoryNotifier(String name, int priority, MemoryNotifier.Callback callback) {
+        return notifier.register(name, priority, callback);
+    }
+
+    public void unregisterMemoryNotifier(MemoryNotifier.NotifierBlock nb) { notifier.unregister(nb); }
+
+    public MemoryNotifier notifier() { return notifier; }
+
+    private int memoryNotify(int action, MemoryNotify arg) { return notifier.memoryNotify(action, arg); }
+
+    // =========================================================================================
+    // memory block devices (drivers/base/memory.c)
+    // =========================================================================================
+
+    /** memory_block_size_bytes(). */
+    public long blockSizeBytes() { return blockSizeBytes; }
+
+    public long sectionsPerBlock() { return sectionsPerBlock; }
+
+    public long pagesPerBlock() { return sectionsPerBlock * sparse.pagesPerSection(); }
+
+    /** The block devices, by id. */
+    public List<MemoryBlock> blocks() { return List.copyOf(blocks.values()); }
+
+    /** find_memory_block_by_id(), or null. */
+    public MemoryBlock block(long id) { return blocks.get(id); }
+
+    /** The block holding {@code pfn}, or null. */
+    public MemoryBlock blockOfPfn(long pfn) { return blocks.get(pfn / pagesPerBlock()); }
+
+    /** Called when a block device is registered / unregistered (sysfs creates and removes memoryN). */
+    public void onBlockAdded(Consumer<MemoryBlock> c) { blockAdded.add(c); }
+
+    public void onBlockRemoved(Consumer<MemoryBlock> c) { blockRemoved.add(c); }
+
+    /** mhp_get_default_online_type() (auto_online_blocks). */
+    public OnlineType defaultOnlineType() { return defaultOnlineType; }
+
+    public void setDefaultOnlineType(OnlineType t) { defaultOnlineType = t; }
+
+    /**
+     * memory_dev_init(): a block device for every block with a present boot section, online,
+     * with mem->zone the single zone its pages belong to (early_node_zone_for_memory_block) or
+     * null when it spans several. Also registers boot RAM as iomem "System RAM".
+     */
+    private void memoryDevInit() {
+        for (MachineLayout.Range r : m.layout().ranges(MachineLayout.Kind.RAM)) {
+            systemRam.merge(r.start(), r.end(), Math::max);
+            long first = r.startPfn() / pagesPerBlock(), last = (r.endPfn() - 1) / pagesPerBlock();
+            for (long id = first; id <= last; id++) {
+                if (blocks.containsKey(id)) continue;
+                long start = id * pagesPerBlock();
+                Zone zone = earlyZoneForBlock(r.nid(), start, pagesPerBlock());
+                addBlock(new MemoryBlock(k, id, id * sectionsPerBlock, start, pagesPerBlock(), r.nid(), MemoryBlock.MEM_ONLINE, zone));
+            }
+        }
+    }
+
+    private Zone earlyZoneForBlock(int nid, long start, long nr) {
+        Zone match = null;
+        PgData pg = ba.node(nid);
+        for (ZoneType t : ZoneType.values()) {
+            Zone z = pg.zone(t);
+            if (!zoneIntersects(z, start, nr)) continue;
+            if (match != null) return null;
+            match = z;
+        }
+        return match;
+    }
+
+    private void addBlock(MemoryBlock b) {
+        blocks.put(b.id, b);
+        for (Consumer<MemoryBlock> c : blockAdded) c.accept(b);
+    }
+
+    /** create_memory_block_devices(): one offline block per block of [startPfn, +nrPages). */
+    private void createMemoryBlockDevices(int nid, long startPfn, long nrPages) {
+        for (long pfn = startPfn; pfn < startPfn + nrPages; pfn += pagesPerBlock()) {
+            long id = pfn / pagesPerBlock();
+            k.point("create_memory_block_devices", blocks, Access.WRITE);
+            // v4.6: the zone was chosen at add time; mainline: no zone until online
+            Zone zone = v46 ? ba.pageZone(pfn) : null;
+            addBlock(new MemoryBlock(k, id, id * sectionsPerBlock, pfn, pagesPerBlock(), nid, MemoryBlock.MEM_OFFLINE, zone));
+        }
+    }
+
+    /** remove_memory_block_devices(). */
+    private void removeMemoryBlockDevices(long startPfn, long nrPages) {
+        for (long pfn = startPfn; pfn < startPfn + nrPages; pfn += pagesPerBlock()) {
+            k.point("remove_memory_block_devices", blocks, Access.WRITE);
+            MemoryBlock b = blocks.remove(pfn / pagesPerBlock());
+            if (b != null) for (Consumer<MemoryBlock> c : blockRemoved) c.accept(b);
+        }
+    }
+
+    /**
+     * state_store(): {@code buf} names an online type ("online", "online_kernel", "online_movable",
+     * "offline"); anything else is -EINVAL. Takes device_hotplug_lock, then device_online or
+     * device_offline. Writing the state the block is already in gives -EINVAL (device_online
+     * returns 1, "already"). Returns 0 or -errno; the block's state is unchanged after a failure.
+     */
+    public int stateStore(MemoryBlock mem, String buf) {
+        try (var f = k.enter("state_store")) {
+            OnlineType t = OnlineType.fromString(buf);
+            if (t == null) return Errno.EINVAL.neg();
+            lockDeviceHotplug();
+            int ret;
+            try {
+                if (t == OnlineType.MMOP_OFFLINE) {
+                    ret = deviceOffline(mem);
+                } else {
+                    if (v46 && t == OnlineType.MMOP_ONLINE) t = OnlineType.MMOP_ONLINE_KERNEL; // v4.6 MMOP_ONLINE_KEEP
+                    mem.onlineType = t;
+                    ret = deviceOnline(mem);
+                }
+            } finally {
+                unlockDeviceHotplug();
+            }
+            if (ret < 0) return ret;
+            if (ret > 0) return Errno.EINVAL.neg();
+            return 0;
+        }
+    }
+
+    /**
+     * online_store() (drivers/base/core.c): kstrtobool, then device_online / device_offline. The
+     * current state again is not an error here (device_online's 1 is not negative).
+     */
+    public int onlineStore(MemoryBlock mem, String buf) {
+        try (var f = k.enter("online_store")) {
+            Boolean val = kstrtobool(buf);
+            if (val == null) return Errno.EINVAL.neg();
+            lockDeviceHotplug();
+            try {
+                int ret = val ? deviceOnline(mem) : deviceOffline(mem);
+                return Math.min(ret, 0);
+            } finally {
+                unlockDeviceHotplug();
+            }
+        }
+    }
+
+    /** kstrtobool(): y/Y/1/on -> true, n/N/0/off -> false (first characters, as lib/kstrtox.c), else null. */
+    static Boolean kstrtobool(String s) {
+        if (s.isEmpty()) return null;
+        char c = s.charAt(0);
+        switch (c) {
+            case 'y', 'Y', '1': return true;
+            case 'n', 'N', '0': return false;
+            case 'o', 'O':
+                if (s.length() < 2) return null;
+                char d = s.charAt(1);
+                if (d == 'n' || d == 'N') return true;
+                if (d == 'f' || d == 'F') return false;
+                return null;
+            default: return null;
+        }
+    }
+
+    /** device_online(): 1 when already online, else memory_subsys_online's result. */
+    public int deviceOnline(MemoryBlock mem) {
+        try (var f = k.enter("device_online")) {
+            mem.devLock.lock();
+            try {
+                if (!mem.devOffline) return 1;
+                int ret = memorySubsysOnline(mem);
+                if (ret == 0) mem.devOffline = false;
+                return ret;
+            } finally {
+                mem.devLock.unlock();
+            }
+        }
+    }
+
+    /** device_offline(): 1 when already offline, else memory_subsys_offline's result. */
+    public int deviceOffline(MemoryBlock mem) {
+        try (var f = k.enter("device_offline")) {
+            mem.devLock.lock();
+            try {
+                if (mem.devOffline) return 1;
+                int ret = memorySubsysOffline(mem);
+                if (ret == 0) mem.devOffline = true;
+                return ret;
+            } finally {
+                mem.devLock.unlock();
+            }
+        }
+    }
+
+    private int memorySubsysOnline(MemoryBlock mem) {
+        try (var f = k.enter("memory_subsys_online")) {
+            if (mem.state == MemoryBlock.MEM_ONLINE) return 0;
+            if (mem.onlineType == OnlineType.MMOP_OFFLINE) mem.onlineType = v46 ? OnlineType.MMOP_ONLINE_KERNEL : defaultOnlineType == OnlineType.MMOP_OFFLINE ? OnlineType.MMOP_ONLINE : defaultOnlineType;
+            int ret = memoryBlockChangeState(mem, MemoryBlock.MEM_ONLINE, MemoryBlock.MEM_OFFLINE);
+            mem.onlineType = OnlineType.MMOP_OFFLINE;
+            return ret;
+        }
+    }
+
+    private int memorySubsysOffline(MemoryBlock mem) {
+        try (var f = k.enter("memory_subsys_offline")) {
+            if (mem.state == MemoryBlock.MEM_OFFLINE) return 0;
+            return memoryBlockChangeState(mem, MemoryBlock.MEM_OFFLINE, MemoryBlock.MEM_ONLINE);
+        }
+    }
+
+    /**
+     * memory_block_change_state(): -EINVAL unless the block is in {@code fromState}; an offline
+     * shows MEM_GOING_OFFLINE while it runs; ends in {@code toState} on success, {@code fromState}
+     * on failure.
+     */
+    private int memoryBlockChangeState(MemoryBlock mem, int toState, int fromState) {
+        try (var f = k.enter("memory_block_change_state")) {
+            k.point("memory_block_change_state:state", mem, Access.READ);
+            if (mem.state != fromState) return Errno.EINVAL.neg();
+            if (toState == MemoryBlock.MEM_OFFLINE) {
+                k.point("memory_block_change_state:going_offline", mem, Access.WRITE);
+                mem.state = MemoryBlock.MEM_GOING_OFFLINE;
+            }
+            int ret = toState == MemoryBlock.MEM_ONLINE ? memoryBlockOnline(mem) : memoryBlockOffline(mem);
+            k.point("memory_block_change_state:state", mem, Access.WRITE);
+            mem.state = ret != 0 ? fromState : toState;
+            return ret;
+        }
+    }
+
+    /** memory_block_online(): the zone for the block's online type, then online_pages under mem_hotplug_lock. */
+    private int memoryBlockOnline(MemoryBlock mem) {
+        try (var f = k.enter("memory_block_online")) {
+            if (v46) {
+                return onlinePages(mem.startPfn, mem.nrPages, mem.onlineType);
+            }
+            if (blockHasHwpoison(mem)) return Errno.EHWPOISON.neg();
+            Zone zone = zoneForPfnRange(mem.onlineType, mem.nid, mem.startPfn, mem.nrPages);
+            memHotplugBegin();
+            try {
+                int ret = onlinePagesToZone(mem.startPfn, mem.nrPages, zone);
+                if (ret == 0) mem.zone = zone;
+                return ret;
+            } finally {
+                memHotplugDone();
+            }
+        }
+    }
+
+    /** memory_block_offline(): -EINVAL for a block spanning zones (mem->zone NULL). */
+    private int memoryBlockOffline(MemoryBlock mem) {
+        try (var f = k.enter("memory_block_offline")) {
+            if (v46) return offlinePages(mem.startPfn, mem.nrPages);
+            if (mem.zone == null) return Errno.EINVAL.neg();
+            memHotplugBegin();
+            try {
+                int ret = offlinePagesInZone(mem.startPfn, mem.nrPages, mem.zone);
+                if (ret == 0) mem.zone = null;
+                return ret;
+            } finally {
+                memHotplugDone();
+            }
+        }
+    }
+
+    /** memblk_nr_poison() != 0: mainline refuses to online a block with hwpoisoned pages (-EHWPOISON). */
+    private boolean blockHasHwpoison(MemoryBlock mem) {
+        if (!memmap.backed(mem.startPfn)) return false;
+        for (long p = mem.startPfn; p < mem.endPfn(); p++) {
+            SectionMemmap sm = memmap.sectionOf(p);
+            if (sm == null) { p += sparse.pagesPerSection() - 1; continue; }
+            long fl = sm.flags[memmap.index(p)];
+            if (fl != SectionMemmap.POISON && (fl & PageFlag.HWPOISON.mask) != 0) return true;
+        }
+        return false;
+    }
+
+    /** walk_memory_blocks(start, size, online_memory_block) after add_memory when auto-onlining. */
+    private void onlineMemoryBlock(MemoryBlock mem) {
+        mem.onlineType = defaultOnlineType;
+        deviceOnline(mem);
+    }
+
+    // =========================================================================================
+    // zones (mm/memory_hotplug.c)
+    // =========================================================================================
+
+    /** zone_intersects(). */
+    public static boolean zoneIntersects(Zone z, long startPfn, long nrPages) {
+        if (z.empty()) return false;
+        return startPfn < z.zoneEndPfn() && startPfn + nrPages > z.zoneStartPfn();
+    }
+
+    /** default_kernel_zone_for_pfn(): the first kernel zone the range intersects, else ZONE_NORMAL. */
+    public Zone defaultKernelZoneForPfn(int nid, long startPfn, long nrPages) {
+        PgData pg = ba.node(nid);
+        for (int zid = 0; zid <= ZoneType.NORMAL.ordinal(); zid++) {
+            Zone z = pg.zone(zid);
+            if (zoneIntersects(z, startPfn, nrPages)) return z;
+        }
+        return pg.zone(ZoneType.NORMAL);
+    }
+
+    /**
+     * zone_for_pfn_range() with the default "contig-zones" policy and movable_node off:
+     * online_kernel -> the kernel zone, online_movable -> ZONE_MOVABLE, online -> whichever of the
+     * two the range already touches (kernel when both or neither).
+     */
+    public Zone zoneForPfnRange(OnlineType type, int nid, long startPfn, long nrPages) {
+        PgData pg = ba.node(nid);
+        if (type == OnlineType.MMOP_ONLINE_KERNEL) return defaultKernelZoneForPfn(nid, startPfn, nrPages);
+        if (type == OnlineType.MMOP_ONLINE_MOVABLE) return pg.zone(ZoneType.MOVABLE);
+        Zone kernelZone = defaultKernelZoneForPfn(nid, startPfn, nrPages);
+        Zone movable = pg.zone(ZoneType.MOVABLE);
+        boolean inKernel = zoneIntersects(kernelZone, startPfn, nrPages);
+        boolean inMovable = zoneIntersects(movable, startPfn, nrPages);
+        if (inKernel ^ inMovable) return inKernel ? kernelZone : movable;
+        return kernelZone;
+    }
+
+    /**
+     * valid_zones_show()'s text without the newline: an online block's zone (or "none" when it
+     * spans zones); an offline block's default zone then the other zones it may go to.
+     * v4.6 (zone fixed at add): the block's zone, plus "Movable" when it could move there.
+     */
+    public String validZones(MemoryBlock mem) {
+        if (mem.state == MemoryBlock.MEM_ONLINE || v46) {
+            Zone z = v46 ? (mem.zone != null ? mem.zone : earlyZoneForBlock(mem.nid, mem.startPfn, mem.nrPages)) : mem.zone;
+            return z == null ? "none" : z.name();
+        }
+        Zone def = zoneForPfnRange(OnlineType.MMOP_ONLINE, mem.nid, mem.startPfn, mem.nrPages);
+        StringBuilder sb = new StringBuilder(def.name());
+        for (OnlineType t : new OnlineType[] {OnlineType.MMOP_ONLINE_KERNEL, OnlineType.MMOP_ONLINE_MOVABLE}) {
+            Zone z = zoneForPfnRange(t, mem.nid, mem.startPfn, mem.nrPages);
+            if (z != def) sb.append(' ').append(z.name());
+        }
+        return sb.toString();
+    }
+
+    /**
+     * removable_show(): mainline prints 1 for every block when hot-remove is configured; v4.6
+     * printed is_mem_section_removable() over the block's present sections (1 only when no
+     * pageblock holds an unmovable page).
+     */
+    public int removable(MemoryBlock mem) {
+        if (!v46) return config.has(KernelConfig.CONFIG_MEMORY_HOTREMOVE) ? 1 : 0;
+        int ret = 1;
+        for (long i = 0; i < sectionsPerBlock; i++) {
+            MemSection ms = sparse.readSection(mem.startSectionNr + i, "removable_show:section");
+            if (ms == null || !ms.present()) continue;
+            long pfn = sparse.sectionNrToPfn(mem.startSectionNr + i);
+            if (!isMemSectionRemovable(pfn, sparse.pagesPerSection())) ret = 0;
+        }
+        return ret;
+    }
+
+    /** is_mem_section_removable() (v4.6): no pageblock of the range has unmovable pages. */
+    private boolean isMemSectionRemovable(long startPfn, long nrPages) {
+        for (long pb = startPfn; pb < startPfn + nrPages; pb += BuddyAllocator.PAGEBLOCK_NR_PAGES) {
+            if (!memmap.backed(pb) || memmap.poisoned(pb)) continue;
+            if (hasUnmovablePages(pb, pb + BuddyAllocator.PAGEBLOCK_NR_PAGES, true) >= 0) return false;
+        }
+        return true;
+    }
+
+    /**
+     * has_unmovable_pages() (mm/page_isolation.c; v4.6 mm/page_alloc.c): the first pfn of
+     * [start, end) that can be neither freed nor migrated, or -1. Free buddy pages, LRU pages and
+     * (offlining) hwpoisoned / PageOffline pages are fine; anything in ZONE_MOVABLE passes (mainline:
+     * except PG_reserved); v4.6 passes whole MIGRATE_MOVABLE pageblocks.
+     */
+    private long hasUnmovablePages(long start, long end, boolean memoryOffline) {
+        Zone zone = ba.pageZone(start);
+        if (v46) {
+            if (zone.type == ZoneType.MOVABLE) return -1;
+            int mt = ba.pageblockMigratetype(start);
+            if (mt == MigrateType.MOVABLE || mt == MigrateType.CMA) return -1;
+        }
+        for (long p = start; p < end; p++) {
+            k.point("has_unmovable_pages", memmap.sectionOf(p), Access.READ);
+            long fl = memmap.flags(p);
+            if (!v46 && (fl & PageFlag.RESERVED.mask) != 0) return p;
+            if (zone.type == ZoneType.MOVABLE) continue;
+            if (memmap.refcount(p) == 0) {
+                if (memmap.isBuddy(p)) p += (1L << memmap.privateData(p)) - 1;
+                continue;
+            }
+            if (memoryOffline && (fl & PageFlag.HWPOISON.mask) != 0) continue;
+            if (memoryOffline && memmap.hasType(p, PageType.OFFLINE)) continue;
+            if ((headFlags(p) & PageFlag.LRU.mask) != 0) continue;
+            if (v46 && (fl & PageFlag.RESERVED.mask) != 0) return p;
+            return p;
+        }
+        return -1;
+    }
+
+    /** The flags of the page's head (PageLRU is a PF_HEAD flag). */
+    private long headFlags(long p) {
+        if (memmap.isTail(p)) return memmap.flags(memmap.compoundHead(p, k.currentFunction()));
+        return memmap.flags(p);
+    }
+
+    // =========================================================================================
+    // add (mm/memory_hotplug.c: add_memory, add_memory_resource, arch_add_memory, __add_pages)
+    // =========================================================================================
+
+    /**
+     * add_memory(nid, start, size, MHP_NONE): takes device_hotplug_lock, registers the range as
+     * "System RAM" (-EEXIST when it overlaps), checks block alignment (-EINVAL), then under
+     * mem_hotplug_lock adds the sections (arch_add_memory) and creates offline block devices.
+     * Onlines the new blocks when auto_online_blocks says so. Returns 0 or -errno.
+     */
+    public int addMemory(int nid, long startBytes, long sizeBytes) {
+        try (var f = k.enter("add_memory")) {
+            lockDeviceHotplug();
+            try {
+                return addMemoryLocked(nid, startBytes, sizeBytes);
+            } finally {
+                unlockDeviceHotplug();
+            }
+        }
+    }
+
+    /** __add_memory(): the caller holds device_hotplug_lock. */
+    public int addMemoryLocked(int nid, long startBytes, long sizeBytes) {
+        try (var f = k.enter("__add_memory")) {
+            int shift = m.arch().pageShift();
+            if (sizeBytes <= 0 || startBytes < 0) return Errno.EINVAL.neg();
+            if (startBytes + sizeBytes > (1L << m.arch().maxPhysmemBits())) return Errno.E2BIG.neg();
+            // register_memory_resource(): __request_region on iomem
+            k.point("register_memory_resource", systemRam, Access.WRITE);
+            if (overlapsSystemRam(startBytes, startBytes + sizeBytes)) return Errno.EEXIST.neg();
+            // check_hotplug_memory_range()
+            if ((startBytes & (blockSizeBytes - 1)) != 0 || (sizeBytes & (blockSizeBytes - 1)) != 0) {
+                k.log().printk(String.format(Locale.ROOT, "Block size [%#x] unaligned hotplug range: start %#x, size %#x",
+                        blockSizeBytes, startBytes, sizeBytes));
+                return Errno.EINVAL.neg();
+            }
+            if (nid < 0 || nid >= ba.nrNodes()) {
+                k.warn("mm/memory_hotplug.c", 1420, String.format(Locale.ROOT, "node %d was absent from the node_possible_map", nid));
+                return Errno.EINVAL.neg();
+            }
+            systemRam.put(startBytes, startBytes + sizeBytes);
+            long startPfn = startBytes >>> shift, nrPages = sizeBytes >>> shift;
+            memHotplugBegin();
+            int ret;
+            try {
+                ret = archAddMemory(nid, startPfn, nrPages, MhpParams.NONE);
+                if (ret == 0) createMemoryBlockDevices(nid, startPfn, nrPages);
+            } finally {
+                memHotplugDone();
+            }
+            if (ret < 0) {
+                systemRam.remove(startBytes);
+                return ret;
+            }
+            if (defaultOnlineType != OnlineType.MMOP_OFFLINE) {
+                for (long pfn = startPfn; pfn < startPfn + nrPages; pfn += pagesPerBlock()) {
+                    MemoryBlock b = blocks.get(pfn / pagesPerBlock());
+                    if (b != null) onlineMemoryBlock(b);
+                }
+            }
+            return 0;
+        }
+    }
+
+    private boolean overlapsSystemRam(long start, long end) {
+        var below = systemRam.floorEntry(end - 1);
+        return below != null && below.getValue() > start;
+    }
+
+    /**
+     * arch_add_memory() (x86_64: linear map, then add_pages -> __add_pages): adds the sections of
+     * [startPfn, +nrPages) section by section (subsection granular on mainline: 2 MiB on x86_64),
+     * memmap poisoned (mainline) or, on v4.6, zeroed then initialised PG_reserved in ZONE_NORMAL
+     * (ZONE_DEVICE for a pgmap owner) by __add_zone. Caller holds mem_hotplug_lock for write.
+     * Returns 0 or -errno; on an error the sections already added stay (as in the kernel, whose
+     * callers then call arch_remove_memory).
+     */
+    public int archAddMemory(int nid, long startPfn, long nrPages, MhpParams params) {
+        try (var f = k.enter("arch_add_memory")) {
+            return addPages(nid, startPfn, nrPages, params == null ? MhpParams.NONE : params);
+        }
+    }
+
+    /** __add_pages(). */
+    private int addPages(int nid, long pfn, long nrPages, MhpParams params) {
+        try (var f = k.enter("__add_pages")) {
+            VmemAltmap altmap = params.altmap();
+            if (altmap != null && (altmap.basePfn != pfn || altmap.offset() > nrPages)) {
+                k.log().printk("memory add fail, invalid altmap");
+                return Errno.EINVAL.neg();
+            }
+            long min = v46 ? sparse.pagesPerSection() : sparse.pagesPerSubsection();
+            if (nrPages <= 0 || ((pfn | nrPages) & (min - 1)) != 0) {
+                k.warn("mm/memory_hotplug.c", 330, String.format(Locale.ROOT, "Misaligned __add_pages start: %#x end: #%x", pfn, pfn + nrPages - 1));
+                return Errno.EINVAL.neg();
+            }
+            long end = pfn + nrPages;
+            for (long p = pfn; p < end; ) {
+                long sectionEnd = (p / sparse.pagesPerSection() + 1) * sparse.pagesPerSection();
+                long cur = Math.min(end, sectionEnd) - p;
+                int err = sparse.sparseAddSection(nid, p, cur);
+                if (err != 0) return err;
+                k.point("__add_pages:cond_resched", null, Access.NONE);
+                p += cur;
+            }
+            if (v46) {
+                // __add_zone(): the zone is chosen and the memmap initialised at add time (v4.6)
+                Zone zone = ba.node(nid).zone(params.pgmapOwner() != null ? ZoneType.DEVICE : ZoneType.NORMAL);
+                zone.resizeZoneRange(pfn, nrPages);
+                ba.node(nid).resizePgdatRange(pfn, nrPages);
+                MmInit.memmapInitRange(ba, pfn, end, zone, BuddyAllocator.MeminitContext.HOTPLUG, MigrateType.MOVABLE);
+            }
+            return 0;
+        }
+    }
+
+    /**
+     * move_pfn_range_to_zone(): grows the zone and node spans over the range and initialises its
+     * memmap for the zone (PageOffline on mainline, PG_reserved on v4.6 and for ZONE_DEVICE),
+     * pageblocks of {@code migratetype}. For ZONE_DEVICE only the pages hosting the altmap's memmap
+     * are initialised here (memremap_pages initialises the rest with memmap_init_zone_device), and
+     * a section shared with other memory is marked SECTION_TAINT_ZONE_DEVICE. Caller holds
+     * mem_hotplug_lock for write.
+     */
+    public void movePfnRangeToZone(Zone zone, long startPfn, long nrPages, VmemAltmap altmap, int migratetype) {
+        try (var f = k.enter("move_pfn_range_to_zone")) {
+            k.point("move_pfn_range_to_zone:resize_zone_range", zone, Access.WRITE);
+            zone.resizeZoneRange(startPfn, nrPages);
+            zone.pgdat.resizePgdatRange(startPfn, nrPages);
+            long end = startPfn + nrPages;
+            if (zone.type == ZoneType.DEVICE) {
+                if (startPfn % sparse.pagesPerSection() != 0) sectionTaintZoneDevice(startPfn);
+                if (end % sparse.pagesPerSection() != 0) sectionTaintZoneDevice(end);
+                if (altmap == null) return;
+                long s = startPfn == altmap.basePfn ? startPfn + altmap.reserve : startPfn;
+                long e = altmap.basePfn + altmap.offset();
+                if (s < e) {
+                    MmInit.initReservedRange(ba, s, e, zone.idx(), zone.nid());
+                    setPageblocks(s, e, migratetype);
+                }
+                return;
+            }
+            MmInit.memmapInitRange(ba, startPfn, end, zone, BuddyAllocator.MeminitContext.HOTPLUG, migratetype);
+        }
+    }
+
+    private void setPageblocks(long s, long e, int mt) {
+        for (long pb = s & ~(BuddyAllocator.PAGEBLOCK_NR_PAGES - 1L); pb < e; pb += BuddyAllocator.PAGEBLOCK_NR_PAGES)
+            ba.setPageblockMigratetype(pb, mt);
+    }
+
+    private void sectionTaintZoneDevice(long pfn) {
+        MemSection ms = sparse.section(sparse.pfnToSectionNr(pfn));
+        if (ms == null) return;
+        k.point("section_taint_zone_device", ms, Access.WRITE);
+        ms.flags |= MemSection.SECTION_TAINT_ZONE_DEVICE;
+    }
+
+    /**
+     * remove_pfn_range_from_zone(): poisons the range's memmap (page_init_poison: the struct pages
+     * are uninitialised again) and, except for ZONE_DEVICE, shrinks the zone and node spans to
+     * the online sections left. v4.6 has no such step (the memmap stays initialised until remove).
+     */
+    public void removePfnRangeFromZone(Zone zone, long startPfn, long nrPages) {
+        try (var f = k.enter("remove_pfn_range_from_zone")) {
+            long end = startPfn + nrPages;
+            for (long p = startPfn; p < end; ) {
+                SectionMemmap sm = memmap.sectionOf(p);
+                long stop = Math.min(end, sm.startPfn + sm.nrPages);
+                k.point("page_init_poison", sm, Access.WRITE);
+                sm.poison(memmap.index(p), (int) (stop - sm.startPfn));
+                p = stop;
+            }
+            if (zone.type == ZoneType.DEVICE) return;
+            shrinkZoneSpan(zone, startPfn, end);
+            updatePgdatSpan(zone.pgdat);
+        }
+    }
+
+    /** shrink_zone_span(): moves a zone edge that the range touched to the nearest online subsection of the zone. */
+    private void shrinkZoneSpan(Zone zone, long startPfn, long endPfn) {
+        k.point("shrink_zone_span", zone, Access.WRITE);
+        long zs = zone.zoneStartPfn(), ze = zone.zoneEndPfn();
+        if (zs == startPfn) {
+            long pfn = findSmallestSectionPfn(zone, endPfn, ze);
+            if (pfn >= 0) zone.setSpan(pfn, ze - pfn);
+            else zone.setSpan(0, 0);
+        } else if (ze == endPfn) {
+            long pfn = findBiggestSectionPfn(zone, zs, startPfn);
+            if (pfn >= 0) zone.setSpan(zs, pfn + 1 - zs);
+            else zone.setSpan(0, 0);
+        }
+    }
+
+    private boolean subsectionInZone(Zone zone, long pfn) {
+        MemSection ms = sparse.section(sparse.pfnToSectionNr(pfn));
+        if (ms == null || !ms.valid()) return false;
+        if (!ms.online()) return false;
+        if (!ms.early() && (ms.usage == null || (ms.usage.subsectionMap & (1L << sparse.subsectionMapIndex(pfn))) == 0)) return false;
+        if (memmap.poisoned(pfn)) return false;
+        return ba.pageZone(pfn) == zone;
+    }
+
+    private long findSmallestSectionPfn(Zone zone, long start, long end) {
+        for (long p = start; p < end; p += sparse.pagesPerSubsection()) if (subsectionInZone(zone, p)) return p;
+        return -1;
+    }
+
+    private long findBiggestSectionPfn(Zone zone, long start, long end) {
+        for (long p = end - 1; p >= start; p -= sparse.pagesPerSubsection())
+            if (subsectionInZone(zone, p & ~(sparse.pagesPerSubsection() - 1))) return p;
+        return -1;
+    }
+
+    /** update_pgdat_span(): the node spans its non-empty zones. */
+    private void updatePgdatSpan(PgData pg) {
+        long ns = 0, ne = 0;
+        for (ZoneType t : ZoneType.values()) {
+            Zone z = pg.zone(t);
+            if (z.spannedPages() == 0) continue;
+            if (ne == 0) { ns = z.zoneStartPfn(); ne = z.zoneEndPfn(); continue; }
+            ns = Math.min(ns, z.zoneStartPfn());
+            ne = Math.max(ne, z.zoneEndPfn());
+        }
+        pg.setSpan(ns, ne - ns);
+    }
+
+    // =========================================================================================
+    // online (mm/memory_hotplug.c: online_pages)
+    // =========================================================================================
+
+    /**
+     * online_pages() for a caller that names the online type instead of a zone (the sysfs path
+     * picks the zone with {@link #zoneForPfnRange}): takes mem_hotplug_lock (mainline), as
+     * memory_block_online does. Returns 0 or -errno.
+     */
+    public int onlinePages(long startPfn, long nrPages, OnlineType onlineType) {
+        if (v46) {
+            memHotplugBegin();
+            try {
+                return onlinePagesV46(startPfn, nrPages, onlineType);
+            } finally {
+                memHotplugDone();
+            }
+        }
+        MemoryBlock mem = blockOfPfn(startPfn);
+        int nid = mem != null ? mem.nid : sparse.section(sparse.pfnToSectionNr(startPfn)).nid;
+        Zone zone = zoneForPfnRange(onlineType, nid, startPfn, nrPages);
+        memHotplugBegin();
+        try {
+            return onlinePagesToZone(startPfn, nrPages, zone);
+        } finally {
+            memHotplugDone();
+        }
+    }
+
+    /**
+     * online_pages(pfn, nr_pages, zone) (mainline): associates the range with the zone under
+     * MIGRATE_ISOLATE, notifies MEM_GOING_ONLINE (a veto: MEM_CANCEL_ONLINE, memmap poisoned again,
+     * the errno returned), frees the pages to the buddy allocator (online_pages_range), marks the
+     * sections SECTION_IS_ONLINE, counts them present, undoes the isolation, recomputes the
+     * watermarks and notifies MEM_ONLINE. Caller holds mem_hotplug_lock for write.
+     */
+    public int onlinePagesToZone(long pfn, long nrPages, Zone zone) {
+        try (var f = k.enter("online_pages")) {
+            memHotplugLock.assertHeldWrite();
+            if (nrPages == 0 || pfn % BuddyAllocator.PAGEBLOCK_NR_PAGES != 0 || (pfn + nrPages) % sparse.pagesPerSection() != 0) {
+                k.warn("mm/memory_hotplug.c", 1090, "online_pages: misaligned range");
+                return Errno.EINVAL.neg();
+            }
+            long end = pfn + nrPages;
+            int nid = zone.nid();
+            // move_pfn_range_to_zone(zone, pfn, nr_pages, NULL, MIGRATE_ISOLATE); the model initialises
+            // MOVABLE then isolates (no page is free yet), which also counts nr_isolate_pageblock
+            movePfnRangeToZone(zone, pfn, nrPages, null, MigrateType.MOVABLE);
+            ba.startIsolatePageRange(pfn, end);
+            MemoryNotify arg = new MemoryNotify(pfn, nrPages, zone.pgdat.nodePresentPages() == 0 ? nid : -1);
+            int ret = MemoryNotifier.notifierToErrno(memoryNotify(MemoryNotifier.MEM_GOING_ONLINE, arg));
+            if (ret != 0) {
+                // failed_addition (pr_debug "online_pages [mem ...] failed")
+                memoryNotify(MemoryNotifier.MEM_CANCEL_ONLINE, arg);
+                ba.undoIsolatePageRange(pfn, end, MigrateType.MOVABLE);
+                removePfnRangeFromZone(zone, pfn, nrPages);
+                return ret;
+            }
+            // online_pages_range(): every page to the buddy (isolated lists), then online_mem_sections
+            ba.onlinePageRange(pfn, nrPages);
+            sparse.onlineMemSections(pfn, end);
+            k.point("adjust_present_page_count", zone, Access.WRITE);
+            zone.adjustPresentPages(nrPages);
+            ba.undoIsolatePageRange(pfn, end, MigrateType.MOVABLE);
+            ba.initPerZoneWmarkMin();
+            memoryNotify(MemoryNotifier.MEM_ONLINE, arg);
+            return 0;
+        }
+    }
+
+    /**
+     * v4.6 online_pages(pfn, nr_pages, online_type): the memmap was initialised in its zone at add
+     * time; online_kernel/online keep that zone (moving between Normal and Movable is refused
+     * here), MEM_GOING_ONLINE, pages freed one by one, MEM_ONLINE.
+     */
+    private int onlinePagesV46(long pfn, long nrPages, OnlineType type) {
+        try (var f = k.enter("online_pages")) {
+            Zone zone = ba.pageZone(pfn);
+            if (type == OnlineType.MMOP_ONLINE_MOVABLE && zone.type != ZoneType.MOVABLE) return Errno.EINVAL.neg();
+            if (type == OnlineType.MMOP_ONLINE_KERNEL && zone.type == ZoneType.MOVABLE) return Errno.EINVAL.neg();
+            MemoryNotify arg = new MemoryNotify(pfn, nrPages, zone.pgdat.nodePresentPages() == 0 ? zone.nid() : -1);
+            int ret = MemoryNotifier.notifierToErrno(memoryNotify(MemoryNotifier.MEM_GOING_ONLINE, arg));
+            if (ret != 0) {
+                memoryNotify(MemoryNotifier.MEM_CANCEL_ONLINE, arg);
+                k.log().printk(String.format(Locale.ROOT, "memory_hotplug: online_pages [mem %#010x-%#010x] failed",
+                        pfn << m.arch().pageShift(), ((pfn + nrPages) << m.arch().pageShift()) - 1));
+                return ret;
+            }
+            ba.onlinePageRange(pfn, nrPages);
+            k.point("online_pages:present_pages", zone, Access.WRITE);
+            zone.adjustPresentPages(nrPages);
+            ba.initPerZoneWmarkMin();
+            memoryNotify(MemoryNotifier.MEM_ONLINE, arg);
+            return 0;
+        }
+    }
+
+    // =========================================================================================
+    // offline (mm/memory_hotplug.c: offline_pages)
+    // =========================================================================================
+
+    /**
+     * offline_pages() for a caller without a zone (v4.6's signature): takes mem_hotplug_lock.
+     * Mainline: the zone of the first page; a range over several zones is -EINVAL.
+     */
+    public int offlinePages(long startPfn, long nrPages) {
+        memHotplugBegin();
+        try {
+            Zone zone = ba.pageZone(startPfn);
+            return offlinePagesInZone(startPfn, nrPages, zone);
+        } finally {
+            memHotplugDone();
+        }
+    }
+
+    /**
+     * offline_pages(start_pfn, nr_pages, zone): isolates the range's pageblocks (-EBUSY "failure to
+     * isolate range" when a pageblock holds an unmovable page), notifies MEM_GOING_OFFLINE (a veto
+     * ends in MEM_CANCEL_OFFLINE), then repeats migrating the LRU pages out (mm/migrate.c,
+     * MR_MEMORY_HOTPLUG) until every page is free and isolated; takes the free pages off the
+     * buddy allocator, clears SECTION_IS_ONLINE, adjusts the counts, notifies MEM_OFFLINE and
+     * poisons the memmap again (mainline). Any failure after isolation undoes it and notifies
+     * MEM_CANCEL_OFFLINE. Caller holds mem_hotplug_lock for write.
+     *
+     * <p>A page that never becomes free (pinned, or an unmovable page in ZONE_MOVABLE) keeps the
+     * kernel's loop going until the writer gets a signal; the model sends that signal after
+     * {@link #OFFLINE_MAX_PASSES} passes: mainline returns -EINTR ("signal backoff"), v4.6 -EAGAIN
+     * (its 120 s timeout).
+     */
+    public int offlinePagesInZone(long startPfn, long nrPages, Zone zone) {
+        try (var f = k.enter("offline_pages")) {
+            memHotplugLock.assertHeldWrite();
+            long end = startPfn + nrPages;
+            String reason;
+            int ret;
+            if (nrPages == 0 || startPfn % BuddyAllocator.PAGEBLOCK_NR_PAGES != 0 || end % sparse.pagesPerSection() != 0) {
+                k.warn("mm/memory_hotplug.c", 1930, "offline_pages: misaligned range");
+                return Errno.EINVAL.neg();
+            }
+            if (!rangeIsSystemRam(startPfn, end)) {
+                ret = Errno.EINVAL.neg();
+                reason = "memory holes";
+                return failedRemoval(startPfn, end, reason, ret);
+            }
+            if (ba.pageZone(startPfn) != zone || ba.pageZone(end - 1) != zone) {
+                ret = Errno.EINVAL.neg();
+                reason = "multizone range";
+                return failedRemoval(startPfn, end, reason, ret);
+            }
+            // zone_pcp_disable + lru_cache_disable: nothing of the range may sit on a per-cpu list
+            ba.drainAllPages(zone);
+            lruCacheDrain();
+            // start_isolate_page_range(): has_unmovable_pages per pageblock, then isolate
+            for (long pb = startPfn; pb < end; pb += BuddyAllocator.PAGEBLOCK_NR_PAGES) {
+                long bad = hasUnmovablePages(pb, pb + BuddyAllocator.PAGEBLOCK_NR_PAGES, true);
+                if (bad >= 0) {
+                    if (!v46) dumpUnmovable(bad);
+                    return failedRemoval(startPfn, end, "failure to isolate range", Errno.EBUSY.neg());
+                }
+            }
+            ba.startIsolatePageRange(startPfn, end);
+            MemoryNotify arg = new MemoryNotify(startPfn, nrPages, nodeLosesLastMemory(zone, nrPages) ? zone.nid() : -1);
+            ret = MemoryNotifier.notifierToErrno(memoryNotify(MemoryNotifier.MEM_GOING_OFFLINE, arg));
+            if (ret != 0) return failedRemovalIsolated(startPfn, end, arg, "notifier failure", ret);
+            int passes = 0;
+            while (true) {
+                if (++passes > OFFLINE_MAX_PASSES)
+                    return failedRemovalIsolated(startPfn, end, arg, v46 ? "timeout" : "signal backoff",
+                            v46 ? Errno.EAGAIN.neg() : Errno.EINTR.neg());
+                k.point("offline_pages:cond_resched", null, Access.NONE);
+                long pfn = startPfn;
+                boolean unmovable = false;
+                while (true) {
+                    long found = scanMovablePages(pfn, end);
+                    if (found == -1) break;
+                    if (found == -2) { unmovable = true; break; }
+                    pfn = doMigrateRange(found, end);
+                }
+                if (unmovable) return failedRemovalIsolated(startPfn, end, arg, "unmovable page", Errno.EBUSY.neg());
+                ba.drainAllPages(zone);
+                if (ba.testPagesIsolated(startPfn, end) == 0) break;
+                lruCacheDrain();
+            }
+            // __offline_isolated_pages(): free pages out of the buddy, sections no longer online
+            ba.offlineIsolatedPages(startPfn, end);
+            sparse.offlineMemSections(startPfn, end);
+            if (v46) {
+                for (long p = startPfn; p < end; p++) memmap.setBit(p, PageFlag.RESERVED);
+                k.log().printk("Offlined Pages " + nrPages);
+            }
+            // nr_isolate_pageblock -= nr_pages / pageblock_nr_pages: the kernel leaves the stale
+            // MIGRATE_ISOLATE marks for the next online to overwrite; the model resets them to MOVABLE
+            // (no free page is left in the range to move), which uncounts them the same way
+            ba.undoIsolatePageRange(startPfn, end, MigrateType.MOVABLE);
+            k.point("offline_pages:adjust_managed_page_count", zone, Access.WRITE);
+            zone.adjustManagedPages(-nrPages);
+            zone.adjustPresentPages(-nrPages);
+            ba.initPerZoneWmarkMin();
+            memoryNotify(MemoryNotifier.MEM_OFFLINE, arg);
+            if (!v46) removePfnRangeFromZone(zone, startPfn, nrPages);
+            return 0;
+        }
+    }
+
+    private void dumpUnmovable(long pfn) {
+        // set_migratetype_isolate with REPORT_FAILURE: dump_page(unmovable, "unmovable page")
+        k.log().printk(mmsim.mm.memmap.DumpPage.dumpPage(memmap, pfn, "unmovable page"));
+    }
+
+    private int failedRemovalIsolated(long start, long end, MemoryNotify arg, String reason, int ret) {
+        ba.undoIsolatePageRange(start, end, MigrateType.MOVABLE);
+        memoryNotify(MemoryNotifier.MEM_CANCEL_OFFLINE, arg);
+        return failedRemoval(start, end, reason, ret);
+    }
+
+    /** failed_removal: pr_debug on mainline (not in the log by default), KERN_INFO on v4.6. */
+    private int failedRemoval(long start, long end, String reason, int ret) {
+        if (v46) {
+            int shift = m.arch().pageShift();
+            k.log().printk(String.format(Locale.ROOT, "memory offlining [mem %#010x-%#010x] failed", start << shift, (end << shift) - 1));
+        }
+        return ret;
+    }
+
+    private boolean nodeLosesLastMemory(Zone zone, long nrPages) {
+        return zone.pgdat.nodePresentPages() <= nrPages;
+    }
+
+    /** walk_system_ram_range(): the whole range is iomem "System RAM". */
+    private boolean rangeIsSystemRam(long startPfn, long endPfn) {
+        int shift = m.arch().pageShift();
+        long s = startPfn << shift, e = endPfn << shift;
+        while (s < e) {
+            var en = systemRam.floorEntry(s);
+            if (en == null || en.getValue() <= s) return false;
+            s = en.getValue();
+        }
+        return true;
+    }
+
+    /** lru_add_drain_all(): pages in per-CPU LRU batches reach the LRU (PG_lru) so they can be isolated. */
+    private void lruCacheDrain() {
+        mmsim.mm.mmap.UserMemory um = m.ext(mmsim.mm.mmap.UserMemory.class, x -> null);
+        if (um != null) um.swap.lruAddDrainAll();
+    }
+
+    /**
+     * scan_movable_pages(): the first LRU page of [start, end) (-1 = -ENOENT none left, -2 =
+     * -EBUSY a PageOffline page with a reference, which neither migrates nor frees).
+     */
+    private long scanMovablePages(long start, long end) {
+        for (long p = start; p < end; p++) {
+            if (memmap.isBuddy(p)) { p += (1L << memmap.privateData(p)) - 1; continue; }
+            k.point("scan_movable_pages", memmap.sectionOf(p), Access.READ);
+            if ((headFlags(p) & PageFlag.LRU.mask) != 0) return p;
+            if (memmap.hasType(p, PageType.OFFLINE) && memmap.refcount(p) > 0) return -2;
+        }
+        return -1;
+    }
+
+    /**
+     * do_migrate_range(): isolates the LRU pages from {@code start} (hwpoisoned ones are skipped),
+     * migrates them to pages allocated outside the range (MR_MEMORY_HOTPLUG), puts back the ones
+     * that failed. Returns the pfn to continue scanning from.
+     */
+    private long doMigrateRange(long start, long end) {
+        try (var f = k.enter("do_migrate_range")) {
+            mmsim.mm.mmap.UserMemory um = mmsim.mm.mmap.UserMemory.of(m);
+            List<Long> source = new ArrayList<>();
+            long p = start;
+            for (; p < end && source.size() < 512; p++) {
+                if ((headFlags(p) & PageFlag.LRU.mask) == 0 || memmap.isTail(p)) continue;
+                if (memmap.testBit(p, PageFlag.HWPOISON)) continue;
+                k.point("do_migrate_range:get_page_unless_zero", memmap.sectionOf(p), Access.WRITE);
+                int rc = memmap.refcount(p);
+                if (rc == 0) continue;
+                memmap.setRefcount(p, rc + 1);
+                if (um.vmscan.isolateLruPage(p) == 0) source.add(p);
+                else k.log().printk(String.format(Locale.ROOT, "failed to isolate pfn %x", p));
+                um.swap.putPage(p);
+            }
+            if (!source.isEmpty()) {
+                int nid = ba.pageZone(source.get(0)).nid();
+                int target = nid;
+                for (int n = 0; n < ba.nrNodes(); n++) if (n != nid && ba.node(n).nodePresentPages() > 0) { target = n; break; }
+                final int t = target;
+                int ret = um.migrate.migratePages(source, src -> ba.allocPagesNode(t, Gfp.GFP_HIGHUSER_MOVABLE, 0),
+                        mmsim.mm.migrate.Migrate.MigrateMode.SYNC, mmsim.mm.migrate.Migrate.MigrateReason.MEMORY_HOTPLUG);
+                if (ret != 0) {
+                    for (long s : source) k.log().printk(String.format(Locale.ROOT, "migrating pfn %x failed ret:%d", s, ret));
+                    um.migrate.putbackMovablePages(source);
+                }
+            }
+            return p;
+        }
+    }
+
+    // =========================================================================================
+    // remove (mm/memory_hotplug.c: remove_memory, try_remove_memory, arch_remove_memory)
+    // =========================================================================================
+
+    /**
+     * remove_memory(start, size): every block of the range must be offline, else -EBUSY with
+     * "removing memory fails, because memory [%pa-%pa] is onlined" (v4.6: BUG()); then the block
+     * devices go, and under mem_hotplug_lock the sections and their memmap (arch_remove_memory)
+     * and the "System RAM" resource. Returns 0 or -errno.
+     */
+    public int removeMemory(long startBytes, long sizeBytes) {
+        try (var f = k.enter("remove_memory")) {
+            lockDeviceHotplug();
+            try {
+                return tryRemoveMemory(startBytes, sizeBytes);
+            } finally {
+                unlockDeviceHotplug();
+            }
+        }
+    }
+
+    private int tryRemoveMemory(long startBytes, long sizeBytes) {
+        try (var f = k.enter("try_remove_memory")) {
+            int shift = m.arch().pageShift();
+            if (sizeBytes <= 0 || ((startBytes | sizeBytes) & (blockSizeBytes - 1)) != 0)
+                throw k.bug("mm/memory_hotplug.c", 2200, "kernel BUG at mm/memory_hotplug.c: check_hotplug_memory_range");
+            long startPfn = startBytes >>> shift, nrPages = sizeBytes >>> shift;
+            for (long pfn = startPfn; pfn < startPfn + nrPages; pfn += pagesPerBlock()) {
+                MemoryBlock b = blocks.get(pfn / pagesPerBlock());
+                if (b == null) continue;
+                k.point("check_memblock_offlined_cb", b, Access.READ);
+                if (b.state != MemoryBlock.MEM_OFFLINE) {
+                    long begin = b.startPfn << shift, endpa = begin + blockSizeBytes - 1;
+                    if (v46) throw k.bug("mm/memory_hotplug.c", 2097, "kernel BUG at mm/memory_hotplug.c:2097!");
+                    k.log().printk(String.format(Locale.ROOT, "removing memory fails, because memory [0x%016x-0x%016x] is onlined", begin, endpa));
+                    return Errno.EBUSY.neg();
+                }
+            }
+            removeMemoryBlockDevices(startPfn, nrPages);
+            memHotplugBegin();
+            try {
+                archRemoveMemory(startPfn, nrPages, null);
+                k.point("release_mem_region_adjustable", systemRam, Access.WRITE);
+                systemRam.remove(startBytes);
+            } finally {
+                memHotplugDone();
+            }
+            return 0;
+        }
+    }
+
+    /**
+     * arch_remove_memory() -> __remove_pages(): removes the sections (or subsections) of the range
+     * (sparse_remove_section: memmap freed, ms->usage dropped when the section empties). v4.6
+     * first shrinks the zone span (__remove_zone). Caller holds mem_hotplug_lock for write.
+     */
+    public void archRemoveMemory(long startPfn, long nrPages, VmemAltmap altmap) {
+        try (var f = k.enter("arch_remove_memory")) {
+            long end = startPfn + nrPages;
+            if (v46) {
+                Zone zone = ba.pageZone(startPfn);
+                shrinkZoneSpanV46(zone, startPfn, end);
+            }
+            for (long p = startPfn; p < end; ) {
+                long sectionEnd = (p / sparse.pagesPerSection() + 1) * sparse.pagesPerSection();
+                long cur = Math.min(end, sectionEnd) - p;
+                k.point("__remove_pages:cond_resched", null, Access.NONE);
+                sparse.sparseRemoveSection(p, cur);
+                p += cur;
+            }
+        }
+    }
+
+    private void shrinkZoneSpanV46(Zone zone, long start, long end) {
+        k.point("shrink_zone_span", zone, Access.WRITE);
+        long zs = zone.zoneStartPfn(), ze = zone.zoneEndPfn();
+        if (zs == start) zone.setSpan(end >= ze ? 0 : end, end >= ze ? 0 : ze - end);
+        else if (ze == end) zone.setSpan(zs, start - zs);
+        updatePgdatSpan(zone.pgdat);
+    }
+}
