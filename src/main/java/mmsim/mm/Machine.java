@@ -192,12 +192,12 @@ public final class Machine {
         }
         allocator.initPerZoneWmarkMin();
 
-        // hot-pluggable memory the firmware announces at boot: the sections are added (memmap
-        // poisoned, not online). The memory_hotplug subsystem replaces this with add_memory().
+        // hot-pluggable memory the firmware announces at boot (ACPI memory devices): add_memory(),
+        // which adds the sections and leaves the blocks offline (auto_online_blocks is "offline")
         for (MachineLayout.Range r : layout.ranges(MachineLayout.Kind.HOTPLUG)) {
             if (!r.addedAtBoot()) continue;
-            long per = sparse.pagesPerSection();
-            for (long p = r.startPfn(); p < r.endPfn(); p += per) sparse.sparseAddSection(r.nid(), p, Math.min(per, r.endPfn() - p));
+            int err = mmsim.mm.memory_hotplug.MemoryHotplug.of(this).addMemory(r.nid(), r.start(), r.end() - r.start());
+            if (err != 0) throw new IllegalStateException("add_memory of layout line " + r.line() + " failed: " + err);
         }
         printMemoryLine();
     }

@@ -207,7 +207,9 @@ public final class SparseMem {
                 ms.usage.subsectionMap |= bits;
             }
             if (ms.memmap == null) {
-                ms.memmap = memmap.populate(nr, true);
+                // mainline: page_init_poison (uninitialised until online_pages); v4.6's
+                // sparse_add_one_section memset the new memmap to 0 and __add_zone initialised it
+                ms.memmap = memmap.populate(nr, config.era() != KernelConfig.Era.V4_6);
             } else {
                 // partial add into a section whose memmap exists: page_init_poison on the new part
                 int from = (int) (startPfn & (pagesPerSection - 1));

@@ -218,12 +218,16 @@ class StablePageFlagsTest {
      * Seed 001's oops, derived: a hot-added, never-onlined section has a poisoned memmap; the
      * 2016 reader trusts pfn_valid() and stable_page_flags() follows the poisoned compound_head
      * to fffffffffffffffe. Today's reader sees no online page and reports NOPAGE.
+     * (v4.6 itself zeroed and initialised a hot-added memmap at add time; the poison came with
+     * v4.19's page_init_poison while kpageflags still trusted pfn_valid, up to v5.4. The test
+     * poisons the section as those kernels did, to run the 2016 reader on it.)
      */
     @Test
     void poisonedMemmapOopsesIn2016AndIsNopageToday() {
         KPageFixture o = v46();
         long start = 2 * o.pagesPerSection;
         assertEquals(0, o.sparse.sparseAddSection(0, start, o.pagesPerSection));
+        o.memmap.sectionOf(start).poison(0, (int) o.pagesPerSection);
         o.maxPfn = start + o.pagesPerSection;
         KernelFault.Oops oops = assertThrows(KernelFault.Oops.class, () -> o.kpageflags(start));
         String report = oops.getMessage() == null ? o.k.log().text() : o.k.log().text();
