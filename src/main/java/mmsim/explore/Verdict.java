@@ -16,7 +16,10 @@ import mmsim.kernel.KernelLog;
  */
 public sealed interface Verdict {
 
-    /** "passed", "oops", "bug", "kasan", "bad_page", "warning", "leak", "sleep_in_atomic", "lockdep", "deadlock", "step_limit", "model_defect". */
+    /**
+     * "passed", "oops", "bug", "kasan", "bad_page", "warning", "leak", "inconsistency",
+     * "sleep_in_atomic", "lockdep", "deadlock", "step_limit", "model_defect".
+     */
     String kind();
 
     String title();
@@ -63,6 +66,16 @@ public sealed interface Verdict {
     /** Memory (pages, blocks) lost at the end of the execution, as kmemleak or the accounting check says. */
     record Leak(String title, String report) implements Verdict {
         public String kind() { return "leak"; }
+    }
+
+    /**
+     * The end-of-execution whole-model check found the allocator's state corrupted: free lists
+     * that disagree with PageBuddy, the order or the counters, a page on two lists, incoherent
+     * section flags, refcounts that disagree with mappings. Not a model defect: the modelled
+     * kernel code left this state (a race the CONFIG_DEBUG_VM checks would catch later, if ever).
+     */
+    record Inconsistency(String title, String report) implements Verdict {
+        public String kind() { return "inconsistency"; }
     }
 
     /** might_sleep() in atomic context. */
@@ -120,6 +133,7 @@ public sealed interface Verdict {
         return switch (t.kind()) {
             case "bad_page" -> new BadPage(t.title(), t.report());
             case "leak" -> new Leak(t.title(), t.report());
+            case "inconsistency" -> new Inconsistency(t.title(), t.report());
             default -> new Warning(t.title(), t.report());
         };
     }

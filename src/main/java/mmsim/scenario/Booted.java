@@ -1,15 +1,18 @@
 package mmsim.scenario;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 import mmsim.iface.VirtualFs;
 import mmsim.kernel.Errno;
 import mmsim.kernel.Kernel;
+import mmsim.kernel.KernelLog;
 import mmsim.mm.KernelConfig;
 import mmsim.mm.Machine;
 import mmsim.mm.MachineLayout;
+import mmsim.mm.debug.ModelCheck;
 import mmsim.mm.memmap.DumpPage;
 import mmsim.scenario.ops.OpContext;
 
@@ -81,8 +84,61 @@ public final class Booted {
         return DumpPage.dumpPage(machine.memmap(), pfn, null);
     }
 
-    /** The whole-model consistency check at the end of an execution (throws KernelFault, or taints). */
-    public void checkConsistency() { }
+    /**
+     * The whole-model check at the end of an execution ({@link ModelCheck}). What it finds is what
+     * the kernel would suffer, so it becomes a verdict through the kernel log's taints: pages in
+     * no state (refcount 0, on no free list, not reserved, not offline) are lost to the allocator
+     * for good, a "leak" reported the way kmemleak reports lost objects (with dump_page of the
+     * first); any other disagreement (free lists against PageBuddy, orders or counters, a page
+     * on two lists, section flags, user-memory refcounts) is corrupted state, an
+     * "inconsistency". A taint left earlier in the execution (bad_page, WARN) stays the verdict:
+     * it is usually the cause.
+     */
+    public void checkConsistency() {
+        List<String> problems = ModelCheck.check(machine);
+        if (problems.isEmpty()) return;
+        List<Long> leaked = new ArrayList<>();
+        List<String> other = new ArrayList<>();
+        for (String p : problems) {
+            long pfn = ModelCheck.leakedPfn(p);
+            if (pfn >= 0) leaked.add(pfn);
+            else other.add(p);
+        }
+        KernelLog log = machine.kernel().log();
+        if (!other.isEmpty()) {
+            String title = "mm state inconsistent: " + other.get(0) + (other.size() > 1 ? " (and " + (other.size() - 1) + " more)" : "");
+            StringBuilder report = new StringBuilder("mmsim: whole-model check at the end of the execution: "
+                    + other.size() + " problem" + (other.size() == 1 ? "" : "s") + "\n");
+            for (String p : other.subList(0, Math.min(20, other.size()))) report.append("  ").append(p).append('\n');
+            if (other.size() > 20) report.append("  ...\n");
+            log.taint("inconsistency", title, report.toString());
+        }
+        if (!leaked.isEmpty()) {
+            String ranges = pfnRanges(leaked);
+            String title = "memory leak: " + leaked.size() + " page" + (leaked.size() == 1 ? "" : "s")
+                    + " lost to the page allocator (pfn " + ranges.split(" ")[0] + (leaked.size() > 1 ? " ..." : "") + ")";
+            String report = "unreferenced pages: refcount 0, on no free list, not reserved, not offline\n"
+                    + "  pfn " + ranges + "\n"
+                    + DumpPage.dumpPage(machine.memmap(), leaked.get(0), "leaked");
+            log.taint("leak", title, report);
+        }
+    }
+
+    /** "0x1235 0x2000-0x21ff": the pfns (ascending) as ranges, at most 8 of them. */
+    private static String pfnRanges(List<Long> pfns) {
+        StringBuilder sb = new StringBuilder();
+        int shown = 0;
+        for (int i = 0; i < pfns.size(); ) {
+            int j = i;
+            while (j + 1 < pfns.size() && pfns.get(j + 1) == pfns.get(j) + 1) j++;
+            if (shown++ == 8) { sb.append(" ..."); break; }
+            if (!sb.isEmpty()) sb.append(' ');
+            sb.append("0x").append(Long.toHexString(pfns.get(i)));
+            if (j > i) sb.append("-0x").append(Long.toHexString(pfns.get(j)));
+            i = j + 1;
+        }
+        return sb.toString();
+    }
 
     public static String text(byte[] b) {
         return new String(b, StandardCharsets.UTF_8);

@@ -30,7 +30,7 @@ public record Scenario(String file, String name, String title, String thread, St
      * The verdict kinds of the explorer ({@code mmsim.explore.Verdict.kind()}) an outcome pattern can name.
      */
     public static final List<String> VERDICT_KINDS = List.of("passed", "oops", "bug", "kasan", "bad_page", "warning",
-            "leak", "sleep_in_atomic", "lockdep", "deadlock", "step_limit", "model_defect");
+            "leak", "inconsistency", "sleep_in_atomic", "lockdep", "deadlock", "step_limit", "model_defect");
 
     /** A named set of switches: an era plus options (kernel config and proposals argued in the thread). */
     public record Variant(String name, String era, List<String> options, ScenarioError.Pos pos) { }

@@ -152,6 +152,15 @@ public final class ModelCheck {
         return problems;
     }
 
+    /**
+     * The pfn of a "leaked" problem line of {@link #check} (a page in no state: lost to the
+     * allocator for good, what the kernel would suffer), or -1 for any other problem.
+     */
+    public static long leakedPfn(String problem) {
+        if (!problem.startsWith("pfn 0x") || !problem.contains(": leaked (")) return -1;
+        return Long.parseLong(problem.substring(6, problem.indexOf(':')), 16);
+    }
+
     /** Throws IllegalStateException listing the first problems when the model is inconsistent. */
     public static void assertConsistent(Machine m) {
         List<String> p = check(m);
