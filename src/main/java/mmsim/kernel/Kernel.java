@@ -430,6 +430,24 @@ public final class Kernel {
         return new KernelFault.Bug(fn, sb.toString());
     }
 
+    /**
+     * A KASAN use-after-free report (mm/kasan/report.c) for an access of {@code size} bytes at
+     * {@code address} in {@code function}: the header, the access and task, the CPU and call
+     * trace, then {@code objectInfo} (what the buggy address belongs to, as the caller knows it).
+     * Logged, and returned for the caller to throw.
+     */
+    public KernelFault.Kasan kasanUseAfterFree(long address, int size, boolean write, String function, String objectInfo) {
+        Cpu c = cpu();
+        String report = "==================================================================\n"
+                + "BUG: KASAN: use-after-free in " + function + "\n"
+                + (write ? "Write" : "Read") + String.format(Locale.ROOT, " of size %d at addr %016x by task %s/%d%n", size, address, c.comm, c.pid)
+                + "\n" + cpuLine(c) + callTrace(c) + "\n"
+                + objectInfo
+                + "==================================================================\n";
+        log.printk(report);
+        return new KernelFault.Kasan("use-after-free", function, report);
+    }
+
     /** WARN_ON(): logs the warning and remembers it as a taint; execution goes on. */
     public void warn(String file, int line, String message) {
         Cpu c = cpu();

@@ -50,7 +50,10 @@ public final class KernelConfig {
     private static final Set<String> KNOWN_OPTIONS = Collections.unmodifiableSet(new TreeSet<>(Arrays.asList(
             CONFIG_64BIT, CONFIG_DEBUG_VM, CONFIG_DEBUG_VM_PGFLAGS, CONFIG_SPARSEMEM_VMEMMAP, CONFIG_MEMORY_HOTPLUG,
             CONFIG_MEMORY_HOTREMOVE, CONFIG_MEMORY_FAILURE, CONFIG_ZONE_DEVICE, CONFIG_PAGE_OWNER, CONFIG_CMA,
-            PCP_LISTS)));
+            PCP_LISTS,
+            // mm/page_ext.c, mm/sparse.c: the seed-000 lifecycle variants
+            mmsim.mm.page_ext.PageExt.NULL_CHECKS, mmsim.mm.page_ext.PageExt.WITH_MEMMAP,
+            mmsim.mm.sparse.SparseMem.USAGE_KFREE)));
 
     /** The options a scenario may name (kconfig names and variant switches). */
     public static Set<String> knownOptions() { return KNOWN_OPTIONS; }

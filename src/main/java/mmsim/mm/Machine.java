@@ -36,6 +36,7 @@ public final class Machine {
     private final Memmap memmap;
     private final SparseMem sparse;
     private final BuddyAllocator allocator;
+    private final mmsim.mm.page_ext.PageExt pageExt;
     private final mmsim.mm.vmstat.Vmstat vmstat = new mmsim.mm.vmstat.Vmstat();
     private final Map<Class<?>, Object> ext = new IdentityHashMap<>();
 
@@ -49,6 +50,7 @@ public final class Machine {
         this.memmap = new Memmap(kernel, arch, nrSections);
         this.sparse = new SparseMem(kernel, arch, config, memmap, nrSections);
         this.allocator = new BuddyAllocator(kernel, config, memmap, sparse, layout.nodes());
+        this.pageExt = new mmsim.mm.page_ext.PageExt(kernel, config, sparse, allocator);
         // ---- end of subsystems ----------------------------------------------------------------
     }
 
@@ -69,6 +71,8 @@ public final class Machine {
     public Memmap memmap() { return memmap; }
     public SparseMem sparse() { return sparse; }
     public BuddyAllocator allocator() { return allocator; }
+    /** struct page extension (mm/page_ext.c): tables exist only when a client needs them. */
+    public mmsim.mm.page_ext.PageExt pageExt() { return pageExt; }
     public PgData node(int nid) { return allocator.node(nid); }
     /** Global counters (num_poisoned_pages, committed AS, hugetlb pool...). */
     public mmsim.mm.vmstat.Vmstat vmstat() { return vmstat; }
@@ -191,6 +195,11 @@ public final class Machine {
             }
         }
         allocator.initPerZoneWmarkMin();
+        // page_ext_init(): after the buddy allocator is up (the tables come from it), before the
+        // firmware's hot-pluggable ranges are added
+        PgData[] nodes = new PgData[layout.nodes()];
+        for (int nid = 0; nid < nodes.length; nid++) nodes[nid] = allocator.node(nid);
+        pageExt.pageExtInit(nodes);
 
         // hot-pluggable memory the firmware announces at boot (ACPI memory devices): add_memory(),
         // which adds the sections and leaves the blocks offline (auto_online_blocks is "offline")
@@ -200,6 +209,9 @@ public final class Machine {
             if (err != 0) throw new IllegalStateException("add_memory of layout line " + r.line() + " failed: " + err);
         }
         printMemoryLine();
+        // page_ext_init() ends with hotplug_memory_notifier(page_ext_callback): registered on the
+        // hotplug state once boot memory is complete
+        if (pageExt.needed()) pageExt.hotplugMemoryNotifier(mmsim.mm.memory_hotplug.MemoryHotplug.of(this));
     }
 
     /** The zone index a hole's struct page is linked to: the zone spanning it, else the nearest below, else the first. */

@@ -162,17 +162,9 @@ public final class PageTableStore {
     }
 
     private KernelFault.Kasan kasanUseAfterFree(long addr, boolean write, String fn, long pfn) {
-        Kernel.Cpu c = k.cpu();
-        String report = "==================================================================\n"
-                + "BUG: KASAN: use-after-free in " + fn + "\n"
-                + (write ? "Write" : "Read") + String.format(" of size 8 at addr %016x by task %s/%d%n", addr, c.comm(), c.pid())
-                + "\n" + k.cpuLine(c) + k.callTrace(c) + "\n"
-                + "The buggy address belongs to the physical page:\n"
+        return k.kasanUseAfterFree(addr, 8, write, fn, "The buggy address belongs to the physical page:\n"
                 + String.format("page: refcount:0 mapcount:0 mapping:0000000000000000 index:0x0 pfn:%#x%n", pfn)
                 + "page dumped because: kasan: bad access detected\n"
-                + "(a page-table page that was freed; see pagetable_dtor)\n"
-                + "==================================================================\n";
-        k.log().printk(report);
-        return new KernelFault.Kasan("use-after-free", fn, report);
+                + "(a page-table page that was freed; see pagetable_dtor)\n");
     }
 }

@@ -34,6 +34,11 @@ public final class MemSection {
         public long subsectionMap;
         /** pageblock_flags: the migratetype of each pageblock (MIGRATE_* ordinal). */
         public final byte[] pageblockFlags;
+        /**
+         * kfree()d (its KASAN shadow): set when section_deactivate frees it (at once before v6.8,
+         * after a grace period since), so a reader still holding the pointer is caught.
+         */
+        public boolean freed;
 
         public Usage(int pageblocksPerSection) {
             this.pageblockFlags = new byte[pageblocksPerSection];

@@ -24,8 +24,38 @@ import java.util.Arrays;
  *
  * <p>The table is sized to the sections the layout can reach; NR_MEM_SECTIONS (2^19 on x86_64)
  * bounds pfn_valid, sections past the table read as never-present.
+ *
+ * <p>ms->usage lifetime (seed 000's "pfn_valid vs remove_memory", CVE-2023-52489), mainline era:
+ * <ul>
+ * <li>since v6.8 (5ec8e8ea8b77): section_deactivate clears SECTION_HAS_MEM_MAP, then
+ *     kfree_rcu(ms->usage) and WRITE_ONCE(ms->usage, NULL); pfn_valid reads the section and
+ *     usage under rcu_read_lock and pfn_section_valid treats a NULL usage as "not valid".</li>
+ * <li>{@link #USAGE_KFREE} (v5.3 to v6.7): kfree(ms->usage), ms->usage = NULL, and only then
+ *     clear SECTION_HAS_MEM_MAP; pfn_valid takes no RCU and dereferences usage unchecked.</li>
+ * </ul>
  */
 public final class SparseMem {
+    /**
+     * Before v6.8: ms->usage is kfree()d at once by section_deactivate, before HAS_MEM_MAP is
+     * cleared, and pfn_valid() reads it without RCU (the race 5ec8e8ea8b77 fixed).
+     */
+    public static final String USAGE_KFREE = "sparse-usage-kfree";
+
+    /**
+     * Who else must follow a section's memmap (Minchan Kim's page_ext-with-memmap proposal):
+     * called after sparse_add_section gave a section its memmap, and before section removal
+     * takes it away. Caller holds mem_hotplug_lock.
+     */
+    public interface SectionListener {
+        void sectionAdded(long nr, int nid);
+        void sectionRemoving(long nr);
+    }
+
+    private final java.util.List<SectionListener> listeners = new java.util.ArrayList<>();
+
+    /** Registers a {@link SectionListener}. */
+    public void addSectionListener(SectionListener l) { listeners.add(l); }
+
     private final Kernel k;
     private final ArchProfile arch;
     private final KernelConfig config;
@@ -93,19 +123,45 @@ public final class SparseMem {
         try (var f = k.enter("pfn_valid")) {
             long nr = pfnToSectionNr(pfn);
             if (pfn < 0 || nr >= arch.nrMemSections()) return false;
-            MemSection ms = readSection(nr, "pfn_valid:section");
-            if (ms == null || !ms.valid()) return false;
-            if (config.era() == KernelConfig.Era.V4_6) return true;
-            if (ms.early()) return true;
-            return pfnSectionValid(ms, pfn, "pfn_valid:usage");
+            if (config.era() == KernelConfig.Era.V4_6) {
+                MemSection ms = readSection(nr, "pfn_valid:section");
+                return ms != null && ms.valid();
+            }
+            boolean rcu = !config.has(USAGE_KFREE);      // v6.8: the section and usage under rcu_read_lock
+            if (rcu) k.rcuReadLock();
+            try {
+                MemSection ms = readSection(nr, "pfn_valid:valid_section");
+                if (ms == null || !ms.valid()) return false;
+                if (ms.early()) return true;
+                return pfnSectionValid(ms, pfn, "pfn_valid:usage");
+            } finally {
+                if (rcu) k.rcuReadUnlock();
+            }
         }
     }
 
-    /** pfn_section_valid(): the subsection bit; a NULL ms->usage faults at its subsection_map offset. */
+    /**
+     * pfn_section_valid(): the subsection bit of ms->usage. Two steps, as compiled: the load of
+     * ms->usage, then test_bit on it. Since v6.8 the load is READ_ONCE and a NULL usage answers
+     * false; before, a NULL usage faults at subsection_map (offset 0: no rcu_head yet) and a
+     * freed one is a use-after-free.
+     */
     private boolean pfnSectionValid(MemSection ms, long pfn, String label) {
-        k.point(label, ms, Access.READ);
+        k.point(label + " = ms->usage", ms, Access.READ);
         MemSection.Usage u = ms.usage;
-        if (u == null) throw k.pageFault(16, false, k.currentFunction()); // offsetof(mem_section_usage, subsection_map)
+        boolean v68 = !config.has(USAGE_KFREE);
+        if (u == null) {
+            if (v68) return false;
+            throw k.pageFault(0, false, k.currentFunction());   // &NULL->subsection_map[0]
+        }
+        k.point(label + "->subsection_map", u, Access.READ);
+        if (u.freed) {
+            // struct mem_section_usage is kmalloc'ed: its address in the linear map, as KASAN shows it
+            long addr = 0xffff888100000000L + (ms.nr << 12) + (v68 ? 16 : 0);
+            throw k.kasanUseAfterFree(addr, 8, false, k.currentFunction(), String.format(java.util.Locale.ROOT,
+                    "The buggy address belongs to the object of struct mem_section_usage of section %d,%n"
+                            + "freed by section_deactivate (sparse_remove_section, remove_memory)%n", ms.nr));
+        }
         return (u.subsectionMap & (1L << subsectionMapIndex(pfn))) != 0;
     }
 
@@ -206,7 +262,8 @@ public final class SparseMem {
                 if ((ms.usage.subsectionMap & bits) != 0) return Errno.EEXIST.neg();
                 ms.usage.subsectionMap |= bits;
             }
-            if (ms.memmap == null) {
+            boolean newMemmap = ms.memmap == null;
+            if (newMemmap) {
                 // mainline: page_init_poison (uninitialised until online_pages); v4.6's
                 // sparse_add_one_section memset the new memmap to 0 and __add_zone initialised it
                 ms.memmap = memmap.populate(nr, config.era() != KernelConfig.Era.V4_6);
@@ -218,6 +275,7 @@ public final class SparseMem {
             k.point("sparse_add_section:section_mem_map", ms, Access.WRITE);
             ms.nid = nid;
             ms.flags |= MemSection.SECTION_MARKED_PRESENT | MemSection.SECTION_HAS_MEM_MAP;
+            if (newMemmap) for (SectionListener l : listeners) l.sectionAdded(nr, nid);
             return 0;
         }
     }
@@ -242,9 +300,25 @@ public final class SparseMem {
                 empty = ms.usage.subsectionMap == 0;
             }
             if (empty) {
-                k.point("section_deactivate:section_mem_map", ms, Access.WRITE);
+                if (!ms.early()) for (SectionListener l : listeners) l.sectionRemoving(nr);
+                if (config.era() != KernelConfig.Era.V4_6 && config.has(USAGE_KFREE) && !ms.early()) {
+                    // v5.3..v6.7: kfree(ms->usage); ms->usage = NULL; then clear HAS_MEM_MAP
+                    k.point("section_deactivate:kfree(ms->usage)", ms.usage, Access.WRITE);
+                    ms.usage.freed = true;
+                    k.point("section_deactivate:ms->usage = NULL", ms, Access.WRITE);
+                    ms.usage = null;
+                }
+                k.point("section_deactivate:section_mem_map &= ~SECTION_HAS_MEM_MAP", ms, Access.WRITE);
                 ms.flags &= ~MemSection.SECTION_HAS_MEM_MAP;
                 if (!ms.early()) {
+                    MemSection.Usage u = ms.usage;
+                    if (u != null) {
+                        // v6.8+: kfree_rcu(ms->usage, rcu) then WRITE_ONCE(ms->usage, NULL); 2016
+                        // freed the usemap with the section (no lockless reader of it then)
+                        if (config.era() == KernelConfig.Era.V4_6) u.freed = true;
+                        else k.callRcu(() -> u.freed = true);
+                        k.point("section_deactivate:WRITE_ONCE(ms->usage, NULL)", ms, Access.WRITE);
+                    }
                     ms.usage = null;
                     ms.flags = 0;
                     ms.memmap = null;
