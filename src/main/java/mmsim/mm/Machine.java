@@ -98,6 +98,11 @@ public final class Machine {
         return type.cast(o);
     }
 
+    /** The per-machine object of {@code type} if one was created, else null (for checks that must not create it). */
+    public <T> T extIfPresent(Class<T> type) {
+        return type.cast(ext.get(type));
+    }
+
     // =========================================================================================
     // boot
     // =========================================================================================

@@ -4,6 +4,8 @@ import mmsim.mm.Machine;
 import mmsim.mm.memmap.Memmap;
 import mmsim.mm.memmap.PageFlag;
 import mmsim.mm.memmap.PageType;
+import mmsim.mm.mmap.UserMemory;
+import mmsim.mm.mmap.UserMemoryCheck;
 import mmsim.mm.page_alloc.BuddyAllocator;
 import mmsim.mm.page_alloc.FreeArea;
 import mmsim.mm.page_alloc.MigrateType;
@@ -149,6 +151,12 @@ public final class ModelCheck {
                 problems.add(String.format(Locale.ROOT, "pfn %#x: leaked (refcount 0, not free, not reserved, not offline)", p));
             }
         }
+
+        // ---- user memory (address spaces, page tables, rmap, LRU, swap cache, GUP) -------------
+        // Only when the machine has user memory: refcount = mappings + pins + swap cache + LRU
+        // batches + isolation, _mapcount = PTEs, LRU lists = PG_lru, tables reachable from live mms.
+        UserMemory um = m.extIfPresent(UserMemory.class);
+        if (um != null) problems.addAll(UserMemoryCheck.check(um));
         return problems;
     }
 

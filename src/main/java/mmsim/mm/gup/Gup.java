@@ -37,6 +37,7 @@ public final class Gup {
     private final MmPages pages;
     private final PageTableStore store;
     private final PgtableArch arch;
+    private final java.util.TreeMap<Long, Integer> pins = new java.util.TreeMap<>();
 
     public Gup(UserMemory um) {
         this.um = um;
@@ -64,15 +65,18 @@ public final class Gup {
             } finally {
                 k.localIrqRestore(flags);
             }
-            if (nr == nrPages) return nr;
-            mm.mmapLock.downRead();
-            try {
-                int more = getUserPagesLocked(mm, start + (long) nr * PgtableArch.PAGE_SIZE, nrPages - nr, write, out, nr);
-                if (more < 0) return nr > 0 ? nr : more;
-                return nr + more;
-            } finally {
-                mm.mmapLock.upRead();
+            if (nr < nrPages) {
+                mm.mmapLock.downRead();
+                try {
+                    int more = getUserPagesLocked(mm, start + (long) nr * PgtableArch.PAGE_SIZE, nrPages - nr, write, out, nr);
+                    if (more < 0 && nr == 0) return more;
+                    if (more > 0) nr += more;
+                } finally {
+                    mm.mmapLock.upRead();
+                }
             }
+            for (int i = 0; i < nr; i++) pins.merge(out[i], 1, Integer::sum);
+            return nr;
         }
     }
 
@@ -163,5 +167,22 @@ public final class Gup {
     }
 
     /** put_page() for a page GUP returned (unpin_user_page for FOLL_PIN users). */
-    public void putUserPage(long pfn) { um.swap.putPage(pfn); }
+    public void putUserPage(long pfn) {
+        handOver(pfn);
+        um.swap.putPage(pfn);
+    }
+
+    /**
+     * The caller passes a reference get_user_pages_fast returned to code that drops it its own way
+     * (memory_failure with MF_COUNT_INCREASED): the ledger forgets it.
+     */
+    public void handOver(long pfn) {
+        pins.computeIfPresent(pfn, (p, n) -> n == 1 ? null : n - 1);
+    }
+
+    /**
+     * References get_user_pages_fast handed out and not yet put, by pfn: the model's ledger for
+     * the whole-model check (the kernel keeps none for FOLL_GET; FOLL_PIN's bias is not modelled).
+     */
+    public java.util.SortedMap<Long, Integer> pins() { return java.util.Collections.unmodifiableSortedMap(pins); }
 }

@@ -84,7 +84,9 @@ public final class Mmap {
     /** munmap(addr, len). */
     public int munmap(MmStruct mm, long addr, long len) {
         try (var f = k.enter("__vm_munmap")) {
+            // do_vmi_munmap(): unaligned start, an empty range or one past TASK_SIZE is -EINVAL
             if ((addr & ~PgtableArch.PAGE_MASK) != 0 || len <= 0) return Errno.EINVAL.neg();
+            if (addr > um.arch.taskSize() || len > um.arch.taskSize() - addr) return Errno.EINVAL.neg();
             len = (len + PgtableArch.PAGE_SIZE - 1) & PgtableArch.PAGE_MASK;
             mm.mmapLock.downWrite();
             try {
@@ -151,6 +153,7 @@ public final class Mmap {
                     long[] pfn = new long[1];
                     int n = um.gup.getUserPagesFast(mm, a, 1, false, pfn);
                     if (n != 1) return Errno.EFAULT.neg();
+                    um.gup.handOver(pfn[0]);
                     int r = extra.handle(mm, pfn[0], a); // the handler owns the GUP reference (MF_COUNT_INCREASED)
                     if (r < 0) return r;
                 }

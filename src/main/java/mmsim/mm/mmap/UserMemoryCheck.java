@@ -1,7 +1,6 @@
 package mmsim.mm.mmap;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -13,11 +12,16 @@ import mmsim.mm.vmscan.Lruvec;
 
 /**
  * The user-memory part of the whole-model check, run when no CPU is inside a kernel path:
- * every page a PTE maps has page_mapcount equal to the number of such PTEs and a refcount
- * explained by its mappings, the swap cache, and the per-CPU LRU batches; PG_lru is set exactly
- * on the pages linked on an LRU list; rss counters equal what the page tables hold; swap slot
- * counts equal the swap PTEs naming them; every live page table is reachable from a live mm.
- * Reads state with no preemption points.
+ * every page user memory knows of (mapped, in the swap cache, on an LRU list or batch, or
+ * handed out by GUP) has page_mapcount equal to the number of PTEs mapping it and a refcount
+ * of exactly PTEs + swap cache + per-CPU LRU batch entries + GUP references + one isolation
+ * reference when it is off the LRU and out of every batch; PG_lru is set exactly on the pages
+ * linked on an LRU list, each on the list its flags choose; PG_swapcache agrees with the swap
+ * cache; the LRU, nr_isolated_anon and nr_anon_pages counters agree with the pages; rss counters
+ * equal what the page tables hold; swap slot counts equal the swap PTEs naming them and no slot
+ * leaks; every live page table is reachable from a live mm and every table an entry names is live.
+ * Reads flags with no preemption points (refcounts through the memmap's accessors, whose points
+ * cost nothing outside exploration).
  */
 public final class UserMemoryCheck {
     private UserMemoryCheck() { }
@@ -31,14 +35,17 @@ public final class UserMemoryCheck {
         int[] tables = {0};
         for (MmStruct mm : um.tasks()) {
             long[] rss = new long[4];
+            if (mm.dead) bad.add(mm + ": exited but still listed as a task");
             if (mm.pgd < 0) continue;
+            if (um.tables.peek(mm.pgd) == null) { bad.add(mm + ": PGD at pfn " + hex(mm.pgd) + " is no live page table"); continue; }
             tables[0]++;
-            walk(um, mm.pgd, PgtableArch.Level.PGD, 0, (addr, pte) -> {
+            walk(um, mm, mm.pgd, PgtableArch.Level.PGD, 0, (addr, pte) -> {
                 if (a.ptePresent(pte)) {
                     long pfn = a.ptePfn(pte);
                     if (a.pteSpecial(pte) || pfn == um.zeroPfn) return;
                     maps.merge(pfn, 1, Integer::sum);
                     rss[MmStruct.MM_ANONPAGES]++;
+                    if (mm.vmaLookup(addr) == null) bad.add(String.format("%s: PTE at %#x maps pfn %#x outside every VMA", mm, addr, pfn));
                 } else {
                     long e = a.pteToSwpEntry(pte);
                     if (SwapEntry.isMigrationEntry(e)) rss[MmStruct.MM_ANONPAGES]++;
@@ -47,7 +54,7 @@ public final class UserMemoryCheck {
                         rss[MmStruct.MM_SWAPENTS]++;
                     }
                 }
-            }, tables);
+            }, tables, bad);
             for (int i = 0; i < 3; i++) {
                 if (rss[i] != mm.rss[i]) bad.add(mm + ": rss[" + i + "] is " + mm.rss[i] + " but page tables hold " + rss[i]);
             }
@@ -55,38 +62,99 @@ public final class UserMemoryCheck {
         if (tables[0] != um.tables.liveTables()) {
             bad.add("page tables: " + um.tables.liveTables() + " live, " + tables[0] + " reachable from live mms (leak)");
         }
-        Map<Long, Integer> batched = new HashMap<>();
-        for (int cpu = 0; cpu < um.k.nrCpus(); cpu++) for (long p : um.swap.batch(cpu)) batched.merge(p, 1, Integer::sum);
         MmPages pg = um.pages;
-        for (var e : maps.entrySet()) {
-            long pfn = e.getKey();
-            int mapcount = um.rmap.pageMapcount(pfn);
-            if (mapcount != e.getValue()) bad.add(String.format("pfn %#x: page_mapcount %d but %d PTEs map it", pfn, mapcount, e.getValue()));
-            int expect = e.getValue() + (pg.peek(pfn, PageFlag.OWNER_PRIV_1) ? 1 : 0) + batched.getOrDefault(pfn, 0);
-            int ref = pg.refcount(pfn);
-            if (ref != expect) bad.add(String.format("pfn %#x: refcount %d, expected %d (mappings + swap cache + LRU batches)", pfn, ref, expect));
-            if (!pg.peek(pfn, PageFlag.LRU) && !batched.containsKey(pfn)) bad.add(String.format("pfn %#x: mapped but neither on an LRU list nor in a batch", pfn));
-        }
+        Map<Long, Integer> batched = new TreeMap<>();
+        for (int cpu = 0; cpu < um.k.nrCpus(); cpu++) for (long p : um.swap.batch(cpu)) batched.merge(p, 1, Integer::sum);
+        Map<Long, Long> cached = new TreeMap<>();   // pfn -> slot
+        for (var e : um.swapState.cachedPages().entrySet()) cached.put(e.getValue(), e.getKey());
+        Map<Long, Integer> pins = um.gup.pins();
+        Map<Long, Integer> listed = new TreeMap<>();  // pfn -> LRU list
+        long[] listSizes = new long[5];
         for (Lruvec lv : um.vmscan.lruvecs()) {
             for (int l = 0; l < 5; l++) {
                 for (long pfn : lv.list(l)) {
+                    listSizes[l]++;
+                    if (listed.put(pfn, l) != null) bad.add(String.format("pfn %#x: on two LRU lists", pfn));
                     if (!pg.peek(pfn, PageFlag.LRU)) bad.add(String.format("pfn %#x: on %s list without PG_lru", pfn, Lruvec.NAMES[l]));
-                    if (!maps.containsKey(pfn) && !pg.peek(pfn, PageFlag.OWNER_PRIV_1)) {
-                        bad.add(String.format("pfn %#x: on %s list but neither mapped nor in the swap cache (leak)", pfn, Lruvec.NAMES[l]));
+                    int want = pg.peek(pfn, PageFlag.UNEVICTABLE) ? Lruvec.LRU_UNEVICTABLE
+                            : (pg.peek(pfn, PageFlag.SWAPBACKED) ? Lruvec.LRU_INACTIVE_ANON : Lruvec.LRU_INACTIVE_FILE)
+                            + (pg.peek(pfn, PageFlag.ACTIVE) ? 1 : 0);
+                    if (want != l) bad.add(String.format("pfn %#x: on %s list but its flags say %s", pfn, Lruvec.NAMES[l], Lruvec.NAMES[want]));
+                    if (!maps.containsKey(pfn) && !cached.containsKey(pfn) && !pins.containsKey(pfn)) {
+                        bad.add(String.format("pfn %#x: on %s list but neither mapped, in the swap cache nor pinned (leak)", pfn, Lruvec.NAMES[l]));
                     }
                 }
             }
+        }
+        VmEvent[] lruStat = {VmEvent.NR_INACTIVE_ANON, VmEvent.NR_ACTIVE_ANON, VmEvent.NR_INACTIVE_FILE, VmEvent.NR_ACTIVE_FILE, VmEvent.NR_UNEVICTABLE};
+        for (int l = 0; l < 5; l++) {
+            if (um.event(lruStat[l]) != listSizes[l]) bad.add(lruStat[l].procName + " is " + um.event(lruStat[l]) + " but " + listSizes[l] + " pages are on the lists");
+        }
+        // every page user memory knows of: refcount = PTEs + swap cache + LRU batches + GUP references + isolation
+        java.util.TreeSet<Long> known = new java.util.TreeSet<>(maps.keySet());
+        known.addAll(cached.keySet());
+        known.addAll(batched.keySet());
+        known.addAll(pins.keySet());
+        known.addAll(listed.keySet());
+        known.remove(um.zeroPfn); // reserved; GUP's references to it are not counted
+        long isolated = 0, anonMapped = 0;
+        for (long pfn : known) {
+            int m = maps.getOrDefault(pfn, 0);
+            int mapcount = um.rmap.pageMapcount(pfn);
+            if (mapcount != m) bad.add(String.format("pfn %#x: page_mapcount %d but %d PTEs map it", pfn, mapcount, m));
+            if (m > 0 && um.rmap.pageAnon(pfn)) anonMapped++;
+            boolean inCache = cached.containsKey(pfn);
+            if (inCache != pg.peek(pfn, PageFlag.OWNER_PRIV_1)) {
+                bad.add(String.format("pfn %#x: PG_swapcache %b but %s the swap cache", pfn, !inCache, inCache ? "in" : "not in"));
+            }
+            if (inCache && um.swapState.pageSwapEntry(pfn) != SwapEntry.swpEntry(0, cached.get(pfn))) {
+                bad.add(String.format("pfn %#x: page_private names slot %#x but the swap cache holds it at %#x", pfn,
+                        SwapEntry.swpOffset(um.swapState.pageSwapEntry(pfn)), cached.get(pfn)));
+            }
+            boolean onLru = listed.containsKey(pfn);
+            if (pg.peek(pfn, PageFlag.LRU) != onLru) bad.add(String.format("pfn %#x: PG_lru %b but %s an LRU list", pfn, !onLru, onLru ? "on" : "not on"));
+            int inBatch = batched.getOrDefault(pfn, 0);
+            // off the LRU and in no batch: an isolator (reclaim, migration) holds it and a reference
+            int iso = !onLru && inBatch == 0 ? 1 : 0;
+            if (iso == 1 && pg.peek(pfn, PageFlag.SWAPBACKED)) isolated++;
+            int expect = m + (inCache ? 1 : 0) + inBatch + pins.getOrDefault(pfn, 0) + iso;
+            int ref = pg.refcount(pfn);
+            if (ref != expect) {
+                bad.add(String.format("pfn %#x: refcount %d, expected %d (%d PTEs + %d swap cache + %d LRU batch + %d GUP + %d isolation)",
+                        pfn, ref, expect, m, inCache ? 1 : 0, inBatch, pins.getOrDefault(pfn, 0), iso));
+            }
+        }
+        if (isolated != um.event(VmEvent.NR_ISOLATED_ANON)) {
+            bad.add("nr_isolated_anon is " + um.event(VmEvent.NR_ISOLATED_ANON) + " but " + isolated + " anonymous pages are off the LRU and out of every batch");
+        }
+        if (anonMapped != um.event(VmEvent.NR_ANON_MAPPED)) {
+            bad.add("nr_anon_pages is " + um.event(VmEvent.NR_ANON_MAPPED) + " but " + anonMapped + " anonymous pages are mapped");
         }
         for (var e : swapRefs.entrySet()) {
             int c = um.swapState.swapCount(SwapEntry.swpEntry(0, e.getKey()));
             if (c != e.getValue()) bad.add(String.format("swap slot %#x: count %d but %d swap PTEs", e.getKey(), c, e.getValue()));
         }
+        for (var e : cached.entrySet()) {
+            long entry = SwapEntry.swpEntry(0, e.getValue());
+            if (!um.swapState.hasCache(entry)) bad.add(String.format("swap slot %#x: caches pfn %#x without SWAP_HAS_CACHE", e.getValue(), e.getKey()));
+            if (um.swapState.swapCount(entry) != swapRefs.getOrDefault(e.getValue(), 0)) {
+                bad.add(String.format("swap slot %#x: count %d but %d swap PTEs", e.getValue(), um.swapState.swapCount(entry), swapRefs.getOrDefault(e.getValue(), 0)));
+            }
+        }
+        java.util.Set<Long> slots = new java.util.TreeSet<>(swapRefs.keySet());
+        for (long slot : cached.values()) slots.add(slot);
+        if (um.swapState.slotsInUse() != slots.size() || um.swapState.inuse() != slots.size()) {
+            bad.add("swap: " + um.swapState.inuse() + " slots in use (" + um.swapState.slotsInUse() + " in the map) but " + slots.size()
+                    + " held by PTEs or the swap cache (leak)");
+        }
         return bad;
     }
 
+    private static String hex(long v) { return String.format("%#x", v); }
+
     private interface PteVisitor { void visit(long addr, long pte); }
 
-    private static void walk(UserMemory um, long table, PgtableArch.Level level, long base, PteVisitor v, int[] tables) {
+    private static void walk(UserMemory um, MmStruct mm, long table, PgtableArch.Level level, long base, PteVisitor v, int[] tables, List<String> bad) {
         PgtableArch a = um.arch;
         for (int i = 0; i < PgtableArch.PTRS_PER_TABLE; i++) {
             long e = um.tables.peekEntry(table, i);
@@ -95,8 +163,13 @@ public final class UserMemoryCheck {
             if (level == PgtableArch.Level.PTE) { v.visit(addr, e); continue; }
             if (level == PgtableArch.Level.PMD && a.pmdTransHuge(e)) continue;
             if (!a.isTableEntry(e)) continue;
+            long next = a.tableEntryPfn(e);
+            if (um.tables.peek(next) == null) {
+                bad.add(String.format("%s: %s entry for %#x points at pfn %#x, no live page table (use-after-free)", mm, level, addr, next));
+                continue;
+            }
             tables[0]++;
-            walk(um, a.tableEntryPfn(e), level.next(), addr, v, tables);
+            walk(um, mm, next, level.next(), addr, v, tables, bad);
         }
     }
 }

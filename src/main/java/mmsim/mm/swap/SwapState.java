@@ -224,6 +224,20 @@ public final class SwapState {
         return p != null && p == pfn && pages.test(pfn, PageFlag.OWNER_PRIV_1);
     }
 
+    /** The swap cache's pages by slot offset (a sorted copy, for the whole-model check and procfs). */
+    public java.util.SortedMap<Long, Long> cachedPages() {
+        java.util.TreeMap<Long, Long> out = new java.util.TreeMap<>();
+        for (var e : cache.entrySet()) out.put(SwapEntry.swpOffset(e.getKey()), e.getValue());
+        return out;
+    }
+
+    /** Slots whose count or cache bit is set (the slot map's view of inuse). */
+    public long slotsInUse() {
+        long n = 0;
+        for (byte b : swapMap) if (b != 0) n++;
+        return n;
+    }
+
     /** The slot's one-line state, for dumps. */
     public String describe(long entry) {
         int off = (int) SwapEntry.swpOffset(entry);

@@ -285,6 +285,8 @@ public final class Vmscan {
      */
     public void pageoutRange(mmsim.mm.mmap.VmArea vma, long start, long end, boolean pageout) {
         try (var f = k.enter(pageout ? "madvise_pageout" : "madvise_cold")) {
+            // mm/madvise.c: lru_add_drain() first, so this CPU's freshly faulted pages are on the LRU
+            um.swap.lruAddDrain();
             List<Long> isolated = new ArrayList<>();
             for (long a = start; a < end; a += mmsim.mm.pgtable.PgtableArch.PAGE_SIZE) {
                 var pmd = um.pgalloc.pmdLoc(vma.vmMm, a, false);

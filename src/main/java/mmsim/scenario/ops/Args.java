@@ -108,6 +108,37 @@ public final class Args {
         return t.text().substring(1);
     }
 
+    /** A user address: a number, or {@code $var} / {@code $var+OFFSET} (OFFSET a number) on a variable holding one. */
+    public record Address(String var, long offset) {
+        /** The address in {@code ctx}: the variable's value plus the offset. */
+        public long resolve(OpContext ctx) {
+            return var == null ? offset : ctx.varNumber(var) + offset;
+        }
+    }
+
+    /** Reads an {@link Address}: {@code 0x7f0000000000}, {@code $a}, {@code $a+4K}. */
+    public Address address(String what) {
+        Token t = next(what);
+        String s = t.text();
+        if (!s.startsWith("$")) {
+            Long v = parseNumber(s);
+            if (v == null || v < 0) {
+                i--;
+                throw error("expected " + what + " (an address such as $a, $a+4K or 0x7f0000000000), got '" + s + "'");
+            }
+            return new Address(null, v);
+        }
+        int plus = s.indexOf('+');
+        String name = plus < 0 ? s.substring(1) : s.substring(1, plus);
+        Long off = plus < 0 ? Long.valueOf(0) : parseNumber(s.substring(plus + 1));
+        if (name.isEmpty() || off == null || off < 0) {
+            i--;
+            throw error("expected " + what + " (an address such as $a, $a+4K or 0x7f0000000000), got '" + s + "'");
+        }
+        varRefs.add(new Token("$" + name, false, t.pos()));
+        return new Address(name, off);
+    }
+
     /** Everything left on the line joined with single spaces (for {@code note}). */
     public String rest(String what) {
         if (i >= tokens.size()) next(what);

@@ -47,7 +47,8 @@ public final class OpRegistry {
      */
     private static final List<OpProvider> PROVIDERS = List.of(
             new BasicOps(),
-            new PageOps()
+            new PageOps(),
+            new UserMemoryOps()
     );
 
     private final Map<String, Op> ops = new TreeMap<>();

@@ -1,0 +1,231 @@
+package mmsim.scenario.ops;
+
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+
+import mmsim.kernel.Errno;
+import mmsim.mm.Machine;
+import mmsim.mm.mmap.Mmap;
+import mmsim.mm.mmap.MmStruct;
+import mmsim.mm.mmap.UserMemory;
+import mmsim.mm.pgtable.PgtableArch;
+import mmsim.mm.vmscan.Vmscan;
+
+/**
+ * What a user process does with its address space (mm/mmap.c, mm/madvise.c, mm/memory.c,
+ * kernel/fork.c) and the reclaim passes that act on it (mm/vmscan.c):
+ * <pre>
+ * mmap LEN [PROT] [private|shared] [fixed ADDR] [in PID] [-> var]   var gets the address (0x..) or -ERRNO
+ * munmap ADDR LEN [in PID] [-> var]                                 0 -> ok, or -EINVAL ...
+ * madvise ADDR LEN ADVICE [in PID] [-> var]                         MADV_DONTNEED, MADV_PAGEOUT, ...
+ * touch ADDR [LEN] [in PID] [-> var]                                a user read of each page: ok, SIGSEGV, SIGBUS, OOM
+ * write ADDR [LEN] [in PID] [-> var]                                a user write of each page
+ * fork [in PID] -> var                                              var gets the child's pid
+ * exit PID                                                          the process exits (exit_mmap)
+ * kswapd [NID] [nr N] [-> var]                                      one kswapd pass; var gets pages reclaimed
+ * shrink [NID] [nr N] [-> var]                                      one direct-reclaim pass
+ * </pre>
+ * ADDR is {@code $a}, {@code $a+4K} or a number; PROT is {@code none} or letters of {@code rwx}
+ * (default {@code rw}). Without {@code in PID} an operation acts on the scenario's process
+ * ({@code mmsim-user}, created on first use, best in {@code setup}); the CPU programs are its
+ * threads, so they share one mm, as two threads of a process do. The address-space calls return
+ * what the syscall returns; an access returns the signal the fault would raise.
+ *
+ * <p>{@code read} names the file pread of {@link BasicOps}, so a user read of memory is {@code touch}.
+ */
+final class UserMemoryOps implements OpProvider {
+
+    /** The scenario's own process, one per machine. */
+    private record InitTask(MmStruct mm) { }
+
+    /** madvise advice names (include/uapi/asm-generic/mman-common.h) the model acts on. */
+    static final Map<String, Integer> ADVICE = new TreeMap<>(Map.of(
+            "MADV_NORMAL", Mmap.MADV_NORMAL,
+            "MADV_DONTNEED", Mmap.MADV_DONTNEED,
+            "MADV_HUGEPAGE", Mmap.MADV_HUGEPAGE,
+            "MADV_NOHUGEPAGE", Mmap.MADV_NOHUGEPAGE,
+            "MADV_COLD", Mmap.MADV_COLD,
+            "MADV_PAGEOUT", Mmap.MADV_PAGEOUT,
+            // owned by memory-failure (registered with Mmap.registerAdvice); without it the model,
+            // like a kernel without CONFIG_MEMORY_FAILURE, answers -EINVAL
+            "MADV_HWPOISON", Mmap.MADV_HWPOISON,
+            "MADV_SOFT_OFFLINE", Mmap.MADV_SOFT_OFFLINE));
+
+    @Override
+    public void register(OpRegistry r) {
+        r.add("mmap", "mmap LEN [PROT] [private|shared] [fixed ADDR] [in PID] [-> var]",
+                "anonymous mmap(); PROT none or rwx letters (default rw); var gets the address (0x..) or -ERRNO", true, a -> {
+                    long len = a.number("LEN", 0, Long.MAX_VALUE);
+                    int prot = Mmap.PROT_READ | Mmap.PROT_WRITE;
+                    int flags = Mmap.MAP_ANONYMOUS | Mmap.MAP_PRIVATE;
+                    Args.Address fixed = null;
+                    if (a.hasMore() && isProt(a.peek())) prot = prot(a.word("PROT"));
+                    if ("private".equals(a.peek()) || "shared".equals(a.peek())) {
+                        flags = Mmap.MAP_ANONYMOUS | (a.word("private|shared").equals("shared") ? Mmap.MAP_SHARED : Mmap.MAP_PRIVATE);
+                    }
+                    if ("fixed".equals(a.peek())) {
+                        a.keyword("fixed");
+                        fixed = a.address("ADDR");
+                        flags |= Mmap.MAP_FIXED;
+                    }
+                    Pid pid = pid(a);
+                    int p = prot, fl = flags;
+                    Args.Address at = fixed;
+                    return ctx -> {
+                        MmStruct mm = pid.mm(ctx);
+                        if (mm == null) return Args.errnoValue(Errno.ESRCH);
+                        long ret = um(ctx).mmap.mmap(mm, at == null ? 0 : at.resolve(ctx), len, p, fl);
+                        return ret < 0 && ret > -4096 ? errno(ret) : "0x" + Long.toHexString(ret);
+                    };
+                });
+        r.add("munmap", "munmap ADDR LEN [in PID] [-> var]", "munmap(); var gets ok or -ERRNO", true, a -> {
+            Args.Address addr = a.address("ADDR");
+            long len = a.number("LEN", 0, Long.MAX_VALUE);
+            Pid pid = pid(a);
+            return ctx -> {
+                MmStruct mm = pid.mm(ctx);
+                if (mm == null) return Args.errnoValue(Errno.ESRCH);
+                return result(um(ctx).mmap.munmap(mm, addr.resolve(ctx), len));
+            };
+        });
+        r.add("madvise", "madvise ADDR LEN ADVICE [in PID] [-> var]",
+                "madvise(); ADVICE one of " + String.join(", ", ADVICE.keySet()) + " (or its number); var gets ok or -ERRNO", true, a -> {
+                    Args.Address addr = a.address("ADDR");
+                    long len = a.number("LEN", 0, Long.MAX_VALUE);
+                    String w = a.peek();
+                    int advice;
+                    if (w != null && Args.parseNumber(w) != null) {
+                        advice = a.integer("ADVICE", 0, Integer.MAX_VALUE);
+                    } else {
+                        String name = w == null ? null : w.toUpperCase(Locale.ROOT);
+                        if (name != null && !name.startsWith("MADV_")) name = "MADV_" + name;
+                        if (name == null || !ADVICE.containsKey(name)) {
+                            throw a.error("expected ADVICE (" + String.join(", ", ADVICE.keySet()) + ")" + (w == null ? "" : ", got '" + w + "'"));
+                        }
+                        a.word("ADVICE");
+                        advice = ADVICE.get(name);
+                    }
+                    Pid pid = pid(a);
+                    return ctx -> {
+                        MmStruct mm = pid.mm(ctx);
+                        if (mm == null) return Args.errnoValue(Errno.ESRCH);
+                        return result(um(ctx).mmap.madvise(mm, addr.resolve(ctx), len, advice));
+                    };
+                });
+        access(r, "touch", false);
+        access(r, "write", true);
+        r.add("fork", "fork [in PID] -> var", "fork(): the child gets a copy of the address space (COW); var gets its pid", true, a -> {
+            Pid pid = pid(a);
+            return ctx -> {
+                MmStruct mm = pid.mm(ctx);
+                if (mm == null) return Args.errnoValue(Errno.ESRCH);
+                return Integer.toString(um(ctx).mmap.fork(mm).pid);
+            };
+        });
+        r.add("exit", "exit PID", "the process PID exits: exit_mmap() unmaps everything and frees its page tables", false, a -> {
+            Pid pid = pidArg(a);
+            return ctx -> {
+                MmStruct mm = pid.mm(ctx);
+                if (mm != null) um(ctx).mmap.exit(mm);
+                return null;
+            };
+        });
+        reclaim(r, "kswapd", true, "one kswapd pass over node NID (default 0): deactivate, then reclaim up to N (default "
+                + Vmscan.SWAP_CLUSTER_MAX + ") inactive anonymous pages; var gets the number reclaimed");
+        reclaim(r, "shrink", false, "one direct-reclaim pass (try_to_free_pages) over node NID; var gets the number reclaimed");
+    }
+
+    private static void access(OpRegistry r, String name, boolean write) {
+        r.add(name, name + " ADDR [LEN] [in PID] [-> var]", "a user " + (write ? "write to" : "read of") + " each page of [ADDR, ADDR+LEN) "
+                + "(LEN default one byte), faulting as needed; var gets ok, SIGSEGV, SIGBUS or OOM", true, a -> {
+                    Args.Address addr = a.address("ADDR");
+                    long len = a.hasMore() && !"in".equals(a.peek()) ? a.number("LEN", 1, Long.MAX_VALUE) : 1;
+                    Pid pid = pid(a);
+                    return ctx -> {
+                        MmStruct mm = pid.mm(ctx);
+                        if (mm == null) return Args.errnoValue(Errno.ESRCH);
+                        UserMemory um = um(ctx);
+                        long start = addr.resolve(ctx);
+                        for (long p = start & PgtableArch.PAGE_MASK; p < start + len; p += PgtableArch.PAGE_SIZE) {
+                            int ret = um.memory.faultIn(mm, p, write);
+                            if (ret < 0) return signal(ret);
+                        }
+                        return "ok";
+                    };
+                });
+    }
+
+    private static void reclaim(OpRegistry r, String name, boolean kswapd, String summary) {
+        r.add(name, name + " [NID] [nr N] [-> var]", summary, true, a -> {
+            int nid = a.hasMore() && !"nr".equals(a.peek()) ? a.integer("NID", 0, 63) : 0;
+            int nr = Vmscan.SWAP_CLUSTER_MAX;
+            if ("nr".equals(a.peek())) {
+                a.keyword("nr");
+                nr = a.integer("N", 1, 1 << 20);
+            }
+            int n = nr;
+            return ctx -> Integer.toString(um(ctx).vmscan.shrinkNode(nid, n, kswapd).reclaimed());
+        });
+    }
+
+    /** Which process an operation acts on: the scenario's own, a literal pid, or a pid variable. */
+    private record Pid(String var, int pid) {
+        MmStruct mm(OpContext ctx) {
+            if (var == null && pid == 0) return initTask(ctx);
+            long p = var == null ? pid : ctx.varNumber(var);
+            MmStruct mm = um(ctx).task((int) p);
+            return mm == null || mm.dead ? null : mm;
+        }
+    }
+
+    private static Pid pid(Args a) {
+        if (!"in".equals(a.peek())) return new Pid(null, 0);
+        a.keyword("in");
+        return pidArg(a);
+    }
+
+    private static Pid pidArg(Args a) {
+        String w = a.peek();
+        if (w != null && w.startsWith("$")) return new Pid(a.varRef("PID"), -1);
+        return new Pid(null, a.integer("PID", 1, 4194304));
+    }
+
+    static UserMemory um(OpContext ctx) { return UserMemory.of(ctx.machine().machine()); }
+
+    /** The scenario's process, created on first use (the zero page with it, as boot would). */
+    static MmStruct initTask(OpContext ctx) {
+        Machine m = ctx.machine().machine();
+        return m.ext(InitTask.class, mach -> {
+            UserMemory um = UserMemory.of(mach);
+            um.zeroPage();
+            return new InitTask(um.newProcess("mmsim-user"));
+        }).mm();
+    }
+
+    private static boolean isProt(String w) { return w.equals("none") || w.matches("[rwx]+"); }
+
+    private static int prot(String w) {
+        int p = Mmap.PROT_NONE;
+        if (w.indexOf('r') >= 0) p |= Mmap.PROT_READ;
+        if (w.indexOf('w') >= 0) p |= Mmap.PROT_WRITE;
+        if (w.indexOf('x') >= 0) p |= Mmap.PROT_EXEC;
+        return p;
+    }
+
+    private static String errno(long ret) {
+        Errno e = Errno.of(ret);
+        return e == null ? Long.toString(ret) : Args.errnoValue(e);
+    }
+
+    private static String result(int ret) { return ret == 0 ? "ok" : errno(ret); }
+
+    /** What the access raised: faultIn's -EFAULT is SIGSEGV, -EIO / -EHWPOISON SIGBUS, -ENOMEM the OOM path. */
+    private static String signal(int ret) {
+        Errno e = Errno.of(ret);
+        if (e == Errno.EFAULT) return "SIGSEGV";
+        if (e == Errno.EIO || e == Errno.EHWPOISON) return "SIGBUS";
+        if (e == Errno.ENOMEM) return "OOM";
+        return errno(ret);
+    }
+}
