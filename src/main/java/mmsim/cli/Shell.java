@@ -267,20 +267,7 @@ final class Shell {
 
     /** " (did you mean: memory32?)" for a path whose last existing directory has a close entry. */
     private String hint(String path, Errno e) {
-        if (e != Errno.ENOENT) return "";
-        int slash = path.lastIndexOf('/');
-        String dir = slash <= 0 ? "/" : path.substring(0, slash);
-        String name = path.substring(slash + 1);
-        try {
-            if (!machine.isDirectory(dir)) return dir.equals("/") || dir.equals(path) ? "" : hint(dir, Errno.ENOENT);
-            List<String> names = machine.list(dir).stream().map(s -> s.endsWith("/") ? s.substring(0, s.length() - 1) : s).toList();
-            List<String> close = Suggest.close(name, names, 4);
-            if (close.isEmpty()) return "";
-            String base = dir.equals("/") ? "/" : dir + "/";
-            return " (did you mean: " + String.join(", ", close.stream().map(c -> base + c).toList()) + "?)";
-        } catch (RuntimeException x) {
-            return "";
-        }
+        return e == Errno.ENOENT ? machine.didYouMean(path) : "";
     }
 
     private static boolean isBinary(byte[] b) {

@@ -79,6 +79,27 @@ public final class Booted {
         return fs().resolve(path, true) instanceof VirtualFs.Dir;
     }
 
+    /**
+     * " (did you mean: /proc/buddyinfo?)" for a path that does not exist: the names close to the
+     * last component in its directory (or, when the directory is missing too, the hint for the
+     * directory); "" when nothing is close.
+     */
+    public String didYouMean(String path) {
+        int slash = path.lastIndexOf('/');
+        String dir = slash <= 0 ? "/" : path.substring(0, slash);
+        String name = path.substring(slash + 1);
+        try {
+            if (!isDirectory(dir)) return dir.equals("/") || dir.equals(path) ? "" : didYouMean(dir);
+            List<String> names = list(dir).stream().map(s -> s.endsWith("/") ? s.substring(0, s.length() - 1) : s).toList();
+            List<String> close = Suggest.close(name, names, 4);
+            if (close.isEmpty()) return "";
+            String base = dir.equals("/") ? "/" : dir + "/";
+            return " (did you mean: " + String.join(", ", close.stream().map(c -> base + c).toList()) + "?)";
+        } catch (RuntimeException x) {
+            return "";
+        }
+    }
+
     /** dump_page() of {@code pfn}, or a one-line reason when the pfn has no memmap. */
     public String dumpPage(long pfn) {
         return DumpPage.dumpPage(machine.memmap(), pfn, null);

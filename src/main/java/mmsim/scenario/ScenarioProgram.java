@@ -133,11 +133,31 @@ public final class ScenarioProgram implements Program {
      * (with its line) instead of failing every execution.
      */
     public void validate() {
+        ScenarioInstance booted;
         try {
-            instantiate();
+            booted = (ScenarioInstance) instantiate();
         } catch (mmsim.kernel.KernelFault f) {
             throw new ScenarioError(scenario.file(), 1, 1, "setup of variant " + variant.name() + " crashed the kernel: " + f.title()
                     + "\n" + f.report());
+        }
+        checkPaths(booted.machine);
+    }
+
+    /**
+     * Static file paths (cat, read, echo) must exist on the machine as setup leaves it, or the
+     * step would only ever see ENOENT and the scenario would test nothing (a typo). A step that
+     * assigns its result ({@code -> var}) may name a missing file: then ENOENT is an observed
+     * value, as when the file is removed or created by another CPU's hotplug.
+     */
+    private void checkPaths(Booted machine) {
+        for (Step s : allSteps()) {
+            if (s.assigns() != null) continue;
+            for (mmsim.scenario.Token p : s.paths()) {
+                if (machine.exists(p.text())) continue;
+                throw new ScenarioError(p.pos(), "no such file: " + p.text() + " on the machine of variant " + variant.name()
+                        + " after setup" + machine.didYouMean(p.text())
+                        + "; assign the result with '-> var' when the file is meant to be missing or to appear later");
+            }
         }
     }
 
