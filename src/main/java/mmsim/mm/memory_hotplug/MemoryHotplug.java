@@ -504,6 +504,8 @@ public final class MemoryHotplug {
     private boolean isMemSectionRemovable(long startPfn, long nrPages) {
         for (long pb = startPfn; pb < startPfn + nrPages; pb += BuddyAllocator.PAGEBLOCK_NR_PAGES) {
             if (!memmap.backed(pb) || memmap.poisoned(pb)) continue;
+            // is_pageblock_removable_nolock(): outside its zone's span (a hole's struct page) is not removable
+            if (!ba.pageZone(pb).spans(pb)) return false;
             if (hasUnmovablePages(pb, pb + BuddyAllocator.PAGEBLOCK_NR_PAGES, true) >= 0) return false;
         }
         return true;
@@ -680,7 +682,10 @@ public final class MemoryHotplug {
                 if (startPfn % sparse.pagesPerSection() != 0) sectionTaintZoneDevice(startPfn);
                 if (end % sparse.pagesPerSection() != 0) sectionTaintZoneDevice(end);
                 if (altmap == null) return;
-                long s = startPfn == altmap.basePfn ? startPfn + altmap.reserve : startPfn;
+                // memmap_init_range honours the driver's reserve; Fukasawa's RFC (variant
+                // MmInit.INIT_ZONE_DEVICE_RESERVED) dropped that skip and initialised it too
+                boolean skipReserve = startPfn == altmap.basePfn && !ba.config().has(MmInit.INIT_ZONE_DEVICE_RESERVED);
+                long s = skipReserve ? startPfn + altmap.reserve : startPfn;
                 long e = altmap.basePfn + altmap.offset();
                 if (s < e) {
                     MmInit.initReservedRange(ba, s, e, zone.idx(), zone.nid());
