@@ -89,6 +89,7 @@ public final class VirtualFs {
         // ---- installers: one line per interface package ----------------------------------
         mmsim.iface.procfs.MmProcFiles.install(fs, m);
         mmsim.iface.procfs.KPageProc.install(fs, m);
+        mmsim.iface.sysfs.MemorySysfs.install(fs, m);
         // ---- end of installers --------------------------------------------------------------
         return fs;
     }
