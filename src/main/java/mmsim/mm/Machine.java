@@ -124,6 +124,7 @@ public final class Machine {
         for (MachineLayout.Range r : ram) sparse.memoryPresent(r.nid(), r.startPfn(), r.endPfn());
         for (long nr = 0; nr < sparse.nrSections(); nr++)
             if (sparse.section(nr).present()) sparse.sparseInitOneSection(nr);
+        sparse.subsectionMapInit(ram.stream().map(r -> new long[] {r.startPfn(), r.endPfn()}).toList());
 
         // free_area_init: zone spans per node, then memmap_init over RAM and holes
         long[] zoneBounds = {0, dmaEnd, dma32End, Long.MAX_VALUE};

@@ -58,6 +58,9 @@ public final class KPageFiles {
     private final StablePageFlags spf;
     private final LongSupplier maxPfn;
     private final boolean v46;
+    /** Variant Memremap.KPAGE_PFN_VALID: v5.3's readers (pfn_valid, before aad5f69bc161). */
+    private final boolean pfnValidLookup;
+    private final java.util.function.LongPredicate isDevicePfn;
 
     /** {@code maxPfn} is the kernel's max_pfn (one past the highest RAM pfn, raised by hot-add). */
     public KPageFiles(Kernel k, KernelConfig config, SparseMem sparse, StablePageFlags spf, LongSupplier maxPfn) {
@@ -67,6 +70,8 @@ public final class KPageFiles {
         this.spf = spf;
         this.maxPfn = maxPfn;
         this.v46 = config.era() == KernelConfig.Era.V4_6;
+        this.pfnValidLookup = config.has(mmsim.mm.memremap.Memremap.KPAGE_PFN_VALID);
+        this.isDevicePfn = spf.hooks()::isDevicePfn;
     }
 
     public StablePageFlags stablePageFlags() { return spf; }
@@ -128,7 +133,7 @@ public final class KPageFiles {
                 long value = switch (kind) {
                     case KPAGEFLAGS -> spf.stablePageFlags(page);
                     case KPAGECOUNT -> page < 0 ? 0 : spf.pageMapcount(page);
-                    case KPAGECGROUP -> 0;       // page_cgroup_ino(): no memcg in the model
+                    case KPAGECGROUP -> page < 0 ? 0 : spf.pageCgroupIno(page);   // no memcg in the model: 0
                 };
                 LE_LONG.set(out, off, value);
                 // cond_resched(): v4.6's kpagecount_read had none
@@ -140,7 +145,7 @@ public final class KPageFiles {
 
     /** PFN to page as the era's readers do it: the pfn, or -1 for NULL. */
     private long lookup(long pfn) {
-        if (v46) return sparse.pfnValid(pfn) ? sparse.pfnToPage(pfn) : -1;
-        return sparse.pfnToOnlinePage(pfn);
+        if (v46 || pfnValidLookup) return sparse.pfnValid(pfn) ? sparse.pfnToPage(pfn) : -1;
+        return sparse.pfnToOnlinePage(pfn, isDevicePfn);
     }
 }

@@ -3,6 +3,7 @@ package mmsim.iface.procfs;
 import mmsim.iface.VirtualFs;
 import mmsim.mm.Machine;
 import mmsim.mm.memmap.Memmap;
+import mmsim.mm.memremap.Memremap;
 import mmsim.mm.page_alloc.BuddyAllocator;
 import mmsim.mm.page_alloc.Zone;
 
@@ -36,12 +37,25 @@ public final class KPageProc {
         Memmap memmap = m.memmap();
         BuddyAllocator allocator = m.allocator();
         long[] lastBlock = {0, -1};      // {head, order} of the free block found last
-        StablePageFlags.Hooks hooks = pfn -> isFreeBuddyPage(m, memmap, allocator, pfn, lastBlock);
+        StablePageFlags.Hooks hooks = new StablePageFlags.Hooks() {
+            @Override public boolean isFreeBuddyPage(long pfn) { return KPageProc.isFreeBuddyPage(m, memmap, allocator, pfn, lastBlock); }
+            // ZONE_DEVICE: mm/memremap.c answers (pgmap_array lookups, with their points)
+            @Override public boolean pfnZoneDeviceReserved(long pfn) { return Memremap.of(m).pfnZoneDeviceReserved(pfn); }
+            @Override public boolean isDevicePfn(long pfn) { return Memremap.of(m).pfnToOnlinePageIsDevice(pfn); }
+            // 32-bit page_idle: the idle bit lives in page_ext (mm/page_ext.c answers, with its points)
+            @Override public StablePageFlags.PageExtIdle pageExtIdle() { return m.pageExt().needed() ? m.pageExt()::pageIsIdle : null; }
+        };
         StablePageFlags spf = new StablePageFlags(m.kernel(), m.config(), memmap, hooks);
         int shift = m.arch().pageShift();
-        // max_pfn: the end of boot RAM (x86 raises it on hot-add via update_end_of_memory_vars;
-        // the memory_hotplug subsystem owns that once it exists)
-        return new KPageFiles(m.kernel(), m.config(), m.sparse(), spf, () -> m.layout().bootMemEnd() >>> shift);
+        // max_pfn: the end of boot RAM, raised on x86 by every hot-add (arch_add_memory ->
+        // update_end_of_memory_vars) and never lowered; the memory block devices tell what was added
+        long[] maxPfn = {m.layout().bootMemEnd() >>> shift};
+        if (m.arch().kernelArch() == mmsim.kernel.Kernel.Arch.X86_64) {
+            var hp = mmsim.mm.memory_hotplug.MemoryHotplug.of(m);
+            for (var b : hp.blocks()) maxPfn[0] = Math.max(maxPfn[0], b.endPfn());
+            hp.onBlockAdded(b -> maxPfn[0] = Math.max(maxPfn[0], b.endPfn()));
+        }
+        return new KPageFiles(m.kernel(), m.config(), m.sparse(), spf, () -> maxPfn[0]);
     }
 
     /**

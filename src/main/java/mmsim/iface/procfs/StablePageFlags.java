@@ -51,6 +51,18 @@ public final class StablePageFlags {
          * page_ext, in which case the PG_idle page flag answers.
          */
         default PageExtIdle pageExtIdle() { return null; }
+
+        /**
+         * pfn_zone_device_reserved() (mm/memremap.c, v5.3-rc only): the pfn lies in a ZONE_DEVICE
+         * driver's altmap reserve. Asked only under the variant Memremap.PFN_ZONE_DEVICE_RESERVED.
+         */
+        default boolean pfnZoneDeviceReserved(long pfn) { return false; }
+
+        /**
+         * pfn_to_online_page()'s ZONE_DEVICE slow path (mm/memory_hotplug.c, v5.12+): in a section
+         * tainted by ZONE_DEVICE, get_dev_pagemap() finds a pgmap for the pfn.
+         */
+        default boolean isDevicePfn(long pfn) { return false; }
     }
 
     /** The page_ext route of page_is_idle() (mm/page_ext.c + include/linux/page_idle.h). */
@@ -70,6 +82,7 @@ public final class StablePageFlags {
     private final boolean v46;
     private final boolean memoryFailure;     // CONFIG_MEMORY_FAILURE
     private final boolean is64bit;           // CONFIG_64BIT (with CONFIG_PAGE_IDLE_FLAG: PG_idle is a page flag)
+    private final boolean zoneDeviceReservedCheck;   // variant Memremap.PFN_ZONE_DEVICE_RESERVED
     // flagsWordBits()'s last answer; written and read with no point between, so a CPU switch
     // (which happens only at points) never sees the pair half updated
     private long lastFlagsWord, lastFlagsWordBits;
@@ -82,6 +95,22 @@ public final class StablePageFlags {
         this.v46 = config.era() == KernelConfig.Era.V4_6;
         this.memoryFailure = config.has(KernelConfig.CONFIG_MEMORY_FAILURE);
         this.is64bit = config.has(KernelConfig.CONFIG_64BIT);
+        this.zoneDeviceReservedCheck = config.has(mmsim.mm.memremap.Memremap.PFN_ZONE_DEVICE_RESERVED);
+    }
+
+    public Hooks hooks() { return hooks; }
+
+    /**
+     * page_cgroup_ino(page) (mm/memcontrol.c) for an existing page: no memcg is modelled, so 0,
+     * but the kernel reads the page first (page_folio() today, PageSlab()'s compound_head() in
+     * v5.3), so an uninitialised memmap faults here as in stable_page_flags.
+     */
+    public long pageCgroupIno(long pfn) {
+        if (!k.sched().exploring() && !k.sched().tracing() && plainReadable(pfn)) return 0;
+        try (var f = k.enter("page_cgroup_ino")) {
+            compoundHead(pfn, "page_cgroup_ino:page_folio", true);
+            return 0;
+        }
     }
 
     private static long copyBit(long kflags, int ubit, PageFlag f) {
@@ -101,6 +130,12 @@ public final class StablePageFlags {
      */
     public long stablePageFlags(long pfn) {
         if (pfn < 0) return NOPAGE_VALUE;
+        if (zoneDeviceReservedCheck) {
+            // v5.3-rc, "/proc/kpageflags: do not use uninitialized struct pages": before any struct page read
+            try (var f = k.enter("stable_page_flags")) {
+                if (hooks.pfnZoneDeviceReserved(pfn)) return 1L << KPF_RESERVED;
+            }
+        }
         if (!k.sched().exploring() && !k.sched().tracing() && plainReadable(pfn)) {
             return v46 ? stablePageFlagsV46(pfn, false) : stablePageFlagsMainline(pfn, false);
         }

@@ -237,6 +237,30 @@ public final class SparseMem {
         return ms.memmap;
     }
 
+    /**
+     * subsection_map_init() (mm/sparse.c, v5.3+, called from free_area_init) for every boot
+     * memory range at once ({start, end} pfn pairs): the early sections' maps hold exactly the
+     * subsections with RAM. Subsections of an early section that hold no RAM stay clear, so a
+     * device range can later be added there (case 3 of seed 001: a ZONE_DEVICE range sharing a
+     * section with boot RAM); pfn_valid() still says yes for every pfn of an early section.
+     * Callers that skip it (unit fixtures) keep the whole-section maps sparseInitOneSection
+     * leaves. No subsections on v4.6.
+     */
+    public void subsectionMapInit(java.util.List<long[]> ranges) {
+        if (config.era() == KernelConfig.Era.V4_6) return;
+        for (MemSection ms : sections) if (ms.early() && ms.usage != null) ms.usage.subsectionMap = 0;
+        for (long[] r : ranges) {
+            long startPfn = r[0], endPfn = r[1];
+            if (endPfn <= startPfn) continue;
+            for (long nr = pfnToSectionNr(startPfn); nr <= pfnToSectionNr(endPfn - 1); nr++) {
+                MemSection ms = section(nr);
+                if (ms == null || ms.usage == null) continue;
+                long s = Math.max(startPfn, sectionNrToPfn(nr)), e = Math.min(endPfn, sectionNrToPfn(nr + 1));
+                ms.usage.subsectionMap |= subsectionMask(s, e - s);
+            }
+        }
+    }
+
     // ---- hotplug (mm/sparse.c: sparse_add_section, section_activate, section_deactivate) ------
 
     /**
