@@ -48,7 +48,9 @@ public final class OpRegistry {
     private static final List<OpProvider> PROVIDERS = List.of(
             new BasicOps(),
             new PageOps(),
-            new UserMemoryOps()
+            new UserMemoryOps(),
+            new MemoryHotplugOps(),
+            new MemremapOps()
     );
 
     private final Map<String, Op> ops = new TreeMap<>();
