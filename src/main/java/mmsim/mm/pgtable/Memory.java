@@ -379,7 +379,11 @@ public final class Memory {
             }
             flushTlbRange(vma, start, end);
             try (var g = k.enter("tlb_finish_mmu")) {
-                for (long pfn : gather) um.swap.putPage(pfn);
+                // free_pages_and_swap_cache(): a page that was the last mapping of its swap copy drops it
+                for (long pfn : gather) {
+                    um.swapState.freeSwapCache(pfn);
+                    um.swap.putPage(pfn);
+                }
             }
         }
     }

@@ -215,6 +215,18 @@ public final class SwapState {
         return true;
     }
 
+    /**
+     * free_swap_cache() (mm/swap_state.c): an unmapped page whose swap slot no PTE names any more
+     * leaves the swap cache (free_pages_and_swap_cache calls it for every page an unmap gathered,
+     * before dropping the unmap's reference). Skipped when the page lock is contended.
+     */
+    public void freeSwapCache(long pfn) {
+        if (!pages.test(pfn, PageFlag.OWNER_PRIV_1) || um.rmap.pageMapped(pfn)) return;
+        if (pages.testSet(pfn, PageFlag.LOCKED)) return; // folio_trylock failed
+        tryToFreeSwap(pfn);
+        pages.clear(pfn, PageFlag.LOCKED);
+    }
+
     /** Number of pages in the swap cache. */
     public int cacheSize() { return cache.size(); }
 

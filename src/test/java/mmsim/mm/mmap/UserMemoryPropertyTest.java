@@ -1,0 +1,140 @@
+package mmsim.mm.mmap;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+
+import mmsim.mm.KernelConfig;
+import mmsim.mm.Machine;
+import mmsim.mm.MachineLayout;
+import mmsim.mm.debug.ModelCheck;
+import mmsim.mm.migrate.Migrate;
+import mmsim.mm.pgtable.PgtableAlloc;
+import mmsim.mm.pgtable.PgtableArch;
+
+/**
+ * Random sequences of what processes and the kernel do to user memory (mmap, read and write
+ * faults, fork, exit, munmap, madvise DONTNEED/PAGEOUT, kswapd passes, page migration, GUP
+ * references taken and dropped) keep the whole model consistent after every step:
+ * {@link ModelCheck#check} (buddy lists and page states, and the user-memory part: refcount =
+ * PTEs + swap cache + LRU batches + GUP + isolation, _mapcount = PTEs, LRU lists = PG_lru,
+ * rss, swap slots, page tables reachable only from live mms) finds nothing, in both eras.
+ */
+class UserMemoryPropertyTest {
+    enum Kind { MMAP, MUNMAP, READ, WRITE, FORK, EXIT, DONTNEED, PAGEOUT, KSWAPD, MIGRATE, GUP, UNPIN }
+
+    /** One step: what, in which process (index into the live ones), at which page of the window, how many pages. */
+    record Step(Kind kind, int proc, int page, int pages) { }
+
+    static final long BASE = 0x10000000L;
+    /** The pages steps act on: a small window, so that steps meet each other's pages. */
+    static final int WINDOW = 24;
+
+    @Provide
+    Arbitrary<List<Step>> programs() {
+        // faults are what the other steps act on: they come most often
+        Arbitrary<Kind> kind = Arbitraries.frequencyOf(
+                net.jqwik.api.Tuple.of(8, Arbitraries.just(Kind.WRITE)), net.jqwik.api.Tuple.of(4, Arbitraries.just(Kind.READ)),
+                net.jqwik.api.Tuple.of(2, Arbitraries.just(Kind.FORK)), net.jqwik.api.Tuple.of(2, Arbitraries.just(Kind.PAGEOUT)),
+                net.jqwik.api.Tuple.of(2, Arbitraries.just(Kind.KSWAPD)), net.jqwik.api.Tuple.of(3, Arbitraries.just(Kind.MIGRATE)),
+                net.jqwik.api.Tuple.of(1, Arbitraries.of(Kind.MMAP, Kind.MUNMAP, Kind.EXIT, Kind.DONTNEED, Kind.GUP, Kind.UNPIN)));
+        Arbitrary<Step> step = Combinators.combine(
+                kind,
+                Arbitraries.integers().between(0, 3),
+                Arbitraries.integers().between(0, WINDOW - 1),
+                Arbitraries.integers().between(1, 6)).as(Step::new);
+        return step.list().ofMinSize(1).ofMaxSize(40);
+    }
+
+    @Property(tries = 60)
+    void everyStepKeepsTheModelConsistent(@ForAll("programs") List<Step> steps, @ForAll boolean oldEra) {
+        Machine m = Machine.boot(MachineLayout.small(), oldEra ? KernelConfig.v4_6() : KernelConfig.mainline());
+        UserMemory um = UserMemory.of(m);
+        um.zeroPage();
+        List<MmStruct> procs = new ArrayList<>();
+        procs.add(um.newProcess("prop"));
+        assertEquals(BASE, um.mmap.mmap(procs.get(0), BASE, WINDOW * PgtableArch.PAGE_SIZE, Mmap.PROT_READ | Mmap.PROT_WRITE,
+                Mmap.MAP_PRIVATE | Mmap.MAP_ANONYMOUS | Mmap.MAP_FIXED));
+        List<Long> pinned = new ArrayList<>();
+        int n = 0;
+        for (Step s : steps) {
+            n++;
+            MmStruct mm = procs.get(s.proc() % procs.size());
+            long addr = BASE + (long) s.page() * PgtableArch.PAGE_SIZE;
+            long len = (long) Math.min(s.pages(), WINDOW - s.page()) * PgtableArch.PAGE_SIZE;
+            if (s.kind() == Kind.MIGRATE) um.swap.lruAddDrainAll(); // offline_pages() drains the LRU batches before it scans
+            switch (s.kind()) {
+                case MMAP -> assertEquals(addr, um.mmap.mmap(mm, addr, len, Mmap.PROT_READ | Mmap.PROT_WRITE,
+                        Mmap.MAP_PRIVATE | Mmap.MAP_ANONYMOUS | Mmap.MAP_FIXED));
+                case MUNMAP -> assertEquals(0, um.mmap.munmap(mm, addr, len));
+                case READ, WRITE -> {
+                    int r = um.memory.faultIn(mm, addr, s.kind() == Kind.WRITE);
+                    assertEquals(mm.vmaLookup(addr) == null ? mmsim.kernel.Errno.EFAULT.neg() : 0, r, s.toString());
+                }
+                case FORK -> { if (procs.size() < 4) procs.add(um.mmap.fork(mm)); }
+                case EXIT -> {
+                    if (procs.size() > 1) {
+                        um.mmap.exit(mm);
+                        procs.remove(mm);
+                    }
+                }
+                case DONTNEED, PAGEOUT -> {
+                    int r = um.mmap.madvise(mm, addr, len, s.kind() == Kind.DONTNEED ? Mmap.MADV_DONTNEED : Mmap.MADV_PAGEOUT);
+                    assertTrue(r == 0 || r == mmsim.kernel.Errno.ENOMEM.neg(), s + " -> " + r);
+                }
+                case KSWAPD -> um.vmscan.shrinkNode(0, 8, true);
+                case MIGRATE -> migrate(um, mm, addr);
+                case GUP -> {
+                    long[] out = new long[1];
+                    if (um.gup.getUserPagesFast(mm, addr, 1, false, out) == 1) pinned.add(out[0]);
+                }
+                case UNPIN -> { if (!pinned.isEmpty()) um.gup.putUserPage(pinned.remove(s.page() % pinned.size())); }
+            }
+            List<String> bad = ModelCheck.check(m);
+            int at = n;
+            assertTrue(bad.isEmpty(), () -> "after step " + at + " " + s + " of " + steps + ":\n  " + String.join("\n  ", bad));
+        }
+        net.jqwik.api.statistics.Statistics.label("migrated").collect(um.event(VmEvent.PGMIGRATE_SUCCESS) > 0);
+        net.jqwik.api.statistics.Statistics.label("swapped out").collect(um.event(VmEvent.PSWPOUT) > 0);
+        net.jqwik.api.statistics.Statistics.label("copied on write").collect(um.event(VmEvent.COW_FAULT) > 0);
+        for (long p : pinned) um.gup.putUserPage(p);
+        for (MmStruct mm : procs) um.mmap.exit(mm);
+        um.swap.lruAddDrainAll();
+        List<String> bad = ModelCheck.check(m);
+        assertTrue(bad.isEmpty(), () -> "after every process exited:\n  " + String.join("\n  ", bad));
+        assertEquals(0, um.tables.liveTables(), "every page table is freed once every process exited");
+        assertEquals(0, um.swapState.inuse(), "every swap slot is free once every process exited");
+    }
+
+    /**
+     * Migrates the first anonymous page mapped at or after addr in the window (if any) as memory
+     * offlining would: isolate, migrate_pages, put back what failed.
+     */
+    private static void migrate(UserMemory um, MmStruct mm, long addr) {
+        for (long a = addr; a < BASE + WINDOW * PgtableArch.PAGE_SIZE; a += PgtableArch.PAGE_SIZE) {
+            PgtableAlloc.Loc pmd = um.pgalloc.pmdLoc(mm, a, false);
+            if (pmd == null) return;
+            long pmdval = um.tables.peekEntry(pmd.table(), pmd.idx());
+            if (!um.arch.isTableEntry(pmdval)) return;
+            long pte = um.tables.peekEntry(um.arch.tableEntryPfn(pmdval), PgtableArch.pteIndex(a));
+            long pfn = um.arch.ptePresent(pte) ? um.memory.vmNormalPage(pte) : -1;
+            if (pfn < 0) continue;
+            um.swap.getPage(pfn); // the caller's reference, as isolate_lru_page requires
+            int iso = um.vmscan.isolateLruPage(pfn);
+            um.swap.putPage(pfn);
+            if (iso != 0) return;
+            List<Long> from = new ArrayList<>(List.of(pfn));
+            um.migrate.migratePages(from, s -> um.pages.allocPage(false), Migrate.MigrateMode.SYNC, Migrate.MigrateReason.MEMORY_HOTPLUG);
+            um.migrate.putbackMovablePages(from);
+            return;
+        }
+    }
+}
