@@ -49,7 +49,6 @@ public final class OpRegistry {
             new BasicOps(),
             new PageOps(),
             new UserMemoryOps(),
-            new MemoryHotplugOps(),
             new MemremapOps()
     );
 
