@@ -525,7 +525,6 @@ public final class MemoryHotplug {
             if (mt == MigrateType.MOVABLE || mt == MigrateType.CMA) return -1;
         }
         for (long p = start; p < end; p++) {
-            k.point("has_unmovable_pages", memmap.sectionOf(p), Access.READ);
             long fl = memmap.flags(p);
             if (!v46 && (fl & PageFlag.RESERVED.mask) != 0) return p;
             if (zone.type == ZoneType.MOVABLE) continue;
@@ -930,9 +929,16 @@ public final class MemoryHotplug {
             // zone_pcp_disable + lru_cache_disable: nothing of the range may sit on a per-cpu list
             ba.drainAllPages(zone);
             lruCacheDrain();
-            // start_isolate_page_range(): has_unmovable_pages per pageblock, then isolate
+            // start_isolate_page_range(): set_migratetype_isolate checks has_unmovable_pages per
+            // pageblock under zone->lock, then isolates
             for (long pb = startPfn; pb < end; pb += BuddyAllocator.PAGEBLOCK_NR_PAGES) {
-                long bad = hasUnmovablePages(pb, pb + BuddyAllocator.PAGEBLOCK_NR_PAGES, true);
+                long bad;
+                zone.lock.lock();
+                try {
+                    bad = hasUnmovablePages(pb, pb + BuddyAllocator.PAGEBLOCK_NR_PAGES, true);
+                } finally {
+                    zone.lock.unlock();
+                }
                 if (bad >= 0) {
                     if (!v46) dumpUnmovable(bad);
                     return failedRemoval(startPfn, end, "failure to isolate range", Errno.EBUSY.neg());
@@ -1030,8 +1036,10 @@ public final class MemoryHotplug {
      */
     private long scanMovablePages(long start, long end) {
         for (long p = start; p < end; p++) {
+            // lockless pfn walk; one point per pageblock keeps the explorer's choices few (the
+            // flags it reads are re-checked under the page's isolation in do_migrate_range)
+            if ((p & (BuddyAllocator.PAGEBLOCK_NR_PAGES - 1)) == 0) k.point("scan_movable_pages", memmap.sectionOf(p), Access.READ);
             if (memmap.isBuddy(p)) { p += (1L << memmap.privateData(p)) - 1; continue; }
-            k.point("scan_movable_pages", memmap.sectionOf(p), Access.READ);
             if ((headFlags(p) & PageFlag.LRU.mask) != 0) return p;
             if (memmap.hasType(p, PageType.OFFLINE) && memmap.refcount(p) > 0) return -2;
         }

@@ -49,6 +49,7 @@ public final class OpRegistry {
             new BasicOps(),
             new PageOps(),
             new UserMemoryOps(),
+            new MemoryHotplugOps(),
             new MemremapOps()
     );
 
