@@ -156,7 +156,15 @@ public final class ModelCheck {
         // Only when the machine has user memory: refcount = mappings + pins + swap cache + LRU
         // batches + isolation, _mapcount = PTEs, LRU lists = PG_lru, tables reachable from live mms.
         UserMemory um = m.extIfPresent(UserMemory.class);
-        if (um != null) problems.addAll(UserMemoryCheck.check(um));
+        if (um != null) {
+            problems.addAll(UserMemoryCheck.check(um));
+            for (mmsim.mm.mmap.VmEvent e : mmsim.mm.mmap.VmEvent.values()) {
+                if (e.nodeStat == null) continue;
+                long sum = 0;
+                for (int n = 0; n < ba.nrNodes(); n++) sum += ba.node(n).stat(e.nodeStat);
+                if (sum != um.event(e)) problems.add(String.format(Locale.ROOT, "%s: %d summed over the nodes, %d counted by user memory", e.procName, sum, um.event(e)));
+            }
+        }
         return problems;
     }
 

@@ -206,7 +206,7 @@ public final class Migrate {
     /** The source page after migration: freed by put_page (mainline) or putback_lru_page (v4.6). */
     private void releaseSource(long src, MigrateReason reason, boolean freedUnderUs) {
         try (var f = k.enter("migrate_folio_done")) {
-            if (pages.test(src, PageFlag.SWAPBACKED)) um.count(VmEvent.NR_ISOLATED_ANON, -1);
+            if (pages.test(src, PageFlag.SWAPBACKED)) um.count(src, VmEvent.NR_ISOLATED_ANON, -1);
             if (reason == MigrateReason.MEMORY_FAILURE && !freedUnderUs) {
                 if (oldEra()) {
                     um.swap.putPage(src);

@@ -72,6 +72,7 @@ final class MachinePages implements MmPages {
     }
 
     @Override public int nid(long pfn) { return PageFlagsLayout.node(mm.flags(pfn)); }
+    @Override public void modNodeStat(long pfn, mmsim.mm.vmstat.NodeStat item, long delta) { buddy.node(nid(pfn)).modStat(item, delta); }
     @Override public String dumpPage(long pfn, String reason) { return DumpPage.dumpPage(mm, pfn, reason); }
     @Override public boolean online(long pfn) { return mm.backed(pfn); }
 }

@@ -60,6 +60,9 @@ public interface MmPages {
     /** zone id (index in the node) and node id of a page, for picking its lruvec. */
     int nid(long pfn);
 
+    /** mod_node_page_state(page_pgdat(page), item, delta): a node_stat_item of the page's node. */
+    void modNodeStat(long pfn, mmsim.mm.vmstat.NodeStat item, long delta);
+
     /** dump_page(page, reason) text, for VM_BUG_ON_PAGE prefaces and bad_page. */
     String dumpPage(long pfn, String reason);
 

@@ -86,6 +86,12 @@ public final class UserMemory {
 
     public void count(VmEvent e, long n) { events[e.ordinal()] += n; }
 
+    /** A gauge change for page {@code pfn}: the machine-wide value and, for node stats, the page's node's (mod_node_page_state). */
+    public void count(long pfn, VmEvent e, long n) {
+        events[e.ordinal()] += n;
+        if (e.nodeStat != null) pages.modNodeStat(pfn, e.nodeStat, n);
+    }
+
     public long event(VmEvent e) { return events[e.ordinal()]; }
 
     /** The zero page, allocated on first use (a boot-time allocation in the kernel). */

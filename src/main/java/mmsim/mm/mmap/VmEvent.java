@@ -2,25 +2,42 @@ package mmsim.mm.mmap;
 
 import java.util.Locale;
 
+import mmsim.mm.vmstat.NodeStat;
+
 /**
  * The vm_event_item and node_stat_item counters user memory moves (include/linux/vm_event_item.h,
  * include/linux/mmzone.h), with the names /proc/vmstat prints. Kept per machine in
  * {@link UserMemory#events}; events are summed over CPUs in the kernel, one counter here.
  */
 public enum VmEvent {
-    // node_stat_item (gauges)
-    NR_INACTIVE_ANON, NR_ACTIVE_ANON, NR_INACTIVE_FILE, NR_ACTIVE_FILE, NR_UNEVICTABLE,
-    NR_ISOLATED_ANON, NR_ANON_MAPPED("nr_anon_pages"), NR_SWAPCACHE, NR_PAGETABLE("nr_page_table_pages"),
+    // node_stat_item (gauges, also kept per node in the machine's node stats)
+    NR_INACTIVE_ANON(NodeStat.NR_INACTIVE_ANON), NR_ACTIVE_ANON(NodeStat.NR_ACTIVE_ANON),
+    NR_INACTIVE_FILE(NodeStat.NR_INACTIVE_FILE), NR_ACTIVE_FILE(NodeStat.NR_ACTIVE_FILE),
+    NR_UNEVICTABLE(NodeStat.NR_UNEVICTABLE), NR_ISOLATED_ANON(NodeStat.NR_ISOLATED_ANON),
+    NR_ANON_MAPPED(NodeStat.NR_ANON_MAPPED), NR_SWAPCACHE(NodeStat.NR_SWAPCACHE), NR_PAGETABLE(NodeStat.NR_PAGETABLE),
     // vm_event_item (monotonic)
     PGFAULT, PGMAJFAULT, PSWPIN, PSWPOUT, PGACTIVATE, PGDEACTIVATE,
     PGSCAN_KSWAPD, PGSCAN_DIRECT, PGSTEAL_KSWAPD, PGSTEAL_DIRECT, PGREFILL,
     PGMIGRATE_SUCCESS, PGMIGRATE_FAIL, COW_FAULT("cow_fault_not_in_vmstat");
 
     public final String procName;
+    /** The node_stat_item a gauge is, or null for a vm_event_item. */
+    public final NodeStat nodeStat;
 
-    VmEvent() { this.procName = name().toLowerCase(Locale.ROOT); }
+    VmEvent() {
+        this.procName = name().toLowerCase(Locale.ROOT);
+        this.nodeStat = null;
+    }
 
-    VmEvent(String procName) { this.procName = procName; }
+    VmEvent(String procName) {
+        this.procName = procName;
+        this.nodeStat = null;
+    }
+
+    VmEvent(NodeStat s) {
+        this.procName = s.vmstatName;
+        this.nodeStat = s;
+    }
 
     /** True for counters /proc/vmstat does not print (internal to the model). */
     public boolean internal() { return procName.endsWith("_not_in_vmstat"); }

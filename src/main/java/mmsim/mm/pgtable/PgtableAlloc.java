@@ -53,7 +53,7 @@ public final class PgtableAlloc {
             if (pfn < 0) return -1;
             um.pages.setPageTable(pfn, true);
             store.attach(pfn, level);
-            if (level != Level.PGD) um.count(VmEvent.NR_PAGETABLE);
+            if (level != Level.PGD) um.count(pfn, VmEvent.NR_PAGETABLE, 1);
             return pfn;
         }
     }
@@ -66,7 +66,7 @@ public final class PgtableAlloc {
             store.detach(pfn, false);
             um.pages.setPageTable(pfn, false);
             if (level != Level.PGD) {
-                um.count(VmEvent.NR_PAGETABLE, -1);
+                um.count(pfn, VmEvent.NR_PAGETABLE, -1);
                 if (mm != null) mm.pgtablesBytes -= PgtableArch.PAGE_SIZE;
             }
             if (um.pages.refAdd(pfn, -1) == 0) um.pages.freePage(pfn);

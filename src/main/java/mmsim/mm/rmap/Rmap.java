@@ -191,7 +191,7 @@ public final class Rmap {
             pages.setRawMapcount(pfn, 0); // _mapcount = 0: mapped once, starting from -1
             pages.setMapping(pfn, vma.anonVma.address | PAGE_MAPPING_ANON);
             pages.setIndex(pfn, vma.linearPageIndex(addr));
-            um.count(VmEvent.NR_ANON_MAPPED);
+            um.count(pfn, VmEvent.NR_ANON_MAPPED, 1);
         }
     }
 
@@ -200,7 +200,7 @@ public final class Rmap {
         try (var f = k.enter("page_add_anon_rmap")) {
             boolean first = pages.mapcountAdd(pfn, 1) == 0;
             if (first) {
-                um.count(VmEvent.NR_ANON_MAPPED);
+                um.count(pfn, VmEvent.NR_ANON_MAPPED, 1);
                 if (!pageAnon(pfn)) {
                     pages.setMapping(pfn, vma.anonVma.address | PAGE_MAPPING_ANON);
                     pages.setIndex(pfn, vma.linearPageIndex(addr));
@@ -221,7 +221,7 @@ public final class Rmap {
             if (now < -1) {
                 throw vmBugOnPage(pfn, "VM_BUG_ON_PAGE(page_mapcount(page) < 0)");
             }
-            if (now == -1 && pageAnon(pfn)) um.count(VmEvent.NR_ANON_MAPPED, -1);
+            if (now == -1 && pageAnon(pfn)) um.count(pfn, VmEvent.NR_ANON_MAPPED, -1);
         }
     }
 

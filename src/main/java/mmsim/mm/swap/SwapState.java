@@ -90,7 +90,7 @@ public final class SwapState {
         pages.set(pfn, PageFlag.OWNER_PRIV_1);
         pages.setPrivateData(pfn, SwapEntry.swpOffset(entry));
         cache.put(entry, pfn);
-        um.count(VmEvent.NR_SWAPCACHE);
+        um.count(pfn, VmEvent.NR_SWAPCACHE, 1);
     }
 
     /** Migration moved a cached page: the index entry now names {@code dst}. Caller holds xaLock. */
@@ -145,7 +145,7 @@ public final class SwapState {
         cache.remove(entry);
         pages.clear(pfn, PageFlag.OWNER_PRIV_1);
         pages.setPrivateData(pfn, 0);
-        um.count(VmEvent.NR_SWAPCACHE, -1);
+        um.count(pfn, VmEvent.NR_SWAPCACHE, -1);
         int off = (int) SwapEntry.swpOffset(entry);
         swapMap[off] &= ~SWAP_HAS_CACHE;
         if (swapMap[off] == 0) inuse--;

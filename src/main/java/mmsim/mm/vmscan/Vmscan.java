@@ -74,7 +74,7 @@ public final class Vmscan {
         lv.lruLock.assertHeld();
         int lru = pageLru(pfn);
         lv.add(lru, pfn);
-        um.count(counter(lru));
+        um.count(pfn, counter(lru), 1);
     }
 
     /** lruvec_del_folio(). Caller holds lv.lruLock and has cleared PG_lru. */
@@ -82,7 +82,7 @@ public final class Vmscan {
         lv.lruLock.assertHeld();
         int lru = pageLru(pfn);
         lv.del(lru, pfn);
-        um.count(counter(lru), -1);
+        um.count(pfn, counter(lru), -1);
     }
 
     /**
@@ -101,7 +101,7 @@ public final class Vmscan {
             lv.lruLock.lock();
             delFromLru(lv, pfn);
             lv.lruLock.unlock();
-            if (pages.test(pfn, PageFlag.SWAPBACKED)) um.count(VmEvent.NR_ISOLATED_ANON);
+            if (pages.test(pfn, PageFlag.SWAPBACKED)) um.count(pfn, VmEvent.NR_ISOLATED_ANON, 1);
             return 0;
         }
     }
@@ -109,7 +109,7 @@ public final class Vmscan {
     /** putback_lru_page() (folio_putback_lru): back on the LRU via the batch, dropping the isolation reference. */
     public void putbackLruPage(long pfn) {
         try (var f = k.enter("putback_lru_page")) {
-            if (pages.test(pfn, PageFlag.SWAPBACKED)) um.count(VmEvent.NR_ISOLATED_ANON, -1);
+            if (pages.test(pfn, PageFlag.SWAPBACKED)) um.count(pfn, VmEvent.NR_ISOLATED_ANON, -1);
             um.swap.lruCacheAdd(pfn);
             um.swap.putPage(pfn);
         }
@@ -172,7 +172,7 @@ public final class Vmscan {
                 continue;
             }
             delFromLru(lv, pfn);
-            if (pages.test(pfn, PageFlag.SWAPBACKED)) um.count(VmEvent.NR_ISOLATED_ANON);
+            if (pages.test(pfn, PageFlag.SWAPBACKED)) um.count(pfn, VmEvent.NR_ISOLATED_ANON, 1);
             out.add(pfn);
         }
         lv.lruLock.unlock();
@@ -182,7 +182,7 @@ public final class Vmscan {
     /** move_folios_to_lru(): isolated pages go back on their lists; pages whose last ref we hold are freed. */
     private void moveFoliosToLru(Lruvec lv, List<Long> list) {
         for (long pfn : list) {
-            if (pages.test(pfn, PageFlag.SWAPBACKED)) um.count(VmEvent.NR_ISOLATED_ANON, -1);
+            if (pages.test(pfn, PageFlag.SWAPBACKED)) um.count(pfn, VmEvent.NR_ISOLATED_ANON, -1);
             lv.lruLock.lock();
             pages.set(pfn, PageFlag.LRU);
             addToLru(lv, pfn);
@@ -259,7 +259,7 @@ public final class Vmscan {
             pages.refAdd(pfn, -expected); // page_ref_freeze
             um.swapState.deleteFromSwapCacheLocked(pfn);
             um.swapState.xaLock.unlock();
-            if (pages.test(pfn, PageFlag.SWAPBACKED)) um.count(VmEvent.NR_ISOLATED_ANON, -1);
+            if (pages.test(pfn, PageFlag.SWAPBACKED)) um.count(pfn, VmEvent.NR_ISOLATED_ANON, -1);
             return true;
         }
     }
