@@ -1,0 +1,86 @@
+package mmsim.scenario;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.Set;
+
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+import mmsim.explore.Explorer;
+import mmsim.explore.Failure;
+import mmsim.explore.Replayed;
+import mmsim.scenario.ScenarioRunner.Finding;
+import mmsim.scenario.ScenarioRunner.Status;
+import mmsim.scenario.ScenarioRunner.VariantResult;
+import mmsim.scenario.ops.OpRegistry;
+
+/**
+ * Seed 000's catalogue scenarios, each variant explored as {@code mmsim check} explores it. A
+ * broken variant must come out of exploration with a failure of the kind the kernel would
+ * suffer, whose replay string reproduces it; a holding variant must exhaust its bound with no
+ * failure it forbids. Nothing here states a verdict the explorer did not reach.
+ */
+@Tag("slow")
+class Seed000ScenariosTest {
+
+    static Scenario load(String name) {
+        return Catalogue.load(Path.of("scenarios/" + name + ".mms"), OpRegistry.standard());
+    }
+
+    static VariantResult run(Scenario s, String variant) {
+        return ScenarioRunner.run(s, s.variant(variant), ScenarioRunner.Settings.of(s), p -> { });
+    }
+
+    /** The variant broke: the failure is one of {@code kinds}, its class {@code cls}, and its replay reproduces it. */
+    static Failure assertBroken(Scenario s, VariantResult r, OutcomeClass cls, Set<String> kinds) {
+        String v = r.variant().name();
+        assertEquals(Status.OK, r.status(), v + ": " + r.verdict() + " / " + r.note());
+        Finding f = r.findings().stream().filter(x -> x.cls() == cls).findFirst()
+                .orElseThrow(() -> new AssertionError(v + ": no " + cls + " finding: " + r.verdict() + " / " + r.note()));
+        Failure failure = f.failure();
+        assertTrue(kinds.contains(failure.verdict().kind()), v + ": " + failure.render());
+        assertTrue(failure.render().contains(" | "), "the two-column trace: " + failure.render());
+        Replayed again = Explorer.replay(new ScenarioProgram(s, r.variant()), failure.schedule());
+        assertEquals(failure.verdict().title(), again.verdict().title(), v + " replay of " + failure.schedule());
+        assertEquals(failure.verdict().report(), again.verdict().report(), v + " replay report");
+        return failure;
+    }
+
+    /** The variant held: every schedule within the bound explored, nothing forbidden found. */
+    static void assertHolds(VariantResult r) {
+        String v = r.variant().name();
+        assertEquals(Status.OK, r.status(), v + ": " + r.verdict() + " / " + r.note());
+        assertTrue(r.exhausted(), v + ": " + r.coverage());
+        assertTrue(r.findings().stream().noneMatch(f -> f.cls() == OutcomeClass.FORBIDDEN), v + ": " + r.findings());
+        assertTrue(r.executions() > 10, v + ": " + r.executions() + " executions");
+    }
+
+    @Test
+    void kpageflagsVsOffline() {
+        Scenario s = load("000-kpageflags-vs-offline");
+        Failure v46 = assertBroken(s, run(s, "v4.6"), OutcomeClass.EXPECTED, Set.of("oops", "kasan"));
+        assertTrue(v46.render().contains("page_is_idle"), v46.render());
+
+        // the thread's question, answered by exploring: the NULL checks do not close the race
+        VariantResult v47 = run(s, "v4.7-null-checks");
+        Failure uaf = assertBroken(s, v47, OutcomeClass.INTERESTING, Set.of("kasan"));
+        assertTrue(uaf.preemptions() >= 1, uaf.render());
+        assertTrue(uaf.verdict().report().contains("page_ext table of section 1"), uaf.verdict().report());
+        assertTrue(v47.exhausted(), "nothing forbidden behind the interesting finding: " + v47.coverage());
+
+        VariantResult memmap = run(s, "page_ext-with-memmap");
+        assertHolds(memmap);
+        assertTrue(memmap.findings().isEmpty(), memmap.findings().toString());
+
+        VariantResult mainline = run(s, "mainline");
+        assertHolds(mainline);
+        // page_ext itself holds under RCU; what remains is the memmap race of 000c, never page_ext
+        mainline.findings().forEach(f -> assertNotEquals("kasan", f.failure().verdict().kind(), f.failure().render()));
+        assertFalse(mainline.findings().stream().anyMatch(f -> f.failure().render().contains("<-- KASAN")));
+    }
+}
