@@ -587,7 +587,8 @@ public final class MemoryHotplug {
                 k.warn("mm/memory_hotplug.c", 1420, String.format(Locale.ROOT, "node %d was absent from the node_possible_map", nid));
                 return Errno.EINVAL.neg();
             }
-            systemRam.put(startBytes, startBytes + sizeBytes);
+            // one resource per block, so that remove_memory may release part of what was added
+            for (long b = startBytes; b < startBytes + sizeBytes; b += blockSizeBytes) systemRam.put(b, b + blockSizeBytes);
             long startPfn = startBytes >>> shift, nrPages = sizeBytes >>> shift;
             memHotplugBegin();
             int ret;
@@ -598,7 +599,7 @@ public final class MemoryHotplug {
                 memHotplugDone();
             }
             if (ret < 0) {
-                systemRam.remove(startBytes);
+                for (long b = startBytes; b < startBytes + sizeBytes; b += blockSizeBytes) systemRam.remove(b);
                 return ret;
             }
             if (defaultOnlineType != OnlineType.MMOP_OFFLINE) {
@@ -1091,7 +1092,8 @@ public final class MemoryHotplug {
      * remove_memory(start, size): every block of the range must be offline, else -EBUSY with
      * "removing memory fails, because memory [%pa-%pa] is onlined" (v4.6: BUG()); then the block
      * devices go, and under mem_hotplug_lock the sections and their memmap (arch_remove_memory)
-     * and the "System RAM" resource. Returns 0 or -errno.
+     * and the "System RAM" resource. Only blocks add_memory added can be removed (-EINVAL
+     * otherwise). Returns 0 or -errno.
      */
     public int removeMemory(long startBytes, long sizeBytes) {
         try (var f = k.enter("remove_memory")) {
@@ -1110,6 +1112,12 @@ public final class MemoryHotplug {
             if (sizeBytes <= 0 || ((startBytes | sizeBytes) & (blockSizeBytes - 1)) != 0)
                 throw k.bug("mm/memory_hotplug.c", 2200, "kernel BUG at mm/memory_hotplug.c: check_hotplug_memory_range");
             long startPfn = startBytes >>> shift, nrPages = sizeBytes >>> shift;
+            // the model removes only what add_memory added (as the ACPI driver does): anything else
+            // is a caller error the kernel does not check for, reported here as -EINVAL
+            for (long b = startBytes; b < startBytes + sizeBytes; b += blockSizeBytes) {
+                Long end = systemRam.get(b);
+                if (end == null || end != b + blockSizeBytes || blocks.get(b / blockSizeBytes) == null) return Errno.EINVAL.neg();
+            }
             for (long pfn = startPfn; pfn < startPfn + nrPages; pfn += pagesPerBlock()) {
                 MemoryBlock b = blocks.get(pfn / pagesPerBlock());
                 if (b == null) continue;
@@ -1126,7 +1134,7 @@ public final class MemoryHotplug {
             try {
                 archRemoveMemory(startPfn, nrPages, null);
                 k.point("release_mem_region_adjustable", systemRam, Access.WRITE);
-                systemRam.remove(startBytes);
+                for (long b = startBytes; b < startBytes + sizeBytes; b += blockSizeBytes) systemRam.remove(b);
             } finally {
                 memHotplugDone();
             }
