@@ -55,7 +55,8 @@ public final class KPageProc {
             for (var b : hp.blocks()) maxPfn[0] = Math.max(maxPfn[0], b.endPfn());
             hp.onBlockAdded(b -> maxPfn[0] = Math.max(maxPfn[0], b.endPfn()));
         }
-        return new KPageFiles(m.kernel(), m.config(), m.sparse(), spf, () -> maxPfn[0]);
+        // devm_memremap_pages raises it too (add_pages): ZONE_DEVICE ranges have no memory blocks
+        return new KPageFiles(m.kernel(), m.config(), m.sparse(), spf, () -> Math.max(maxPfn[0], Memremap.of(m).maxPfnRaised()));
     }
 
     /**

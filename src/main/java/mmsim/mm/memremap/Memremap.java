@@ -82,6 +82,9 @@ public final class Memremap {
         @Override public String toString() { return "pgmap_array"; }
     };
 
+    /** The highest end pfn arch_add_memory reached for a pgmap (x86's max_pfn raise), 0 if none. */
+    private long maxPfnRaised;
+
     private Memremap(Machine m) {
         this.m = m;
         this.k = m.kernel();
@@ -241,6 +244,8 @@ public final class Memremap {
         // __add_pages in the model, which has no kernel linear map
         if (error == 0) error = hp.archAddMemory(nid, start, size, new MhpParams(pgmap.altmap, pgmap));
         if (error == 0) {
+            // x86 add_pages() -> update_end_of_memory_vars(): max_pfn covers device memory too
+            if (m.arch().kernelArch() == Kernel.Arch.X86_64) maxPfnRaised = Math.max(maxPfnRaised, pgmap.endPfn);
             Zone zone = m.node(nid).zone(ZoneType.DEVICE);
             hp.movePfnRangeToZone(zone, start, size, pgmap.altmap, MigrateType.MOVABLE);
         }
@@ -316,6 +321,12 @@ public final class Memremap {
         }
         return new DevPagemap(type, startPfn, startPfn + nrPages, new VmemAltmap(startPfn, startPfn + nrPages, reserve, free), nid);
     }
+
+    /**
+     * How far ZONE_DEVICE mappings raised max_pfn (x86: update_end_of_memory_vars in add_pages,
+     * never lowered), 0 when none did; /proc/kpage* size themselves with it.
+     */
+    public long maxPfnRaised() { return maxPfnRaised; }
 
     /** The pgmap mapped at {@code startPfn}, for scenario programs that unbind a driver by address. */
     public DevPagemap pgmapAt(long startPfn) { return pgmapArray.get(startPfn); }

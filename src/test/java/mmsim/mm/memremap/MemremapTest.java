@@ -138,4 +138,34 @@ class MemremapTest {
         assertFalse(c.mr.pfnZoneDeviceReserved(PMEM));
         assertEquals(List.of(), ModelCheck.check(c.m));
     }
+    /**
+     * layouts/pmem.layout puts a 512 MiB namespace at 4 GiB, above all RAM: binding it raises
+     * max_pfn (x86 add_pages), so page-types reaches it, and the v5.3 reader faults on its first
+     * pfn exactly as in the thread.
+     */
+    @Test
+    void pmemLayoutNamespaceAboveRamIsReachableThroughKpageflags() throws java.io.IOException {
+        var layout = mmsim.mm.MachineLayout.load(java.nio.file.Path.of("layouts/pmem.layout"));
+        for (Variant v : List.of(Variant.V5_3, Variant.MAINLINE)) {
+            var m = mmsim.mm.Machine.boot(layout, v.config);
+            var range = layout.ranges(mmsim.mm.MachineLayout.Kind.DEVICE).get(0);
+            Memremap mr = Memremap.of(m);
+            DevPagemap p = mr.pmemPagemap(DevPagemap.MemoryType.FS_DAX, range.startPfn(), range.nrPages(), RESERVE, -1, 0);
+            assertEquals(510 + 4 * 512, p.altmap.free, "one vmemmap block per 128 MiB section, after aligning the first");
+            assertEquals(0, mr.devmMemremapPages(p));
+            var files = mmsim.iface.procfs.KPageProc.of(m);
+            assertTrue(files.maxDumpPfn() >= range.endPfn(), "max_pfn raised over the namespace");
+            if (v == Variant.MAINLINE) {
+                var res = files.read(mmsim.iface.procfs.KPageFiles.Kind.KPAGEFLAGS, range.startPfn() * 8, 8);
+                assertEquals(8, res.data().length);
+                assertEquals(mmsim.iface.procfs.KernelPageFlags.NOPAGE_VALUE,
+                        java.nio.ByteBuffer.wrap(res.data()).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong());
+            } else {
+                var e = assertThrows(mmsim.kernel.KernelFault.Oops.class,
+                        () -> files.read(mmsim.iface.procfs.KPageFiles.Kind.KPAGEFLAGS, range.startPfn() * 8, 8));
+                assertEquals(0xfffffffffffffffeL, e.address());
+            }
+            assertEquals(List.of(), ModelCheck.check(m));
+        }
+    }
 }
