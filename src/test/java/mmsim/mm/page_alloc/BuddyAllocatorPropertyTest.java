@@ -57,7 +57,7 @@ class BuddyAllocatorPropertyTest {
 
     record Block(long pfn, int order) { }
 
-    @Property(tries = 60)
+    @Property(tries = 40)
     void randomAllocAndFreeKeepTheAllocatorConsistent(@ForAll("steps") List<Step> steps,
                                                      @ForAll boolean v46, @ForAll boolean pcpLists) {
         KernelConfig c = v46 ? KernelConfig.v4_6() : KernelConfig.mainline();
