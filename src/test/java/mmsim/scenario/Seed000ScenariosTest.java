@@ -83,4 +83,24 @@ class Seed000ScenariosTest {
         mainline.findings().forEach(f -> assertNotEquals("kasan", f.failure().verdict().kind(), f.failure().render()));
         assertFalse(mainline.findings().stream().anyMatch(f -> f.failure().render().contains("<-- KASAN")));
     }
+
+    @Test
+    void onlinePageVsOfflineIsTheResidualMainlineRace() {
+        Scenario s = load("000c-online-page-vs-offline");
+        Failure oops = assertBroken(s, run(s, "mainline"), OutcomeClass.EXPECTED, Set.of("oops"));
+        assertTrue(oops.verdict().report().contains("fffffffffffffffe"), oops.verdict().report());
+        assertTrue(oops.render().contains("pfn_to_online_page"), "the check passed before the offline: " + oops.render());
+        assertTrue(oops.preemptions() >= 1, oops.render());
+        assertHolds(run(s, "v4.6"));
+    }
+
+    @Test
+    void pfnValidVsRemoveMemory() {
+        Scenario s = load("000b-pfn-valid-vs-remove-memory");
+        Failure v46 = assertBroken(s, run(s, "v4.6"), OutcomeClass.EXPECTED, Set.of("oops"));
+        assertTrue(v46.verdict().title().contains("__pageblock_pfn_to_page"), "page_zone() of the freed memmap: " + v46.render());
+        Failure pre = assertBroken(s, run(s, "pre-v6.8"), OutcomeClass.EXPECTED, Set.of("oops", "kasan"));
+        assertTrue(pre.verdict().title().contains("pfn_valid"), "inside pfn_valid (ms->usage): " + pre.render());
+        assertHolds(run(s, "mainline"));
+    }
 }

@@ -339,9 +339,11 @@ public final class SparseMem {
                     if (u != null) {
                         // v6.8+: kfree_rcu(ms->usage, rcu) then WRITE_ONCE(ms->usage, NULL); 2016
                         // freed the usemap with the section (no lockless reader of it then)
-                        if (config.era() == KernelConfig.Era.V4_6) u.freed = true;
+                        boolean v46 = config.era() == KernelConfig.Era.V4_6;
+                        if (v46) u.freed = true;
                         else k.callRcu(() -> u.freed = true);
-                        k.point("section_deactivate:WRITE_ONCE(ms->usage, NULL)", ms, Access.WRITE);
+                        k.point(v46 ? "sparse_remove_one_section:ms->pageblock_flags = NULL"
+                                : "section_deactivate:WRITE_ONCE(ms->usage, NULL)", ms, Access.WRITE);
                     }
                     ms.usage = null;
                     ms.flags = 0;

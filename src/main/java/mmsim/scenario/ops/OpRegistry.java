@@ -50,7 +50,8 @@ public final class OpRegistry {
             new PageOps(),
             new UserMemoryOps(),
             new MemoryHotplugOps(),
-            new MemremapOps()
+            new MemremapOps(),
+            new CompactionOps()
     );
 
     private final Map<String, Op> ops = new TreeMap<>();
