@@ -10,6 +10,7 @@ import mmsim.scenario.OutcomeClass;
 import mmsim.scenario.Scenario;
 import mmsim.scenario.ScenarioRunner;
 import mmsim.scenario.ops.OpRegistry;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -21,6 +22,7 @@ import org.junit.jupiter.api.Test;
  *  001  (case 5)      oops   holds                       oops (kpagecount)          -            holds
  *  001b (case 3)      oops   oops                        oops                       oops         oops before the taint (INTERESTING)
  *  001c (case 4)      oops   oops                        oops                       -            holds
+ *  001d (unbind)       -      -                           -                          oops         oops after the kill (INTERESTING)
  * </pre>
  */
 class ZoneDeviceCatalogueTest {
@@ -46,12 +48,14 @@ class ZoneDeviceCatalogueTest {
     }
 
     @Test
+    @Tag("slow")   // explores some variants to exhaustion: seconds
     void case5AltmapReserve() {
         check("001-kpageflags-vs-altmap-reserve.mms", Map.of("v5.3", "oops", "init-zone-device-reserved", "holds",
                 "pfn_zone_device_reserved", "oops", "mainline", "holds"));
     }
 
     @Test
+    @Tag("slow")   // explores some variants to exhaustion: seconds
     void case3PartiallyPresentSection() {
         check("001b-kpageflags-vs-partial-section-device.mms", Map.of("v5.3", "oops", "init-zone-device-reserved", "oops",
                 "pfn_zone_device_reserved", "oops", "v5.4-v5.11", "oops", "mainline", "oops"));
@@ -61,5 +65,11 @@ class ZoneDeviceCatalogueTest {
     void case4MemmapInitZoneDeviceRace() {
         check("001c-kpageflags-vs-memmap-init-zone-device.mms", Map.of("v5.3", "oops", "init-zone-device-reserved", "oops",
                 "pfn_zone_device_reserved", "oops", "mainline", "holds"));
+    }
+
+    @Test
+    @Tag("slow")   // explores some variants to exhaustion: seconds
+    void unbindInASharedSection() {
+        check("001d-kpageflags-vs-memunmap-shared-section.mms", Map.of("v5.5-v5.11", "oops", "mainline", "oops"));
     }
 }
