@@ -60,6 +60,8 @@ public final class Mmap {
                     start = getUnmappedArea(mm, len);
                     if (start < 0) return Errno.ENOMEM.neg();
                 }
+                // __mmap_region(): a new VMA is soft-dirty as a whole (CONFIG_MEM_SOFT_DIRTY, x86 only)
+                if (k.arch() == Kernel.Arch.X86_64) vmFlags |= VmFlags.VM_SOFTDIRTY;
                 VmArea v = new VmArea(mm, start, start + len, vmFlags, um.arch.vmGetPageProt(vmFlags), start >>> PgtableArch.PAGE_SHIFT);
                 mm.insert(v);
                 mm.totalVm += len >>> PgtableArch.PAGE_SHIFT;

@@ -57,6 +57,13 @@ public final class UserMemory {
     private final Map<Long, AnonVma> anonVmas = new HashMap<>();
     private long nextAnonVmaAddress = 0xffff888004000000L;
     private int nextPid = 1000;
+    private final java.util.List<TaskListener> taskListeners = new java.util.ArrayList<>();
+
+    /** Told when a process (an mm) appears and after it exited: procfs keeps /proc/PID with it. */
+    public interface TaskListener {
+        void added(MmStruct mm);
+        void removed(MmStruct mm);
+    }
 
     public UserMemory(Kernel k, KernelConfig config, PgtableArch arch, MmPages pages) {
         this.k = k;
@@ -109,15 +116,27 @@ public final class UserMemory {
         int pid = nextPid++;
         MmStruct mm = new MmStruct(k, pid, comm, arch.taskSize() & ~0xffffffffL);
         mm.pgd = pgalloc.pgdAlloc(mm);
-        tasks.put(pid, mm);
+        addTask(mm);
         return mm;
     }
 
     int allocPid() { return nextPid++; }
 
-    void addTask(MmStruct mm) { tasks.put(mm.pid, mm); }
+    void addTask(MmStruct mm) {
+        tasks.put(mm.pid, mm);
+        for (TaskListener l : taskListeners) l.added(mm);
+    }
 
-    void removeTask(MmStruct mm) { tasks.remove(mm.pid); }
+    void removeTask(MmStruct mm) {
+        tasks.remove(mm.pid);
+        for (TaskListener l : taskListeners) l.removed(mm);
+    }
+
+    /** Registers a listener and tells it of the processes that exist already. */
+    public void addTaskListener(TaskListener l) {
+        taskListeners.add(l);
+        for (MmStruct mm : tasks.values()) l.added(mm);
+    }
 
     public MmStruct task(int pid) { return tasks.get(pid); }
 

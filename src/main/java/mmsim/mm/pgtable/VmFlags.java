@@ -9,7 +9,7 @@ package mmsim.mm.pgtable;
  *  bit  4 VM_MAYREAD   5 VM_MAYWRITE 6 VM_MAYEXEC   7 VM_MAYSHARE
  *  bit  8 VM_GROWSDOWN                              13 VM_LOCKED
  *  bit 17 VM_DONTCOPY 18 VM_DONTEXPAND              20 VM_ACCOUNT  21 VM_NORESERVE
- *  bit 26 VM_WIPEONFORK                             29 VM_HUGEPAGE 30 VM_NOHUGEPAGE  31 VM_MERGEABLE
+ *  bit 26 VM_WIPEONFORK  27 VM_SOFTDIRTY             29 VM_HUGEPAGE 30 VM_NOHUGEPAGE  31 VM_MERGEABLE
  * </pre>
  */
 public final class VmFlags {
@@ -31,6 +31,8 @@ public final class VmFlags {
     public static final long VM_ACCOUNT = 1L << 20;
     public static final long VM_NORESERVE = 1L << 21;
     public static final long VM_WIPEONFORK = 1L << 26;
+    /** CONFIG_MEM_SOFT_DIRTY (x86): the whole VMA counts as soft-dirty (new VMAs start so). VM_NONE on arm64. */
+    public static final long VM_SOFTDIRTY = 1L << 27;
     public static final long VM_HUGEPAGE = 1L << 29;
     public static final long VM_NOHUGEPAGE = 1L << 30;
     public static final long VM_MERGEABLE = 1L << 31;
@@ -39,7 +41,7 @@ public final class VmFlags {
     public static String mnemonics(long f) {
         StringBuilder sb = new StringBuilder();
         long[] bits = {VM_READ, VM_WRITE, VM_EXEC, VM_SHARED, VM_MAYREAD, VM_MAYWRITE, VM_MAYEXEC, VM_MAYSHARE,
-                VM_GROWSDOWN, VM_LOCKED, VM_DONTCOPY, VM_DONTEXPAND, VM_ACCOUNT, VM_NORESERVE, VM_WIPEONFORK,
+                VM_GROWSDOWN, VM_LOCKED, VM_DONTCOPY, VM_DONTEXPAND, VM_ACCOUNT, VM_NORESERVE, VM_WIPEONFORK, VM_SOFTDIRTY,
                 VM_HUGEPAGE, VM_NOHUGEPAGE, VM_MERGEABLE};
         String[] names = {"rd", "wr", "ex", "sh", "mr", "mw", "me", "ms", "gd", "lo", "dc", "de", "ac", "nr", "wf",
                 "hg", "nh", "mg"};

@@ -199,7 +199,10 @@ final class UserMemoryOps implements OpProvider {
         return m.ext(InitTask.class, mach -> {
             UserMemory um = UserMemory.of(mach);
             um.zeroPage();
-            return new InitTask(um.newProcess("mmsim-user"));
+            MmStruct mm = um.newProcess("mmsim-user");
+            // the CPU programs are this process's threads: /proc/self is it
+            mmsim.iface.VirtualFs.of(mach).symlink("/proc/self", Integer.toString(mm.pid));
+            return new InitTask(mm);
         }).mm();
     }
 
