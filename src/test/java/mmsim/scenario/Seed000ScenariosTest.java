@@ -23,9 +23,10 @@ import mmsim.scenario.ops.OpRegistry;
  * Seed 000's catalogue scenarios, each variant explored as {@code mmsim check} explores it. A
  * broken variant must come out of exploration with a failure of the kind the kernel would
  * suffer, whose replay string reproduces it; a holding variant must exhaust its bound with no
- * failure it forbids. Nothing here states a verdict the explorer did not reach.
+ * failure it forbids. Nothing here states a verdict the explorer did not reach. The two
+ * scenarios that offline a block run for tens of seconds and are tagged slow; 000b runs in the
+ * default suite.
  */
-@Tag("slow")
 class Seed000ScenariosTest {
 
     static Scenario load(String name) {
@@ -60,7 +61,9 @@ class Seed000ScenariosTest {
         assertTrue(r.executions() > 10, v + ": " + r.executions() + " executions");
     }
 
+    /** About 1,400 executions of a 256 MiB machine offlining a block, plus the minimiser's. */
     @Test
+    @Tag("slow")
     void kpageflagsVsOffline() {
         Scenario s = load("000-kpageflags-vs-offline");
         Failure v46 = assertBroken(s, run(s, "v4.6"), OutcomeClass.EXPECTED, Set.of("oops", "kasan"));
@@ -85,6 +88,7 @@ class Seed000ScenariosTest {
     }
 
     @Test
+    @Tag("slow")
     void onlinePageVsOfflineIsTheResidualMainlineRace() {
         Scenario s = load("000c-online-page-vs-offline");
         Failure oops = assertBroken(s, run(s, "mainline"), OutcomeClass.EXPECTED, Set.of("oops"));

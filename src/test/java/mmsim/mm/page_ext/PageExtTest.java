@@ -188,4 +188,42 @@ class PageExtTest {
         assertTrue(r.exhausted(), r.summary());
         assertTrue(r.executions() > 1, r.summary());
     }
+
+    // ---- through memory hotplug ---------------------------------------------------------------
+
+    static final MachineLayout HOTPLUG = MachineLayout.parse("test",
+            "arch x86_64\ncpus 2\nram 0x1000 +0x9e000\nram 0x100000 +255M\nreserve 0x100000 +15M\nhotplug 0x10000000 +128M\n");
+
+    @Test
+    void notifierAllocatesAtOnlineAndFreesAtOffline() {
+        for (KernelConfig c : new KernelConfig[] {V46, MAINLINE}) {
+            Machine m = Machine.boot(HOTPLUG, c);
+            var hp = mmsim.mm.memory_hotplug.MemoryHotplug.of(m);
+            assertNull(m.pageExt().table(2), "added, never onlined: no page_ext yet (the memory saving Joonsoo defended)");
+            assertEquals(0, hp.onlinePages(0x10000, 0x8000, mmsim.mm.memory_hotplug.OnlineType.MMOP_ONLINE));
+            PageExt.Table t = m.pageExt().table(2);
+            assertNotNull(t, c.toString());
+            assertEquals(java.util.List.of(), ModelCheck.check(m));
+            assertEquals(0, hp.offlinePages(0x10000, 0x8000));
+            assertNull(m.pageExt().table(2));
+            assertTrue(t.freed());
+            assertEquals(java.util.List.of(), ModelCheck.check(m));
+        }
+    }
+
+    @Test
+    void withMemmapTheTableFollowsTheMemmap() {
+        Machine m = Machine.boot(HOTPLUG, V46.with(PageExt.WITH_MEMMAP));
+        var hp = mmsim.mm.memory_hotplug.MemoryHotplug.of(m);
+        PageExt.Table t = m.pageExt().table(2);
+        assertNotNull(t, "allocated by add_memory with the memmap");
+        assertFalse(m.pageExt().pageIsIdle(0x10000), "a valid pfn always has page_ext");
+        assertEquals(0, hp.onlinePages(0x10000, 0x8000, mmsim.mm.memory_hotplug.OnlineType.MMOP_ONLINE));
+        assertEquals(0, hp.offlinePages(0x10000, 0x8000));
+        assertTrue(m.pageExt().table(2) == t && !t.freed(), "offline leaves it");
+        assertEquals(0, hp.removeMemory(0x10000000L, 0x8000000L));
+        assertNull(m.pageExt().table(2));
+        assertTrue(t.freed(), "remove frees it with the memmap");
+        assertEquals(java.util.List.of(), ModelCheck.check(m));
+    }
 }
