@@ -79,6 +79,8 @@ public final class MemoryHotplug {
     private final TreeMap<Long, Long> systemRam = new TreeMap<>();
     /** mhp_default_online_type (auto_online_blocks); CONFIG_MHP_DEFAULT_ONLINE_TYPE_OFFLINE. */
     private OnlineType defaultOnlineType = OnlineType.MMOP_OFFLINE;
+    /** Messages printed under migrate_rs in the current offline_pages. */
+    private int migrateMessages;
     private final List<Consumer<MemoryBlock>> blockAdded = new ArrayList<>();
     private final List<Consumer<MemoryBlock>> blockRemoved = new ArrayList<>();
 
@@ -946,6 +948,7 @@ public final class MemoryHotplug {
                 }
             }
             ba.startIsolatePageRange(startPfn, end);
+            migrateMessages = 0;
             MemoryNotify arg = new MemoryNotify(startPfn, nrPages, nodeLosesLastMemory(zone, nrPages) ? zone.nid() : -1);
             ret = MemoryNotifier.notifierToErrno(memoryNotify(MemoryNotifier.MEM_GOING_OFFLINE, arg));
             if (ret != 0) return failedRemovalIsolated(startPfn, end, arg, "notifier failure", ret);
@@ -1064,8 +1067,12 @@ public final class MemoryHotplug {
                 int rc = memmap.refcount(p);
                 if (rc == 0) continue;
                 memmap.setRefcount(p, rc + 1);
-                if (um.vmscan.isolateLruPage(p) == 0) source.add(p);
-                else k.log().printk(String.format(Locale.ROOT, "failed to isolate pfn %x", p));
+                if (um.vmscan.isolateLruPage(p) == 0) {
+                    source.add(p);
+                } else if (migrateRatelimit()) {
+                    k.log().printk(String.format(Locale.ROOT, "failed to isolate pfn %x", p));
+                    k.log().printk(mmsim.mm.memmap.DumpPage.dumpPage(memmap, p, "isolation failed"));
+                }
                 um.swap.putPage(p);
             }
             if (!source.isEmpty()) {
@@ -1076,12 +1083,24 @@ public final class MemoryHotplug {
                 int ret = um.migrate.migratePages(source, src -> ba.allocPagesNode(t, Gfp.GFP_HIGHUSER_MOVABLE, 0),
                         mmsim.mm.migrate.Migrate.MigrateMode.SYNC, mmsim.mm.migrate.Migrate.MigrateReason.MEMORY_HOTPLUG);
                 if (ret != 0) {
-                    for (long s : source) k.log().printk(String.format(Locale.ROOT, "migrating pfn %x failed ret:%d", s, ret));
+                    for (long s : source) {
+                        if (!migrateRatelimit()) break;
+                        k.log().printk(String.format(Locale.ROOT, "migrating pfn %x failed ret:%d", s, ret));
+                        k.log().printk(mmsim.mm.memmap.DumpPage.dumpPage(memmap, s, "migration failure"));
+                    }
                     um.migrate.putbackMovablePages(source);
                 }
             }
             return p;
         }
+    }
+
+    /**
+     * migrate_rs (DEFINE_RATELIMIT_STATE, DEFAULT_RATELIMIT_BURST 10 per 5 s): the model has no
+     * clock, so the burst is counted per offline_pages call.
+     */
+    private boolean migrateRatelimit() {
+        return migrateMessages++ < 10;
     }
 
     // =========================================================================================

@@ -65,7 +65,11 @@ class OfflineMigrationTest {
         Setup s = setup(KernelConfig.mainline());
         long[] pins = new long[N];
         assertEquals(N, s.um.gup.getUserPagesFast(s.mm, s.addr, N, false, pins));
+        int log = s.m.kernel().log().size();
         assertEquals(Errno.EINTR.neg(), s.hp.stateStore(s.hp.block(4), "offline"), "the kernel retries until a signal (signal backoff)");
+        List<String> lines = s.m.kernel().log().linesFrom(log);
+        assertEquals(10, lines.stream().filter(l -> l.matches("migrating pfn [0-9a-f]+ failed ret:\\d+")).count(), "ratelimited to a burst of 10");
+        assertTrue(lines.stream().anyMatch(l -> l.contains("page dumped because: migration failure")), String.join("\n", lines));
         assertEquals(MemoryBlock.MEM_ONLINE, s.hp.block(4).state());
         for (long p : pins) s.um.gup.putUserPage(p);
         s.um.swap.lruAddDrainAll();
