@@ -56,7 +56,8 @@ public final class KernelConfig {
             mmsim.mm.sparse.SparseMem.USAGE_KFREE,
             // mm/memremap.c, mm/mm_init.c, fs/proc/page.c: the seed-001 ZONE_DEVICE variants
             mmsim.mm.memremap.Memremap.KPAGE_PFN_VALID, mmsim.mm.memremap.Memremap.PFN_ZONE_DEVICE_RESERVED,
-            mmsim.mm.memremap.Memremap.NO_ZONE_DEVICE_TAINT, mmsim.mm.page_alloc.MmInit.INIT_ZONE_DEVICE_RESERVED)));
+            mmsim.mm.memremap.Memremap.NO_ZONE_DEVICE_TAINT, mmsim.mm.page_alloc.MmInit.INIT_ZONE_DEVICE_RESERVED,
+            mmsim.mm.memremap.Memremap.MEMUNMAP_NID_FROM_RANGE_START)));
 
     /** The options a scenario may name (kconfig names and variant switches). */
     public static Set<String> knownOptions() { return KNOWN_OPTIONS; }

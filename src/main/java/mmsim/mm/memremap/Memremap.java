@@ -68,9 +68,13 @@ public final class Memremap {
      */
     public static final String NO_ZONE_DEVICE_TAINT = "pfn_to_online_page-no-zone-device-check";
 
-    /** The options above, for KernelConfig.KNOWN_OPTIONS. */
-    public static final String[] OPTIONS = {PFN_ZONE_DEVICE_RESERVED, KPAGE_PFN_VALID, NO_ZONE_DEVICE_TAINT,
-            MmInit.INIT_ZONE_DEVICE_RESERVED};
+    /**
+     * Variant switch: memunmap_pages() before 77e080e7680e ("mm/memunmap: don't access
+     * uninitialized memmap in memunmap_pages()", Aneesh Kumar K.V, v5.4-rc): the node is read from
+     * the struct page of the range's first pfn, which with an altmap is the driver's reserve -
+     * never initialised. With CONFIG_DEBUG_VM_PGFLAGS that is a BUG on the poisoned page.
+     */
+    public static final String MEMUNMAP_NID_FROM_RANGE_START = "memunmap-nid-from-range-start";
 
     private final Machine m;
     private final Kernel k;
@@ -284,6 +288,9 @@ public final class Memremap {
             pgmap.refs -= pgmap.pfnEnd() - pgmap.pfnFirst();
             // dev_pagemap_cleanup: wait_for_completion until the last get_dev_pagemap user is gone
             k.sched().waitUntil(() -> pgmap.refs <= 0, "pgmap->done");
+            // nid = page_to_nid(first_page): of pfn_first today; of the range's first pfn - the
+            // altmap reserve's poisoned struct page - before 77e080e7680e
+            pageToNid(config.has(MEMUNMAP_NID_FROM_RANGE_START) ? pgmap.startPfn : pgmap.pfnFirst());
             MemoryHotplug hp = MemoryHotplug.of(m);
             hp.memHotplugBegin();
             hp.removePfnRangeFromZone(m.node(pgmap.nid).zone(ZoneType.DEVICE), pgmap.startPfn, pgmap.nrPages());
@@ -327,6 +334,21 @@ public final class Memremap {
      * never lowered), 0 when none did; /proc/kpage* size themselves with it.
      */
     public long maxPfnRaised() { return maxPfnRaised; }
+
+    /**
+     * page_to_nid() as memunmap_pages does it: the node bits of page->flags, behind
+     * PF_POISONED_CHECK, which with CONFIG_DEBUG_VM_PGFLAGS is VM_BUG_ON_PGFLAGS(PagePoisoned(page))
+     * in include/linux/mm.h (the line number is the one of the v5.4-rc report, unverified).
+     * Without it a poisoned page yields node 1023, which the model, like x86's
+     * arch_remove_memory, does not use.
+     */
+    private int pageToNid(long pfn) {
+        long flags = m.memmap().readFlags(pfn, "memunmap_pages:page_to_nid");
+        if (flags == -1L && config.has(KernelConfig.CONFIG_DEBUG_VM_PGFLAGS))
+            throw k.bug("include/linux/mm.h", 1107,
+                    mmsim.mm.memmap.DumpPage.dumpPage(m.memmap(), pfn, "VM_BUG_ON_PAGE(PagePoisoned(p))"));
+        return mmsim.mm.memmap.PageFlagsLayout.node(flags);
+    }
 
     /** The pgmap mapped at {@code startPfn}, for scenario programs that unbind a driver by address. */
     public DevPagemap pgmapAt(long startPfn) { return pgmapArray.get(startPfn); }

@@ -168,4 +168,27 @@ class MemremapTest {
             assertEquals(List.of(), ModelCheck.check(m));
         }
     }
+    /**
+     * Before 77e080e7680e memunmap_pages took the node from the range's first struct page, the
+     * altmap reserve's: poisoned, so CONFIG_DEBUG_VM_PGFLAGS's PF_POISONED_CHECK is a BUG. Today it
+     * reads pfn_first's, which memmap_init_zone_device initialised.
+     */
+    @Test
+    void memunmapReadingTheReserveNidIsABugWithPgflagsChecks() {
+        var cfg = Variant.MAINLINE.config.with(mmsim.mm.KernelConfig.CONFIG_DEBUG_VM_PGFLAGS);
+        var m = mmsim.mm.Machine.boot(mmsim.mm.MachineLayout.parse("cases.layout", LAYOUT), cfg.with(Memremap.MEMUNMAP_NID_FROM_RANGE_START));
+        Memremap mr = Memremap.of(m);
+        DevPagemap p = mr.pmemPagemap(DevPagemap.MemoryType.FS_DAX, PMEM, PMEM_PAGES, RESERVE, -1, 0);
+        assertEquals(0, mr.devmMemremapPages(p));
+        var bug = assertThrows(mmsim.kernel.KernelFault.Bug.class, () -> mr.memunmapPages(p));
+        assertTrue(bug.report().contains("page dumped because: VM_BUG_ON_PAGE(PagePoisoned(p))"), bug.report());
+        assertTrue(bug.report().contains("memunmap_pages"), bug.report());
+
+        var fixed = mmsim.mm.Machine.boot(mmsim.mm.MachineLayout.parse("cases.layout", LAYOUT), cfg);
+        Memremap mr2 = Memremap.of(fixed);
+        DevPagemap p2 = mr2.pmemPagemap(DevPagemap.MemoryType.FS_DAX, PMEM, PMEM_PAGES, RESERVE, -1, 0);
+        assertEquals(0, mr2.devmMemremapPages(p2));
+        assertDoesNotThrow(() -> mr2.memunmapPages(p2));
+        assertEquals(List.of(), ModelCheck.check(fixed));
+    }
 }
