@@ -23,6 +23,7 @@ import mmsim.mm.vmscan.Vmscan;
  * write ADDR [LEN] [in PID] [-> var]                                a user write of each page
  * fork [in PID] -> var                                              var gets the child's pid
  * exit PID                                                          the process exits (exit_mmap)
+ * pagemap ADDR [pfn] [in PID] [-> var]                              ADDR's /proc/PID/pagemap entry, or its PFN
  * kswapd [NID] [nr N] [-> var]                                      one kswapd pass; var gets pages reclaimed
  * shrink [NID] [nr N] [-> var]                                      one direct-reclaim pass
  * </pre>
@@ -131,6 +132,29 @@ final class UserMemoryOps implements OpProvider {
                 return null;
             };
         });
+        r.add("pagemap", "pagemap ADDR [pfn] [in PID] [-> var]",
+                "read ADDR's 64-bit entry from /proc/PID/pagemap (the process's own: /proc/self); var gets it as 0x.., or with 'pfn' "
+                        + "the page frame (0x..) when present, else NONE", true, a -> {
+                    Args.Address addr = a.address("ADDR");
+                    boolean pfnOnly = "pfn".equals(a.peek());
+                    if (pfnOnly) a.keyword("pfn");
+                    Pid pid = pid(a);
+                    return ctx -> {
+                        MmStruct mm = pid.mm(ctx);
+                        if (mm == null) return Args.errnoValue(Errno.ESRCH);
+                        long va = addr.resolve(ctx);
+                        byte[] b;
+                        try {
+                            b = ctx.machine().read("/proc/" + mm.pid + "/pagemap", (va >>> PgtableArch.PAGE_SHIFT) * 8, 8);
+                        } catch (Errno.ErrnoException e) {
+                            return Args.errnoValue(e.errno());
+                        }
+                        if (b.length < 8) return "0x0";
+                        long e = java.nio.ByteBuffer.wrap(b).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
+                        if (!pfnOnly) return "0x" + Long.toHexString(e);
+                        return e < 0 ? "0x" + Long.toHexString(e & ((1L << 55) - 1)) : "NONE"; // bit 63: present
+                    };
+                });
         reclaim(r, "kswapd", true, "one kswapd pass over node NID (default 0): deactivate, then reclaim up to N (default "
                 + Vmscan.SWAP_CLUSTER_MAX + ") inactive anonymous pages; var gets the number reclaimed");
         reclaim(r, "shrink", false, "one direct-reclaim pass (try_to_free_pages) over node NID; var gets the number reclaimed");

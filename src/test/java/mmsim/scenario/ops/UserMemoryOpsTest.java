@@ -155,6 +155,25 @@ class UserMemoryOpsTest {
     }
 
     @Test
+    void procSelfIsTheScenariosProcess() {
+        run("mmap 8K -> a");
+        assertEquals("NONE", run("pagemap $a pfn"));
+        assertEquals("ok", run("write $a"));
+        String pfn = run("pagemap $a pfn");
+        assertTrue(pfn.startsWith("0x"), pfn);
+        long entry = Long.parseUnsignedLong(run("pagemap $a").substring(2), 16);
+        assertEquals(Args.parseNumber(pfn), entry & ((1L << 55) - 1));
+        assertTrue(entry < 0, "bit 63: present");
+        // the file operations reach the same files through /proc/self
+        String maps = run("cat /proc/self/maps");
+        long a = Args.parseNumber(vars.get("a"));
+        assertEquals(String.format("%08x-%08x rw-p 00000000 00:00 0", a, a + 8192), maps);
+        String child = run("fork -> c");
+        assertEquals(pfn, run("pagemap $a pfn in $c"), "the child maps the same page until one of them writes");
+        assertTrue(m.exists("/proc/" + child + "/smaps_rollup"));
+    }
+
+    @Test
     void parseErrorsNameTheArgument() {
         ScenarioError e = assertThrows(ScenarioError.class, () -> parse("madvise $a 4K MADV_FROBNICATE"));
         assertTrue(e.getMessage().contains("expected ADVICE"), e.getMessage());
