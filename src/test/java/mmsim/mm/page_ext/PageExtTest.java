@@ -226,4 +226,23 @@ class PageExtTest {
         assertTrue(t.freed(), "remove frees it with the memmap");
         assertEquals(java.util.List.of(), ModelCheck.check(m));
     }
+
+    @Test
+    void whenThePageAllocatorCannotGiveTheTableItIsVmallocedAndAStaleReaderFaults() {
+        Machine m = Machine.boot(HOTPLUG, V46.with(PageExt.NULL_CHECKS));
+        var hp = mmsim.mm.memory_hotplug.MemoryHotplug.of(m);
+        // fragment memory: no free block of order 6 (the 64-page table) is left
+        int taken = 0;
+        while (m.allocator().allocPages(mmsim.mm.page_alloc.Gfp.GFP_KERNEL | mmsim.mm.page_alloc.Gfp.__GFP_HIGH, 6) >= 0) taken++;
+        assertTrue(taken > 100, "took " + taken + " order-6 blocks");
+        assertEquals(0, hp.onlinePages(0x10000, 0x8000, mmsim.mm.memory_hotplug.OnlineType.MMOP_ONLINE));
+        PageExt.Table t = m.pageExt().table(2);
+        assertTrue(t.vmalloced(), "vzalloc_node fallback");
+        PageExt.Entry e = m.pageExt().lookupPageExt(0x10000);
+        assertTrue(e.address() >= 0xffffc90000000000L, Long.toHexString(e.address()));
+        assertEquals(0, hp.offlinePages(0x10000, 0x8000));
+        KernelFault.Oops o = assertInstanceOf(KernelFault.Oops.class,
+                assertThrows(KernelFault.class, () -> m.pageExt().testFlag(e, 4, "page_is_idle:test_bit")));
+        assertEquals(e.address(), o.address(), "vfree unmapped the area: the read itself faults");
+    }
 }
