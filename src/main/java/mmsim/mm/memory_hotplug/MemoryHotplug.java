@@ -261,7 +261,6 @@ public final class MemoryHotplug {
                 if (t == OnlineType.MMOP_OFFLINE) {
                     ret = deviceOffline(mem);
                 } else {
-                    if (v46 && t == OnlineType.MMOP_ONLINE) t = OnlineType.MMOP_ONLINE_KERNEL; // v4.6 MMOP_ONLINE_KEEP
                     mem.onlineType = t;
                     ret = deviceOnline(mem);
                 }
@@ -342,7 +341,8 @@ public final class MemoryHotplug {
     private int memorySubsysOnline(MemoryBlock mem) {
         try (var f = k.enter("memory_subsys_online")) {
             if (mem.state == MemoryBlock.MEM_ONLINE) return 0;
-            if (mem.onlineType == OnlineType.MMOP_OFFLINE) mem.onlineType = v46 ? OnlineType.MMOP_ONLINE_KERNEL : defaultOnlineType == OnlineType.MMOP_OFFLINE ? OnlineType.MMOP_ONLINE : defaultOnlineType;
+            // v4.6: MMOP_ONLINE_KEEP (MMOP_ONLINE here: keep the zone chosen at add time)
+            if (mem.onlineType == OnlineType.MMOP_OFFLINE) mem.onlineType = v46 ? OnlineType.MMOP_ONLINE : defaultOnlineType == OnlineType.MMOP_OFFLINE ? OnlineType.MMOP_ONLINE : defaultOnlineType;
             int ret = memoryBlockChangeState(mem, MemoryBlock.MEM_ONLINE, MemoryBlock.MEM_OFFLINE);
             mem.onlineType = OnlineType.MMOP_OFFLINE;
             return ret;
@@ -469,13 +469,20 @@ public final class MemoryHotplug {
     /**
      * valid_zones_show()'s text without the newline: an online block's zone (or "none" when it
      * spans zones); an offline block's default zone then the other zones it may go to.
-     * v4.6 (zone fixed at add): the block's zone, plus "Movable" when it could move there.
+     * v4.6 (zone fixed at add): the pages' zone, plus the other of Normal/Movable when the block
+     * sits at their boundary (move_pfn_range_right/left can move it there).
      */
     public String validZones(MemoryBlock mem) {
-        if (mem.state == MemoryBlock.MEM_ONLINE || v46) {
-            Zone z = v46 ? (mem.zone != null ? mem.zone : earlyZoneForBlock(mem.nid, mem.startPfn, mem.nrPages)) : mem.zone;
-            return z == null ? "none" : z.name();
+        if (v46) {
+            // v4.6 show_valid_zones: the zone of the pages, plus the neighbour zone a block at the
+            // Normal/Movable boundary could move to
+            if (!testPagesInAZone(mem.startPfn, mem.endPfn())) return "none";
+            Zone z = ba.pageZone(mem.startPfn);
+            if (z.type == ZoneType.NORMAL && mem.endPfn() == z.zoneEndPfn()) return z.name() + " " + z.pgdat.zone(ZoneType.MOVABLE).name();
+            if (z.type == ZoneType.MOVABLE && mem.startPfn == z.zoneStartPfn()) return z.name() + " " + z.pgdat.zone(ZoneType.NORMAL).name();
+            return z.name();
         }
+        if (mem.state == MemoryBlock.MEM_ONLINE) return mem.zone == null ? "none" : mem.zone.name();
         Zone def = zoneForPfnRange(OnlineType.MMOP_ONLINE, mem.nid, mem.startPfn, mem.nrPages);
         StringBuilder sb = new StringBuilder(def.name());
         for (OnlineType t : new OnlineType[] {OnlineType.MMOP_ONLINE_KERNEL, OnlineType.MMOP_ONLINE_MOVABLE}) {
@@ -852,19 +859,26 @@ public final class MemoryHotplug {
 
     /**
      * v4.6 online_pages(pfn, nr_pages, online_type): the memmap was initialised in its zone at add
-     * time; online_kernel/online keep that zone (moving between Normal and Movable is refused
-     * here), MEM_GOING_ONLINE, pages freed one by one, MEM_ONLINE.
+     * time; "online" (MMOP_ONLINE_KEEP) keeps it, online_movable moves the last block of Normal to
+     * Movable and online_kernel the first block of Movable to Normal (-EINVAL for any other block
+     * of those zones); then MEM_GOING_ONLINE, pages freed one by one, MEM_ONLINE.
      */
     private int onlinePagesV46(long pfn, long nrPages, OnlineType type) {
         try (var f = k.enter("online_pages")) {
             Zone zone = ba.pageZone(pfn);
-            if (type == OnlineType.MMOP_ONLINE_MOVABLE && zone.type != ZoneType.MOVABLE) return Errno.EINVAL.neg();
-            if (type == OnlineType.MMOP_ONLINE_KERNEL && zone.type == ZoneType.MOVABLE) return Errno.EINVAL.neg();
+            PgData pg = zone.pgdat;
+            long end = pfn + nrPages;
+            if (type == OnlineType.MMOP_ONLINE_KERNEL && zone.type == ZoneType.MOVABLE
+                    && movePfnRangeLeft(pg.zone(ZoneType.NORMAL), zone, pfn, end) != 0) return Errno.EINVAL.neg();
+            if (type == OnlineType.MMOP_ONLINE_MOVABLE && zone.type == ZoneType.NORMAL
+                    && movePfnRangeRight(zone, pg.zone(ZoneType.MOVABLE), pfn, end) != 0) return Errno.EINVAL.neg();
+            // the moves above may have changed the range's zone
+            zone = ba.pageZone(pfn);
             MemoryNotify arg = new MemoryNotify(pfn, nrPages, zone.pgdat.nodePresentPages() == 0 ? zone.nid() : -1);
             int ret = MemoryNotifier.notifierToErrno(memoryNotify(MemoryNotifier.MEM_GOING_ONLINE, arg));
             if (ret != 0) {
                 memoryNotify(MemoryNotifier.MEM_CANCEL_ONLINE, arg);
-                k.log().printk(String.format(Locale.ROOT, "memory_hotplug: online_pages [mem %#010x-%#010x] failed",
+                k.log().printk(String.format(Locale.ROOT, "online_pages [mem %#010x-%#010x] failed",
                         pfn << m.arch().pageShift(), ((pfn + nrPages) << m.arch().pageShift()) - 1));
                 return ret;
             }
@@ -875,6 +889,48 @@ public final class MemoryHotplug {
             memoryNotify(MemoryNotifier.MEM_ONLINE, arg);
             return 0;
         }
+    }
+
+    /**
+     * move_pfn_range_right() (v4.6): online_movable of the last block of ZONE_NORMAL moves it into
+     * ZONE_MOVABLE: Normal ends at {@code start}, Movable starts there (its end, or the range's end
+     * when empty), and the range's struct pages are relinked (fix_zone_id). -EINVAL unless the
+     * range is at the right end of {@code z1}.
+     */
+    private int movePfnRangeRight(Zone z1, Zone z2, long start, long end) {
+        k.point("move_pfn_range_right", z1, Access.WRITE);
+        if (z1.zoneStartPfn() > start || z1.zoneEndPfn() > end || start >= z1.zoneEndPfn()) return Errno.EINVAL.neg();
+        long z2End = z2.empty() ? end : z2.zoneEndPfn();
+        z1.setSpan(z1.zoneStartPfn(), start - z1.zoneStartPfn());
+        z2.setSpan(start, z2End - start);
+        MmInit.memmapInitRange(ba, start, end, z2, BuddyAllocator.MeminitContext.HOTPLUG, MigrateType.MOVABLE);
+        return 0;
+    }
+
+    /** move_pfn_range_left() (v4.6): online_kernel of the first block of ZONE_MOVABLE moves it into ZONE_NORMAL. */
+    private int movePfnRangeLeft(Zone z1, Zone z2, long start, long end) {
+        k.point("move_pfn_range_left", z2, Access.WRITE);
+        if (start > z2.zoneStartPfn() || end <= z2.zoneStartPfn() || z2.zoneEndPfn() < end) return Errno.EINVAL.neg();
+        long z1Start = z1.empty() ? start : z1.zoneStartPfn();
+        long z2End = z2.zoneEndPfn();
+        z1.setSpan(z1Start, end - z1Start);
+        z2.setSpan(end, z2End - end);
+        MmInit.memmapInitRange(ba, start, end, z1, BuddyAllocator.MeminitContext.HOTPLUG, MigrateType.MOVABLE);
+        return 0;
+    }
+
+    /** test_pages_in_a_zone() (v4.6): every valid page of the range is in one zone. */
+    private boolean testPagesInAZone(long start, long end) {
+        Zone zone = null;
+        for (long p = start; p < end; p += 1L << BuddyAllocator.MAX_PAGE_ORDER) {
+            if (!memmap.backed(p) || memmap.poisoned(p)) continue;
+            for (long q = p; q < Math.min(end, p + (1L << BuddyAllocator.MAX_PAGE_ORDER)); q++) {
+                Zone z = ba.pageZone(q);
+                if (zone == null) zone = z;
+                else if (z != zone) return false;
+            }
+        }
+        return zone != null;
     }
 
     // =========================================================================================

@@ -292,7 +292,9 @@ class MemoryHotplugTest {
         assertFalse(m.memmap().poisoned(HP_PFN));
         assertTrue(m.memmap().testBit(HP_PFN, PageFlag.RESERVED));
         assertEquals("Normal", m.allocator().pageZone(HP_PFN).name());
-        assertEquals("Normal", hp.validZones(b));
+        assertEquals("Normal Movable", hp.validZones(b), "v4.6: the last block of Normal may move to Movable");
+        assertEquals("none", hp.validZones(hp.block(0)));
+        assertEquals("DMA32", hp.validZones(hp.block(1)));
         assertEquals(1, hp.removable(b), "v4.6: an offline block's pageblocks are MIGRATE_MOVABLE");
         clean(m);
         long free = freePages(m);
@@ -334,6 +336,33 @@ class MemoryHotplugTest {
         clean(m);
         assertEquals(0, hp.addMemory(0, HP_START, BLOCK));
         assertEquals(0, hp.stateStore(hp.block(4), "online"));
+        clean(m);
+    }
+
+    @Test
+    void v46OnlineMovableShiftsTheLastNormalBlockAndOnlineKernelShiftsItBack() {
+        Machine m = small(KernelConfig.v4_6());
+        MemoryHotplug hp = MemoryHotplug.of(m);
+        assertEquals(0, hp.addMemory(0, 0x28000000L, BLOCK));       // memory5, right after memory4
+        Zone normal = m.node(0).zone(ZoneType.NORMAL), movable = m.node(0).zone(ZoneType.MOVABLE);
+        assertEquals("Normal", hp.validZones(hp.block(4)));
+        assertEquals("Normal Movable", hp.validZones(hp.block(5)));
+        assertEquals(Errno.EINVAL.neg(), hp.stateStore(hp.block(4), "online_movable"), "not at the end of Normal");
+        assertEquals(MemoryBlock.MEM_OFFLINE, hp.block(4).state());
+        assertEquals(0, hp.stateStore(hp.block(5), "online_movable"));
+        assertEquals("Movable", m.allocator().pageZone(HP_PFN + PAGES).name());
+        assertEquals(HP_PFN + PAGES, movable.zoneStartPfn());
+        assertEquals(HP_PFN + PAGES, normal.zoneEndPfn());
+        assertEquals("Movable Normal", hp.validZones(hp.block(5)));
+        assertEquals("Normal Movable", hp.validZones(hp.block(4)));
+        assertEquals(0, hp.stateStore(hp.block(4), "online_movable"));
+        assertTrue(normal.empty());
+        assertEquals(HP_PFN, movable.zoneStartPfn());
+        clean(m);
+        assertEquals(0, hp.stateStore(hp.block(4), "offline"));
+        assertEquals(0, hp.stateStore(hp.block(4), "online_kernel"));
+        assertEquals("Normal", m.allocator().pageZone(HP_PFN).name());
+        assertEquals(HP_PFN + PAGES, movable.zoneStartPfn());
         clean(m);
     }
 
