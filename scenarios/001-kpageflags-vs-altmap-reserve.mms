@@ -23,7 +23,7 @@
 # The program: setup maps an 8 MiB namespace (altmap: reserve 2, memmap storage, data pages);
 # CPU A reads kpageflags of its first pfn (base_pfn, in the reserve), CPU B reads kpagecount of it.
 #
-# Variants (era mainline plus switches; `mmsim list` describes each option):
+# Variants (era mainline plus switches; the javadoc of mmsim.mm.memremap.Memremap describes each):
 #   v5.3                      readers use pfn_valid() (fs/proc/page.c before aad5f69bc161):
 #                             both readers fault. EXPECTED.
 #   init-zone-device-reserved Fukasawa's RFC v2: memmap_init_range no longer skips the reserve, so

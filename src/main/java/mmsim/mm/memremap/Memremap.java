@@ -293,7 +293,10 @@ public final class Memremap {
             pageToNid(config.has(MEMUNMAP_NID_FROM_RANGE_START) ? pgmap.startPfn : pgmap.pfnFirst());
             MemoryHotplug hp = MemoryHotplug.of(m);
             hp.memHotplugBegin();
-            hp.removePfnRangeFromZone(m.node(pgmap.nid).zone(ZoneType.DEVICE), pgmap.startPfn, pgmap.nrPages());
+            // remove_pfn_range_from_zone (v5.5+) poisons the memmap again; 2016's
+            // devm_memremap_pages_release went straight to arch_remove_memory
+            if (config.era() != KernelConfig.Era.V4_6)
+                hp.removePfnRangeFromZone(m.node(pgmap.nid).zone(ZoneType.DEVICE), pgmap.startPfn, pgmap.nrPages());
             int sectionsBefore = sectionsWithMemmap(pgmap);
             hp.archRemoveMemory(pgmap.startPfn, pgmap.nrPages(), pgmap.altmap);
             // vmemmap_free() of the sections that lost their memmap gives the blocks back (vmem_altmap_free)

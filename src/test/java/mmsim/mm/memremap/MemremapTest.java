@@ -191,4 +191,24 @@ class MemremapTest {
         assertDoesNotThrow(() -> mr2.memunmapPages(p2));
         assertEquals(List.of(), ModelCheck.check(fixed));
     }
+    /** 2016's devm_memremap_pages worked on whole sections: an aligned namespace maps and unmaps, a partial one is refused. */
+    @Test
+    void v46MapsWholeSectionsOnly() {
+        var layout = mmsim.mm.MachineLayout.parse("v46.layout", """
+                ram    0x100000   +127M
+                device 0x8000000  +128M
+                ram    0x10000000 +64M
+                """);
+        var m = mmsim.mm.Machine.boot(layout, mmsim.mm.KernelConfig.v4_6());
+        Memremap mr = Memremap.of(m);
+        assertEquals(Errno.EINVAL.neg(), mr.devmMemremapPages(mr.pmemPagemap(DevPagemap.MemoryType.FS_DAX, 0x8000, 0x800, RESERVE, -1, 0)));
+        DevPagemap p = mr.pmemPagemap(DevPagemap.MemoryType.FS_DAX, 0x8000, 0x8000, RESERVE, -1, 0);
+        assertEquals(0, mr.devmMemremapPages(p));
+        var r = mmsim.iface.procfs.KPageProc.of(m).read(mmsim.iface.procfs.KPageFiles.Kind.KPAGEFLAGS, 0x8000L * 8, 0x8000L * 8);
+        assertTrue(r.ok());
+        assertEquals(List.of(), ModelCheck.check(m));
+        mr.memunmapPages(p);
+        assertFalse(m.sparse().section(1).present());
+        assertEquals(List.of(), ModelCheck.check(m));
+    }
 }
