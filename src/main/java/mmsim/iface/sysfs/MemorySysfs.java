@@ -26,6 +26,7 @@ import java.util.Locale;
  *   memoryN/valid_zones   zone names (see MemoryHotplug.validZones)
  *   memoryN/removable     "%d\n"
  *   memoryN/node&lt;nid&gt;    -&gt; ../../node/node&lt;nid&gt;,  node/node&lt;nid&gt;/memoryN -&gt; ../../memory/memoryN
+ *   uevent (empty), memoryN/subsystem -&gt; ../../../../bus/memory; no power/ directories
  * </pre>
  * A store returns the byte count or the kernel's -errno; the directories follow the block
  * devices as add_memory and remove_memory register and unregister them.
@@ -56,6 +57,7 @@ public final class MemorySysfs {
             hp.setDefaultOnlineType(t);
             return (long) buf.length();
         });
+        fs.attribute(DIR + "/uevent", 0644, () -> "", MemorySysfs::ueventStore);
         for (int nid = 0; nid < m.layout().nodes(); nid++) fs.mkdirs(NODE_DIR + "/node" + nid);
         for (MemoryBlock b : hp.blocks()) addBlock(fs, m, hp, k, b);
         hp.onBlockAdded(b -> addBlock(fs, m, hp, k, b));
@@ -82,8 +84,22 @@ public final class MemorySysfs {
                 return hp.removable(b) + "\n";
             }
         }, null);
+        fs.attribute(d + "/uevent", 0644, () -> "", MemorySysfs::ueventStore);
+        fs.symlink(d + "/subsystem", "../../../../bus/memory");
         fs.symlink(d + "/node" + b.nid, "../../node/node" + b.nid);
         fs.symlink(NODE_DIR + "/node" + b.nid + "/" + b.name(), "../../memory/" + b.name());
+    }
+
+    /**
+     * uevent_store() (drivers/base/core.c): a kobject action word ("add", "change", ...) asks for a
+     * synthetic uevent, which the model has nobody to deliver to; anything else is -EINVAL.
+     */
+    private static long ueventStore(String buf) {
+        String w = buf.strip().split("\\s+", 2)[0];
+        return switch (w) {
+            case "add", "remove", "change", "move", "online", "offline", "bind", "unbind" -> (long) buf.length();
+            default -> (long) Errno.EINVAL.neg();
+        };
     }
 
     private static long store(String buf, int ret) {

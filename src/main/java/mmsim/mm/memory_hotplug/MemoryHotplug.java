@@ -702,6 +702,9 @@ public final class MemoryHotplug {
                 }
                 return;
             }
+            // pfn_valid() walkers (v4.13-v5.3 kpageflags, seed 001) can see this memmap: one point
+            // before the bulk initialisation lets them run before or after it
+            k.point("memmap_init_range", memmap.sectionOf(startPfn), Access.WRITE);
             MmInit.memmapInitRange(ba, startPfn, end, zone, BuddyAllocator.MeminitContext.HOTPLUG, migratetype);
         }
     }

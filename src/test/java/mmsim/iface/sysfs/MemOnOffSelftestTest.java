@@ -41,7 +41,7 @@ class MemOnOffSelftestTest {
     List<String> hotpluggableMemory(String state) {
         List<String> out = new ArrayList<>();
         for (String d : fs.list(SYSFS_MEM)) {
-            if (!d.startsWith("memory")) continue;
+            if (!d.matches("memory[0-9]+")) continue;
             if (!fs.readAll(SYSFS_MEM + "/" + d + "/removable").contains("1")) continue;
             if (state != null && !fs.readAll(SYSFS_MEM + "/" + d + "/state").contains(state)) continue;
             out.add(d.substring("memory".length()));
