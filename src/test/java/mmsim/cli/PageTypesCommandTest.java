@@ -63,6 +63,19 @@ class PageTypesCommandTest {
     }
 
     @Test
+    void shellAndCatReachTheKpageFiles() {
+        CliEndToEndTest.Run sh = CliEndToEndTest.runWithInput("ls /proc\ncat /proc/kpageflags\n", "sh");
+        assertEquals(0, sh.exit(), sh.err());
+        assertTrue(sh.out().contains("kpagecgroup\nkpagecount\nkpageflags\n"), sh.out());
+        // pfn 0 is reserved (KPF_RESERVED, bit 32); the first pages above 1 MiB + 15 MiB are free (KPF_BUDDY)
+        assertTrue(sh.out().contains("00000000: 0000000100000000\n"), sh.out().substring(0, 400));
+        assertTrue(sh.out().contains(String.format("%08x: 0000000000000400%n", 0x1000 * 8)), "buddy page in the dump");
+        CliEndToEndTest.Run cat = CliEndToEndTest.run("cat", "--hex", "/proc/kpagecount");
+        assertEquals(0, cat.exit(), cat.err());
+        assertEquals(131072 / 2, cat.out().lines().count(), "two words per line, one per pfn up to max_pfn");
+    }
+
+    @Test
     void helpIsTheToolsUsageAndBootsNothing() {
         CliEndToEndTest.Run r = CliEndToEndTest.run("page-types", "--layout", "/nonexistent/x.layout", "-h");
         assertEquals(0, r.exit(), r.err());

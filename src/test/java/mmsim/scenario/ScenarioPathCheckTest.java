@@ -64,6 +64,19 @@ class ScenarioPathCheckTest {
         assertDoesNotThrow(() -> ScenarioRunner.validate(parse("  cat /proc/nope -> r\n")));
     }
 
+    /** The read op reaches /proc/kpageflags of the execution's machine: flags of a free page, then of the page CPU A holds. */
+    @Test
+    void readOpReachesKpageflags() {
+        // layout: ram from 0x100000, nothing reserved, so pfn 0x100 heads a free block until A allocates
+        Scenario s = parse("  read /proc/kpageflags at 0x800 count 8 -> before\n  alloc_pages 0 -> a\n"
+                + "  read /proc/kpagecount at 0x800 count 16 -> count\n");
+        ScenarioRunner.VariantResult r = ScenarioRunner.run(s, s.variants().get(0), ScenarioRunner.Settings.of(s), null);
+        assertEquals(ScenarioRunner.Status.OK, r.status(), r.note());
+        var observed = r.outcomes().keySet().iterator().next().observed();
+        assertEquals("0x400", observed.get("before"), "KPF_BUDDY: " + observed);
+        assertEquals("0x0,0x0", observed.get("count"), observed.toString());
+    }
+
     @Test
     void nothingCloseMeansNoHint() {
         ScenarioError e = assertThrows(ScenarioError.class, () -> ScenarioRunner.validate(parse("  cat /proc/zzzzzzzzzzzz\n")));
