@@ -92,6 +92,7 @@ public final class VirtualFs {
         mmsim.iface.sysfs.MemorySysfs.install(fs, m);
         mmsim.iface.procfs.ProcPidFiles.install(fs, m);
         mmsim.iface.procfs.ProcVmstat.install(fs, m);
+        mmsim.iface.debugfs.PageOwnerFile.install(fs, m);
         // ---- end of installers --------------------------------------------------------------
         return fs;
     }

@@ -37,6 +37,7 @@ public final class Machine {
     private final SparseMem sparse;
     private final BuddyAllocator allocator;
     private final mmsim.mm.page_ext.PageExt pageExt;
+    private final mmsim.mm.page_owner.PageOwner pageOwner;
     private final mmsim.mm.vmstat.Vmstat vmstat = new mmsim.mm.vmstat.Vmstat();
     private final Map<Class<?>, Object> ext = new IdentityHashMap<>();
 
@@ -51,6 +52,7 @@ public final class Machine {
         this.sparse = new SparseMem(kernel, arch, config, memmap, nrSections);
         this.allocator = new BuddyAllocator(kernel, config, memmap, sparse, layout.nodes());
         this.pageExt = new mmsim.mm.page_ext.PageExt(kernel, config, sparse, allocator);
+        this.pageOwner = new mmsim.mm.page_owner.PageOwner(kernel, config, sparse, allocator, pageExt);
         // ---- end of subsystems ----------------------------------------------------------------
     }
 
@@ -73,6 +75,8 @@ public final class Machine {
     public BuddyAllocator allocator() { return allocator; }
     /** struct page extension (mm/page_ext.c): tables exist only when a client needs them. */
     public mmsim.mm.page_ext.PageExt pageExt() { return pageExt; }
+    /** page_owner (mm/page_owner.c): inited only with CONFIG_PAGE_OWNER. */
+    public mmsim.mm.page_owner.PageOwner pageOwner() { return pageOwner; }
     public PgData node(int nid) { return allocator.node(nid); }
     /** Global counters (num_poisoned_pages, committed AS, hugetlb pool...). */
     public mmsim.mm.vmstat.Vmstat vmstat() { return vmstat; }
@@ -206,6 +210,7 @@ public final class Machine {
         PgData[] nodes = new PgData[layout.nodes()];
         for (int nid = 0; nid < nodes.length; nid++) nodes[nid] = allocator.node(nid);
         pageExt.pageExtInit(nodes);
+        pageOwner.initPageOwner(nodes);       // page_ext's init callbacks (invoke_init_callbacks)
 
         // hot-pluggable memory the firmware announces at boot (ACPI memory devices): add_memory(),
         // which adds the sections and leaves the blocks offline (auto_online_blocks is "offline")

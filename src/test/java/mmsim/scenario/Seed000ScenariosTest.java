@@ -107,4 +107,18 @@ class Seed000ScenariosTest {
         assertTrue(pre.verdict().title().contains("pfn_valid"), "inside pfn_valid (ms->usage): " + pre.render());
         assertHolds(run(s, "mainline"));
     }
+
+    /** The same race on a 64-bit kernel, through page_owner's PFN walker. */
+    @Test
+    @Tag("slow")
+    void pageOwnerVsOffline() {
+        Scenario s = load("000d-page-owner-vs-offline");
+        Failure v46 = assertBroken(s, run(s, "v4.6"), OutcomeClass.EXPECTED, Set.of("oops", "kasan"));
+        assertTrue(v46.render().contains("read_page_owner"), v46.render());
+        assertBroken(s, run(s, "v4.7-null-checks"), OutcomeClass.INTERESTING, Set.of("kasan"));
+        assertHolds(run(s, "page_ext-with-memmap"));
+        VariantResult mainline = run(s, "mainline");
+        assertHolds(mainline);
+        assertTrue(mainline.findings().isEmpty(), mainline.findings().toString());
+    }
 }

@@ -76,6 +76,9 @@ public final class KPageFiles {
 
     public StablePageFlags stablePageFlags() { return spf; }
 
+    /** max_pfn: one past the highest RAM pfn (raised by hot-add on x86). Other PFN walkers (page_owner) end there too. */
+    public long maxPfn() { return maxPfn.getAsLong(); }
+
     /** get_max_dump_pfn(): max_pfn rounded up to a section today (SPARSEMEM), max_pfn in 2016. */
     public long maxDumpPfn() {
         long m = maxPfn.getAsLong();

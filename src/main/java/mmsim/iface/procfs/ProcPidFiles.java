@@ -88,7 +88,15 @@ public final class ProcPidFiles {
             if (mm.dead) return "";
             mm.mmapLock.downRead();
             try {
-                for (VmArea v : mm.vmaList()) showMapVma(sb, v.vmStart, v.vmEnd, v.vmFlags, null);
+                for (VmArea v : mm.vmaList()) {
+                    if (v.vmFile == null) {
+                        showMapVma(sb, v.vmStart, v.vmEnd, v.vmFlags, 0, 0, 0, null);
+                    } else {
+                        // shmem_zero_setup's file: the internal shm mount (00:01 as the first
+                        // anonymous device), its inode, and the name of the unlinked "dev/zero"
+                        showMapVma(sb, v.vmStart, v.vmEnd, v.vmFlags, v.vmPgoff << PgtableArch.PAGE_SHIFT, 1, v.vmFile.ino, "/dev/zero (deleted)");
+                    }
+                }
             } finally {
                 mm.mmapLock.upRead();
             }
@@ -98,18 +106,19 @@ public final class ProcPidFiles {
 
     /**
      * show_vma_header_prefix() + the name: lowercase hex of at least 8 digits, perms with
-     * 'p' or 's' (VM_MAYSHARE), offset 0 and device 00:00 inode 0 for anonymous memory, then,
+     * 'p' or 's' (VM_MAYSHARE), the file offset, device major:minor and inode (0, 00:00, 0 for
+     * anonymous memory), then,
      * for a named mapping, padding to column 73 (seq_setwidth(25 + 6 * sizeof(void *) - 1) and
      * seq_pad) and the name. An unnamed line ends in the space after the inode, as the kernel's does.
      */
-    static void showMapVma(StringBuilder sb, long start, long end, long flags, String name) {
+    static void showMapVma(StringBuilder sb, long start, long end, long flags, long pgoff, int minor, long ino, String name) {
         int lineStart = sb.length();
         sb.append(hex8(start)).append('-').append(hex8(end)).append(' ');
         sb.append((flags & VmFlags.VM_READ) != 0 ? 'r' : '-');
         sb.append((flags & VmFlags.VM_WRITE) != 0 ? 'w' : '-');
         sb.append((flags & VmFlags.VM_EXEC) != 0 ? 'x' : '-');
         sb.append((flags & VmFlags.VM_MAYSHARE) != 0 ? 's' : 'p');
-        sb.append(' ').append(hex8(0)).append(" 00:00 0 ");
+        sb.append(' ').append(hex8(pgoff)).append(String.format(" 00:%02x %d ", minor, ino));
         if (name != null) {
             int width = 25 + 8 * 6 - 1;
             while (sb.length() - lineStart < width) sb.append(' ');
@@ -240,7 +249,7 @@ public final class ProcPidFiles {
             }
         }
         StringBuilder sb = new StringBuilder();
-        showMapVma(sb, start, end, 0, "[rollup]");
+        showMapVma(sb, start, end, 0, 0, 0, 0, "[rollup]");
         showSmap(sb, mss);
         return sb.toString();
     }

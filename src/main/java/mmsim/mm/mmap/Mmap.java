@@ -42,13 +42,15 @@ public final class Mmap {
         try (var f = k.enter("do_mmap")) {
             if ((flags & MAP_ANONYMOUS) == 0) return Errno.EINVAL.neg();
             if ((flags & (MAP_SHARED | MAP_PRIVATE)) == 0) return Errno.EINVAL.neg();
-            if ((flags & MAP_SHARED) != 0) return Errno.EOPNOTSUPP.neg(); // shmem-backed: not modelled yet
             if (len <= 0) return Errno.EINVAL.neg();
             len = (len + PgtableArch.PAGE_SIZE - 1) & PgtableArch.PAGE_MASK;
             if ((addr & ~PgtableArch.PAGE_MASK) != 0 && (flags & MAP_FIXED) != 0) return Errno.EINVAL.neg();
             long vmFlags = ((prot & PROT_READ) != 0 ? VmFlags.VM_READ : 0) | ((prot & PROT_WRITE) != 0 ? VmFlags.VM_WRITE : 0)
                     | ((prot & PROT_EXEC) != 0 ? VmFlags.VM_EXEC : 0)
                     | VmFlags.VM_MAYREAD | VmFlags.VM_MAYWRITE | VmFlags.VM_MAYEXEC | VmFlags.VM_ACCOUNT;
+            boolean shared = (flags & MAP_SHARED) != 0;
+            // do_mmap(): MAP_SHARED anonymous memory ignores pgoff and may be shared with children
+            if (shared) vmFlags |= VmFlags.VM_SHARED | VmFlags.VM_MAYSHARE;
             mm.mmapLock.downWrite();
             try {
                 long start;
@@ -62,7 +64,8 @@ public final class Mmap {
                 }
                 // __mmap_region(): a new VMA is soft-dirty as a whole (CONFIG_MEM_SOFT_DIRTY, x86 only)
                 if (k.arch() == Kernel.Arch.X86_64) vmFlags |= VmFlags.VM_SOFTDIRTY;
-                VmArea v = new VmArea(mm, start, start + len, vmFlags, um.arch.vmGetPageProt(vmFlags), start >>> PgtableArch.PAGE_SHIFT);
+                VmArea v = new VmArea(mm, start, start + len, vmFlags, um.arch.vmGetPageProt(vmFlags), shared ? 0 : start >>> PgtableArch.PAGE_SHIFT);
+                if (shared) um.shmem.shmemZeroSetup(v);
                 mm.insert(v);
                 mm.totalVm += len >>> PgtableArch.PAGE_SHIFT;
                 return start;
@@ -117,6 +120,7 @@ public final class Mmap {
         for (VmArea v : gone) um.memory.zapRange(v, v.vmStart, v.vmEnd);
         for (VmArea v : gone) {
             um.rmap.unlinkAnonVmas(v);
+            um.shmem.vmaClose(v); // remove_vma(): fput of a shared mapping's inode
             v.detached = true;
         }
         if (!gone.isEmpty()) um.pgalloc.freePgtables(mm, start, end);
@@ -137,6 +141,7 @@ public final class Mmap {
             tail.anonVma = v.anonVma;
             root.rwsem.upWrite();
         }
+        if (v.vmFile != null) um.shmem.vmaOpen(tail, v.vmFile);
         mm.remove(v);
         v.vmEnd = at;
         mm.insert(v);
@@ -200,9 +205,11 @@ public final class Mmap {
                     if ((v.vmFlags & VmFlags.VM_DONTCOPY) != 0) continue;
                     VmArea n = new VmArea(child, v.vmStart, v.vmEnd, v.vmFlags, v.vmPageProt, v.vmPgoff);
                     um.rmap.anonVmaFork(n, v);
+                    if (v.vmFile != null) um.shmem.vmaOpen(n, v.vmFile);
                     child.insert(n);
                     child.totalVm += n.pages();
-                    um.memory.copyPageRange(n, v);
+                    // vma_needs_copy(): a shared mapping without anon pages is faulted in again by the child
+                    if (v.anonVma != null || v.vmFile == null) um.memory.copyPageRange(n, v);
                 }
             } finally {
                 child.mmapLock.upWrite();

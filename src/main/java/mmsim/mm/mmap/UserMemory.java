@@ -50,6 +50,7 @@ public final class UserMemory {
     public final Migrate migrate;
     public final Gup gup;
     public final Mmap mmap;
+    public final mmsim.mm.shmem.Shmem shmem;
     public final long[] events = new long[VmEvent.values().length];
     /** The shared zero page (empty_zero_page / ZERO_PAGE(0)); allocated at boot, never freed. */
     public long zeroPfn = -1;
@@ -80,6 +81,7 @@ public final class UserMemory {
         this.migrate = new Migrate(this);
         this.gup = new Gup(this);
         this.mmap = new Mmap(this);
+        this.shmem = new mmsim.mm.shmem.Shmem(this);
     }
 
     /** The machine's user memory, created on first use (the machine's {@code ext} slot). */

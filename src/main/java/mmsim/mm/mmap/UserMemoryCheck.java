@@ -44,8 +44,13 @@ public final class UserMemoryCheck {
                     long pfn = a.ptePfn(pte);
                     if (a.pteSpecial(pte) || pfn == um.zeroPfn) return;
                     maps.merge(pfn, 1, Integer::sum);
-                    rss[MmStruct.MM_ANONPAGES]++;
-                    if (mm.vmaLookup(addr) == null) bad.add(String.format("%s: PTE at %#x maps pfn %#x outside every VMA", mm, addr, pfn));
+                    boolean anon = um.rmap.pageAnon(pfn);
+                    rss[anon ? MmStruct.MM_ANONPAGES : MmStruct.MM_SHMEMPAGES]++;
+                    VmArea vma = mm.vmaLookup(addr);
+                    if (vma == null) bad.add(String.format("%s: PTE at %#x maps pfn %#x outside every VMA", mm, addr, pfn));
+                    else if (!anon && (vma.vmFile == null || um.shmem.fileOf(pfn) != vma.vmFile || um.pages.index(pfn) != vma.linearPageIndex(addr))) {
+                        bad.add(String.format("%s: PTE at %#x maps page-cache pfn %#x that is not index %d of the VMA's file", mm, addr, pfn, vma.linearPageIndex(addr)));
+                    }
                 } else {
                     long e = a.pteToSwpEntry(pte);
                     if (SwapEntry.isMigrationEntry(e)) rss[MmStruct.MM_ANONPAGES]++;
@@ -55,7 +60,7 @@ public final class UserMemoryCheck {
                     }
                 }
             }, tables, bad);
-            for (int i = 0; i < 3; i++) {
+            for (int i = 0; i < 4; i++) {
                 if (rss[i] != mm.rss[i]) bad.add(mm + ": rss[" + i + "] is " + mm.rss[i] + " but page tables hold " + rss[i]);
             }
         }
@@ -68,6 +73,17 @@ public final class UserMemoryCheck {
         Map<Long, Long> cached = new TreeMap<>();   // pfn -> slot
         for (var e : um.swapState.cachedPages().entrySet()) cached.put(e.getValue(), e.getKey());
         Map<Long, Integer> pins = um.gup.pins();
+        Map<Long, mmsim.mm.shmem.ShmemFile> pageCache = new TreeMap<>(); // shmem pages -> inode
+        for (mmsim.mm.shmem.ShmemFile f : um.shmem.files()) {
+            if (f.vmas.isEmpty()) bad.add(f + ": no VMA maps it but it was not evicted");
+            for (var e : f.cachedPages().entrySet()) {
+                if (pageCache.put(e.getValue(), f) != null) bad.add(String.format("pfn %#x: in two page caches", e.getValue()));
+                if (pg.mapping(e.getValue()) != f.mappingAddress || pg.index(e.getValue()) != e.getKey()) {
+                    bad.add(String.format("pfn %#x: at index %d of %s but page->mapping/index say %#x/%d", e.getValue(), e.getKey(), f,
+                            pg.mapping(e.getValue()), pg.index(e.getValue())));
+                }
+            }
+        }
         Map<Long, Integer> listed = new TreeMap<>();  // pfn -> LRU list
         long[] listSizes = new long[5];
         for (Lruvec lv : um.vmscan.lruvecs()) {
@@ -80,8 +96,8 @@ public final class UserMemoryCheck {
                             : (pg.peek(pfn, PageFlag.SWAPBACKED) ? Lruvec.LRU_INACTIVE_ANON : Lruvec.LRU_INACTIVE_FILE)
                             + (pg.peek(pfn, PageFlag.ACTIVE) ? 1 : 0);
                     if (want != l) bad.add(String.format("pfn %#x: on %s list but its flags say %s", pfn, Lruvec.NAMES[l], Lruvec.NAMES[want]));
-                    if (!maps.containsKey(pfn) && !cached.containsKey(pfn) && !pins.containsKey(pfn)) {
-                        bad.add(String.format("pfn %#x: on %s list but neither mapped, in the swap cache nor pinned (leak)", pfn, Lruvec.NAMES[l]));
+                    if (!maps.containsKey(pfn) && !cached.containsKey(pfn) && !pins.containsKey(pfn) && !pageCache.containsKey(pfn)) {
+                        bad.add(String.format("pfn %#x: on %s list but neither mapped, in a cache nor pinned (leak)", pfn, Lruvec.NAMES[l]));
                     }
                 }
             }
@@ -96,13 +112,16 @@ public final class UserMemoryCheck {
         known.addAll(batched.keySet());
         known.addAll(pins.keySet());
         known.addAll(listed.keySet());
+        known.addAll(pageCache.keySet());
         known.remove(um.zeroPfn); // reserved; GUP's references to it are not counted
-        long isolated = 0, anonMapped = 0;
+        long isolated = 0, anonMapped = 0, fileMapped = 0;
         for (long pfn : known) {
             int m = maps.getOrDefault(pfn, 0);
             int mapcount = um.rmap.pageMapcount(pfn);
             if (mapcount != m) bad.add(String.format("pfn %#x: page_mapcount %d but %d PTEs map it", pfn, mapcount, m));
             if (m > 0 && um.rmap.pageAnon(pfn)) anonMapped++;
+            if (m > 0 && !um.rmap.pageAnon(pfn)) fileMapped++;
+            int inPageCache = pageCache.containsKey(pfn) ? 1 : 0;
             boolean inCache = cached.containsKey(pfn);
             if (inCache != pg.peek(pfn, PageFlag.OWNER_PRIV_1)) {
                 bad.add(String.format("pfn %#x: PG_swapcache %b but %s the swap cache", pfn, !inCache, inCache ? "in" : "not in"));
@@ -117,15 +136,22 @@ public final class UserMemoryCheck {
             // off the LRU and in no batch: an isolator (reclaim, migration) holds it and a reference
             int iso = !onLru && inBatch == 0 ? 1 : 0;
             if (iso == 1 && pg.peek(pfn, PageFlag.SWAPBACKED)) isolated++;
-            int expect = m + (inCache ? 1 : 0) + inBatch + pins.getOrDefault(pfn, 0) + iso;
+            int expect = m + (inCache ? 1 : 0) + inPageCache + inBatch + pins.getOrDefault(pfn, 0) + iso;
             int ref = pg.refcount(pfn);
             if (ref != expect) {
-                bad.add(String.format("pfn %#x: refcount %d, expected %d (%d PTEs + %d swap cache + %d LRU batch + %d GUP + %d isolation)",
-                        pfn, ref, expect, m, inCache ? 1 : 0, inBatch, pins.getOrDefault(pfn, 0), iso));
+                bad.add(String.format("pfn %#x: refcount %d, expected %d (%d PTEs + %d swap cache + %d page cache + %d LRU batch + %d GUP + %d isolation)",
+                        pfn, ref, expect, m, inCache ? 1 : 0, inPageCache, inBatch, pins.getOrDefault(pfn, 0), iso));
             }
         }
         if (isolated != um.event(VmEvent.NR_ISOLATED_ANON)) {
             bad.add("nr_isolated_anon is " + um.event(VmEvent.NR_ISOLATED_ANON) + " but " + isolated + " anonymous pages are off the LRU and out of every batch");
+        }
+        if (fileMapped != um.event(VmEvent.NR_FILE_MAPPED)) {
+            bad.add("nr_mapped is " + um.event(VmEvent.NR_FILE_MAPPED) + " but " + fileMapped + " shmem pages are mapped");
+        }
+        if (pageCache.size() != um.event(VmEvent.NR_SHMEM) || pageCache.size() != um.event(VmEvent.NR_FILE_PAGES)) {
+            bad.add("nr_shmem/nr_file_pages are " + um.event(VmEvent.NR_SHMEM) + "/" + um.event(VmEvent.NR_FILE_PAGES) + " but "
+                    + pageCache.size() + " pages are in shmem page caches");
         }
         if (anonMapped != um.event(VmEvent.NR_ANON_MAPPED)) {
             bad.add("nr_anon_pages is " + um.event(VmEvent.NR_ANON_MAPPED) + " but " + anonMapped + " anonymous pages are mapped");

@@ -28,8 +28,10 @@ public final class VmArea {
     public AnonVma anonVma;
     /** vma->anon_vma_chain: one link per anon_vma whose pages this VMA may map (own + ancestors'). */
     public final List<AnonVma.Chain> anonVmaChain = new ArrayList<>();
-    /** Shared anonymous mappings (MAP_SHARED|MAP_ANONYMOUS) are backed by a shmem object: not modelled yet. */
+    /** VM_SHARED: a shared anonymous mapping (MAP_SHARED|MAP_ANONYMOUS), backed by {@link #vmFile}. */
     public final boolean shared;
+    /** vm_file: the shmem inode of a shared anonymous mapping (shmem_zero_setup), else null. */
+    public mmsim.mm.shmem.ShmemFile vmFile;
     /** Set by munmap once the VMA is gone (a stale VMA pointer is a use-after-free in the kernel). */
     public boolean detached;
 
@@ -43,7 +45,7 @@ public final class VmArea {
         this.shared = (flags & VmFlags.VM_SHARED) != 0;
     }
 
-    /** vma_is_anonymous(): no vm_ops; all mappings modelled here are anonymous. */
+    /** vma_is_anonymous(): no vm_ops (a shared anonymous mapping has shmem's). */
     public boolean isAnonymous() { return !shared; }
 
     /** linear_page_index(vma, address): the page->index an anonymous page at {@code addr} gets. */

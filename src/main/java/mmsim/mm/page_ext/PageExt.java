@@ -73,7 +73,7 @@ public final class PageExt {
     // mainline:
     //   bit 0 OWNER, 1 OWNER_ALLOCATED, 2 YOUNG, 3 IDLE (YOUNG/IDLE only on !64BIT)
     private static final int V46_OWNER = 2, V46_IDLE = 4;
-    private static final int ML_OWNER = 0, ML_IDLE = 3;
+    private static final int ML_OWNER = 0, ML_OWNER_ALLOCATED = 1, ML_IDLE = 3;
 
     /**
      * PAGE_EXT_INVALID: bit 0 of {@code ms->page_ext} (the pointer, not the flags word) marks a
@@ -102,11 +102,14 @@ public final class PageExt {
         /** First pfn of the pages holding the table, or -1 when vmalloc'ed. */
         final long memPfn;
         final int order;
+        /** page_owner's data per page (null without CONFIG_PAGE_OWNER), see {@link #ownerWord}. */
+        final long[] owner;
         boolean freed;
 
-        Table(long section, int nrEntries, long base, long memPfn, int order) {
+        Table(long section, int nrEntries, long base, long memPfn, int order, boolean pageOwner) {
             this.section = section;
             this.flags = new long[nrEntries];
+            this.owner = pageOwner ? new long[nrEntries] : null;
             this.base = base;
             this.memPfn = memPfn;
             this.order = order;
@@ -137,6 +140,7 @@ public final class PageExt {
     private final BuddyAllocator allocator;
     private final boolean v46;
     private final boolean needed;
+    private final boolean pageOwner;
     private final int entrySize;
     private final int tableOrder;
     private final long pageOffset;
@@ -154,7 +158,8 @@ public final class PageExt {
         this.v46 = config.era() == KernelConfig.Era.V4_6;
         // invoke_need_callbacks(): page_idle's need() on 32-bit (page_idle.h keeps the bits in
         // page_ext there), page_owner's when built in (the model assumes page_owner=on)
-        this.needed = !config.has(KernelConfig.CONFIG_64BIT) || config.has(KernelConfig.CONFIG_PAGE_OWNER);
+        this.pageOwner = config.has(KernelConfig.CONFIG_PAGE_OWNER);
+        this.needed = !config.has(KernelConfig.CONFIG_64BIT) || pageOwner;
         int size = FLAGS_SIZE;
         if (config.has(KernelConfig.CONFIG_PAGE_OWNER)) size += v46 ? V46_OWNER_SIZE : ML_OWNER_SIZE;
         this.entrySize = size;
@@ -332,11 +337,11 @@ public final class PageExt {
             int entries = (int) sparse.pagesPerSection();
             long pfn = allocator.allocPagesNode(Math.max(0, Math.min(nid, allocator.nrNodes() - 1)),
                     Gfp.GFP_KERNEL | Gfp.__GFP_ZERO | Gfp.__GFP_NOWARN, tableOrder);
-            if (pfn >= 0) return new Table(nr, entries, pageOffset + (pfn << 12), pfn, tableOrder);
+            if (pfn >= 0) return new Table(nr, entries, pageOffset + (pfn << 12), pfn, tableOrder, pageOwner);
             long base = vmallocNext;
             // vmalloc areas are followed by a guard page
             vmallocNext += ((long) entrySize * entries + 4095 & -4096L) + 4096;
-            return new Table(nr, entries, base, -1, tableOrder);
+            return new Table(nr, entries, base, -1, tableOrder, pageOwner);
         }
     }
 
@@ -419,6 +424,18 @@ public final class PageExt {
         }
     }
 
+    /**
+     * The entry of {@code pfn} for boot-time initialisation (page_ext's init callbacks run before
+     * any other CPU): no point, no RCU. Null when the section has no table.
+     */
+    public Entry lookupForInit(long pfn) {
+        long nr = sparse.pfnToSectionNr(pfn);
+        Table t = nr < tables.length ? tables[(int) nr] : null;
+        if (t == null) return null;
+        int index = (int) (pfn & (sparse.pagesPerSection() - 1));
+        return new Entry(t, t.base + (long) index * entrySize, index, pfn);
+    }
+
     /** page_ext_get(page): rcu_read_lock() + lookup; unlocks again when there is none. */
     public Entry pageExtGet(long pfn) {
         try (var f = k.enter("page_ext_get")) {
@@ -473,6 +490,43 @@ public final class PageExt {
     }
 
     private int idleBit() { return v46 ? V46_IDLE : ML_IDLE; }
+
+    /** PAGE_EXT_OWNER_ALLOCATED's bit (mainline; 2016 had no such bit: -1). */
+    public int ownerAllocatedBit() { return v46 ? -1 : ML_OWNER_ALLOCATED; }
+
+    /**
+     * page_owner's record of one page, packed in one word of the table (the kernel's struct
+     * page_owner, reduced to what read_page_owner prints):
+     * <pre>
+     *  63            40 39                      8 7        0
+     * +----------------+-------------------------+----------+
+     * |  pid (24 bits) |  gfp_mask (32 bits)     |  order   |
+     * +----------------+-------------------------+----------+
+     * </pre>
+     */
+    public static long ownerWord(int order, int gfpMask, int pid) {
+        return (order & 0xffL) | ((gfpMask & 0xffffffffL) << 8) | ((long) (pid & 0xffffff) << 40);
+    }
+
+    public static int ownerOrder(long word) { return (int) (word & 0xff); }
+    public static int ownerGfp(long word) { return (int) (word >>> 8); }
+    public static int ownerPid(long word) { return (int) (word >>> 40) & 0xffffff; }
+
+    /** get_page_owner(page_ext) read: the record word (a point, then the access or its fault). */
+    public long readOwner(Entry e, String label) {
+        Table t = e == null ? null : e.table();
+        k.point(label, t, Access.READ);
+        deref(e, false, label);
+        return t.owner[e.index()];
+    }
+
+    /** The record written by __set_page_owner_handle (the caller then sets PAGE_EXT_OWNER). */
+    public void writeOwner(Entry e, long word, String label) {
+        Table t = e == null ? null : e.table();
+        k.point(label, t, Access.WRITE);
+        deref(e, true, label);
+        t.owner[e.index()] = word;
+    }
     /** PAGE_EXT_OWNER's bit in page_ext->flags for this era. */
     public int ownerBit() { return v46 ? V46_OWNER : ML_OWNER; }
 

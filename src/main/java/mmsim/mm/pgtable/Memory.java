@@ -153,7 +153,7 @@ public final class Memory {
             int idx = PgtableArch.pteIndex(addr);
             // orig_pte is read without the lock (ptep_get_lockless); every path re-checks it under the lock
             long orig = store.read(table, idx, "handle_pte_fault:ptep_get_lockless");
-            if (arch.pteNone(orig)) return doAnonymousPage(vma, addr, pmd, flags);
+            if (arch.pteNone(orig)) return vma.vmFile != null ? doFault(vma, addr, pmd, flags) : doAnonymousPage(vma, addr, pmd, flags);
             if (!arch.ptePresent(orig)) return doSwapPage(vma, addr, pmd, orig, flags);
             if ((flags & FAULT_FLAG_WRITE) != 0) {
                 if (!arch.pteWrite(orig)) return doWpPage(vma, addr, pmd, orig);
@@ -207,6 +207,42 @@ public final class Memory {
         }
     }
 
+    /**
+     * do_fault() for a shared anonymous (shmem) mapping: do_read_fault / do_shared_fault. The
+     * page comes from the inode's page cache (shmem_fault -> shmem_get_folio, locked, with our
+     * reference); finish_fault maps it under the PTE lock unless another CPU mapped it first.
+     * The reference becomes the mapping's.
+     */
+    private int doFault(VmArea vma, long addr, PgtableAlloc.Loc pmd, int flags) {
+        boolean write = (flags & FAULT_FLAG_WRITE) != 0;
+        try (var f = k.enter(write ? "do_shared_fault" : "do_read_fault")) {
+            long page;
+            try (var g = k.enter("shmem_fault")) {
+                page = um.shmem.getFolio(vma.vmFile, vma.linearPageIndex(addr));
+            }
+            if (page == mmsim.mm.shmem.Shmem.BEYOND_EOF) return VM_FAULT_SIGBUS;
+            if (page < 0) return VM_FAULT_OOM;
+            try (var g = k.enter("finish_fault")) {
+                PgtableAlloc.PteLock pte = pgalloc.pteOffsetMapLock(pmd, addr);
+                if (pte == null || store.read(pte.table(), pte.idx(), "finish_fault:pte_none") != 0) {
+                    if (pte != null) pte.unlock();
+                    um.swap.unlockPage(page);
+                    um.swap.putPage(page);
+                    return pte == null ? VM_FAULT_RETRY : 0;
+                }
+                // set_pte_range(): vm_page_prot of a shared writable mapping is writable already
+                long entry = arch.pfnPte(page, vma.vmPageProt);
+                if (write) entry = arch.pteMkdirty(entry);
+                vma.vmMm.rss[MmStruct.MM_SHMEMPAGES]++;
+                um.rmap.pageAddFileRmap(page);
+                store.write(pte.table(), pte.idx(), entry, "set_pte_range:set_pte_at");
+                pte.unlock();
+                um.swap.unlockPage(page);
+                return 0;
+            }
+        }
+    }
+
     /** vm_normal_page(): the page a present PTE maps, or -1 for the zero page and special mappings. */
     public long vmNormalPage(long pte) {
         if (arch.pteSpecial(pte)) return -1;
@@ -218,6 +254,15 @@ public final class Memory {
     private int doWpPage(VmArea vma, long addr, PgtableAlloc.Loc pmd, long orig) {
         try (var f = k.enter("do_wp_page")) {
             if ((vma.vmFlags & VmFlags.VM_WRITE) == 0) return VM_FAULT_SIGSEGV;
+            if ((vma.vmFlags & (VmFlags.VM_SHARED | VmFlags.VM_MAYSHARE)) != 0) {
+                // wp_page_shared(): no copy, the shared page becomes writable in place
+                PgtableAlloc.PteLock pte = pgalloc.pteOffsetMapLock(pmd, addr);
+                if (pte == null) return VM_FAULT_RETRY;
+                long now = store.read(pte.table(), pte.idx(), "wp_page_shared:pte_same");
+                if (now == orig) store.write(pte.table(), pte.idx(), arch.pteMkwrite(arch.pteMkdirty(arch.pteMkyoung(now))), "wp_page_reuse:ptep_set_access_flags");
+                pte.unlock();
+                return 0;
+            }
             PgtableAlloc.PteLock pte = pgalloc.pteOffsetMapLock(pmd, addr);
             if (pte == null) return VM_FAULT_RETRY;
             long now = store.read(pte.table(), pte.idx(), "do_wp_page:pte_same");
@@ -402,7 +447,7 @@ public final class Memory {
                     v = store.getAndClear(pte.table(), idx, "zap_pte_range:ptep_get_and_clear_full");
                     long page = vmNormalPage(v);
                     if (page < 0) continue;
-                    mm.rss[MmStruct.MM_ANONPAGES]--;
+                    mm.rss[um.rmap.pageAnon(page) ? MmStruct.MM_ANONPAGES : MmStruct.MM_SHMEMPAGES]--;
                     if (arch.pteDirty(v)) pages.set(page, PageFlag.DIRTY);
                     um.rmap.pageRemoveRmap(page);
                     gather.add(page); // __tlb_remove_page: freed after the flush

@@ -209,6 +209,13 @@ public final class Rmap {
         }
     }
 
+    /** page_add_file_rmap() (folio_add_file_rmap_pte): one more PTE maps a page-cache page. Caller holds the PTE lock. */
+    public void pageAddFileRmap(long pfn) {
+        try (var f = k.enter("page_add_file_rmap")) {
+            if (pages.mapcountAdd(pfn, 1) == 0) um.count(pfn, VmEvent.NR_FILE_MAPPED, 1);
+        }
+    }
+
     /** page_dup_rmap(): fork copies a mapping. */
     public void pageDupRmap(long pfn) {
         pages.mapcountAdd(pfn, 1);
@@ -221,7 +228,7 @@ public final class Rmap {
             if (now < -1) {
                 throw vmBugOnPage(pfn, "VM_BUG_ON_PAGE(page_mapcount(page) < 0)");
             }
-            if (now == -1 && pageAnon(pfn)) um.count(pfn, VmEvent.NR_ANON_MAPPED, -1);
+            if (now == -1) um.count(pfn, pageAnon(pfn) ? VmEvent.NR_ANON_MAPPED : VmEvent.NR_FILE_MAPPED, -1);
         }
     }
 

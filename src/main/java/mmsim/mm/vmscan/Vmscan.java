@@ -217,6 +217,7 @@ public final class Vmscan {
                 stat[2]++;
                 return;
             }
+            if (!um.rmap.pageAnon(pfn)) { keepLocked(pfn, keep, stat); return; } // shmem writeout not modelled
             long[] vmFlags = {0};
             int refs = ignoreReferences ? 0 : um.rmap.pageReferenced(pfn, vmFlags);
             boolean referencedPage = pages.testClear(pfn, PageFlag.REFERENCED);
@@ -295,7 +296,8 @@ public final class Vmscan {
                 if (pte == null) continue;
                 long v = um.tables.read(pte.table(), pte.idx(), "madvise_cold_or_pageout_pte_range:ptep_get");
                 long pfn = um.arch.ptePresent(v) ? um.memory.vmNormalPage(v) : -1;
-                if (pfn >= 0 && um.rmap.pageMapcount(pfn) == 1) {
+                // shmem pages (not PageAnon) would be written out by shmem_writeout: not modelled, left alone
+                if (pfn >= 0 && um.rmap.pageMapcount(pfn) == 1 && um.rmap.pageAnon(pfn)) {
                     um.swap.getPage(pfn);
                     pte.unlock();
                     if (isolateLruPage(pfn) == 0) isolated.add(pfn);

@@ -66,7 +66,7 @@ class ProcPidFilesTest {
         um.mmap.munmap(mm, a + 4096, 4096); // splits a
         assertEquals(3, fs.readAll("/proc/" + mm.pid + "/maps").lines().count());
         StringBuilder sb = new StringBuilder();
-        ProcPidFiles.showMapVma(sb, 0x7ffd1234a000L, 0x7ffd1236b000L, 3, "[stack]");
+        ProcPidFiles.showMapVma(sb, 0x7ffd1234a000L, 0x7ffd1236b000L, 3, 0, 0, 0, "[stack]");
         assertEquals("7ffd1234a000-7ffd1236b000 rw-p 00000000 00:00 0                          [stack]\n", sb.toString());
     }
 
@@ -121,6 +121,26 @@ class ProcPidFilesTest {
         assertEquals(0, um.mmap.madvise(mm, a, 2 * 4096, Mmap.MADV_PAGEOUT));
         r = fs.readAll("/proc/" + mm.pid + "/smaps_rollup");
         assertTrue(r.contains("\nRss:                   4 kB\n") && r.contains("\nSwap:                  8 kB\nSwapPss:               8 kB\n"), r);
+    }
+
+    @Test
+    void sharedAnonymousMemoryIsShmemInEveryFile() {
+        long s = um.mmap.mmap(mm, 0, 2 * 4096, RW, Mmap.MAP_SHARED | Mmap.MAP_ANONYMOUS);
+        assertEquals(0, um.memory.faultIn(mm, s, true));
+        var file = mm.findVma(s).vmFile;
+        String prefix = String.format("%08x-%08x rw-s 00000000 00:01 %d ", s, s + 8192, file.ino);
+        assertEquals(prefix + " ".repeat(72 - prefix.length()) + " /dev/zero (deleted)\n", fs.readAll("/proc/" + mm.pid + "/maps"));
+        long e = pagemap(mm, s);
+        assertTrue((e & ProcPidFiles.PM_PRESENT) != 0 && (e & ProcPidFiles.PM_FILE) != 0 && (e & ProcPidFiles.PM_MMAP_EXCLUSIVE) != 0, Long.toHexString(e));
+        long pfn = e & ProcPidFiles.PM_PFRAME_MASK;
+        um.swap.lruAddDrainAll();
+        long f = kpage(KPageFiles.Kind.KPAGEFLAGS, pfn);
+        assertTrue(bit(f, KernelPageFlags.KPF_MMAP) && bit(f, KernelPageFlags.KPF_SWAPBACKED) && bit(f, KernelPageFlags.KPF_LRU), Long.toBinaryString(f));
+        assertFalse(bit(f, KernelPageFlags.KPF_ANON), "a shmem page is no anonymous page to kpageflags");
+        String r = fs.readAll("/proc/" + mm.pid + "/smaps_rollup");
+        assertTrue(r.contains("\nPss_Anon:              0 kB\nPss_File:              0 kB\nPss_Shmem:             4 kB\n"), r);
+        assertTrue(stat("nr_shmem") == 1 && stat("nr_mapped") == 1 && stat("nr_file_pages") == 1, fs.readAll("/proc/vmstat"));
+        assertEquals(List.of(), ModelCheck.check(m));
     }
 
     @Test

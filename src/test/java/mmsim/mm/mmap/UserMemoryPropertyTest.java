@@ -21,7 +21,7 @@ import mmsim.mm.pgtable.PgtableAlloc;
 import mmsim.mm.pgtable.PgtableArch;
 
 /**
- * Random sequences of what processes and the kernel do to user memory (mmap, read and write
+ * Random sequences of what processes and the kernel do to user memory (private and shared mmap, read and write
  * faults, fork, exit, munmap, madvise DONTNEED/PAGEOUT, kswapd passes, page migration, GUP
  * references taken and dropped) keep the whole model consistent after every step:
  * {@link ModelCheck#check} (buddy lists and page states, and the user-memory part: refcount =
@@ -29,7 +29,7 @@ import mmsim.mm.pgtable.PgtableArch;
  * rss, swap slots, page tables reachable only from live mms) finds nothing, in both eras.
  */
 class UserMemoryPropertyTest {
-    enum Kind { MMAP, MUNMAP, READ, WRITE, FORK, EXIT, DONTNEED, PAGEOUT, KSWAPD, MIGRATE, GUP, UNPIN }
+    enum Kind { MMAP, MMAP_SHARED, MUNMAP, READ, WRITE, FORK, EXIT, DONTNEED, PAGEOUT, KSWAPD, MIGRATE, GUP, UNPIN }
 
     /** One step: what, in which process (index into the live ones), at which page of the window, how many pages. */
     record Step(Kind kind, int proc, int page, int pages) { }
@@ -45,7 +45,7 @@ class UserMemoryPropertyTest {
                 net.jqwik.api.Tuple.of(8, Arbitraries.just(Kind.WRITE)), net.jqwik.api.Tuple.of(4, Arbitraries.just(Kind.READ)),
                 net.jqwik.api.Tuple.of(2, Arbitraries.just(Kind.FORK)), net.jqwik.api.Tuple.of(2, Arbitraries.just(Kind.PAGEOUT)),
                 net.jqwik.api.Tuple.of(2, Arbitraries.just(Kind.KSWAPD)), net.jqwik.api.Tuple.of(3, Arbitraries.just(Kind.MIGRATE)),
-                net.jqwik.api.Tuple.of(1, Arbitraries.of(Kind.MMAP, Kind.MUNMAP, Kind.EXIT, Kind.DONTNEED, Kind.GUP, Kind.UNPIN)));
+                net.jqwik.api.Tuple.of(1, Arbitraries.of(Kind.MMAP, Kind.MMAP_SHARED, Kind.MUNMAP, Kind.EXIT, Kind.DONTNEED, Kind.GUP, Kind.UNPIN)));
         Arbitrary<Step> step = Combinators.combine(
                 kind,
                 Arbitraries.integers().between(0, 3),
@@ -61,8 +61,12 @@ class UserMemoryPropertyTest {
         um.zeroPage();
         List<MmStruct> procs = new ArrayList<>();
         procs.add(um.newProcess("prop"));
-        assertEquals(BASE, um.mmap.mmap(procs.get(0), BASE, WINDOW * PgtableArch.PAGE_SIZE, Mmap.PROT_READ | Mmap.PROT_WRITE,
+        // the window starts as private anonymous memory, its upper half shared anonymous memory
+        long half = WINDOW / 2 * PgtableArch.PAGE_SIZE;
+        assertEquals(BASE, um.mmap.mmap(procs.get(0), BASE, half, Mmap.PROT_READ | Mmap.PROT_WRITE,
                 Mmap.MAP_PRIVATE | Mmap.MAP_ANONYMOUS | Mmap.MAP_FIXED));
+        assertEquals(BASE + half, um.mmap.mmap(procs.get(0), BASE + half, half, Mmap.PROT_READ | Mmap.PROT_WRITE,
+                Mmap.MAP_SHARED | Mmap.MAP_ANONYMOUS | Mmap.MAP_FIXED));
         List<Long> pinned = new ArrayList<>();
         int n = 0;
         for (Step s : steps) {
@@ -74,6 +78,8 @@ class UserMemoryPropertyTest {
             switch (s.kind()) {
                 case MMAP -> assertEquals(addr, um.mmap.mmap(mm, addr, len, Mmap.PROT_READ | Mmap.PROT_WRITE,
                         Mmap.MAP_PRIVATE | Mmap.MAP_ANONYMOUS | Mmap.MAP_FIXED));
+                case MMAP_SHARED -> assertEquals(addr, um.mmap.mmap(mm, addr, len, Mmap.PROT_READ | Mmap.PROT_WRITE,
+                        Mmap.MAP_SHARED | Mmap.MAP_ANONYMOUS | Mmap.MAP_FIXED));
                 case MUNMAP -> assertEquals(0, um.mmap.munmap(mm, addr, len));
                 case READ, WRITE -> {
                     int r = um.memory.faultIn(mm, addr, s.kind() == Kind.WRITE);
@@ -104,6 +110,7 @@ class UserMemoryPropertyTest {
         }
         net.jqwik.api.statistics.Statistics.label("migrated").collect(um.event(VmEvent.PGMIGRATE_SUCCESS) > 0);
         net.jqwik.api.statistics.Statistics.label("swapped out").collect(um.event(VmEvent.PSWPOUT) > 0);
+        net.jqwik.api.statistics.Statistics.label("shmem pages").collect(um.event(VmEvent.NR_SHMEM) > 0);
         net.jqwik.api.statistics.Statistics.label("copied on write").collect(um.event(VmEvent.COW_FAULT) > 0);
         for (long p : pinned) um.gup.putUserPage(p);
         for (MmStruct mm : procs) um.mmap.exit(mm);
@@ -112,6 +119,7 @@ class UserMemoryPropertyTest {
         assertTrue(bad.isEmpty(), () -> "after every process exited:\n  " + String.join("\n  ", bad));
         assertEquals(0, um.tables.liveTables(), "every page table is freed once every process exited");
         assertEquals(0, um.swapState.inuse(), "every swap slot is free once every process exited");
+        assertEquals(0, um.shmem.files().size(), "every shmem inode is evicted once every process exited");
     }
 
     /**

@@ -174,6 +174,28 @@ class UserMemoryOpsTest {
     }
 
     @Test
+    void sharedAnonymousMemoryIsSharedAcrossFork() {
+        run("mmap 8K rw shared -> s");
+        assertEquals("ok", run("write $s"));
+        String pfn = run("pagemap $s pfn");
+        run("fork -> c");
+        assertEquals("NONE", run("pagemap $s pfn in $c"), "fork does not copy a shared mapping's PTEs: the child faults");
+        assertEquals("ok", run("write $s in $c"));
+        assertEquals(pfn, run("pagemap $s pfn in $c"), "no copy on write: both see the same page");
+        assertEquals(1, init().counter(MmStruct.MM_SHMEMPAGES));
+        long entry = Long.parseUnsignedLong(run("pagemap $s").substring(2), 16);
+        assertTrue((entry & (1L << 61)) != 0, "PM_FILE: shared anonymous memory is shmem");
+        assertTrue(run("cat /proc/self/maps").contains(" rw-s 00000000 00:01 "), run("cat /proc/self/maps"));
+        consistent();
+        assertEquals("ok", run("munmap $s 8K"));
+        consistent();  // the child's mapping keeps the page in the page cache
+        assertEquals("ok", run("touch $s+4K in $c"));
+        run("exit $c");
+        consistent();  // the last mapping gone: the inode's pages were freed
+        assertEquals(0, um().shmem.files().size());
+    }
+
+    @Test
     void parseErrorsNameTheArgument() {
         ScenarioError e = assertThrows(ScenarioError.class, () -> parse("madvise $a 4K MADV_FROBNICATE"));
         assertTrue(e.getMessage().contains("expected ADVICE"), e.getMessage());

@@ -1,0 +1,64 @@
+package mmsim.mm.page_ext;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+
+import org.junit.jupiter.api.Test;
+
+import mmsim.iface.VirtualFs;
+import mmsim.iface.debugfs.PageOwnerFile;
+import mmsim.mm.KernelConfig;
+import mmsim.mm.Machine;
+import mmsim.mm.MachineLayout;
+import mmsim.mm.debug.ModelCheck;
+import mmsim.mm.page_alloc.Gfp;
+
+/** page_owner (mm/page_owner.c) on a 64-bit kernel: the early records, __set_page_owner, and /sys/kernel/debug/page_owner. */
+class PageOwnerTest {
+    static final MachineLayout L = MachineLayout.parse("test",
+            "arch x86_64\ncpus 2\nram 0x1000 +0x9e000\nram 0x100000 +255M\nreserve 0x100000 +15M\n");
+
+    @Test
+    void withoutPageOwnerThereIsNoFile() {
+        Machine m = Machine.boot(L, KernelConfig.mainline());
+        assertFalse(m.pageOwner().inited());
+        assertFalse(VirtualFs.of(m).exists(PageOwnerFile.PATH));
+    }
+
+    @Test
+    void bootAllocationsAreEarlyRecordsAndTheFileWalksToThem() {
+        for (KernelConfig c : new KernelConfig[] {KernelConfig.v4_6().with(KernelConfig.CONFIG_PAGE_OWNER),
+                KernelConfig.mainline().with(KernelConfig.CONFIG_PAGE_OWNER)}) {
+            Machine m = Machine.boot(L, c);
+            assertTrue(m.pageExt().needed(), "page_owner needs page_ext on 64-bit");
+            assertTrue(m.pageOwner().inited());
+            // the page_ext tables themselves were allocated before init_page_owner: early pages
+            long tablePfn = m.pageExt().table(1).memPfn();
+            assertTrue(m.pageOwner().earlyAllocated() >= 64, c + ": " + m.pageOwner().earlyAllocated());
+            VirtualFs fs = VirtualFs.of(m);
+            VirtualFs.ReadResult r = fs.read(PageOwnerFile.PATH, tablePfn, 4096);
+            String rec = new String(r.data(), StandardCharsets.UTF_8);
+            assertTrue(rec.startsWith("Page allocated via order 0, mask 0x0"), rec);
+            assertTrue(rec.contains(c.era() == KernelConfig.Era.V4_6 ? "PFN " + tablePfn + " " : String.format("PFN %#x ", tablePfn)), rec);
+            assertTrue(rec.endsWith("\n\n"), rec);
+            assertEquals(java.util.List.of(), ModelCheck.check(m));
+        }
+    }
+
+    @Test
+    void setPageOwnerRecordsAnAllocationAndTheReaderSkipsFreeBlocksAndTails() {
+        Machine m = Machine.boot(L, KernelConfig.mainline().with(KernelConfig.CONFIG_PAGE_OWNER));
+        long pfn = m.allocator().allocPages(Gfp.GFP_KERNEL, 2);
+        m.pageOwner().setPageOwner(pfn, 2, Gfp.GFP_KERNEL);
+        // start the walk just past the head: the three tails are skipped, then the walk goes on
+        VirtualFs.ReadResult r = VirtualFs.of(m).read(PageOwnerFile.PATH, pfn, 4096);
+        String rec = new String(r.data(), StandardCharsets.UTF_8);
+        assertTrue(rec.startsWith(String.format("Page allocated via order 2, mask %#x", Gfp.GFP_KERNEL)), rec);
+        assertTrue(rec.contains(String.format("PFN %#x ", pfn)), rec);
+        VirtualFs.ReadResult next = VirtualFs.of(m).read(PageOwnerFile.PATH, pfn + 1, 4096);
+        assertFalse(new String(next.data(), StandardCharsets.UTF_8).contains(String.format("PFN %#x ", pfn)), "tails are not printed");
+    }
+}
