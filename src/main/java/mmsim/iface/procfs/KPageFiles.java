@@ -60,7 +60,6 @@ public final class KPageFiles {
     private final boolean v46;
     /** Variant Memremap.KPAGE_PFN_VALID: v5.3's readers (pfn_valid, before aad5f69bc161). */
     private final boolean pfnValidLookup;
-    private final java.util.function.LongPredicate isDevicePfn;
 
     /** {@code maxPfn} is the kernel's max_pfn (one past the highest RAM pfn, raised by hot-add). */
     public KPageFiles(Kernel k, KernelConfig config, SparseMem sparse, StablePageFlags spf, LongSupplier maxPfn) {
@@ -71,7 +70,6 @@ public final class KPageFiles {
         this.maxPfn = maxPfn;
         this.v46 = config.era() == KernelConfig.Era.V4_6;
         this.pfnValidLookup = config.has(mmsim.mm.memremap.Memremap.KPAGE_PFN_VALID);
-        this.isDevicePfn = spf.hooks()::isDevicePfn;
     }
 
     public StablePageFlags stablePageFlags() { return spf; }
@@ -149,6 +147,6 @@ public final class KPageFiles {
     /** PFN to page as the era's readers do it: the pfn, or -1 for NULL. */
     private long lookup(long pfn) {
         if (v46 || pfnValidLookup) return sparse.pfnValid(pfn) ? sparse.pfnToPage(pfn) : -1;
-        return sparse.pfnToOnlinePage(pfn, isDevicePfn);
+        return sparse.pfnToOnlinePage(pfn);
     }
 }

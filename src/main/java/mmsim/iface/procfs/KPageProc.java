@@ -41,7 +41,6 @@ public final class KPageProc {
             @Override public boolean isFreeBuddyPage(long pfn) { return KPageProc.isFreeBuddyPage(m, memmap, allocator, pfn, lastBlock); }
             // ZONE_DEVICE: mm/memremap.c answers (pgmap_array lookups, with their points)
             @Override public boolean pfnZoneDeviceReserved(long pfn) { return Memremap.of(m).pfnZoneDeviceReserved(pfn); }
-            @Override public boolean isDevicePfn(long pfn) { return Memremap.of(m).pfnToOnlinePageIsDevice(pfn); }
             // 32-bit page_idle: the idle bit lives in page_ext (mm/page_ext.c answers, with its points)
             @Override public StablePageFlags.PageExtIdle pageExtIdle() { return m.pageExt().needed() ? m.pageExt()::pageIsIdle : null; }
         };

@@ -57,12 +57,6 @@ public final class StablePageFlags {
          * driver's altmap reserve. Asked only under the variant Memremap.PFN_ZONE_DEVICE_RESERVED.
          */
         default boolean pfnZoneDeviceReserved(long pfn) { return false; }
-
-        /**
-         * pfn_to_online_page()'s ZONE_DEVICE slow path (mm/memory_hotplug.c, v5.12+): in a section
-         * tainted by ZONE_DEVICE, get_dev_pagemap() finds a pgmap for the pfn.
-         */
-        default boolean isDevicePfn(long pfn) { return false; }
     }
 
     /** The page_ext route of page_is_idle() (mm/page_ext.c + include/linux/page_idle.h). */
@@ -97,8 +91,6 @@ public final class StablePageFlags {
         this.is64bit = config.has(KernelConfig.CONFIG_64BIT);
         this.zoneDeviceReservedCheck = config.has(mmsim.mm.memremap.Memremap.PFN_ZONE_DEVICE_RESERVED);
     }
-
-    public Hooks hooks() { return hooks; }
 
     /**
      * page_cgroup_ino(page) (mm/memcontrol.c) for an existing page: no memcg is modelled, so 0,

@@ -93,6 +93,8 @@ public final class Memremap {
         this.m = m;
         this.k = m.kernel();
         this.config = m.config();
+        // pfn_to_online_page()'s slow path asks get_dev_pagemap() for every caller
+        m.sparse().setZoneDevicePfn(this::pfnToOnlinePageIsDevice);
     }
 
     /** The machine's ZONE_DEVICE state, created on first use. */
@@ -175,8 +177,7 @@ public final class Memremap {
      * Every caller that needs the kernel's full rule (PFN walkers) goes through here.
      */
     public long pfnToOnlinePage(long pfn) {
-        if (config.has(NO_ZONE_DEVICE_TAINT)) return m.sparse().pfnToOnlinePage(pfn, null);
-        return m.sparse().pfnToOnlinePage(pfn, this::pfnToOnlinePageIsDevice);
+        return m.sparse().pfnToOnlinePage(pfn);
     }
 
     // =========================================================================================

@@ -173,7 +173,7 @@ public final class SparseMem {
      * pfn_to_online_page() (mainline mm/memory_hotplug.c, reference C.4): the pfn if its section
      * is online and its subsection present, else -1 (NULL). ZONE_DEVICE pfns in a section tainted
      * by ZONE_DEVICE are answered by {@code devicePfn} (get_dev_pagemap finds a pgmap), which the
-     * ZONE_DEVICE code supplies; pass null until it exists. Era V4_6 has no such function: callers
+     * ZONE_DEVICE code supplies (see {@link #setZoneDevicePfn}). Era V4_6 has no such function: callers
      * choose {@link #pfnValid} there.
      */
     public long pfnToOnlinePage(long pfn, java.util.function.LongPredicate devicePfn) {
@@ -189,7 +189,16 @@ public final class SparseMem {
         }
     }
 
-    public long pfnToOnlinePage(long pfn) { return pfnToOnlinePage(pfn, null); }
+    /**
+     * pfn_to_online_page() with the machine's ZONE_DEVICE answer: the one mm/memremap.c installs
+     * with {@link #setZoneDevicePfn} (no pgmap can exist before it does).
+     */
+    public long pfnToOnlinePage(long pfn) { return pfnToOnlinePage(pfn, zoneDevicePfn); }
+
+    private java.util.function.LongPredicate zoneDevicePfn;
+
+    /** mm/memremap.c's get_dev_pagemap() test for pfn_to_online_page()'s slow path. */
+    public void setZoneDevicePfn(java.util.function.LongPredicate p) { zoneDevicePfn = p; }
 
     /** online_section_nr(). */
     public boolean onlineSectionNr(long nr) {
