@@ -76,7 +76,18 @@ class MemOnOffSelftestTest {
 
     @Test
     void theSelftestPassesAgainstTheModel() {
-        Machine m = Machine.boot(MachineLayout.parse("selftest", LAYOUT), KernelConfig.mainline());
+        selftest(KernelConfig.mainline());
+    }
+
+    /** v4.6 onlines page by page (seconds for the script's ~15 onlines): slow. */
+    @Test
+    @org.junit.jupiter.api.Tag("slow")
+    void theSelftestPassesAgainstV46() {
+        selftest(KernelConfig.v4_6());
+    }
+
+    void selftest(KernelConfig config) {
+        Machine m = Machine.boot(MachineLayout.parse("selftest", LAYOUT), config);
         fs = VirtualFs.of(m);
         int error = -12, priority = 0, ratio = 10;
         // prerequisite: some block is hot-pluggable
