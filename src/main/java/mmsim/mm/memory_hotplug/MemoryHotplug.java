@@ -797,7 +797,8 @@ public final class MemoryHotplug {
     /**
      * online_pages() for a caller that names the online type instead of a zone (the sysfs path
      * picks the zone with {@link #zoneForPfnRange}): takes mem_hotplug_lock (mainline), as
-     * memory_block_online does. Returns 0 or -errno.
+     * memory_block_online does. Returns 0 or -errno. A raw entry point: the memory block device's
+     * state is not changed (user space goes through {@link #stateStore}).
      */
     public int onlinePages(long startPfn, long nrPages, OnlineType onlineType) {
         if (v46) {
@@ -942,7 +943,8 @@ public final class MemoryHotplug {
 
     /**
      * offline_pages() for a caller without a zone (v4.6's signature): takes mem_hotplug_lock.
-     * Mainline: the zone of the first page; a range over several zones is -EINVAL.
+     * Mainline: the zone of the first page; a range over several zones is -EINVAL. A raw entry
+     * point, like {@link #onlinePages}: the block device's state is not changed.
      */
     public int offlinePages(long startPfn, long nrPages) {
         memHotplugBegin();
@@ -1089,7 +1091,7 @@ public final class MemoryHotplug {
 
     /** lru_add_drain_all(): pages in per-CPU LRU batches reach the LRU (PG_lru) so they can be isolated. */
     private void lruCacheDrain() {
-        mmsim.mm.mmap.UserMemory um = m.ext(mmsim.mm.mmap.UserMemory.class, x -> null);
+        mmsim.mm.mmap.UserMemory um = m.extIfPresent(mmsim.mm.mmap.UserMemory.class);
         if (um != null) um.swap.lruAddDrainAll();
     }
 
