@@ -15,9 +15,11 @@ import mmsim.mm.memremap.Memremap;
  * </pre>
  * START/SIZE are physical bytes inside a {@code device} range of the layout. The altmap is on by
  * default, with nvdimm's 2-page info-block reserve and a free part sized for the range's memmap
- * (nvdimm_setup_pfn); {@code noaltmap} takes the memmap from RAM. var gets {@code ok} or the
+ * (nvdimm_setup_pfn); {@code noaltmap} takes the memmap from RAM; the node is the layout range's
+ * unless {@code node} names one. var gets {@code ok} or the
  * errno ({@code -ENOMEM} for a conflicting or exhausted mapping, {@code -ENXIO} for System RAM or
- * a range outside the layout's device ranges, {@code -EINVAL} when nothing is mapped at START).
+ * a range outside the layout's device ranges, {@code -EINVAL} for a node that does not exist, a
+ * reserve + free larger than the range, or, for memunmap_pages, nothing mapped at START).
  */
 final class MemremapOps implements OpProvider {
     @Override
@@ -30,7 +32,7 @@ final class MemremapOps implements OpProvider {
                     long size = a.number("SIZE", 1, Long.MAX_VALUE);
                     DevPagemap.MemoryType type = DevPagemap.MemoryType.FS_DAX;
                     long reserve = 2, free = -1;
-                    int nid = 0;
+                    int nid = -1;
                     while (a.hasMore() && !"->".equals(a.peek())) {
                         String kw = a.word("an option (type, reserve, noaltmap, free, node)");
                         switch (kw) {
@@ -53,14 +55,21 @@ final class MemremapOps implements OpProvider {
                     return ctx -> {
                         Machine m = ctx.machine().machine();
                         Memremap mr = Memremap.of(m);
-                        if (mr.deviceRange(start, start + size) == null) {
+                        var range = mr.deviceRange(start, start + size);
+                        if (range == null) {
                             m.kernel().log().printk(String.format(Locale.ROOT,
                                     "devm_memremap_pages: [mem %#x-%#x] is not inside a device range of the layout", start, start + size - 1));
                             return Args.errnoValue(Errno.ENXIO);
                         }
+                        // dev_to_node(): the node the layout gives the device, unless the line names one
+                        int nodeId = node >= 0 ? node : range.nid();
+                        if (nodeId >= m.allocator().nrNodes()) {
+                            m.kernel().log().printk("devm_memremap_pages: node " + nodeId + " does not exist");
+                            return Args.errnoValue(Errno.EINVAL);
+                        }
                         long pages = size >>> 12;
                         if (res >= 0 && res + Math.max(fr, 0) > pages) return Args.errnoValue(Errno.EINVAL);
-                        DevPagemap pgmap = mr.pmemPagemap(t, start >>> 12, pages, res, fr, node);
+                        DevPagemap pgmap = mr.pmemPagemap(t, start >>> 12, pages, res, fr, nodeId);
                         int err = mr.devmMemremapPages(pgmap);
                         return err == 0 ? "ok" : Args.errnoValue(Errno.of(-err));
                     };
