@@ -174,6 +174,15 @@ public final class Migrate {
      */
     private int moveToNewPage(long dst, long src) {
         try (var f = k.enter("migrate_folio")) {
+            if (!um.rmap.pageAnon(src)) {
+                // a shmem page: the isolator's reference and the page cache's; the cache slot moves
+                if (!um.shmem.migrateMapping(src, dst, 2)) return Errno.EAGAIN.neg();
+                if (pages.test(src, PageFlag.SWAPBACKED)) pages.set(dst, PageFlag.SWAPBACKED);
+                for (PageFlag fl : new PageFlag[] {PageFlag.UPTODATE, PageFlag.DIRTY, PageFlag.REFERENCED, PageFlag.ACTIVE}) {
+                    if (pages.testClear(src, fl)) pages.set(dst, fl);
+                }
+                return 0;
+            }
             boolean swapcache = pages.test(src, PageFlag.OWNER_PRIV_1);
             int expected = 1 + (swapcache ? 1 : 0);
             if (swapcache) um.swapState.xaLock.lock();
@@ -206,6 +215,9 @@ public final class Migrate {
     /** The source page after migration: freed by put_page (mainline) or putback_lru_page (v4.6). */
     private void releaseSource(long src, MigrateReason reason, boolean freedUnderUs) {
         try (var f = k.enter("migrate_folio_done")) {
+            // move_to_new_folio(): a page-cache source forgets its mapping once its PTEs point at
+            // the new page (anonymous ones keep it until freed, for PageAnon)
+            if (!freedUnderUs && (pages.mapping(src) & mmsim.mm.rmap.Rmap.PAGE_MAPPING_FLAGS) == 0) pages.setMapping(src, 0);
             if (pages.test(src, PageFlag.SWAPBACKED)) um.count(src, VmEvent.NR_ISOLATED_ANON, -1);
             if (reason == MigrateReason.MEMORY_FAILURE && !freedUnderUs) {
                 if (oldEra()) {

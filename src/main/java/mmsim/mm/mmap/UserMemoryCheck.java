@@ -53,7 +53,7 @@ public final class UserMemoryCheck {
                     }
                 } else {
                     long e = a.pteToSwpEntry(pte);
-                    if (SwapEntry.isMigrationEntry(e)) rss[MmStruct.MM_ANONPAGES]++;
+                    if (SwapEntry.isMigrationEntry(e)) rss[um.rmap.pageAnon(SwapEntry.pfnSwapEntryToPfn(e)) ? MmStruct.MM_ANONPAGES : MmStruct.MM_SHMEMPAGES]++;
                     else if (!SwapEntry.nonSwapEntry(e)) {
                         swapRefs.merge(SwapEntry.swpOffset(e), 1, Integer::sum);
                         rss[MmStruct.MM_SWAPENTS]++;

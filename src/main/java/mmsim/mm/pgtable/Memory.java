@@ -456,7 +456,7 @@ public final class Memory {
                 long entry = arch.pteToSwpEntry(v);
                 store.write(pte.table(), idx, 0, "zap_pte_range:pte_clear");
                 if (SwapEntry.isMigrationEntry(entry)) {
-                    mm.rss[MmStruct.MM_ANONPAGES]--;
+                    mm.rss[um.rmap.pageAnon(SwapEntry.pfnSwapEntryToPfn(entry)) ? MmStruct.MM_ANONPAGES : MmStruct.MM_SHMEMPAGES]--;
                 } else if (!SwapEntry.nonSwapEntry(entry)) {
                     mm.rss[MmStruct.MM_SWAPENTS]--;
                     ptl.unlock(); // free_swap_and_cache may lock the cached page: not under the PTE lock here

@@ -268,6 +268,7 @@ public final class Rmap {
      * was stopped by the visitor.
      */
     public boolean rmapWalk(long pfn, boolean migration, OneVisitor one) {
+        if (!pageAnon(pfn)) return rmapWalkFile(pfn, migration, one);
         try (var f = k.enter("rmap_walk_anon")) {
             AnonVma av = anonVmaOf(pfn);
             if (av == null || av.freed) return true;
@@ -291,6 +292,37 @@ public final class Rmap {
                 return true;
             } finally {
                 av.root.rwsem.upRead();
+            }
+        }
+    }
+
+    /**
+     * rmap_walk_file(): the same for a shmem page, over the VMAs of its inode's i_mmap with
+     * i_mmap_rwsem held for read. A page no longer in a page cache has no mappings to find.
+     */
+    private boolean rmapWalkFile(long pfn, boolean migration, OneVisitor one) {
+        try (var f = k.enter("rmap_walk_file")) {
+            mmsim.mm.shmem.ShmemFile file = um.shmem.fileOf(pfn);
+            if (file == null) return true;
+            file.iMmapRwsem.downRead();
+            try {
+                long index = pages.index(pfn);
+                for (VmArea vma : new ArrayList<>(file.vmas)) {
+                    long addr = vma.vmaAddress(index);
+                    if (addr < 0) continue;
+                    PgtableAlloc.PteLock pte = pageVmaMapped(pfn, vma, addr, migration);
+                    if (pte == null) continue;
+                    boolean go;
+                    try {
+                        go = one.visit(vma, addr, pte);
+                    } finally {
+                        if (pte.ptl().isLocked()) pte.unlock();
+                    }
+                    if (!go) return false;
+                }
+                return true;
+            } finally {
+                file.iMmapRwsem.upRead();
             }
         }
     }
@@ -397,7 +429,8 @@ public final class Rmap {
                     v = a.pteMkyoung(v);
                     if (SwapEntry.isWritableMigrationEntry(entry)) v = a.pteMkwrite(a.pteMkdirty(v));
                     um.swap.getPage(dst);
-                    pageAddAnonRmap(dst, vma, addr);
+                    if (pageAnon(dst)) pageAddAnonRmap(dst, vma, addr);
+                    else pageAddFileRmap(dst);
                     um.tables.write(pte.table(), pte.idx(), v, "remove_migration_pte:set_pte_at");
                     return true;
                 }

@@ -22,9 +22,9 @@ import mmsim.mm.mmap.VmEvent;
  * <p>References: a page in the page cache holds one reference for the cache and one per PTE
  * mapping it; it sits on the anonymous LRU (PG_swapbacked) and page->mapping is the inode's
  * address_space (no PAGE_MAPPING_ANON bit), so PageAnon() is false and the page is "file"
- * to pagemap and kpageflags. Writing shmem pages out to swap (shmem_writeout) and the i_mmap
- * rmap walk are not modelled: reclaim and MADV_PAGEOUT keep shmem pages, and migration of a
- * mapped shmem page fails (-EAGAIN) and puts it back.
+ * to pagemap and kpageflags. Rmap walks go over the inode's i_mmap (Rmap.rmapWalk), so
+ * migration moves mapped shmem pages ({@link #migrateMapping}). Writing shmem pages out to swap
+ * (shmem_writeout) is not modelled: reclaim and MADV_PAGEOUT keep shmem pages.
  *
  * <p>Locking: the page cache under the inode's xa_lock; a page is added and removed locked
  * (PG_locked), as filemap_add_folio and truncate_inode_folio do.
@@ -142,6 +142,34 @@ public final class Shmem {
             file.pages.put(index, page);
             um.count(page, VmEvent.NR_FILE_PAGES, 1);
             um.count(page, VmEvent.NR_SHMEM, 1);
+            return true;
+        } finally {
+            file.xaLock.unlock();
+        }
+    }
+
+    /**
+     * The page-cache half of migrate_folio() / folio_migrate_mapping() for a shmem page: under
+     * the xa_lock, when only the expected references are held ({@code expected}: the isolator's
+     * and the cache's), the cache slot and the cache's reference move to {@code dst} with the
+     * counters of the two pages' nodes. False (-EAGAIN) when someone else holds a reference.
+     */
+    public boolean migrateMapping(long src, long dst, int expected) {
+        ShmemFile file = fileOf(src);
+        if (file == null) return false;
+        file.xaLock.lock();
+        try {
+            if (pages.refcount(src) != expected) return false;
+            long index = pages.index(src);
+            um.swap.getPage(dst);            // the cache's reference of the new page
+            pages.setMapping(dst, file.mappingAddress);
+            pages.setIndex(dst, index);
+            file.pages.put(index, dst);
+            pages.refAdd(src, -1);           // ... and of the old one
+            um.count(src, VmEvent.NR_FILE_PAGES, -1);
+            um.count(src, VmEvent.NR_SHMEM, -1);
+            um.count(dst, VmEvent.NR_FILE_PAGES, 1);
+            um.count(dst, VmEvent.NR_SHMEM, 1);
             return true;
         } finally {
             file.xaLock.unlock();

@@ -25,6 +25,8 @@ public final class ShmemFile {
     /** i_size in pages. */
     public final long sizePages;
     public final SpinLock xaLock;
+    /** mapping->i_mmap_rwsem: rmap walks of the file's pages hold it for read (i_mmap_lock_read). */
+    public final mmsim.kernel.sync.RwSem iMmapRwsem;
     final TreeMap<Long, Long> pages = new TreeMap<>();
     /** i_mmap: the VMAs mapping the file. */
     public final List<VmArea> vmas = new ArrayList<>();
@@ -36,6 +38,7 @@ public final class ShmemFile {
         this.mappingAddress = mappingAddress;
         this.sizePages = sizePages;
         this.xaLock = new SpinLock(k, "mapping->i_pages.xa_lock");
+        this.iMmapRwsem = new mmsim.kernel.sync.RwSem(k, "mapping->i_mmap_rwsem");
     }
 
     /** The cached pages by index (a copy, for checks and dumps). */

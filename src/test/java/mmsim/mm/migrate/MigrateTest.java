@@ -67,4 +67,31 @@ class MigrateTest {
             assertTrue(bad.isEmpty(), String.join("\n", bad));
         }
     }
+
+    @Test
+    void migratesASharedAnonymousPageMappedByTwoProcesses() {
+        Machine m = Machine.boot(MachineLayout.small(), KernelConfig.mainline());
+        UserMemory um = UserMemory.of(m);
+        MmStruct p = um.newProcess("parent");
+        long a = um.mmap.mmap(p, 0, 4096, Mmap.PROT_READ | Mmap.PROT_WRITE, Mmap.MAP_SHARED | Mmap.MAP_ANONYMOUS);
+        assertEquals(0, um.memory.faultIn(p, a, true));
+        MmStruct c = um.mmap.fork(p);
+        assertEquals(0, um.memory.faultIn(c, a, false));
+        um.swap.lruAddDrainAll();
+        long src = pfnAt(um, p, a);
+        assertEquals(src, pfnAt(um, c, a));
+        assertEquals(0, um.vmscan.isolateLruPage(src));
+        List<Long> from = new ArrayList<>(List.of(src));
+        assertEquals(0, um.migrate.migratePages(from, s -> um.pages.allocPage(false), Migrate.MigrateMode.SYNC,
+                Migrate.MigrateReason.MEMORY_HOTPLUG));
+        long dst = pfnAt(um, p, a);
+        assertNotEquals(src, dst);
+        assertEquals(dst, pfnAt(um, c, a), "the i_mmap walk found the child's PTE too");
+        assertEquals(2, um.rmap.pageMapcount(dst));
+        assertEquals(dst, (long) p.findVma(a).vmFile.cachedPages().get(0L), "the page cache holds the new page");
+        um.swap.lruAddDrainAll();
+        assertEquals(0, m.memmap().refcount(src), "source freed");
+        List<String> bad = mmsim.mm.debug.ModelCheck.check(m);
+        assertTrue(bad.isEmpty(), String.join("\n", bad));
+    }
 }
