@@ -17,14 +17,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class PageTypesCommandTest {
 
+    static long smallMaxDumpPfn() {
+        return mmsim.iface.procfs.KPageProc.of(mmsim.mm.Machine.boot(mmsim.mm.MachineLayout.small(),
+                mmsim.mm.KernelConfig.mainline())).maxDumpPfn();
+    }
+
     @Test
     void summaryOfTheDefaultModel() {
         CliEndToEndTest.Run r = CliEndToEndTest.run("page-types");
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.out().startsWith("             flags\tpage-count       MB  symbolic-flags"), r.out());
         assertTrue(r.out().matches("(?s).*\\t\\s*\\d+\\s+\\d+\\s+__________B_+\\tbuddy\n.*"), r.out());
-        // the small layout: 512 MiB of boot RAM, max_pfn rounded up to a 128 MiB section
-        assertTrue(r.out().contains("             total\t    131072      512\n"), r.out());
+        // one row per PFN of the file: max_pfn rounded up to a section
+        long pfns = smallMaxDumpPfn();
+        assertTrue(r.out().contains(String.format("             total\t%10d %8d\n", pfns, pfns / 256)), pfns + "\n" + r.out());
     }
 
     @Test
@@ -72,7 +78,7 @@ class PageTypesCommandTest {
         assertTrue(sh.out().contains(String.format("%08x: 0000000000000400%n", 0x1000 * 8)), "buddy page in the dump");
         CliEndToEndTest.Run cat = CliEndToEndTest.run("cat", "--hex", "/proc/kpagecount");
         assertEquals(0, cat.exit(), cat.err());
-        assertEquals(131072 / 2, cat.out().lines().count(), "two words per line, one per pfn up to max_pfn");
+        assertEquals(smallMaxDumpPfn() / 2, cat.out().lines().count(), "two words per line, one per pfn of the file");
     }
 
     @Test
@@ -80,5 +86,9 @@ class PageTypesCommandTest {
         CliEndToEndTest.Run r = CliEndToEndTest.run("page-types", "--layout", "/nonexistent/x.layout", "-h");
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.out().startsWith("page-types [options]\n"), r.out());
+        CliEndToEndTest.Run help = CliEndToEndTest.run("page-types", "--help");
+        assertEquals(0, help.exit(), help.err());
+        assertTrue(help.out().contains("--layout FILE") && help.out().contains("--era mainline|v4.6"),
+                "--help names the options that choose the model:\n" + help.out());
     }
 }

@@ -805,6 +805,9 @@ public final class PageTypes {
                             --source model|host        read the booted model's /proc files (default),
                                                        or this machine's real ones (needs root);
                                                        -F FILE alone implies host files
+                            --layout FILE              the layout the model is booted from (default: the
+                                                       built-in 'small' one, see layouts/*.layout)
+                            --era mainline|v4.6        the model's kernel era (default mainline)
                             --with-kpagecount file     kpagecount dump to read instead of /proc/kpagecount
                             --with-kpagecgroup file    kpagecgroup dump to read instead of /proc/kpagecgroup
                             --order flags|kernel       summary rows sorted by flags value (default), or in
