@@ -41,6 +41,7 @@ import java.util.function.Consumer;
  *       cpu_hotplug_lock (read)            mem_hotplug_begin, mainline only
  *         mem_hotplug_lock (PercpuRwSem)   write: add/online/offline/remove, memremap_pages;
  *                                          read: get_online_mems (soft offline, ptdump, slab)
+ *                                          (v4.6: mem_hotplug.lock + refcount, MemHotplugLegacyLock)
  *           memory_chain.rwsem (read)      memory_notify callbacks (page_ext)
  *             zone->lock                   buddy free lists
  * </pre>
@@ -68,6 +69,8 @@ public final class MemoryHotplug {
     /** cpu_hotplug_lock: only its read side is used (CPU hotplug is not modelled). */
     private final PercpuRwSem cpuHotplugLock;
     private final PercpuRwSem memHotplugLock;
+    /** v4.6's mem_hotplug (refcount + mutex) instead of the percpu rwsem; null on mainline. */
+    private final MemHotplugLegacyLock legacyLock;
     private final Mutex deviceHotplugLock;
     private final MemoryNotifier notifier;
 
@@ -94,6 +97,7 @@ public final class MemoryHotplug {
         this.v46 = config.era() == KernelConfig.Era.V4_6;
         this.cpuHotplugLock = new PercpuRwSem(k, "cpu_hotplug_lock");
         this.memHotplugLock = new PercpuRwSem(k, "mem_hotplug_lock");
+        this.legacyLock = v46 ? new MemHotplugLegacyLock(k) : null;
         this.deviceHotplugLock = new Mutex(k, "device_hotplug_lock");
         this.notifier = new MemoryNotifier(k);
         this.blockSizeBytes = m.layout().memoryBlockSize();
@@ -112,23 +116,46 @@ public final class MemoryHotplug {
     // locks (mm/memory_hotplug.c, drivers/base/core.c)
     // =========================================================================================
 
-    /** mem_hotplug_begin(): cpus_read_lock() (mainline) then percpu_down_write(&mem_hotplug_lock). */
+    /**
+     * mem_hotplug_begin(): mainline cpus_read_lock() then percpu_down_write(&mem_hotplug_lock);
+     * v4.6 the hand-rolled lock ({@link MemHotplugLegacyLock}: wait for the readers, keep the mutex).
+     */
     public void memHotplugBegin() {
-        if (!v46) cpuHotplugLock.percpuDownRead();
+        if (v46) {
+            legacyLock.begin();
+            return;
+        }
+        cpuHotplugLock.percpuDownRead();
         memHotplugLock.percpuDownWrite();
     }
 
     /** mem_hotplug_done(). */
     public void memHotplugDone() {
+        if (v46) {
+            legacyLock.done();
+            return;
+        }
         memHotplugLock.percpuUpWrite();
-        if (!v46) cpuHotplugLock.percpuUpRead();
+        cpuHotplugLock.percpuUpRead();
     }
 
-    /** get_online_mems(): percpu_down_read(&mem_hotplug_lock). */
-    public void getOnlineMems() { memHotplugLock.percpuDownRead(); }
+    /** get_online_mems(): percpu_down_read(&mem_hotplug_lock); v4.6 the reader count. */
+    public void getOnlineMems() {
+        if (v46) legacyLock.getOnlineMems();
+        else memHotplugLock.percpuDownRead();
+    }
 
     /** put_online_mems(). */
-    public void putOnlineMems() { memHotplugLock.percpuUpRead(); }
+    public void putOnlineMems() {
+        if (v46) legacyLock.putOnlineMems();
+        else memHotplugLock.percpuUpRead();
+    }
+
+    /** lockdep_assert_held_write(&mem_hotplug_lock) (v4.6: the caller holds mem_hotplug.lock). */
+    public void assertMemHotplugHeldWrite() {
+        if (v46) legacyLock.assertHeldWrite();
+        else memHotplugLock.assertHeldWrite();
+    }
 
     /** lock_device_hotplug(). */
     public void lockDeviceHotplug() { deviceHotplugLock.lock(); }
@@ -136,7 +163,7 @@ public final class MemoryHotplug {
     /** unlock_device_hotplug(). */
     public void unlockDeviceHotplug() { deviceHotplugLock.unlock(); }
 
-    /** The mem_hotplug_lock itself (for assertions: lockdep_assert_held). */
+    /** The mainline mem_hotplug_lock itself (unused on v4.6: see {@link #assertMemHotplugHeldWrite}). */
     public PercpuRwSem memHotplugLock() { return memHotplugLock; }
 
     public Mutex deviceHotplugLock() { return deviceHotplugLock; }
@@ -829,7 +856,7 @@ public final class MemoryHotplug {
      */
     public int onlinePagesToZone(long pfn, long nrPages, Zone zone) {
         try (var f = k.enter("online_pages")) {
-            memHotplugLock.assertHeldWrite();
+            assertMemHotplugHeldWrite();
             if (nrPages == 0 || pfn % BuddyAllocator.PAGEBLOCK_NR_PAGES != 0 || (pfn + nrPages) % sparse.pagesPerSection() != 0) {
                 k.warn("mm/memory_hotplug.c", 1090, "online_pages: misaligned range");
                 return Errno.EINVAL.neg();
@@ -972,7 +999,7 @@ public final class MemoryHotplug {
      */
     public int offlinePagesInZone(long startPfn, long nrPages, Zone zone) {
         try (var f = k.enter("offline_pages")) {
-            memHotplugLock.assertHeldWrite();
+            assertMemHotplugHeldWrite();
             long end = startPfn + nrPages;
             String reason;
             int ret;
