@@ -245,4 +245,21 @@ class PageExtTest {
                 assertThrows(KernelFault.class, () -> m.pageExt().testFlag(e, 4, "page_is_idle:test_bit")));
         assertEquals(e.address(), o.address(), "vfree unmapped the area: the read itself faults");
     }
+
+    @Test
+    void aVetoedOnlineFreesTheTableAgainOnMemCancelOnline() {
+        for (KernelConfig c : new KernelConfig[] {V46, MAINLINE}) {
+            Machine m = Machine.boot(HOTPLUG, c);
+            var hp = mmsim.mm.memory_hotplug.MemoryHotplug.of(m);
+            var fs = mmsim.iface.VirtualFs.of(m);
+            var inject = mmsim.iface.debugfs.MemoryNotifierErrorInject.of(m);
+            long free = m.allocator().globalZoneState(mmsim.mm.vmstat.ZoneStat.NR_FREE_PAGES);
+            assertEquals(0, inject.modprobe(fs, -1), "after page_ext (priority 0) in the chain");
+            fs.echo(mmsim.iface.debugfs.MemoryNotifierErrorInject.DIR + "/memory/actions/MEM_GOING_ONLINE/error", "-12");
+            assertEquals(-12, hp.onlinePages(0x10000, 0x8000, mmsim.mm.memory_hotplug.OnlineType.MMOP_ONLINE), c.toString());
+            assertNull(m.pageExt().table(2), c + ": MEM_CANCEL_ONLINE -> offline_page_ext");
+            assertEquals(free, m.allocator().globalZoneState(mmsim.mm.vmstat.ZoneStat.NR_FREE_PAGES), c + ": the table went back");
+            assertEquals(java.util.List.of(), ModelCheck.check(m));
+        }
+    }
 }
