@@ -95,9 +95,11 @@ public final class StablePageFlags {
     /**
      * page_cgroup_ino(page) (mm/memcontrol.c) for an existing page: no memcg is modelled, so 0,
      * but the kernel reads the page first (page_folio() today, PageSlab()'s compound_head() in
-     * v5.3), so an uninitialised memmap faults here as in stable_page_flags.
+     * v5.3), so an uninitialised memmap faults here as in stable_page_flags. v4.6 read only
+     * page->mem_cgroup, which the model does not keep: 0 without a read.
      */
     public long pageCgroupIno(long pfn) {
+        if (v46) return 0;
         if (!k.sched().exploring() && !k.sched().tracing() && plainReadable(pfn)) return 0;
         try (var f = k.enter("page_cgroup_ino")) {
             compoundHead(pfn, "page_cgroup_ino:page_folio", true);
