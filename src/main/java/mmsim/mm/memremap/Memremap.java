@@ -173,8 +173,9 @@ public final class Memremap {
     }
 
     /**
-     * pfn_to_online_page() with this machine's ZONE_DEVICE answer: the pfn, or -1 for NULL.
-     * Every caller that needs the kernel's full rule (PFN walkers) goes through here.
+     * pfn_to_online_page(): the pfn, or -1 for NULL. The same as SparseMem.pfnToOnlinePage(pfn),
+     * which carries this machine's ZONE_DEVICE slow path from the moment a Memremap exists (and
+     * no pgmap, hence no tainted section, exists before).
      */
     public long pfnToOnlinePage(long pfn) {
         return m.sparse().pfnToOnlinePage(pfn);
