@@ -147,7 +147,7 @@ public final class PageExt {
     private long vmallocNext;
     private Table[] tables;
     private boolean[] invalid;
-    private boolean notifierRegistered;
+    private boolean initDone;
     private long totalUsage;
 
     public PageExt(Kernel k, KernelConfig config, SparseMem sparse, BuddyAllocator allocator) {
@@ -184,8 +184,8 @@ public final class PageExt {
     public int entrySize() { return entrySize; }
     /** Bytes of tables allocated so far (the "allocated %ld bytes of page_ext" figure). */
     public long totalUsage() { return totalUsage; }
-    /** True once page_ext_init registered the memory notifier (page_ext_callback). */
-    public boolean notifierRegistered() { return notifierRegistered; }
+    /** True once page_ext_init allocated the boot tables (the memory notifier follows). */
+    public boolean initDone() { return initDone; }
 
     /** The table {@code ms->page_ext} points at, raw (no point; tests and checks), or null. */
     public Table table(long sectionNr) {
@@ -230,7 +230,7 @@ public final class PageExt {
                     if (initSectionPageExt(pfn, pg.nodeId) != 0) throw k.bug("mm/page_ext.c", 0, "Out of memory: page_ext");
                 }
             }
-            notifierRegistered = true;
+            initDone = true;
             k.log().printk("allocated " + totalUsage + " bytes of page_ext");
         }
     }
@@ -240,7 +240,7 @@ public final class PageExt {
      * once the tables of boot memory exist. The machine calls it when its hotplug state exists.
      */
     public void hotplugMemoryNotifier(MemoryHotplug hp) {
-        if (!notifierRegistered) return;
+        if (!initDone) return;
         hp.registerMemoryNotifier("page_ext_callback", MemoryNotifier.DEFAULT_CALLBACK_PRI,
                 (action, arg) -> MemoryNotifier.notifierFromErrno(pageExtCallback(action, arg)));
     }
