@@ -663,6 +663,12 @@ public final class MemoryHotplug {
      */
     public int archAddMemory(int nid, long startPfn, long nrPages, MhpParams params) {
         try (var f = k.enter("arch_add_memory")) {
+            if (v46 && m.arch().kernelArch() == Kernel.Arch.X86_64) {
+                // init_memory_mapping() of the linear map: printk(KERN_DEBUG) in v4.6, pr_debug today
+                int shift = m.arch().pageShift();
+                k.log().printk(String.format(Locale.ROOT, "init_memory_mapping: [mem %#010x-%#010x]",
+                        startPfn << shift, ((startPfn + nrPages) << shift) - 1));
+            }
             return addPages(nid, startPfn, nrPages, params == null ? MhpParams.NONE : params);
         }
     }

@@ -334,7 +334,9 @@ class MemoryHotplugTest {
         assertTrue(m.node(0).zone(ZoneType.NORMAL).empty());
         assertFalse(m.sparse().pfnValid(HP_PFN));
         clean(m);
+        int log = m.kernel().log().size();
         assertEquals(0, hp.addMemory(0, HP_START, BLOCK));
+        assertEquals(List.of("init_memory_mapping: [mem 0x20000000-0x27ffffff]"), m.kernel().log().linesFrom(log));
         assertEquals(0, hp.stateStore(hp.block(4), "online"));
         clean(m);
     }
