@@ -196,7 +196,10 @@ final class UserMemoryOps implements OpProvider {
     /** Which process an operation acts on: the scenario's own, a literal pid, or a pid variable. */
     private record Pid(String var, int pid) {
         MmStruct mm(OpContext ctx) {
-            if (var == null && pid == 0) return initTask(ctx);
+            if (var == null && pid == 0) {
+                MmStruct init = initTask(ctx);
+                return init.dead ? null : init;   // after 'exit' of the scenario's process: -ESRCH
+            }
             long p = var == null ? pid : ctx.varNumber(var);
             MmStruct mm = um(ctx).task((int) p);
             return mm == null || mm.dead ? null : mm;

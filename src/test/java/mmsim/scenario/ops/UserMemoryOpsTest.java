@@ -78,6 +78,8 @@ class UserMemoryOpsTest {
         assertEquals("-ENOMEM", run("madvise $a 16K MADV_DONTNEED")); // the range runs past the mapping
         assertEquals("ok", run("munmap 0x1000 4K"));           // nothing mapped there: munmap succeeds, as the kernel's does
         assertEquals("-ESRCH", run("write $a in 77"));
+        run("exit " + init().pid);
+        assertEquals("-ESRCH", run("mmap 4K"), "the scenario's process exited");
     }
 
     @Test
