@@ -48,7 +48,6 @@ class ZoneDeviceCatalogueTest {
     }
 
     @Test
-    @Tag("slow")   // explores some variants to exhaustion: seconds
     void case5AltmapReserve() {
         check("001-kpageflags-vs-altmap-reserve.mms", Map.of("v5.3", "oops", "init-zone-device-reserved", "holds",
                 "pfn_zone_device_reserved", "oops", "mainline", "holds"));
