@@ -35,6 +35,8 @@ public final class MemoryBlock {
     OnlineType onlineType = OnlineType.MMOP_OFFLINE;
     Zone zone;
     boolean devOffline;
+    /** Set when remove_memory unregistered the device (device_unregister). */
+    boolean removed;
 
     MemoryBlock(Kernel k, long id, long startSectionNr, long startPfn, long nrPages, int nid, int state, Zone zone) {
         this.id = id;

@@ -55,7 +55,7 @@ import java.util.function.Consumer;
  * cpus_read_lock in mem_hotplug_begin.
  */
 public final class MemoryHotplug {
-    /** How many scan/migrate passes offline_pages makes before the model plays the user's signal (see {@link #offlinePages}). */
+    /** How many scan/migrate passes offline_pages makes before the model plays the user's signal (see {@link #offlinePagesInZone}). */
     public static final int OFFLINE_MAX_PASSES = 8;
 
     private final Machine m;
@@ -268,7 +268,9 @@ public final class MemoryHotplug {
         for (long pfn = startPfn; pfn < startPfn + nrPages; pfn += pagesPerBlock()) {
             k.point("remove_memory_block_devices", blocks, Access.WRITE);
             MemoryBlock b = blocks.remove(pfn / pagesPerBlock());
-            if (b != null) for (Consumer<MemoryBlock> c : blockRemoved) c.accept(b);
+            if (b == null) continue;
+            b.removed = true;
+            for (Consumer<MemoryBlock> c : blockRemoved) c.accept(b);
         }
     }
 
@@ -285,6 +287,9 @@ public final class MemoryHotplug {
             lockDeviceHotplug();
             int ret;
             try {
+                // a writer that opened the file before remove_memory unregistered the device
+                // (kernfs: the attribute is deactivated, the store answers -ENODEV)
+                if (mem.removed) return Errno.ENODEV.neg();
                 if (t == OnlineType.MMOP_OFFLINE) {
                     ret = deviceOffline(mem);
                 } else {
@@ -310,6 +315,7 @@ public final class MemoryHotplug {
             if (val == null) return Errno.EINVAL.neg();
             lockDeviceHotplug();
             try {
+                if (mem.removed) return Errno.ENODEV.neg();
                 int ret = val ? deviceOnline(mem) : deviceOffline(mem);
                 return Math.min(ret, 0);
             } finally {

@@ -212,8 +212,10 @@ class MemoryHotplugTest {
         assertEquals(List.of("removing memory fails, because memory [0x0000000020000000-0x0000000027ffffff] is onlined"),
                 m.kernel().log().linesFrom(before));
         assertEquals(0, hp.stateStore(hp.block(4), "offline"));
+        MemoryBlock stale = hp.block(4);
         assertEquals(0, hp.removeMemory(HP_START, BLOCK));
         assertNull(hp.block(4));
+        assertEquals(Errno.ENODEV.neg(), hp.stateStore(stale, "online"), "a store through a file opened before the removal");
         assertEquals(0, m.sparse().section(4).flags);
         assertFalse(m.sparse().pfnValid(HP_PFN));
         clean(m);
