@@ -69,6 +69,39 @@ class HotplugExploreTest {
         assertTrue(r.executions() >= Math.min(executions, 5), r.summary());
     }
 
+    /** echo online against remove_memory of the same block: device_hotplug_lock orders them. */
+    @Test
+    void onlineAgainstRemoveIsOrderedByDeviceHotplugLock() {
+        Program p = () -> {
+            Machine m = Machine.boot(LAYOUT, KernelConfig.mainline());
+            MemoryHotplug hp = MemoryHotplug.of(m);
+            Kernel k = m.kernel();
+            MemoryBlock b = hp.block(4);
+            int[] res = new int[2];
+            return new Program.Instance() {
+                public Kernel kernel() { return k; }
+                public int nrCpus() { return 2; }
+                public String cpuName(int cpu) { return cpu == 0 ? "CPU A (echo online)" : "CPU B (remove_memory)"; }
+                public void runCpu(int cpu) {
+                    if (cpu == 0) res[0] = hp.stateStore(b, "online");
+                    else res[1] = hp.removeMemory(0x20000000L, 128L << 20);
+                }
+                public Map<String, String> finish() {
+                    List<String> bad = ModelCheck.check(m);
+                    if (!bad.isEmpty()) throw k.bug("mm/debug.c", 0, String.join("\n", bad));
+                    boolean onlineFirst = res[0] == 0 && res[1] == Errno.EBUSY.neg();
+                    boolean removeFirst = res[1] == 0 && res[0] == Errno.ENODEV.neg();
+                    if (!onlineFirst && !removeFirst) throw k.bug("test online=" + res[0] + " remove=" + res[1], 0, "unordered");
+                    return Map.of("online", Integer.toString(res[0]), "remove", Integer.toString(res[1]));
+                }
+            };
+        };
+        ExplorationResult r = Explorer.explore(p, ExploreOptions.defaults().strategy(Strategy.RANDOM)
+                .maxExecutions(30).seed(3).timeBudget(Duration.ofSeconds(20)));
+        assertTrue(r.failure().isEmpty(), () -> r.failure().get().verdict().report());
+        assertEquals(2, r.outcomes().size(), "both orders were explored: " + r.outcomes());
+    }
+
     @Test
     void everyExploredScheduleStaysConsistentOnMainline() {
         explore(KernelConfig.mainline(), 25, 100_000);
