@@ -58,6 +58,8 @@ public final class Mmap {
                     if (addr + len > um.arch.taskSize()) return Errno.ENOMEM.neg();
                     unmapLocked(mm, addr, len);
                     start = addr;
+                } else if (hintFits(mm, addr & PgtableArch.PAGE_MASK, len)) {
+                    start = addr & PgtableArch.PAGE_MASK; // arch_get_unmapped_area_topdown: a free hint is used as is
                 } else {
                     start = getUnmappedArea(mm, len);
                     if (start < 0) return Errno.ENOMEM.neg();
@@ -73,6 +75,13 @@ public final class Mmap {
                 mm.mmapLock.upWrite();
             }
         }
+    }
+
+    /** The hint of a non-fixed mmap: non-zero, below TASK_SIZE, and no VMA in [addr, addr+len). Caller holds mmap_lock. */
+    private boolean hintFits(MmStruct mm, long addr, long len) {
+        if (addr == 0 || addr > um.arch.taskSize() - len || addr < PgtableArch.PAGE_SIZE * 16) return false; // mmap_min_addr
+        VmArea next = mm.findVma(addr);
+        return next == null || next.vmStart >= addr + len;
     }
 
     /** arch_get_unmapped_area_topdown(): the highest gap below mmap_base that fits. Caller holds mmap_lock. */

@@ -16,7 +16,7 @@ import mmsim.mm.vmscan.Vmscan;
  * What a user process does with its address space (mm/mmap.c, mm/madvise.c, mm/memory.c,
  * kernel/fork.c) and the reclaim passes that act on it (mm/vmscan.c):
  * <pre>
- * mmap LEN [PROT] [private|shared] [fixed ADDR] [in PID] [-> var]   var gets the address (0x..) or -ERRNO
+ * mmap LEN [PROT] [private|shared] [fixed ADDR|at ADDR] [in PID] [-> var]   var gets the address (0x..) or -ERRNO
  * munmap ADDR LEN [in PID] [-> var]                                 0 -> ok, or -EINVAL ...
  * madvise ADDR LEN ADVICE [in PID] [-> var]                         MADV_DONTNEED, MADV_PAGEOUT, ...
  * touch ADDR [LEN] [in PID] [-> var]                                a user read of each page: ok, SIGSEGV, SIGBUS, OOM
@@ -55,8 +55,9 @@ final class UserMemoryOps implements OpProvider {
 
     @Override
     public void register(OpRegistry r) {
-        r.add("mmap", "mmap LEN [PROT] [private|shared] [fixed ADDR] [in PID] [-> var]",
-                "anonymous mmap(); PROT none or rwx letters (default rw); var gets the address (0x..) or -ERRNO", true, a -> {
+        r.add("mmap", "mmap LEN [PROT] [private|shared] [fixed ADDR|at ADDR] [in PID] [-> var]",
+                "anonymous mmap(); PROT none or rwx letters (default rw); 'at' is a hint used when free, 'fixed' MAP_FIXED; "
+                        + "var gets the address (0x..) or -ERRNO", true, a -> {
                     long len = a.number("LEN", 0, Long.MAX_VALUE);
                     int prot = Mmap.PROT_READ | Mmap.PROT_WRITE;
                     int flags = Mmap.MAP_ANONYMOUS | Mmap.MAP_PRIVATE;
@@ -69,6 +70,9 @@ final class UserMemoryOps implements OpProvider {
                         a.keyword("fixed");
                         fixed = a.address("ADDR");
                         flags |= Mmap.MAP_FIXED;
+                    } else if ("at".equals(a.peek())) {
+                        a.keyword("at");
+                        fixed = a.address("ADDR");
                     }
                     Pid pid = pid(a);
                     int p = prot, fl = flags;

@@ -83,6 +83,15 @@ class UserMemoryOpsTest {
     }
 
     @Test
+    void aFreeHintIsUsedAndATakenOneIsNot() {
+        assertEquals("0x10000000", run("mmap 8K at 0x10000000 -> h"));
+        String again = run("mmap 4K at 0x10001000");
+        assertNotEquals("0x10001000", again, "the hint overlaps the first mapping: the kernel picks another place");
+        assertEquals("0x10001000", run("mmap 4K fixed 0x10001000"), "MAP_FIXED replaces what was there");
+        assertEquals(3, init().mapCount(), init().vmaList().toString()); // the rest of h, the fixed page, and again
+    }
+
+    @Test
     void readOnlyMappingSegfaultsOnWrite() {
         run("mmap 4K r -> a");
         assertEquals("ok", run("touch $a"));
