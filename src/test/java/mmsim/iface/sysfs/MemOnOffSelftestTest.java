@@ -79,9 +79,8 @@ class MemOnOffSelftestTest {
         selftest(KernelConfig.mainline());
     }
 
-    /** v4.6 onlines page by page (seconds for the script's ~15 onlines): slow. */
+    /** v4.6 onlines page by page (one page at a time through the per-cpu lists). */
     @Test
-    @org.junit.jupiter.api.Tag("slow")
     void theSelftestPassesAgainstV46() {
         selftest(KernelConfig.v4_6());
     }

@@ -109,7 +109,6 @@ class HotplugExploreTest {
 
     /** v4.6 onlines page by page through the per-cpu lists: far more steps per execution. */
     @Test
-    @org.junit.jupiter.api.Tag("slow")
     void everyExploredScheduleStaysConsistentOnV46() {
         explore(KernelConfig.v4_6(), 12, 1_000_000);
     }
