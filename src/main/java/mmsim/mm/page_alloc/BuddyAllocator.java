@@ -1119,13 +1119,14 @@ public final class BuddyAllocator {
         long lowmemPages = 0;
         for (PgData pg : nodes)
             for (Zone z : pg.zones)
-                if (z.type != ZoneType.MOVABLE && z.type != ZoneType.DEVICE) lowmemPages += z.managedPages;
+                if (z.type != ZoneType.MOVABLE) lowmemPages += z.managedPages;   // ZONE_DEVICE counts (it manages 0 pages)
         for (PgData pg : nodes) {
             for (Zone z : pg.zones) {
                 z.lock.lock();
                 try {
                     long tmp = lowmemPages == 0 ? 0 : pagesMin * z.managedPages / lowmemPages;
-                    if (z.type == ZoneType.MOVABLE || z.type == ZoneType.DEVICE) {
+                    // __setup_per_zone_wmarks(): only highmem and ZONE_MOVABLE get the clamped minimum; ZONE_DEVICE keeps 0
+                    if (z.type == ZoneType.MOVABLE) {
                         long minPages = z.managedPages / 1024;
                         tmp = Math.max(32, Math.min(128, minPages));
                     }
