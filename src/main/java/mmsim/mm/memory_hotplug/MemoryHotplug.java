@@ -762,13 +762,16 @@ public final class MemoryHotplug {
 
     /**
      * remove_pfn_range_from_zone(): poisons the range's memmap (page_init_poison: the struct pages
-     * are uninitialised again) and, except for ZONE_DEVICE, shrinks the zone and node spans to
+     * are uninitialised again; with CONFIG_DEBUG_VM, as every default config here has) and, except
+     * for ZONE_DEVICE, shrinks the zone and node spans to
      * the online sections left. v4.6 has no such step (the memmap stays initialised until remove).
      */
     public void removePfnRangeFromZone(Zone zone, long startPfn, long nrPages) {
         try (var f = k.enter("remove_pfn_range_from_zone")) {
             long end = startPfn + nrPages;
-            for (long p = startPfn; p < end; ) {
+            // page_init_poison() writes only when struct page poisoning is on (CONFIG_DEBUG_VM);
+            // otherwise the stale struct pages stay as the offline left them
+            for (long p = startPfn; p < end && config.has(KernelConfig.CONFIG_DEBUG_VM); ) {
                 SectionMemmap sm = memmap.sectionOf(p);
                 long stop = Math.min(end, sm.startPfn + sm.nrPages);
                 k.point("page_init_poison", sm, Access.WRITE);

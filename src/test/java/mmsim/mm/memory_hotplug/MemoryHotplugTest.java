@@ -88,6 +88,19 @@ class MemoryHotplugTest {
     }
 
     @Test
+    void withoutDebugVmTheOfflineMemmapStaysStale() {
+        Machine m = small(KernelConfig.mainline().without(KernelConfig.CONFIG_DEBUG_VM));
+        MemoryHotplug hp = MemoryHotplug.of(m);
+        assertEquals(0, hp.stateStore(hp.block(4), "online"));
+        assertEquals(0, hp.stateStore(hp.block(4), "offline"));
+        assertFalse(m.memmap().poisoned(HP_PFN + 100), "page_init_poison is a no-op without struct page poisoning");
+        assertFalse(m.sparse().section(4).online());
+        clean(m);
+        assertEquals(0, hp.stateStore(hp.block(4), "online"));
+        clean(m);
+    }
+
+    @Test
     void sameStateAgainAndBadWordsAreEinvalAndLeaveTheState() {
         Machine m = small(KernelConfig.mainline());
         MemoryHotplug hp = MemoryHotplug.of(m);
