@@ -35,6 +35,8 @@ public final class MemoryBlock {
     OnlineType onlineType = OnlineType.MMOP_OFFLINE;
     Zone zone;
     boolean devOffline;
+    /** mem->nr_hwpoison (v6.4+): hwpoisoned pages of the block; onlining is refused while non-zero. */
+    long nrHwpoison;
     /** Set when remove_memory unregistered the device (device_unregister). */
     boolean removed;
 

@@ -444,16 +444,25 @@ public final class MemoryHotplug {
         }
     }
 
-    /** memblk_nr_poison() != 0: mainline refuses to online a block with hwpoisoned pages (-EHWPOISON). */
+    /**
+     * memblk_nr_poison() != 0 (v6.4+): a block that had hwpoisoned pages is not onlined again
+     * (-EHWPOISON). The kernel counts them in the block as memory_failure marks them; the model
+     * counts the hwpoisoned pages of an online block when it goes offline (its memmap is poisoned
+     * afterwards, so the flags are gone), plus any still visible in an initialised memmap.
+     */
     private boolean blockHasHwpoison(MemoryBlock mem) {
-        if (!memmap.backed(mem.startPfn)) return false;
-        for (long p = mem.startPfn; p < mem.endPfn(); p++) {
+        return mem.nrHwpoison > 0 || countHwpoison(mem.startPfn, mem.endPfn()) > 0;
+    }
+
+    private long countHwpoison(long start, long end) {
+        long n = 0;
+        for (long p = start; p < end; p++) {
             SectionMemmap sm = memmap.sectionOf(p);
-            if (sm == null) { p += sparse.pagesPerSection() - 1; continue; }
+            if (sm == null) { p = (p / sparse.pagesPerSection() + 1) * sparse.pagesPerSection() - 1; continue; }
             long fl = sm.flags[memmap.index(p)];
-            if (fl != SectionMemmap.POISON && (fl & PageFlag.HWPOISON.mask) != 0) return true;
+            if (fl != SectionMemmap.POISON && (fl & PageFlag.HWPOISON.mask) != 0) n++;
         }
-        return false;
+        return n;
     }
 
     /** walk_memory_blocks(start, size, online_memory_block) after add_memory when auto-onlining. */
@@ -1090,6 +1099,8 @@ public final class MemoryHotplug {
             zone.adjustPresentPages(-nrPages);
             ba.initPerZoneWmarkMin();
             memoryNotify(MemoryNotifier.MEM_OFFLINE, arg);
+            MemoryBlock mem = blockOfPfn(startPfn);
+            if (!v46 && mem != null) mem.nrHwpoison += countHwpoison(startPfn, end);
             if (!v46) removePfnRangeFromZone(zone, startPfn, nrPages);
             return 0;
         }

@@ -88,6 +88,23 @@ class MemoryHotplugTest {
     }
 
     @Test
+    void aBlockThatHadAHwpoisonedPageIsNotOnlinedAgain() {
+        Machine m = small(KernelConfig.mainline());
+        MemoryHotplug hp = MemoryHotplug.of(m);
+        MemoryBlock b = hp.block(4);
+        assertEquals(0, hp.stateStore(b, "online_movable"));
+        // what memory_failure does to a free page: off the buddy, PG_hwpoison
+        long bad = HP_PFN + 4096;
+        m.allocator().drainAllPages(b.zone());
+        assertTrue(m.allocator().takePageOffBuddy(bad));
+        m.memmap().setBit(bad, PageFlag.HWPOISON);
+        assertEquals(0, hp.stateStore(b, "offline"), "offline skips the hwpoisoned page");
+        clean(m);
+        assertEquals(Errno.EHWPOISON.neg(), hp.stateStore(b, "online"));
+        assertEquals(MemoryBlock.MEM_OFFLINE, b.state());
+    }
+
+    @Test
     void withoutDebugVmTheOfflineMemmapStaysStale() {
         Machine m = small(KernelConfig.mainline().without(KernelConfig.CONFIG_DEBUG_VM));
         MemoryHotplug hp = MemoryHotplug.of(m);
