@@ -1,4 +1,4 @@
-# Lesson 012: kswapd reclaims anonymous pages while munmap() unmaps them.
+# Lesson 011b: kswapd reclaims anonymous pages while munmap() unmaps them.
 #
 # What it shows: setup writes two anonymous pages and runs one kswapd pass, which finds their
 # PTEs young, clears the accessed bits and gives the pages a second round on the inactive list
@@ -16,12 +16,12 @@
 # whole-model check at the end finds no leaked page, no leaked swap slot and every counter
 # agreeing.
 #
-# Bound 1 keeps `./mmsim check` quick (206 executions). Bound 2 (`mmsim explore 012 --bound 2`)
-# also holds: 9,368 executions, exhaustive, about 40 s on a loaded 2-core machine.
+# Bound 1 keeps `./mmsim check` quick (207 executions). Bound 2 (`mmsim explore 011b --bound 2`)
+# also holds: 9,446 executions, exhaustive, about 45 s on a loaded 2-core machine.
 #
 # Not from a seed thread: a lesson on the reclaim path that seed 003's khugepaged-vs-reclaim
 # argument builds on. Variants: one; the eras run the same reclaim and unmap paths here.
-scenario 012-kswapd-vs-munmap
+scenario 011b-kswapd-vs-munmap
 title    kswapd reclaiming pages while munmap() unmaps them leaves no leaked page or swap slot
 thread   (lesson; no thread)
 layout

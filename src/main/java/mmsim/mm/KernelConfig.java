@@ -57,7 +57,10 @@ public final class KernelConfig {
             // mm/memremap.c, mm/mm_init.c, fs/proc/page.c: the seed-001 ZONE_DEVICE variants
             mmsim.mm.memremap.Memremap.KPAGE_PFN_VALID, mmsim.mm.memremap.Memremap.PFN_ZONE_DEVICE_RESERVED,
             mmsim.mm.memremap.Memremap.NO_ZONE_DEVICE_TAINT, mmsim.mm.page_alloc.MmInit.INIT_ZONE_DEVICE_RESERVED,
-            mmsim.mm.memremap.Memremap.MEMUNMAP_NID_FROM_RANGE_START)));
+            mmsim.mm.memremap.Memremap.MEMUNMAP_NID_FROM_RANGE_START,
+            // mm/memory.c, mm/gup.c, mm/migrate.c: user memory (TLB flush vs GUP-fast, seed 003's PMD recheck, v4.6 putback)
+            mmsim.mm.pgtable.Memory.TLB_FLUSH_NO_IPI, mmsim.mm.gup.Gup.GUP_FAST_NO_PMD_RECHECK,
+            mmsim.mm.migrate.Migrate.MIGRATE_PUTBACK_SOURCE)));
 
     /** The options a scenario may name (kconfig names and variant switches). */
     public static Set<String> knownOptions() { return KNOWN_OPTIONS; }

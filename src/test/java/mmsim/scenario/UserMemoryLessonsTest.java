@@ -42,8 +42,22 @@ class UserMemoryLessonsTest {
     }
 
     @Test
+    void gupFastVsMunmapHoldsOnlyWithTheIpi() {
+        Scenario s = Catalogue.load(Path.of("scenarios/011c-gup-fast-vs-munmap.mms"), OpRegistry.standard());
+        ScenarioRunner.VariantResult ok = ScenarioRunner.run(s, s.variant("mainline"), ScenarioRunner.Settings.of(s), p -> { });
+        assertEquals(ScenarioRunner.Status.OK, ok.status(), ok.verdict());
+        assertTrue(ok.exhausted());
+        Set<String> seen = new TreeSet<>();
+        ok.outcomes().keySet().forEach(o -> seen.add(o.observed().get("p").startsWith("0x") ? "pinned" : o.observed().get("p")));
+        assertEquals(Set.of("pinned", "-EFAULT"), seen);
+        ScenarioRunner.VariantResult broken = ScenarioRunner.run(s, s.variant("no-ipi"), ScenarioRunner.Settings.of(s), p -> { });
+        assertEquals(ScenarioRunner.Status.OK, broken.status(), "the declared KASAN report is reached: " + broken.verdict());
+        assertTrue(broken.verdict().contains("use-after-free in gup_fast"), broken.verdict());
+    }
+
+    @Test
     void kswapdVsMunmapReclaimsWhatTheUnmapLeft() {
-        Set<String> seen = holds("012-kswapd-vs-munmap.mms", o -> o.observed().get("r") + "/" + o.observed().get("n"));
+        Set<String> seen = holds("011b-kswapd-vs-munmap.mms", o -> o.observed().get("r") + "/" + o.observed().get("n"));
         assertEquals(Set.of("ok/0", "ok/1", "ok/2"), seen);
     }
 }

@@ -33,6 +33,14 @@ public final class Memory {
     // fault flags
     public static final int FAULT_FLAG_WRITE = 0x1;
 
+    /**
+     * Switch: the TLB flush does not interrupt the other CPUs (a broadcast TLB invalidation, as
+     * arm64's TLBI and s390's IPTE do) and page tables are freed right after it, with no
+     * MMU_GATHER_RCU_TABLE_FREE grace period. GUP-fast then has nothing holding the tables it walks
+     * with IRQs off: the "Power and S390" exception of seed 003's thread.
+     */
+    public static final String TLB_FLUSH_NO_IPI = "tlb-flush-no-ipi";
+
     /** Flushes TLB entries of an mm on the CPUs that may hold them (flush_tlb_mm_range). */
     @FunctionalInterface
     public interface TlbFlusher {
@@ -57,7 +65,9 @@ public final class Memory {
         this.pgalloc = um.pgalloc;
         // native_flush_tlb_multi(): an IPI to the other CPUs of mm_cpumask, waiting for all of them;
         // a CPU with IRQs disabled (GUP-fast) acknowledges only when it enables them again
-        this.tlbFlusher = (mm, s, e) -> k.smpCallFunctionMany(mm.cpumask, () -> { }, true);
+        this.tlbFlusher = (mm, s, e) -> {
+            if (!um.config.has(TLB_FLUSH_NO_IPI)) k.smpCallFunctionMany(mm.cpumask, () -> { }, true);
+        };
     }
 
     public void setTlbFlusher(TlbFlusher f) { this.tlbFlusher = f; }
@@ -66,6 +76,13 @@ public final class Memory {
     public void flushTlbRange(VmArea vma, long start, long end) {
         try (var f = k.enter("flush_tlb_mm_range")) {
             tlbFlusher.flush(vma.vmMm, start, end);
+        }
+    }
+
+    /** flush_tlb_mm_range() for an mm without a VMA at hand (tlb_finish_mmu after free_pgtables). */
+    public void flushTlbMm(MmStruct mm, long start, long end) {
+        try (var f = k.enter("flush_tlb_mm_range")) {
+            tlbFlusher.flush(mm, start, end);
         }
     }
 

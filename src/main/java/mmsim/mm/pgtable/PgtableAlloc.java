@@ -156,12 +156,22 @@ public final class PgtableAlloc {
 
     /** Frees page tables no VMA needs any more (free_pgtables / free_pgd_range), walking [start, end). */
     public void freePgtables(MmStruct mm, long start, long end) {
+        java.util.List<Long> gathered = new java.util.ArrayList<>();
         try (var f = um.k.enter("free_pgtables")) {
             long pgdStart = start & ~((1L << PgtableArch.PGDIR_SHIFT) - 1);
             for (long a = pgdStart; a < end; a += 1L << PgtableArch.PGDIR_SHIFT) {
                 Loc pgd = new Loc(mm.pgd, PgtableArch.pgdIndex(a));
-                freeLevel(mm, pgd, Level.PUD, a, start, end);
+                freeLevel(mm, pgd, Level.PUD, a, start, end, gathered);
             }
+        }
+        if (gathered.isEmpty()) return;
+        // tlb_finish_mmu() with freed_tables: the tables are unlinked above, but a lockless walker
+        // (GUP-fast, IRQs off) may have read an entry before it was cleared. The TLB-flush IPI it
+        // cannot answer until its walk ends (tlb_remove_table_sync_one, or the RCU grace period of
+        // MMU_GATHER_RCU_TABLE_FREE) comes before the table pages are freed.
+        try (var f = um.k.enter("tlb_finish_mmu")) {
+            um.memory.flushTlbMm(mm, start, end);
+            for (long table : gathered) freeTable(table, mm);
         }
     }
 
@@ -172,7 +182,7 @@ public final class PgtableAlloc {
     }
 
     /** Frees the table below entry {@code at} (spanning [base, base+span)) if unused, after freeing its children. */
-    private void freeLevel(MmStruct mm, Loc at, Level level, long base, long start, long end) {
+    private void freeLevel(MmStruct mm, Loc at, Level level, long base, long start, long end, java.util.List<Long> gathered) {
         long e = store.read(at.table, at.idx, "free_pgd_range:read");
         if (e == 0 || !arch.isTableEntry(e)) return;
         long table = arch.tableEntryPfn(e);
@@ -180,13 +190,14 @@ public final class PgtableAlloc {
         if (level != Level.PTE) {
             long childSpan = 1L << level.shift;
             for (long a = Math.max(base, start & ~(childSpan - 1)); a < Math.min(base + span, end); a += childSpan) {
-                freeLevel(mm, new Loc(table, level.index(a)), level.next(), a, start, end);
+                freeLevel(mm, new Loc(table, level.index(a)), level.next(), a, start, end, gathered);
             }
         }
         if (!unused(mm, base, base + span)) return;
-        // everything the table maps is outside every VMA: clear the entry and free the table
+        // everything the table maps is outside every VMA: clear the entry; the table is freed
+        // after the TLB flush (pte_free_tlb / tlb_remove_table)
         store.write(at.table, at.idx, 0, "free_" + level.name().toLowerCase() + "_range:clear");
-        freeTable(table, mm);
+        gathered.add(table);
     }
 
     /** Frees every table of mm including the PGD (exit_mmap's free_pgtables + pgd_free). */

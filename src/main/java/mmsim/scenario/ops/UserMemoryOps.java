@@ -24,6 +24,8 @@ import mmsim.mm.vmscan.Vmscan;
  * fork [in PID] -> var                                              var gets the child's pid
  * exit PID                                                          the process exits (exit_mmap)
  * pagemap ADDR [pfn] [in PID] [-> var]                              ADDR's /proc/PID/pagemap entry, or its PFN
+ * gup ADDR [write] [in PID] [-> var]                                get_user_pages_fast of one page: var gets its pfn
+ * put_user_page $var                                                drops that reference
  * kswapd [NID] [nr N] [-> var]                                      one kswapd pass; var gets pages reclaimed
  * shrink [NID] [nr N] [-> var]                                      one direct-reclaim pass
  * </pre>
@@ -159,6 +161,29 @@ final class UserMemoryOps implements OpProvider {
                         return e < 0 ? "0x" + Long.toHexString(e & ((1L << 55) - 1)) : "NONE"; // bit 63: present
                     };
                 });
+        r.add("gup", "gup ADDR [write] [in PID] [-> var]",
+                "get_user_pages_fast() of one page (a driver pinning user memory: lockless walk with IRQs off, then the slow path); "
+                        + "var gets the page frame (0x..) or -ERRNO; drop it with put_user_page", true, a -> {
+                    Args.Address addr = a.address("ADDR");
+                    boolean write = "write".equals(a.peek());
+                    if (write) a.keyword("write");
+                    Pid pid = pid(a);
+                    return ctx -> {
+                        MmStruct mm = pid.mm(ctx);
+                        if (mm == null) return Args.errnoValue(Errno.ESRCH);
+                        long[] out = new long[1];
+                        int n = um(ctx).gup.getUserPagesFast(mm, addr.resolve(ctx), 1, write, out);
+                        return n == 1 ? "0x" + Long.toHexString(out[0]) : n < 0 ? errno(n) : Args.errnoValue(Errno.EFAULT);
+                    };
+                });
+        r.add("put_user_page", "put_user_page $var", "put_page() of the page a gup put in $var (nothing when it failed)", false, a -> {
+            String var = a.varRef("$var");
+            return ctx -> {
+                Long pfn = Args.parseNumber(ctx.var(var));
+                if (pfn != null && pfn >= 0) um(ctx).gup.putUserPage(pfn);
+                return null;
+            };
+        });
         reclaim(r, "kswapd", true, "one kswapd pass over node NID (default 0): deactivate, then reclaim up to N (default "
                 + Vmscan.SWAP_CLUSTER_MAX + ") inactive anonymous pages; var gets the number reclaimed");
         reclaim(r, "shrink", false, "one direct-reclaim pass (try_to_free_pages) over node NID; var gets the number reclaimed");
@@ -200,13 +225,17 @@ final class UserMemoryOps implements OpProvider {
     /** Which process an operation acts on: the scenario's own, a literal pid, or a pid variable. */
     private record Pid(String var, int pid) {
         MmStruct mm(OpContext ctx) {
+            MmStruct mm;
             if (var == null && pid == 0) {
-                MmStruct init = initTask(ctx);
-                return init.dead ? null : init;   // after 'exit' of the scenario's process: -ESRCH
+                mm = initTask(ctx);
+            } else {
+                mm = um(ctx).task((int) (var == null ? pid : ctx.varNumber(var)));
             }
-            long p = var == null ? pid : ctx.varNumber(var);
-            MmStruct mm = um(ctx).task((int) p);
-            return mm == null || mm.dead ? null : mm;
+            if (mm == null || mm.dead) return null; // after 'exit': -ESRCH
+            // the CPU runs a thread of this process: switch_mm() put it in mm_cpumask before any of
+            // the thread's kernel work, so TLB-flush IPIs for this mm reach it
+            mm.cpumask |= 1L << ctx.kernel().smpProcessorId();
+            return mm;
         }
     }
 
@@ -231,7 +260,9 @@ final class UserMemoryOps implements OpProvider {
             UserMemory um = UserMemory.of(mach);
             um.zeroPage();
             MmStruct mm = um.newProcess("mmsim-user");
-            // the CPU programs are this process's threads: /proc/self is it
+            // the CPU programs are this process's threads, each already running on its CPU
+            // (switch_mm set every CPU's bit in mm_cpumask), and /proc/self is it
+            mm.cpumask = (1L << mach.kernel().nrCpus()) - 1;
             mmsim.iface.VirtualFs.of(mach).symlink("/proc/self", Integer.toString(mm.pid));
             return new InitTask(mm);
         }).mm();
