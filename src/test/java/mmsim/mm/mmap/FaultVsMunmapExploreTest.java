@@ -61,7 +61,9 @@ class FaultVsMunmapExploreTest {
         };
     }
 
+    /** Slow: lesson 011 (UserMemoryLessonsTest) explores the same race in the default suite. */
     @Test
+    @org.junit.jupiter.api.Tag("slow")
     void everyInterleavingIsConsistent() {
         ExplorationResult r = Explorer.explore(program(), ExploreOptions.defaults().preemptionBound(2)
                 .maxExecutions(600).timeBudget(Duration.ofSeconds(10)));
