@@ -515,6 +515,8 @@ public final class MemoryHotplug {
      * sits at their boundary (move_pfn_range_right/left can move it there).
      */
     public String validZones(MemoryBlock mem) {
+        // lockless: mem->state, mem->zone and the zone spans may change under the reader
+        k.point("valid_zones_show", mem, Access.READ);
         if (v46) {
             // v4.6 show_valid_zones: the zone of the pages, plus the neighbour zone a block at the
             // Normal/Movable boundary could move to
