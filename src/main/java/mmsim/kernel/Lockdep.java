@@ -40,12 +40,20 @@ public final class Lockdep {
         Kernel.Cpu c = k.cpu();
         if (c.heldLocks.isEmpty()) return;
         String next = lock.toString();
+        // An edge held -> next that is already in the graph was validated when it was added, and
+        // the graph stays acyclic, so it cannot close a cycle now: skip the search (lockdep's
+        // lock-chain cache plays the same role for repeated acquisitions).
+        boolean allKnown = true;
         for (Object h : c.heldLocks) {
             String held = h.toString();
             if (held.equals(next)) continue;
+            Map<String, Dep> out = after.get(held);
+            if (out != null && out.containsKey(next)) continue;
+            allKnown = false;
             List<String> path = path(next, held);
             if (path != null) throw circular(k, c, held, next, path);
         }
+        if (allKnown) return;
         for (Object h : c.heldLocks) {
             String held = h.toString();
             if (held.equals(next)) continue;

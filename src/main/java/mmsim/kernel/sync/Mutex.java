@@ -55,5 +55,12 @@ public final class Mutex {
 
     public String name() { return name; }
 
-    @Override public String toString() { return "&" + name; }
+    /** The lock class name lockdep keys on ("&" + name), built once: lockdep asks on every acquisition. */
+    private String lockClass;
+
+    @Override public String toString() {
+        String c = lockClass;
+        if (c == null) lockClass = c = "&" + name;
+        return c;
+    }
 }

@@ -134,5 +134,12 @@ abstract sealed class RwBase permits RwLock, RwSem, PercpuRwSem {
 
     public String name() { return name; }
 
-    @Override public String toString() { return "&" + name; }
+    /** The lock class name lockdep keys on ("&" + name), built once: lockdep asks on every acquisition. */
+    private String lockClass;
+
+    @Override public String toString() {
+        String c = lockClass;
+        if (c == null) lockClass = c = "&" + name;
+        return c;
+    }
 }
