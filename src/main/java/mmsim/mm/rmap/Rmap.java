@@ -276,23 +276,29 @@ public final class Rmap {
             try {
                 long index = pages.index(pfn);
                 for (AnonVma.Chain c : new ArrayList<>(av.chains)) {
-                    VmArea vma = c.vma();
-                    long addr = vma.vmaAddress(index);
-                    if (addr < 0) continue;
-                    PgtableAlloc.PteLock pte = pageVmaMapped(pfn, vma, addr, migration);
-                    if (pte == null) continue;
-                    boolean go;
-                    try {
-                        go = one.visit(vma, addr, pte);
-                    } finally {
-                        if (pte.ptl().isLocked()) pte.unlock();
-                    }
-                    if (!go) return false;
+                    if (!visitVma(pfn, c.vma(), index, migration, one)) return false;
                 }
                 return true;
             } finally {
                 av.root.rwsem.upRead();
             }
+        }
+    }
+
+    /**
+     * One VMA of an rmap walk: where the page would sit in it (vma_address), whether it is
+     * mapped there (page_vma_mapped_walk, which takes the PTE lock), the visit, the unlock.
+     * False when the visitor stops the walk.
+     */
+    private boolean visitVma(long pfn, VmArea vma, long index, boolean migration, OneVisitor one) {
+        long addr = vma.vmaAddress(index);
+        if (addr < 0) return true;
+        PgtableAlloc.PteLock pte = pageVmaMapped(pfn, vma, addr, migration);
+        if (pte == null) return true;
+        try {
+            return one.visit(vma, addr, pte);
+        } finally {
+            if (pte.ptl().isLocked()) pte.unlock();
         }
     }
 
@@ -308,17 +314,7 @@ public final class Rmap {
             try {
                 long index = pages.index(pfn);
                 for (VmArea vma : new ArrayList<>(file.vmas)) {
-                    long addr = vma.vmaAddress(index);
-                    if (addr < 0) continue;
-                    PgtableAlloc.PteLock pte = pageVmaMapped(pfn, vma, addr, migration);
-                    if (pte == null) continue;
-                    boolean go;
-                    try {
-                        go = one.visit(vma, addr, pte);
-                    } finally {
-                        if (pte.ptl().isLocked()) pte.unlock();
-                    }
-                    if (!go) return false;
+                    if (!visitVma(pfn, vma, index, migration, one)) return false;
                 }
                 return true;
             } finally {
