@@ -20,7 +20,10 @@ final class Reports {
 
     static final int SCHEMA_VERSION = 1;
 
-    /** The verdict table: scenario × variant → verdict, executions, coverage, time, status. */
+    /**
+     * The verdict table: scenario × variant → verdict, the class its scenario declares for it
+     * (EXPECTED, INTERESTING, FORBIDDEN; "-" when it holds), executions, coverage, time, status.
+     */
     static void table(PrintWriter out, List<VariantResult> rows, boolean colour, boolean reproducible) {
         int wS = "SCENARIO".length(), wV = "VARIANT".length(), wT = "VERDICT".length();
         for (VariantResult r : rows) {
@@ -28,8 +31,8 @@ final class Reports {
             wV = Math.max(wV, r.variant().name().length());
             wT = Math.max(wT, Math.min(64, r.verdict().length()));
         }
-        String fmt = "%-" + wS + "s  %-" + wV + "s  %-" + wT + "s  %10s  %-21s  %7s  %s%n";
-        out.printf(Locale.ROOT, fmt, "SCENARIO", "VARIANT", "VERDICT", "EXECUTIONS", "COVERAGE", "TIME", "STATUS");
+        String fmt = "%-" + wS + "s  %-" + wV + "s  %-" + wT + "s  %-11s  %10s  %-21s  %7s  %s%n";
+        out.printf(Locale.ROOT, fmt, "SCENARIO", "VARIANT", "VERDICT", "DECLARED", "EXECUTIONS", "COVERAGE", "TIME", "STATUS");
         for (VariantResult r : rows) {
             String verdict = r.verdict().length() > 64 ? r.verdict().substring(0, 61) + "..." : r.verdict();
             String status = switch (r.status()) {
@@ -37,7 +40,8 @@ final class Reports {
                 case VIOLATED -> Term.red(colour, "VIOLATED");
                 case INCOMPLETE -> Term.yellow(colour, "incomplete");
             };
-            out.printf(Locale.ROOT, fmt, r.scenario().name(), r.variant().name(), verdict, r.executions(), r.coverage(),
+            String declared = r.findings().isEmpty() ? "-" : r.findings().get(0).cls().name();
+            out.printf(Locale.ROOT, fmt, r.scenario().name(), r.variant().name(), verdict, declared, r.executions(), r.coverage(),
                     reproducible ? "-" : seconds(r.elapsed()), status);
         }
     }

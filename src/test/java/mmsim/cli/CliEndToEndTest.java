@@ -137,7 +137,7 @@ class CliEndToEndTest {
         Run r = run("check");
         assertEquals(0, r.exit(), r.out() + r.err());
         assertTrue(r.out().contains("SCENARIO"), r.out());
-        assertTrue(Pattern.compile("010-holds\\s+new\\s+holds\\s+\\d+\\s+exhaustive \\(bound 2\\)").matcher(r.out()).find(), r.out());
+        assertTrue(Pattern.compile("010-holds\\s+new\\s+holds\\s+-\\s+\\d+\\s+exhaustive \\(bound 2\\)").matcher(r.out()).find(), r.out());
         assertTrue(Pattern.compile("010-holds\\s+old\\s+holds").matcher(r.out()).find(), r.out());
         assertTrue(r.out().contains("2 scenario variants: 2 as declared, 0 VIOLATED, 0 incomplete"), r.out());
         assertEquals("", r.err(), "no progress noise when stderr is not a terminal");
@@ -150,6 +150,8 @@ class CliEndToEndTest {
         Run r = run("check", "--color=never");
         assertEquals(1, r.exit(), r.out() + r.err());
         assertTrue(r.out().contains("VIOLATED"), r.out());
+        assertTrue(Pattern.compile("020-violated\\s+only\\s+.*\\s+FORBIDDEN\\s+\\d+\\s").matcher(r.out()).find(),
+                "the table names the declared class of the verdict:\n" + r.out());
         assertTrue(r.out().contains("== 020-violated / only: FORBIDDEN"), r.out());
         assertTrue(r.out().contains("CPU A (note) | CPU B (cat /proc/nope)"), "two-column trace header:\n" + r.out());
         assertTrue(r.out().contains("replay    ./mmsim replay scenarios/020-violated.mms --variant only --schedule "), r.out());
