@@ -23,6 +23,12 @@ import java.util.function.Supplier;
  * A text file's {@link #textFile} content is generated per read call, the way single_open
  * seq_files generate their whole text and copy the requested window.
  *
+ * <p>Locking: the tree has none of its own. It is built before the CPUs run; afterwards only
+ * device add/remove (memory blocks, /proc/PID) change it, from the kernel path that adds or
+ * removes the device, as kernfs does under its own lock, which the model need not show because
+ * one simulated CPU runs at a time and no point sits inside a tree update. Each file's readers
+ * and writers take the kernel locks their kernel functions take.
+ *
  * <p>Get a machine's tree with {@link #of}; the installers that populate it are listed there.
  * Directory entries are kept sorted by name (deterministic listings).
  */
