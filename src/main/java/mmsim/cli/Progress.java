@@ -24,12 +24,12 @@ final class Progress {
     void start(String what) {
         index++;
         label = what;
-        draw(0, true);
+        draw("starting", true);
     }
 
     /** The listener to hand the explorer (it calls it a few times per second at most). */
     mmsim.explore.ProgressListener listener() {
-        return on ? p -> draw(p.executions(), false) : mmsim.explore.ProgressListener.NONE;
+        return on ? p -> draw(p.line(), false) : mmsim.explore.ProgressListener.NONE;
     }
 
     void done() { }
@@ -40,12 +40,13 @@ final class Progress {
         err.flush();
     }
 
-    private void draw(long executions, boolean force) {
+    /** "[i/n] scenario variant: " then the explorer's line (executions, rate, coverage, time left). */
+    private void draw(String detail, boolean force) {
         if (!on) return;
         long now = System.nanoTime();
         if (!force && now - lastDraw < 200_000_000L) return;
         lastDraw = now;
-        String s = String.format("[%d/%d] %s: %d executions", index, total, label, executions);
+        String s = String.format("[%d/%d] %s: %s", index, total, label, detail);
         int pad = Math.max(0, lastWidth - s.length());
         err.print("\r" + s + " ".repeat(pad));
         err.flush();
