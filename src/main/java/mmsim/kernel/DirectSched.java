@@ -9,16 +9,38 @@ import java.util.function.BooleanSupplier;
  */
 public final class DirectSched implements Sched {
     private final int nrCpus;
-    private int current;
+    /** Read directly by {@link Kernel#smpProcessorId()} on the fast path. */
+    int current;
+    /**
+     * The machine's CPUs when this scheduler was made by its {@link Kernel} (else null), and
+     * the one {@link #current} names: {@link Kernel#cpu()}, asked several times per lock and
+     * kernel function, then reads one field instead of indexing the CPU table.
+     */
+    private final Kernel.Cpu[] cpus;
+    Kernel.Cpu currentCpu;
 
     public DirectSched(int nrCpus) {
+        this(nrCpus, null);
+    }
+
+    DirectSched(int nrCpus, Kernel.Cpu[] cpus) {
         this.nrCpus = nrCpus;
+        this.cpus = cpus;
+        this.currentCpu = cpus == null ? null : cpus[0];
+    }
+
+    /** True when this scheduler was made for the machine whose CPUs are {@code cpus}. */
+    boolean boundTo(Kernel.Cpu[] cpus) { return this.cpus == cpus; }
+
+    private void setCurrent(int cpu) {
+        current = cpu;
+        if (cpus != null) currentCpu = cpus[cpu];
     }
 
     /** Makes later calls run as {@code cpu} (the shell's {@code taskset}-like switch). */
     public void setCurrentCpu(int cpu) {
         if (cpu < 0 || cpu >= nrCpus) throw new IllegalArgumentException("cpu " + cpu + " out of range 0.." + (nrCpus - 1));
-        current = cpu;
+        setCurrent(cpu);
     }
 
     @Override public void point(String label, Object location, Access access) { }
@@ -41,11 +63,11 @@ public final class DirectSched implements Sched {
     @Override
     public void runAs(int cpu, Runnable action) {
         int saved = current;
-        current = cpu;
+        setCurrent(cpu);
         try {
             action.run();
         } finally {
-            current = saved;
+            setCurrent(saved);
         }
     }
 

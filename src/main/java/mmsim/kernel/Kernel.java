@@ -27,8 +27,16 @@ public final class Kernel {
         int rcuNesting;
         /** Bumped each time the CPU leaves its outermost RCU read-side section (a quiescent state). */
         long rcuQuiescentCount;
-        final List<Object> heldLocks = new ArrayList<>();
-        final List<String> callStack = new ArrayList<>();
+        // The held locks and the call nesting are bare arrays with a depth, not ArrayLists: every
+        // lock operation and every modelled kernel function pushes and pops them, outside the
+        // explorer too, and the list bookkeeping (modCount, equals-based search, bounds checks)
+        // was most of the cost of an order-0 alloc+free pair. Read through the List views.
+        Object[] heldLocks = new Object[8];
+        int nrHeld;
+        String[] callStack = new String[32];
+        int depth;
+        private final List<Object> heldLocksView = new ArrayView<>(this, true);
+        private final List<String> callStackView = new ArrayView<>(this, false);
         /** IPIs sent while this CPU had IRQs off; handled when it enables them. */
         final List<IpiCall> pendingIpis = new ArrayList<>();
         private final Sched.Frame popFrame = this::popFrame;
@@ -44,17 +52,80 @@ public final class Kernel {
         public int preemptCount() { return preemptCount; }
         public int rcuNesting() { return rcuNesting; }
         public long rcuQuiescentCount() { return rcuQuiescentCount; }
-        public List<Object> heldLocks() { return heldLocks; }
-        public List<String> callStack() { return callStack; }
+        /** The locks this CPU holds, oldest first (read-only view; lock classes use {@link #lockAcquired}). */
+        public List<Object> heldLocks() { return heldLocksView; }
+        /** The kernel functions this CPU is in, outermost first (read-only view). */
+        public List<String> callStack() { return callStackView; }
+
+        /** Records {@code lock} as held by this CPU (the lock classes call it once they own it). */
+        public void lockAcquired(Object lock) {
+            if (nrHeld == heldLocks.length) heldLocks = java.util.Arrays.copyOf(heldLocks, nrHeld * 2);
+            heldLocks[nrHeld++] = lock;
+        }
+
+        /**
+         * Forgets the oldest entry of {@code lock} in the held locks, as ArrayList.remove(Object)
+         * did (the lock classes do not override equals, so identity is the same test). Scanning
+         * from the bottom keeps the order the reports print when a read lock is held twice; the
+         * stack is a few entries deep, so the scan costs little. False when it was not held.
+         */
+        public boolean lockReleased(Object lock) {
+            Object[] h = heldLocks;
+            int n = nrHeld;
+            for (int i = 0; i < n; i++) {
+                if (h[i] == lock) {
+                    if (i < n - 1) System.arraycopy(h, i + 1, h, i, n - 1 - i);
+                    h[--n] = null;
+                    nrHeld = n;
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        /** preempt_disable() on this CPU (for callers that already have the Cpu). */
+        public void preemptDisable() { preemptCount++; }
+        /** preempt_enable() on this CPU. */
+        public void preemptEnable() { preemptCount--; }
+
+        void pushFrame(String function) {
+            if (depth == callStack.length) callStack = java.util.Arrays.copyOf(callStack, depth * 2);
+            callStack[depth++] = function;
+        }
 
         public boolean inAtomic() { return preemptCount > 0 || irqDisableDepth > 0; }
 
         private void popFrame() {
-            if (!callStack.isEmpty()) callStack.remove(callStack.size() - 1);
+            if (depth > 0) callStack[--depth] = null;
+        }
+    }
+
+    /** A read-only List over a Cpu's held locks or call nesting (the arrays may be replaced when they grow). */
+    private static final class ArrayView<T> extends java.util.AbstractList<T> implements java.util.RandomAccess {
+        private final Cpu c;
+        private final boolean locks;
+
+        ArrayView(Cpu c, boolean locks) {
+            this.c = c;
+            this.locks = locks;
+        }
+
+        @Override public int size() { return locks ? c.nrHeld : c.depth; }
+
+        @SuppressWarnings("unchecked")
+        @Override public T get(int i) {
+            java.util.Objects.checkIndex(i, size());
+            return (T) (locks ? c.heldLocks[i] : c.callStack[i]);
         }
     }
 
     private Sched sched;
+    /**
+     * The scheduler when it is the {@link DirectSched} (null under the explorer): the hot calls
+     * (current CPU, points, tracing) then skip the interface dispatch, whose answers outside
+     * exploration are fixed (no-op points, no tracing).
+     */
+    private DirectSched direct;
     private final Cpu[] cpus;
     private final Arch arch;
     private final String release;
@@ -75,7 +146,7 @@ public final class Kernel {
         if (nrCpus < 1 || nrCpus > 64) throw new IllegalArgumentException("nr_cpus must be 1..64, got " + nrCpus);
         this.cpus = new Cpu[nrCpus];
         for (int i = 0; i < nrCpus; i++) cpus[i] = new Cpu(i);
-        this.sched = new DirectSched(nrCpus);
+        this.sched = this.direct = new DirectSched(nrCpus, cpus);
         this.arch = arch;
         this.release = release;
     }
@@ -88,6 +159,7 @@ public final class Kernel {
     public void setSched(Sched sched) {
         if (sched.nrCpus() != cpus.length) throw new IllegalArgumentException("scheduler has " + sched.nrCpus() + " CPUs, machine has " + cpus.length);
         this.sched = sched;
+        this.direct = sched instanceof DirectSched d && d.boundTo(cpus) ? d : null;
     }
 
     /**
@@ -96,14 +168,22 @@ public final class Kernel {
      */
     public void point(String label, Object location, Access access) {
         if (!rcuCallbacks.isEmpty() && !inRcuCallbacks) runReadyRcuCallbacks();
-        sched.point(label, location, access);
+        if (direct == null) sched.point(label, location, access);   // DirectSched.point is a no-op
     }
 
     public int nrCpus() { return cpus.length; }
-    public Cpu cpu() { return cpus[sched.currentCpu()]; }
+    public Cpu cpu() {
+        DirectSched d = direct;
+        return d != null ? d.currentCpu : cpus[sched.currentCpu()];
+    }
     public Cpu cpu(int id) { return cpus[id]; }
-    public int smpProcessorId() { return sched.currentCpu(); }
+    public int smpProcessorId() {
+        DirectSched d = direct;
+        return d != null ? d.current : sched.currentCpu();
+    }
     public Arch arch() { return arch; }
+    /** {@code sched().exploring()}, answered without a call when the {@link DirectSched} runs (it never explores). */
+    public boolean exploring() { return direct == null && sched.exploring(); }
     /** This machine's lock-order graph. */
     public Lockdep lockdep() { return lockdep; }
     public String release() { return release; }
@@ -121,8 +201,8 @@ public final class Kernel {
      */
     public Sched.Frame enter(String function) {
         Cpu c = cpu();
-        c.callStack.add(function);
-        if (!sched.tracing()) return c.popFrame;
+        c.pushFrame(function);
+        if (direct != null || !sched.tracing()) return c.popFrame;
         Sched.Frame traced = sched.enter(function);
         return () -> {
             traced.close();
@@ -137,8 +217,8 @@ public final class Kernel {
 
     /** The innermost function the current CPU is in, or "?" outside any. */
     public String currentFunction() {
-        List<String> s = cpu().callStack;
-        return s.isEmpty() ? "?" : s.get(s.size() - 1);
+        Cpu c = cpu();
+        return c.depth == 0 ? "?" : c.callStack[c.depth - 1];
     }
 
     // ---- atomic context ---------------------------------------------------------------------
@@ -466,16 +546,17 @@ public final class Kernel {
     public String callTrace(Cpu c) {
         StringBuilder sb = new StringBuilder("Call Trace:\n");
         if (arch == Arch.X86_64) sb.append(" <TASK>\n");
-        for (int i = c.callStack.size() - 1; i >= 0; i--) sb.append(' ').append(c.callStack.get(i)).append('\n');
+        for (int i = c.depth - 1; i >= 0; i--) sb.append(' ').append(c.callStack[i]).append('\n');
         if (arch == Arch.X86_64) sb.append(" </TASK>\n");
         return sb.toString();
     }
 
     public String heldLocksText(Cpu c) {
-        if (c.heldLocks.isEmpty()) return "no locks held by " + c.comm + "/" + c.pid + ".\n";
-        StringBuilder sb = new StringBuilder().append(c.heldLocks.size()).append(" lock")
-                .append(c.heldLocks.size() == 1 ? "" : "s").append(" held by ").append(c.comm).append('/').append(c.pid).append(":\n");
-        for (int i = 0; i < c.heldLocks.size(); i++) sb.append(" #").append(i).append(": ").append(c.heldLocks.get(i)).append('\n');
+        int n = c.nrHeld;
+        if (n == 0) return "no locks held by " + c.comm + "/" + c.pid + ".\n";
+        StringBuilder sb = new StringBuilder().append(n).append(" lock")
+                .append(n == 1 ? "" : "s").append(" held by ").append(c.comm).append('/').append(c.pid).append(":\n");
+        for (int i = 0; i < n; i++) sb.append(" #").append(i).append(": ").append(c.heldLocks[i]).append('\n');
         return sb.toString();
     }
 }

@@ -36,16 +36,22 @@ public final class Lockdep {
      * on the current CPU, before it blocks; records the new dependencies on the locks it holds.
      */
     public void acquire(Kernel k, Object lock) {
+        acquire(k, k.cpu(), lock);
+    }
+
+    /** {@link #acquire(Kernel, Object)} for a caller that already has the current CPU {@code c}. */
+    public void acquire(Kernel k, Kernel.Cpu c, Object lock) {
         if (!enabled) return;
-        Kernel.Cpu c = k.cpu();
-        if (c.heldLocks.isEmpty()) return;
+        int n = c.nrHeld;
+        if (n == 0) return;
+        Object[] heldLocks = c.heldLocks;
         String next = lock.toString();
         // An edge held -> next that is already in the graph was validated when it was added, and
         // the graph stays acyclic, so it cannot close a cycle now: skip the search (lockdep's
         // lock-chain cache plays the same role for repeated acquisitions).
         boolean allKnown = true;
-        for (Object h : c.heldLocks) {
-            String held = h.toString();
+        for (int i = 0; i < n; i++) {
+            String held = heldLocks[i].toString();
             if (held.equals(next)) continue;
             Map<String, Dep> out = after.get(held);
             if (out != null && out.containsKey(next)) continue;
@@ -54,11 +60,11 @@ public final class Lockdep {
             if (path != null) throw circular(k, c, held, next, path);
         }
         if (allKnown) return;
-        for (Object h : c.heldLocks) {
-            String held = h.toString();
+        for (int i = 0; i < n; i++) {
+            String held = heldLocks[i].toString();
             if (held.equals(next)) continue;
             after.computeIfAbsent(held, x -> new LinkedHashMap<>())
-                    .putIfAbsent(next, new Dep(c.comm, c.pid, c.id, List.copyOf(c.callStack)));
+                    .putIfAbsent(next, new Dep(c.comm, c.pid, c.id, List.copyOf(c.callStack())));
         }
     }
 
@@ -112,7 +118,7 @@ public final class Lockdep {
         sb.append("\n-> #0 (").append(next).append("):\n");
         sb.append("       taken after ").append(held).append(" by ").append(c.comm).append('/').append(c.pid)
                 .append(" on CPU ").append(c.id).append('\n');
-        for (int j = c.callStack.size() - 1; j >= 0; j--) sb.append("       ").append(c.callStack.get(j)).append('\n');
+        for (int j = c.depth - 1; j >= 0; j--) sb.append("       ").append(c.callStack[j]).append('\n');
         sb.append("\nother info that might help us debug this:\n\n");
         if (path.size() > 2) {
             sb.append("Chain exists of:\n  ").append(String.join(" --> ", path.reversed())).append("\n\n");

@@ -24,27 +24,30 @@ public final class Mutex {
     public void lock() {
         k.mightSleep("kernel/locking/mutex.c", 283);
         k.point(lockLabel, this, Access.SYNC);
-        int me = k.smpProcessorId();
+        Kernel.Cpu c = k.cpu();
+        int me = c.id;
         if (owner == me) throw Lockdeps.recursive(k, name);
-        k.lockdep().acquire(k, this);
+        k.lockdep().acquire(k, c, this);
         if (owner >= 0) k.sched().waitUntil(() -> owner < 0, lockLabel);
         owner = me;
-        k.cpu().heldLocks().add(this);
+        c.lockAcquired(this);
     }
 
     public boolean trylock() {
         k.point("mutex_trylock(&" + name + ")", this, Access.SYNC);
         if (owner >= 0) return false;
-        owner = k.smpProcessorId();
-        k.cpu().heldLocks().add(this);
+        Kernel.Cpu c = k.cpu();
+        owner = c.id;
+        c.lockAcquired(this);
         return true;
     }
 
     public void unlock() {
         k.point(unlockLabel, this, Access.SYNC);
-        if (owner != k.smpProcessorId()) throw Lockdeps.badUnlock(k, name, owner);
+        Kernel.Cpu c = k.cpu();
+        if (owner != c.id) throw Lockdeps.badUnlock(k, name, owner);
         owner = -1;
-        k.cpu().heldLocks().remove(this);
+        c.lockReleased(this);
     }
 
     public boolean isLocked() { return owner >= 0; }

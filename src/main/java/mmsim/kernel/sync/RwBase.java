@@ -52,7 +52,7 @@ abstract sealed class RwBase permits RwLock, RwSem, PercpuRwSem {
         readers++;
         readersOn[me]++;
         if (!sleeping) k.preemptDisable();
-        k.cpu().heldLocks().add(this);
+        k.cpu().lockAcquired(this);
     }
 
     boolean readTrylock() {
@@ -61,7 +61,7 @@ abstract sealed class RwBase permits RwLock, RwSem, PercpuRwSem {
         readers++;
         readersOn[k.smpProcessorId()]++;
         if (!sleeping) k.preemptDisable();
-        k.cpu().heldLocks().add(this);
+        k.cpu().lockAcquired(this);
         return true;
     }
 
@@ -71,7 +71,7 @@ abstract sealed class RwBase permits RwLock, RwSem, PercpuRwSem {
         if (readersOn[me] == 0) throw Lockdeps.badUnlock(k, name, writer);
         readers--;
         readersOn[me]--;
-        k.cpu().heldLocks().remove(this);
+        k.cpu().lockReleased(this);
         if (!sleeping) k.preemptEnable();
     }
 
@@ -91,7 +91,7 @@ abstract sealed class RwBase permits RwLock, RwSem, PercpuRwSem {
         }
         writer = me;
         if (!sleeping) k.preemptDisable();
-        k.cpu().heldLocks().add(this);
+        k.cpu().lockAcquired(this);
     }
 
     boolean writeTrylock() {
@@ -99,7 +99,7 @@ abstract sealed class RwBase permits RwLock, RwSem, PercpuRwSem {
         if (!canWrite.getAsBoolean()) return false;
         writer = k.smpProcessorId();
         if (!sleeping) k.preemptDisable();
-        k.cpu().heldLocks().add(this);
+        k.cpu().lockAcquired(this);
         return true;
     }
 
@@ -107,7 +107,7 @@ abstract sealed class RwBase permits RwLock, RwSem, PercpuRwSem {
         k.point(writeUnlockLabel, this, Access.SYNC);
         if (writer != k.smpProcessorId()) throw Lockdeps.badUnlock(k, name, writer);
         writer = -1;
-        k.cpu().heldLocks().remove(this);
+        k.cpu().lockReleased(this);
         if (!sleeping) k.preemptEnable();
     }
 

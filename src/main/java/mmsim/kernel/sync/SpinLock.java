@@ -24,13 +24,15 @@ public final class SpinLock {
 
     public void lock() {
         k.point(lockLabel, this, Access.SYNC);
-        int me = k.smpProcessorId();
+        // The CPU is fetched once, after the point: the caller stays on it until it returns.
+        Kernel.Cpu c = k.cpu();
+        int me = c.id;
         if (owner == me) throw Lockdeps.recursive(k, name);
-        k.lockdep().acquire(k, this);
+        k.lockdep().acquire(k, c, this);
         if (owner >= 0) k.sched().waitUntil(free, lockLabel);
         owner = me;
-        k.preemptDisable();
-        k.cpu().heldLocks().add(this);
+        c.preemptDisable();
+        c.lockAcquired(this);
     }
 
     private final java.util.function.BooleanSupplier free = () -> owner < 0;
@@ -66,18 +68,20 @@ public final class SpinLock {
     public boolean trylock() {
         k.point("spin_trylock(&" + name + ")", this, Access.SYNC);
         if (owner >= 0) return false;
-        owner = k.smpProcessorId();
-        k.preemptDisable();
-        k.cpu().heldLocks().add(this);
+        Kernel.Cpu c = k.cpu();
+        owner = c.id;
+        c.preemptDisable();
+        c.lockAcquired(this);
         return true;
     }
 
     public void unlock() {
         k.point(unlockLabel, this, Access.SYNC);
-        if (owner != k.smpProcessorId()) throw Lockdeps.badUnlock(k, name, owner);
+        Kernel.Cpu c = k.cpu();
+        if (owner != c.id) throw Lockdeps.badUnlock(k, name, owner);
         owner = -1;
-        k.cpu().heldLocks().remove(this);
-        k.preemptEnable();
+        c.lockReleased(this);
+        c.preemptEnable();
     }
 
     public boolean isLocked() { return owner >= 0; }

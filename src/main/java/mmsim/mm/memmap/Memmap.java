@@ -121,7 +121,7 @@ public final class Memmap {
     }
 
     private Object loc(long pfn, Field f) {
-        return k.sched().exploring() ? new PageWord(pfn, f) : null;
+        return k.exploring() ? new PageWord(pfn, f) : null;
     }
 
     // ---- raw accessors (no preemption point) ------------------------------------------------

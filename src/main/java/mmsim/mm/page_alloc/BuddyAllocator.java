@@ -75,6 +75,8 @@ public final class BuddyAllocator {
     private final Memmap memmap;
     private final SparseMem sparse;
     private final PgData[] nodes;
+    /** numa_node_id() per CPU (the kernel's per-cpu numa_node), fixed at boot: no division per allocation. */
+    private final int[] cpuToNode;
     private final boolean checkPages;
     private final boolean pcpEnabled;
     private final boolean cmaEnabled;
@@ -95,6 +97,8 @@ public final class BuddyAllocator {
         this.sparse = sparse;
         this.nodes = new PgData[nrNodes];
         for (int n = 0; n < nrNodes; n++) nodes[n] = new PgData(k, n);
+        this.cpuToNode = new int[k.nrCpus()];
+        for (int c = 0; c < cpuToNode.length; c++) cpuToNode[c] = c * nrNodes / k.nrCpus();
         this.checkPages = config.era() == KernelConfig.Era.V4_6 || config.has(KernelConfig.CONFIG_DEBUG_VM);
         this.pcpEnabled = config.has(KernelConfig.PCP_LISTS);
         this.cmaEnabled = config.has(KernelConfig.CONFIG_CMA);
@@ -117,7 +121,7 @@ public final class BuddyAllocator {
 
     /** numa_node_id() of the running CPU: CPUs are spread over nodes in blocks. */
     public int numaNodeId() {
-        return k.smpProcessorId() * nodes.length / k.nrCpus();
+        return cpuToNode[k.smpProcessorId()];
     }
 
     // =========================================================================================
@@ -540,7 +544,8 @@ public final class BuddyAllocator {
     private long getPageFromFreelist(int nid, int gfp, int order, int allocFlags) {
         int highest = Gfp.gfpZone(gfp).ordinal();
         for (int n = 0; n < nodes.length; n++) {
-            int node = (nid + n) % nodes.length;
+            int node = nid + n;
+            if (node >= nodes.length || node < 0) node %= nodes.length;   // the division only when it wraps
             if (n > 0 && (gfp & Gfp.__GFP_THISNODE) != 0) break;
             for (int z = highest; z >= 0; z--) {
                 Zone zone = nodes[node].zones[z];
