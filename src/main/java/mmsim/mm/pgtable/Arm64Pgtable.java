@@ -32,7 +32,9 @@ import java.util.StringJoiner;
 public final class Arm64Pgtable extends PgtableArch {
     static final Arm64Pgtable INSTANCE = new Arm64Pgtable();
 
-    private Arm64Pgtable() { }
+    private Arm64Pgtable() {
+        super(PAGE_NONE, PAGE_READONLY, PAGE_READONLY_EXEC, PAGE_SHARED, PAGE_SHARED_EXEC);
+    }
 
     public static final long PTE_VALID = 1L << 0;
     public static final long PTE_TABLE_BIT = 1L << 1;
@@ -112,14 +114,6 @@ public final class Arm64Pgtable extends PgtableArch {
     @Override public long pteMkold(long pte) { return pte & ~PTE_AF; }
     @Override public long pteMkspecial(long pte) { return pte | PTE_SPECIAL; }
 
-    @Override
-    public long vmGetPageProt(long vmFlags) {
-        boolean r = (vmFlags & VmFlags.VM_READ) != 0, w = (vmFlags & VmFlags.VM_WRITE) != 0;
-        boolean x = (vmFlags & VmFlags.VM_EXEC) != 0, shared = (vmFlags & VmFlags.VM_SHARED) != 0;
-        if (!r && !w && !x) return PAGE_NONE;
-        if (w && shared) return x ? PAGE_SHARED_EXEC : PAGE_SHARED;
-        return x ? PAGE_READONLY_EXEC : PAGE_READONLY;
-    }
 
     @Override
     public long swpEntryToPte(long entry) {

@@ -87,8 +87,28 @@ public abstract sealed class PgtableArch permits X86Pgtable, Arm64Pgtable {
     public abstract long pteMkold(long pte);
     public abstract long pteMkspecial(long pte);
 
+    /**
+     * protection_map (mm/mmap.c, DECLARE_VM_GET_PAGE_PROT): the page protection for each
+     * combination of VM_READ, VM_WRITE, VM_EXEC and VM_SHARED, built once per arch from its five
+     * protections. A private writable mapping gets a read-only one: the first write faults and
+     * copies (COW).
+     */
+    private final long[] protectionMap = new long[16];
+
+    protected PgtableArch(long pageNone, long pageReadonly, long pageReadonlyExec, long pageShared, long pageSharedExec) {
+        for (int f = 0; f < 16; f++) {
+            boolean r = (f & VmFlags.VM_READ) != 0, w = (f & VmFlags.VM_WRITE) != 0;
+            boolean x = (f & VmFlags.VM_EXEC) != 0, shared = (f & VmFlags.VM_SHARED) != 0;
+            protectionMap[f] = !r && !w && !x ? pageNone
+                    : w && shared ? (x ? pageSharedExec : pageShared)
+                    : x ? pageReadonlyExec : pageReadonly;
+        }
+    }
+
     /** vm_get_page_prot(vm_flags): the protection_map row for VM_READ/WRITE/EXEC/SHARED. */
-    public abstract long vmGetPageProt(long vmFlags);
+    public final long vmGetPageProt(long vmFlags) {
+        return protectionMap[(int) (vmFlags & (VmFlags.VM_READ | VmFlags.VM_WRITE | VmFlags.VM_EXEC | VmFlags.VM_SHARED))];
+    }
 
     // ---- swap PTEs (not present, not none) -------------------------------------------------------
 

@@ -30,7 +30,9 @@ import java.util.StringJoiner;
 public final class X86Pgtable extends PgtableArch {
     static final X86Pgtable INSTANCE = new X86Pgtable();
 
-    private X86Pgtable() { }
+    private X86Pgtable() {
+        super(PAGE_NONE, PAGE_READONLY, PAGE_READONLY_EXEC, PAGE_SHARED, PAGE_SHARED_EXEC);
+    }
 
     public static final long _PAGE_PRESENT = 1L << 0;
     public static final long _PAGE_RW = 1L << 1;
@@ -106,14 +108,6 @@ public final class X86Pgtable extends PgtableArch {
     @Override public long pteMkold(long pte) { return pte & ~_PAGE_ACCESSED; }
     @Override public long pteMkspecial(long pte) { return pte | _PAGE_SPECIAL; }
 
-    @Override
-    public long vmGetPageProt(long vmFlags) {
-        boolean r = (vmFlags & VmFlags.VM_READ) != 0, w = (vmFlags & VmFlags.VM_WRITE) != 0;
-        boolean x = (vmFlags & VmFlags.VM_EXEC) != 0, shared = (vmFlags & VmFlags.VM_SHARED) != 0;
-        if (!r && !w && !x) return PAGE_NONE;
-        if (w && shared) return x ? PAGE_SHARED_EXEC : PAGE_SHARED;
-        return x ? PAGE_READONLY_EXEC : PAGE_READONLY;
-    }
 
     @Override
     public long swpEntryToPte(long entry) {

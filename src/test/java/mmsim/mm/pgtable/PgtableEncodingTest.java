@@ -15,6 +15,23 @@ class PgtableEncodingTest {
     static final long PRIVATE_RW = VmFlags.VM_READ | VmFlags.VM_WRITE | VmFlags.VM_MAYREAD | VmFlags.VM_MAYWRITE;
 
     @Test
+    void protectionMapRowsAreTheKernelsForEachArch() {
+        long r = VmFlags.VM_READ, w = VmFlags.VM_WRITE, x = VmFlags.VM_EXEC, sh = VmFlags.VM_SHARED;
+        assertEquals(X86Pgtable.PAGE_NONE, X86.vmGetPageProt(0));
+        assertEquals(X86Pgtable.PAGE_NONE, X86.vmGetPageProt(sh));
+        assertEquals(X86Pgtable.PAGE_READONLY, X86.vmGetPageProt(w), "private write-only: COW, read-only until the fault");
+        assertEquals(X86Pgtable.PAGE_READONLY_EXEC, X86.vmGetPageProt(r | w | x));
+        assertEquals(X86Pgtable.PAGE_SHARED, X86.vmGetPageProt(r | w | sh));
+        assertEquals(X86Pgtable.PAGE_SHARED_EXEC, X86.vmGetPageProt(w | x | sh));
+        assertEquals(X86Pgtable.PAGE_READONLY, X86.vmGetPageProt(r | sh | VmFlags.VM_MAYWRITE), "VM_MAY* bits do not select a row");
+        assertEquals(Arm64Pgtable.PAGE_NONE, ARM.vmGetPageProt(0));
+        assertEquals(Arm64Pgtable.PAGE_READONLY, ARM.vmGetPageProt(r | w));
+        assertEquals(Arm64Pgtable.PAGE_READONLY_EXEC, ARM.vmGetPageProt(x | sh));
+        assertEquals(Arm64Pgtable.PAGE_SHARED, ARM.vmGetPageProt(r | w | sh));
+        assertEquals(Arm64Pgtable.PAGE_SHARED_EXEC, ARM.vmGetPageProt(r | w | x | sh));
+    }
+
+    @Test
     void x86AnonymousWriteFaultPteHasTheFamiliar867Pattern() {
         long prot = X86.vmGetPageProt(PRIVATE_RW);
         assertEquals(0x8000000000000025L, prot, "PAGE_COPY: P U A NX");
