@@ -22,7 +22,7 @@ import picocli.CommandLine.Model.CommandSpec;
         header = "Re-run one execution of a scenario from its schedule string.",
         description = "Run one execution of a scenario again, following a schedule string that check or explore printed, and print its trace, the kernel report and the observed values. The same schedule always gives the same execution.",
         footer = {"", "Example:",
-                "  mmsim replay scenarios/000-kpageflags-vs-offline.mms --variant v4.6 --schedule 0.0.1.1.0",
+                "  mmsim replay 000-kpageflags-vs-offline --variant v4.6 --schedule B446A13",
                 "", "Exit status: 0 the outcome is allowed by the scenario, 1 it is FORBIDDEN for", "the variant, 2 usage error, broken scenario or a schedule that does not fit", "the scenario."})
 public final class ReplayCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
