@@ -10,6 +10,8 @@ import mmsim.kernel.Kernel;
 public final class Mutex {
     private final Kernel k;
     private final String name;
+    /** The lock class lockdep keys on ("&" + name), built once: lockdep asks on every acquisition. */
+    private final String lockClass;
     private final String lockLabel;
     private final String unlockLabel;
     private int owner = -1;
@@ -17,6 +19,7 @@ public final class Mutex {
     public Mutex(Kernel k, String name) {
         this.k = k;
         this.name = name;
+        this.lockClass = "&" + name;
         this.lockLabel = "mutex_lock(&" + name + ")";
         this.unlockLabel = "mutex_unlock(&" + name + ")";
     }
@@ -58,12 +61,5 @@ public final class Mutex {
 
     public String name() { return name; }
 
-    /** The lock class name lockdep keys on ("&" + name), built once: lockdep asks on every acquisition. */
-    private String lockClass;
-
-    @Override public String toString() {
-        String c = lockClass;
-        if (c == null) lockClass = c = "&" + name;
-        return c;
-    }
+    @Override public String toString() { return lockClass; }
 }

@@ -18,6 +18,8 @@ import mmsim.kernel.Kernel;
 abstract sealed class RwBase permits RwLock, RwSem, PercpuRwSem {
     final Kernel k;
     final String name;
+    /** The lock class lockdep keys on ("&" + name), built once: lockdep asks on every acquisition. */
+    private final String lockClass;
     private final boolean sleeping;
     private final boolean writerPreference;
     private final String readLabel, readUnlockLabel, writeLabel, writeUnlockLabel;
@@ -32,6 +34,7 @@ abstract sealed class RwBase permits RwLock, RwSem, PercpuRwSem {
            String readOp, String readUnlockOp, String writeOp, String writeUnlockOp) {
         this.k = k;
         this.name = name;
+        this.lockClass = "&" + name;
         this.sleeping = sleeping;
         this.writerPreference = writerPreference;
         this.readLabel = readOp + "(&" + name + ")";
@@ -134,12 +137,5 @@ abstract sealed class RwBase permits RwLock, RwSem, PercpuRwSem {
 
     public String name() { return name; }
 
-    /** The lock class name lockdep keys on ("&" + name), built once: lockdep asks on every acquisition. */
-    private String lockClass;
-
-    @Override public String toString() {
-        String c = lockClass;
-        if (c == null) lockClass = c = "&" + name;
-        return c;
-    }
+    @Override public String toString() { return lockClass; }
 }

@@ -11,6 +11,8 @@ import mmsim.kernel.Kernel;
 public final class SeqCount {
     private final Kernel k;
     private final String name;
+    /** The lock class lockdep keys on ("&" + name), built once: lockdep asks on every acquisition. */
+    private final String lockClass;
     private final String beginLabel, endLabel, readLabel, retryLabel;
     private long sequence;
     private final java.util.function.BooleanSupplier even = () -> (sequence & 1) == 0;
@@ -18,6 +20,7 @@ public final class SeqCount {
     public SeqCount(Kernel k, String name) {
         this.k = k;
         this.name = name;
+        this.lockClass = "&" + name;
         this.beginLabel = "write_seqcount_begin(&" + name + ")";
         this.endLabel = "write_seqcount_end(&" + name + ")";
         this.readLabel = "read_seqcount_begin(&" + name + ")";
@@ -57,12 +60,5 @@ public final class SeqCount {
 
     public String name() { return name; }
 
-    /** The lock class name lockdep keys on ("&" + name), built once: lockdep asks on every acquisition. */
-    private String lockClass;
-
-    @Override public String toString() {
-        String c = lockClass;
-        if (c == null) lockClass = c = "&" + name;
-        return c;
-    }
+    @Override public String toString() { return lockClass; }
 }

@@ -11,6 +11,8 @@ import mmsim.kernel.Kernel;
 public final class SpinLock {
     private final Kernel k;
     private final String name;
+    /** The lock class lockdep keys on ("&" + name), built once: lockdep asks on every acquisition. */
+    private final String lockClass;
     private final String lockLabel;
     private final String unlockLabel;
     private int owner = -1;
@@ -18,6 +20,7 @@ public final class SpinLock {
     public SpinLock(Kernel k, String name) {
         this.k = k;
         this.name = name;
+        this.lockClass = "&" + name;
         this.lockLabel = "spin_lock(&" + name + ")";
         this.unlockLabel = "spin_unlock(&" + name + ")";
     }
@@ -93,12 +96,5 @@ public final class SpinLock {
 
     public String name() { return name; }
 
-    /** The lock class name lockdep keys on ("&" + name), built once: lockdep asks on every acquisition. */
-    private String lockClass;
-
-    @Override public String toString() {
-        String c = lockClass;
-        if (c == null) lockClass = c = "&" + name;
-        return c;
-    }
+    @Override public String toString() { return lockClass; }
 }
