@@ -114,7 +114,6 @@ public final class Arm64Pgtable extends PgtableArch {
     @Override public long pteMkold(long pte) { return pte & ~PTE_AF; }
     @Override public long pteMkspecial(long pte) { return pte | PTE_SPECIAL; }
 
-
     @Override
     public long swpEntryToPte(long entry) {
         long type = SwapEntry.swpType(entry), offset = SwapEntry.swpOffset(entry) & SWP_OFFSET_MASK;
@@ -153,15 +152,7 @@ public final class Arm64Pgtable extends PgtableArch {
         return pmd != 0 && pmdPresent(pmd) && (pmd & PTE_TABLE_BIT) == 0;
     }
 
-    @Override public long pmdPfn(long pmd) { return ptePfn(pmd); }
     @Override public boolean pmdPresent(long pmd) { return ptePresent(pmd); }
-    @Override public boolean pmdWrite(long pmd) { return pteWrite(pmd); }
-    @Override public boolean pmdDirty(long pmd) { return pteDirty(pmd); }
-    @Override public boolean pmdYoung(long pmd) { return pteYoung(pmd); }
-    @Override public long pmdMkwrite(long pmd) { return pteMkwrite(pmd); }
-    @Override public long pmdWrprotect(long pmd) { return pteWrprotect(pmd); }
-    @Override public long pmdMkdirty(long pmd) { return pteMkdirty(pmd); }
-    @Override public long pmdMkold(long pmd) { return pteMkold(pmd); }
 
     @Override
     public String flagNames(long e, boolean leaf) {

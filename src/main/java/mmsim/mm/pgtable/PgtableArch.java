@@ -145,21 +145,25 @@ public abstract sealed class PgtableArch permits X86Pgtable, Arm64Pgtable {
     /** pmd_trans_huge(): a present PMD that maps a huge page. */
     public abstract boolean pmdTransHuge(long pmd);
 
-    /** pmd_pfn() of a huge PMD. */
-    public abstract long pmdPfn(long pmd);
+    /**
+     * pmd_pfn() of a huge PMD. On both modelled arches a leaf PMD carries the pfn and the
+     * permission, dirty and accessed bits where a PTE does (arm64 defines its pmd helpers
+     * through pmd_pte(); x86's use the same _PAGE_* bits), so the PTE helpers serve.
+     */
+    public long pmdPfn(long pmd) { return ptePfn(pmd); }
 
     public boolean pmdNone(long pmd) { return pmd == 0; }
 
     /** pmd_present(): a table or a huge mapping (including one being split or protnone). */
     public abstract boolean pmdPresent(long pmd);
 
-    public abstract boolean pmdWrite(long pmd);
-    public abstract boolean pmdDirty(long pmd);
-    public abstract boolean pmdYoung(long pmd);
-    public abstract long pmdMkwrite(long pmd);
-    public abstract long pmdWrprotect(long pmd);
-    public abstract long pmdMkdirty(long pmd);
-    public abstract long pmdMkold(long pmd);
+    public boolean pmdWrite(long pmd) { return pteWrite(pmd); }
+    public boolean pmdDirty(long pmd) { return pteDirty(pmd); }
+    public boolean pmdYoung(long pmd) { return pteYoung(pmd); }
+    public long pmdMkwrite(long pmd) { return pteMkwrite(pmd); }
+    public long pmdWrprotect(long pmd) { return pteWrprotect(pmd); }
+    public long pmdMkdirty(long pmd) { return pteMkdirty(pmd); }
+    public long pmdMkold(long pmd) { return pteMkold(pmd); }
 
     /**
      * The flag names set in an entry, for dumps and traces, e.g. {@code "P RW U A D NX"}. {@code leaf}

@@ -108,7 +108,6 @@ public final class X86Pgtable extends PgtableArch {
     @Override public long pteMkold(long pte) { return pte & ~_PAGE_ACCESSED; }
     @Override public long pteMkspecial(long pte) { return pte | _PAGE_SPECIAL; }
 
-
     @Override
     public long swpEntryToPte(long entry) {
         long type = SwapEntry.swpType(entry), offset = SwapEntry.swpOffset(entry);
@@ -144,21 +143,11 @@ public final class X86Pgtable extends PgtableArch {
         return (pmd & _PAGE_PSE) != 0 && pmdPresent(pmd);
     }
 
-    @Override public long pmdPfn(long pmd) { return ptePfn(pmd); }
-
     /** pmd_present(): P, or PROTNONE, or PSE (a PMD under split is kept present with P cleared). */
     @Override
     public boolean pmdPresent(long pmd) {
         return (pmd & (_PAGE_PRESENT | _PAGE_PROTNONE | _PAGE_PSE)) != 0;
     }
-
-    @Override public boolean pmdWrite(long pmd) { return pteWrite(pmd); }
-    @Override public boolean pmdDirty(long pmd) { return pteDirty(pmd); }
-    @Override public boolean pmdYoung(long pmd) { return pteYoung(pmd); }
-    @Override public long pmdMkwrite(long pmd) { return pteMkwrite(pmd); }
-    @Override public long pmdWrprotect(long pmd) { return pteWrprotect(pmd); }
-    @Override public long pmdMkdirty(long pmd) { return pteMkdirty(pmd); }
-    @Override public long pmdMkold(long pmd) { return pteMkold(pmd); }
 
     @Override
     public String flagNames(long e, boolean leaf) {
