@@ -138,39 +138,16 @@ public final class BuddyAllocator {
     /** __add_to_free_list() + set_buddy_order(): no accounting. */
     private void addToFreeList(Zone zone, long pfn, int order, int mt, boolean tail) {
         FreeArea area = zone.freeArea[order];
-        int p = (int) pfn;
         memmap.setPrivateData(pfn, order);
         memmap.setType(pfn, PageType.BUDDY);
-        if (area.head[mt] == Memmap.NIL) {
-            memmap.setLruNext(pfn, Memmap.NIL);
-            memmap.setLruPrev(pfn, Memmap.NIL);
-            area.head[mt] = p;
-            area.tail[mt] = p;
-        } else if (tail) {
-            int t = area.tail[mt];
-            memmap.setLruNext(t, p);
-            memmap.setLruPrev(pfn, t);
-            memmap.setLruNext(pfn, Memmap.NIL);
-            area.tail[mt] = p;
-        } else {
-            int h = area.head[mt];
-            memmap.setLruPrev(h, p);
-            memmap.setLruNext(pfn, h);
-            memmap.setLruPrev(pfn, Memmap.NIL);
-            area.head[mt] = p;
-        }
+        listAdd(area.head, area.tail, mt, pfn, tail);
         area.nrFree++;
     }
 
     /** __del_page_from_free_list(): unlinks, clears PageBuddy and the order; no accounting. */
     private void delFromFreeList(Zone zone, long pfn, int order, int mt) {
         FreeArea area = zone.freeArea[order];
-        int next = memmap.lruNext(pfn);
-        int prev = memmap.lruPrev(pfn);
-        if (prev == Memmap.NIL) area.head[mt] = next; else memmap.setLruNext(prev, next);
-        if (next == Memmap.NIL) area.tail[mt] = prev; else memmap.setLruPrev(next, prev);
-        memmap.setLruNext(pfn, Memmap.NIL);
-        memmap.setLruPrev(pfn, Memmap.NIL);
+        listDel(area.head, area.tail, mt, pfn);
         memmap.clearType(pfn);
         memmap.setPrivateData(pfn, 0);
         area.nrFree--;
@@ -433,34 +410,48 @@ public final class BuddyAllocator {
     }
 
     private void pcpAdd(PerCpuPages pcp, long pfn, int mt, boolean tail) {
-        int p = (int) pfn;
-        if (pcp.head[mt] == Memmap.NIL) {
-            memmap.setLruNext(pfn, Memmap.NIL);
-            memmap.setLruPrev(pfn, Memmap.NIL);
-            pcp.head[mt] = p;
-            pcp.tail[mt] = p;
-        } else if (tail) {
-            memmap.setLruNext(pcp.tail[mt], p);
-            memmap.setLruPrev(pfn, pcp.tail[mt]);
-            memmap.setLruNext(pfn, Memmap.NIL);
-            pcp.tail[mt] = p;
-        } else {
-            memmap.setLruPrev(pcp.head[mt], p);
-            memmap.setLruNext(pfn, pcp.head[mt]);
-            memmap.setLruPrev(pfn, Memmap.NIL);
-            pcp.head[mt] = p;
-        }
+        listAdd(pcp.head, pcp.tail, mt, pfn, tail);
         pcp.count++;
     }
 
     private void pcpDel(PerCpuPages pcp, long pfn, int mt) {
+        listDel(pcp.head, pcp.tail, mt, pfn);
+        pcp.count--;
+    }
+
+    /**
+     * list_add()/list_add_tail() of a page on list {@code i} of a free_area or per-cpu list set,
+     * through the page's lru slots (page->buddy_list / page->pcp_list share them, as in the
+     * kernel's union). Lists are {@code head[i]..tail[i]} with {@link Memmap#NIL} for none.
+     */
+    private void listAdd(int[] head, int[] tail, int i, long pfn, boolean atTail) {
+        int p = (int) pfn;
+        if (head[i] == Memmap.NIL) {
+            memmap.setLruNext(pfn, Memmap.NIL);
+            memmap.setLruPrev(pfn, Memmap.NIL);
+            head[i] = p;
+            tail[i] = p;
+        } else if (atTail) {
+            memmap.setLruNext(tail[i], p);
+            memmap.setLruPrev(pfn, tail[i]);
+            memmap.setLruNext(pfn, Memmap.NIL);
+            tail[i] = p;
+        } else {
+            memmap.setLruPrev(head[i], p);
+            memmap.setLruNext(pfn, head[i]);
+            memmap.setLruPrev(pfn, Memmap.NIL);
+            head[i] = p;
+        }
+    }
+
+    /** list_del() of a page from list {@code i}; its lru slots are left NIL. */
+    private void listDel(int[] head, int[] tail, int i, long pfn) {
         int next = memmap.lruNext(pfn);
         int prev = memmap.lruPrev(pfn);
-        if (prev == Memmap.NIL) pcp.head[mt] = next; else memmap.setLruNext(prev, next);
-        if (next == Memmap.NIL) pcp.tail[mt] = prev; else memmap.setLruPrev(next, prev);
+        if (prev == Memmap.NIL) head[i] = next; else memmap.setLruNext(prev, next);
+        if (next == Memmap.NIL) tail[i] = prev; else memmap.setLruPrev(next, prev);
         memmap.setLruNext(pfn, Memmap.NIL);
         memmap.setLruPrev(pfn, Memmap.NIL);
-        pcp.count--;
     }
 
     /** free_pcppages_bulk(): returns up to {@code count} pages (from the list tails) to the buddy. */
