@@ -1,8 +1,8 @@
 package mmsim.cli;
 
-import mmsim.mm.KernelConfig;
+import mmsim.mm.linux.KernelConfig;
 import mmsim.mm.Machine;
-import mmsim.mm.MachineLayout;
+import mmsim.mm.linux.MachineLayout;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 

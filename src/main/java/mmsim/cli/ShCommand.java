@@ -33,7 +33,7 @@ public final class ShCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
     @Parameters(index = "0", arity = "0..1", paramLabel = "LAYOUT",
-            description = "A machine layout file (see mmsim.mm.MachineLayout); default: the built-in small machine.")
+            description = "A machine layout file (see mmsim.mm.linux.MachineLayout); default: the built-in small machine.")
     Path layout;
 
     @Option(names = "--era", paramLabel = "ERA", defaultValue = "mainline", description = "Kernel era: v4.6 or mainline (default).")

@@ -13,8 +13,8 @@ import org.jline.reader.Completer;
 
 import mmsim.kernel.Errno;
 import mmsim.kernel.KernelFault;
-import mmsim.mm.KernelConfig;
-import mmsim.mm.MachineLayout;
+import mmsim.mm.linux.KernelConfig;
+import mmsim.mm.linux.MachineLayout;
 import mmsim.scenario.Booted;
 import mmsim.scenario.ScenarioError;
 import mmsim.scenario.Suggest;

@@ -1,16 +1,23 @@
 package mmsim.mm;
 
+import mmsim.mm.linux.ArchProfile;
+import mmsim.mm.linux.KernelConfig;
+import mmsim.mm.linux.MachineLayout;
+
 import mmsim.kernel.Kernel;
-import mmsim.mm.memmap.Memmap;
+import mmsim.mm.linux.Memmap;
 import mmsim.mm.page_alloc.BuddyAllocator;
-import mmsim.mm.page_alloc.MigrateType;
+import mmsim.mm.linux.MigrateType;
 import mmsim.mm.page_alloc.MmInit;
-import mmsim.mm.page_alloc.PgData;
-import mmsim.mm.page_alloc.Zone;
-import mmsim.mm.page_alloc.ZoneType;
+import mmsim.mm.linux.PgData;
+import mmsim.mm.linux.Zone;
+import mmsim.mm.linux.ZoneType;
 import mmsim.mm.sparse.SparseMem;
 
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -38,7 +45,7 @@ public final class Machine {
     private final BuddyAllocator allocator;
     private final mmsim.mm.page_ext.PageExt pageExt;
     private final mmsim.mm.page_owner.PageOwner pageOwner;
-    private final mmsim.mm.vmstat.Vmstat vmstat = new mmsim.mm.vmstat.Vmstat();
+    private final mmsim.mm.linux.Vmstat vmstat = new mmsim.mm.linux.Vmstat();
     private final Map<Class<?>, Object> ext = new IdentityHashMap<>();
 
     private Machine(MachineLayout layout, KernelConfig config) {
@@ -55,6 +62,26 @@ public final class Machine {
         this.pageOwner = new mmsim.mm.page_owner.PageOwner(kernel, config, sparse, allocator, pageExt);
         // ---- end of subsystems ----------------------------------------------------------------
     }
+
+    /**
+     * Every option a scenario may name: the kconfig names plus each subsystem's variant switches
+     * (each subsystem declares its own {@code OPTIONS}; a new subsystem with switches adds its
+     * list here, where it is also created).
+     */
+    private static final Set<String> KNOWN_OPTIONS = collectOptions(
+            KernelConfig.OPTIONS, SparseMem.OPTIONS, MmInit.OPTIONS, mmsim.mm.page_ext.PageExt.OPTIONS,
+            mmsim.mm.memremap.Memremap.OPTIONS, mmsim.mm.pgtable.Memory.OPTIONS, mmsim.mm.gup.Gup.OPTIONS,
+            mmsim.mm.migrate.Migrate.OPTIONS);
+
+    @SafeVarargs
+    private static Set<String> collectOptions(List<String>... lists) {
+        TreeSet<String> all = new TreeSet<>();
+        for (List<String> l : lists) all.addAll(l);
+        return Collections.unmodifiableSet(all);
+    }
+
+    /** The options a scenario may name (kconfig names and variant switches), sorted. */
+    public static Set<String> knownOptions() { return KNOWN_OPTIONS; }
 
     /** Boots {@code layout} with {@code config}: memory is set up, boot RAM is in the buddy allocator. */
     public static Machine boot(MachineLayout layout, KernelConfig config) {
@@ -79,7 +106,7 @@ public final class Machine {
     public mmsim.mm.page_owner.PageOwner pageOwner() { return pageOwner; }
     public PgData node(int nid) { return allocator.node(nid); }
     /** Global counters (num_poisoned_pages, committed AS, hugetlb pool...). */
-    public mmsim.mm.vmstat.Vmstat vmstat() { return vmstat; }
+    public mmsim.mm.linux.Vmstat vmstat() { return vmstat; }
 
     /** Every zone of every node, in node then zone order (populated or not). */
     public List<Zone> zones() {
@@ -260,7 +287,7 @@ public final class Machine {
     private void printMemoryLine() {
         long physpages = 0;
         for (MachineLayout.Range r : layout.ranges(MachineLayout.Kind.RAM)) physpages += r.nrPages();
-        long avail = allocator.globalZoneState(mmsim.mm.vmstat.ZoneStat.NR_FREE_PAGES);
+        long avail = allocator.globalZoneState(mmsim.mm.linux.ZoneStat.NR_FREE_PAGES);
         long reserved = physpages - allocator.totalramPages();
         kernel.log().printk(String.format(Locale.ROOT,
                 "Memory: %dK/%dK available (0K kernel code, 0K rwdata, 0K rodata, 0K init, 0K bss, %dK reserved, 0K cma-reserved)",

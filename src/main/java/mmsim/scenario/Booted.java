@@ -9,11 +9,11 @@ import mmsim.iface.VirtualFs;
 import mmsim.kernel.Errno;
 import mmsim.kernel.Kernel;
 import mmsim.kernel.KernelLog;
-import mmsim.mm.KernelConfig;
+import mmsim.mm.linux.KernelConfig;
 import mmsim.mm.Machine;
-import mmsim.mm.MachineLayout;
+import mmsim.mm.linux.MachineLayout;
 import mmsim.mm.debug.ModelCheck;
-import mmsim.mm.memmap.DumpPage;
+import mmsim.mm.linux.DumpPage;
 import mmsim.scenario.ops.OpContext;
 
 /**

@@ -10,7 +10,7 @@ import mmsim.scenario.ops.OpRegistry.Step;
  * per CPU, the declared outcomes and the exploration bound. See {@link ScenarioParser} for the text.
  *
  * @param file        the file name errors and replay commands use
- * @param layout      the machine layout text (of {@code mmsim.mm.MachineLayout}), comments removed
+ * @param layout      the machine layout text (of {@code mmsim.mm.linux.MachineLayout}), comments removed
  * @param layoutLine  the file line of the layout's first line, to locate layout errors
  * @param config      options common to every variant
  * @param budgetExecutions  the executions budget, or 0 for none

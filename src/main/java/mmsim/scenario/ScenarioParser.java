@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-import mmsim.mm.KernelConfig;
+import mmsim.mm.linux.KernelConfig;
 import mmsim.scenario.Scenario.Condition;
 import mmsim.scenario.Scenario.CpuProgram;
 import mmsim.scenario.Scenario.Expect;
@@ -26,7 +26,7 @@ import mmsim.scenario.ops.OpRegistry.Step;
  * scenario NAME                      the file's name without .mms
  * title    ONE LINE                  what the race is
  * thread   "SUBJECT" (LIST, DATE)    the thread that argued it
- * layout ... end                     machine layout text (mmsim.mm.MachineLayout), verbatim
+ * layout ... end                     machine layout text (mmsim.mm.linux.MachineLayout), verbatim
  * config   OPTION...                 options common to all variants
  * variant  NAME [era=v4.6|mainline] [OPTION...]
  * setup ... end                      runs once per execution on CPU 0, not explored
@@ -238,9 +238,9 @@ public final class ScenarioParser {
     /** OPTION, OPTION=y or OPTION=n, where OPTION is one the model implements (KernelConfig.knownOptions). */
     private static String knownOption(Token o) {
         String name = o.text().replaceFirst("=[yn]$", "");
-        if (!KernelConfig.knownOptions().contains(name)) {
-            throw new ScenarioError(o.pos(), "unknown option '" + name + "'" + Suggest.didYouMean(name, KernelConfig.knownOptions())
-                    + "; options: " + String.join(", ", KernelConfig.knownOptions()));
+        if (!mmsim.mm.Machine.knownOptions().contains(name)) {
+            throw new ScenarioError(o.pos(), "unknown option '" + name + "'" + Suggest.didYouMean(name, mmsim.mm.Machine.knownOptions())
+                    + "; options: " + String.join(", ", mmsim.mm.Machine.knownOptions()));
         }
         return o.text();
     }

@@ -7,8 +7,8 @@ import java.util.TreeMap;
 
 import mmsim.explore.Program;
 import mmsim.kernel.Kernel;
-import mmsim.mm.KernelConfig;
-import mmsim.mm.MachineLayout;
+import mmsim.mm.linux.KernelConfig;
+import mmsim.mm.linux.MachineLayout;
 import mmsim.scenario.Scenario.CpuProgram;
 import mmsim.scenario.Scenario.Variant;
 import mmsim.scenario.ops.OpContext;

@@ -1,15 +1,15 @@
 package mmsim.bench;
 
-import mmsim.mm.KernelConfig;
+import mmsim.mm.linux.KernelConfig;
 import mmsim.mm.Machine;
-import mmsim.mm.MachineLayout;
+import mmsim.mm.linux.MachineLayout;
 import mmsim.mm.debug.ModelCheck;
 import mmsim.mm.page_alloc.BuddyAllocator;
-import mmsim.mm.page_alloc.Gfp;
-import mmsim.mm.page_alloc.MigrateType;
+import mmsim.mm.linux.Gfp;
+import mmsim.mm.linux.MigrateType;
 import mmsim.mm.page_alloc.MmInit;
-import mmsim.mm.page_alloc.Zone;
-import mmsim.mm.page_alloc.ZoneType;
+import mmsim.mm.linux.Zone;
+import mmsim.mm.linux.ZoneType;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;

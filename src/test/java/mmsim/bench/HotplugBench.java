@@ -1,8 +1,8 @@
 package mmsim.bench;
 
-import mmsim.mm.KernelConfig;
+import mmsim.mm.linux.KernelConfig;
 import mmsim.mm.Machine;
-import mmsim.mm.MachineLayout;
+import mmsim.mm.linux.MachineLayout;
 import mmsim.mm.memory_hotplug.MemoryBlock;
 import mmsim.mm.memory_hotplug.MemoryHotplug;
 import org.openjdk.jmh.annotations.Benchmark;

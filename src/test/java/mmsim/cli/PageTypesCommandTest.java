@@ -18,8 +18,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class PageTypesCommandTest {
 
     static long smallMaxDumpPfn() {
-        return mmsim.iface.procfs.KPageProc.of(mmsim.mm.Machine.boot(mmsim.mm.MachineLayout.small(),
-                mmsim.mm.KernelConfig.mainline())).maxDumpPfn();
+        return mmsim.iface.procfs.KPageProc.of(mmsim.mm.Machine.boot(mmsim.mm.linux.MachineLayout.small(),
+                mmsim.mm.linux.KernelConfig.mainline())).maxDumpPfn();
     }
 
     @Test

@@ -1,5 +1,8 @@
 package mmsim.mm;
 
+import mmsim.mm.linux.KernelConfig;
+import mmsim.mm.linux.MachineLayout;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;

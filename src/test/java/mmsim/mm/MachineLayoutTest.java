@@ -1,5 +1,8 @@
 package mmsim.mm;
 
+import mmsim.mm.linux.ArchProfile;
+import mmsim.mm.linux.MachineLayout;
+
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.*;

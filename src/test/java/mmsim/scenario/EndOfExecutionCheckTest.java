@@ -2,10 +2,10 @@ package mmsim.scenario;
 
 import mmsim.explore.Verdict;
 import mmsim.kernel.KernelLog;
-import mmsim.mm.KernelConfig;
-import mmsim.mm.MachineLayout;
-import mmsim.mm.memmap.PageType;
-import mmsim.mm.page_alloc.Gfp;
+import mmsim.mm.linux.KernelConfig;
+import mmsim.mm.linux.MachineLayout;
+import mmsim.mm.linux.PageType;
+import mmsim.mm.linux.Gfp;
 import mmsim.scenario.ops.OpRegistry;
 import org.junit.jupiter.api.Test;
 

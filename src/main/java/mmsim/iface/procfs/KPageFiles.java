@@ -3,7 +3,7 @@ package mmsim.iface.procfs;
 import mmsim.kernel.Access;
 import mmsim.kernel.Errno;
 import mmsim.kernel.Kernel;
-import mmsim.mm.KernelConfig;
+import mmsim.mm.linux.KernelConfig;
 import mmsim.mm.sparse.SparseMem;
 
 import java.lang.invoke.MethodHandles;

@@ -2,10 +2,10 @@ package mmsim.iface.procfs;
 
 import mmsim.iface.VirtualFs;
 import mmsim.mm.Machine;
-import mmsim.mm.memmap.Memmap;
+import mmsim.mm.linux.Memmap;
 import mmsim.mm.memremap.Memremap;
 import mmsim.mm.page_alloc.BuddyAllocator;
-import mmsim.mm.page_alloc.Zone;
+import mmsim.mm.linux.Zone;
 
 /**
  * Wires /proc/kpageflags, kpagecount and kpagecgroup to a booted {@link Machine}: one
@@ -70,7 +70,7 @@ public final class KPageProc {
             long h = lastBlock[0];
             int o = (int) lastBlock[1];
             if (o >= 0 && pfn >= h && pfn < h + (1L << o) && memmap.isBuddy(h) && memmap.privateData(h) >= o) return true;
-            for (int order = 0; order < BuddyAllocator.NR_PAGE_ORDERS; order++) {
+            for (int order = 0; order < Zone.NR_PAGE_ORDERS; order++) {
                 long head = pfn & ~((1L << order) - 1);
                 if (memmap.isBuddy(head)) {
                     int have = memmap.privateData(head);
@@ -100,7 +100,7 @@ public final class KPageProc {
      * which every page inside a free block takes).
      */
     private static boolean freeBuddyBlockCovers(Memmap memmap, long pfn) {
-        for (int order = 0; order < BuddyAllocator.NR_PAGE_ORDERS; order++) {
+        for (int order = 0; order < Zone.NR_PAGE_ORDERS; order++) {
             long head = pfn & ~((1L << order) - 1);
             if (memmap.isBuddy(head) && memmap.privateData(head) >= order) return true;
         }

@@ -4,15 +4,15 @@ import mmsim.iface.VirtualFs;
 import mmsim.kernel.Kernel;
 import mmsim.mm.Machine;
 import mmsim.mm.page_alloc.BuddyAllocator;
-import mmsim.mm.page_alloc.FreeArea;
-import mmsim.mm.page_alloc.MigrateType;
-import mmsim.mm.page_alloc.PerCpuPages;
-import mmsim.mm.page_alloc.PgData;
-import mmsim.mm.page_alloc.Zone;
-import mmsim.mm.page_alloc.ZoneType;
-import mmsim.mm.vmstat.GlobalStat;
-import mmsim.mm.vmstat.NodeStat;
-import mmsim.mm.vmstat.ZoneStat;
+import mmsim.mm.linux.FreeArea;
+import mmsim.mm.linux.MigrateType;
+import mmsim.mm.linux.PerCpuPages;
+import mmsim.mm.linux.PgData;
+import mmsim.mm.linux.Zone;
+import mmsim.mm.linux.ZoneType;
+import mmsim.mm.linux.GlobalStat;
+import mmsim.mm.linux.NodeStat;
+import mmsim.mm.linux.ZoneStat;
 
 import java.util.Locale;
 
@@ -47,7 +47,7 @@ public final class MmProcFiles {
                     z.lock.lock();
                     try {
                         sb.append(String.format(Locale.ROOT, "Node %d, zone %8s ", n, z.name()));
-                        for (int o = 0; o < BuddyAllocator.NR_PAGE_ORDERS; o++)
+                        for (int o = 0; o < Zone.NR_PAGE_ORDERS; o++)
                             sb.append(String.format(Locale.ROOT, "%6d ", z.freeArea(o).nrFree()));
                         sb.append('\n');
                     } finally {
@@ -68,11 +68,11 @@ public final class MmProcFiles {
             for (int n = 0; n < ba.nrNodes(); n++) {
                 PgData pg = ba.node(n);
                 if (pg.nodePresentPages() == 0) continue;
-                sb.append("Page block order: ").append(BuddyAllocator.PAGEBLOCK_ORDER).append('\n');
-                sb.append("Pages per block:  ").append(BuddyAllocator.PAGEBLOCK_NR_PAGES).append('\n');
+                sb.append("Page block order: ").append(Zone.PAGEBLOCK_ORDER).append('\n');
+                sb.append("Pages per block:  ").append(Zone.PAGEBLOCK_NR_PAGES).append('\n');
                 sb.append('\n');
                 sb.append(String.format(Locale.ROOT, "%-43s ", "Free pages count per migrate type at order"));
-                for (int o = 0; o < BuddyAllocator.NR_PAGE_ORDERS; o++) sb.append(String.format(Locale.ROOT, "%6d ", o));
+                for (int o = 0; o < Zone.NR_PAGE_ORDERS; o++) sb.append(String.format(Locale.ROOT, "%6d ", o));
                 sb.append('\n');
                 for (ZoneType t : ZoneType.values()) {
                     Zone z = pg.zone(t);
@@ -81,7 +81,7 @@ public final class MmProcFiles {
                     try {
                         for (int mt = 0; mt < MigrateType.MIGRATE_TYPES; mt++) {
                             sb.append(String.format(Locale.ROOT, "Node %4d, zone %8s, type %12s ", n, z.name(), MigrateType.name(mt)));
-                            for (int o = 0; o < BuddyAllocator.NR_PAGE_ORDERS; o++) {
+                            for (int o = 0; o < Zone.NR_PAGE_ORDERS; o++) {
                                 long count = countList(m, z.freeArea(o), mt);
                                 boolean overflow = count >= 100000;
                                 sb.append(String.format(Locale.ROOT, "%s%6d ", overflow ? ">" : "", Math.min(count, 100000)));
@@ -102,8 +102,8 @@ public final class MmProcFiles {
                     Zone z = pg.zone(t);
                     if (!z.populated()) continue;
                     long[] count = new long[MigrateType.MIGRATE_TYPES];
-                    for (long pfn = z.zoneStartPfn(); pfn < z.zoneEndPfn(); pfn += BuddyAllocator.PAGEBLOCK_NR_PAGES) {
-                        long page = m.config().era() == mmsim.mm.KernelConfig.Era.V4_6
+                    for (long pfn = z.zoneStartPfn(); pfn < z.zoneEndPfn(); pfn += Zone.PAGEBLOCK_NR_PAGES) {
+                        long page = m.config().era() == mmsim.mm.linux.KernelConfig.Era.V4_6
                                 ? (m.sparse().pfnValid(pfn) ? pfn : -1) : m.sparse().pfnToOnlinePage(pfn);
                         if (page < 0 || ba.pageZone(page) != z) continue;
                         int mt = ba.pageblockMigratetype(page);
@@ -125,7 +125,7 @@ public final class MmProcFiles {
         while (p >= 0 && n < 100000) {
             n++;
             int next = m.memmap().lruNext(p);
-            p = next == mmsim.mm.memmap.Memmap.NIL ? -1 : Integer.toUnsignedLong(next);
+            p = next == mmsim.mm.linux.Memmap.NIL ? -1 : Integer.toUnsignedLong(next);
         }
         return n;
     }
@@ -282,7 +282,7 @@ public final class MmProcFiles {
     /** arch_report_meminfo() on x86_64: the direct map split by page size (4k below 2 MiB alignment, 1G where aligned). */
     private static void directMap(StringBuilder sb, Machine m) {
         long k4 = 0, m2 = 0, g1 = 0;
-        for (var r : m.layout().ranges(mmsim.mm.MachineLayout.Kind.RAM)) {
+        for (var r : m.layout().ranges(mmsim.mm.linux.MachineLayout.Kind.RAM)) {
             for (long a = r.start(); a < r.end(); ) {
                 if ((a & ((1L << 30) - 1)) == 0 && a + (1L << 30) <= r.end()) { g1 += 1L << 30; a += 1L << 30; }
                 else if ((a & ((1L << 21) - 1)) == 0 && a + (1L << 21) <= r.end()) { m2 += 1L << 21; a += 1L << 21; }

@@ -7,14 +7,14 @@ import mmsim.iface.VirtualFs;
 import mmsim.kernel.Errno;
 import mmsim.kernel.Kernel;
 import mmsim.mm.Machine;
-import mmsim.mm.memmap.PageFlag;
-import mmsim.mm.mmap.MmStruct;
+import mmsim.mm.linux.PageFlag;
+import mmsim.mm.linux.MmStruct;
 import mmsim.mm.mmap.UserMemory;
-import mmsim.mm.mmap.VmArea;
+import mmsim.mm.linux.VmArea;
 import mmsim.mm.pgtable.PgtableAlloc;
 import mmsim.mm.pgtable.PgtableArch;
-import mmsim.mm.pgtable.SwapEntry;
-import mmsim.mm.pgtable.VmFlags;
+import mmsim.mm.linux.SwapEntry;
+import mmsim.mm.linux.VmFlags;
 
 /**
  * /proc/PID/maps, /proc/PID/pagemap and /proc/PID/smaps_rollup (fs/proc/task_mmu.c) of the

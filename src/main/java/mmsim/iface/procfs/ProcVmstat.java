@@ -9,12 +9,12 @@ import mmsim.iface.VirtualFs;
 import mmsim.kernel.Kernel;
 import mmsim.mm.Machine;
 import mmsim.mm.mmap.UserMemory;
-import mmsim.mm.mmap.VmEvent;
+import mmsim.mm.linux.VmEvent;
 import mmsim.mm.page_alloc.BuddyAllocator;
-import mmsim.mm.page_alloc.Zone;
-import mmsim.mm.page_alloc.ZoneType;
-import mmsim.mm.vmstat.NodeStat;
-import mmsim.mm.vmstat.ZoneStat;
+import mmsim.mm.linux.Zone;
+import mmsim.mm.linux.ZoneType;
+import mmsim.mm.linux.NodeStat;
+import mmsim.mm.linux.ZoneStat;
 
 /**
  * /proc/vmstat (mm/vmstat.c: vmstat_start/vmstat_show over vmstat_text): "name value" lines in

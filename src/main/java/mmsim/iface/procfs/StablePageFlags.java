@@ -1,10 +1,10 @@
 package mmsim.iface.procfs;
 
 import mmsim.kernel.Kernel;
-import mmsim.mm.KernelConfig;
-import mmsim.mm.memmap.Memmap;
-import mmsim.mm.memmap.PageFlag;
-import mmsim.mm.memmap.PageType;
+import mmsim.mm.linux.KernelConfig;
+import mmsim.mm.linux.Memmap;
+import mmsim.mm.linux.PageFlag;
+import mmsim.mm.linux.PageType;
 
 import static mmsim.iface.procfs.KernelPageFlags.*;
 

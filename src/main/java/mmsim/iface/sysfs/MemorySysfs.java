@@ -4,7 +4,7 @@ import mmsim.iface.VirtualFs;
 import mmsim.kernel.Access;
 import mmsim.kernel.Errno;
 import mmsim.kernel.Kernel;
-import mmsim.mm.KernelConfig;
+import mmsim.mm.linux.KernelConfig;
 import mmsim.mm.Machine;
 import mmsim.mm.memory_hotplug.MemoryBlock;
 import mmsim.mm.memory_hotplug.MemoryHotplug;

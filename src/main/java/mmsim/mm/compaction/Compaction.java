@@ -1,11 +1,11 @@
 package mmsim.mm.compaction;
 
 import mmsim.kernel.Kernel;
-import mmsim.mm.KernelConfig;
-import mmsim.mm.memmap.Memmap;
-import mmsim.mm.memmap.PageFlagsLayout;
+import mmsim.mm.linux.KernelConfig;
+import mmsim.mm.linux.Memmap;
+import mmsim.mm.linux.PageFlagsLayout;
 import mmsim.mm.page_alloc.BuddyAllocator;
-import mmsim.mm.page_alloc.Zone;
+import mmsim.mm.linux.Zone;
 import mmsim.mm.sparse.SparseMem;
 
 /**
@@ -71,7 +71,7 @@ public final class Compaction {
         var ms = sparse.section(sparse.pfnToSectionNr(pfn));
         var pg = allocator.node(ms == null ? 0 : Math.min(ms.nid, allocator.nrNodes() - 1));
         Zone best = null;
-        for (var t : mmsim.mm.page_alloc.ZoneType.values()) {
+        for (var t : mmsim.mm.linux.ZoneType.values()) {
             Zone z = pg.zone(t);
             if (z.empty()) continue;
             if (z.spans(pfn)) return z;
@@ -82,7 +82,7 @@ public final class Compaction {
 
     private Zone zoneOf(long flags) {
         int nid = PageFlagsLayout.node(flags), zid = PageFlagsLayout.zone(flags);
-        if (nid >= allocator.nrNodes() || zid >= mmsim.mm.page_alloc.ZoneType.values().length) return null;   // garbage flags: no zone
+        if (nid >= allocator.nrNodes() || zid >= mmsim.mm.linux.ZoneType.values().length) return null;   // garbage flags: no zone
         return allocator.node(nid).zone(zid);
     }
 }

@@ -1,19 +1,19 @@
 package mmsim.mm.debug;
 
 import mmsim.mm.Machine;
-import mmsim.mm.memmap.Memmap;
-import mmsim.mm.memmap.PageFlag;
-import mmsim.mm.memmap.PageType;
+import mmsim.mm.linux.Memmap;
+import mmsim.mm.linux.PageFlag;
+import mmsim.mm.linux.PageType;
 import mmsim.mm.mmap.UserMemory;
 import mmsim.mm.mmap.UserMemoryCheck;
 import mmsim.mm.page_alloc.BuddyAllocator;
-import mmsim.mm.page_alloc.FreeArea;
-import mmsim.mm.page_alloc.MigrateType;
-import mmsim.mm.page_alloc.PerCpuPages;
-import mmsim.mm.page_alloc.Zone;
-import mmsim.mm.sparse.MemSection;
+import mmsim.mm.linux.FreeArea;
+import mmsim.mm.linux.MigrateType;
+import mmsim.mm.linux.PerCpuPages;
+import mmsim.mm.linux.Zone;
+import mmsim.mm.linux.MemSection;
 import mmsim.mm.sparse.SparseMem;
-import mmsim.mm.vmstat.ZoneStat;
+import mmsim.mm.linux.ZoneStat;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -66,7 +66,7 @@ public final class ModelCheck {
 
         for (Zone z : m.zones()) {
             long freePages = 0, cmaFree = 0;
-            for (int order = 0; order < BuddyAllocator.NR_PAGE_ORDERS; order++) {
+            for (int order = 0; order < Zone.NR_PAGE_ORDERS; order++) {
                 FreeArea area = z.freeArea(order);
                 long blocks = 0;
                 for (int mt = 0; mt < MigrateType.MIGRATE_TYPES; mt++) {
@@ -126,7 +126,7 @@ public final class ModelCheck {
             MemSection ms = sparse.section(nr);
             long s = sparse.sectionNrToPfn(nr);
             if (!mm.backed(s)) continue;
-            boolean sectionOnline = ms.online() || (m.config().era() == mmsim.mm.KernelConfig.Era.V4_6 && ms.valid());
+            boolean sectionOnline = ms.online() || (m.config().era() == mmsim.mm.linux.KernelConfig.Era.V4_6 && ms.valid());
             for (long p = s; p < s + sparse.pagesPerSection(); p++) {
                 if (state[(int) p] == State.FREE.ordinal()) continue;
                 if (mm.poisoned(p)) { state[(int) p] = (byte) State.OFFLINE.ordinal(); continue; }
@@ -158,7 +158,7 @@ public final class ModelCheck {
         UserMemory um = m.extIfPresent(UserMemory.class);
         if (um != null) {
             problems.addAll(UserMemoryCheck.check(um));
-            for (mmsim.mm.mmap.VmEvent e : mmsim.mm.mmap.VmEvent.values()) {
+            for (mmsim.mm.linux.VmEvent e : mmsim.mm.linux.VmEvent.values()) {
                 if (e.nodeStat == null) continue;
                 long sum = 0;
                 for (int n = 0; n < ba.nrNodes(); n++) sum += ba.node(n).stat(e.nodeStat);

@@ -2,16 +2,16 @@ package mmsim.mm.gup;
 
 import mmsim.kernel.Errno;
 import mmsim.kernel.Kernel;
-import mmsim.mm.KernelConfig;
-import mmsim.mm.mmap.MmPages;
-import mmsim.mm.mmap.MmStruct;
+import mmsim.mm.linux.KernelConfig;
+import mmsim.mm.linux.MmPages;
+import mmsim.mm.linux.MmStruct;
 import mmsim.mm.mmap.UserMemory;
-import mmsim.mm.mmap.VmArea;
+import mmsim.mm.linux.VmArea;
 import mmsim.mm.pgtable.Memory;
 import mmsim.mm.pgtable.PageTableStore;
 import mmsim.mm.pgtable.PgtableAlloc;
 import mmsim.mm.pgtable.PgtableArch;
-import mmsim.mm.pgtable.VmFlags;
+import mmsim.mm.linux.VmFlags;
 
 /**
  * get_user_pages and get_user_pages_fast (mm/gup.c): take references on the pages backing
@@ -31,6 +31,8 @@ import mmsim.mm.pgtable.VmFlags;
 public final class Gup {
     /** Switch: skip the v6.0 PMD re-check in GUP-fast even on mainline (to explore seed 003's race). */
     public static final String GUP_FAST_NO_PMD_RECHECK = "gup-fast-no-pmd-recheck";
+    /** The variant switches of this file, collected at boot into the options a scenario may name. */
+    public static final java.util.List<String> OPTIONS = java.util.List.of(GUP_FAST_NO_PMD_RECHECK);
 
     private final UserMemory um;
     private final Kernel k;

@@ -1,8 +1,10 @@
 package mmsim.mm.memory_hotplug;
 
+import mmsim.mm.linux.VmemAltmap;
+
 import mmsim.kernel.Kernel;
 import mmsim.kernel.sync.Mutex;
-import mmsim.mm.page_alloc.Zone;
+import mmsim.mm.linux.Zone;
 
 /**
  * struct memory_block (include/linux/memory.h) with the parts of its struct device that matter:

@@ -1,25 +1,27 @@
 package mmsim.mm.memory_hotplug;
 
+import mmsim.mm.linux.VmemAltmap;
+
 import mmsim.kernel.Access;
 import mmsim.kernel.Errno;
 import mmsim.kernel.Kernel;
 import mmsim.kernel.sync.Mutex;
 import mmsim.kernel.sync.PercpuRwSem;
-import mmsim.mm.KernelConfig;
+import mmsim.mm.linux.KernelConfig;
 import mmsim.mm.Machine;
-import mmsim.mm.MachineLayout;
-import mmsim.mm.memmap.Memmap;
-import mmsim.mm.memmap.PageFlag;
-import mmsim.mm.memmap.PageType;
-import mmsim.mm.memmap.SectionMemmap;
+import mmsim.mm.linux.MachineLayout;
+import mmsim.mm.linux.Memmap;
+import mmsim.mm.linux.PageFlag;
+import mmsim.mm.linux.PageType;
+import mmsim.mm.linux.SectionMemmap;
 import mmsim.mm.page_alloc.BuddyAllocator;
-import mmsim.mm.page_alloc.Gfp;
-import mmsim.mm.page_alloc.MigrateType;
+import mmsim.mm.linux.Gfp;
+import mmsim.mm.linux.MigrateType;
 import mmsim.mm.page_alloc.MmInit;
-import mmsim.mm.page_alloc.PgData;
-import mmsim.mm.page_alloc.Zone;
-import mmsim.mm.page_alloc.ZoneType;
-import mmsim.mm.sparse.MemSection;
+import mmsim.mm.linux.PgData;
+import mmsim.mm.linux.Zone;
+import mmsim.mm.linux.ZoneType;
+import mmsim.mm.linux.MemSection;
 import mmsim.mm.sparse.SparseMem;
 
 import java.util.ArrayList;
@@ -555,11 +557,11 @@ public final class MemoryHotplug {
 
     /** is_mem_section_removable() (v4.6): no pageblock of the range has unmovable pages. */
     private boolean isMemSectionRemovable(long startPfn, long nrPages) {
-        for (long pb = startPfn; pb < startPfn + nrPages; pb += BuddyAllocator.PAGEBLOCK_NR_PAGES) {
+        for (long pb = startPfn; pb < startPfn + nrPages; pb += Zone.PAGEBLOCK_NR_PAGES) {
             if (!memmap.backed(pb) || memmap.poisoned(pb)) continue;
             // is_pageblock_removable_nolock(): outside its zone's span (a hole's struct page) is not removable
             if (!ba.pageZone(pb).spans(pb)) return false;
-            if (hasUnmovablePages(pb, pb + BuddyAllocator.PAGEBLOCK_NR_PAGES, true) >= 0) return false;
+            if (hasUnmovablePages(pb, pb + Zone.PAGEBLOCK_NR_PAGES, true) >= 0) return false;
         }
         return true;
     }
@@ -760,7 +762,7 @@ public final class MemoryHotplug {
     }
 
     private void setPageblocks(long s, long e, int mt) {
-        for (long pb = s & ~(BuddyAllocator.PAGEBLOCK_NR_PAGES - 1L); pb < e; pb += BuddyAllocator.PAGEBLOCK_NR_PAGES)
+        for (long pb = s & ~(Zone.PAGEBLOCK_NR_PAGES - 1L); pb < e; pb += Zone.PAGEBLOCK_NR_PAGES)
             ba.setPageblockMigratetype(pb, mt);
     }
 
@@ -883,7 +885,7 @@ public final class MemoryHotplug {
     public int onlinePagesToZone(long pfn, long nrPages, Zone zone) {
         try (var f = k.enter("online_pages")) {
             assertMemHotplugHeldWrite();
-            if (nrPages == 0 || pfn % BuddyAllocator.PAGEBLOCK_NR_PAGES != 0 || (pfn + nrPages) % sparse.pagesPerSection() != 0) {
+            if (nrPages == 0 || pfn % Zone.PAGEBLOCK_NR_PAGES != 0 || (pfn + nrPages) % sparse.pagesPerSection() != 0) {
                 k.warn("mm/memory_hotplug.c", 1090, "online_pages: misaligned range");
                 return Errno.EINVAL.neg();
             }
@@ -979,9 +981,9 @@ public final class MemoryHotplug {
     /** test_pages_in_a_zone() (v4.6): every valid page of the range is in one zone. */
     private boolean testPagesInAZone(long start, long end) {
         Zone zone = null;
-        for (long p = start; p < end; p += 1L << BuddyAllocator.MAX_PAGE_ORDER) {
+        for (long p = start; p < end; p += 1L << Zone.MAX_PAGE_ORDER) {
             if (!memmap.backed(p) || memmap.poisoned(p)) continue;
-            for (long q = p; q < Math.min(end, p + (1L << BuddyAllocator.MAX_PAGE_ORDER)); q++) {
+            for (long q = p; q < Math.min(end, p + (1L << Zone.MAX_PAGE_ORDER)); q++) {
                 Zone z = ba.pageZone(q);
                 if (zone == null) zone = z;
                 else if (z != zone) return false;
@@ -1029,7 +1031,7 @@ public final class MemoryHotplug {
             long end = startPfn + nrPages;
             String reason;
             int ret;
-            if (nrPages == 0 || startPfn % BuddyAllocator.PAGEBLOCK_NR_PAGES != 0 || end % sparse.pagesPerSection() != 0) {
+            if (nrPages == 0 || startPfn % Zone.PAGEBLOCK_NR_PAGES != 0 || end % sparse.pagesPerSection() != 0) {
                 k.warn("mm/memory_hotplug.c", 1930, "offline_pages: misaligned range");
                 return Errno.EINVAL.neg();
             }
@@ -1048,11 +1050,11 @@ public final class MemoryHotplug {
             lruCacheDrain();
             // start_isolate_page_range(): set_migratetype_isolate checks has_unmovable_pages per
             // pageblock under zone->lock, then isolates
-            for (long pb = startPfn; pb < end; pb += BuddyAllocator.PAGEBLOCK_NR_PAGES) {
+            for (long pb = startPfn; pb < end; pb += Zone.PAGEBLOCK_NR_PAGES) {
                 long bad;
                 zone.lock.lock();
                 try {
-                    bad = hasUnmovablePages(pb, pb + BuddyAllocator.PAGEBLOCK_NR_PAGES, true);
+                    bad = hasUnmovablePages(pb, pb + Zone.PAGEBLOCK_NR_PAGES, true);
                 } finally {
                     zone.lock.unlock();
                 }
@@ -1110,7 +1112,7 @@ public final class MemoryHotplug {
 
     private void dumpUnmovable(long pfn) {
         // set_migratetype_isolate with REPORT_FAILURE: dump_page(unmovable, "unmovable page")
-        k.log().printk(mmsim.mm.memmap.DumpPage.dumpPage(memmap, pfn, "unmovable page"));
+        k.log().printk(mmsim.mm.linux.DumpPage.dumpPage(memmap, pfn, "unmovable page"));
     }
 
     private int failedRemovalIsolated(long start, long end, MemoryNotify arg, String reason, int ret) {
@@ -1158,7 +1160,7 @@ public final class MemoryHotplug {
         for (long p = start; p < end; p++) {
             // lockless pfn walk; one point per pageblock keeps the explorer's choices few (the
             // flags it reads are re-checked under the page's isolation in do_migrate_range)
-            if ((p & (BuddyAllocator.PAGEBLOCK_NR_PAGES - 1)) == 0) k.point("scan_movable_pages", memmap.sectionOf(p), Access.READ);
+            if ((p & (Zone.PAGEBLOCK_NR_PAGES - 1)) == 0) k.point("scan_movable_pages", memmap.sectionOf(p), Access.READ);
             if (memmap.isBuddy(p)) { p += (1L << memmap.privateData(p)) - 1; continue; }
             if ((headFlags(p) & PageFlag.LRU.mask) != 0) return p;
             if (memmap.hasType(p, PageType.OFFLINE) && memmap.refcount(p) > 0) return -2;
@@ -1187,7 +1189,7 @@ public final class MemoryHotplug {
                     source.add(p);
                 } else if (migrateRatelimit()) {
                     k.log().printk(String.format(Locale.ROOT, "failed to isolate pfn %x", p));
-                    k.log().printk(mmsim.mm.memmap.DumpPage.dumpPage(memmap, p, "isolation failed"));
+                    k.log().printk(mmsim.mm.linux.DumpPage.dumpPage(memmap, p, "isolation failed"));
                 }
                 um.swap.putPage(p);
             }
@@ -1202,7 +1204,7 @@ public final class MemoryHotplug {
                     for (long s : source) {
                         if (!migrateRatelimit()) break;
                         k.log().printk(String.format(Locale.ROOT, "migrating pfn %x failed ret:%d", s, ret));
-                        k.log().printk(mmsim.mm.memmap.DumpPage.dumpPage(memmap, s, "migration failure"));
+                        k.log().printk(mmsim.mm.linux.DumpPage.dumpPage(memmap, s, "migration failure"));
                     }
                     um.migrate.putbackMovablePages(source);
                 }

@@ -1,5 +1,7 @@
 package mmsim.mm.memory_hotplug;
 
+import mmsim.mm.linux.VmemAltmap;
+
 /**
  * struct mhp_params (include/linux/memory_hotplug.h): what arch_add_memory gets besides the range.
  * {@code altmap} may be null; {@code pgmapOwner} names the dev_pagemap a ZONE_DEVICE caller adds

@@ -1,5 +1,7 @@
 package mmsim.mm.memremap;
 
+import mmsim.mm.linux.DevPagemap;
+
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
@@ -7,23 +9,23 @@ import java.util.TreeMap;
 import mmsim.kernel.Access;
 import mmsim.kernel.Errno;
 import mmsim.kernel.Kernel;
-import mmsim.mm.KernelConfig;
+import mmsim.mm.linux.KernelConfig;
 import mmsim.mm.Machine;
-import mmsim.mm.MachineLayout;
-import mmsim.mm.ArchProfile;
+import mmsim.mm.linux.MachineLayout;
+import mmsim.mm.linux.ArchProfile;
 import mmsim.mm.memory_hotplug.MemoryHotplug;
 import mmsim.mm.memory_hotplug.MhpParams;
-import mmsim.mm.memory_hotplug.VmemAltmap;
-import mmsim.mm.page_alloc.MigrateType;
-import mmsim.mm.sparse.MemSection;
+import mmsim.mm.linux.VmemAltmap;
+import mmsim.mm.linux.MigrateType;
+import mmsim.mm.linux.MemSection;
 import mmsim.mm.page_alloc.MmInit;
-import mmsim.mm.page_alloc.Zone;
-import mmsim.mm.page_alloc.ZoneType;
+import mmsim.mm.linux.Zone;
+import mmsim.mm.linux.ZoneType;
 
 /**
  * ZONE_DEVICE: mm/memremap.c (memremap_pages, devm_memremap_pages, memunmap_pages,
  * get_dev_pagemap, pfn_zone_device_reserved) and include/linux/memremap.h (struct dev_pagemap,
- * struct vmem_altmap, which lives in mmsim.mm.memory_hotplug.VmemAltmap because memmap_on_memory
+ * struct vmem_altmap, which lives in mmsim.mm.linux.VmemAltmap because memmap_on_memory
  * uses it too). memmap_init_zone_device, which memremap_pages calls, is in
  * {@link MmInit#memmapInitZoneDevice} (mm/mm_init.c).
  *
@@ -75,6 +77,8 @@ public final class Memremap {
      * never initialised. With CONFIG_DEBUG_VM_PGFLAGS that is a BUG on the poisoned page.
      */
     public static final String MEMUNMAP_NID_FROM_RANGE_START = "memunmap-nid-from-range-start";
+    /** The variant switches of this file, collected at boot into the options a scenario may name. */
+    public static final java.util.List<String> OPTIONS = java.util.List.of(KPAGE_PFN_VALID, PFN_ZONE_DEVICE_RESERVED, NO_ZONE_DEVICE_TAINT, MEMUNMAP_NID_FROM_RANGE_START);
 
     private final Machine m;
     private final Kernel k;
@@ -351,8 +355,8 @@ public final class Memremap {
         long flags = m.memmap().readFlags(pfn, "memunmap_pages:page_to_nid");
         if (flags == -1L && config.has(KernelConfig.CONFIG_DEBUG_VM_PGFLAGS))
             throw k.bug("include/linux/mm.h", 1107,
-                    mmsim.mm.memmap.DumpPage.dumpPage(m.memmap(), pfn, "VM_BUG_ON_PAGE(PagePoisoned(p))"));
-        return mmsim.mm.memmap.PageFlagsLayout.node(flags);
+                    mmsim.mm.linux.DumpPage.dumpPage(m.memmap(), pfn, "VM_BUG_ON_PAGE(PagePoisoned(p))"));
+        return mmsim.mm.linux.PageFlagsLayout.node(flags);
     }
 
     /** The pgmap mapped at {@code startPfn}, for scenario programs that unbind a driver by address. */

@@ -2,9 +2,9 @@
  * ZONE_DEVICE (mm/memremap.c, include/linux/memremap.h): {@link mmsim.mm.memremap.Memremap}
  * (memremap_pages, devm_memremap_pages, memunmap_pages, get_dev_pagemap,
  * pfn_zone_device_reserved, the ZONE_DEVICE answer of pfn_to_online_page) and
- * {@link mmsim.mm.memremap.DevPagemap} (struct dev_pagemap). Where the rest lives, as in the kernel:
+ * {@link mmsim.mm.linux.DevPagemap} (struct dev_pagemap). Where the rest lives, as in the kernel:
  * <ul>
- *   <li>struct vmem_altmap: {@code mmsim.mm.memory_hotplug.VmemAltmap} (shared with
+ *   <li>struct vmem_altmap: {@code mmsim.mm.linux.VmemAltmap} (shared with
  *       memmap_on_memory); altmap_alloc_block_buf of mm/sparse-vmemmap.c is
  *       {@code Memremap.altmapAllocBlockBuf}.</li>
  *   <li>memmap_init_zone_device (mm/mm_init.c): {@code mmsim.mm.page_alloc.MmInit.memmapInitZoneDevice},

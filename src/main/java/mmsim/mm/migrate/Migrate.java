@@ -7,12 +7,12 @@ import java.util.function.LongUnaryOperator;
 
 import mmsim.kernel.Errno;
 import mmsim.kernel.Kernel;
-import mmsim.mm.KernelConfig;
-import mmsim.mm.memmap.PageFlag;
-import mmsim.mm.mmap.MmPages;
+import mmsim.mm.linux.KernelConfig;
+import mmsim.mm.linux.PageFlag;
+import mmsim.mm.linux.MmPages;
 import mmsim.mm.mmap.UserMemory;
-import mmsim.mm.mmap.VmEvent;
-import mmsim.mm.rmap.AnonVma;
+import mmsim.mm.linux.VmEvent;
+import mmsim.mm.linux.AnonVma;
 
 /**
  * Page migration of anonymous pages (mm/migrate.c): migrate_pages -> unmap_and_move ->
@@ -51,6 +51,8 @@ public final class Migrate {
 
     /** Pre-v4.7 switch: release the migrated source with putback_lru_page() (also implied by era v4.6). */
     public static final String MIGRATE_PUTBACK_SOURCE = "migrate-putback-lru-source";
+    /** The variant switches of this file, collected at boot into the options a scenario may name. */
+    public static final java.util.List<String> OPTIONS = java.util.List.of(MIGRATE_PUTBACK_SOURCE);
 
     /** Called for a successfully migrated MR_MEMORY_FAILURE source in the v4.6 flow, after put_page (memory-failure hooks in). */
     public interface MemoryFailureSourceHook {

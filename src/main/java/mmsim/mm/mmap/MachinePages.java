@@ -1,13 +1,15 @@
 package mmsim.mm.mmap;
 
+import mmsim.mm.linux.MmPages;
+
 import mmsim.mm.Machine;
-import mmsim.mm.memmap.DumpPage;
-import mmsim.mm.memmap.Memmap;
-import mmsim.mm.memmap.PageFlag;
-import mmsim.mm.memmap.PageFlagsLayout;
-import mmsim.mm.memmap.PageType;
+import mmsim.mm.linux.DumpPage;
+import mmsim.mm.linux.Memmap;
+import mmsim.mm.linux.PageFlag;
+import mmsim.mm.linux.PageFlagsLayout;
+import mmsim.mm.linux.PageType;
 import mmsim.mm.page_alloc.BuddyAllocator;
-import mmsim.mm.page_alloc.Gfp;
+import mmsim.mm.linux.Gfp;
 
 /**
  * {@link MmPages} on a booted {@link Machine}: the memmap's pointed accessors (a preemption
@@ -72,7 +74,7 @@ final class MachinePages implements MmPages {
     }
 
     @Override public int nid(long pfn) { return PageFlagsLayout.node(mm.flags(pfn)); }
-    @Override public void modNodeStat(long pfn, mmsim.mm.vmstat.NodeStat item, long delta) { buddy.node(nid(pfn)).modStat(item, delta); }
+    @Override public void modNodeStat(long pfn, mmsim.mm.linux.NodeStat item, long delta) { buddy.node(nid(pfn)).modStat(item, delta); }
     @Override public String dumpPage(long pfn, String reason) { return DumpPage.dumpPage(mm, pfn, reason); }
     @Override public boolean online(long pfn) { return mm.backed(pfn); }
 }

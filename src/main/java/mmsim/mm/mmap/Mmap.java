@@ -1,9 +1,12 @@
 package mmsim.mm.mmap;
 
+import mmsim.mm.linux.MmStruct;
+import mmsim.mm.linux.VmArea;
+
 import mmsim.kernel.Errno;
 import mmsim.kernel.Kernel;
 import mmsim.mm.pgtable.PgtableArch;
-import mmsim.mm.pgtable.VmFlags;
+import mmsim.mm.linux.VmFlags;
 
 /**
  * The address-space syscalls (mm/mmap.c, mm/vma.c, mm/madvise.c, kernel/fork.c dup_mmap,
@@ -143,7 +146,7 @@ public final class Mmap {
             var root = v.anonVmaChain.get(0).anonVma().root;
             root.rwsem.downWrite();
             for (var c : v.anonVmaChain) {
-                var n = new mmsim.mm.rmap.AnonVma.Chain(tail, c.anonVma());
+                var n = new mmsim.mm.linux.AnonVma.Chain(tail, c.anonVma());
                 tail.anonVmaChain.add(n);
                 c.anonVma().chains.add(n);
             }

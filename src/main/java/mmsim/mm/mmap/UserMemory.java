@@ -1,16 +1,20 @@
 package mmsim.mm.mmap;
 
+import mmsim.mm.linux.MmPages;
+import mmsim.mm.linux.MmStruct;
+import mmsim.mm.linux.VmEvent;
+
 import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeMap;
 
 import mmsim.kernel.Kernel;
-import mmsim.mm.KernelConfig;
+import mmsim.mm.linux.KernelConfig;
 import mmsim.mm.pgtable.Memory;
 import mmsim.mm.pgtable.PageTableStore;
 import mmsim.mm.pgtable.PgtableAlloc;
 import mmsim.mm.pgtable.PgtableArch;
-import mmsim.mm.rmap.AnonVma;
+import mmsim.mm.linux.AnonVma;
 import mmsim.mm.rmap.Rmap;
 import mmsim.mm.swap.SwapState;
 import mmsim.mm.swap.Swap;
@@ -108,7 +112,7 @@ public final class UserMemory {
         if (zeroPfn < 0) {
             zeroPfn = pages.allocPage(false);
             if (zeroPfn < 0) throw new IllegalStateException("no memory for the zero page");
-            pages.set(zeroPfn, mmsim.mm.memmap.PageFlag.RESERVED);
+            pages.set(zeroPfn, mmsim.mm.linux.PageFlag.RESERVED);
         }
         return zeroPfn;
     }

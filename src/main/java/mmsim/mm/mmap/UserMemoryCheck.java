@@ -1,14 +1,20 @@
 package mmsim.mm.mmap;
 
+import mmsim.mm.linux.MmPages;
+import mmsim.mm.linux.VmArea;
+import mmsim.mm.linux.VmEvent;
+
+import mmsim.mm.linux.MmStruct;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
-import mmsim.mm.memmap.PageFlag;
+import mmsim.mm.linux.PageFlag;
 import mmsim.mm.pgtable.PgtableArch;
-import mmsim.mm.pgtable.SwapEntry;
-import mmsim.mm.vmscan.Lruvec;
+import mmsim.mm.linux.SwapEntry;
+import mmsim.mm.linux.Lruvec;
 
 /**
  * The user-memory part of the whole-model check, run when no CPU is inside a kernel path:
@@ -73,8 +79,8 @@ public final class UserMemoryCheck {
         Map<Long, Long> cached = new TreeMap<>();   // pfn -> slot
         for (var e : um.swapState.cachedPages().entrySet()) cached.put(e.getValue(), e.getKey());
         Map<Long, Integer> pins = um.gup.pins();
-        Map<Long, mmsim.mm.shmem.ShmemFile> pageCache = new TreeMap<>(); // shmem pages -> inode
-        for (mmsim.mm.shmem.ShmemFile f : um.shmem.files()) {
+        Map<Long, mmsim.mm.linux.ShmemFile> pageCache = new TreeMap<>(); // shmem pages -> inode
+        for (mmsim.mm.linux.ShmemFile f : um.shmem.files()) {
             if (f.vmas.isEmpty()) bad.add(f + ": no VMA maps it but it was not evicted");
             for (var e : f.cachedPages().entrySet()) {
                 if (pageCache.put(e.getValue(), f) != null) bad.add(String.format("pfn %#x: in two page caches", e.getValue()));

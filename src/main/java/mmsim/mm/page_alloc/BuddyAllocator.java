@@ -1,15 +1,25 @@
 package mmsim.mm.page_alloc;
 
+import mmsim.mm.linux.ZoneType;
+
+import mmsim.mm.linux.Gfp;
+import mmsim.mm.linux.MigrateType;
+
+import mmsim.mm.linux.FreeArea;
+import mmsim.mm.linux.PerCpuPages;
+import mmsim.mm.linux.PgData;
+import mmsim.mm.linux.Zone;
+
 import mmsim.kernel.Access;
 import mmsim.kernel.Kernel;
-import mmsim.mm.KernelConfig;
-import mmsim.mm.memmap.DumpPage;
-import mmsim.mm.memmap.Memmap;
-import mmsim.mm.memmap.PageFlag;
-import mmsim.mm.memmap.PageFlagsLayout;
-import mmsim.mm.memmap.PageType;
+import mmsim.mm.linux.KernelConfig;
+import mmsim.mm.linux.DumpPage;
+import mmsim.mm.linux.Memmap;
+import mmsim.mm.linux.PageFlag;
+import mmsim.mm.linux.PageFlagsLayout;
+import mmsim.mm.linux.PageType;
 import mmsim.mm.sparse.SparseMem;
-import mmsim.mm.vmstat.ZoneStat;
+import mmsim.mm.linux.ZoneStat;
 
 import java.util.Locale;
 
@@ -50,12 +60,6 @@ import java.util.Locale;
  * page found at allocation is not reported: the whole block leaks and the allocation retries.
  */
 public final class BuddyAllocator {
-    /** NR_PAGE_ORDERS (v6.8 name; MAX_ORDER = 11 before v6.4). */
-    public static final int NR_PAGE_ORDERS = 11;
-    public static final int MAX_PAGE_ORDER = NR_PAGE_ORDERS - 1;
-    public static final int PAGEBLOCK_ORDER = 9;
-    public static final int PAGEBLOCK_NR_PAGES = 1 << PAGEBLOCK_ORDER;
-
     /** FPI_* flags of __free_pages_ok / __free_one_page. */
     public static final int FPI_NONE = 0, FPI_SKIP_REPORT_NOTIFY = 1 << 0, FPI_TO_TAIL = 1 << 1;
 
@@ -187,11 +191,11 @@ public final class BuddyAllocator {
         zone.lock.assertHeld();
         accountFreepages(zone, 1L << order, mt);
         long buddyPfn = 0;
-        while (order < MAX_PAGE_ORDER) {
+        while (order < Zone.MAX_PAGE_ORDER) {
             int buddyMt = mt;
             buddyPfn = pfn ^ (1L << order);
             if (!memmap.backed(buddyPfn) || !pageIsBuddy(pfn, buddyPfn, order)) break;
-            if (order >= PAGEBLOCK_ORDER) {
+            if (order >= Zone.PAGEBLOCK_ORDER) {
                 // never merge an isolated (or CMA/highatomic) pageblock with a different one
                 buddyMt = sparse.pageblockMigratetype(buddyPfn);
                 if (mt != buddyMt && (!MigrateType.isMergeable(mt) || !MigrateType.isMergeable(buddyMt))) break;
@@ -217,7 +221,7 @@ public final class BuddyAllocator {
      * so it stays free longer and can merge later.
      */
     private boolean buddyMergeLikely(long pfn, long buddyPfn, int order) {
-        if (order >= MAX_PAGE_ORDER - 1) return false;
+        if (order >= Zone.MAX_PAGE_ORDER - 1) return false;
         long higherPfn = buddyPfn & pfn;
         return findBuddyPfn(higherPfn, order + 1) >= 0;
     }
@@ -509,7 +513,7 @@ public final class BuddyAllocator {
      * watermark, then against min (the slowpath without reclaim or compaction). -1 on failure.
      */
     public long allocPagesNode(int nid, int gfp, int order) {
-        if (order < 0 || order > MAX_PAGE_ORDER) return -1;
+        if (order < 0 || order > Zone.MAX_PAGE_ORDER) return -1;
         try (var f = k.enter("__alloc_pages")) {
             int flags = (gfp & Gfp.__GFP_MEMALLOC) != 0 ? ALLOC_NO_WATERMARKS : ALLOC_WMARK_LOW;
             if (cmaEnabled && Gfp.gfpMigratetype(gfp) == MigrateType.MOVABLE) flags |= ALLOC_CMA;
@@ -570,7 +574,7 @@ public final class BuddyAllocator {
         if ((allocFlags & ALLOC_CMA) == 0) freePages -= z.stat(ZoneStat.NR_FREE_CMA_PAGES);
         if (freePages <= min + z.lowmemReserve[highestZoneIdx]) return false;
         if (order == 0) return true;
-        for (int o = order; o < NR_PAGE_ORDERS; o++) {
+        for (int o = order; o < Zone.NR_PAGE_ORDERS; o++) {
             FreeArea area = z.freeArea[o];
             if (area.nrFree == 0) continue;
             for (int mt = 0; mt < MigrateType.PCPTYPES; mt++) if (!area.empty(mt)) return true;
@@ -615,7 +619,7 @@ public final class BuddyAllocator {
     /** __rmqueue_smallest(): the first block of the smallest sufficient order, split down. */
     public long rmqueueSmallest(Zone zone, int order, int mt) {
         zone.lock.assertHeld();
-        for (int current = order; current < NR_PAGE_ORDERS; current++) {
+        for (int current = order; current < Zone.NR_PAGE_ORDERS; current++) {
             FreeArea area = zone.freeArea[current];
             int head = area.head[mt];
             if (head == Memmap.NIL) continue;
@@ -655,13 +659,13 @@ public final class BuddyAllocator {
         int current;
         int fallbackMt = -1;
         boolean canSteal = false;
-        for (current = MAX_PAGE_ORDER; current >= order; current--) {
+        for (current = Zone.MAX_PAGE_ORDER; current >= order; current--) {
             fallbackMt = findSuitableFallback(zone.freeArea[current], current, startMt);
             if (fallbackMt < 0) continue;
             canSteal = canStealFallback(current, startMt);
             if (!canSteal && startMt == MigrateType.MOVABLE && current > order) {
                 // find_smallest: don't break up a large block for a movable allocation that cannot claim it
-                for (current = order; current < NR_PAGE_ORDERS; current++) {
+                for (current = order; current < Zone.NR_PAGE_ORDERS; current++) {
                     fallbackMt = findSuitableFallback(zone.freeArea[current], current, startMt);
                     if (fallbackMt >= 0) break;
                 }
@@ -669,7 +673,7 @@ public final class BuddyAllocator {
             }
             break;
         }
-        if (fallbackMt < 0 || current >= NR_PAGE_ORDERS || current < order) return -1;
+        if (fallbackMt < 0 || current >= Zone.NR_PAGE_ORDERS || current < order) return -1;
         long pfn = Integer.toUnsignedLong(zone.freeArea[current].head[fallbackMt]);
         return stealSuitableFallback(zone, pfn, current, order, startMt, fallbackMt, canSteal);
     }
@@ -682,31 +686,31 @@ public final class BuddyAllocator {
 
     /** can_steal_fallback(). */
     private static boolean canStealFallback(int order, int startMt) {
-        if (order >= PAGEBLOCK_ORDER) return true;
-        return order >= PAGEBLOCK_ORDER / 2 || startMt == MigrateType.RECLAIMABLE || startMt == MigrateType.UNMOVABLE;
+        if (order >= Zone.PAGEBLOCK_ORDER) return true;
+        return order >= Zone.PAGEBLOCK_ORDER / 2 || startMt == MigrateType.RECLAIMABLE || startMt == MigrateType.UNMOVABLE;
     }
 
     /** steal_suitable_fallback() / try_to_claim_block(). */
     private long stealSuitableFallback(Zone zone, long pfn, int current, int order, int startMt, int blockMt, boolean wholeBlock) {
-        if (current >= PAGEBLOCK_ORDER) {
+        if (current >= Zone.PAGEBLOCK_ORDER) {
             // a whole pageblock or more: change its type(s), then split as the new type
             delFromFreeList(zone, pfn, current, blockMt);
             accountFreepages(zone, -(1L << current), blockMt);
-            for (long p = pfn; p < pfn + (1L << current); p += PAGEBLOCK_NR_PAGES) setPageblockMigratetype(p, startMt);
+            for (long p = pfn; p < pfn + (1L << current); p += Zone.PAGEBLOCK_NR_PAGES) setPageblockMigratetype(p, startMt);
             long added = expand(zone, pfn, order, current, startMt);
             accountFreepages(zone, added, startMt);
             return pfn;
         }
         if (wholeBlock) {
-            long start = pfn & ~(PAGEBLOCK_NR_PAGES - 1L);
+            long start = pfn & ~(Zone.PAGEBLOCK_NR_PAGES - 1L);
             long[] counts = countBlock(start);
             long freePages = counts[0], movablePages = counts[1];
             long alike;
             if (startMt == MigrateType.MOVABLE) alike = movablePages;
-            else if (blockMt == MigrateType.MOVABLE) alike = PAGEBLOCK_NR_PAGES - (freePages + movablePages);
+            else if (blockMt == MigrateType.MOVABLE) alike = Zone.PAGEBLOCK_NR_PAGES - (freePages + movablePages);
             else alike = 0;
-            if (freePages + alike >= (PAGEBLOCK_NR_PAGES >> 1) && zone.spans(start) && zone.spans(start + PAGEBLOCK_NR_PAGES - 1)) {
-                moveFreepages(zone, start, start + PAGEBLOCK_NR_PAGES, blockMt, startMt);
+            if (freePages + alike >= (Zone.PAGEBLOCK_NR_PAGES >> 1) && zone.spans(start) && zone.spans(start + Zone.PAGEBLOCK_NR_PAGES - 1)) {
+                moveFreepages(zone, start, start + Zone.PAGEBLOCK_NR_PAGES, blockMt, startMt);
                 setPageblockMigratetype(start, startMt);
                 return rmqueueSmallest(zone, order, startMt);
             }
@@ -718,7 +722,7 @@ public final class BuddyAllocator {
     /** prep_move_freepages_block()'s counts: free pages and movable (PG_lru) pages of a pageblock. */
     private long[] countBlock(long start) {
         long free = 0, movable = 0;
-        for (long p = start; p < start + PAGEBLOCK_NR_PAGES; ) {
+        for (long p = start; p < start + Zone.PAGEBLOCK_NR_PAGES; ) {
             if (memmap.isBuddy(p)) {
                 int o = memmap.privateData(p);
                 free += 1L << o;
@@ -846,7 +850,7 @@ public final class BuddyAllocator {
      */
     public int startIsolatePageRange(long start, long end) {
         try (var f = k.enter("start_isolate_page_range")) {
-            for (long pb = start & ~(PAGEBLOCK_NR_PAGES - 1L); pb < end; pb += PAGEBLOCK_NR_PAGES) {
+            for (long pb = start & ~(Zone.PAGEBLOCK_NR_PAGES - 1L); pb < end; pb += Zone.PAGEBLOCK_NR_PAGES) {
                 Zone zone = pageZone(pb);
                 zone.lock.lock();
                 try {
@@ -866,7 +870,7 @@ public final class BuddyAllocator {
     /** undo_isolate_page_range(): pageblocks back to {@code mt}, free blocks with them. */
     public void undoIsolatePageRange(long start, long end, int mt) {
         try (var f = k.enter("undo_isolate_page_range")) {
-            for (long pb = start & ~(PAGEBLOCK_NR_PAGES - 1L); pb < end; pb += PAGEBLOCK_NR_PAGES) {
+            for (long pb = start & ~(Zone.PAGEBLOCK_NR_PAGES - 1L); pb < end; pb += Zone.PAGEBLOCK_NR_PAGES) {
                 Zone zone = pageZone(pb);
                 zone.lock.lock();
                 try {
@@ -884,7 +888,7 @@ public final class BuddyAllocator {
     private void moveFreepagesBlockLocked(Zone zone, long pb, int oldMt, int newMt) {
         // a free block larger than a pageblock starting before pb is split by the kernel's
         // split_large_buddy(); here free blocks are found by walking the pageblock
-        moveFreepages(zone, pb, pb + PAGEBLOCK_NR_PAGES, oldMt, newMt);
+        moveFreepages(zone, pb, pb + Zone.PAGEBLOCK_NR_PAGES, oldMt, newMt);
     }
 
     /**
@@ -893,7 +897,7 @@ public final class BuddyAllocator {
      */
     public int testPagesIsolated(long start, long end) {
         try (var f = k.enter("test_pages_isolated")) {
-            for (long pb = start; pb < end; pb += PAGEBLOCK_NR_PAGES)
+            for (long pb = start; pb < end; pb += Zone.PAGEBLOCK_NR_PAGES)
                 if (pageblockMigratetype(pb) != MigrateType.ISOLATE) return mmsim.kernel.Errno.EBUSY.neg();
             Zone zone = pageZone(start);
             zone.lock.lock();
@@ -955,7 +959,7 @@ public final class BuddyAllocator {
             Zone zone = pageZone(pfn);
             zone.lock.lock();
             try {
-                for (int order = 0; order < NR_PAGE_ORDERS; order++) {
+                for (int order = 0; order < Zone.NR_PAGE_ORDERS; order++) {
                     long head = pfn & ~((1L << order) - 1);
                     if (memmap.isBuddy(head) && memmap.privateData(head) >= order) {
                         int pageOrder = memmap.privateData(head);
@@ -1048,7 +1052,7 @@ public final class BuddyAllocator {
                 return;
             }
             for (long p = start; p < end; ) {
-                int order = Math.min(MAX_PAGE_ORDER, Long.numberOfTrailingZeros(p));
+                int order = Math.min(Zone.MAX_PAGE_ORDER, Long.numberOfTrailingZeros(p));
                 while (p + (1L << order) > end) order--;
                 freePagesCore(p, order, MeminitContext.HOTPLUG);
                 p += 1L << order;
@@ -1063,10 +1067,10 @@ public final class BuddyAllocator {
      */
     public void freeBootRange(long start, long end) {
         for (long p = start; p < end; ) {
-            int order = Math.min(MAX_PAGE_ORDER, Long.numberOfTrailingZeros(p));
+            int order = Math.min(Zone.MAX_PAGE_ORDER, Long.numberOfTrailingZeros(p));
             while (p + (1L << order) > end) order--;
             long nr = 1L << order;
-            mmsim.mm.memmap.SectionMemmap sm = memmap.sectionOf(p);
+            mmsim.mm.linux.SectionMemmap sm = memmap.sectionOf(p);
             int i = memmap.index(p);
             java.util.Arrays.fill(sm.refcount, i, i + (int) nr, 0);
             Zone zone = pageZone(p);
@@ -1197,7 +1201,7 @@ public final class BuddyAllocator {
     }
 
     /** global_node_page_state(item). */
-    public long globalNodeState(mmsim.mm.vmstat.NodeStat s) {
+    public long globalNodeState(mmsim.mm.linux.NodeStat s) {
         long n = 0;
         for (PgData pg : nodes) n += pg.stat(s);
         return n;

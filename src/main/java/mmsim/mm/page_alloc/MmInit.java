@@ -1,10 +1,15 @@
 package mmsim.mm.page_alloc;
 
-import mmsim.mm.KernelConfig;
-import mmsim.mm.memmap.Memmap;
-import mmsim.mm.memmap.PageFlagsLayout;
-import mmsim.mm.memmap.PageType;
-import mmsim.mm.memmap.SectionMemmap;
+import mmsim.mm.linux.MigrateType;
+import mmsim.mm.linux.ZoneType;
+
+import mmsim.mm.linux.Zone;
+
+import mmsim.mm.linux.KernelConfig;
+import mmsim.mm.linux.Memmap;
+import mmsim.mm.linux.PageFlagsLayout;
+import mmsim.mm.linux.PageType;
+import mmsim.mm.linux.SectionMemmap;
 
 /**
  * Struct page initialisation (mm/mm_init.c: memmap_init_range, __init_single_page,
@@ -29,7 +34,7 @@ public final class MmInit {
         long flagsWord = PageFlagsLayout.initialFlags(zone.idx(), zone.nid());
         boolean hotplug = context == BuddyAllocator.MeminitContext.HOTPLUG;
         boolean v46 = ba.config().era() == KernelConfig.Era.V4_6;
-        if (hotplug && v46) flagsWord |= mmsim.mm.memmap.PageFlag.RESERVED.mask;
+        if (hotplug && v46) flagsWord |= mmsim.mm.linux.PageFlag.RESERVED.mask;
         for (long p = start; p < end; ) {
             SectionMemmap sm = memmap.sectionOf(p);
             int from = memmap.index(p);
@@ -40,9 +45,9 @@ public final class MmInit {
             if (hotplug && !v46) java.util.Arrays.fill(sm.mapcount, from, to, PageType.OFFLINE.word);
             p = stop;
         }
-        long firstBlock = (start + BuddyAllocator.PAGEBLOCK_NR_PAGES - 1) & ~(BuddyAllocator.PAGEBLOCK_NR_PAGES - 1L);
-        for (long pb = firstBlock; pb < end; pb += BuddyAllocator.PAGEBLOCK_NR_PAGES) ba.setPageblockMigratetype(pb, migratetype);
-        if ((start & (BuddyAllocator.PAGEBLOCK_NR_PAGES - 1)) != 0) ba.setPageblockMigratetype(start, migratetype);
+        long firstBlock = (start + Zone.PAGEBLOCK_NR_PAGES - 1) & ~(Zone.PAGEBLOCK_NR_PAGES - 1L);
+        for (long pb = firstBlock; pb < end; pb += Zone.PAGEBLOCK_NR_PAGES) ba.setPageblockMigratetype(pb, migratetype);
+        if ((start & (Zone.PAGEBLOCK_NR_PAGES - 1)) != 0) ba.setPageblockMigratetype(start, migratetype);
     }
 
     /**
@@ -52,7 +57,7 @@ public final class MmInit {
      */
     public static void initReservedRange(BuddyAllocator ba, long start, long end, int zoneIdx, int nid) {
         Memmap memmap = ba.memmap();
-        long flagsWord = PageFlagsLayout.initialFlags(zoneIdx, nid) | mmsim.mm.memmap.PageFlag.RESERVED.mask;
+        long flagsWord = PageFlagsLayout.initialFlags(zoneIdx, nid) | mmsim.mm.linux.PageFlag.RESERVED.mask;
         for (long p = start; p < end; ) {
             SectionMemmap sm = memmap.sectionOf(p);
             int from = memmap.index(p);
@@ -71,6 +76,8 @@ public final class MmInit {
      * under mem_hotplug_lock instead of keeping the poison of section_activate.
      */
     public static final String INIT_ZONE_DEVICE_RESERVED = "init-zone-device-reserved";
+    /** The variant switches of this file, collected at boot into the options a scenario may name. */
+    public static final java.util.List<String> OPTIONS = java.util.List.of(INIT_ZONE_DEVICE_RESERVED);
 
     /**
      * memmap_init_zone_device() (mm/mm_init.c; mm/page_alloc.c before v6.4): initialises the
@@ -87,7 +94,7 @@ public final class MmInit {
      * pageblock, where the kernel calls cond_resched(); the pageblock is then written in bulk.
      */
     public static void memmapInitZoneDevice(BuddyAllocator ba, Zone zone, long startPfn, long nrPages,
-                                            mmsim.mm.memremap.DevPagemap pgmap) {
+                                            mmsim.mm.linux.DevPagemap pgmap) {
         var k = ba.kernel();
         try (var f = k.enter("memmap_init_zone_device")) {
             if (pgmap == null || zone.type != ZoneType.DEVICE) {
@@ -97,10 +104,10 @@ public final class MmInit {
             long end = startPfn + nrPages;
             if (pgmap.altmap != null) startPfn = pgmap.altmap.basePfn + pgmap.altmap.offset();
             Memmap memmap = ba.memmap();
-            long flagsWord = PageFlagsLayout.initialFlags(zone.idx(), zone.nid()) | mmsim.mm.memmap.PageFlag.RESERVED.mask;
-            int refcount = pgmap.type == mmsim.mm.memremap.DevPagemap.MemoryType.GENERIC ? 1 : 0;
+            long flagsWord = PageFlagsLayout.initialFlags(zone.idx(), zone.nid()) | mmsim.mm.linux.PageFlag.RESERVED.mask;
+            int refcount = pgmap.type == mmsim.mm.linux.DevPagemap.MemoryType.GENERIC ? 1 : 0;
             for (long p = startPfn; p < end; ) {
-                long blockEnd = Math.min(end, (p + BuddyAllocator.PAGEBLOCK_NR_PAGES) & ~(BuddyAllocator.PAGEBLOCK_NR_PAGES - 1L));
+                long blockEnd = Math.min(end, (p + Zone.PAGEBLOCK_NR_PAGES) & ~(Zone.PAGEBLOCK_NR_PAGES - 1L));
                 k.point("memmap_init_zone_device:__init_zone_device_page", null, mmsim.kernel.Access.WRITE);
                 for (long q = p; q < blockEnd; ) {
                     SectionMemmap sm = memmap.sectionOf(q);
@@ -111,7 +118,7 @@ public final class MmInit {
                     if (refcount != 1) java.util.Arrays.fill(sm.refcount, from, to, refcount);
                     q = stop;
                 }
-                if ((p & (BuddyAllocator.PAGEBLOCK_NR_PAGES - 1)) == 0) ba.setPageblockMigratetype(p, MigrateType.MOVABLE);
+                if ((p & (Zone.PAGEBLOCK_NR_PAGES - 1)) == 0) ba.setPageblockMigratetype(p, MigrateType.MOVABLE);
                 p = blockEnd;
             }
             k.log().printk("memmap_init_zone_device initialised " + (end - startPfn) + " pages in 0ms");

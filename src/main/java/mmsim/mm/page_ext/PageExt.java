@@ -6,14 +6,14 @@ import java.util.Locale;
 import mmsim.kernel.Access;
 import mmsim.kernel.Kernel;
 import mmsim.kernel.KernelFault;
-import mmsim.mm.KernelConfig;
-import mmsim.mm.memmap.PageFlag;
+import mmsim.mm.linux.KernelConfig;
+import mmsim.mm.linux.PageFlag;
 import mmsim.mm.memory_hotplug.MemoryHotplug;
 import mmsim.mm.memory_hotplug.MemoryNotifier;
 import mmsim.mm.memory_hotplug.MemoryNotify;
 import mmsim.mm.page_alloc.BuddyAllocator;
-import mmsim.mm.page_alloc.Gfp;
-import mmsim.mm.page_alloc.PgData;
+import mmsim.mm.linux.Gfp;
+import mmsim.mm.linux.PgData;
 import mmsim.mm.sparse.SparseMem;
 
 /**
@@ -67,6 +67,8 @@ public final class PageExt {
      * at hot-add and free it at hot-remove, so that a valid pfn always has page_ext.
      */
     public static final String WITH_MEMMAP = "page_ext-with-memmap";
+    /** The variant switches of this file, collected at boot into the options a scenario may name. */
+    public static final java.util.List<String> OPTIONS = java.util.List.of(NULL_CHECKS, WITH_MEMMAP);
 
     // enum page_ext_flags, bits of page_ext->flags. 2016 (v4.6):
     //   bit 0 DEBUG_POISON, 1 DEBUG_GUARD, 2 OWNER, 3 YOUNG, 4 IDLE (YOUNG/IDLE only on !64BIT)

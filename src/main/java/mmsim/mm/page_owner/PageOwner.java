@@ -5,15 +5,15 @@ import java.util.Locale;
 
 import mmsim.kernel.Errno;
 import mmsim.kernel.Kernel;
-import mmsim.mm.KernelConfig;
-import mmsim.mm.memmap.DumpPage;
-import mmsim.mm.memmap.Memmap;
-import mmsim.mm.memmap.PageFlag;
-import mmsim.mm.memmap.PageType;
+import mmsim.mm.linux.KernelConfig;
+import mmsim.mm.linux.DumpPage;
+import mmsim.mm.linux.Memmap;
+import mmsim.mm.linux.PageFlag;
+import mmsim.mm.linux.PageType;
 import mmsim.mm.page_alloc.BuddyAllocator;
-import mmsim.mm.page_alloc.MigrateType;
-import mmsim.mm.page_alloc.PgData;
-import mmsim.mm.page_alloc.Zone;
+import mmsim.mm.linux.MigrateType;
+import mmsim.mm.linux.PgData;
+import mmsim.mm.linux.Zone;
 import mmsim.mm.page_ext.PageExt;
 import mmsim.mm.sparse.SparseMem;
 
@@ -42,7 +42,7 @@ import mmsim.mm.sparse.SparseMem;
  */
 public final class PageOwner {
     /** MAX_ORDER_NR_PAGES: the walk validates one pfn per such block. */
-    private static final long MAX_ORDER_NR_PAGES = 1L << BuddyAllocator.MAX_PAGE_ORDER;
+    private static final long MAX_ORDER_NR_PAGES = 1L << Zone.MAX_PAGE_ORDER;
     /** The pid recorded for early allocations (the boot task). */
     private static final int EARLY_PID = 0;
 
@@ -81,7 +81,7 @@ public final class PageOwner {
         if (!config.has(KernelConfig.CONFIG_PAGE_OWNER) || !pageExt.needed()) return;
         try (var f = k.enter("init_page_owner")) {
             for (PgData pg : nodes) {
-                for (int z = 0; z < mmsim.mm.page_alloc.ZoneType.values().length; z++) {
+                for (int z = 0; z < mmsim.mm.linux.ZoneType.values().length; z++) {
                     Zone zone = pg.zone(z);
                     if (zone.empty()) continue;
                     long count = 0;
@@ -94,7 +94,7 @@ public final class PageOwner {
                         long flags = memmap.flags(pfn);
                         if (memmap.isBuddy(pfn)) {
                             int order = memmap.privateData(pfn);
-                            if (order > 0 && order < BuddyAllocator.NR_PAGE_ORDERS) pfn += (1L << order) - 1;
+                            if (order > 0 && order < Zone.NR_PAGE_ORDERS) pfn += (1L << order) - 1;
                             continue;
                         }
                         if ((flags & PageFlag.RESERVED.mask) != 0) continue;
@@ -162,7 +162,7 @@ public final class PageOwner {
                 int type = memmap.readMapcount(page, "read_page_owner:PageBuddy");
                 if (PageType.BUDDY.isSet(type)) {
                     int order = memmap.readPrivate(page, "read_page_owner:buddy_order_unsafe");
-                    if (order >= 0 && order < BuddyAllocator.NR_PAGE_ORDERS) pfn += (1L << order) - 1;
+                    if (order >= 0 && order < Zone.NR_PAGE_ORDERS) pfn += (1L << order) - 1;
                     continue;
                 }
                 PageExt.Entry e = v46 ? pageExt.lookupPageExt(page) : pageExt.pageExtGet(page);
@@ -191,17 +191,17 @@ public final class PageOwner {
         int order = PageExt.ownerOrder(word), gfp = PageExt.ownerGfp(word), pid = PageExt.ownerPid(word);
         long flags = memmap.flags(pfn);
         int mt = allocator.pageblockMigratetype(pfn);
-        int pageMt = gfp == 0 ? MigrateType.UNMOVABLE : mmsim.mm.page_alloc.Gfp.gfpMigratetype(gfp);
+        int pageMt = gfp == 0 ? MigrateType.UNMOVABLE : mmsim.mm.linux.Gfp.gfpMigratetype(gfp);
         StringBuilder sb = new StringBuilder();
         if (v46) {
             sb.append(String.format(Locale.ROOT, "Page allocated via order %d, mask %#x(%s)%n", order, gfp, gfp == 0 ? "" : "GFP"));
             sb.append(String.format(Locale.ROOT, "PFN %d type %s Block %d type %s Flags %s%n", pfn, MigrateType.name(pageMt),
-                    pfn >>> BuddyAllocator.PAGEBLOCK_ORDER, MigrateType.name(mt), DumpPage.formatFlags(flags)));
+                    pfn >>> Zone.PAGEBLOCK_ORDER, MigrateType.name(mt), DumpPage.formatFlags(flags)));
         } else {
             sb.append(String.format(Locale.ROOT, "Page allocated via order %d, mask %#x(%s), pid %d, tgid %d (%s), ts 0 ns%n",
                     order, gfp, gfp == 0 ? "" : "GFP", pid, pid, pid == EARLY_PID ? "swapper/0" : k.cpu().comm()));
             sb.append(String.format(Locale.ROOT, "PFN 0x%x type %s Block %d type %s Flags %s%n", pfn, MigrateType.name(pageMt),
-                    pfn >>> BuddyAllocator.PAGEBLOCK_ORDER, MigrateType.name(mt), DumpPage.formatFlags(flags)));
+                    pfn >>> Zone.PAGEBLOCK_ORDER, MigrateType.name(mt), DumpPage.formatFlags(flags)));
         }
         sb.append(" register_early_stack\n init_page_owner\n page_ext_init\n\n");
         return sb.toString();

@@ -1,14 +1,18 @@
 package mmsim.mm.pgtable;
 
+import mmsim.mm.linux.SwapEntry;
+
+import mmsim.mm.linux.VmFlags;
+
 import mmsim.kernel.Errno;
 import mmsim.kernel.Kernel;
 import mmsim.kernel.sync.SpinLock;
-import mmsim.mm.memmap.PageFlag;
-import mmsim.mm.mmap.MmPages;
-import mmsim.mm.mmap.MmStruct;
+import mmsim.mm.linux.PageFlag;
+import mmsim.mm.linux.MmPages;
+import mmsim.mm.linux.MmStruct;
 import mmsim.mm.mmap.UserMemory;
-import mmsim.mm.mmap.VmArea;
-import mmsim.mm.mmap.VmEvent;
+import mmsim.mm.linux.VmArea;
+import mmsim.mm.linux.VmEvent;
 
 /**
  * Anonymous memory faults, unmapping and fork's page-table copy (mm/memory.c):
@@ -40,6 +44,8 @@ public final class Memory {
      * with IRQs off: the "Power and S390" exception of seed 003's thread.
      */
     public static final String TLB_FLUSH_NO_IPI = "tlb-flush-no-ipi";
+    /** The variant switches of this file, collected at boot into the options a scenario may name. */
+    public static final java.util.List<String> OPTIONS = java.util.List.of(TLB_FLUSH_NO_IPI);
 
     /** Flushes TLB entries of an mm on the CPUs that may hold them (flush_tlb_mm_range). */
     @FunctionalInterface

@@ -1,9 +1,9 @@
 package mmsim.mm.pgtable;
 
 import mmsim.kernel.sync.SpinLock;
-import mmsim.mm.mmap.MmStruct;
+import mmsim.mm.linux.MmStruct;
 import mmsim.mm.mmap.UserMemory;
-import mmsim.mm.mmap.VmEvent;
+import mmsim.mm.linux.VmEvent;
 import mmsim.mm.pgtable.PgtableArch.Level;
 
 /**

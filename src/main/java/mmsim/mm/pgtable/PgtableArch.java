@@ -1,5 +1,9 @@
 package mmsim.mm.pgtable;
 
+import mmsim.mm.linux.SwapEntry;
+
+import mmsim.mm.linux.VmFlags;
+
 /**
  * Page-table entry encodings, one subclass per architecture (arch/x86/include/asm/pgtable*.h,
  * arch/arm64/include/asm/pgtable*.h, include/linux/pgtable.h for the generic names).

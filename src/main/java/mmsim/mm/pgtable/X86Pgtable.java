@@ -1,5 +1,7 @@
 package mmsim.mm.pgtable;
 
+import mmsim.mm.linux.SwapEntry;
+
 import java.util.StringJoiner;
 
 /**

@@ -1,20 +1,22 @@
 package mmsim.mm.rmap;
 
+import mmsim.mm.linux.AnonVma;
+
 import java.util.ArrayList;
 import java.util.List;
 
 import mmsim.kernel.Kernel;
 import mmsim.kernel.sync.RwSem;
-import mmsim.mm.memmap.PageFlag;
-import mmsim.mm.mmap.MmPages;
-import mmsim.mm.mmap.MmStruct;
+import mmsim.mm.linux.PageFlag;
+import mmsim.mm.linux.MmPages;
+import mmsim.mm.linux.MmStruct;
 import mmsim.mm.mmap.UserMemory;
-import mmsim.mm.mmap.VmArea;
-import mmsim.mm.mmap.VmEvent;
+import mmsim.mm.linux.VmArea;
+import mmsim.mm.linux.VmEvent;
 import mmsim.mm.pgtable.PageTableStore;
 import mmsim.mm.pgtable.PgtableAlloc;
 import mmsim.mm.pgtable.PgtableArch;
-import mmsim.mm.pgtable.SwapEntry;
+import mmsim.mm.linux.SwapEntry;
 
 /**
  * The reverse map of anonymous pages (mm/rmap.c): anon_vma lifetime, the _mapcount rules, and the
@@ -308,7 +310,7 @@ public final class Rmap {
      */
     private boolean rmapWalkFile(long pfn, boolean migration, OneVisitor one) {
         try (var f = k.enter("rmap_walk_file")) {
-            mmsim.mm.shmem.ShmemFile file = um.shmem.fileOf(pfn);
+            mmsim.mm.linux.ShmemFile file = um.shmem.fileOf(pfn);
             if (file == null) return true;
             file.iMmapRwsem.downRead();
             try {
@@ -332,8 +334,8 @@ public final class Rmap {
             int[] referenced = {0};
             if (!pageMapped(pfn)) return 0;
             rmapWalk(pfn, false, (vma, addr, pte) -> {
-                if ((vma.vmFlags & mmsim.mm.pgtable.VmFlags.VM_LOCKED) != 0) {
-                    if (vmFlagsOut != null) vmFlagsOut[0] |= mmsim.mm.pgtable.VmFlags.VM_LOCKED;
+                if ((vma.vmFlags & mmsim.mm.linux.VmFlags.VM_LOCKED) != 0) {
+                    if (vmFlagsOut != null) vmFlagsOut[0] |= mmsim.mm.linux.VmFlags.VM_LOCKED;
                     return false;
                 }
                 long v = um.tables.read(pte.table(), pte.idx(), "page_referenced_one:ptep_clear_flush_young");
@@ -361,7 +363,7 @@ public final class Rmap {
 
     private boolean tryToUnmapOne(long pfn, VmArea vma, long addr, PgtableAlloc.PteLock pte, int flags) {
         try (var f = k.enter("try_to_unmap_one")) {
-            if ((vma.vmFlags & mmsim.mm.pgtable.VmFlags.VM_LOCKED) != 0 && (flags & TTU_IGNORE_MLOCK) == 0) return false;
+            if ((vma.vmFlags & mmsim.mm.linux.VmFlags.VM_LOCKED) != 0 && (flags & TTU_IGNORE_MLOCK) == 0) return false;
             PgtableArch a = um.arch;
             long pteval = um.tables.getAndClear(pte.table(), pte.idx(), "try_to_unmap_one:ptep_clear_flush");
             um.memory.flushTlbPage(vma, addr);

@@ -1,5 +1,7 @@
 package mmsim.mm.shmem;
 
+import mmsim.mm.linux.ShmemFile;
+
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -7,11 +9,11 @@ import java.util.Map;
 import java.util.TreeMap;
 
 import mmsim.kernel.Kernel;
-import mmsim.mm.memmap.PageFlag;
-import mmsim.mm.mmap.MmPages;
+import mmsim.mm.linux.PageFlag;
+import mmsim.mm.linux.MmPages;
 import mmsim.mm.mmap.UserMemory;
-import mmsim.mm.mmap.VmArea;
-import mmsim.mm.mmap.VmEvent;
+import mmsim.mm.linux.VmArea;
+import mmsim.mm.linux.VmEvent;
 
 /**
  * Shared anonymous memory (mm/shmem.c) as far as MAP_SHARED|MAP_ANONYMOUS needs it:

@@ -1,12 +1,14 @@
 package mmsim.mm.sparse;
 
+import mmsim.mm.linux.MemSection;
+
 import mmsim.kernel.Access;
 import mmsim.kernel.Kernel;
 import mmsim.kernel.Errno;
-import mmsim.mm.ArchProfile;
-import mmsim.mm.KernelConfig;
-import mmsim.mm.memmap.Memmap;
-import mmsim.mm.memmap.SectionMemmap;
+import mmsim.mm.linux.ArchProfile;
+import mmsim.mm.linux.KernelConfig;
+import mmsim.mm.linux.Memmap;
+import mmsim.mm.linux.SectionMemmap;
 
 import java.util.Arrays;
 
@@ -40,6 +42,8 @@ public final class SparseMem {
      * cleared, and pfn_valid() reads it without RCU (the race 5ec8e8ea8b77 fixed).
      */
     public static final String USAGE_KFREE = "sparse-usage-kfree";
+    /** The variant switches of this file, collected at boot into the options a scenario may name. */
+    public static final java.util.List<String> OPTIONS = java.util.List.of(USAGE_KFREE);
 
     /**
      * Who else must follow a section's memmap (Minchan Kim's page_ext-with-memmap proposal):

@@ -1,11 +1,11 @@
 package mmsim.mm.swap;
 
 import mmsim.kernel.Kernel;
-import mmsim.mm.memmap.PageFlag;
-import mmsim.mm.mmap.MmPages;
+import mmsim.mm.linux.PageFlag;
+import mmsim.mm.linux.MmPages;
 import mmsim.mm.mmap.UserMemory;
 import mmsim.mm.rmap.Rmap;
-import mmsim.mm.vmscan.Lruvec;
+import mmsim.mm.linux.Lruvec;
 
 /**
  * mm/swap.c: page references (get_page/put_page and the final __page_cache_release), and

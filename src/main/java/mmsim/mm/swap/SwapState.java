@@ -5,11 +5,11 @@ import java.util.Map;
 
 import mmsim.kernel.Kernel;
 import mmsim.kernel.sync.SpinLock;
-import mmsim.mm.memmap.PageFlag;
-import mmsim.mm.mmap.MmPages;
+import mmsim.mm.linux.PageFlag;
+import mmsim.mm.linux.MmPages;
 import mmsim.mm.mmap.UserMemory;
-import mmsim.mm.mmap.VmEvent;
-import mmsim.mm.pgtable.SwapEntry;
+import mmsim.mm.linux.VmEvent;
+import mmsim.mm.linux.SwapEntry;
 
 /**
  * A minimal swap device and the swap cache (mm/swapfile.c, mm/swap_state.c): one swap type

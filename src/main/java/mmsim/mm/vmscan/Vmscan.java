@@ -1,14 +1,16 @@
 package mmsim.mm.vmscan;
 
+import mmsim.mm.linux.Lruvec;
+
 import java.util.ArrayList;
 import java.util.List;
 
 import mmsim.kernel.Errno;
 import mmsim.kernel.Kernel;
-import mmsim.mm.memmap.PageFlag;
-import mmsim.mm.mmap.MmPages;
+import mmsim.mm.linux.PageFlag;
+import mmsim.mm.linux.MmPages;
 import mmsim.mm.mmap.UserMemory;
-import mmsim.mm.mmap.VmEvent;
+import mmsim.mm.linux.VmEvent;
 
 /**
  * Page reclaim (mm/vmscan.c): the LRU lists per node, isolating pages from them and putting
@@ -221,7 +223,7 @@ public final class Vmscan {
             long[] vmFlags = {0};
             int refs = ignoreReferences ? 0 : um.rmap.pageReferenced(pfn, vmFlags);
             boolean referencedPage = pages.testClear(pfn, PageFlag.REFERENCED);
-            if ((vmFlags[0] & mmsim.mm.pgtable.VmFlags.VM_LOCKED) != 0 || refs > 0 && (referencedPage || refs > 1)) {
+            if ((vmFlags[0] & mmsim.mm.linux.VmFlags.VM_LOCKED) != 0 || refs > 0 && (referencedPage || refs > 1)) {
                 activate(pfn, keep, stat);
                 return;
             }
@@ -284,7 +286,7 @@ public final class Vmscan {
      * that only this mm maps; MADV_COLD moves them to the inactive list, MADV_PAGEOUT reclaims
      * them at once. Caller holds mmap_lock (read).
      */
-    public void pageoutRange(mmsim.mm.mmap.VmArea vma, long start, long end, boolean pageout) {
+    public void pageoutRange(mmsim.mm.linux.VmArea vma, long start, long end, boolean pageout) {
         try (var f = k.enter(pageout ? "madvise_pageout" : "madvise_cold")) {
             // mm/madvise.c: lru_add_drain() first, so this CPU's freshly faulted pages are on the LRU
             um.swap.lruAddDrain();

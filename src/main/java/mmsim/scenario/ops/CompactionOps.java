@@ -1,5 +1,7 @@
 package mmsim.scenario.ops;
 
+import mmsim.mm.linux.Zone;
+
 import mmsim.mm.Machine;
 import mmsim.mm.compaction.Compaction;
 import mmsim.mm.page_alloc.BuddyAllocator;
@@ -17,13 +19,13 @@ final class CompactionOps implements OpProvider {
                 "__pageblock_pfn_to_page() of the pageblock at PFN (pfn_valid, pfn_to_online_page, page_zone); var gets 0x.. or NULL",
                 true, a -> {
                     long pfn = a.number("PFN", 0, Long.MAX_VALUE);
-                    if (pfn % BuddyAllocator.PAGEBLOCK_NR_PAGES != 0) throw a.error("PFN must start a pageblock (a multiple of 0x200)");
+                    if (pfn % Zone.PAGEBLOCK_NR_PAGES != 0) throw a.error("PFN must start a pageblock (a multiple of 0x200)");
                     return ctx -> {
                         Machine m = ctx.machine().machine();
                         Compaction c = m.ext(Compaction.class, x -> new Compaction(x.kernel(), x.config(), x.sparse(), x.allocator()));
                         var zone = c.zoneForWalk(pfn);
                         if (zone == null) return "NULL";
-                        long page = c.pageblockPfnToPage(pfn, pfn + BuddyAllocator.PAGEBLOCK_NR_PAGES, zone);
+                        long page = c.pageblockPfnToPage(pfn, pfn + Zone.PAGEBLOCK_NR_PAGES, zone);
                         return page < 0 ? "NULL" : "0x" + Long.toHexString(page);
                     };
                 });

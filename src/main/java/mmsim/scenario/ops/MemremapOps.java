@@ -4,7 +4,7 @@ import java.util.Locale;
 
 import mmsim.kernel.Errno;
 import mmsim.mm.Machine;
-import mmsim.mm.memremap.DevPagemap;
+import mmsim.mm.linux.DevPagemap;
 import mmsim.mm.memremap.Memremap;
 
 /**

@@ -1,6 +1,6 @@
 package mmsim.scenario.ops;
 
-import mmsim.mm.page_alloc.Gfp;
+import mmsim.mm.linux.Gfp;
 
 /**
  * Page allocation for setup and for lessons on the buddy allocator (mm/page_alloc.c):

@@ -7,7 +7,7 @@ import java.util.TreeMap;
 import mmsim.kernel.Errno;
 import mmsim.mm.Machine;
 import mmsim.mm.mmap.Mmap;
-import mmsim.mm.mmap.MmStruct;
+import mmsim.mm.linux.MmStruct;
 import mmsim.mm.mmap.UserMemory;
 import mmsim.mm.pgtable.PgtableArch;
 import mmsim.mm.vmscan.Vmscan;

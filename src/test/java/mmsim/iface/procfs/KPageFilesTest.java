@@ -1,7 +1,7 @@
 package mmsim.iface.procfs;
 
 import mmsim.kernel.Errno;
-import mmsim.mm.KernelConfig;
+import mmsim.mm.linux.KernelConfig;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;

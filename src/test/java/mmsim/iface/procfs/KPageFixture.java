@@ -1,12 +1,12 @@
 package mmsim.iface.procfs;
 
 import mmsim.kernel.Kernel;
-import mmsim.mm.ArchProfile;
-import mmsim.mm.KernelConfig;
-import mmsim.mm.memmap.Memmap;
-import mmsim.mm.memmap.PageFlagsLayout;
-import mmsim.mm.memmap.PageType;
-import mmsim.mm.memmap.SectionMemmap;
+import mmsim.mm.linux.ArchProfile;
+import mmsim.mm.linux.KernelConfig;
+import mmsim.mm.linux.Memmap;
+import mmsim.mm.linux.PageFlagsLayout;
+import mmsim.mm.linux.PageType;
+import mmsim.mm.linux.SectionMemmap;
 import mmsim.mm.sparse.SparseMem;
 
 import java.nio.ByteBuffer;
@@ -74,7 +74,7 @@ final class KPageFixture {
 
     /** prep_compound_page(): head PG_head, tails pointing at it, the order on the first tail. */
     void makeCompound(long head, int order) {
-        memmap.setBit(head, mmsim.mm.memmap.PageFlag.HEAD);
+        memmap.setBit(head, mmsim.mm.linux.PageFlag.HEAD);
         for (long p = head + 1; p < head + (1L << order); p++) {
             memmap.setCompoundHead(p, head);
             memmap.setRefcount(p, 0);

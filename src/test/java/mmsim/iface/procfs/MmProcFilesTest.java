@@ -12,13 +12,13 @@ import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Test;
 
-import mmsim.mm.KernelConfig;
+import mmsim.mm.linux.KernelConfig;
 import mmsim.mm.Machine;
-import mmsim.mm.MachineLayout;
+import mmsim.mm.linux.MachineLayout;
 import mmsim.mm.page_alloc.BuddyAllocator;
-import mmsim.mm.page_alloc.Gfp;
-import mmsim.mm.page_alloc.Zone;
-import mmsim.mm.vmstat.ZoneStat;
+import mmsim.mm.linux.Gfp;
+import mmsim.mm.linux.Zone;
+import mmsim.mm.linux.ZoneStat;
 
 /**
  * /proc/buddyinfo, pagetypeinfo, zoneinfo and meminfo: the kernel's layout (mm/vmstat.c,
@@ -55,7 +55,7 @@ class MmProcFilesTest {
             long[] v = parsed.get(z.name());
             assertTrue(v != null, "zone " + z.name() + " listed");
             long pages = 0;
-            for (int o = 0; o < BuddyAllocator.NR_PAGE_ORDERS; o++) {
+            for (int o = 0; o < Zone.NR_PAGE_ORDERS; o++) {
                 assertEquals(z.freeArea(o).nrFree(), v[o], z.name() + " order " + o);
                 pages += v[o] << o;
             }

@@ -16,10 +16,10 @@ import mmsim.mm.Machine;
 import mmsim.mm.debug.ModelCheck;
 import mmsim.mm.migrate.Migrate;
 import mmsim.mm.mmap.Mmap;
-import mmsim.mm.mmap.MmStruct;
+import mmsim.mm.linux.MmStruct;
 import mmsim.mm.mmap.UserMemory;
 import mmsim.mm.pgtable.PgtableArch;
-import mmsim.mm.pgtable.SwapEntry;
+import mmsim.mm.linux.SwapEntry;
 
 /**
  * /proc/PID/maps, pagemap and smaps_rollup, /proc/vmstat and the kpageflags/kpagecount bits of

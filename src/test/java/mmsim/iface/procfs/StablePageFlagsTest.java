@@ -1,9 +1,9 @@
 package mmsim.iface.procfs;
 
 import mmsim.kernel.KernelFault;
-import mmsim.mm.KernelConfig;
-import mmsim.mm.memmap.PageFlag;
-import mmsim.mm.memmap.PageType;
+import mmsim.mm.linux.KernelConfig;
+import mmsim.mm.linux.PageFlag;
+import mmsim.mm.linux.PageType;
 import org.junit.jupiter.api.Test;
 
 import static mmsim.iface.procfs.KernelPageFlags.*;

@@ -3,9 +3,9 @@ package mmsim.iface.sysfs;
 import mmsim.iface.VirtualFs;
 import mmsim.iface.debugfs.MemoryNotifierErrorInject;
 import mmsim.kernel.Errno;
-import mmsim.mm.KernelConfig;
+import mmsim.mm.linux.KernelConfig;
 import mmsim.mm.Machine;
-import mmsim.mm.MachineLayout;
+import mmsim.mm.linux.MachineLayout;
 import mmsim.mm.debug.ModelCheck;
 import org.junit.jupiter.api.Test;
 

@@ -2,14 +2,14 @@ package mmsim.iface.sysfs;
 
 import mmsim.iface.VirtualFs;
 import mmsim.kernel.Errno;
-import mmsim.mm.KernelConfig;
+import mmsim.mm.linux.KernelConfig;
 import mmsim.mm.Machine;
-import mmsim.mm.MachineLayout;
+import mmsim.mm.linux.MachineLayout;
 import mmsim.mm.debug.ModelCheck;
 import mmsim.mm.memory_hotplug.MemoryHotplug;
 import mmsim.mm.memory_hotplug.MemoryNotifier;
-import mmsim.mm.page_alloc.Gfp;
-import mmsim.mm.page_alloc.ZoneType;
+import mmsim.mm.linux.Gfp;
+import mmsim.mm.linux.ZoneType;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;

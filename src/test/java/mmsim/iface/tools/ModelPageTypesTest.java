@@ -4,12 +4,12 @@ import mmsim.iface.VirtualFs;
 import mmsim.iface.procfs.KPageFiles;
 import mmsim.iface.procfs.KPageProc;
 import mmsim.kernel.Errno;
-import mmsim.mm.KernelConfig;
+import mmsim.mm.linux.KernelConfig;
 import mmsim.mm.Machine;
-import mmsim.mm.MachineLayout;
+import mmsim.mm.linux.MachineLayout;
 import mmsim.mm.debug.ModelCheck;
-import mmsim.mm.page_alloc.Gfp;
-import mmsim.mm.vmstat.ZoneStat;
+import mmsim.mm.linux.Gfp;
+import mmsim.mm.linux.ZoneStat;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;

@@ -1,9 +1,9 @@
 package mmsim.mm.memory_hotplug;
 
 import mmsim.iface.VirtualFs;
-import mmsim.mm.KernelConfig;
+import mmsim.mm.linux.KernelConfig;
 import mmsim.mm.Machine;
-import mmsim.mm.MachineLayout;
+import mmsim.mm.linux.MachineLayout;
 import mmsim.mm.debug.ModelCheck;
 import org.junit.jupiter.api.Test;
 

@@ -7,11 +7,11 @@ import mmsim.explore.Program;
 import mmsim.explore.Strategy;
 import mmsim.kernel.Errno;
 import mmsim.kernel.Kernel;
-import mmsim.mm.KernelConfig;
+import mmsim.mm.linux.KernelConfig;
 import mmsim.mm.Machine;
-import mmsim.mm.MachineLayout;
+import mmsim.mm.linux.MachineLayout;
 import mmsim.mm.debug.ModelCheck;
-import mmsim.mm.page_alloc.Gfp;
+import mmsim.mm.linux.Gfp;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;

@@ -1,16 +1,16 @@
 package mmsim.mm.memory_hotplug;
 
 import mmsim.iface.procfs.MmProcFiles;
-import mmsim.mm.KernelConfig;
+import mmsim.mm.linux.KernelConfig;
 import mmsim.mm.Machine;
-import mmsim.mm.MachineLayout;
+import mmsim.mm.linux.MachineLayout;
 import mmsim.mm.debug.ModelCheck;
 import mmsim.mm.page_alloc.BuddyAllocator;
-import mmsim.mm.page_alloc.Gfp;
-import mmsim.mm.page_alloc.Zone;
-import mmsim.mm.page_alloc.ZoneType;
-import mmsim.mm.sparse.MemSection;
-import mmsim.mm.vmstat.ZoneStat;
+import mmsim.mm.linux.Gfp;
+import mmsim.mm.linux.Zone;
+import mmsim.mm.linux.ZoneType;
+import mmsim.mm.linux.MemSection;
+import mmsim.mm.linux.ZoneStat;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
@@ -105,7 +105,7 @@ class HotplugPropertyTest {
             String[] w = line.trim().split("\\s+");
             Zone z = m.node(0).zone(ZoneType.byName(w[3]));
             long pages = 0;
-            for (int o = 0; o < BuddyAllocator.NR_PAGE_ORDERS; o++) pages += Long.parseLong(w[4 + o]) << o;
+            for (int o = 0; o < Zone.NR_PAGE_ORDERS; o++) pages += Long.parseLong(w[4 + o]) << o;
             assertEquals(z.stat(ZoneStat.NR_FREE_PAGES), pages, what + ": buddyinfo of " + z + " vs NR_FREE_PAGES");
         }
         for (int slot = 0; slot < 4; slot++) {

@@ -5,7 +5,7 @@ import mmsim.explore.ExploreOptions;
 import mmsim.explore.Explorer;
 import mmsim.explore.Program;
 import mmsim.kernel.Kernel;
-import mmsim.mm.KernelConfig;
+import mmsim.mm.linux.KernelConfig;
 import mmsim.mm.Machine;
 import org.junit.jupiter.api.Test;
 

@@ -1,17 +1,19 @@
 package mmsim.mm.memory_hotplug;
 
+import mmsim.mm.linux.VmemAltmap;
+
 import mmsim.kernel.Errno;
 import mmsim.kernel.KernelFault;
-import mmsim.mm.KernelConfig;
+import mmsim.mm.linux.KernelConfig;
 import mmsim.mm.Machine;
-import mmsim.mm.MachineLayout;
+import mmsim.mm.linux.MachineLayout;
 import mmsim.mm.debug.ModelCheck;
-import mmsim.mm.memmap.PageFlag;
-import mmsim.mm.page_alloc.Gfp;
-import mmsim.mm.page_alloc.Zone;
-import mmsim.mm.page_alloc.ZoneType;
-import mmsim.mm.sparse.MemSection;
-import mmsim.mm.vmstat.ZoneStat;
+import mmsim.mm.linux.PageFlag;
+import mmsim.mm.linux.Gfp;
+import mmsim.mm.linux.Zone;
+import mmsim.mm.linux.ZoneType;
+import mmsim.mm.linux.MemSection;
+import mmsim.mm.linux.ZoneStat;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -292,7 +294,7 @@ class MemoryHotplugTest {
             assertEquals(Errno.EINVAL.neg(), hp.archAddMemory(0, pfn + 1024 + 1, 511, MhpParams.NONE), "misaligned");
             Zone dev = m.node(0).zone(ZoneType.DEVICE);
             VmemAltmap altmap = new VmemAltmap(pfn, pfn + nr, 0, 8);
-            hp.movePfnRangeToZone(dev, pfn, nr, altmap, mmsim.mm.page_alloc.MigrateType.MOVABLE);
+            hp.movePfnRangeToZone(dev, pfn, nr, altmap, mmsim.mm.linux.MigrateType.MOVABLE);
             assertEquals(pfn, dev.zoneStartPfn());
             assertTrue(m.memmap().testBit(pfn, PageFlag.RESERVED), "the altmap's memmap pages are initialised reserved");
             assertTrue(m.memmap().poisoned(pfn + 8), "the rest is left to memmap_init_zone_device");
@@ -337,7 +339,7 @@ class MemoryHotplugTest {
         assertEquals(1, hp.removable(hp.block(1)), "free boot memory in movable pageblocks");
         // an unmovable allocation that claims a pageblock makes the block not removable
         long pfn = m.allocator().allocPagesZone(m.node(0).zone(ZoneType.NORMAL), Gfp.GFP_KERNEL, 9);
-        assertEquals(mmsim.mm.page_alloc.MigrateType.UNMOVABLE, m.allocator().pageblockMigratetype(pfn));
+        assertEquals(mmsim.mm.linux.MigrateType.UNMOVABLE, m.allocator().pageblockMigratetype(pfn));
         assertEquals(0, hp.removable(b));
         m.allocator().freePages(pfn, 9);
         clean(m);

@@ -1,12 +1,12 @@
 package mmsim.mm.memory_hotplug;
 
 import mmsim.kernel.Errno;
-import mmsim.mm.KernelConfig;
+import mmsim.mm.linux.KernelConfig;
 import mmsim.mm.Machine;
-import mmsim.mm.MachineLayout;
+import mmsim.mm.linux.MachineLayout;
 import mmsim.mm.debug.ModelCheck;
 import mmsim.mm.mmap.Mmap;
-import mmsim.mm.mmap.MmStruct;
+import mmsim.mm.linux.MmStruct;
 import mmsim.mm.mmap.UserMemory;
 import org.junit.jupiter.api.Test;
 

@@ -1,5 +1,7 @@
 package mmsim.mm.memremap;
 
+import mmsim.mm.linux.DevPagemap;
+
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.time.Duration;
@@ -13,7 +15,7 @@ import mmsim.iface.procfs.KPageFiles;
 import mmsim.iface.procfs.KPageProc;
 import mmsim.kernel.Kernel;
 import mmsim.mm.Machine;
-import mmsim.mm.MachineLayout;
+import mmsim.mm.linux.MachineLayout;
 import mmsim.mm.memory_hotplug.MemoryHotplug;
 import mmsim.mm.memremap.ZoneDeviceCases.Variant;
 import org.junit.jupiter.api.Test;

@@ -1,16 +1,18 @@
 package mmsim.mm.memremap;
 
+import mmsim.mm.linux.DevPagemap;
+
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.util.List;
 
 import mmsim.mm.Machine;
-import mmsim.mm.MachineLayout;
+import mmsim.mm.linux.MachineLayout;
 import mmsim.mm.debug.ModelCheck;
-import mmsim.mm.memmap.PageFlag;
-import mmsim.mm.memmap.PageFlagsLayout;
+import mmsim.mm.linux.PageFlag;
+import mmsim.mm.linux.PageFlagsLayout;
 import mmsim.mm.memremap.ZoneDeviceCases.Variant;
-import mmsim.mm.page_alloc.ZoneType;
+import mmsim.mm.linux.ZoneType;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;

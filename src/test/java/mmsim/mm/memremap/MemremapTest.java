@@ -1,5 +1,7 @@
 package mmsim.mm.memremap;
 
+import mmsim.mm.linux.DevPagemap;
+
 import static mmsim.mm.memremap.ZoneDeviceCases.*;
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -8,12 +10,12 @@ import java.util.List;
 import mmsim.kernel.Errno;
 import mmsim.kernel.KernelLog;
 import mmsim.mm.debug.ModelCheck;
-import mmsim.mm.memmap.PageFlag;
-import mmsim.mm.memmap.PageFlagsLayout;
-import mmsim.mm.memory_hotplug.VmemAltmap;
-import mmsim.mm.page_alloc.MigrateType;
-import mmsim.mm.page_alloc.ZoneType;
-import mmsim.mm.sparse.MemSection;
+import mmsim.mm.linux.PageFlag;
+import mmsim.mm.linux.PageFlagsLayout;
+import mmsim.mm.linux.VmemAltmap;
+import mmsim.mm.linux.MigrateType;
+import mmsim.mm.linux.ZoneType;
+import mmsim.mm.linux.MemSection;
 import mmsim.mm.memremap.ZoneDeviceCases.Variant;
 import org.junit.jupiter.api.Test;
 
@@ -145,10 +147,10 @@ class MemremapTest {
      */
     @Test
     void pmemLayoutNamespaceAboveRamIsReachableThroughKpageflags() throws java.io.IOException {
-        var layout = mmsim.mm.MachineLayout.load(java.nio.file.Path.of("layouts/pmem.layout"));
+        var layout = mmsim.mm.linux.MachineLayout.load(java.nio.file.Path.of("layouts/pmem.layout"));
         for (Variant v : List.of(Variant.V5_3, Variant.MAINLINE)) {
             var m = mmsim.mm.Machine.boot(layout, v.config);
-            var range = layout.ranges(mmsim.mm.MachineLayout.Kind.DEVICE).get(0);
+            var range = layout.ranges(mmsim.mm.linux.MachineLayout.Kind.DEVICE).get(0);
             Memremap mr = Memremap.of(m);
             DevPagemap p = mr.pmemPagemap(DevPagemap.MemoryType.FS_DAX, range.startPfn(), range.nrPages(), RESERVE, -1, 0);
             assertEquals(510 + 4 * 512, p.altmap.free, "one vmemmap block per 128 MiB section, after aligning the first");
@@ -175,8 +177,8 @@ class MemremapTest {
      */
     @Test
     void memunmapReadingTheReserveNidIsABugWithPgflagsChecks() {
-        var cfg = Variant.MAINLINE.config.with(mmsim.mm.KernelConfig.CONFIG_DEBUG_VM_PGFLAGS);
-        var m = mmsim.mm.Machine.boot(mmsim.mm.MachineLayout.parse("cases.layout", LAYOUT), cfg.with(Memremap.MEMUNMAP_NID_FROM_RANGE_START));
+        var cfg = Variant.MAINLINE.config.with(mmsim.mm.linux.KernelConfig.CONFIG_DEBUG_VM_PGFLAGS);
+        var m = mmsim.mm.Machine.boot(mmsim.mm.linux.MachineLayout.parse("cases.layout", LAYOUT), cfg.with(Memremap.MEMUNMAP_NID_FROM_RANGE_START));
         Memremap mr = Memremap.of(m);
         DevPagemap p = mr.pmemPagemap(DevPagemap.MemoryType.FS_DAX, PMEM, PMEM_PAGES, RESERVE, -1, 0);
         assertEquals(0, mr.devmMemremapPages(p));
@@ -184,7 +186,7 @@ class MemremapTest {
         assertTrue(bug.report().contains("page dumped because: VM_BUG_ON_PAGE(PagePoisoned(p))"), bug.report());
         assertTrue(bug.report().contains("memunmap_pages"), bug.report());
 
-        var fixed = mmsim.mm.Machine.boot(mmsim.mm.MachineLayout.parse("cases.layout", LAYOUT), cfg);
+        var fixed = mmsim.mm.Machine.boot(mmsim.mm.linux.MachineLayout.parse("cases.layout", LAYOUT), cfg);
         Memremap mr2 = Memremap.of(fixed);
         DevPagemap p2 = mr2.pmemPagemap(DevPagemap.MemoryType.FS_DAX, PMEM, PMEM_PAGES, RESERVE, -1, 0);
         assertEquals(0, mr2.devmMemremapPages(p2));
@@ -194,12 +196,12 @@ class MemremapTest {
     /** 2016's devm_memremap_pages worked on whole sections: an aligned namespace maps and unmaps, a partial one is refused. */
     @Test
     void v46MapsWholeSectionsOnly() {
-        var layout = mmsim.mm.MachineLayout.parse("v46.layout", """
+        var layout = mmsim.mm.linux.MachineLayout.parse("v46.layout", """
                 ram    0x100000   +127M
                 device 0x8000000  +128M
                 ram    0x10000000 +64M
                 """);
-        var m = mmsim.mm.Machine.boot(layout, mmsim.mm.KernelConfig.v4_6());
+        var m = mmsim.mm.Machine.boot(layout, mmsim.mm.linux.KernelConfig.v4_6());
         Memremap mr = Memremap.of(m);
         assertEquals(Errno.EINVAL.neg(), mr.devmMemremapPages(mr.pmemPagemap(DevPagemap.MemoryType.FS_DAX, 0x8000, 0x800, RESERVE, -1, 0)));
         DevPagemap p = mr.pmemPagemap(DevPagemap.MemoryType.FS_DAX, 0x8000, 0x8000, RESERVE, -1, 0);

@@ -1,14 +1,16 @@
 package mmsim.mm.memremap;
 
+import mmsim.mm.linux.DevPagemap;
+
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 import mmsim.iface.procfs.KPageFiles;
 import mmsim.iface.procfs.KPageProc;
 import mmsim.kernel.KernelFault;
-import mmsim.mm.KernelConfig;
+import mmsim.mm.linux.KernelConfig;
 import mmsim.mm.Machine;
-import mmsim.mm.MachineLayout;
+import mmsim.mm.linux.MachineLayout;
 import mmsim.mm.page_alloc.MmInit;
 
 /**

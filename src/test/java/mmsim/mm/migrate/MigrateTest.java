@@ -5,11 +5,11 @@ import static org.junit.jupiter.api.Assertions.*;
 import java.util.ArrayList;
 import java.util.List;
 
-import mmsim.mm.KernelConfig;
+import mmsim.mm.linux.KernelConfig;
 import mmsim.mm.Machine;
-import mmsim.mm.MachineLayout;
-import mmsim.mm.memmap.PageFlag;
-import mmsim.mm.mmap.MmStruct;
+import mmsim.mm.linux.MachineLayout;
+import mmsim.mm.linux.PageFlag;
+import mmsim.mm.linux.MmStruct;
 import mmsim.mm.mmap.Mmap;
 import mmsim.mm.mmap.UserMemory;
 import mmsim.mm.mmap.UserMemoryCheck;

@@ -1,11 +1,13 @@
 package mmsim.mm.mmap;
 
+import mmsim.mm.linux.MmStruct;
+
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.util.List;
 
 import mmsim.mm.Machine;
-import mmsim.mm.memmap.PageFlag;
+import mmsim.mm.linux.PageFlag;
 import mmsim.mm.pgtable.PgtableAlloc;
 import org.junit.jupiter.api.Test;
 

@@ -1,5 +1,7 @@
 package mmsim.mm.mmap;
 
+import mmsim.mm.linux.MmStruct;
+
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.time.Duration;
@@ -21,7 +23,7 @@ import org.junit.jupiter.api.Test;
  */
 class FaultVsMunmapExploreTest {
     /** Two CPUs, 128 MiB: the layout of scenarios/011-fault-vs-munmap.mms. */
-    static final mmsim.mm.MachineLayout LAYOUT = mmsim.mm.MachineLayout.parse("two-cpus", """
+    static final mmsim.mm.linux.MachineLayout LAYOUT = mmsim.mm.linux.MachineLayout.parse("two-cpus", """
             arch x86_64
             cpus 2
             ram 0x1000    +0x9e000
@@ -31,7 +33,7 @@ class FaultVsMunmapExploreTest {
 
     static Program program() {
         return () -> {
-            Machine m = Machine.boot(LAYOUT, mmsim.mm.KernelConfig.mainline());
+            Machine m = Machine.boot(LAYOUT, mmsim.mm.linux.KernelConfig.mainline());
             UserMemory um = UserMemory.of(m);
             MmStruct mm = um.newProcess("a.out");
             um.zeroPage();

@@ -1,5 +1,9 @@
 package mmsim.mm.mmap;
 
+import mmsim.mm.linux.VmEvent;
+
+import mmsim.mm.linux.MmStruct;
+
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.util.ArrayList;
@@ -12,9 +16,9 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 
-import mmsim.mm.KernelConfig;
+import mmsim.mm.linux.KernelConfig;
 import mmsim.mm.Machine;
-import mmsim.mm.MachineLayout;
+import mmsim.mm.linux.MachineLayout;
 import mmsim.mm.debug.ModelCheck;
 import mmsim.mm.migrate.Migrate;
 import mmsim.mm.pgtable.PgtableAlloc;

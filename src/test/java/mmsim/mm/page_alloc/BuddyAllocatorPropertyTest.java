@@ -1,11 +1,16 @@
 package mmsim.mm.page_alloc;
 
-import mmsim.mm.KernelConfig;
+import mmsim.mm.linux.Gfp;
+import mmsim.mm.linux.ZoneType;
+
+import mmsim.mm.linux.Zone;
+
+import mmsim.mm.linux.KernelConfig;
 import mmsim.mm.Machine;
-import mmsim.mm.MachineLayout;
+import mmsim.mm.linux.MachineLayout;
 import mmsim.mm.debug.ModelCheck;
-import mmsim.mm.memmap.Memmap;
-import mmsim.mm.vmstat.ZoneStat;
+import mmsim.mm.linux.Memmap;
+import mmsim.mm.linux.ZoneStat;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
@@ -47,7 +52,7 @@ class BuddyAllocatorPropertyTest {
         Arbitrary<Integer> order = Arbitraries.frequencyOf(
                 net.jqwik.api.Tuple.of(6, Arbitraries.integers().between(0, 3)),
                 net.jqwik.api.Tuple.of(2, Arbitraries.integers().between(4, 9)),
-                net.jqwik.api.Tuple.of(1, Arbitraries.integers().between(10, BuddyAllocator.MAX_PAGE_ORDER)));
+                net.jqwik.api.Tuple.of(1, Arbitraries.integers().between(10, Zone.MAX_PAGE_ORDER)));
         Arbitrary<Step> step = Combinators.combine(Arbitraries.integers().between(0, 9), order,
                         Arbitraries.integers().between(0, GFPS.length - 1), Arbitraries.of(true, false),
                         Arbitraries.integers().between(0, 1000))
@@ -67,8 +72,8 @@ class BuddyAllocatorPropertyTest {
         Memmap mm = m.memmap();
         Zone z = m.node(0).zone(ZoneType.NORMAL);
         long managed = z.managedPages();
-        int maxOrderBlocks = (int) z.freeArea(BuddyAllocator.MAX_PAGE_ORDER).nrFree();
-        assertEquals(managed, (long) maxOrderBlocks << BuddyAllocator.MAX_PAGE_ORDER, "boot: only max-order blocks");
+        int maxOrderBlocks = (int) z.freeArea(Zone.MAX_PAGE_ORDER).nrFree();
+        assertEquals(managed, (long) maxOrderBlocks << Zone.MAX_PAGE_ORDER, "boot: only max-order blocks");
 
         List<Block> live = new ArrayList<>();
         BitSet handedOut = new BitSet();
@@ -104,8 +109,8 @@ class BuddyAllocatorPropertyTest {
         ba.drainAllPages(z);
         assertEquals(List.of(), ModelCheck.check(m));
         assertEquals(managed, z.stat(ZoneStat.NR_FREE_PAGES));
-        for (int o = 0; o < BuddyAllocator.MAX_PAGE_ORDER; o++) assertEquals(0, z.freeArea(o).nrFree(), "order " + o + " merged away");
-        assertEquals(maxOrderBlocks, z.freeArea(BuddyAllocator.MAX_PAGE_ORDER).nrFree(), "maximal blocks restored");
+        for (int o = 0; o < Zone.MAX_PAGE_ORDER; o++) assertEquals(0, z.freeArea(o).nrFree(), "order " + o + " merged away");
+        assertEquals(maxOrderBlocks, z.freeArea(Zone.MAX_PAGE_ORDER).nrFree(), "maximal blocks restored");
     }
 
     static long pcpPages(Machine m, Zone z) {

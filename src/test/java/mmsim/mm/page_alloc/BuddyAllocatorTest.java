@@ -1,13 +1,19 @@
 package mmsim.mm.page_alloc;
 
+import mmsim.mm.linux.Gfp;
+import mmsim.mm.linux.MigrateType;
+import mmsim.mm.linux.ZoneType;
+
+import mmsim.mm.linux.Zone;
+
 import mmsim.kernel.KernelFault;
-import mmsim.mm.KernelConfig;
+import mmsim.mm.linux.KernelConfig;
 import mmsim.mm.Machine;
-import mmsim.mm.MachineLayout;
+import mmsim.mm.linux.MachineLayout;
 import mmsim.mm.debug.ModelCheck;
-import mmsim.mm.memmap.Memmap;
-import mmsim.mm.memmap.PageFlag;
-import mmsim.mm.vmstat.ZoneStat;
+import mmsim.mm.linux.Memmap;
+import mmsim.mm.linux.PageFlag;
+import mmsim.mm.linux.ZoneStat;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -33,7 +39,7 @@ class BuddyAllocatorTest {
         Zone z = normal(m);
         assertEquals(16384, z.presentPages());
         assertEquals(16384, z.managedPages());
-        assertEquals(16, z.freeArea(BuddyAllocator.MAX_PAGE_ORDER).nrFree());
+        assertEquals(16, z.freeArea(Zone.MAX_PAGE_ORDER).nrFree());
         assertEquals(16384, z.stat(ZoneStat.NR_FREE_PAGES));
         ModelCheck.assertConsistent(m);
     }
@@ -45,15 +51,15 @@ class BuddyAllocatorTest {
         Zone z = normal(m);
         long pfn = ba.allocPagesNode(0, Gfp.GFP_KERNEL | Gfp.__GFP_MEMALLOC, 0);
         assertTrue(pfn >= 0);
-        for (int o = 0; o < BuddyAllocator.MAX_PAGE_ORDER; o++) assertEquals(1, z.freeArea(o).nrFree(), "order " + o);
-        assertEquals(15, z.freeArea(BuddyAllocator.MAX_PAGE_ORDER).nrFree());
+        for (int o = 0; o < Zone.MAX_PAGE_ORDER; o++) assertEquals(1, z.freeArea(o).nrFree(), "order " + o);
+        assertEquals(15, z.freeArea(Zone.MAX_PAGE_ORDER).nrFree());
         // the order-0 buddy of the allocated page is pfn ^ 1
         assertTrue(m.memmap().isBuddy(pfn ^ 1));
         assertEquals(0, m.memmap().privateData(pfn ^ 1));
         ModelCheck.assertConsistent(m);
         ba.freePages(pfn, 0);
-        for (int o = 0; o < BuddyAllocator.MAX_PAGE_ORDER; o++) assertEquals(0, z.freeArea(o).nrFree(), "order " + o);
-        assertEquals(16, z.freeArea(BuddyAllocator.MAX_PAGE_ORDER).nrFree());
+        for (int o = 0; o < Zone.MAX_PAGE_ORDER; o++) assertEquals(0, z.freeArea(o).nrFree(), "order " + o);
+        assertEquals(16, z.freeArea(Zone.MAX_PAGE_ORDER).nrFree());
         ModelCheck.assertConsistent(m);
     }
 
@@ -69,7 +75,7 @@ class BuddyAllocatorTest {
         assertEquals(0, m.memmap().privateData(a), "cannot merge: buddy still allocated");
         ba.freePages(b, 0);
         ModelCheck.assertConsistent(m);
-        assertEquals(16, normal(m).freeArea(BuddyAllocator.MAX_PAGE_ORDER).nrFree());
+        assertEquals(16, normal(m).freeArea(Zone.MAX_PAGE_ORDER).nrFree());
     }
 
     @Test
@@ -111,7 +117,7 @@ class BuddyAllocatorTest {
         BuddyAllocator ba = m.allocator();
         Zone z = normal(m);
         // the next order-9 allocation would take the first half of the first max-order block
-        long first = z.freeArea(BuddyAllocator.MAX_PAGE_ORDER).first(MigrateType.MOVABLE);
+        long first = z.freeArea(Zone.MAX_PAGE_ORDER).first(MigrateType.MOVABLE);
         m.memmap().setBit(first + 3, PageFlag.HWPOISON); // soft_offline on a free page (2016)
         long pfn = ba.allocPagesNode(0, Gfp.GFP_HIGHUSER_MOVABLE, 9);
         assertNotEquals(first, pfn, "the poisoned block is skipped");
@@ -141,7 +147,7 @@ class BuddyAllocatorTest {
         assertEquals(0, ba.testPagesIsolated(start, end));
         ModelCheck.assertConsistent(m);
         assertEquals(1024, ba.offlineIsolatedPages(start, end));
-        assertEquals(15, z.freeArea(BuddyAllocator.MAX_PAGE_ORDER).nrFree());
+        assertEquals(15, z.freeArea(Zone.MAX_PAGE_ORDER).nrFree());
     }
 
     @Test
@@ -157,7 +163,7 @@ class BuddyAllocatorTest {
         assertFalse(ba.takePageOffBuddy(target));
         m.memmap().clearBit(target, PageFlag.HWPOISON);
         assertTrue(ba.putPageBackBuddy(target));
-        assertEquals(16, z.freeArea(BuddyAllocator.MAX_PAGE_ORDER).nrFree());
+        assertEquals(16, z.freeArea(Zone.MAX_PAGE_ORDER).nrFree());
         ModelCheck.assertConsistent(m);
     }
 
@@ -174,7 +180,7 @@ class BuddyAllocatorTest {
         ModelCheck.assertConsistent(m);
         for (long p : got) ba.freePages(p, 0);
         ba.drainAllPages(null);
-        assertEquals(16, z.freeArea(BuddyAllocator.MAX_PAGE_ORDER).nrFree());
+        assertEquals(16, z.freeArea(Zone.MAX_PAGE_ORDER).nrFree());
         ModelCheck.assertConsistent(m);
     }
 
@@ -195,7 +201,7 @@ class BuddyAllocatorTest {
         MmInit.memmapInitRange(ba, start, start + nr, movable, BuddyAllocator.MeminitContext.HOTPLUG, MigrateType.MOVABLE);
         ba.onlinePageRange(start, nr);
         m.sparse().onlineMemSections(start, start + nr);
-        assertEquals(32, movable.freeArea(BuddyAllocator.MAX_PAGE_ORDER).nrFree());
+        assertEquals(32, movable.freeArea(Zone.MAX_PAGE_ORDER).nrFree());
         assertEquals(nr, movable.managedPages());
         ModelCheck.assertConsistent(m);
     }

@@ -1,13 +1,15 @@
 package mmsim.mm.page_alloc;
 
+import mmsim.mm.linux.Zone;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
-import mmsim.mm.KernelConfig;
+import mmsim.mm.linux.KernelConfig;
 import mmsim.mm.Machine;
-import mmsim.mm.MachineLayout;
+import mmsim.mm.linux.MachineLayout;
 
 /** __setup_per_zone_wmarks() (mm/page_alloc.c): which zones get the clamped minimum. */
 class WatermarksTest {

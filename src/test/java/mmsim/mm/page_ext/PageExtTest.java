@@ -19,11 +19,11 @@ import mmsim.explore.Program;
 import mmsim.explore.Replayed;
 import mmsim.kernel.Kernel;
 import mmsim.kernel.KernelFault;
-import mmsim.mm.KernelConfig;
+import mmsim.mm.linux.KernelConfig;
 import mmsim.mm.Machine;
-import mmsim.mm.MachineLayout;
+import mmsim.mm.linux.MachineLayout;
 import mmsim.mm.debug.ModelCheck;
-import mmsim.mm.memmap.PageType;
+import mmsim.mm.linux.PageType;
 
 /**
  * page_ext's table lifecycle and its readers per era, directly and under the explorer: a
@@ -75,12 +75,12 @@ class PageExtTest {
             Machine m = boot(c);
             PageExt pe = m.pageExt();
             PageExt.Table t = pe.table(1);
-            long freeBefore = m.allocator().globalZoneState(mmsim.mm.vmstat.ZoneStat.NR_FREE_PAGES);
+            long freeBefore = m.allocator().globalZoneState(mmsim.mm.linux.ZoneStat.NR_FREE_PAGES);
             pe.offlinePageExt(0x8000, m.sparse().pagesPerSection());
             assertNull(pe.table(1));
             assertFalse(pe.invalid(1));
             assertTrue(t.freed());
-            assertEquals(freeBefore + 64, m.allocator().globalZoneState(mmsim.mm.vmstat.ZoneStat.NR_FREE_PAGES), c.toString());
+            assertEquals(freeBefore + 64, m.allocator().globalZoneState(mmsim.mm.linux.ZoneStat.NR_FREE_PAGES), c.toString());
             assertTrue(PageType.BUDDY.isSet(m.memmap().mapcount(t.memPfn())), "the table's first page is a free buddy block");
             assertEquals(java.util.List.of(), ModelCheck.check(m));
         }
@@ -233,7 +233,7 @@ class PageExtTest {
         var hp = mmsim.mm.memory_hotplug.MemoryHotplug.of(m);
         // fragment memory: no free block of order 6 (the 64-page table) is left
         int taken = 0;
-        while (m.allocator().allocPages(mmsim.mm.page_alloc.Gfp.GFP_KERNEL | mmsim.mm.page_alloc.Gfp.__GFP_HIGH, 6) >= 0) taken++;
+        while (m.allocator().allocPages(mmsim.mm.linux.Gfp.GFP_KERNEL | mmsim.mm.linux.Gfp.__GFP_HIGH, 6) >= 0) taken++;
         assertTrue(taken > 100, "took " + taken + " order-6 blocks");
         assertEquals(0, hp.onlinePages(0x10000, 0x8000, mmsim.mm.memory_hotplug.OnlineType.MMOP_ONLINE));
         PageExt.Table t = m.pageExt().table(2);
@@ -253,12 +253,12 @@ class PageExtTest {
             var hp = mmsim.mm.memory_hotplug.MemoryHotplug.of(m);
             var fs = mmsim.iface.VirtualFs.of(m);
             var inject = mmsim.iface.debugfs.MemoryNotifierErrorInject.of(m);
-            long free = m.allocator().globalZoneState(mmsim.mm.vmstat.ZoneStat.NR_FREE_PAGES);
+            long free = m.allocator().globalZoneState(mmsim.mm.linux.ZoneStat.NR_FREE_PAGES);
             assertEquals(0, inject.modprobe(fs, -1), "after page_ext (priority 0) in the chain");
             fs.echo(mmsim.iface.debugfs.MemoryNotifierErrorInject.DIR + "/memory/actions/MEM_GOING_ONLINE/error", "-12");
             assertEquals(-12, hp.onlinePages(0x10000, 0x8000, mmsim.mm.memory_hotplug.OnlineType.MMOP_ONLINE), c.toString());
             assertNull(m.pageExt().table(2), c + ": MEM_CANCEL_ONLINE -> offline_page_ext");
-            assertEquals(free, m.allocator().globalZoneState(mmsim.mm.vmstat.ZoneStat.NR_FREE_PAGES), c + ": the table went back");
+            assertEquals(free, m.allocator().globalZoneState(mmsim.mm.linux.ZoneStat.NR_FREE_PAGES), c + ": the table went back");
             assertEquals(java.util.List.of(), ModelCheck.check(m));
         }
     }

@@ -10,11 +10,11 @@ import org.junit.jupiter.api.Test;
 
 import mmsim.iface.VirtualFs;
 import mmsim.iface.debugfs.PageOwnerFile;
-import mmsim.mm.KernelConfig;
+import mmsim.mm.linux.KernelConfig;
 import mmsim.mm.Machine;
-import mmsim.mm.MachineLayout;
+import mmsim.mm.linux.MachineLayout;
 import mmsim.mm.debug.ModelCheck;
-import mmsim.mm.page_alloc.Gfp;
+import mmsim.mm.linux.Gfp;
 
 /** page_owner (mm/page_owner.c) on a 64-bit kernel: the early records, __set_page_owner, and /sys/kernel/debug/page_owner. */
 class PageOwnerTest {

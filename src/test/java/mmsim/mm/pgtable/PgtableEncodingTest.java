@@ -1,5 +1,8 @@
 package mmsim.mm.pgtable;
 
+import mmsim.mm.linux.SwapEntry;
+import mmsim.mm.linux.VmFlags;
+
 import static org.junit.jupiter.api.Assertions.*;
 
 import net.jqwik.api.ForAll;

@@ -1,10 +1,12 @@
 package mmsim.mm.sparse;
 
+import mmsim.mm.linux.MemSection;
+
 import mmsim.kernel.KernelFault;
-import mmsim.mm.KernelConfig;
+import mmsim.mm.linux.KernelConfig;
 import mmsim.mm.Machine;
-import mmsim.mm.MachineLayout;
-import mmsim.mm.memmap.DumpPage;
+import mmsim.mm.linux.MachineLayout;
+import mmsim.mm.linux.DumpPage;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.*;

@@ -5,11 +5,11 @@ import static org.junit.jupiter.api.Assertions.*;
 import java.util.List;
 
 import mmsim.mm.Machine;
-import mmsim.mm.mmap.MmStruct;
+import mmsim.mm.linux.MmStruct;
 import mmsim.mm.mmap.Mmap;
 import mmsim.mm.mmap.UserMemory;
 import mmsim.mm.mmap.UserMemoryCheck;
-import mmsim.mm.mmap.VmEvent;
+import mmsim.mm.linux.VmEvent;
 import org.junit.jupiter.api.Test;
 
 /** Reclaim swaps anonymous pages out and faults bring them back, keeping counts consistent. */

@@ -9,10 +9,10 @@ import java.util.TreeMap;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import mmsim.mm.KernelConfig;
-import mmsim.mm.MachineLayout;
+import mmsim.mm.linux.KernelConfig;
+import mmsim.mm.linux.MachineLayout;
 import mmsim.mm.debug.ModelCheck;
-import mmsim.mm.mmap.MmStruct;
+import mmsim.mm.linux.MmStruct;
 import mmsim.mm.mmap.UserMemory;
 import mmsim.scenario.Booted;
 import mmsim.scenario.ScenarioError;
@@ -127,9 +127,9 @@ class UserMemoryOpsTest {
     void pageoutThenFaultBackIn() {
         run("mmap 16K -> a");
         run("write $a 16K");
-        long before = um().event(mmsim.mm.mmap.VmEvent.PSWPOUT);
+        long before = um().event(mmsim.mm.linux.VmEvent.PSWPOUT);
         assertEquals("ok", run("madvise $a 16K pageout"));
-        assertEquals(4, um().event(mmsim.mm.mmap.VmEvent.PSWPOUT) - before);
+        assertEquals(4, um().event(mmsim.mm.linux.VmEvent.PSWPOUT) - before);
         assertEquals(0, init().counter(MmStruct.MM_ANONPAGES));
         assertEquals(4, init().counter(MmStruct.MM_SWAPENTS));
         consistent();
@@ -160,9 +160,9 @@ class UserMemoryOpsTest {
     void hugepageAdviceSetsTheVmaFlag() {
         run("mmap 2M -> a");
         assertEquals("ok", run("madvise $a 2M MADV_HUGEPAGE"));
-        assertNotEquals(0, init().findVma(Args.parseNumber(vars.get("a"))).vmFlags & mmsim.mm.pgtable.VmFlags.VM_HUGEPAGE);
+        assertNotEquals(0, init().findVma(Args.parseNumber(vars.get("a"))).vmFlags & mmsim.mm.linux.VmFlags.VM_HUGEPAGE);
         assertEquals("ok", run("madvise $a 2M nohugepage"));
-        assertEquals(0, init().findVma(Args.parseNumber(vars.get("a"))).vmFlags & mmsim.mm.pgtable.VmFlags.VM_HUGEPAGE);
+        assertEquals(0, init().findVma(Args.parseNumber(vars.get("a"))).vmFlags & mmsim.mm.linux.VmFlags.VM_HUGEPAGE);
     }
 
     @Test
@@ -218,7 +218,7 @@ class UserMemoryOpsTest {
     }
 
     private long freePages() {
-        return m.machine().zones().stream().mapToLong(z -> z.stat(mmsim.mm.vmstat.ZoneStat.NR_FREE_PAGES)).sum();
+        return m.machine().zones().stream().mapToLong(z -> z.stat(mmsim.mm.linux.ZoneStat.NR_FREE_PAGES)).sum();
     }
 
     private long pfnAt(MmStruct mm, String var) {

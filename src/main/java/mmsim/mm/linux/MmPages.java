@@ -1,0 +1,69 @@
+package mmsim.mm.linux;
+
+/**
+ * What the user-memory code (mmap, pgtable faults, rmap, vmscan, migrate, gup) needs from struct
+ * page and the page allocator, in kernel terms. One implementation binds it to the machine's
+ * memmap and buddy allocator ({@code MachinePages}); keeping the surface this small documents
+ * exactly which struct page words user memory touches.
+ *
+ * <p>Every accessor is a preemption point on the page's word (the memmap's accessors place them).
+ * Pfns are {@code long}; "none" is -1.
+ */
+public interface MmPages {
+    /** alloc_page(GFP_HIGHUSER_MOVABLE) (or GFP_PGTABLE_USER when {@code pgtable}): pfn with refcount 1, or -1. */
+    long allocPage(boolean pgtable);
+
+    /** Frees a page whose refcount already dropped to zero (free_unref_page / __free_pages_ok). */
+    void freePage(long pfn);
+
+    int refcount(long pfn);
+    /** page_ref_add / page_ref_sub; returns the new count. */
+    int refAdd(long pfn, int delta);
+    /** get_page_unless_zero (page_ref_add_unless(page, 1, 0)). */
+    boolean getPageUnlessZero(long pfn);
+
+    /** The raw _mapcount word (-1 when unmapped; page_type overlay when typed). */
+    int rawMapcount(long pfn);
+    /** atomic_add_return on _mapcount. */
+    int mapcountAdd(long pfn, int delta);
+    void setRawMapcount(long pfn, int value);
+
+    boolean test(long pfn, PageFlag f);
+    /** The bit with no preemption point: for waitUntil conditions and checks only. */
+    boolean peek(long pfn, PageFlag f);
+    /** SetPageX (atomic). */
+    void set(long pfn, PageFlag f);
+    void clear(long pfn, PageFlag f);
+    /** TestSetPageX: sets the bit, returns whether it was set. */
+    boolean testSet(long pfn, PageFlag f);
+    /** TestClearPageX. */
+    boolean testClear(long pfn, PageFlag f);
+    long flagsWord(long pfn);
+
+    long mapping(long pfn);
+    void setMapping(long pfn, long value);
+    long index(long pfn);
+    void setIndex(long pfn, long value);
+    long privateData(long pfn);
+    void setPrivateData(long pfn, long value);
+
+    /** __SetPageTable / __ClearPageTable. */
+    void setPageTable(long pfn, boolean on);
+
+    /** Links used for LRU lists (page->lru, shared with the buddy lists): next/prev pfn, -1 = none. */
+    long lruNext(long pfn);
+    long lruPrev(long pfn);
+    void setLru(long pfn, long next, long prev);
+
+    /** zone id (index in the node) and node id of a page, for picking its lruvec. */
+    int nid(long pfn);
+
+    /** mod_node_page_state(page_pgdat(page), item, delta): a node_stat_item of the page's node. */
+    void modNodeStat(long pfn, mmsim.mm.linux.NodeStat item, long delta);
+
+    /** dump_page(page, reason) text, for VM_BUG_ON_PAGE prefaces and bad_page. */
+    String dumpPage(long pfn, String reason);
+
+    /** True when pfn is a valid, online page (pfn_to_online_page != NULL). */
+    boolean online(long pfn);
+}

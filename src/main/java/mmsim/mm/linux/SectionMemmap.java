@@ -1,0 +1,127 @@
+package mmsim.mm.linux;
+
+import java.util.Arrays;
+
+/**
+ * The memmap (struct page array) of one memory section, stored as a struct of arrays indexed by
+ * {@code pfn - startPfn}. What each array holds, with the struct page word it stands for
+ * (include/linux/mm_types.h, 64-byte struct page on 64-bit):
+ *
+ * <pre>
+ * word  offset  kernel field                      array here        notes
+ *  0      0     flags                             long[] flags      PG bits + zone/node fields
+ *  1      8     lru.next | compound_head | pcp    int[] lruNext     list link as a pfn (NIL = end)
+ *                                                 int[] compoundHead  0, or (pfn-head)<<1|1 on tails
+ *  2     16     lru.prev                          int[] lruPrev
+ *  3     24     mapping                           long[] mapping    allocated on first non-zero write
+ *  4     32     index                             long[] index      allocated on first non-zero write
+ *  5     40     private                           int[] privateData buddy order, swap entry, ...
+ *  6     48     _mapcount / page_type             int[] mapcount    -1 = none; PGTY_* in top byte
+ *  6     52     _refcount                         int[] refcount
+ *  7     56     memcg_data                        (not modelled: 0)
+ * </pre>
+ *
+ * Word 1 is one word in the kernel (a union) but two arrays here, so a list link and a tail mark
+ * can be told apart without decoding; {@link Memmap#rawWords} folds them back into one word.
+ * 8+4+4+4+4+4+4 = 32 bytes per page when nothing is mapped.
+ *
+ * <p>Poison (page_init_poison, all bits set) is -1 in every array: flags = ~0 (PagePoisoned),
+ * compound_head = ~0 (a "tail" whose head pointer is 0xfffffffffffffffe), _mapcount = -1.
+ */
+public final class SectionMemmap {
+    /** All ones: page_init_poison's PAGE_POISON_PATTERN in every word. */
+    public static final long POISON = -1L;
+
+    public final long startPfn;
+    public final int nrPages;
+    public final long[] flags;
+    public final int[] refcount;
+    public final int[] mapcount;
+    public final int[] compoundHead;
+    public final int[] privateData;
+    public final int[] lruNext;
+    public final int[] lruPrev;
+    long[] mapping;
+    long[] index;
+
+    /** Allocates the arrays; {@code poison} fills them with all ones (memmap the kernel leaves uninitialised). */
+    public SectionMemmap(long startPfn, int nrPages, boolean poison) {
+        this.startPfn = startPfn;
+        this.nrPages = nrPages;
+        flags = new long[nrPages];
+        refcount = new int[nrPages];
+        mapcount = new int[nrPages];
+        compoundHead = new int[nrPages];
+        privateData = new int[nrPages];
+        lruNext = new int[nrPages];
+        lruPrev = new int[nrPages];
+        if (poison) poison(0, nrPages);
+    }
+
+    /** page_init_poison over [from, to) (indexes into this section). */
+    public void poison(int from, int to) {
+        Arrays.fill(flags, from, to, POISON);
+        Arrays.fill(refcount, from, to, -1);
+        Arrays.fill(mapcount, from, to, -1);
+        Arrays.fill(compoundHead, from, to, -1);
+        Arrays.fill(privateData, from, to, -1);
+        Arrays.fill(lruNext, from, to, -1);
+        Arrays.fill(lruPrev, from, to, -1);
+        // mapping and index are words of struct page too. While their arrays are not allocated a
+        // page reads them as all ones exactly when its flags word is the poison pattern.
+        if (mapping != null) Arrays.fill(mapping, from, to, POISON);
+        if (index != null) Arrays.fill(index, from, to, POISON);
+    }
+
+    /**
+     * __init_single_page over [from, to) in bulk: zeroed struct, zone/node links, refcount 1,
+     * _mapcount -1, lru pointing at itself (NIL), last_cpupid reset.
+     */
+    public void initRange(int from, int to, long flagsWord) {
+        Arrays.fill(flags, from, to, flagsWord);
+        Arrays.fill(refcount, from, to, 1);
+        Arrays.fill(mapcount, from, to, PageType.NO_TYPE);
+        Arrays.fill(compoundHead, from, to, 0);
+        Arrays.fill(privateData, from, to, 0);
+        Arrays.fill(lruNext, from, to, Memmap.NIL);
+        Arrays.fill(lruPrev, from, to, Memmap.NIL);
+        if (mapping != null) Arrays.fill(mapping, from, to, 0);
+        if (index != null) Arrays.fill(index, from, to, 0);
+    }
+
+    long[] ensureMapping() {
+        if (mapping == null) mapping = lazyWord();
+        return mapping;
+    }
+
+    long[] ensureIndex() {
+        if (index == null) index = lazyWord();
+        return index;
+    }
+
+    /** A mapping/index array holding what the pages read before it existed: ~0 on poisoned pages, else 0. */
+    private long[] lazyWord() {
+        long[] a = new long[nrPages];
+        for (int i = 0; i < nrPages; i++) if (flags[i] == POISON) a[i] = POISON;
+        return a;
+    }
+
+    long mappingAt(int i) {
+        return mapping != null ? mapping[i] : (flags[i] == POISON ? POISON : 0);
+    }
+
+    long indexAt(int i) {
+        return index != null ? index[i] : (flags[i] == POISON ? POISON : 0);
+    }
+
+    /** True when the lazily allocated mapping/index arrays exist (heap accounting, tests). */
+    public boolean hasMappingArrays() { return mapping != null || index != null; }
+
+    /** Approximate heap bytes of this section's arrays. */
+    public long heapBytes() {
+        long b = (long) nrPages * (8 + 4 * 6);
+        if (mapping != null) b += 8L * nrPages;
+        if (index != null) b += 8L * nrPages;
+        return b;
+    }
+}
