@@ -5,6 +5,12 @@ import mmsim.mm.linux.KernelConfig;
 import mmsim.mm.linux.MachineLayout;
 
 import mmsim.kernel.Kernel;
+import mmsim.mm.compaction.Compaction;
+import mmsim.mm.memory_hotplug.MemoryHotplug;
+import mmsim.mm.memremap.Memremap;
+import mmsim.mm.mmap.MachinePages;
+import mmsim.mm.mmap.UserMemory;
+import mmsim.mm.pgtable.PgtableArch;
 import mmsim.mm.linux.Memmap;
 import mmsim.mm.page_alloc.BuddyAllocator;
 import mmsim.mm.linux.MigrateType;
@@ -30,9 +36,10 @@ import java.util.function.Function;
  * sparse_init, free_area_init, memblock_free_all, init_per_zone_wmark_min).
  *
  * <p>A small wiring class, not a god object: each subsystem owns its state. Subsystems are
- * created in {@link #Machine}'s marked block; boot steps that belong to one subsystem live in
- * that subsystem and are called from {@link #bootMemory}. Outer layers (iface, scenario) hang
- * their per-machine objects on {@link #ext}, since mm may not import them.
+ * created in {@link #Machine}'s marked block (start_kernel: each handed its collaborators, in
+ * dependency order); boot steps that belong to one subsystem live in that subsystem and are
+ * called from {@link #bootMemory}. Outer layers (iface, scenario) hang their per-machine objects
+ * on {@link #ext}, since mm may not import them; mm itself never uses {@link #ext}.
  *
  * <p>Boot must stay cheap: the explorer boots a fresh machine for every execution.
  */
@@ -45,6 +52,10 @@ public final class Machine {
     private final BuddyAllocator allocator;
     private final mmsim.mm.page_ext.PageExt pageExt;
     private final mmsim.mm.page_owner.PageOwner pageOwner;
+    private final UserMemory userMemory;
+    private final MemoryHotplug memoryHotplug;
+    private final Memremap memremap;
+    private final Compaction compaction;
     private final mmsim.mm.linux.Vmstat vmstat = new mmsim.mm.linux.Vmstat();
     private final Map<Class<?>, Object> ext = new IdentityHashMap<>();
 
@@ -54,12 +65,28 @@ public final class Machine {
         ArchProfile arch = layout.arch();
         this.kernel = new Kernel(layout.cpus(), arch.kernelArch(), config.era().release);
         long nrSections = (layout.physEnd() + (1L << arch.sectionSizeBits()) - 1) >>> arch.sectionSizeBits();
-        // ---- subsystems: create new ones here, in dependency order ----------------------------
-        this.memmap = new Memmap(kernel, arch, nrSections);
-        this.sparse = new SparseMem(kernel, arch, config, memmap, nrSections);
-        this.allocator = new BuddyAllocator(kernel, config, memmap, sparse, layout.nodes());
-        this.pageExt = new mmsim.mm.page_ext.PageExt(kernel, config, sparse, allocator);
+        // ---- start_kernel: every subsystem, in dependency order, handed what it calls ----------
+        // Nothing in mm finds another subsystem through the machine: a subsystem's constructor
+        // names its collaborators, so this block is the one picture of who calls whom (the
+        // layers are drawn in docs/ARCHITECTURE.md; LayeringTest forbids package cycles).
+        this.memmap = new Memmap(kernel, arch, nrSections);                                    // struct page
+        this.sparse = new SparseMem(kernel, arch, config, memmap, nrSections);                // mm/sparse.c
+        this.allocator = new BuddyAllocator(kernel, config, memmap, sparse, layout.nodes());  // mm/page_alloc.c
+        this.pageExt = new mmsim.mm.page_ext.PageExt(kernel, config, sparse, allocator);      // mm/page_ext.c
         this.pageOwner = new mmsim.mm.page_owner.PageOwner(kernel, config, sparse, allocator, pageExt);
+        // user memory (mmap, rmap, swap, vmscan, migrate, gup) comes before memory hotplug,
+        // whose offline_pages migrates user pages (do_migrate_range -> migrate_pages)
+        this.userMemory = new UserMemory(kernel, config,
+                arch.kernelArch() == Kernel.Arch.X86_64 ? PgtableArch.x86_64() : PgtableArch.arm64(),
+                new MachinePages(memmap, allocator));
+        this.memoryHotplug = new MemoryHotplug(kernel, config, layout, memmap, sparse, allocator, userMemory);
+        this.memremap = new Memremap(kernel, config, layout, memmap, sparse, allocator, memoryHotplug);
+        this.compaction = new Compaction(kernel, config, sparse, allocator);                   // mm/compaction.c
+        // ---- the subsystems that are coming wire in here, above what they call:
+        //   memory_failure (mm/memory-failure.c: page_alloc, rmap, migrate, memory_hotplug),
+        //   huge_memory / khugepaged (mm/huge_memory.c, mm/khugepaged.c: user memory, compaction),
+        //   kernel page tables / arch hot-remove (arch/*/mm: memory_hotplug's arch_remove_memory).
+        // Declare a subsystem's variant switches in its OPTIONS and add them to KNOWN_OPTIONS.
         // ---- end of subsystems ----------------------------------------------------------------
     }
 
@@ -105,6 +132,14 @@ public final class Machine {
     /** page_owner (mm/page_owner.c): inited only with CONFIG_PAGE_OWNER. */
     public mmsim.mm.page_owner.PageOwner pageOwner() { return pageOwner; }
     public PgData node(int nid) { return allocator.node(nid); }
+    /** User memory: address spaces, page tables, faults, rmap, LRU, reclaim, swap, migration, GUP. */
+    public UserMemory userMemory() { return userMemory; }
+    /** Memory hotplug (mm/memory_hotplug.c) and the memory block devices (drivers/base/memory.c). */
+    public MemoryHotplug memoryHotplug() { return memoryHotplug; }
+    /** ZONE_DEVICE pagemaps (mm/memremap.c). */
+    public Memremap memremap() { return memremap; }
+    /** Compaction (mm/compaction.c). */
+    public Compaction compaction() { return compaction; }
     /** Global counters (num_poisoned_pages, committed AS, hugetlb pool...). */
     public mmsim.mm.linux.Vmstat vmstat() { return vmstat; }
 
@@ -238,18 +273,20 @@ public final class Machine {
         for (int nid = 0; nid < nodes.length; nid++) nodes[nid] = allocator.node(nid);
         pageExt.pageExtInit(nodes);
         pageOwner.initPageOwner(nodes);       // page_ext's init callbacks (invoke_init_callbacks)
+        // memory_dev_init() (driver_init): the boot memory's block devices, now that zones exist
+        memoryHotplug.memoryDevInit();
 
         // hot-pluggable memory the firmware announces at boot (ACPI memory devices): add_memory(),
         // which adds the sections and leaves the blocks offline (auto_online_blocks is "offline")
         for (MachineLayout.Range r : layout.ranges(MachineLayout.Kind.HOTPLUG)) {
             if (!r.addedAtBoot()) continue;
-            int err = mmsim.mm.memory_hotplug.MemoryHotplug.of(this).addMemory(r.nid(), r.start(), r.end() - r.start());
+            int err = memoryHotplug.addMemory(r.nid(), r.start(), r.end() - r.start());
             if (err != 0) throw new IllegalStateException("add_memory of layout line " + r.line() + " failed: " + err);
         }
         printMemoryLine();
         // page_ext_init() ends with hotplug_memory_notifier(page_ext_callback): registered on the
         // hotplug state once boot memory is complete
-        if (pageExt.needed()) pageExt.hotplugMemoryNotifier(mmsim.mm.memory_hotplug.MemoryHotplug.of(this));
+        if (pageExt.needed()) pageExt.hotplugMemoryNotifier(memoryHotplug);
     }
 
     /** The zone index a hole's struct page is linked to: the zone spanning it, else the nearest below, else the first. */

@@ -41,7 +41,7 @@ public class HotplugBench {
     public void setup() {
         KernelConfig c = era.equals("v4.6") ? KernelConfig.v4_6() : KernelConfig.mainline();
         Machine m = Machine.boot(MachineLayout.small(), c);
-        hp = MemoryHotplug.of(m);
+        hp = m.memoryHotplug();
         block = hp.block(4);
     }
 

@@ -42,7 +42,7 @@ public final class MemoryNotifierErrorInject {
     /** modprobe memory-notifier-error-inject priority=N: -EEXIST when already loaded. */
     public int modprobe(VirtualFs fs, int priority) {
         if (nb != null) return Errno.EEXIST.neg();
-        MemoryHotplug hp = MemoryHotplug.of(m);
+        MemoryHotplug hp = m.memoryHotplug();
         java.util.Arrays.fill(error, 0);
         String actions = DIR + "/memory/actions";
         for (int i = 0; i < ACTIONS.length; i++) {
@@ -72,7 +72,7 @@ public final class MemoryNotifierErrorInject {
     /** rmmod: unregisters the notifier and removes the debugfs directory; -ENOENT when not loaded. */
     public int rmmod(VirtualFs fs) {
         if (nb == null) return Errno.ENOENT.neg();
-        MemoryHotplug.of(m).unregisterMemoryNotifier(nb);
+        m.memoryHotplug().unregisterMemoryNotifier(nb);
         nb = null;
         fs.remove(DIR + "/memory");
         return 0;

@@ -40,7 +40,7 @@ public final class KPageProc {
         StablePageFlags.Hooks hooks = new StablePageFlags.Hooks() {
             @Override public boolean isFreeBuddyPage(long pfn) { return KPageProc.isFreeBuddyPage(m, memmap, allocator, pfn, lastBlock); }
             // ZONE_DEVICE: mm/memremap.c answers (pgmap_array lookups, with their points)
-            @Override public boolean pfnZoneDeviceReserved(long pfn) { return Memremap.of(m).pfnZoneDeviceReserved(pfn); }
+            @Override public boolean pfnZoneDeviceReserved(long pfn) { return m.memremap().pfnZoneDeviceReserved(pfn); }
             // 32-bit page_idle: the idle bit lives in page_ext (mm/page_ext.c answers, with its points)
             @Override public StablePageFlags.PageExtIdle pageExtIdle() { return m.pageExt().needed() ? m.pageExt()::pageIsIdle : null; }
         };
@@ -50,12 +50,12 @@ public final class KPageProc {
         // update_end_of_memory_vars) and never lowered; the memory block devices tell what was added
         long[] maxPfn = {m.layout().bootMemEnd() >>> shift};
         if (m.arch().kernelArch() == mmsim.kernel.Kernel.Arch.X86_64) {
-            var hp = mmsim.mm.memory_hotplug.MemoryHotplug.of(m);
+            var hp = m.memoryHotplug();
             for (var b : hp.blocks()) maxPfn[0] = Math.max(maxPfn[0], b.endPfn());
             hp.onBlockAdded(b -> maxPfn[0] = Math.max(maxPfn[0], b.endPfn()));
         }
         // devm_memremap_pages raises it too (add_pages): ZONE_DEVICE ranges have no memory blocks
-        return new KPageFiles(m.kernel(), m.config(), m.sparse(), spf, () -> Math.max(maxPfn[0], Memremap.of(m).maxPfnRaised()));
+        return new KPageFiles(m.kernel(), m.config(), m.sparse(), spf, () -> Math.max(maxPfn[0], m.memremap().maxPfnRaised()));
     }
 
     /**

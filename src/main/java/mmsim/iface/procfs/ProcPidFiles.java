@@ -58,7 +58,7 @@ public final class ProcPidFiles {
 
     /** Keeps /proc/PID of every live process of the machine's user memory. */
     public static void install(VirtualFs fs, Machine m) {
-        UserMemory um = UserMemory.of(m);
+        UserMemory um = m.userMemory();
         um.addTaskListener(new UserMemory.TaskListener() {
             @Override public void added(MmStruct mm) { addPid(fs, um, mm); }
             @Override public void removed(MmStruct mm) { fs.remove("/proc/" + mm.pid); }

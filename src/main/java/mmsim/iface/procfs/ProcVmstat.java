@@ -99,8 +99,7 @@ public final class ProcVmstat {
     /** The vm_event_item values the model keeps, by /proc/vmstat name. */
     static Map<String, Long> events(Machine m) {
         Map<String, Long> ev = new HashMap<>();
-        UserMemory um = m.extIfPresent(UserMemory.class);
-        if (um == null) return ev;
+        UserMemory um = m.userMemory();
         for (VmEvent e : VmEvent.values()) if (e.nodeStat == null && !e.internal()) ev.put(e.procName, um.event(e));
         // every page the model reclaims is anonymous
         ev.put("pgscan_anon", um.event(VmEvent.PGSCAN_KSWAPD) + um.event(VmEvent.PGSCAN_DIRECT));

@@ -42,7 +42,7 @@ public final class MemorySysfs {
 
     public static void install(VirtualFs fs, Machine m) {
         if (!m.config().has(KernelConfig.CONFIG_MEMORY_HOTPLUG)) return;
-        MemoryHotplug hp = MemoryHotplug.of(m);
+        MemoryHotplug hp = m.memoryHotplug();
         Kernel k = m.kernel();
         boolean v46 = m.config().era() == KernelConfig.Era.V4_6;
         fs.mkdirs(DIR);

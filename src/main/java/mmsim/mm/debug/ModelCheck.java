@@ -153,17 +153,15 @@ public final class ModelCheck {
         }
 
         // ---- user memory (address spaces, page tables, rmap, LRU, swap cache, GUP) -------------
-        // Only when the machine has user memory: refcount = mappings + pins + swap cache + LRU
+        // refcount = mappings + pins + swap cache + LRU
         // batches + isolation, _mapcount = PTEs, LRU lists = PG_lru, tables reachable from live mms.
-        UserMemory um = m.extIfPresent(UserMemory.class);
-        if (um != null) {
-            problems.addAll(UserMemoryCheck.check(um));
-            for (mmsim.mm.linux.VmEvent e : mmsim.mm.linux.VmEvent.values()) {
-                if (e.nodeStat == null) continue;
-                long sum = 0;
-                for (int n = 0; n < ba.nrNodes(); n++) sum += ba.node(n).stat(e.nodeStat);
-                if (sum != um.event(e)) problems.add(String.format(Locale.ROOT, "%s: %d summed over the nodes, %d counted by user memory", e.procName, sum, um.event(e)));
-            }
+        UserMemory um = m.userMemory();
+        problems.addAll(UserMemoryCheck.check(um));
+        for (mmsim.mm.linux.VmEvent e : mmsim.mm.linux.VmEvent.values()) {
+            if (e.nodeStat == null) continue;
+            long sum = 0;
+            for (int n = 0; n < ba.nrNodes(); n++) sum += ba.node(n).stat(e.nodeStat);
+            if (sum != um.event(e)) problems.add(String.format(Locale.ROOT, "%s: %d summed over the nodes, %d counted by user memory", e.procName, sum, um.event(e)));
         }
         return problems;
     }

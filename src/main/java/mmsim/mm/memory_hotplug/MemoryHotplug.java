@@ -8,7 +8,7 @@ import mmsim.kernel.Kernel;
 import mmsim.kernel.sync.Mutex;
 import mmsim.kernel.sync.PercpuRwSem;
 import mmsim.mm.linux.KernelConfig;
-import mmsim.mm.Machine;
+import mmsim.mm.mmap.UserMemory;
 import mmsim.mm.linux.MachineLayout;
 import mmsim.mm.linux.Memmap;
 import mmsim.mm.linux.PageFlag;
@@ -60,7 +60,8 @@ public final class MemoryHotplug {
     /** How many scan/migrate passes offline_pages makes before the model plays the user's signal (see {@link #offlinePagesInZone}). */
     public static final int OFFLINE_MAX_PASSES = 8;
 
-    private final Machine m;
+    private final MachineLayout layout;
+    private final UserMemory um;
     private final Kernel k;
     private final KernelConfig config;
     private final SparseMem sparse;
@@ -89,30 +90,28 @@ public final class MemoryHotplug {
     private final List<Consumer<MemoryBlock>> blockAdded = new ArrayList<>();
     private final List<Consumer<MemoryBlock>> blockRemoved = new ArrayList<>();
 
-    private MemoryHotplug(Machine m) {
-        this.m = m;
-        this.k = m.kernel();
-        this.config = m.config();
-        this.sparse = m.sparse();
-        this.memmap = m.memmap();
-        this.ba = m.allocator();
+    /**
+     * Created by start_kernel ({@code mmsim.mm.Machine}) with what it calls; the boot memory's
+     * block devices come later, from {@link #memoryDevInit} once the zones exist.
+     */
+    public MemoryHotplug(Kernel k, KernelConfig config, MachineLayout layout, Memmap memmap, SparseMem sparse,
+            BuddyAllocator ba, UserMemory um) {
+        this.layout = layout;
+        this.um = um;
+        this.k = k;
+        this.config = config;
+        this.sparse = sparse;
+        this.memmap = memmap;
+        this.ba = ba;
         this.v46 = config.era() == KernelConfig.Era.V4_6;
         this.cpuHotplugLock = new PercpuRwSem(k, "cpu_hotplug_lock");
         this.memHotplugLock = new PercpuRwSem(k, "mem_hotplug_lock");
         this.legacyLock = v46 ? new MemHotplugLegacyLock(k) : null;
         this.deviceHotplugLock = new Mutex(k, "device_hotplug_lock");
         this.notifier = new MemoryNotifier(k);
-        this.blockSizeBytes = m.layout().memoryBlockSize();
-        this.sectionsPerBlock = Math.max(1, blockSizeBytes >>> m.arch().sectionSizeBits());
-        memoryDevInit();
+        this.blockSizeBytes = layout.memoryBlockSize();
+        this.sectionsPerBlock = Math.max(1, blockSizeBytes >>> layout.arch().sectionSizeBits());
     }
-
-    /** The machine's memory hotplug state, created (with the boot memory's block devices) on first use. */
-    public static MemoryHotplug of(Machine m) {
-        return m.ext(MemoryHotplug.class, MemoryHotplug::new);
-    }
-
-    public Machine machine() { return m; }
 
     // =========================================================================================
     // locks (mm/memory_hotplug.c, drivers/base/core.c)
@@ -224,8 +223,9 @@ public final class MemoryHotplug {
      * with mem->zone the single zone its pages belong to (early_node_zone_for_memory_block) or
      * null when it spans several. Also registers boot RAM as iomem "System RAM".
      */
-    private void memoryDevInit() {
-        for (MachineLayout.Range r : m.layout().ranges(MachineLayout.Kind.RAM)) {
+    /** memory_dev_init() (drivers/base/memory.c): a block device for every block of boot memory. */
+    public void memoryDevInit() {
+        for (MachineLayout.Range r : layout.ranges(MachineLayout.Kind.RAM)) {
             systemRam.merge(r.start(), r.end(), Math::max);
             long first = r.startPfn() / pagesPerBlock(), last = (r.endPfn() - 1) / pagesPerBlock();
             for (long id = first; id <= last; id++) {
@@ -626,9 +626,9 @@ public final class MemoryHotplug {
     /** __add_memory(): the caller holds device_hotplug_lock. */
     public int addMemoryLocked(int nid, long startBytes, long sizeBytes) {
         try (var f = k.enter("__add_memory")) {
-            int shift = m.arch().pageShift();
+            int shift = layout.arch().pageShift();
             if (sizeBytes <= 0 || startBytes < 0) return Errno.EINVAL.neg();
-            if (startBytes + sizeBytes > (1L << m.arch().maxPhysmemBits())) return Errno.E2BIG.neg();
+            if (startBytes + sizeBytes > (1L << layout.arch().maxPhysmemBits())) return Errno.E2BIG.neg();
             // register_memory_resource(): __request_region on iomem
             k.point("register_memory_resource", systemRam, Access.WRITE);
             if (overlapsSystemRam(startBytes, startBytes + sizeBytes)) return Errno.EEXIST.neg();
@@ -682,9 +682,9 @@ public final class MemoryHotplug {
      */
     public int archAddMemory(int nid, long startPfn, long nrPages, MhpParams params) {
         try (var f = k.enter("arch_add_memory")) {
-            if (v46 && m.arch().kernelArch() == Kernel.Arch.X86_64) {
+            if (v46 && layout.arch().kernelArch() == Kernel.Arch.X86_64) {
                 // init_memory_mapping() of the linear map: printk(KERN_DEBUG) in v4.6, pr_debug today
-                int shift = m.arch().pageShift();
+                int shift = layout.arch().pageShift();
                 k.log().printk(String.format(Locale.ROOT, "init_memory_mapping: [mem %#010x-%#010x]",
                         startPfn << shift, ((startPfn + nrPages) << shift) - 1));
             }
@@ -938,7 +938,7 @@ public final class MemoryHotplug {
             if (ret != 0) {
                 memoryNotify(MemoryNotifier.MEM_CANCEL_ONLINE, arg);
                 k.log().printk(String.format(Locale.ROOT, "online_pages [mem %#010x-%#010x] failed",
-                        pfn << m.arch().pageShift(), ((pfn + nrPages) << m.arch().pageShift()) - 1));
+                        pfn << layout.arch().pageShift(), ((pfn + nrPages) << layout.arch().pageShift()) - 1));
                 return ret;
             }
             ba.onlinePageRange(pfn, nrPages);
@@ -1124,7 +1124,7 @@ public final class MemoryHotplug {
     /** failed_removal: pr_debug on mainline (not in the log by default), KERN_INFO on v4.6. */
     private int failedRemoval(long start, long end, String reason, int ret) {
         if (v46) {
-            int shift = m.arch().pageShift();
+            int shift = layout.arch().pageShift();
             k.log().printk(String.format(Locale.ROOT, "memory offlining [mem %#010x-%#010x] failed", start << shift, (end << shift) - 1));
         }
         return ret;
@@ -1136,7 +1136,7 @@ public final class MemoryHotplug {
 
     /** walk_system_ram_range(): the whole range is iomem "System RAM". */
     private boolean rangeIsSystemRam(long startPfn, long endPfn) {
-        int shift = m.arch().pageShift();
+        int shift = layout.arch().pageShift();
         long s = startPfn << shift, e = endPfn << shift;
         while (s < e) {
             var en = systemRam.floorEntry(s);
@@ -1148,8 +1148,7 @@ public final class MemoryHotplug {
 
     /** lru_add_drain_all(): pages in per-CPU LRU batches reach the LRU (PG_lru) so they can be isolated. */
     private void lruCacheDrain() {
-        mmsim.mm.mmap.UserMemory um = m.extIfPresent(mmsim.mm.mmap.UserMemory.class);
-        if (um != null) um.swap.lruAddDrainAll();
+        um.swap.lruAddDrainAll();
     }
 
     /**
@@ -1175,7 +1174,6 @@ public final class MemoryHotplug {
      */
     private long doMigrateRange(long start, long end) {
         try (var f = k.enter("do_migrate_range")) {
-            mmsim.mm.mmap.UserMemory um = mmsim.mm.mmap.UserMemory.of(m);
             List<Long> source = new ArrayList<>();
             long p = start;
             for (; p < end && source.size() < 512; p++) {
@@ -1245,7 +1243,7 @@ public final class MemoryHotplug {
 
     private int tryRemoveMemory(long startBytes, long sizeBytes) {
         try (var f = k.enter("try_remove_memory")) {
-            int shift = m.arch().pageShift();
+            int shift = layout.arch().pageShift();
             if (sizeBytes <= 0 || ((startBytes | sizeBytes) & (blockSizeBytes - 1)) != 0)
                 throw k.bug("mm/memory_hotplug.c", 2200, "kernel BUG at mm/memory_hotplug.c: check_hotplug_memory_range");
             long startPfn = startBytes >>> shift, nrPages = sizeBytes >>> shift;

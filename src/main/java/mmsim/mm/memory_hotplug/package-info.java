@@ -1,6 +1,6 @@
 /**
  * Memory hotplug (mm/memory_hotplug.c, drivers/base/memory.c, include/linux/memory.h): one
- * {@link mmsim.mm.memory_hotplug.MemoryHotplug} per machine, {@code MemoryHotplug.of(machine)}.
+ * {@link mmsim.mm.memory_hotplug.MemoryHotplug} per machine, {@code machine.memoryHotplug()}.
  *
  * <h2>For other subsystems</h2>
  * <ul>

@@ -1,5 +1,9 @@
 package mmsim.mm.memremap;
 
+import mmsim.mm.linux.Memmap;
+import mmsim.mm.page_alloc.BuddyAllocator;
+import mmsim.mm.sparse.SparseMem;
+
 import mmsim.mm.linux.DevPagemap;
 
 import java.util.Locale;
@@ -10,7 +14,6 @@ import mmsim.kernel.Access;
 import mmsim.kernel.Errno;
 import mmsim.kernel.Kernel;
 import mmsim.mm.linux.KernelConfig;
-import mmsim.mm.Machine;
 import mmsim.mm.linux.MachineLayout;
 import mmsim.mm.linux.ArchProfile;
 import mmsim.mm.memory_hotplug.MemoryHotplug;
@@ -80,7 +83,11 @@ public final class Memremap {
     /** The variant switches of this file, collected at boot into the options a scenario may name. */
     public static final java.util.List<String> OPTIONS = java.util.List.of(KPAGE_PFN_VALID, PFN_ZONE_DEVICE_RESERVED, NO_ZONE_DEVICE_TAINT, MEMUNMAP_NID_FROM_RANGE_START);
 
-    private final Machine m;
+    private final MachineLayout layout;
+    private final Memmap memmap;
+    private final SparseMem sparse;
+    private final BuddyAllocator ba;
+    private final MemoryHotplug hp;
     private final Kernel k;
     private final KernelConfig config;
     /** pgmap_array: the xarray from pfn ranges to pgmaps, keyed here by start pfn (ranges never overlap). */
@@ -93,18 +100,21 @@ public final class Memremap {
     /** The highest end pfn arch_add_memory reached for a pgmap (x86's max_pfn raise), 0 if none. */
     private long maxPfnRaised;
 
-    private Memremap(Machine m) {
-        this.m = m;
-        this.k = m.kernel();
-        this.config = m.config();
+    /** Created by start_kernel ({@code mmsim.mm.Machine}) with what it calls. */
+    public Memremap(Kernel k, KernelConfig config, MachineLayout layout, Memmap memmap, SparseMem sparse,
+            BuddyAllocator ba, MemoryHotplug hp) {
+        this.layout = layout;
+        this.memmap = memmap;
+        this.sparse = sparse;
+        this.ba = ba;
+        this.hp = hp;
+        this.k = k;
+        this.config = config;
         // pfn_to_online_page()'s slow path asks get_dev_pagemap() for every caller
-        m.sparse().setZoneDevicePfn(this::pfnToOnlinePageIsDevice);
+        sparse.setZoneDevicePfn(this::pfnToOnlinePageIsDevice);
     }
 
     /** The machine's ZONE_DEVICE state, created on first use. */
-    public static Memremap of(Machine m) {
-        return m.ext(Memremap.class, Memremap::new);
-    }
 
     // =========================================================================================
     // lookups (lockless readers)
@@ -182,7 +192,7 @@ public final class Memremap {
      * no pgmap, hence no tainted section, exists before).
      */
     public long pfnToOnlinePage(long pfn) {
-        return m.sparse().pfnToOnlinePage(pfn);
+        return sparse.pfnToOnlinePage(pfn);
     }
 
     // =========================================================================================
@@ -200,7 +210,7 @@ public final class Memremap {
             if (error != 0) return error;
             // Initialisation of the device pages was deferred until now, to do the work without
             // holding the hotplug lock (the comment in pagemap_range): case 4's window.
-            MmInit.memmapInitZoneDevice(m.allocator(), m.node(pgmap.nid).zone(ZoneType.DEVICE), pgmap.startPfn,
+            MmInit.memmapInitZoneDevice(ba, ba.node(pgmap.nid).zone(ZoneType.DEVICE), pgmap.startPfn,
                     pgmap.nrPages(), pgmap);
             k.point("memremap_pages:percpu_ref_get_many", pgmap, Access.SYNC);
             pgmap.refs += pgmap.pfnEnd() - pgmap.pfnFirst();
@@ -216,10 +226,10 @@ public final class Memremap {
      */
     int pagemapRangeLocked(DevPagemap pgmap) {
         long start = pgmap.startPfn, size = pgmap.nrPages();
-        int shift = m.arch().pageShift();
+        int shift = layout.arch().pageShift();
         if (config.era() == KernelConfig.Era.V4_6) {
             // 2016 devm_memremap_pages worked on whole sections (align_start/align_size)
-            long per = m.sparse().pagesPerSection();
+            long per = sparse.pagesPerSection();
             if (((start | size) & (per - 1)) != 0) {
                 k.log().printk(String.format(Locale.ROOT, "memremap_pages: [mem %#x-%#x] not section aligned (v4.6)",
                         start << shift, ((start + size) << shift) - 1));
@@ -247,7 +257,7 @@ public final class Memremap {
         pgmapArray.put(start, pgmap);
 
         int nid = pgmap.nid;
-        MemoryHotplug hp = MemoryHotplug.of(m);
+        
         hp.memHotplugBegin();
         int error = vmemmapAltmapReserve(pgmap);
         // add_pages() for DEVICE_PRIVATE (no linear map), arch_add_memory() otherwise: the same
@@ -255,8 +265,8 @@ public final class Memremap {
         if (error == 0) error = hp.archAddMemory(nid, start, size, new MhpParams(pgmap.altmap, pgmap));
         if (error == 0) {
             // x86 add_pages() -> update_end_of_memory_vars(): max_pfn covers device memory too
-            if (m.arch().kernelArch() == Kernel.Arch.X86_64) maxPfnRaised = Math.max(maxPfnRaised, pgmap.endPfn);
-            Zone zone = m.node(nid).zone(ZoneType.DEVICE);
+            if (layout.arch().kernelArch() == Kernel.Arch.X86_64) maxPfnRaised = Math.max(maxPfnRaised, pgmap.endPfn);
+            Zone zone = ba.node(nid).zone(ZoneType.DEVICE);
             hp.movePfnRangeToZone(zone, start, size, pgmap.altmap, MigrateType.MOVABLE);
         }
         hp.memHotplugDone();
@@ -297,12 +307,12 @@ public final class Memremap {
             // nid = page_to_nid(first_page): of pfn_first today; of the range's first pfn - the
             // altmap reserve's poisoned struct page - before 77e080e7680e
             pageToNid(config.has(MEMUNMAP_NID_FROM_RANGE_START) ? pgmap.startPfn : pgmap.pfnFirst());
-            MemoryHotplug hp = MemoryHotplug.of(m);
+            
             hp.memHotplugBegin();
             // remove_pfn_range_from_zone (v5.5+) poisons the memmap again; 2016's
             // devm_memremap_pages_release went straight to arch_remove_memory
             if (config.era() != KernelConfig.Era.V4_6)
-                hp.removePfnRangeFromZone(m.node(pgmap.nid).zone(ZoneType.DEVICE), pgmap.startPfn, pgmap.nrPages());
+                hp.removePfnRangeFromZone(ba.node(pgmap.nid).zone(ZoneType.DEVICE), pgmap.startPfn, pgmap.nrPages());
             int sectionsBefore = sectionsWithMemmap(pgmap);
             hp.archRemoveMemory(pgmap.startPfn, pgmap.nrPages(), pgmap.altmap);
             // vmemmap_free() of the sections that lost their memmap gives the blocks back (vmem_altmap_free)
@@ -328,8 +338,8 @@ public final class Memremap {
         if (reserve < 0) return new DevPagemap(type, startPfn, startPfn + nrPages, null, nid);
         if (free < 0) {
             long block = vmemmapBlockPfns(), blocks = 0;
-            for (long nr = m.sparse().pfnToSectionNr(startPfn); nr <= m.sparse().pfnToSectionNr(startPfn + nrPages - 1); nr++) {
-                MemSection ms = m.sparse().section(nr);
+            for (long nr = sparse.pfnToSectionNr(startPfn); nr <= sparse.pfnToSectionNr(startPfn + nrPages - 1); nr++) {
+                MemSection ms = sparse.section(nr);
                 if (ms == null || ms.memmap == null) blocks++;
             }
             long first = startPfn + reserve;
@@ -352,10 +362,10 @@ public final class Memremap {
      * arch_remove_memory, does not use.
      */
     private int pageToNid(long pfn) {
-        long flags = m.memmap().readFlags(pfn, "memunmap_pages:page_to_nid");
+        long flags = memmap.readFlags(pfn, "memunmap_pages:page_to_nid");
         if (flags == -1L && config.has(KernelConfig.CONFIG_DEBUG_VM_PGFLAGS))
             throw k.bug("include/linux/mm.h", 1107,
-                    mmsim.mm.linux.DumpPage.dumpPage(m.memmap(), pfn, "VM_BUG_ON_PAGE(PagePoisoned(p))"));
+                    mmsim.mm.linux.DumpPage.dumpPage(memmap, pfn, "VM_BUG_ON_PAGE(PagePoisoned(p))"));
         return mmsim.mm.linux.PageFlagsLayout.node(flags);
     }
 
@@ -368,7 +378,7 @@ public final class Memremap {
      */
     private String regionIntersectsSystemRam(long start, long end) {
         long covered = 0;
-        for (MachineLayout.Range r : m.layout().ranges()) {
+        for (MachineLayout.Range r : layout.ranges()) {
             if (r.kind() != MachineLayout.Kind.RAM && r.kind() != MachineLayout.Kind.HOTPLUG) continue;
             covered += Math.max(0, Math.min(end, r.end()) - Math.max(start, r.start()));
         }
@@ -381,7 +391,7 @@ public final class Memremap {
      * driver would find as its namespace resource.
      */
     public MachineLayout.Range deviceRange(long start, long end) {
-        for (MachineLayout.Range r : m.layout().ranges(MachineLayout.Kind.DEVICE))
+        for (MachineLayout.Range r : layout.ranges(MachineLayout.Kind.DEVICE))
             if (r.start() <= start && end <= r.end()) return r;
         return null;
     }
@@ -396,7 +406,7 @@ public final class Memremap {
      * section populates the whole section's memmap in one block.
      */
     private long vmemmapBlockPfns() {
-        return (m.sparse().pagesPerSection() * ArchProfile.STRUCT_PAGE_SIZE) >>> m.arch().pageShift();
+        return (sparse.pagesPerSection() * ArchProfile.STRUCT_PAGE_SIZE) >>> layout.arch().pageShift();
     }
 
     /**
@@ -410,9 +420,9 @@ public final class Memremap {
     private int vmemmapAltmapReserve(DevPagemap pgmap) {
         VmemAltmap a = pgmap.altmap;
         if (a == null) return 0;
-        long per = m.sparse().pagesPerSection();
-        for (long nr = m.sparse().pfnToSectionNr(pgmap.startPfn); nr <= m.sparse().pfnToSectionNr(pgmap.endPfn - 1); nr++) {
-            MemSection ms = m.sparse().section(nr);
+        long per = sparse.pagesPerSection();
+        for (long nr = sparse.pfnToSectionNr(pgmap.startPfn); nr <= sparse.pfnToSectionNr(pgmap.endPfn - 1); nr++) {
+            MemSection ms = sparse.section(nr);
             if (ms != null && ms.memmap != null) continue;
             if (altmapAllocBlockBuf(a, vmemmapBlockPfns()) < 0) {
                 k.log().printk(String.format(Locale.ROOT, "vmemmap_populate: altmap exhausted at section %d (%s)", nr, a));
@@ -424,8 +434,8 @@ public final class Memremap {
 
     private int sectionsWithMemmap(DevPagemap pgmap) {
         int n = 0;
-        for (long nr = m.sparse().pfnToSectionNr(pgmap.startPfn); nr <= m.sparse().pfnToSectionNr(pgmap.endPfn - 1); nr++) {
-            MemSection ms = m.sparse().section(nr);
+        for (long nr = sparse.pfnToSectionNr(pgmap.startPfn); nr <= sparse.pfnToSectionNr(pgmap.endPfn - 1); nr++) {
+            MemSection ms = sparse.section(nr);
             if (ms != null && ms.memmap != null && !ms.early()) n++;
         }
         return n;

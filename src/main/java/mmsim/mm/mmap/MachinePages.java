@@ -2,7 +2,6 @@ package mmsim.mm.mmap;
 
 import mmsim.mm.linux.MmPages;
 
-import mmsim.mm.Machine;
 import mmsim.mm.linux.DumpPage;
 import mmsim.mm.linux.Memmap;
 import mmsim.mm.linux.PageFlag;
@@ -12,16 +11,16 @@ import mmsim.mm.page_alloc.BuddyAllocator;
 import mmsim.mm.linux.Gfp;
 
 /**
- * {@link MmPages} on a booted {@link Machine}: the memmap's pointed accessors (a preemption
+ * {@link MmPages} on a booted machine: the memmap's pointed accessors (a preemption
  * point before each access to a struct page word) and the buddy allocator.
  */
-final class MachinePages implements MmPages {
+public final class MachinePages implements MmPages {
     private final Memmap mm;
     private final BuddyAllocator buddy;
 
-    MachinePages(Machine m) {
-        this.mm = m.memmap();
-        this.buddy = m.allocator();
+    public MachinePages(Memmap memmap, BuddyAllocator allocator) {
+        this.mm = memmap;
+        this.buddy = allocator;
     }
 
     @Override

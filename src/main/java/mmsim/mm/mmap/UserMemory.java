@@ -88,13 +88,6 @@ public final class UserMemory {
         this.shmem = new mmsim.mm.shmem.Shmem(this);
     }
 
-    /** The machine's user memory, created on first use (the machine's {@code ext} slot). */
-    public static UserMemory of(mmsim.mm.Machine m) {
-        return m.ext(UserMemory.class, mach -> new UserMemory(mach.kernel(), mach.config(),
-                mach.arch().kernelArch() == Kernel.Arch.X86_64 ? PgtableArch.x86_64() : PgtableArch.arm64(),
-                new MachinePages(mach)));
-    }
-
     public void count(VmEvent e) { events[e.ordinal()]++; }
 
     public void count(VmEvent e, long n) { events[e.ordinal()] += n; }

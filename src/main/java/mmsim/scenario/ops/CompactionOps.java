@@ -22,7 +22,7 @@ final class CompactionOps implements OpProvider {
                     if (pfn % Zone.PAGEBLOCK_NR_PAGES != 0) throw a.error("PFN must start a pageblock (a multiple of 0x200)");
                     return ctx -> {
                         Machine m = ctx.machine().machine();
-                        Compaction c = m.ext(Compaction.class, x -> new Compaction(x.kernel(), x.config(), x.sparse(), x.allocator()));
+                        Compaction c = m.compaction();
                         var zone = c.zoneForWalk(pfn);
                         if (zone == null) return "NULL";
                         long page = c.pageblockPfnToPage(pfn, pfn + Zone.PAGEBLOCK_NR_PAGES, zone);

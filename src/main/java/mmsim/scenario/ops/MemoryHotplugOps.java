@@ -24,13 +24,13 @@ final class MemoryHotplugOps implements OpProvider {
                     int nid = a.integer("NID", 0, 63);
                     long start = a.number("START", 0, Long.MAX_VALUE);
                     long size = a.number("SIZE", 1, Long.MAX_VALUE);
-                    return ctx -> result(MemoryHotplug.of(ctx.machine().machine()).addMemory(nid, start, size));
+                    return ctx -> result(ctx.machine().machine().memoryHotplug().addMemory(nid, start, size));
                 });
         r.add("remove_memory", "remove_memory START SIZE [-> var]",
                 "remove_memory(): hot-remove an offline range; var gets ok or -ERRNO (-EBUSY while a block is online)", true, a -> {
                     long start = a.number("START", 0, Long.MAX_VALUE);
                     long size = a.number("SIZE", 1, Long.MAX_VALUE);
-                    return ctx -> result(MemoryHotplug.of(ctx.machine().machine()).removeMemory(start, size));
+                    return ctx -> result(ctx.machine().machine().memoryHotplug().removeMemory(start, size));
                 });
         r.add("modprobe", "modprobe " + INJECT_MODULE + " [priority=N] [-> var]",
                 "load the memory notifier error injection module (debugfs notifier-error-inject/memory)", true, a -> {

@@ -54,7 +54,7 @@ final class MemremapOps implements OpProvider {
                     final int node = nid;
                     return ctx -> {
                         Machine m = ctx.machine().machine();
-                        Memremap mr = Memremap.of(m);
+                        Memremap mr = m.memremap();
                         var range = mr.deviceRange(start, start + size);
                         if (range == null) {
                             m.kernel().log().printk(String.format(Locale.ROOT,
@@ -79,7 +79,7 @@ final class MemremapOps implements OpProvider {
                 true, a -> {
                     long start = a.number("START", 0, Long.MAX_VALUE);
                     return ctx -> {
-                        Memremap mr = Memremap.of(ctx.machine().machine());
+                        Memremap mr = ctx.machine().machine().memremap();
                         DevPagemap pgmap = mr.pgmapAt(start >>> 12);
                         if (pgmap == null) return Args.errnoValue(Errno.EINVAL);
                         mr.memunmapPages(pgmap);

@@ -251,13 +251,13 @@ final class UserMemoryOps implements OpProvider {
         return new Pid(null, a.integer("PID", 1, 4194304));
     }
 
-    static UserMemory um(OpContext ctx) { return UserMemory.of(ctx.machine().machine()); }
+    static UserMemory um(OpContext ctx) { return ctx.machine().machine().userMemory(); }
 
     /** The scenario's process, created on first use (the zero page with it, as boot would). */
     static MmStruct initTask(OpContext ctx) {
         Machine m = ctx.machine().machine();
         return m.ext(InitTask.class, mach -> {
-            UserMemory um = UserMemory.of(mach);
+            UserMemory um = mach.userMemory();
             um.zeroPage();
             MmStruct mm = um.newProcess("mmsim-user");
             // the CPU programs are this process's threads, each already running on its CPU

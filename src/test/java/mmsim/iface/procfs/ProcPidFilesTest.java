@@ -37,7 +37,7 @@ class ProcPidFilesTest {
     void boot() {
         m = Machine.boot();
         fs = VirtualFs.of(m);
-        um = UserMemory.of(m);
+        um = m.userMemory();
         um.zeroPage();
         mm = um.newProcess("t");
     }

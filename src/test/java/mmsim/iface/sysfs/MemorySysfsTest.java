@@ -109,7 +109,7 @@ class MemorySysfsTest {
         String st = D + "/memory4/state";
         fs.write(st, "online\n");
         List<String> seen = new ArrayList<>();
-        MemoryHotplug.of(m).registerMemoryNotifier("reader", 0, (action, arg) -> {
+        m.memoryHotplug().registerMemoryNotifier("reader", 0, (action, arg) -> {
             seen.add(MemoryNotifier.actionName(action) + ":" + fs.readAll(st).strip());
             return MemoryNotifier.NOTIFY_OK;
         });
@@ -122,7 +122,7 @@ class MemorySysfsTest {
     void blocksComeAndGoWithAddAndRemoveMemory() {
         Machine m = small(KernelConfig.mainline());
         VirtualFs fs = VirtualFs.of(m);
-        MemoryHotplug hp = MemoryHotplug.of(m);
+        MemoryHotplug hp = m.memoryHotplug();
         assertEquals(0, hp.addMemory(0, 0x40000000L, 128L << 20));
         assertEquals("offline\n", fs.readAll(D + "/memory8/state"));
         assertEquals("00000008\n", fs.readAll(D + "/memory8/phys_index"));
@@ -139,7 +139,7 @@ class MemorySysfsTest {
         assertEquals(Errno.EINVAL.neg(), fs.write(a, "yes\n"));
         assertEquals(15, fs.write(a, "online_movable\n"));
         assertEquals("online_movable\n", fs.readAll(a));
-        assertEquals(0, MemoryHotplug.of(m).addMemory(0, 0x40000000L, 128L << 20));
+        assertEquals(0, m.memoryHotplug().addMemory(0, 0x40000000L, 128L << 20));
         assertEquals("online\n", fs.readAll(D + "/memory8/state"));
         assertEquals("Movable\n", fs.readAll(D + "/memory8/valid_zones"));
 

@@ -24,7 +24,7 @@ class BlockSizeTest {
                 reserve 0x100000 +15M
                 ram 0xf80000000 +2G
                 """), KernelConfig.mainline());
-        MemoryHotplug hp = MemoryHotplug.of(m);
+        MemoryHotplug hp = m.memoryHotplug();
         assertEquals(2L << 30, hp.blockSizeBytes());
         assertEquals(16, hp.sectionsPerBlock());
         VirtualFs fs = VirtualFs.of(m);
@@ -50,7 +50,7 @@ class BlockSizeTest {
                 reserve 0x40000000 +32M
                 hotplug 0xc0000000 +1G offline
                 """), KernelConfig.mainline());
-        MemoryHotplug hp = MemoryHotplug.of(m);
+        MemoryHotplug hp = m.memoryHotplug();
         assertEquals(128L << 20, hp.blockSizeBytes());
         VirtualFs fs = VirtualFs.of(m);
         assertEquals("offline\n", fs.readAll("/sys/devices/system/memory/memory24/state"));

@@ -32,7 +32,7 @@ class HotplugExploreTest {
     static Program program(KernelConfig config) {
         return () -> {
             Machine m = Machine.boot(LAYOUT, config);
-            MemoryHotplug hp = MemoryHotplug.of(m);
+            MemoryHotplug hp = m.memoryHotplug();
             Kernel k = m.kernel();
             MemoryBlock b = hp.block(4);
             int[] results = new int[2];
@@ -74,7 +74,7 @@ class HotplugExploreTest {
     void onlineAgainstRemoveIsOrderedByDeviceHotplugLock() {
         Program p = () -> {
             Machine m = Machine.boot(LAYOUT, KernelConfig.mainline());
-            MemoryHotplug hp = MemoryHotplug.of(m);
+            MemoryHotplug hp = m.memoryHotplug();
             Kernel k = m.kernel();
             MemoryBlock b = hp.block(4);
             int[] res = new int[2];

@@ -60,7 +60,7 @@ class HotplugPropertyTest {
     void hotplugKeepsTheModelConsistent(@ForAll("steps") List<Step> steps, @ForAll boolean v46) {
         KernelConfig c = v46 ? KernelConfig.v4_6() : KernelConfig.mainline();
         Machine m = Machine.boot(MachineLayout.parse("prop", LAYOUT), c);
-        MemoryHotplug hp = MemoryHotplug.of(m);
+        MemoryHotplug hp = m.memoryHotplug();
         List<Block> live = new ArrayList<>();
         for (Step st : steps) {
             long start = SLOT0 + st.slot * BLOCK;

@@ -23,7 +23,7 @@ class MemHotplugLockTest {
     static Program program(KernelConfig c) {
         return () -> {
             Machine m = Machine.boot(HotplugExploreTest.LAYOUT, c);
-            MemoryHotplug hp = MemoryHotplug.of(m);
+            MemoryHotplug hp = m.memoryHotplug();
             m.kernel().lockdep().setEnabled(false);    // watch the deadlock itself, not lockdep's warning
             Kernel k = m.kernel();
             return new Program.Instance() {
@@ -64,7 +64,7 @@ class MemHotplugLockTest {
     @Test
     void v46WriterMayTakeTheReadSideInsideItsSection() {
         Machine m = Machine.boot(HotplugExploreTest.LAYOUT, KernelConfig.v4_6());
-        MemoryHotplug hp = MemoryHotplug.of(m);
+        MemoryHotplug hp = m.memoryHotplug();
         hp.memHotplugBegin();
         hp.getOnlineMems();
         hp.putOnlineMems();

@@ -35,7 +35,7 @@ class MemoryHotplugTest {
     @Test
     void bootBlocksAreOnlineAndTheFirmwareBlockIsAddedOffline() {
         Machine m = small(KernelConfig.mainline());
-        MemoryHotplug hp = MemoryHotplug.of(m);
+        MemoryHotplug hp = m.memoryHotplug();
         assertEquals(List.of("memory0", "memory1", "memory2", "memory3", "memory4"), hp.blocks().stream().map(MemoryBlock::name).toList());
         for (long id = 0; id < 4; id++) assertEquals(MemoryBlock.MEM_ONLINE, hp.block(id).state());
         MemoryBlock b4 = hp.block(4);
@@ -51,7 +51,7 @@ class MemoryHotplugTest {
     @Test
     void onlineFreesTheBlockIntoTheBuddyAndOfflineTakesItBack() {
         Machine m = small(KernelConfig.mainline());
-        MemoryHotplug hp = MemoryHotplug.of(m);
+        MemoryHotplug hp = m.memoryHotplug();
         long free0 = freePages(m), total0 = m.allocator().totalramPages();
         MemoryBlock b = hp.block(4);
         assertEquals(0, hp.stateStore(b, "online\n"));
@@ -92,7 +92,7 @@ class MemoryHotplugTest {
     @Test
     void aBlockThatHadAHwpoisonedPageIsNotOnlinedAgain() {
         Machine m = small(KernelConfig.mainline());
-        MemoryHotplug hp = MemoryHotplug.of(m);
+        MemoryHotplug hp = m.memoryHotplug();
         MemoryBlock b = hp.block(4);
         assertEquals(0, hp.stateStore(b, "online_movable"));
         // what memory_failure does to a free page: off the buddy, PG_hwpoison
@@ -109,7 +109,7 @@ class MemoryHotplugTest {
     @Test
     void withoutDebugVmTheOfflineMemmapStaysStale() {
         Machine m = small(KernelConfig.mainline().without(KernelConfig.CONFIG_DEBUG_VM));
-        MemoryHotplug hp = MemoryHotplug.of(m);
+        MemoryHotplug hp = m.memoryHotplug();
         assertEquals(0, hp.stateStore(hp.block(4), "online"));
         assertEquals(0, hp.stateStore(hp.block(4), "offline"));
         assertFalse(m.memmap().poisoned(HP_PFN + 100), "page_init_poison is a no-op without struct page poisoning");
@@ -122,7 +122,7 @@ class MemoryHotplugTest {
     @Test
     void sameStateAgainAndBadWordsAreEinvalAndLeaveTheState() {
         Machine m = small(KernelConfig.mainline());
-        MemoryHotplug hp = MemoryHotplug.of(m);
+        MemoryHotplug hp = m.memoryHotplug();
         MemoryBlock b = hp.block(4);
         assertEquals(Errno.EINVAL.neg(), hp.stateStore(b, "offline"), "already offline");
         assertEquals(Errno.EINVAL.neg(), hp.stateStore(b, "onlin"));
@@ -146,7 +146,7 @@ class MemoryHotplugTest {
     @Test
     void aBlockSpanningTwoZonesCannotBeOfflined() {
         Machine m = small(KernelConfig.mainline());
-        MemoryHotplug hp = MemoryHotplug.of(m);
+        MemoryHotplug hp = m.memoryHotplug();
         assertEquals(Errno.EINVAL.neg(), hp.stateStore(hp.block(0), "offline"));
         assertEquals(MemoryBlock.MEM_ONLINE, hp.block(0).state());
         assertEquals("none", hp.validZones(hp.block(0)));
@@ -157,7 +157,7 @@ class MemoryHotplugTest {
     @Test
     void anUnmovablePageMakesOfflineEbusyAndTheBlockStaysOnline() {
         Machine m = small(KernelConfig.mainline());
-        MemoryHotplug hp = MemoryHotplug.of(m);
+        MemoryHotplug hp = m.memoryHotplug();
         MemoryBlock b = hp.block(4);
         assertEquals(0, hp.stateStore(b, "online_kernel"));
         Zone normal = b.zone();
@@ -179,7 +179,7 @@ class MemoryHotplugTest {
     @Test
     void aGoingOnlineVetoCancelsWithTheInjectedErrno() {
         Machine m = small(KernelConfig.mainline());
-        MemoryHotplug hp = MemoryHotplug.of(m);
+        MemoryHotplug hp = m.memoryHotplug();
         List<String> seen = new ArrayList<>();
         hp.registerMemoryNotifier("test", 0, (action, arg) -> {
             seen.add(MemoryNotifier.actionName(action) + " " + Long.toHexString(arg.startPfn()) + "+" + arg.nrPages());
@@ -200,7 +200,7 @@ class MemoryHotplugTest {
     @Test
     void aGoingOfflineVetoCancelsAndTheStateIsGoingOfflineMeanwhile() {
         Machine m = small(KernelConfig.mainline());
-        MemoryHotplug hp = MemoryHotplug.of(m);
+        MemoryHotplug hp = m.memoryHotplug();
         MemoryBlock b = hp.block(4);
         assertEquals(0, hp.stateStore(b, "online"));
         List<String> seen = new ArrayList<>();
@@ -219,7 +219,7 @@ class MemoryHotplugTest {
     @Test
     void notifierChainRunsByPriorityAndStopsAtStopMask() {
         Machine m = small(KernelConfig.mainline());
-        MemoryHotplug hp = MemoryHotplug.of(m);
+        MemoryHotplug hp = m.memoryHotplug();
         List<String> order = new ArrayList<>();
         hp.registerMemoryNotifier("low", 0, (a, arg) -> { order.add("low"); return MemoryNotifier.NOTIFY_OK; });
         hp.registerMemoryNotifier("high", 10, (a, arg) -> { order.add("high"); return MemoryNotifier.NOTIFY_OK; });
@@ -237,7 +237,7 @@ class MemoryHotplugTest {
     @Test
     void removeMemoryNeedsOfflineBlocksAndTakesSectionsAndDevicesAway() {
         Machine m = small(KernelConfig.mainline());
-        MemoryHotplug hp = MemoryHotplug.of(m);
+        MemoryHotplug hp = m.memoryHotplug();
         assertEquals(0, hp.stateStore(hp.block(4), "online"));
         int before = m.kernel().log().size();
         assertEquals(Errno.EBUSY.neg(), hp.removeMemory(HP_START, BLOCK));
@@ -262,7 +262,7 @@ class MemoryHotplugTest {
     @Test
     void addMemoryChecksBlockAlignment() {
         Machine m = small(KernelConfig.mainline());
-        MemoryHotplug hp = MemoryHotplug.of(m);
+        MemoryHotplug hp = m.memoryHotplug();
         int before = m.kernel().log().size();
         assertEquals(Errno.EINVAL.neg(), hp.addMemory(0, 0x40000000L + (2 << 20), BLOCK));
         assertEquals(List.of("Block size [0x8000000] unaligned hotplug range: start 0x40200000, size 0x8000000"), m.kernel().log().linesFrom(before));
@@ -275,7 +275,7 @@ class MemoryHotplugTest {
     @Test
     void autoOnlineBlocksOnlinesWhatAddMemoryAdds() {
         Machine m = small(KernelConfig.mainline());
-        MemoryHotplug hp = MemoryHotplug.of(m);
+        MemoryHotplug hp = m.memoryHotplug();
         hp.setDefaultOnlineType(OnlineType.MMOP_ONLINE_MOVABLE);
         assertEquals(0, hp.addMemory(0, 0x40000000L, BLOCK));
         assertEquals(MemoryBlock.MEM_ONLINE, hp.block(8).state());
@@ -286,7 +286,7 @@ class MemoryHotplugTest {
     @Test
     void subsectionGranularArchAddMemoryForZoneDevice() {
         Machine m = small(KernelConfig.mainline());
-        MemoryHotplug hp = MemoryHotplug.of(m);
+        MemoryHotplug hp = m.memoryHotplug();
         long pfn = 0x30000000L >>> 12, nr = 512;         // 2 MiB in section 6
         hp.memHotplugBegin();
         try {
@@ -312,7 +312,7 @@ class MemoryHotplugTest {
     @Test
     void lockingNeedsMemHotplugLockForOnlinePagesToZone() {
         Machine m = small(KernelConfig.mainline());
-        MemoryHotplug hp = MemoryHotplug.of(m);
+        MemoryHotplug hp = m.memoryHotplug();
         assertThrows(KernelFault.class, () -> hp.onlinePagesToZone(HP_PFN, PAGES, m.node(0).zone(ZoneType.NORMAL)));
     }
 
@@ -321,7 +321,7 @@ class MemoryHotplugTest {
     @Test
     void v46InitialisesTheMemmapAtAddTimeAndKeepsItAfterOffline() {
         Machine m = small(KernelConfig.v4_6());
-        MemoryHotplug hp = MemoryHotplug.of(m);
+        MemoryHotplug hp = m.memoryHotplug();
         MemoryBlock b = hp.block(4);
         assertFalse(m.memmap().poisoned(HP_PFN));
         assertTrue(m.memmap().testBit(HP_PFN, PageFlag.RESERVED));
@@ -355,7 +355,7 @@ class MemoryHotplugTest {
     @Test
     void v46RemoveOfAnOnlineBlockIsABug() {
         Machine m = small(KernelConfig.v4_6());
-        MemoryHotplug hp = MemoryHotplug.of(m);
+        MemoryHotplug hp = m.memoryHotplug();
         assertEquals(0, hp.stateStore(hp.block(4), "online"));
         assertThrows(KernelFault.Bug.class, () -> hp.removeMemory(HP_START, BLOCK));
     }
@@ -363,7 +363,7 @@ class MemoryHotplugTest {
     @Test
     void v46RemoveAfterOfflineTakesTheSectionAndShrinksTheZone() {
         Machine m = small(KernelConfig.v4_6());
-        MemoryHotplug hp = MemoryHotplug.of(m);
+        MemoryHotplug hp = m.memoryHotplug();
         assertEquals(0, hp.removeMemory(HP_START, BLOCK));
         assertTrue(m.node(0).zone(ZoneType.NORMAL).empty());
         assertFalse(m.sparse().pfnValid(HP_PFN));
@@ -378,7 +378,7 @@ class MemoryHotplugTest {
     @Test
     void v46OnlineMovableShiftsTheLastNormalBlockAndOnlineKernelShiftsItBack() {
         Machine m = small(KernelConfig.v4_6());
-        MemoryHotplug hp = MemoryHotplug.of(m);
+        MemoryHotplug hp = m.memoryHotplug();
         assertEquals(0, hp.addMemory(0, 0x28000000L, BLOCK));       // memory5, right after memory4
         Zone normal = m.node(0).zone(ZoneType.NORMAL), movable = m.node(0).zone(ZoneType.MOVABLE);
         assertEquals("Normal", hp.validZones(hp.block(4)));

@@ -30,8 +30,8 @@ class OfflineMigrationTest {
 
     static Setup setup(KernelConfig c) {
         Machine m = Machine.boot(MachineLayout.small(), c);
-        MemoryHotplug hp = MemoryHotplug.of(m);
-        UserMemory um = UserMemory.of(m);
+        MemoryHotplug hp = m.memoryHotplug();
+        UserMemory um = m.userMemory();
         MmStruct mm = um.newProcess("a.out");
         long a = um.mmap.mmap(mm, 0, N * 4096L, Mmap.PROT_READ | Mmap.PROT_WRITE, Mmap.MAP_PRIVATE | Mmap.MAP_ANONYMOUS);
         // the first fault allocates the page tables (GFP_KERNEL) before the block is online: in

@@ -39,10 +39,10 @@ class Case4HotplugLockTest {
     static Program program(Variant v) {
         return () -> {
             Machine m = Machine.boot(MachineLayout.parse("case4.layout", LAYOUT), v.config);
-            Memremap mr = Memremap.of(m);
+            Memremap mr = m.memremap();
             DevPagemap pgmap = mr.pmemPagemap(DevPagemap.MemoryType.FS_DAX, 0x8000, 0x800, 2, -1, 0);
             KPageFiles files = KPageProc.of(m);
-            MemoryHotplug hp = MemoryHotplug.of(m);
+            MemoryHotplug hp = m.memoryHotplug();
             Kernel k = m.kernel();
             return new Program.Instance() {
                 public Kernel kernel() { return k; }

@@ -36,7 +36,7 @@ class MemremapOpsRunTest {
         assertEquals("-EINVAL", run(ctx, "memunmap_pages 0x10800000"), "nothing mapped there");
         assertEquals("ok", run(ctx, "memunmap_pages 0x10000000"));
         assertEquals("ok", run(ctx, "devm_memremap_pages 0x10000000 8M noaltmap"));
-        assertNull(Memremap.of(b.machine()).lookup(0x10000).altmap);
+        assertNull(b.machine().memremap().lookup(0x10000).altmap);
         assertEquals(List.of(), ModelCheck.check(b.machine()));
     }
 }

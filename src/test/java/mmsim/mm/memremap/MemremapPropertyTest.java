@@ -44,7 +44,7 @@ class MemremapPropertyTest {
         long pages = Math.min(sizeSub * SUB, DEV + DEV_PAGES - start);
         Variant v = rfc ? Variant.INIT_RESERVED : Variant.MAINLINE;
         Machine m = Machine.boot(MachineLayout.parse("prop.layout", LAYOUT), v.config);
-        Memremap mr = Memremap.of(m);
+        Memremap mr = m.memremap();
         long per = m.sparse().pagesPerSection();
         long newSections = 0;
         for (long nr = start / per; nr <= (start + pages - 1) / per; nr++) if (!m.memmap().backed(nr * per)) newSections++;

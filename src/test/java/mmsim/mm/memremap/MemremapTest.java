@@ -151,7 +151,7 @@ class MemremapTest {
         for (Variant v : List.of(Variant.V5_3, Variant.MAINLINE)) {
             var m = mmsim.mm.Machine.boot(layout, v.config);
             var range = layout.ranges(mmsim.mm.linux.MachineLayout.Kind.DEVICE).get(0);
-            Memremap mr = Memremap.of(m);
+            Memremap mr = m.memremap();
             DevPagemap p = mr.pmemPagemap(DevPagemap.MemoryType.FS_DAX, range.startPfn(), range.nrPages(), RESERVE, -1, 0);
             assertEquals(510 + 4 * 512, p.altmap.free, "one vmemmap block per 128 MiB section, after aligning the first");
             assertEquals(0, mr.devmMemremapPages(p));
@@ -179,7 +179,7 @@ class MemremapTest {
     void memunmapReadingTheReserveNidIsABugWithPgflagsChecks() {
         var cfg = Variant.MAINLINE.config.with(mmsim.mm.linux.KernelConfig.CONFIG_DEBUG_VM_PGFLAGS);
         var m = mmsim.mm.Machine.boot(mmsim.mm.linux.MachineLayout.parse("cases.layout", LAYOUT), cfg.with(Memremap.MEMUNMAP_NID_FROM_RANGE_START));
-        Memremap mr = Memremap.of(m);
+        Memremap mr = m.memremap();
         DevPagemap p = mr.pmemPagemap(DevPagemap.MemoryType.FS_DAX, PMEM, PMEM_PAGES, RESERVE, -1, 0);
         assertEquals(0, mr.devmMemremapPages(p));
         var bug = assertThrows(mmsim.kernel.KernelFault.Bug.class, () -> mr.memunmapPages(p));
@@ -187,7 +187,7 @@ class MemremapTest {
         assertTrue(bug.report().contains("memunmap_pages"), bug.report());
 
         var fixed = mmsim.mm.Machine.boot(mmsim.mm.linux.MachineLayout.parse("cases.layout", LAYOUT), cfg);
-        Memremap mr2 = Memremap.of(fixed);
+        Memremap mr2 = fixed.memremap();
         DevPagemap p2 = mr2.pmemPagemap(DevPagemap.MemoryType.FS_DAX, PMEM, PMEM_PAGES, RESERVE, -1, 0);
         assertEquals(0, mr2.devmMemremapPages(p2));
         assertDoesNotThrow(() -> mr2.memunmapPages(p2));
@@ -202,7 +202,7 @@ class MemremapTest {
                 ram    0x10000000 +64M
                 """);
         var m = mmsim.mm.Machine.boot(layout, mmsim.mm.linux.KernelConfig.v4_6());
-        Memremap mr = Memremap.of(m);
+        Memremap mr = m.memremap();
         assertEquals(Errno.EINVAL.neg(), mr.devmMemremapPages(mr.pmemPagemap(DevPagemap.MemoryType.FS_DAX, 0x8000, 0x800, RESERVE, -1, 0)));
         DevPagemap p = mr.pmemPagemap(DevPagemap.MemoryType.FS_DAX, 0x8000, 0x8000, RESERVE, -1, 0);
         assertEquals(0, mr.devmMemremapPages(p));

@@ -72,7 +72,7 @@ final class ZoneDeviceCases {
 
     ZoneDeviceCases(Variant v) {
         m = Machine.boot(MachineLayout.parse("cases.layout", LAYOUT), v.config);
-        mr = Memremap.of(m);
+        mr = m.memremap();
     }
 
     /** Both namespaces fully mapped (cases 1, 2, 3, 5). */

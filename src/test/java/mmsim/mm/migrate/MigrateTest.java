@@ -29,7 +29,7 @@ class MigrateTest {
     void migratesAPageMappedByParentAndChild() {
         for (KernelConfig cfg : new KernelConfig[] {KernelConfig.mainline(), KernelConfig.v4_6()}) {
             Machine m = Machine.boot(MachineLayout.small(), cfg);
-            UserMemory um = UserMemory.of(m);
+            UserMemory um = m.userMemory();
             MmStruct p = um.newProcess("parent");
             long a = um.mmap.mmap(p, 0, 4096, Mmap.PROT_READ | Mmap.PROT_WRITE, Mmap.MAP_PRIVATE | Mmap.MAP_ANONYMOUS);
             um.memory.faultIn(p, a, true);
@@ -71,7 +71,7 @@ class MigrateTest {
     @Test
     void migratesASharedAnonymousPageMappedByTwoProcesses() {
         Machine m = Machine.boot(MachineLayout.small(), KernelConfig.mainline());
-        UserMemory um = UserMemory.of(m);
+        UserMemory um = m.userMemory();
         MmStruct p = um.newProcess("parent");
         long a = um.mmap.mmap(p, 0, 4096, Mmap.PROT_READ | Mmap.PROT_WRITE, Mmap.MAP_SHARED | Mmap.MAP_ANONYMOUS);
         assertEquals(0, um.memory.faultIn(p, a, true));

@@ -32,7 +32,7 @@ class AnonFaultTest {
     @Test
     void readMapsZeroPageWriteMapsNewPage() {
         Machine m = Machine.boot();
-        UserMemory um = UserMemory.of(m);
+        UserMemory um = m.userMemory();
         MmStruct mm = um.newProcess("a.out");
         long a = um.mmap.mmap(mm, 0, 4 * 4096, RW, ANON);
         assertTrue(a > 0);
@@ -58,7 +58,7 @@ class AnonFaultTest {
 
     @Test
     void accessOutsideAnyVmaIsEfault() {
-        UserMemory um = UserMemory.of(Machine.boot());
+        UserMemory um = Machine.boot().userMemory();
         MmStruct mm = um.newProcess("a.out");
         assertEquals(-14, um.memory.faultIn(mm, 0x1000, false));
         long a = um.mmap.mmap(mm, 0, 4096, Mmap.PROT_READ, ANON);
@@ -68,7 +68,7 @@ class AnonFaultTest {
     @Test
     void forkSharesThenCowCopies() {
         Machine m = Machine.boot();
-        UserMemory um = UserMemory.of(m);
+        UserMemory um = m.userMemory();
         MmStruct parent = um.newProcess("parent");
         long a = um.mmap.mmap(parent, 0, 2 * 4096, RW, ANON);
         um.memory.faultIn(parent, a, true);
@@ -94,7 +94,7 @@ class AnonFaultTest {
     @Test
     void munmapAndExitFreeEverything() {
         Machine m = Machine.boot();
-        UserMemory um = UserMemory.of(m);
+        UserMemory um = m.userMemory();
         long free0 = freePages(m);
         MmStruct mm = um.newProcess("a.out");
         um.zeroPage();

@@ -34,7 +34,7 @@ class FaultVsMunmapExploreTest {
     static Program program() {
         return () -> {
             Machine m = Machine.boot(LAYOUT, mmsim.mm.linux.KernelConfig.mainline());
-            UserMemory um = UserMemory.of(m);
+            UserMemory um = m.userMemory();
             MmStruct mm = um.newProcess("a.out");
             um.zeroPage();
             long a = um.mmap.mmap(mm, 0, 2 * 4096, Mmap.PROT_READ | Mmap.PROT_WRITE, Mmap.MAP_PRIVATE | Mmap.MAP_ANONYMOUS);

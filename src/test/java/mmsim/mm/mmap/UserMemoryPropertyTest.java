@@ -61,7 +61,7 @@ class UserMemoryPropertyTest {
     @Property(tries = 60)
     void everyStepKeepsTheModelConsistent(@ForAll("programs") List<Step> steps, @ForAll boolean oldEra) {
         Machine m = Machine.boot(MachineLayout.small(), oldEra ? KernelConfig.v4_6() : KernelConfig.mainline());
-        UserMemory um = UserMemory.of(m);
+        UserMemory um = m.userMemory();
         um.zeroPage();
         List<MmStruct> procs = new ArrayList<>();
         procs.add(um.newProcess("prop"));

@@ -52,7 +52,7 @@ class PageExtLifecyclePropertyTest {
     @Property(tries = 10)
     void tablesFollowTheVariantsLifecycle(@ForAll("configs") KernelConfig c, @ForAll("steps") List<Step> steps) {
         Machine m = Machine.boot(L, c);
-        MemoryHotplug hp = MemoryHotplug.of(m);
+        MemoryHotplug hp = m.memoryHotplug();
         PageExt pe = m.pageExt();
         boolean[] present = {true, true}, online = {false, false};
         for (Step s : steps) {

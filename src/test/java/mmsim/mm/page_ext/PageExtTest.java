@@ -198,7 +198,7 @@ class PageExtTest {
     void notifierAllocatesAtOnlineAndFreesAtOffline() {
         for (KernelConfig c : new KernelConfig[] {V46, MAINLINE}) {
             Machine m = Machine.boot(HOTPLUG, c);
-            var hp = mmsim.mm.memory_hotplug.MemoryHotplug.of(m);
+            var hp = m.memoryHotplug();
             assertNull(m.pageExt().table(2), "added, never onlined: no page_ext yet (the memory saving Joonsoo defended)");
             assertEquals(0, hp.onlinePages(0x10000, 0x8000, mmsim.mm.memory_hotplug.OnlineType.MMOP_ONLINE));
             PageExt.Table t = m.pageExt().table(2);
@@ -214,7 +214,7 @@ class PageExtTest {
     @Test
     void withMemmapTheTableFollowsTheMemmap() {
         Machine m = Machine.boot(HOTPLUG, V46.with(PageExt.WITH_MEMMAP));
-        var hp = mmsim.mm.memory_hotplug.MemoryHotplug.of(m);
+        var hp = m.memoryHotplug();
         PageExt.Table t = m.pageExt().table(2);
         assertNotNull(t, "allocated by add_memory with the memmap");
         assertFalse(m.pageExt().pageIsIdle(0x10000), "a valid pfn always has page_ext");
@@ -230,7 +230,7 @@ class PageExtTest {
     @Test
     void whenThePageAllocatorCannotGiveTheTableItIsVmallocedAndAStaleReaderFaults() {
         Machine m = Machine.boot(HOTPLUG, V46.with(PageExt.NULL_CHECKS));
-        var hp = mmsim.mm.memory_hotplug.MemoryHotplug.of(m);
+        var hp = m.memoryHotplug();
         // fragment memory: no free block of order 6 (the 64-page table) is left
         int taken = 0;
         while (m.allocator().allocPages(mmsim.mm.linux.Gfp.GFP_KERNEL | mmsim.mm.linux.Gfp.__GFP_HIGH, 6) >= 0) taken++;
@@ -250,7 +250,7 @@ class PageExtTest {
     void aVetoedOnlineFreesTheTableAgainOnMemCancelOnline() {
         for (KernelConfig c : new KernelConfig[] {V46, MAINLINE}) {
             Machine m = Machine.boot(HOTPLUG, c);
-            var hp = mmsim.mm.memory_hotplug.MemoryHotplug.of(m);
+            var hp = m.memoryHotplug();
             var fs = mmsim.iface.VirtualFs.of(m);
             var inject = mmsim.iface.debugfs.MemoryNotifierErrorInject.of(m);
             long free = m.allocator().globalZoneState(mmsim.mm.linux.ZoneStat.NR_FREE_PAGES);

@@ -17,7 +17,7 @@ class ReclaimTest {
     @Test
     void pageoutSwapsOutAndFaultSwapsIn() {
         Machine m = Machine.boot();
-        UserMemory um = UserMemory.of(m);
+        UserMemory um = m.userMemory();
         MmStruct mm = um.newProcess("a.out");
         long a = um.mmap.mmap(mm, 0, 8 * 4096, Mmap.PROT_READ | Mmap.PROT_WRITE, Mmap.MAP_PRIVATE | Mmap.MAP_ANONYMOUS);
         for (int i = 0; i < 8; i++) assertEquals(0, um.memory.faultIn(mm, a + i * 4096L, true));
@@ -43,7 +43,7 @@ class ReclaimTest {
     @Test
     void sharedAfterForkPagesNeedEveryMappingUnmapped() {
         Machine m = Machine.boot();
-        UserMemory um = UserMemory.of(m);
+        UserMemory um = m.userMemory();
         MmStruct p = um.newProcess("parent");
         long a = um.mmap.mmap(p, 0, 4 * 4096, Mmap.PROT_READ | Mmap.PROT_WRITE, Mmap.MAP_PRIVATE | Mmap.MAP_ANONYMOUS);
         for (int i = 0; i < 4; i++) um.memory.faultIn(p, a + i * 4096L, true);

@@ -41,7 +41,7 @@ class UserMemoryOpsTest {
 
     MmStruct init() { return UserMemoryOps.initTask(ctx); }
 
-    UserMemory um() { return UserMemory.of(m.machine()); }
+    UserMemory um() { return m.machine().userMemory(); }
 
     void consistent() {
         um().swap.lruAddDrainAll();
