@@ -1,5 +1,7 @@
 package mmsim.mm;
 
+import mmsim.mm.linux.MmCore;
+
 import mmsim.mm.linux.ArchProfile;
 import mmsim.mm.linux.KernelConfig;
 import mmsim.mm.linux.MachineLayout;
@@ -79,7 +81,8 @@ public final class Machine {
         this.userMemory = new UserMemory(kernel, config,
                 arch.kernelArch() == Kernel.Arch.X86_64 ? PgtableArch.x86_64() : PgtableArch.arm64(),
                 new MachinePages(memmap, allocator));
-        this.memoryHotplug = new MemoryHotplug(kernel, config, layout, memmap, sparse, allocator, userMemory);
+        this.memoryHotplug = new MemoryHotplug(kernel, config, layout, memmap, sparse, allocator,
+                userMemory, userMemory.swap, userMemory.vmscan, userMemory.migrate);
         this.memremap = new Memremap(kernel, config, layout, memmap, sparse, allocator, memoryHotplug);
         this.compaction = new Compaction(kernel, config, sparse, allocator);                   // mm/compaction.c
         // ---- the subsystems that are coming wire in here, above what they call:
@@ -97,7 +100,7 @@ public final class Machine {
      */
     private static final Set<String> KNOWN_OPTIONS = collectOptions(
             KernelConfig.OPTIONS, SparseMem.OPTIONS, MmInit.OPTIONS, mmsim.mm.page_ext.PageExt.OPTIONS,
-            mmsim.mm.memremap.Memremap.OPTIONS, mmsim.mm.pgtable.Memory.OPTIONS, mmsim.mm.gup.Gup.OPTIONS,
+            mmsim.mm.memremap.Memremap.OPTIONS, MmCore.OPTIONS, mmsim.mm.gup.Gup.OPTIONS,
             mmsim.mm.migrate.Migrate.OPTIONS);
 
     @SafeVarargs

@@ -3,7 +3,6 @@ package mmsim.iface.procfs;
 import mmsim.iface.VirtualFs;
 import mmsim.mm.Machine;
 import mmsim.mm.linux.Memmap;
-import mmsim.mm.memremap.Memremap;
 import mmsim.mm.page_alloc.BuddyAllocator;
 import mmsim.mm.linux.Zone;
 

@@ -175,7 +175,7 @@ public final class ProcPidFiles {
             // pagemap_pmd_range() for a huge PMD: the subpage's pfn, exclusive when the THP is mapped once
             long pfn = a.pmdPfn(pmdval) + PgtableArch.pteIndex(addr);
             long flags = PM_PRESENT | holeFlags | (pfn & PM_PFRAME_MASK);
-            if (um.rmap.pageMapcount(pfn) == 1) flags |= PM_MMAP_EXCLUSIVE;
+            if (um.pageMapcount(pfn) == 1) flags |= PM_MMAP_EXCLUSIVE;
             return flags;
         }
         if (!a.isTableEntry(pmdval)) return holeFlags;
@@ -210,8 +210,8 @@ public final class ProcPidFiles {
             return 0;
         }
         if (page >= 0) {
-            if (!um.rmap.pageAnon(page)) flags |= PM_FILE;
-            if ((flags & PM_PRESENT) != 0 && um.rmap.pageMapcount(page) == 1) flags |= PM_MMAP_EXCLUSIVE;
+            if (!um.pageAnon(page)) flags |= PM_FILE;
+            if ((flags & PM_PRESENT) != 0 && um.pageMapcount(page) == 1) flags |= PM_MMAP_EXCLUSIVE;
         }
         if ((vma.vmFlags & VmFlags.VM_SOFTDIRTY) != 0) flags |= PM_SOFT_DIRTY;
         return (frame & PM_PFRAME_MASK) | flags;
@@ -300,7 +300,7 @@ public final class ProcPidFiles {
             }
         }
         if (page < 0) return;
-        boolean anon = um.rmap.pageAnon(page);
+        boolean anon = um.pageAnon(page);
         if (anon) {
             mss.anonymous += size;
             if (!um.pages.peek(page, PageFlag.SWAPBACKED) && !dirty && !um.pages.peek(page, PageFlag.DIRTY)) mss.lazyfree += size;
@@ -311,7 +311,7 @@ public final class ProcPidFiles {
             accumulate(um, mss, page, size, size << PSS_SHIFT, dirty, locked, present);
             return;
         }
-        int mapcount = um.rmap.pageMapcount(page);
+        int mapcount = um.pageMapcount(page);
         long pss = size << PSS_SHIFT;
         if (mapcount >= 2) pss /= mapcount;
         accumulate(um, mss, page, size, pss, dirty, locked, mapcount < 2);
@@ -320,7 +320,7 @@ public final class ProcPidFiles {
     /** smaps_page_accumulate(). */
     private static void accumulate(UserMemory um, MemSizeStats mss, long page, long size, long pss, boolean dirty, boolean locked, boolean priv) {
         mss.pss += pss;
-        if (um.rmap.pageAnon(page)) mss.pssAnon += pss;
+        if (um.pageAnon(page)) mss.pssAnon += pss;
         else if (um.pages.peek(page, PageFlag.SWAPBACKED)) mss.pssShmem += pss;
         else mss.pssFile += pss;
         if (locked) mss.pssLocked += pss;

@@ -1,13 +1,14 @@
 package mmsim.mm.gup;
 
+import mmsim.mm.linux.MmCore;
+
 import mmsim.kernel.Errno;
 import mmsim.kernel.Kernel;
 import mmsim.mm.linux.KernelConfig;
 import mmsim.mm.linux.MmPages;
 import mmsim.mm.linux.MmStruct;
-import mmsim.mm.mmap.UserMemory;
 import mmsim.mm.linux.VmArea;
-import mmsim.mm.pgtable.Memory;
+import mmsim.mm.memory.Memory;
 import mmsim.mm.pgtable.PageTableStore;
 import mmsim.mm.pgtable.PgtableAlloc;
 import mmsim.mm.pgtable.PgtableArch;
@@ -34,19 +35,23 @@ public final class Gup {
     /** The variant switches of this file, collected at boot into the options a scenario may name. */
     public static final java.util.List<String> OPTIONS = java.util.List.of(GUP_FAST_NO_PMD_RECHECK);
 
-    private final UserMemory um;
+    private final MmCore um;
+    private final PgtableAlloc pgalloc;
+    private final Memory memory;
     private final Kernel k;
     private final MmPages pages;
     private final PageTableStore store;
     private final PgtableArch arch;
     private final java.util.TreeMap<Long, Integer> pins = new java.util.TreeMap<>();
 
-    public Gup(UserMemory um) {
+    public Gup(MmCore um, PgtableArch arch, PageTableStore store, PgtableAlloc pgalloc, Memory memory) {
         this.um = um;
+        this.arch = arch;
+        this.store = store;
+        this.pgalloc = pgalloc;
+        this.memory = memory;
         this.k = um.k;
         this.pages = um.pages;
-        this.store = um.tables;
-        this.arch = um.arch;
     }
 
     private boolean pmdRecheck() {
@@ -98,7 +103,7 @@ public final class Gup {
                     if (write && !arch.pmdWrite(pmd)) break;
                     long page = arch.pmdPfn(pmd) + PgtableArch.pteIndex(addr);
                     if (!pages.getPageUnlessZero(page)) break;
-                    if (store.read(pmdTable, pmdIdx, "gup_fast_pmd_leaf:recheck") != pmd) { um.swap.putPage(page); break; }
+                    if (store.read(pmdTable, pmdIdx, "gup_fast_pmd_leaf:recheck") != pmd) { um.putPage(page); break; }
                     out[nr++] = page;
                     continue;
                 }
@@ -112,7 +117,7 @@ public final class Gup {
                 if (!pages.getPageUnlessZero(page)) break; // try_grab_folio_fast
                 boolean changed = pmdRecheck() && store.read(pmdTable, pmdIdx, "gup_fast_pte_range:pmd recheck") != pmd;
                 if (changed || store.read(pteTable, pteIdx, "gup_fast_pte_range:pte recheck") != pte) {
-                    um.swap.putPage(page);
+                    um.putPage(page);
                     break;
                 }
                 out[nr++] = page;
@@ -132,7 +137,7 @@ public final class Gup {
                 for (int tries = 0; tries < 8 && page < 0; tries++) {
                     page = followPage(vma, addr, write);
                     if (page >= 0) break;
-                    int r = um.memory.handleMmFault(vma, addr, write ? Memory.FAULT_FLAG_WRITE : 0);
+                    int r = memory.handleMmFault(vma, addr, write ? Memory.FAULT_FLAG_WRITE : 0);
                     if ((r & Memory.VM_FAULT_OOM) != 0) return nr > 0 ? nr : Errno.ENOMEM.neg();
                     if ((r & (Memory.VM_FAULT_SIGBUS | Memory.VM_FAULT_HWPOISON | Memory.VM_FAULT_SIGSEGV)) != 0) {
                         return nr > 0 ? nr : Errno.EFAULT.neg();
@@ -148,19 +153,19 @@ public final class Gup {
     /** follow_page_pte(): the page at addr with a reference, under the PTE lock; -1 if a fault is needed. */
     private long followPage(VmArea vma, long addr, boolean write) {
         try (var f = k.enter("follow_page_pte")) {
-            PgtableAlloc.Loc pmd = um.pgalloc.pmdLoc(vma.vmMm, addr, false);
+            PgtableAlloc.Loc pmd = pgalloc.pmdLoc(vma.vmMm, addr, false);
             if (pmd == null) return -1;
-            PgtableAlloc.PteLock pte = um.pgalloc.pteOffsetMapLock(pmd, addr);
+            PgtableAlloc.PteLock pte = pgalloc.pteOffsetMapLock(pmd, addr);
             if (pte == null) return -1;
             try {
                 long v = store.read(pte.table(), pte.idx(), "follow_page_pte:ptep_get");
                 if (!arch.ptePresent(v) || write && !arch.pteWrite(v)) return -1;
-                long page = um.memory.vmNormalPage(v);
+                long page = memory.vmNormalPage(v);
                 if (page < 0) {
                     if (write) return -1;
                     page = arch.ptePfn(v); // the zero page: FOLL_GET takes a reference on it too
                 }
-                um.swap.getPage(page);
+                um.getPage(page);
                 return page;
             } finally {
                 pte.unlock();
@@ -171,7 +176,7 @@ public final class Gup {
     /** put_page() for a page GUP returned (unpin_user_page for FOLL_PIN users). */
     public void putUserPage(long pfn) {
         handOver(pfn);
-        um.swap.putPage(pfn);
+        um.putPage(pfn);
     }
 
     /**

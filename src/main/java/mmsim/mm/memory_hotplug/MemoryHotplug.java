@@ -1,5 +1,7 @@
 package mmsim.mm.memory_hotplug;
 
+import mmsim.mm.linux.MmCore;
+
 import mmsim.mm.linux.VmemAltmap;
 
 import mmsim.kernel.Access;
@@ -8,7 +10,9 @@ import mmsim.kernel.Kernel;
 import mmsim.kernel.sync.Mutex;
 import mmsim.kernel.sync.PercpuRwSem;
 import mmsim.mm.linux.KernelConfig;
-import mmsim.mm.mmap.UserMemory;
+import mmsim.mm.swap.Swap;
+import mmsim.mm.vmscan.Vmscan;
+import mmsim.mm.migrate.Migrate;
 import mmsim.mm.linux.MachineLayout;
 import mmsim.mm.linux.Memmap;
 import mmsim.mm.linux.PageFlag;
@@ -61,7 +65,10 @@ public final class MemoryHotplug {
     public static final int OFFLINE_MAX_PASSES = 8;
 
     private final MachineLayout layout;
-    private final UserMemory um;
+    private final MmCore core;
+    private final Swap swap;
+    private final Vmscan vmscan;
+    private final Migrate migrate;
     private final Kernel k;
     private final KernelConfig config;
     private final SparseMem sparse;
@@ -95,9 +102,12 @@ public final class MemoryHotplug {
      * block devices come later, from {@link #memoryDevInit} once the zones exist.
      */
     public MemoryHotplug(Kernel k, KernelConfig config, MachineLayout layout, Memmap memmap, SparseMem sparse,
-            BuddyAllocator ba, UserMemory um) {
+            BuddyAllocator ba, MmCore core, Swap swap, Vmscan vmscan, Migrate migrate) {
         this.layout = layout;
-        this.um = um;
+        this.core = core;
+        this.swap = swap;
+        this.vmscan = vmscan;
+        this.migrate = migrate;
         this.k = k;
         this.config = config;
         this.sparse = sparse;
@@ -1148,7 +1158,7 @@ public final class MemoryHotplug {
 
     /** lru_add_drain_all(): pages in per-CPU LRU batches reach the LRU (PG_lru) so they can be isolated. */
     private void lruCacheDrain() {
-        um.swap.lruAddDrainAll();
+        swap.lruAddDrainAll();
     }
 
     /**
@@ -1183,20 +1193,20 @@ public final class MemoryHotplug {
                 int rc = memmap.refcount(p);
                 if (rc == 0) continue;
                 memmap.setRefcount(p, rc + 1);
-                if (um.vmscan.isolateLruPage(p) == 0) {
+                if (vmscan.isolateLruPage(p) == 0) {
                     source.add(p);
                 } else if (migrateRatelimit()) {
                     k.log().printk(String.format(Locale.ROOT, "failed to isolate pfn %x", p));
                     k.log().printk(mmsim.mm.linux.DumpPage.dumpPage(memmap, p, "isolation failed"));
                 }
-                um.swap.putPage(p);
+                core.putPage(p);
             }
             if (!source.isEmpty()) {
                 int nid = ba.pageZone(source.get(0)).nid();
                 int target = nid;
                 for (int n = 0; n < ba.nrNodes(); n++) if (n != nid && ba.node(n).nodePresentPages() > 0) { target = n; break; }
                 final int t = target;
-                int ret = um.migrate.migratePages(source, src -> ba.allocPagesNode(t, Gfp.GFP_HIGHUSER_MOVABLE, 0),
+                int ret = migrate.migratePages(source, src -> ba.allocPagesNode(t, Gfp.GFP_HIGHUSER_MOVABLE, 0),
                         mmsim.mm.migrate.Migrate.MigrateMode.SYNC, mmsim.mm.migrate.Migrate.MigrateReason.MEMORY_HOTPLUG);
                 if (ret != 0) {
                     for (long s : source) {
@@ -1204,7 +1214,7 @@ public final class MemoryHotplug {
                         k.log().printk(String.format(Locale.ROOT, "migrating pfn %x failed ret:%d", s, ret));
                         k.log().printk(mmsim.mm.linux.DumpPage.dumpPage(memmap, s, "migration failure"));
                     }
-                    um.migrate.putbackMovablePages(source);
+                    migrate.putbackMovablePages(source);
                 }
             }
             return p;

@@ -1,5 +1,12 @@
 package mmsim.mm.migrate;
 
+import mmsim.mm.linux.MmCore;
+import mmsim.mm.rmap.Rmap;
+import mmsim.mm.shmem.Shmem;
+import mmsim.mm.swap.Swap;
+import mmsim.mm.swap.SwapState;
+import mmsim.mm.vmscan.Vmscan;
+
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -10,7 +17,6 @@ import mmsim.kernel.Kernel;
 import mmsim.mm.linux.KernelConfig;
 import mmsim.mm.linux.PageFlag;
 import mmsim.mm.linux.MmPages;
-import mmsim.mm.mmap.UserMemory;
 import mmsim.mm.linux.VmEvent;
 import mmsim.mm.linux.AnonVma;
 
@@ -21,8 +27,8 @@ import mmsim.mm.linux.AnonVma;
  * <p>Entry point for other subsystems (memory offlining, soft offline, compaction):
  * <pre>
  *   List&lt;Long&gt; from = ...;                    // pages the caller isolated with isolate_lru_page()
- *   int failed = um.migrate.migratePages(from, src -&gt; allocOnOtherNode(src), MigrateMode.SYNC, MigrateReason.MEMORY_HOTPLUG);
- *   um.migrate.putbackMovablePages(from);      // what is left in 'from' failed: put it back
+ *   int failed = migratePages(from, src -&gt; allocOnOtherNode(src), MigrateMode.SYNC, MigrateReason.MEMORY_HOTPLUG);
+ *   putbackMovablePages(from);      // what is left in 'from' failed: put it back
  * </pre>
  * The allocator callback gets the source pfn and returns a new page (refcount 1) or -1.
  *
@@ -61,13 +67,23 @@ public final class Migrate {
 
     private static final int NR_MAX_MIGRATE_PAGES_RETRY = 10;
 
-    private final UserMemory um;
+    private final MmCore um;
+    private final Swap swap;
+    private final SwapState swapState;
+    private final Shmem shmem;
+    private final Rmap rmap;
+    private final Vmscan vmscan;
     private final Kernel k;
     private final MmPages pages;
     private MemoryFailureSourceHook memoryFailureHook;
 
-    public Migrate(UserMemory um) {
+    public Migrate(MmCore um, Swap swap, SwapState swapState, Shmem shmem, Rmap rmap, Vmscan vmscan) {
         this.um = um;
+        this.swap = swap;
+        this.swapState = swapState;
+        this.shmem = shmem;
+        this.rmap = rmap;
+        this.vmscan = vmscan;
         this.k = um.k;
         this.pages = um.pages;
         // default v4.6 behaviour of unmap_and_move for MR_MEMORY_FAILURE: test_set_page_hwpoison(page)
@@ -118,7 +134,7 @@ public final class Migrate {
     public void putbackMovablePages(List<Long> list) {
         try (var f = k.enter("putback_movable_pages")) {
             for (Iterator<Long> it = list.iterator(); it.hasNext(); ) {
-                um.vmscan.putbackLruPage(it.next());
+                vmscan.putbackLruPage(it.next());
                 it.remove();
             }
         }
@@ -135,35 +151,35 @@ public final class Migrate {
             }
             long dst = getNewPage.applyAsLong(src);
             if (dst < 0) return Errno.ENOMEM.neg();
-            if (!um.swap.trylockPage(src)) {
-                if (mode == MigrateMode.ASYNC) { um.swap.putPage(dst); return Errno.EAGAIN.neg(); }
-                um.swap.lockPage(src);
+            if (!um.trylockPage(src)) {
+                if (mode == MigrateMode.ASYNC) { um.putPage(dst); return Errno.EAGAIN.neg(); }
+                um.lockPage(src);
             }
             if (pages.test(src, PageFlag.WRITEBACK)) {
-                um.swap.unlockPage(src);
-                um.swap.putPage(dst);
+                um.unlockPage(src);
+                um.putPage(dst);
                 return Errno.EBUSY.neg();
             }
             AnonVma av = null;
-            if (um.rmap.pageAnon(src)) {
-                av = um.rmap.anonVmaOf(src); // page_get_anon_vma(): pin it across the unmap
+            if (um.pageAnon(src)) {
+                av = rmap.anonVmaOf(src); // page_get_anon_vma(): pin it across the unmap
                 if (av != null) av.refcount++;
             }
-            um.swap.trylockPage(dst);
-            boolean wasMapped = um.rmap.pageMapped(src);
+            um.trylockPage(dst);
+            boolean wasMapped = um.pageMapped(src);
             int rc = Errno.EAGAIN.neg();
-            if (wasMapped) um.rmap.tryToMigrate(src);
-            if (!um.rmap.pageMapped(src)) rc = moveToNewPage(dst, src);
-            if (wasMapped) um.rmap.removeMigrationPtes(src, rc == 0 ? dst : src);
-            um.swap.unlockPage(dst);
-            um.swap.unlockPage(src);
-            if (av != null) um.rmap.putAnonVma(av);
+            if (wasMapped) rmap.tryToMigrate(src);
+            if (!um.pageMapped(src)) rc = moveToNewPage(dst, src);
+            if (wasMapped) rmap.removeMigrationPtes(src, rc == 0 ? dst : src);
+            um.unlockPage(dst);
+            um.unlockPage(src);
+            if (av != null) rmap.putAnonVma(av);
             if (rc != 0) {
-                um.swap.putPage(dst);
+                um.putPage(dst);
                 return rc;
             }
             // the new page joins the LRU; its allocation reference is dropped (mappings hold theirs)
-            um.vmscan.putbackLruPageNotIsolated(dst);
+            vmscan.putbackLruPageNotIsolated(dst);
             releaseSource(src, reason, false);
             return 0;
         }
@@ -176,9 +192,9 @@ public final class Migrate {
      */
     private int moveToNewPage(long dst, long src) {
         try (var f = k.enter("migrate_folio")) {
-            if (!um.rmap.pageAnon(src)) {
+            if (!um.pageAnon(src)) {
                 // a shmem page: the isolator's reference and the page cache's; the cache slot moves
-                if (!um.shmem.migrateMapping(src, dst, 2)) return Errno.EAGAIN.neg();
+                if (!shmem.migrateMapping(src, dst, 2)) return Errno.EAGAIN.neg();
                 if (pages.test(src, PageFlag.SWAPBACKED)) pages.set(dst, PageFlag.SWAPBACKED);
                 for (PageFlag fl : new PageFlag[] {PageFlag.UPTODATE, PageFlag.DIRTY, PageFlag.REFERENCED, PageFlag.ACTIVE}) {
                     if (pages.testClear(src, fl)) pages.set(dst, fl);
@@ -187,9 +203,9 @@ public final class Migrate {
             }
             boolean swapcache = pages.test(src, PageFlag.OWNER_PRIV_1);
             int expected = 1 + (swapcache ? 1 : 0);
-            if (swapcache) um.swapState.xaLock.lock();
+            if (swapcache) swapState.xaLock.lock();
             if (pages.refcount(src) != expected) {
-                if (swapcache) um.swapState.xaLock.unlock();
+                if (swapcache) swapState.xaLock.unlock();
                 return Errno.EAGAIN.neg();
             }
             pages.setIndex(dst, pages.index(src));
@@ -197,14 +213,14 @@ public final class Migrate {
             if (pages.test(src, PageFlag.SWAPBACKED)) pages.set(dst, PageFlag.SWAPBACKED);
             if (swapcache) {
                 // the swap cache slot now points at the new page; its reference moves with it
-                um.swap.getPage(dst);
+                um.getPage(dst);
                 pages.set(dst, PageFlag.OWNER_PRIV_1);
                 pages.setPrivateData(dst, pages.privateData(src));
-                um.swapState.replaceCachedPage(src, dst);
+                swapState.replaceCachedPage(src, dst);
                 pages.clear(src, PageFlag.OWNER_PRIV_1);
                 pages.setPrivateData(src, 0);
                 pages.refAdd(src, -1);
-                um.swapState.xaLock.unlock();
+                swapState.xaLock.unlock();
             }
             // folio_migrate_flags(): the page state follows the data
             for (PageFlag fl : new PageFlag[] {PageFlag.UPTODATE, PageFlag.DIRTY, PageFlag.REFERENCED, PageFlag.ACTIVE}) {
@@ -219,21 +235,21 @@ public final class Migrate {
         try (var f = k.enter("migrate_folio_done")) {
             // move_to_new_folio(): a page-cache source forgets its mapping once its PTEs point at
             // the new page (anonymous ones keep it until freed, for PageAnon)
-            if (!freedUnderUs && (pages.mapping(src) & mmsim.mm.rmap.Rmap.PAGE_MAPPING_FLAGS) == 0) pages.setMapping(src, 0);
+            if (!freedUnderUs && (pages.mapping(src) & MmCore.PAGE_MAPPING_FLAGS) == 0) pages.setMapping(src, 0);
             if (pages.test(src, PageFlag.SWAPBACKED)) um.count(src, VmEvent.NR_ISOLATED_ANON, -1);
             if (reason == MigrateReason.MEMORY_FAILURE && !freedUnderUs) {
                 if (oldEra()) {
-                    um.swap.putPage(src);
+                    um.putPage(src);
                     memoryFailureHook.afterPutPage(src);
                 }
                 // mainline: the isolation reference stays for page_handle_poison()
                 return;
             }
             if (oldEra() && !freedUnderUs) {
-                um.swap.lruCacheAdd(src); // putback_lru_page(): via the LRU batch...
-                um.swap.putPage(src);     // ...dropping our reference; the batch drain frees it
+                swap.lruCacheAdd(src); // putback_lru_page(): via the LRU batch...
+                um.putPage(src);     // ...dropping our reference; the batch drain frees it
             } else {
-                um.swap.putPage(src);
+                um.putPage(src);
             }
         }
     }

@@ -1,20 +1,18 @@
 package mmsim.mm.mmap;
 
+import mmsim.mm.linux.MmCore;
+
 import mmsim.mm.linux.MmPages;
 import mmsim.mm.linux.MmStruct;
-import mmsim.mm.linux.VmEvent;
 
-import java.util.HashMap;
-import java.util.Map;
 import java.util.TreeMap;
 
 import mmsim.kernel.Kernel;
 import mmsim.mm.linux.KernelConfig;
-import mmsim.mm.pgtable.Memory;
+import mmsim.mm.memory.Memory;
 import mmsim.mm.pgtable.PageTableStore;
 import mmsim.mm.pgtable.PgtableAlloc;
 import mmsim.mm.pgtable.PgtableArch;
-import mmsim.mm.linux.AnonVma;
 import mmsim.mm.rmap.Rmap;
 import mmsim.mm.swap.SwapState;
 import mmsim.mm.swap.Swap;
@@ -39,11 +37,8 @@ import mmsim.mm.gup.Gup;
  * GUP-fast takes none of these: it walks with IRQs disabled, which holds off the TLB-flush IPI
  * that precedes freeing a page table.
  */
-public final class UserMemory {
-    public final Kernel k;
-    public final KernelConfig config;
+public final class UserMemory extends MmCore {
     public final PgtableArch arch;
-    public final MmPages pages;
     public final PageTableStore tables;
     public final PgtableAlloc pgalloc;
     public final Memory memory;
@@ -55,12 +50,7 @@ public final class UserMemory {
     public final Gup gup;
     public final Mmap mmap;
     public final mmsim.mm.shmem.Shmem shmem;
-    public final long[] events = new long[VmEvent.values().length];
-    /** The shared zero page (empty_zero_page / ZERO_PAGE(0)); allocated at boot, never freed. */
-    public long zeroPfn = -1;
     private final TreeMap<Integer, MmStruct> tasks = new TreeMap<>();
-    private final Map<Long, AnonVma> anonVmas = new HashMap<>();
-    private long nextAnonVmaAddress = 0xffff888004000000L;
     private int nextPid = 1000;
     private final java.util.List<TaskListener> taskListeners = new java.util.ArrayList<>();
 
@@ -70,44 +60,25 @@ public final class UserMemory {
         void removed(MmStruct mm);
     }
 
+    /**
+     * Creates the user-memory files bottom-up, each handed the ones below it (pgtable, swap,
+     * swap_state, shmem, rmap, memory, vmscan, migrate, gup, mmap); none reaches another
+     * through this object's fields, which are for the outer layers (procfs, scenario ops, checks).
+     */
     public UserMemory(Kernel k, KernelConfig config, PgtableArch arch, MmPages pages) {
-        this.k = k;
-        this.config = config;
+        super(k, config, pages);
         this.arch = arch;
-        this.pages = pages;
         this.tables = new PageTableStore(k, arch);
-        this.pgalloc = new PgtableAlloc(this);
-        this.rmap = new Rmap(this);
-        this.swapState = new SwapState(this);
+        this.pgalloc = new PgtableAlloc(this, tables, arch);
         this.swap = new Swap(this);
-        this.vmscan = new Vmscan(this);
-        this.memory = new Memory(this);
-        this.migrate = new Migrate(this);
-        this.gup = new Gup(this);
+        this.swapState = new SwapState(this, swap);
+        this.shmem = new mmsim.mm.shmem.Shmem(this, swap);
+        this.rmap = new Rmap(this, arch, tables, pgalloc, swapState, shmem);
+        this.memory = new Memory(this, arch, tables, pgalloc, swap, swapState, shmem, rmap);
+        this.vmscan = new Vmscan(this, arch, tables, pgalloc, swap, swapState, rmap, memory);
+        this.migrate = new Migrate(this, swap, swapState, shmem, rmap, vmscan);
+        this.gup = new Gup(this, arch, tables, pgalloc, memory);
         this.mmap = new Mmap(this);
-        this.shmem = new mmsim.mm.shmem.Shmem(this);
-    }
-
-    public void count(VmEvent e) { events[e.ordinal()]++; }
-
-    public void count(VmEvent e, long n) { events[e.ordinal()] += n; }
-
-    /** A gauge change for page {@code pfn}: the machine-wide value and, for node stats, the page's node's (mod_node_page_state). */
-    public void count(long pfn, VmEvent e, long n) {
-        events[e.ordinal()] += n;
-        if (e.nodeStat != null) pages.modNodeStat(pfn, e.nodeStat, n);
-    }
-
-    public long event(VmEvent e) { return events[e.ordinal()]; }
-
-    /** The zero page, allocated on first use (a boot-time allocation in the kernel). */
-    public long zeroPage() {
-        if (zeroPfn < 0) {
-            zeroPfn = pages.allocPage(false);
-            if (zeroPfn < 0) throw new IllegalStateException("no memory for the zero page");
-            pages.set(zeroPfn, mmsim.mm.linux.PageFlag.RESERVED);
-        }
-        return zeroPfn;
     }
 
     /** A new process with an empty address space (execve of a fresh binary); returns its mm. */
@@ -142,20 +113,4 @@ public final class UserMemory {
     /** Live processes by pid (ascending). */
     public java.util.Collection<MmStruct> tasks() { return tasks.values(); }
 
-    /** Registers a new anon_vma under a fresh fake kernel address (anon_vma_alloc). */
-    public long registerAnonVma(AnonVma av) {
-        anonVmas.put(av.address, av);
-        return av.address;
-    }
-
-    public long nextAnonVmaAddress() {
-        long a = nextAnonVmaAddress;
-        nextAnonVmaAddress += 0xc0; // sizeof(struct anon_vma) rounded to its slab
-        return a;
-    }
-
-    /** The anon_vma at a fake address, or null (a stale or corrupt page->mapping). */
-    public AnonVma anonVmaAt(long address) { return anonVmas.get(address); }
-
-    public void forgetAnonVma(AnonVma av) { anonVmas.remove(av.address); }
 }

@@ -50,7 +50,7 @@ public final class UserMemoryCheck {
                     long pfn = a.ptePfn(pte);
                     if (a.pteSpecial(pte) || pfn == um.zeroPfn) return;
                     maps.merge(pfn, 1, Integer::sum);
-                    boolean anon = um.rmap.pageAnon(pfn);
+                    boolean anon = um.pageAnon(pfn);
                     rss[anon ? MmStruct.MM_ANONPAGES : MmStruct.MM_SHMEMPAGES]++;
                     VmArea vma = mm.vmaLookup(addr);
                     if (vma == null) bad.add(String.format("%s: PTE at %#x maps pfn %#x outside every VMA", mm, addr, pfn));
@@ -59,7 +59,7 @@ public final class UserMemoryCheck {
                     }
                 } else {
                     long e = a.pteToSwpEntry(pte);
-                    if (SwapEntry.isMigrationEntry(e)) rss[um.rmap.pageAnon(SwapEntry.pfnSwapEntryToPfn(e)) ? MmStruct.MM_ANONPAGES : MmStruct.MM_SHMEMPAGES]++;
+                    if (SwapEntry.isMigrationEntry(e)) rss[um.pageAnon(SwapEntry.pfnSwapEntryToPfn(e)) ? MmStruct.MM_ANONPAGES : MmStruct.MM_SHMEMPAGES]++;
                     else if (!SwapEntry.nonSwapEntry(e)) {
                         swapRefs.merge(SwapEntry.swpOffset(e), 1, Integer::sum);
                         rss[MmStruct.MM_SWAPENTS]++;
@@ -92,7 +92,7 @@ public final class UserMemoryCheck {
         }
         Map<Long, Integer> listed = new TreeMap<>();  // pfn -> LRU list
         long[] listSizes = new long[5];
-        for (Lruvec lv : um.vmscan.lruvecs()) {
+        for (Lruvec lv : um.lruvecs()) {
             for (int l = 0; l < 5; l++) {
                 for (long pfn : lv.list(l)) {
                     listSizes[l]++;
@@ -123,10 +123,10 @@ public final class UserMemoryCheck {
         long isolated = 0, anonMapped = 0, fileMapped = 0;
         for (long pfn : known) {
             int m = maps.getOrDefault(pfn, 0);
-            int mapcount = um.rmap.pageMapcount(pfn);
+            int mapcount = um.pageMapcount(pfn);
             if (mapcount != m) bad.add(String.format("pfn %#x: page_mapcount %d but %d PTEs map it", pfn, mapcount, m));
-            if (m > 0 && um.rmap.pageAnon(pfn)) anonMapped++;
-            if (m > 0 && !um.rmap.pageAnon(pfn)) fileMapped++;
+            if (m > 0 && um.pageAnon(pfn)) anonMapped++;
+            if (m > 0 && !um.pageAnon(pfn)) fileMapped++;
             int inPageCache = pageCache.containsKey(pfn) ? 1 : 0;
             boolean inCache = cached.containsKey(pfn);
             if (inCache != pg.peek(pfn, PageFlag.OWNER_PRIV_1)) {

@@ -5,7 +5,6 @@ import java.util.Locale;
 
 import mmsim.kernel.Access;
 import mmsim.kernel.Kernel;
-import mmsim.kernel.KernelFault;
 import mmsim.mm.linux.KernelConfig;
 import mmsim.mm.linux.PageFlag;
 import mmsim.mm.memory_hotplug.MemoryHotplug;

@@ -1,8 +1,9 @@
 package mmsim.mm.pgtable;
 
+import mmsim.mm.linux.MmCore;
+
 import mmsim.kernel.sync.SpinLock;
 import mmsim.mm.linux.MmStruct;
-import mmsim.mm.mmap.UserMemory;
 import mmsim.mm.linux.VmEvent;
 import mmsim.mm.pgtable.PgtableArch.Level;
 
@@ -29,14 +30,14 @@ public final class PgtableAlloc {
         public void unlock() { ptl.unlock(); }
     }
 
-    private final UserMemory um;
+    private final MmCore um;
     private final PageTableStore store;
     private final PgtableArch arch;
 
-    public PgtableAlloc(UserMemory um) {
+    public PgtableAlloc(MmCore um, PageTableStore store, PgtableArch arch) {
         this.um = um;
-        this.store = um.tables;
-        this.arch = um.arch;
+        this.store = store;
+        this.arch = arch;
     }
 
     /** pgd_alloc(): the top-level table of a new mm. */
@@ -170,7 +171,7 @@ public final class PgtableAlloc {
         // cannot answer until its walk ends (tlb_remove_table_sync_one, or the RCU grace period of
         // MMU_GATHER_RCU_TABLE_FREE) comes before the table pages are freed.
         try (var f = um.k.enter("tlb_finish_mmu")) {
-            um.memory.flushTlbMm(mm, start, end);
+            um.flushTlbMm(mm, start, end);
             for (long table : gathered) freeTable(table, mm);
         }
     }

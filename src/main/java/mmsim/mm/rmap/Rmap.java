@@ -1,5 +1,9 @@
 package mmsim.mm.rmap;
 
+import mmsim.mm.linux.MmCore;
+import mmsim.mm.shmem.Shmem;
+import mmsim.mm.swap.SwapState;
+
 import mmsim.mm.linux.AnonVma;
 
 import java.util.ArrayList;
@@ -10,7 +14,6 @@ import mmsim.kernel.sync.RwSem;
 import mmsim.mm.linux.PageFlag;
 import mmsim.mm.linux.MmPages;
 import mmsim.mm.linux.MmStruct;
-import mmsim.mm.mmap.UserMemory;
 import mmsim.mm.linux.VmArea;
 import mmsim.mm.linux.VmEvent;
 import mmsim.mm.pgtable.PageTableStore;
@@ -35,7 +38,7 @@ import mmsim.mm.linux.SwapEntry;
  * <ul>
  * <li>_mapcount starts at -1; page_mapcount() = _mapcount + 1. It changes only under the PTE
  *     lock of the PTE being set or cleared. Going below -1 is VM_BUG_ON_PAGE.</li>
- * <li>page->mapping of an anonymous page is anon_vma | PAGE_MAPPING_ANON, set when the page is
+ * <li>page->mapping of an anonymous page is anon_vma | MmCore.PAGE_MAPPING_ANON, set when the page is
  *     first mapped (page_add_new_anon_rmap) and left in place after the last unmap, so that a
  *     racing rmap walk still finds (and pins) the anon_vma; it is cleared when the page is freed.</li>
  * <li>rmap walkers take the anon_vma root rwsem for read; fork, munmap and khugepaged's collapse
@@ -43,8 +46,6 @@ import mmsim.mm.linux.SwapEntry;
  * </ul>
  */
 public final class Rmap {
-    public static final long PAGE_MAPPING_ANON = 1;
-    public static final long PAGE_MAPPING_FLAGS = 3;
 
     /** ttu_flags. */
     public static final int TTU_SPLIT_HUGE_PMD = 1 << 2;
@@ -58,12 +59,22 @@ public final class Rmap {
         boolean visit(VmArea vma, long addr, PgtableAlloc.PteLock pte);
     }
 
-    private final UserMemory um;
+    private final MmCore um;
+    private final PgtableArch arch;
+    private final PageTableStore tables;
+    private final PgtableAlloc pgalloc;
+    private final SwapState swapState;
+    private final Shmem shmem;
     private final Kernel k;
     private final MmPages pages;
 
-    public Rmap(UserMemory um) {
+    public Rmap(MmCore um, PgtableArch arch, PageTableStore tables, PgtableAlloc pgalloc, SwapState swapState, Shmem shmem) {
         this.um = um;
+        this.arch = arch;
+        this.tables = tables;
+        this.pgalloc = pgalloc;
+        this.swapState = swapState;
+        this.shmem = shmem;
         this.k = um.k;
         this.pages = um.pages;
     }
@@ -164,21 +175,10 @@ public final class Rmap {
     /** page_anon_vma(): the anon_vma page->mapping points at, or null for a non-anonymous page. */
     public AnonVma anonVmaOf(long pfn) {
         long m = pages.mapping(pfn);
-        if ((m & PAGE_MAPPING_FLAGS) != PAGE_MAPPING_ANON) return null;
-        AnonVma av = um.anonVmaAt(m & ~PAGE_MAPPING_FLAGS);
+        if ((m & MmCore.PAGE_MAPPING_FLAGS) != MmCore.PAGE_MAPPING_ANON) return null;
+        AnonVma av = um.anonVmaAt(m & ~MmCore.PAGE_MAPPING_FLAGS);
         return av;
     }
-
-    /** PageAnon(). */
-    public boolean pageAnon(long pfn) { return (pages.mapping(pfn) & PAGE_MAPPING_ANON) != 0; }
-
-    /** page_mapcount(): _mapcount + 1 (0 for typed pages). */
-    public int pageMapcount(long pfn) {
-        int raw = pages.rawMapcount(pfn);
-        return raw < -1 ? 0 : raw + 1;
-    }
-
-    public boolean pageMapped(long pfn) { return pageMapcount(pfn) > 0; }
 
     // ---- mapcount ---------------------------------------------------------------------------
 
@@ -191,7 +191,7 @@ public final class Rmap {
             if (!vma.contains(addr)) throw vmBugOnPage(pfn, "VM_BUG_ON_VMA(address < vma->vm_start || address >= vma->vm_end)");
             pages.set(pfn, PageFlag.SWAPBACKED);
             pages.setRawMapcount(pfn, 0); // _mapcount = 0: mapped once, starting from -1
-            pages.setMapping(pfn, vma.anonVma.address | PAGE_MAPPING_ANON);
+            pages.setMapping(pfn, vma.anonVma.address | MmCore.PAGE_MAPPING_ANON);
             pages.setIndex(pfn, vma.linearPageIndex(addr));
             um.count(pfn, VmEvent.NR_ANON_MAPPED, 1);
         }
@@ -203,8 +203,8 @@ public final class Rmap {
             boolean first = pages.mapcountAdd(pfn, 1) == 0;
             if (first) {
                 um.count(pfn, VmEvent.NR_ANON_MAPPED, 1);
-                if (!pageAnon(pfn)) {
-                    pages.setMapping(pfn, vma.anonVma.address | PAGE_MAPPING_ANON);
+                if (!um.pageAnon(pfn)) {
+                    pages.setMapping(pfn, vma.anonVma.address | MmCore.PAGE_MAPPING_ANON);
                     pages.setIndex(pfn, vma.linearPageIndex(addr));
                 }
             }
@@ -230,7 +230,7 @@ public final class Rmap {
             if (now < -1) {
                 throw vmBugOnPage(pfn, "VM_BUG_ON_PAGE(page_mapcount(page) < 0)");
             }
-            if (now == -1) um.count(pfn, pageAnon(pfn) ? VmEvent.NR_ANON_MAPPED : VmEvent.NR_FILE_MAPPED, -1);
+            if (now == -1) um.count(pfn, um.pageAnon(pfn) ? VmEvent.NR_ANON_MAPPED : VmEvent.NR_FILE_MAPPED, -1);
         }
     }
 
@@ -246,12 +246,12 @@ public final class Rmap {
      * {@code pfn} (present, or a migration entry for it when {@code migration}), locked; or null.
      */
     public PgtableAlloc.PteLock pageVmaMapped(long pfn, VmArea vma, long addr, boolean migration) {
-        PgtableAlloc.Loc pmd = um.pgalloc.pmdLoc(vma.vmMm, addr, false);
+        PgtableAlloc.Loc pmd = pgalloc.pmdLoc(vma.vmMm, addr, false);
         if (pmd == null) return null;
-        PgtableAlloc.PteLock pte = um.pgalloc.pteOffsetMapLock(pmd, addr);
+        PgtableAlloc.PteLock pte = pgalloc.pteOffsetMapLock(pmd, addr);
         if (pte == null) return null;
-        long v = um.tables.read(pte.table(), pte.idx(), "page_vma_mapped_walk:ptep_get");
-        PgtableArch a = um.arch;
+        long v = tables.read(pte.table(), pte.idx(), "page_vma_mapped_walk:ptep_get");
+        PgtableArch a = arch;
         boolean match;
         if (migration) {
             match = a.isSwapPte(v) && SwapEntry.isMigrationEntry(a.pteToSwpEntry(v))
@@ -270,7 +270,7 @@ public final class Rmap {
      * was stopped by the visitor.
      */
     public boolean rmapWalk(long pfn, boolean migration, OneVisitor one) {
-        if (!pageAnon(pfn)) return rmapWalkFile(pfn, migration, one);
+        if (!um.pageAnon(pfn)) return rmapWalkFile(pfn, migration, one);
         try (var f = k.enter("rmap_walk_anon")) {
             AnonVma av = anonVmaOf(pfn);
             if (av == null || av.freed) return true;
@@ -310,7 +310,7 @@ public final class Rmap {
      */
     private boolean rmapWalkFile(long pfn, boolean migration, OneVisitor one) {
         try (var f = k.enter("rmap_walk_file")) {
-            mmsim.mm.linux.ShmemFile file = um.shmem.fileOf(pfn);
+            mmsim.mm.linux.ShmemFile file = shmem.fileOf(pfn);
             if (file == null) return true;
             file.iMmapRwsem.downRead();
             try {
@@ -332,15 +332,15 @@ public final class Rmap {
     public int pageReferenced(long pfn, long[] vmFlagsOut) {
         try (var f = k.enter("page_referenced")) {
             int[] referenced = {0};
-            if (!pageMapped(pfn)) return 0;
+            if (!um.pageMapped(pfn)) return 0;
             rmapWalk(pfn, false, (vma, addr, pte) -> {
                 if ((vma.vmFlags & mmsim.mm.linux.VmFlags.VM_LOCKED) != 0) {
                     if (vmFlagsOut != null) vmFlagsOut[0] |= mmsim.mm.linux.VmFlags.VM_LOCKED;
                     return false;
                 }
-                long v = um.tables.read(pte.table(), pte.idx(), "page_referenced_one:ptep_clear_flush_young");
-                if (um.arch.pteYoung(v)) {
-                    um.tables.write(pte.table(), pte.idx(), um.arch.pteMkold(v), "page_referenced_one:ptep_clear_flush_young");
+                long v = tables.read(pte.table(), pte.idx(), "page_referenced_one:ptep_clear_flush_young");
+                if (arch.pteYoung(v)) {
+                    tables.write(pte.table(), pte.idx(), arch.pteMkold(v), "page_referenced_one:ptep_clear_flush_young");
                     referenced[0]++;
                 }
                 return true;
@@ -357,33 +357,33 @@ public final class Rmap {
     public boolean tryToUnmap(long pfn, int flags) {
         try (var f = k.enter("try_to_unmap")) {
             rmapWalk(pfn, false, (vma, addr, pte) -> tryToUnmapOne(pfn, vma, addr, pte, flags));
-            return !pageMapped(pfn);
+            return !um.pageMapped(pfn);
         }
     }
 
     private boolean tryToUnmapOne(long pfn, VmArea vma, long addr, PgtableAlloc.PteLock pte, int flags) {
         try (var f = k.enter("try_to_unmap_one")) {
             if ((vma.vmFlags & mmsim.mm.linux.VmFlags.VM_LOCKED) != 0 && (flags & TTU_IGNORE_MLOCK) == 0) return false;
-            PgtableArch a = um.arch;
-            long pteval = um.tables.getAndClear(pte.table(), pte.idx(), "try_to_unmap_one:ptep_clear_flush");
-            um.memory.flushTlbPage(vma, addr);
+            PgtableArch a = arch;
+            long pteval = tables.getAndClear(pte.table(), pte.idx(), "try_to_unmap_one:ptep_clear_flush");
+            um.flushTlbPage(vma, addr);
             if (a.pteDirty(pteval)) pages.set(pfn, PageFlag.DIRTY);
             if (!pages.test(pfn, PageFlag.OWNER_PRIV_1)) {
                 // an anonymous page must be in the swap cache before it can be unmapped (add_to_swap)
-                um.tables.write(pte.table(), pte.idx(), pteval, "try_to_unmap_one:set_pte_at(restore)");
+                tables.write(pte.table(), pte.idx(), pteval, "try_to_unmap_one:set_pte_at(restore)");
                 return false;
             }
-            long entry = um.swapState.pageSwapEntry(pfn);
-            if (um.swapState.swapDuplicate(entry) < 0) {
-                um.tables.write(pte.table(), pte.idx(), pteval, "try_to_unmap_one:set_pte_at(restore)");
+            long entry = swapState.pageSwapEntry(pfn);
+            if (swapState.swapDuplicate(entry) < 0) {
+                tables.write(pte.table(), pte.idx(), pteval, "try_to_unmap_one:set_pte_at(restore)");
                 return false;
             }
             MmStruct mm = vma.vmMm;
             mm.rss[MmStruct.MM_ANONPAGES]--;
             mm.rss[MmStruct.MM_SWAPENTS]++;
-            um.tables.write(pte.table(), pte.idx(), a.swpEntryToPte(entry), "try_to_unmap_one:set_pte_at(swp_pte)");
+            tables.write(pte.table(), pte.idx(), a.swpEntryToPte(entry), "try_to_unmap_one:set_pte_at(swp_pte)");
             pageRemoveRmap(pfn);
-            um.swap.putPage(pfn);
+            um.putPage(pfn);
             return true;
         }
     }
@@ -396,18 +396,18 @@ public final class Rmap {
         try (var f = k.enter("try_to_migrate")) {
             rmapWalk(pfn, false, (vma, addr, pte) -> {
                 try (var g = k.enter("try_to_migrate_one")) {
-                    PgtableArch a = um.arch;
-                    long pteval = um.tables.getAndClear(pte.table(), pte.idx(), "try_to_migrate_one:ptep_clear_flush");
-                    um.memory.flushTlbPage(vma, addr);
+                    PgtableArch a = arch;
+                    long pteval = tables.getAndClear(pte.table(), pte.idx(), "try_to_migrate_one:ptep_clear_flush");
+                    um.flushTlbPage(vma, addr);
                     if (a.pteDirty(pteval)) pages.set(pfn, PageFlag.DIRTY);
                     long entry = SwapEntry.makeMigrationEntry(pfn, a.pteWrite(pteval), false);
-                    um.tables.write(pte.table(), pte.idx(), a.swpEntryToPte(entry), "try_to_migrate_one:set_pte_at(migration)");
+                    tables.write(pte.table(), pte.idx(), a.swpEntryToPte(entry), "try_to_migrate_one:set_pte_at(migration)");
                     pageRemoveRmap(pfn);
-                    um.swap.putPage(pfn);
+                    um.putPage(pfn);
                     return true;
                 }
             });
-            return !pageMapped(pfn);
+            return !um.pageMapped(pfn);
         }
     }
 
@@ -420,16 +420,16 @@ public final class Rmap {
             // dst carries src's mapping and index, so the walk of src's anon_vma finds the entries
             rmapWalk(src, true, (vma, addr, pte) -> {
                 try (var g = k.enter("remove_migration_pte")) {
-                    PgtableArch a = um.arch;
-                    long old = um.tables.read(pte.table(), pte.idx(), "remove_migration_pte:ptep_get");
+                    PgtableArch a = arch;
+                    long old = tables.read(pte.table(), pte.idx(), "remove_migration_pte:ptep_get");
                     long entry = a.pteToSwpEntry(old);
                     long v = a.pteMkold(a.pfnPte(dst, vma.vmPageProt));
                     v = a.pteMkyoung(v);
                     if (SwapEntry.isWritableMigrationEntry(entry)) v = a.pteMkwrite(a.pteMkdirty(v));
-                    um.swap.getPage(dst);
-                    if (pageAnon(dst)) pageAddAnonRmap(dst, vma, addr);
+                    um.getPage(dst);
+                    if (um.pageAnon(dst)) pageAddAnonRmap(dst, vma, addr);
                     else pageAddFileRmap(dst);
-                    um.tables.write(pte.table(), pte.idx(), v, "remove_migration_pte:set_pte_at");
+                    tables.write(pte.table(), pte.idx(), v, "remove_migration_pte:set_pte_at");
                     return true;
                 }
             });
@@ -443,5 +443,5 @@ public final class Rmap {
         return out;
     }
 
-    PageTableStore tables() { return um.tables; }
+    PageTableStore tables() { return tables; }
 }

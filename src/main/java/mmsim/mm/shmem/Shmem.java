@@ -1,5 +1,8 @@
 package mmsim.mm.shmem;
 
+import mmsim.mm.linux.MmCore;
+import mmsim.mm.swap.Swap;
+
 import mmsim.mm.linux.ShmemFile;
 
 import java.util.ArrayList;
@@ -11,7 +14,6 @@ import java.util.TreeMap;
 import mmsim.kernel.Kernel;
 import mmsim.mm.linux.PageFlag;
 import mmsim.mm.linux.MmPages;
-import mmsim.mm.mmap.UserMemory;
 import mmsim.mm.linux.VmArea;
 import mmsim.mm.linux.VmEvent;
 
@@ -32,7 +34,8 @@ import mmsim.mm.linux.VmEvent;
  * (PG_locked), as filemap_add_folio and truncate_inode_folio do.
  */
 public final class Shmem {
-    private final UserMemory um;
+    private final MmCore um;
+    private final Swap swap;
     private final Kernel k;
     private final MmPages pages;
     private final Map<Long, ShmemFile> files = new TreeMap<>();
@@ -40,8 +43,9 @@ public final class Shmem {
     private long nextIno = 1024;
     private long nextMapping = 0xffff888006000000L;
 
-    public Shmem(UserMemory um) {
+    public Shmem(MmCore um, Swap swap) {
         this.um = um;
+        this.swap = swap;
         this.k = um.k;
         this.pages = um.pages;
     }
@@ -95,11 +99,11 @@ public final class Shmem {
             while (true) {
                 long found = lookup(file, index);
                 if (found >= 0) {
-                    um.swap.lockPage(found);
+                    um.lockPage(found);
                     // truncated or replaced while we slept on the lock: look again
                     if (pages.mapping(found) == file.mappingAddress && pages.index(found) == index) return found;
-                    um.swap.unlockPage(found);
-                    um.swap.putPage(found);
+                    um.unlockPage(found);
+                    um.putPage(found);
                     continue;
                 }
                 long page = pages.allocPage(false); // shmem_alloc_folio: GFP_HIGHUSER_MOVABLE, zeroed
@@ -112,10 +116,10 @@ public final class Shmem {
                     pages.clear(page, PageFlag.LOCKED);
                     pages.clear(page, PageFlag.SWAPBACKED);
                     pages.clear(page, PageFlag.UPTODATE);
-                    um.swap.putPage(page);
+                    um.putPage(page);
                     continue;
                 }
-                um.swap.lruCacheAdd(page);
+                swap.lruCacheAdd(page);
                 return page;
             }
         }
@@ -138,7 +142,7 @@ public final class Shmem {
         file.xaLock.lock();
         try {
             if (file.pages.containsKey(index)) return false;
-            um.swap.getPage(page);
+            um.getPage(page);
             pages.setMapping(page, file.mappingAddress);
             pages.setIndex(page, index);
             file.pages.put(index, page);
@@ -163,7 +167,7 @@ public final class Shmem {
         try {
             if (pages.refcount(src) != expected) return false;
             long index = pages.index(src);
-            um.swap.getPage(dst);            // the cache's reference of the new page
+            um.getPage(dst);            // the cache's reference of the new page
             pages.setMapping(dst, file.mappingAddress);
             pages.setIndex(dst, index);
             file.pages.put(index, dst);
@@ -185,11 +189,11 @@ public final class Shmem {
             List<Long> all = new ArrayList<>(file.pages.values());
             file.xaLock.unlock();
             for (long page : all) {
-                um.swap.getPage(page);
-                um.swap.lockPage(page);
+                um.getPage(page);
+                um.lockPage(page);
                 truncateInodeFolio(file, page);
-                um.swap.unlockPage(page);
-                um.swap.putPage(page);
+                um.unlockPage(page);
+                um.putPage(page);
             }
             file.evicted = true;
             files.remove(file.ino);
@@ -206,7 +210,7 @@ public final class Shmem {
             um.count(page, VmEvent.NR_FILE_PAGES, -1);
             um.count(page, VmEvent.NR_SHMEM, -1);
             file.xaLock.unlock();
-            um.swap.putPage(page);
+            um.putPage(page);
         }
     }
 }

@@ -1,15 +1,16 @@
 package mmsim.mm.swap;
 
+import mmsim.mm.linux.MmCore;
+
 import mmsim.kernel.Kernel;
 import mmsim.mm.linux.PageFlag;
 import mmsim.mm.linux.MmPages;
-import mmsim.mm.mmap.UserMemory;
-import mmsim.mm.rmap.Rmap;
 import mmsim.mm.linux.Lruvec;
 
 /**
- * mm/swap.c: page references (get_page/put_page and the final __page_cache_release), and
- * adding pages to the LRU through per-CPU batches (lru_cache_add, lru_add_drain).
+ * mm/swap.c: adding pages to the LRU through per-CPU batches (lru_cache_add, lru_add_drain).
+ * The page references (get_page/put_page and the final __page_cache_release) are the header
+ * layer's ({@link MmCore}).
  *
  * <p>Per-CPU batching: {@code lru_cache_add()} takes a reference and parks the page in the
  * current CPU's batch (struct pagevec lru_add_pvec, PAGEVEC_SIZE 15, a folio_batch today); only
@@ -25,75 +26,19 @@ public final class Swap {
     /** PAGEVEC_SIZE (2016 and folio_batch's FOLIO_BATCH_SIZE... 15 until v6.x raised it to 31). */
     public static final int PAGEVEC_SIZE = 15;
 
-    private final UserMemory um;
+    private final MmCore um;
     private final Kernel k;
     private final MmPages pages;
     private final long[][] batch;
     private final int[] batchLen;
 
-    public Swap(UserMemory um) {
-        this.um = um;
-        this.k = um.k;
-        this.pages = um.pages;
+    /** mm/swap.c's per-CPU LRU batches over the page API of {@code core}. */
+    public Swap(MmCore core) {
+        this.um = core;
+        this.k = core.k;
+        this.pages = core.pages;
         this.batch = new long[k.nrCpus()][PAGEVEC_SIZE];
         this.batchLen = new int[k.nrCpus()];
-    }
-
-    public void getPage(long pfn) {
-        int now = pages.refAdd(pfn, 1);
-        if (now <= 1) {
-            throw k.bug("include/linux/mm.h", 0, pages.dumpPage(pfn, "VM_BUG_ON_PAGE(page_ref_zero_or_close_to_overflow(page))"));
-        }
-    }
-
-    /**
-     * put_page(): drops a reference; the last one frees the page (__folio_put: off the LRU if
-     * still on it, mapping cleared, back to the allocator). A count going negative is the
-     * VM_BUG_ON_PAGE of put_page_testzero.
-     */
-    public void putPage(long pfn) {
-        try (var f = k.enter("put_page")) {
-            int now = pages.refAdd(pfn, -1);
-            if (now < 0) throw k.bug("include/linux/mm.h", 0, pages.dumpPage(pfn, "VM_BUG_ON_PAGE(page_ref_count(page) == 0)"));
-            if (now == 0) freeUnrefPage(pfn);
-        }
-    }
-
-    /** Frees a page whose refcount was frozen at zero (__remove_mapping, then free_unref_folios). */
-    public void freeRefcountZero(long pfn) { freeUnrefPage(pfn); }
-
-    /** trylock_page() (mm/filemap.c): true when the caller got PG_locked. */
-    public boolean trylockPage(long pfn) { return !pages.testSet(pfn, PageFlag.LOCKED); }
-
-    /** lock_page() (mm/filemap.c, folio_lock): sleeps until PG_locked is clear, then sets it. */
-    public void lockPage(long pfn) {
-        k.mightSleep("mm/filemap.c", 0);
-        while (pages.testSet(pfn, PageFlag.LOCKED)) {
-            k.sched().waitUntil(() -> !pages.peek(pfn, PageFlag.LOCKED), String.format("PG_locked of pfn %#x", pfn));
-        }
-    }
-
-    /** unlock_page(). */
-    public void unlockPage(long pfn) { pages.clear(pfn, PageFlag.LOCKED); }
-
-    /** __page_cache_release() + free_unref_page(): the page's last reference is gone. */
-    void freeUnrefPage(long pfn) {
-        try (var f = k.enter("__folio_put")) {
-            if (pages.test(pfn, PageFlag.LRU)) {
-                Lruvec lv = um.vmscan.lruvec(pfn);
-                lv.lruLock.lock();
-                if (pages.testClear(pfn, PageFlag.LRU)) um.vmscan.delFromLru(lv, pfn);
-                lv.lruLock.unlock();
-            }
-            // free_pages_prepare(): anonymous mapping pointer and swap-backed/active state go away
-            if ((pages.mapping(pfn) & Rmap.PAGE_MAPPING_FLAGS) != 0) pages.setMapping(pfn, 0);
-            pages.clear(pfn, PageFlag.SWAPBACKED);
-            pages.clear(pfn, PageFlag.ACTIVE);
-            pages.clear(pfn, PageFlag.REFERENCED);
-            pages.clear(pfn, PageFlag.UPTODATE);
-            pages.clear(pfn, PageFlag.DIRTY);
-            pages.freePage(pfn);
-        }
     }
 
     /**
@@ -105,7 +50,7 @@ public final class Swap {
             if (pages.test(pfn, PageFlag.LRU)) {
                 throw k.bug("mm/swap.c", 0, pages.dumpPage(pfn, "VM_BUG_ON_PAGE(PageLRU(page))"));
             }
-            getPage(pfn);
+            um.getPage(pfn);
             int cpu = k.smpProcessorId();
             k.point("lru_cache_add:pagevec_add", batch[cpu], mmsim.kernel.Access.WRITE);
             batch[cpu][batchLen[cpu]++] = pfn;
@@ -139,14 +84,14 @@ public final class Swap {
             long[] todo = java.util.Arrays.copyOf(batch[cpu], n);
             batchLen[cpu] = 0;
             for (long pfn : todo) {
-                Lruvec lv = um.vmscan.lruvec(pfn);
+                Lruvec lv = um.lruvec(pfn);
                 lv.lruLock.lock();
                 // lru_add_fn(): PG_lru set under the lock, then the page is linked
                 pages.set(pfn, PageFlag.LRU);
-                um.vmscan.addToLru(lv, pfn);
+                um.addToLru(lv, pfn);
                 lv.lruLock.unlock();
             }
-            for (long pfn : todo) putPage(pfn); // release_pages(): the batch references
+            for (long pfn : todo) um.putPage(pfn); // release_pages(): the batch references
         }
     }
 }

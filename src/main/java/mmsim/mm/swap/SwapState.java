@@ -1,5 +1,7 @@
 package mmsim.mm.swap;
 
+import mmsim.mm.linux.MmCore;
+
 import java.util.HashMap;
 import java.util.Map;
 
@@ -7,7 +9,6 @@ import mmsim.kernel.Kernel;
 import mmsim.kernel.sync.SpinLock;
 import mmsim.mm.linux.PageFlag;
 import mmsim.mm.linux.MmPages;
-import mmsim.mm.mmap.UserMemory;
 import mmsim.mm.linux.VmEvent;
 import mmsim.mm.linux.SwapEntry;
 
@@ -34,7 +35,8 @@ public final class SwapState {
     public static final int SWAP_HAS_CACHE = 0x40;
     public static final int SWAP_MAP_MAX = 0x3e;
 
-    private final UserMemory um;
+    private final MmCore um;
+    private final Swap swap;
     private final Kernel k;
     private final MmPages pages;
     private final byte[] swapMap = new byte[NR_SLOTS];
@@ -43,8 +45,9 @@ public final class SwapState {
     private int nextSlot = 1;
     private long inuse;
 
-    public SwapState(UserMemory um) {
+    public SwapState(MmCore um, Swap swap) {
         this.um = um;
+        this.swap = swap;
         this.k = um.k;
         this.pages = um.pages;
         this.xaLock = new SpinLock(k, "swap_address_space->i_pages.xa_lock");
@@ -86,7 +89,7 @@ public final class SwapState {
     }
 
     private void addToSwapCacheLocked(long pfn, long entry) {
-        um.swap.getPage(pfn);
+        um.getPage(pfn);
         pages.set(pfn, PageFlag.OWNER_PRIV_1);
         pages.setPrivateData(pfn, SwapEntry.swpOffset(entry));
         cache.put(entry, pfn);
@@ -120,7 +123,7 @@ public final class SwapState {
             int off = (int) SwapEntry.swpOffset(entry);
             if ((swapMap[off] & SWAP_HAS_CACHE) != 0 || (swapMap[off] & 0x3f) == 0) {
                 xaLock.unlock();
-                um.swap.putPage(pfn);
+                um.putPage(pfn);
                 return -1;
             }
             swapMap[off] |= SWAP_HAS_CACHE;
@@ -131,7 +134,7 @@ public final class SwapState {
             pages.set(pfn, PageFlag.UPTODATE); // swap_read_folio: no disk, the read completes at once
             pages.clear(pfn, PageFlag.LOCKED);
             um.count(VmEvent.PSWPIN);
-            um.swap.lruCacheAdd(pfn);
+            swap.lruCacheAdd(pfn);
             return pfn;
         }
     }
@@ -156,7 +159,7 @@ public final class SwapState {
         xaLock.lock();
         deleteFromSwapCacheLocked(pfn);
         xaLock.unlock();
-        um.swap.putPage(pfn);
+        um.putPage(pfn);
     }
 
     /** swap_duplicate(): one more PTE holds the slot. Returns 0, or -1 for a bad entry. */
@@ -198,10 +201,10 @@ public final class SwapState {
         long pfn = lookupSwapCache(entry);
         if (pfn < 0) return;
         if (!pages.testSet(pfn, PageFlag.LOCKED)) {
-            if (!um.rmap.pageMapped(pfn) && pages.test(pfn, PageFlag.OWNER_PRIV_1)) deleteFromSwapCache(pfn);
+            if (!um.pageMapped(pfn) && pages.test(pfn, PageFlag.OWNER_PRIV_1)) deleteFromSwapCache(pfn);
             pages.clear(pfn, PageFlag.LOCKED);
         }
-        um.swap.putPage(pfn);
+        um.putPage(pfn);
     }
 
     /**
@@ -221,7 +224,7 @@ public final class SwapState {
      * before dropping the unmap's reference). Skipped when the page lock is contended.
      */
     public void freeSwapCache(long pfn) {
-        if (!pages.test(pfn, PageFlag.OWNER_PRIV_1) || um.rmap.pageMapped(pfn)) return;
+        if (!pages.test(pfn, PageFlag.OWNER_PRIV_1) || um.pageMapped(pfn)) return;
         if (pages.testSet(pfn, PageFlag.LOCKED)) return; // folio_trylock failed
         tryToFreeSwap(pfn);
         pages.clear(pfn, PageFlag.LOCKED);

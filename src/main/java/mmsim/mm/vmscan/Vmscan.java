@@ -1,5 +1,14 @@
 package mmsim.mm.vmscan;
 
+import mmsim.mm.linux.MmCore;
+import mmsim.mm.memory.Memory;
+import mmsim.mm.pgtable.PageTableStore;
+import mmsim.mm.pgtable.PgtableAlloc;
+import mmsim.mm.pgtable.PgtableArch;
+import mmsim.mm.rmap.Rmap;
+import mmsim.mm.swap.Swap;
+import mmsim.mm.swap.SwapState;
+
 import mmsim.mm.linux.Lruvec;
 
 import java.util.ArrayList;
@@ -9,7 +18,6 @@ import mmsim.kernel.Errno;
 import mmsim.kernel.Kernel;
 import mmsim.mm.linux.PageFlag;
 import mmsim.mm.linux.MmPages;
-import mmsim.mm.mmap.UserMemory;
 import mmsim.mm.linux.VmEvent;
 
 /**
@@ -32,59 +40,28 @@ public final class Vmscan {
     /** The outcome of a reclaim pass, as scan_control's counters. */
     public record Result(int scanned, int reclaimed, int activated, int kept) { }
 
-    private final UserMemory um;
+    private final MmCore um;
+    private final PgtableArch arch;
+    private final PageTableStore tables;
+    private final PgtableAlloc pgalloc;
+    private final Swap swap;
+    private final SwapState swapState;
+    private final Rmap rmap;
+    private final Memory memory;
     private final Kernel k;
     private final MmPages pages;
-    private final List<Lruvec> lruvecs = new ArrayList<>();
 
-    public Vmscan(UserMemory um) {
+    public Vmscan(MmCore um, PgtableArch arch, PageTableStore tables, PgtableAlloc pgalloc, Swap swap, SwapState swapState, Rmap rmap, Memory memory) {
         this.um = um;
+        this.arch = arch;
+        this.tables = tables;
+        this.pgalloc = pgalloc;
+        this.swap = swap;
+        this.swapState = swapState;
+        this.rmap = rmap;
+        this.memory = memory;
         this.k = um.k;
         this.pages = um.pages;
-    }
-
-    /** folio_lruvec(): the node's lruvec of a page. */
-    public Lruvec lruvec(long pfn) { return lruvecOfNode(pages.nid(pfn)); }
-
-    public Lruvec lruvecOfNode(int nid) {
-        while (lruvecs.size() <= nid) lruvecs.add(new Lruvec(k, pages, lruvecs.size()));
-        return lruvecs.get(nid);
-    }
-
-    public List<Lruvec> lruvecs() { return lruvecs; }
-
-    /** folio_lru_list(): which list a page belongs on. */
-    int pageLru(long pfn) {
-        if (pages.test(pfn, PageFlag.UNEVICTABLE)) return Lruvec.LRU_UNEVICTABLE;
-        boolean file = !pages.test(pfn, PageFlag.SWAPBACKED);
-        boolean active = pages.test(pfn, PageFlag.ACTIVE);
-        return (file ? Lruvec.LRU_INACTIVE_FILE : Lruvec.LRU_INACTIVE_ANON) + (active ? 1 : 0);
-    }
-
-    private static VmEvent counter(int lru) {
-        return switch (lru) {
-            case Lruvec.LRU_INACTIVE_ANON -> VmEvent.NR_INACTIVE_ANON;
-            case Lruvec.LRU_ACTIVE_ANON -> VmEvent.NR_ACTIVE_ANON;
-            case Lruvec.LRU_INACTIVE_FILE -> VmEvent.NR_INACTIVE_FILE;
-            case Lruvec.LRU_ACTIVE_FILE -> VmEvent.NR_ACTIVE_FILE;
-            default -> VmEvent.NR_UNEVICTABLE;
-        };
-    }
-
-    /** lruvec_add_folio(). Caller holds lv.lruLock and has set PG_lru. */
-    public void addToLru(Lruvec lv, long pfn) {
-        lv.lruLock.assertHeld();
-        int lru = pageLru(pfn);
-        lv.add(lru, pfn);
-        um.count(pfn, counter(lru), 1);
-    }
-
-    /** lruvec_del_folio(). Caller holds lv.lruLock and has cleared PG_lru. */
-    public void delFromLru(Lruvec lv, long pfn) {
-        lv.lruLock.assertHeld();
-        int lru = pageLru(pfn);
-        lv.del(lru, pfn);
-        um.count(pfn, counter(lru), -1);
     }
 
     /**
@@ -98,10 +75,10 @@ public final class Vmscan {
                 throw k.bug("mm/vmscan.c", 0, pages.dumpPage(pfn, "VM_BUG_ON_PAGE(!page_count(page))"));
             }
             if (!pages.testClear(pfn, PageFlag.LRU)) return Errno.EBUSY.neg();
-            um.swap.getPage(pfn);
-            Lruvec lv = lruvec(pfn);
+            um.getPage(pfn);
+            Lruvec lv = um.lruvec(pfn);
             lv.lruLock.lock();
-            delFromLru(lv, pfn);
+            um.delFromLru(lv, pfn);
             lv.lruLock.unlock();
             if (pages.test(pfn, PageFlag.SWAPBACKED)) um.count(pfn, VmEvent.NR_ISOLATED_ANON, 1);
             return 0;
@@ -112,15 +89,15 @@ public final class Vmscan {
     public void putbackLruPage(long pfn) {
         try (var f = k.enter("putback_lru_page")) {
             if (pages.test(pfn, PageFlag.SWAPBACKED)) um.count(pfn, VmEvent.NR_ISOLATED_ANON, -1);
-            um.swap.lruCacheAdd(pfn);
-            um.swap.putPage(pfn);
+            swap.lruCacheAdd(pfn);
+            um.putPage(pfn);
         }
     }
 
     /** A page that was never isolated (a migration target): onto the LRU, dropping the caller's reference. */
     public void putbackLruPageNotIsolated(long pfn) {
-        um.swap.lruCacheAdd(pfn);
-        um.swap.putPage(pfn);
+        swap.lruCacheAdd(pfn);
+        um.putPage(pfn);
     }
 
     /**
@@ -129,8 +106,8 @@ public final class Vmscan {
      */
     public Result shrinkNode(int nid, int nrToScan, boolean kswapd) {
         try (var f = k.enter(kswapd ? "kswapd" : "try_to_free_pages")) {
-            um.swap.lruAddDrain();
-            Lruvec lv = lruvecOfNode(nid);
+            swap.lruAddDrain();
+            Lruvec lv = um.lruvecOfNode(nid);
             shrinkActiveList(lv, nrToScan);
             return shrinkInactiveList(lv, nrToScan, kswapd);
         }
@@ -144,8 +121,8 @@ public final class Vmscan {
             List<Long> back = new ArrayList<>();
             for (long pfn : isolated) {
                 int refs = 0;
-                if (um.rmap.pageMapped(pfn) && !pages.testSet(pfn, PageFlag.LOCKED)) {
-                    refs = um.rmap.pageReferenced(pfn, null);
+                if (um.pageMapped(pfn) && !pages.testSet(pfn, PageFlag.LOCKED)) {
+                    refs = rmap.pageReferenced(pfn, null);
                     unlockPage(pfn);
                 }
                 if (refs == 0) {
@@ -169,11 +146,11 @@ public final class Vmscan {
             if (!pages.getPageUnlessZero(pfn)) break;
             if (!pages.testClear(pfn, PageFlag.LRU)) {
                 lv.lruLock.unlock();
-                um.swap.putPage(pfn);
+                um.putPage(pfn);
                 lv.lruLock.lock();
                 continue;
             }
-            delFromLru(lv, pfn);
+            um.delFromLru(lv, pfn);
             if (pages.test(pfn, PageFlag.SWAPBACKED)) um.count(pfn, VmEvent.NR_ISOLATED_ANON, 1);
             out.add(pfn);
         }
@@ -187,9 +164,9 @@ public final class Vmscan {
             if (pages.test(pfn, PageFlag.SWAPBACKED)) um.count(pfn, VmEvent.NR_ISOLATED_ANON, -1);
             lv.lruLock.lock();
             pages.set(pfn, PageFlag.LRU);
-            addToLru(lv, pfn);
+            um.addToLru(lv, pfn);
             lv.lruLock.unlock();
-            um.swap.putPage(pfn);
+            um.putPage(pfn);
         }
     }
 
@@ -219,9 +196,9 @@ public final class Vmscan {
                 stat[2]++;
                 return;
             }
-            if (!um.rmap.pageAnon(pfn)) { keepLocked(pfn, keep, stat); return; } // shmem writeout not modelled
+            if (!um.pageAnon(pfn)) { keepLocked(pfn, keep, stat); return; } // shmem writeout not modelled
             long[] vmFlags = {0};
-            int refs = ignoreReferences ? 0 : um.rmap.pageReferenced(pfn, vmFlags);
+            int refs = ignoreReferences ? 0 : rmap.pageReferenced(pfn, vmFlags);
             boolean referencedPage = pages.testClear(pfn, PageFlag.REFERENCED);
             if ((vmFlags[0] & mmsim.mm.linux.VmFlags.VM_LOCKED) != 0 || refs > 0 && (referencedPage || refs > 1)) {
                 activate(pfn, keep, stat);
@@ -230,9 +207,9 @@ public final class Vmscan {
             if (refs > 0) pages.set(pfn, PageFlag.REFERENCED); // one young PTE: give it another round
             if (refs > 0) { keepLocked(pfn, keep, stat); return; }
             if (pages.test(pfn, PageFlag.SWAPBACKED) && !pages.test(pfn, PageFlag.OWNER_PRIV_1)) {
-                if (!um.swapState.addToSwap(pfn)) { activate(pfn, keep, stat); return; }
+                if (!swapState.addToSwap(pfn)) { activate(pfn, keep, stat); return; }
             }
-            if (um.rmap.pageMapped(pfn) && !um.rmap.tryToUnmap(pfn, 0)) { activate(pfn, keep, stat); return; }
+            if (um.pageMapped(pfn) && !rmap.tryToUnmap(pfn, 0)) { activate(pfn, keep, stat); return; }
             if (pages.test(pfn, PageFlag.DIRTY)) {
                 // pageout(): swap_writepage with no disk completes at once
                 pages.clear(pfn, PageFlag.DIRTY);
@@ -241,7 +218,7 @@ public final class Vmscan {
             if (!removeMapping(pfn)) { keepLocked(pfn, keep, stat); return; }
             unlockPage(pfn);
             // the refcount was frozen at zero by __remove_mapping: free without put_page
-            um.swap.freeRefcountZero(pfn);
+            um.freeRefcountZero(pfn);
             stat[0]++;
         }
     }
@@ -253,15 +230,15 @@ public final class Vmscan {
     private boolean removeMapping(long pfn) {
         try (var f = k.enter("__remove_mapping")) {
             if (!pages.test(pfn, PageFlag.OWNER_PRIV_1)) return false;
-            um.swapState.xaLock.lock();
+            swapState.xaLock.lock();
             int expected = 2;
             if (pages.refcount(pfn) != expected || pages.test(pfn, PageFlag.DIRTY)) {
-                um.swapState.xaLock.unlock();
+                swapState.xaLock.unlock();
                 return false;
             }
             pages.refAdd(pfn, -expected); // page_ref_freeze
-            um.swapState.deleteFromSwapCacheLocked(pfn);
-            um.swapState.xaLock.unlock();
+            swapState.deleteFromSwapCacheLocked(pfn);
+            swapState.xaLock.unlock();
             if (pages.test(pfn, PageFlag.SWAPBACKED)) um.count(pfn, VmEvent.NR_ISOLATED_ANON, -1);
             return true;
         }
@@ -289,21 +266,21 @@ public final class Vmscan {
     public void pageoutRange(mmsim.mm.linux.VmArea vma, long start, long end, boolean pageout) {
         try (var f = k.enter(pageout ? "madvise_pageout" : "madvise_cold")) {
             // mm/madvise.c: lru_add_drain() first, so this CPU's freshly faulted pages are on the LRU
-            um.swap.lruAddDrain();
+            swap.lruAddDrain();
             List<Long> isolated = new ArrayList<>();
             for (long a = start; a < end; a += mmsim.mm.pgtable.PgtableArch.PAGE_SIZE) {
-                var pmd = um.pgalloc.pmdLoc(vma.vmMm, a, false);
+                var pmd = pgalloc.pmdLoc(vma.vmMm, a, false);
                 if (pmd == null) continue;
-                var pte = um.pgalloc.pteOffsetMapLock(pmd, a);
+                var pte = pgalloc.pteOffsetMapLock(pmd, a);
                 if (pte == null) continue;
-                long v = um.tables.read(pte.table(), pte.idx(), "madvise_cold_or_pageout_pte_range:ptep_get");
-                long pfn = um.arch.ptePresent(v) ? um.memory.vmNormalPage(v) : -1;
+                long v = tables.read(pte.table(), pte.idx(), "madvise_cold_or_pageout_pte_range:ptep_get");
+                long pfn = arch.ptePresent(v) ? memory.vmNormalPage(v) : -1;
                 // shmem pages (not PageAnon) would be written out by shmem_writeout: not modelled, left alone
-                if (pfn >= 0 && um.rmap.pageMapcount(pfn) == 1 && um.rmap.pageAnon(pfn)) {
-                    um.swap.getPage(pfn);
+                if (pfn >= 0 && um.pageMapcount(pfn) == 1 && um.pageAnon(pfn)) {
+                    um.getPage(pfn);
                     pte.unlock();
                     if (isolateLruPage(pfn) == 0) isolated.add(pfn);
-                    um.swap.putPage(pfn);
+                    um.putPage(pfn);
                     continue;
                 }
                 pte.unlock();

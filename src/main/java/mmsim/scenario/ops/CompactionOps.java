@@ -4,7 +4,6 @@ import mmsim.mm.linux.Zone;
 
 import mmsim.mm.Machine;
 import mmsim.mm.compaction.Compaction;
-import mmsim.mm.page_alloc.BuddyAllocator;
 
 /**
  * A compaction scanner's step (mm/compaction.c): {@code pageblock_pfn_to_page PFN [-> var]} runs

@@ -2,7 +2,6 @@ package mmsim.scenario.ops;
 
 import mmsim.iface.debugfs.MemoryNotifierErrorInject;
 import mmsim.kernel.Errno;
-import mmsim.mm.memory_hotplug.MemoryHotplug;
 
 /**
  * Memory hotplug as a driver or firmware does it (mm/memory_hotplug.c): {@code add_memory NID

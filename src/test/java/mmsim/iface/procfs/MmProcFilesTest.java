@@ -15,7 +15,6 @@ import org.junit.jupiter.api.Test;
 import mmsim.mm.linux.KernelConfig;
 import mmsim.mm.Machine;
 import mmsim.mm.linux.MachineLayout;
-import mmsim.mm.page_alloc.BuddyAllocator;
 import mmsim.mm.linux.Gfp;
 import mmsim.mm.linux.Zone;
 import mmsim.mm.linux.ZoneStat;

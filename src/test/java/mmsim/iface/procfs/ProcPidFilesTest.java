@@ -81,7 +81,7 @@ class ProcPidFilesTest {
         long pfn = e & ProcPidFiles.PM_PFRAME_MASK;
         assertTrue((e & ProcPidFiles.PM_PRESENT) != 0 && (e & ProcPidFiles.PM_MMAP_EXCLUSIVE) != 0 && (e & ProcPidFiles.PM_SOFT_DIRTY) != 0, Long.toHexString(e));
         assertEquals(0, e & (ProcPidFiles.PM_SWAP | ProcPidFiles.PM_FILE));
-        assertEquals(1, um.rmap.pageMapcount(pfn), "the PFN pagemap reports is the mapped page");
+        assertEquals(1, um.pageMapcount(pfn), "the PFN pagemap reports is the mapped page");
         long zero = pagemap(mm, a + 4096);
         assertEquals(um.zeroPfn, zero & ProcPidFiles.PM_PFRAME_MASK, "a read maps the zero page");
         assertEquals(0, zero & ProcPidFiles.PM_MMAP_EXCLUSIVE, "the zero page is no normal page: never exclusive");
@@ -177,9 +177,9 @@ class ProcPidFilesTest {
         if ((e & ProcPidFiles.PM_PRESENT) == 0) { um.memory.faultIn(mm, a + 7 * 4096, false); e = pagemap(mm, a + 7 * 4096); }
         long pfn = e & ProcPidFiles.PM_PFRAME_MASK;
         um.swap.lruAddDrainAll();
-        um.swap.getPage(pfn);
+        um.getPage(pfn);
         assertEquals(0, um.vmscan.isolateLruPage(pfn));
-        um.swap.putPage(pfn);
+        um.putPage(pfn);
         List<Long> from = new ArrayList<>(List.of(pfn));
         assertEquals(0, um.migrate.migratePages(from, s -> um.pages.allocPage(false), Migrate.MigrateMode.SYNC, Migrate.MigrateReason.MEMORY_HOTPLUG));
         assertEquals(1, stat("pgmigrate_success"));

@@ -5,7 +5,6 @@ import mmsim.mm.linux.KernelConfig;
 import mmsim.mm.Machine;
 import mmsim.mm.linux.MachineLayout;
 import mmsim.mm.debug.ModelCheck;
-import mmsim.mm.page_alloc.BuddyAllocator;
 import mmsim.mm.linux.Gfp;
 import mmsim.mm.linux.Zone;
 import mmsim.mm.linux.ZoneType;

@@ -45,7 +45,7 @@ class MigrateTest {
             long dst = pfnAt(um, p, a);
             assertNotEquals(src, dst);
             assertEquals(dst, pfnAt(um, c, a));
-            assertEquals(2, um.rmap.pageMapcount(dst));
+            assertEquals(2, um.pageMapcount(dst));
             um.swap.lruAddDrainAll();
             assertEquals(0, m.memmap().refcount(src), "source freed (" + cfg.era() + ")");
             assertTrue(m.memmap().isBuddy(src) || !m.memmap().testBit(src, PageFlag.LRU));
@@ -87,7 +87,7 @@ class MigrateTest {
         long dst = pfnAt(um, p, a);
         assertNotEquals(src, dst);
         assertEquals(dst, pfnAt(um, c, a), "the i_mmap walk found the child's PTE too");
-        assertEquals(2, um.rmap.pageMapcount(dst));
+        assertEquals(2, um.pageMapcount(dst));
         assertEquals(dst, (long) p.findVma(a).vmFile.cachedPages().get(0L), "the page cache holds the new page");
         um.swap.lruAddDrainAll();
         assertEquals(0, m.memmap().refcount(src), "source freed");

@@ -46,8 +46,8 @@ class AnonFaultTest {
         long pfn = um.arch.ptePfn(pte);
         assertNotEquals(um.zeroPfn, pfn);
         assertTrue(um.arch.pteWrite(pte) && um.arch.pteDirty(pte));
-        assertEquals(1, um.rmap.pageMapcount(pfn));
-        assertTrue(um.rmap.pageAnon(pfn));
+        assertEquals(1, um.pageMapcount(pfn));
+        assertTrue(um.pageAnon(pfn));
         assertEquals(1, mm.counter(MmStruct.MM_ANONPAGES));
         assertConsistent(um);
         um.swap.lruAddDrainAll();
@@ -75,14 +75,14 @@ class AnonFaultTest {
         long pfn = um.arch.ptePfn(pteOf(um, parent, a));
         MmStruct child = um.mmap.fork(parent);
         assertEquals(pfn, um.arch.ptePfn(pteOf(um, child, a)));
-        assertEquals(2, um.rmap.pageMapcount(pfn));
+        assertEquals(2, um.pageMapcount(pfn));
         assertFalse(um.arch.pteWrite(pteOf(um, parent, a)), "parent write-protected for COW");
         assertConsistent(um);
         assertEquals(0, um.memory.faultIn(child, a, true));
         long copy = um.arch.ptePfn(pteOf(um, child, a));
         assertNotEquals(pfn, copy);
-        assertEquals(1, um.rmap.pageMapcount(pfn));
-        assertEquals(1, um.rmap.pageMapcount(copy));
+        assertEquals(1, um.pageMapcount(pfn));
+        assertEquals(1, um.pageMapcount(copy));
         assertConsistent(um);
         // the parent is now the only user: its write reuses the page in place
         assertEquals(0, um.memory.faultIn(parent, a, true));

@@ -139,9 +139,9 @@ class UserMemoryPropertyTest {
             long pte = um.tables.peekEntry(um.arch.tableEntryPfn(pmdval), PgtableArch.pteIndex(a));
             long pfn = um.arch.ptePresent(pte) ? um.memory.vmNormalPage(pte) : -1;
             if (pfn < 0) continue;
-            um.swap.getPage(pfn); // the caller's reference, as isolate_lru_page requires
+            um.getPage(pfn); // the caller's reference, as isolate_lru_page requires
             int iso = um.vmscan.isolateLruPage(pfn);
-            um.swap.putPage(pfn);
+            um.putPage(pfn);
             if (iso != 0) return;
             List<Long> from = new ArrayList<>(List.of(pfn));
             um.migrate.migratePages(from, s -> um.pages.allocPage(false), Migrate.MigrateMode.SYNC, Migrate.MigrateReason.MEMORY_HOTPLUG);

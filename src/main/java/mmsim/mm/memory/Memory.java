@@ -1,4 +1,13 @@
-package mmsim.mm.pgtable;
+package mmsim.mm.memory;
+
+import mmsim.mm.linux.MmCore;
+import mmsim.mm.pgtable.PageTableStore;
+import mmsim.mm.pgtable.PgtableAlloc;
+import mmsim.mm.pgtable.PgtableArch;
+import mmsim.mm.rmap.Rmap;
+import mmsim.mm.shmem.Shmem;
+import mmsim.mm.swap.Swap;
+import mmsim.mm.swap.SwapState;
 
 import mmsim.mm.linux.SwapEntry;
 
@@ -10,7 +19,6 @@ import mmsim.kernel.sync.SpinLock;
 import mmsim.mm.linux.PageFlag;
 import mmsim.mm.linux.MmPages;
 import mmsim.mm.linux.MmStruct;
-import mmsim.mm.mmap.UserMemory;
 import mmsim.mm.linux.VmArea;
 import mmsim.mm.linux.VmEvent;
 
@@ -37,62 +45,29 @@ public final class Memory {
     // fault flags
     public static final int FAULT_FLAG_WRITE = 0x1;
 
-    /**
-     * Switch: the TLB flush does not interrupt the other CPUs (a broadcast TLB invalidation, as
-     * arm64's TLBI and s390's IPTE do) and page tables are freed right after it, with no
-     * MMU_GATHER_RCU_TABLE_FREE grace period. GUP-fast then has nothing holding the tables it walks
-     * with IRQs off: the "Power and S390" exception of seed 003's thread.
-     */
-    public static final String TLB_FLUSH_NO_IPI = "tlb-flush-no-ipi";
-    /** The variant switches of this file, collected at boot into the options a scenario may name. */
-    public static final java.util.List<String> OPTIONS = java.util.List.of(TLB_FLUSH_NO_IPI);
-
-    /** Flushes TLB entries of an mm on the CPUs that may hold them (flush_tlb_mm_range). */
-    @FunctionalInterface
-    public interface TlbFlusher {
-        void flush(MmStruct mm, long start, long end);
-    }
-
-    private final UserMemory um;
+    private final MmCore um;
+    private final Swap swap;
+    private final SwapState swapState;
+    private final Shmem shmem;
+    private final Rmap rmap;
     private final Kernel k;
     private final MmPages pages;
     private final PageTableStore store;
     private final PgtableArch arch;
     private final PgtableAlloc pgalloc;
-    /** Installed by the machine once IPIs exist; the default only marks the point. */
-    private TlbFlusher tlbFlusher;
 
-    public Memory(UserMemory um) {
+    public Memory(MmCore um, PgtableArch arch, PageTableStore store, PgtableAlloc pgalloc, Swap swap, SwapState swapState, Shmem shmem, Rmap rmap) {
         this.um = um;
+        this.arch = arch;
+        this.store = store;
+        this.pgalloc = pgalloc;
+        this.swap = swap;
+        this.swapState = swapState;
+        this.shmem = shmem;
+        this.rmap = rmap;
         this.k = um.k;
         this.pages = um.pages;
-        this.store = um.tables;
-        this.arch = um.arch;
-        this.pgalloc = um.pgalloc;
-        // native_flush_tlb_multi(): an IPI to the other CPUs of mm_cpumask, waiting for all of them;
-        // a CPU with IRQs disabled (GUP-fast) acknowledges only when it enables them again
-        this.tlbFlusher = (mm, s, e) -> {
-            if (!um.config.has(TLB_FLUSH_NO_IPI)) k.smpCallFunctionMany(mm.cpumask, () -> { }, true);
-        };
     }
-
-    public void setTlbFlusher(TlbFlusher f) { this.tlbFlusher = f; }
-
-    /** flush_tlb_range(vma, start, end). */
-    public void flushTlbRange(VmArea vma, long start, long end) {
-        try (var f = k.enter("flush_tlb_mm_range")) {
-            tlbFlusher.flush(vma.vmMm, start, end);
-        }
-    }
-
-    /** flush_tlb_mm_range() for an mm without a VMA at hand (tlb_finish_mmu after free_pgtables). */
-    public void flushTlbMm(MmStruct mm, long start, long end) {
-        try (var f = k.enter("flush_tlb_mm_range")) {
-            tlbFlusher.flush(mm, start, end);
-        }
-    }
-
-    public void flushTlbPage(VmArea vma, long addr) { flushTlbRange(vma, addr, addr + PgtableArch.PAGE_SIZE); }
 
     // ---- the user-facing entry ----------------------------------------------------------------
 
@@ -205,7 +180,7 @@ public final class Memory {
                 pte.unlock();
                 return 0;
             }
-            if (!um.rmap.anonVmaPrepare(vma)) return VM_FAULT_OOM;
+            if (!rmap.anonVmaPrepare(vma)) return VM_FAULT_OOM;
             long page = pages.allocPage(false);
             if (page < 0) return VM_FAULT_OOM;
             pages.set(page, PageFlag.UPTODATE);
@@ -213,17 +188,17 @@ public final class Memory {
             if ((vma.vmFlags & VmFlags.VM_WRITE) != 0) entry = arch.pteMkwrite(arch.pteMkdirty(entry));
             PgtableAlloc.PteLock pte = pgalloc.pteOffsetMapLock(pmd, addr);
             if (pte == null) {
-                um.swap.putPage(page);
+                um.putPage(page);
                 return VM_FAULT_RETRY;
             }
             if (store.read(pte.table(), pte.idx(), "do_anonymous_page:vmf_pte_changed") != 0) {
                 pte.unlock();
-                um.swap.putPage(page); // lost the race: another CPU mapped this address
+                um.putPage(page); // lost the race: another CPU mapped this address
                 return 0;
             }
             mm.rss[MmStruct.MM_ANONPAGES]++;
-            um.rmap.pageAddNewAnonRmap(page, vma, addr);
-            um.swap.lruCacheAdd(page);
+            rmap.pageAddNewAnonRmap(page, vma, addr);
+            swap.lruCacheAdd(page);
             store.write(pte.table(), pte.idx(), entry, "do_anonymous_page:set_pte_at");
             pte.unlock();
             return 0;
@@ -241,7 +216,7 @@ public final class Memory {
         try (var f = k.enter(write ? "do_shared_fault" : "do_read_fault")) {
             long page;
             try (var g = k.enter("shmem_fault")) {
-                page = um.shmem.getFolio(vma.vmFile, vma.linearPageIndex(addr));
+                page = shmem.getFolio(vma.vmFile, vma.linearPageIndex(addr));
             }
             if (page == mmsim.mm.shmem.Shmem.BEYOND_EOF) return VM_FAULT_SIGBUS;
             if (page < 0) return VM_FAULT_OOM;
@@ -249,18 +224,18 @@ public final class Memory {
                 PgtableAlloc.PteLock pte = pgalloc.pteOffsetMapLock(pmd, addr);
                 if (pte == null || store.read(pte.table(), pte.idx(), "finish_fault:pte_none") != 0) {
                     if (pte != null) pte.unlock();
-                    um.swap.unlockPage(page);
-                    um.swap.putPage(page);
+                    um.unlockPage(page);
+                    um.putPage(page);
                     return pte == null ? VM_FAULT_RETRY : 0;
                 }
                 // set_pte_range(): vm_page_prot of a shared writable mapping is writable already
                 long entry = arch.pfnPte(page, vma.vmPageProt);
                 if (write) entry = arch.pteMkdirty(entry);
                 vma.vmMm.rss[MmStruct.MM_SHMEMPAGES]++;
-                um.rmap.pageAddFileRmap(page);
+                rmap.pageAddFileRmap(page);
                 store.write(pte.table(), pte.idx(), entry, "set_pte_range:set_pte_at");
                 pte.unlock();
-                um.swap.unlockPage(page);
+                um.unlockPage(page);
                 return 0;
             }
         }
@@ -300,7 +275,7 @@ public final class Memory {
                 pte.unlock();
                 return 0;
             }
-            if (old >= 0) um.swap.getPage(old);
+            if (old >= 0) um.getPage(old);
             pte.unlock();
             return wpPageCopy(vma, addr, pmd, orig, old);
         }
@@ -311,16 +286,16 @@ public final class Memory {
      * counting the swap cache's; the page lock keeps the swap cache stable. Caller holds the PTE lock.
      */
     private boolean canReuseAnonPage(long pfn) {
-        if (!um.rmap.pageAnon(pfn)) return false;
+        if (!um.pageAnon(pfn)) return false;
         int swapcache = pages.test(pfn, PageFlag.OWNER_PRIV_1) ? 1 : 0;
         if (pages.refcount(pfn) > 3 + swapcache) return false;
         // a reference may be this CPU's LRU batch's: drain it before judging (lru_add_drain)
-        if (!pages.test(pfn, PageFlag.LRU)) um.swap.lruAddDrain();
+        if (!pages.test(pfn, PageFlag.LRU)) swap.lruAddDrain();
         if (pages.refcount(pfn) > 1 + swapcache) return false;
-        if (!um.swap.trylockPage(pfn)) return false;
-        if (swapcache == 1) um.swapState.tryToFreeSwap(pfn);
+        if (!um.trylockPage(pfn)) return false;
+        if (swapcache == 1) swapState.tryToFreeSwap(pfn);
         boolean only = pages.refcount(pfn) == 1;
-        um.swap.unlockPage(pfn);
+        um.unlockPage(pfn);
         return only;
     }
 
@@ -328,18 +303,18 @@ public final class Memory {
     private int wpPageCopy(VmArea vma, long addr, PgtableAlloc.Loc pmd, long orig, long old) {
         try (var f = k.enter("wp_page_copy")) {
             MmStruct mm = vma.vmMm;
-            if (!um.rmap.anonVmaPrepare(vma)) { if (old >= 0) um.swap.putPage(old); return VM_FAULT_OOM; }
+            if (!rmap.anonVmaPrepare(vma)) { if (old >= 0) um.putPage(old); return VM_FAULT_OOM; }
             long page = pages.allocPage(false);
             if (page < 0) {
-                if (old >= 0) um.swap.putPage(old);
+                if (old >= 0) um.putPage(old);
                 return VM_FAULT_OOM;
             }
             pages.set(page, PageFlag.UPTODATE); // cow_user_page: the copy
             PgtableAlloc.PteLock pte = pgalloc.pteOffsetMapLock(pmd, addr);
             if (pte == null || store.read(pte.table(), pte.idx(), "wp_page_copy:pte_same") != orig) {
                 if (pte != null) pte.unlock();
-                um.swap.putPage(page);
-                if (old >= 0) um.swap.putPage(old);
+                um.putPage(page);
+                if (old >= 0) um.putPage(old);
                 return 0;
             }
             um.count(VmEvent.COW_FAULT);
@@ -347,15 +322,15 @@ public final class Memory {
             long entry = arch.pteMkwrite(arch.pteMkdirty(arch.pfnPte(page, vma.vmPageProt)));
             // ptep_clear_flush(): nobody may keep using the old translation once we switch
             store.getAndClear(pte.table(), pte.idx(), "wp_page_copy:ptep_clear_flush");
-            flushTlbPage(vma, addr);
-            um.rmap.pageAddNewAnonRmap(page, vma, addr);
-            um.swap.lruCacheAdd(page);
+            um.flushTlbPage(vma, addr);
+            rmap.pageAddNewAnonRmap(page, vma, addr);
+            swap.lruCacheAdd(page);
             store.write(pte.table(), pte.idx(), entry, "wp_page_copy:set_pte_at");
-            if (old >= 0) um.rmap.pageRemoveRmap(old);
+            if (old >= 0) rmap.pageRemoveRmap(old);
             pte.unlock();
             if (old >= 0) {
-                um.swap.putPage(old); // the old mapping's reference
-                um.swap.putPage(old); // the reference do_wp_page took
+                um.putPage(old); // the old mapping's reference
+                um.putPage(old); // the reference do_wp_page took
             }
             return 0;
         }
@@ -377,53 +352,53 @@ public final class Memory {
             if (SwapEntry.isHwpoisonEntry(entry)) return VM_FAULT_HWPOISON;
             if (SwapEntry.nonSwapEntry(entry)) return VM_FAULT_SIGBUS;
             int ret = 0;
-            long page = um.swapState.lookupSwapCache(entry);
+            long page = swapState.lookupSwapCache(entry);
             if (page < 0) {
-                page = um.swapState.swapinNewPage(entry);
+                page = swapState.swapinNewPage(entry);
                 if (page < 0) {
                     // OOM, or another CPU is reading it in: retry if the PTE changed, else OOM
                     PgtableAlloc.PteLock pte = pgalloc.pteOffsetMapLock(pmd, addr);
                     boolean same = pte != null && store.read(pte.table(), pte.idx(), "do_swap_page:pte_same") == orig;
                     if (pte != null) pte.unlock();
-                    return same && um.swapState.swapCount(entry) > 0 && !um.swapState.hasCache(entry) ? VM_FAULT_OOM : VM_FAULT_RETRY;
+                    return same && swapState.swapCount(entry) > 0 && !swapState.hasCache(entry) ? VM_FAULT_OOM : VM_FAULT_RETRY;
                 }
                 ret = VM_FAULT_MAJOR;
                 um.count(VmEvent.PGMAJFAULT);
             }
-            um.swap.lockPage(page);
-            if (!pages.test(page, PageFlag.OWNER_PRIV_1) || um.swapState.pageSwapEntry(page) != entry) {
+            um.lockPage(page);
+            if (!pages.test(page, PageFlag.OWNER_PRIV_1) || swapState.pageSwapEntry(page) != entry) {
                 // folio_swapcache_freed/changed under us: retry
-                um.swap.unlockPage(page);
-                um.swap.putPage(page);
+                um.unlockPage(page);
+                um.putPage(page);
                 return VM_FAULT_RETRY;
             }
-            if (!um.rmap.anonVmaPrepare(vma)) {
-                um.swap.unlockPage(page);
-                um.swap.putPage(page);
+            if (!rmap.anonVmaPrepare(vma)) {
+                um.unlockPage(page);
+                um.putPage(page);
                 return VM_FAULT_OOM;
             }
             PgtableAlloc.PteLock pte = pgalloc.pteOffsetMapLock(pmd, addr);
             if (pte == null || store.read(pte.table(), pte.idx(), "do_swap_page:pte_same") != orig) {
                 if (pte != null) pte.unlock();
-                um.swap.unlockPage(page);
-                um.swap.putPage(page);
+                um.unlockPage(page);
+                um.putPage(page);
                 return ret;
             }
             mm.rss[MmStruct.MM_ANONPAGES]++;
             mm.rss[MmStruct.MM_SWAPENTS]--;
             long v = arch.pfnPte(page, vma.vmPageProt);
             // the page reference we hold becomes the mapping's
-            if (um.rmap.pageAnon(page)) um.rmap.pageAddAnonRmap(page, vma, addr);
-            else um.rmap.pageAddNewAnonRmap(page, vma, addr);
-            um.swapState.swapFree(entry);
+            if (um.pageAnon(page)) rmap.pageAddAnonRmap(page, vma, addr);
+            else rmap.pageAddNewAnonRmap(page, vma, addr);
+            swapState.swapFree(entry);
             if ((flags & FAULT_FLAG_WRITE) != 0 && (vma.vmFlags & VmFlags.VM_WRITE) != 0) {
                 // should_try_to_free_swap(): a write makes the page exclusive; drop its swap copy
-                um.swapState.tryToFreeSwap(page);
+                swapState.tryToFreeSwap(page);
                 if (!pages.test(page, PageFlag.OWNER_PRIV_1) && pages.refcount(page) == 1) v = arch.pteMkwrite(arch.pteMkdirty(v));
             }
             store.write(pte.table(), pte.idx(), v, "do_swap_page:set_pte_at");
             pte.unlock();
-            um.swap.unlockPage(page);
+            um.unlockPage(page);
             return ret;
         }
     }
@@ -445,12 +420,12 @@ public final class Memory {
                 if (pmd != null) zapPteRange(vma, pmd, a, next, gather);
                 a = next;
             }
-            flushTlbRange(vma, start, end);
+            um.flushTlbRange(vma, start, end);
             try (var g = k.enter("tlb_finish_mmu")) {
                 // free_pages_and_swap_cache(): a page that was the last mapping of its swap copy drops it
                 for (long pfn : gather) {
-                    um.swapState.freeSwapCache(pfn);
-                    um.swap.putPage(pfn);
+                    swapState.freeSwapCache(pfn);
+                    um.putPage(pfn);
                 }
             }
         }
@@ -470,20 +445,20 @@ public final class Memory {
                     v = store.getAndClear(pte.table(), idx, "zap_pte_range:ptep_get_and_clear_full");
                     long page = vmNormalPage(v);
                     if (page < 0) continue;
-                    mm.rss[um.rmap.pageAnon(page) ? MmStruct.MM_ANONPAGES : MmStruct.MM_SHMEMPAGES]--;
+                    mm.rss[um.pageAnon(page) ? MmStruct.MM_ANONPAGES : MmStruct.MM_SHMEMPAGES]--;
                     if (arch.pteDirty(v)) pages.set(page, PageFlag.DIRTY);
-                    um.rmap.pageRemoveRmap(page);
+                    rmap.pageRemoveRmap(page);
                     gather.add(page); // __tlb_remove_page: freed after the flush
                     continue;
                 }
                 long entry = arch.pteToSwpEntry(v);
                 store.write(pte.table(), idx, 0, "zap_pte_range:pte_clear");
                 if (SwapEntry.isMigrationEntry(entry)) {
-                    mm.rss[um.rmap.pageAnon(SwapEntry.pfnSwapEntryToPfn(entry)) ? MmStruct.MM_ANONPAGES : MmStruct.MM_SHMEMPAGES]--;
+                    mm.rss[um.pageAnon(SwapEntry.pfnSwapEntryToPfn(entry)) ? MmStruct.MM_ANONPAGES : MmStruct.MM_SHMEMPAGES]--;
                 } else if (!SwapEntry.nonSwapEntry(entry)) {
                     mm.rss[MmStruct.MM_SWAPENTS]--;
                     ptl.unlock(); // free_swap_and_cache may lock the cached page: not under the PTE lock here
-                    um.swapState.freeSwapAndCache(entry);
+                    swapState.freeSwapAndCache(entry);
                     ptl.lock();
                 }
             }
@@ -511,7 +486,7 @@ public final class Memory {
                 }
                 a = next;
             }
-            if (cow) flushTlbRange(src, src.vmStart, src.vmEnd);
+            if (cow) um.flushTlbRange(src, src.vmStart, src.vmEnd);
             return 0;
         }
     }
@@ -540,7 +515,7 @@ public final class Memory {
                             v = ro;
                         }
                     } else if (!SwapEntry.nonSwapEntry(entry)) {
-                        um.swapState.swapDuplicate(entry);
+                        swapState.swapDuplicate(entry);
                         dst.vmMm.rss[MmStruct.MM_SWAPENTS]++;
                     }
                     store.write(d.table(), idx, v, "copy_nonpresent_pte:set_pte_at");
@@ -548,8 +523,8 @@ public final class Memory {
                 }
                 long page = vmNormalPage(v);
                 if (page >= 0) {
-                    um.swap.getPage(page);
-                    um.rmap.pageDupRmap(page);
+                    um.getPage(page);
+                    rmap.pageDupRmap(page);
                     dst.vmMm.rss[MmStruct.MM_ANONPAGES]++;
                 }
                 if (cow && arch.pteWrite(v)) {
