@@ -11,6 +11,7 @@ import mmsim.mm.compaction.Compaction;
 import mmsim.mm.memory_hotplug.MemoryHotplug;
 import mmsim.mm.memremap.Memremap;
 import mmsim.mm.mmap.MachinePages;
+import mmsim.mm.page_isolation.PageIsolation;
 import mmsim.mm.mmap.UserMemory;
 import mmsim.mm.pgtable.PgtableArch;
 import mmsim.mm.linux.Memmap;
@@ -54,6 +55,7 @@ public final class Machine {
     private final BuddyAllocator allocator;
     private final mmsim.mm.page_ext.PageExt pageExt;
     private final mmsim.mm.page_owner.PageOwner pageOwner;
+    private final PageIsolation isolation;
     private final UserMemory userMemory;
     private final MemoryHotplug memoryHotplug;
     private final Memremap memremap;
@@ -74,6 +76,7 @@ public final class Machine {
         this.memmap = new Memmap(kernel, arch, nrSections);                                    // struct page
         this.sparse = new SparseMem(kernel, arch, config, memmap, nrSections);                // mm/sparse.c
         this.allocator = new BuddyAllocator(kernel, config, memmap, sparse, layout.nodes());  // mm/page_alloc.c
+        this.isolation = new PageIsolation(kernel, memmap, allocator);                       // mm/page_isolation.c
         this.pageExt = new mmsim.mm.page_ext.PageExt(kernel, config, sparse, allocator);      // mm/page_ext.c
         this.pageOwner = new mmsim.mm.page_owner.PageOwner(kernel, config, sparse, allocator, pageExt);
         // user memory (mmap, rmap, swap, vmscan, migrate, gup) comes before memory hotplug,
@@ -81,7 +84,7 @@ public final class Machine {
         this.userMemory = new UserMemory(kernel, config,
                 arch.kernelArch() == Kernel.Arch.X86_64 ? PgtableArch.x86_64() : PgtableArch.arm64(),
                 new MachinePages(memmap, allocator));
-        this.memoryHotplug = new MemoryHotplug(kernel, config, layout, memmap, sparse, allocator,
+        this.memoryHotplug = new MemoryHotplug(kernel, config, layout, memmap, sparse, allocator, isolation,
                 userMemory, userMemory.swap, userMemory.vmscan, userMemory.migrate);
         this.memremap = new Memremap(kernel, config, layout, memmap, sparse, allocator, memoryHotplug);
         this.compaction = new Compaction(kernel, config, sparse, allocator);                   // mm/compaction.c
@@ -135,6 +138,8 @@ public final class Machine {
     /** page_owner (mm/page_owner.c): inited only with CONFIG_PAGE_OWNER. */
     public mmsim.mm.page_owner.PageOwner pageOwner() { return pageOwner; }
     public PgData node(int nid) { return allocator.node(nid); }
+    /** Range isolation (mm/page_isolation.c). */
+    public PageIsolation isolation() { return isolation; }
     /** User memory: address spaces, page tables, faults, rmap, LRU, reclaim, swap, migration, GUP. */
     public UserMemory userMemory() { return userMemory; }
     /** Memory hotplug (mm/memory_hotplug.c) and the memory block devices (drivers/base/memory.c). */

@@ -10,6 +10,7 @@ import mmsim.kernel.Kernel;
 import mmsim.kernel.sync.Mutex;
 import mmsim.kernel.sync.PercpuRwSem;
 import mmsim.mm.linux.KernelConfig;
+import mmsim.mm.page_isolation.PageIsolation;
 import mmsim.mm.swap.Swap;
 import mmsim.mm.vmscan.Vmscan;
 import mmsim.mm.migrate.Migrate;
@@ -66,6 +67,7 @@ public final class MemoryHotplug {
 
     private final MachineLayout layout;
     private final MmCore core;
+    private final PageIsolation isolation;
     private final Swap swap;
     private final Vmscan vmscan;
     private final Migrate migrate;
@@ -102,9 +104,10 @@ public final class MemoryHotplug {
      * block devices come later, from {@link #memoryDevInit} once the zones exist.
      */
     public MemoryHotplug(Kernel k, KernelConfig config, MachineLayout layout, Memmap memmap, SparseMem sparse,
-            BuddyAllocator ba, MmCore core, Swap swap, Vmscan vmscan, Migrate migrate) {
+            BuddyAllocator ba, PageIsolation isolation, MmCore core, Swap swap, Vmscan vmscan, Migrate migrate) {
         this.layout = layout;
         this.core = core;
+        this.isolation = isolation;
         this.swap = swap;
         this.vmscan = vmscan;
         this.migrate = migrate;
@@ -904,13 +907,13 @@ public final class MemoryHotplug {
             // move_pfn_range_to_zone(zone, pfn, nr_pages, NULL, MIGRATE_ISOLATE); the model initialises
             // MOVABLE then isolates (no page is free yet), which also counts nr_isolate_pageblock
             movePfnRangeToZone(zone, pfn, nrPages, null, MigrateType.MOVABLE);
-            ba.startIsolatePageRange(pfn, end);
+            isolation.startIsolatePageRange(pfn, end);
             MemoryNotify arg = new MemoryNotify(pfn, nrPages, zone.pgdat.nodePresentPages() == 0 ? nid : -1);
             int ret = MemoryNotifier.notifierToErrno(memoryNotify(MemoryNotifier.MEM_GOING_ONLINE, arg));
             if (ret != 0) {
                 // failed_addition (pr_debug "online_pages [mem ...] failed")
                 memoryNotify(MemoryNotifier.MEM_CANCEL_ONLINE, arg);
-                ba.undoIsolatePageRange(pfn, end, MigrateType.MOVABLE);
+                isolation.undoIsolatePageRange(pfn, end, MigrateType.MOVABLE);
                 removePfnRangeFromZone(zone, pfn, nrPages);
                 return ret;
             }
@@ -919,7 +922,7 @@ public final class MemoryHotplug {
             sparse.onlineMemSections(pfn, end);
             k.point("adjust_present_page_count", zone, Access.WRITE);
             zone.adjustPresentPages(nrPages);
-            ba.undoIsolatePageRange(pfn, end, MigrateType.MOVABLE);
+            isolation.undoIsolatePageRange(pfn, end, MigrateType.MOVABLE);
             ba.initPerZoneWmarkMin();
             memoryNotify(MemoryNotifier.MEM_ONLINE, arg);
             return 0;
@@ -1073,7 +1076,7 @@ public final class MemoryHotplug {
                     return failedRemoval(startPfn, end, "failure to isolate range", Errno.EBUSY.neg());
                 }
             }
-            ba.startIsolatePageRange(startPfn, end);
+            isolation.startIsolatePageRange(startPfn, end);
             migrateMessages = 0;
             MemoryNotify arg = new MemoryNotify(startPfn, nrPages, nodeLosesLastMemory(zone, nrPages) ? zone.nid() : -1);
             ret = MemoryNotifier.notifierToErrno(memoryNotify(MemoryNotifier.MEM_GOING_OFFLINE, arg));
@@ -1094,7 +1097,7 @@ public final class MemoryHotplug {
                 }
                 if (unmovable) return failedRemovalIsolated(startPfn, end, arg, "unmovable page", Errno.EBUSY.neg());
                 ba.drainAllPages(zone);
-                if (ba.testPagesIsolated(startPfn, end) == 0) break;
+                if (isolation.testPagesIsolated(startPfn, end) == 0) break;
                 lruCacheDrain();
             }
             // __offline_isolated_pages(): free pages out of the buddy, sections no longer online
@@ -1107,7 +1110,7 @@ public final class MemoryHotplug {
             // nr_isolate_pageblock -= nr_pages / pageblock_nr_pages: the kernel leaves the stale
             // MIGRATE_ISOLATE marks for the next online to overwrite; the model resets them to MOVABLE
             // (no free page is left in the range to move), which uncounts them the same way
-            ba.undoIsolatePageRange(startPfn, end, MigrateType.MOVABLE);
+            isolation.undoIsolatePageRange(startPfn, end, MigrateType.MOVABLE);
             k.point("offline_pages:adjust_managed_page_count", zone, Access.WRITE);
             zone.adjustManagedPages(-nrPages);
             zone.adjustPresentPages(-nrPages);
@@ -1126,7 +1129,7 @@ public final class MemoryHotplug {
     }
 
     private int failedRemovalIsolated(long start, long end, MemoryNotify arg, String reason, int ret) {
-        ba.undoIsolatePageRange(start, end, MigrateType.MOVABLE);
+        isolation.undoIsolatePageRange(start, end, MigrateType.MOVABLE);
         memoryNotify(MemoryNotifier.MEM_CANCEL_OFFLINE, arg);
         return failedRemoval(start, end, reason, ret);
     }

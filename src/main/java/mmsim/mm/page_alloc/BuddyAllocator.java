@@ -833,7 +833,7 @@ public final class BuddyAllocator {
     }
 
     // =========================================================================================
-    // pageblocks and isolation (mm/page_alloc.c, mm/page_isolation.c)
+    // pageblocks (mm/page_alloc.c; isolation of a range is mm/page_isolation.c, PageIsolation)
     // =========================================================================================
 
     /** get_pageblock_migratetype(). */
@@ -842,81 +842,11 @@ public final class BuddyAllocator {
     /** set_pageblock_migratetype(). */
     public void setPageblockMigratetype(long pfn, int mt) { sparse.setPageblockMigratetype(pfn, mt); }
 
-    /**
-     * set_migratetype_isolate() over [start, end) pageblock by pageblock: marks each pageblock
-     * MIGRATE_ISOLATE and moves its free blocks to the isolate lists (no longer counted free).
-     * The kernel also fails with -EBUSY when has_unmovable_pages() finds an unmovable page; the
-     * model leaves that to the offline code. Returns 0.
-     */
-    public int startIsolatePageRange(long start, long end) {
-        try (var f = k.enter("start_isolate_page_range")) {
-            for (long pb = start & ~(Zone.PAGEBLOCK_NR_PAGES - 1L); pb < end; pb += Zone.PAGEBLOCK_NR_PAGES) {
-                Zone zone = pageZone(pb);
-                zone.lock.lock();
-                try {
-                    int mt = pageblockMigratetype(pb);
-                    if (mt == MigrateType.ISOLATE) continue;
-                    moveFreepagesBlockLocked(zone, pb, mt, MigrateType.ISOLATE);
-                    setPageblockMigratetype(pb, MigrateType.ISOLATE);
-                    zone.nrIsolatePageblock++;
-                } finally {
-                    zone.lock.unlock();
-                }
-            }
-            return 0;
-        }
-    }
-
-    /** undo_isolate_page_range(): pageblocks back to {@code mt}, free blocks with them. */
-    public void undoIsolatePageRange(long start, long end, int mt) {
-        try (var f = k.enter("undo_isolate_page_range")) {
-            for (long pb = start & ~(Zone.PAGEBLOCK_NR_PAGES - 1L); pb < end; pb += Zone.PAGEBLOCK_NR_PAGES) {
-                Zone zone = pageZone(pb);
-                zone.lock.lock();
-                try {
-                    if (pageblockMigratetype(pb) != MigrateType.ISOLATE) continue;
-                    moveFreepagesBlockLocked(zone, pb, MigrateType.ISOLATE, mt);
-                    setPageblockMigratetype(pb, mt);
-                    zone.nrIsolatePageblock--;
-                } finally {
-                    zone.lock.unlock();
-                }
-            }
-        }
-    }
-
-    private void moveFreepagesBlockLocked(Zone zone, long pb, int oldMt, int newMt) {
+    /** move_freepages_block(): the free blocks of pageblock {@code pb} from {@code oldMt}'s lists to {@code newMt}'s. Caller holds zone->lock. */
+    public void moveFreepagesBlockLocked(Zone zone, long pb, int oldMt, int newMt) {
         // a free block larger than a pageblock starting before pb is split by the kernel's
         // split_large_buddy(); here free blocks are found by walking the pageblock
         moveFreepages(zone, pb, pb + Zone.PAGEBLOCK_NR_PAGES, oldMt, newMt);
-    }
-
-    /**
-     * test_pages_isolated(): 0 when every page of [start, end) is free in the buddy on an isolated
-     * pageblock (or hwpoisoned / PageOffline with refcount 0, which offline may skip), else -EBUSY.
-     */
-    public int testPagesIsolated(long start, long end) {
-        try (var f = k.enter("test_pages_isolated")) {
-            for (long pb = start; pb < end; pb += Zone.PAGEBLOCK_NR_PAGES)
-                if (pageblockMigratetype(pb) != MigrateType.ISOLATE) return mmsim.kernel.Errno.EBUSY.neg();
-            Zone zone = pageZone(start);
-            zone.lock.lock();
-            try {
-                for (long p = start; p < end; ) {
-                    if (memmap.isBuddy(p)) {
-                        p += 1L << memmap.privateData(p);
-                    } else if ((memmap.testBit(p, PageFlag.HWPOISON) || memmap.hasType(p, PageType.OFFLINE))
-                            && memmap.refcount(p) == 0) {
-                        p++;
-                    } else {
-                        return mmsim.kernel.Errno.EBUSY.neg();
-                    }
-                }
-            } finally {
-                zone.lock.unlock();
-            }
-            return 0;
-        }
     }
 
     /**

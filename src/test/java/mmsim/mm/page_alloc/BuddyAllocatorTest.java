@@ -142,9 +142,9 @@ class BuddyAllocatorTest {
         BuddyAllocator ba = m.allocator();
         Zone z = normal(m);
         long start = z.zoneStartPfn(), end = start + 1024;
-        ba.startIsolatePageRange(start, end);
+        m.isolation().startIsolatePageRange(start, end);
         assertEquals(16384 - 1024, z.stat(ZoneStat.NR_FREE_PAGES));
-        assertEquals(0, ba.testPagesIsolated(start, end));
+        assertEquals(0, m.isolation().testPagesIsolated(start, end));
         ModelCheck.assertConsistent(m);
         assertEquals(1024, ba.offlineIsolatedPages(start, end));
         assertEquals(15, z.freeArea(Zone.MAX_PAGE_ORDER).nrFree());
