@@ -56,6 +56,7 @@ public final class Machine {
     private final mmsim.mm.page_ext.PageExt pageExt;
     private final mmsim.mm.page_owner.PageOwner pageOwner;
     private final PageIsolation isolation;
+    private long maxPfn;
     private final UserMemory userMemory;
     private final MemoryHotplug memoryHotplug;
     private final Memremap memremap;
@@ -138,6 +139,11 @@ public final class Machine {
     /** page_owner (mm/page_owner.c): inited only with CONFIG_PAGE_OWNER. */
     public mmsim.mm.page_owner.PageOwner pageOwner() { return pageOwner; }
     public PgData node(int nid) { return allocator.node(nid); }
+    /**
+     * max_pfn: one past the highest pfn of boot RAM, raised on x86 by memory hot-add and by
+     * devm_memremap_pages (add_pages; ZONE_DEVICE ranges have no memory blocks), never lowered.
+     */
+    public long maxPfn() { return Math.max(maxPfn, memremap.maxPfnRaised()); }
     /** Range isolation (mm/page_isolation.c). */
     public PageIsolation isolation() { return isolation; }
     /** User memory: address spaces, page tables, faults, rmap, LRU, reclaim, swap, migration, GUP. */
@@ -290,6 +296,13 @@ public final class Machine {
             if (!r.addedAtBoot()) continue;
             int err = memoryHotplug.addMemory(r.nid(), r.start(), r.end() - r.start());
             if (err != 0) throw new IllegalStateException("add_memory of layout line " + r.line() + " failed: " + err);
+        }
+        // max_pfn: the end of boot RAM, raised on x86 by every hot-add (arch_add_memory ->
+        // update_end_of_memory_vars) and never lowered
+        this.maxPfn = layout.bootMemEnd() >>> shift;
+        if (arch.kernelArch() == Kernel.Arch.X86_64) {
+            for (var b : memoryHotplug.blocks()) this.maxPfn = Math.max(this.maxPfn, b.endPfn());
+            memoryHotplug.onBlockAdded(b -> this.maxPfn = Math.max(this.maxPfn, b.endPfn()));
         }
         printMemoryLine();
         // page_ext_init() ends with hotplug_memory_notifier(page_ext_callback): registered on the

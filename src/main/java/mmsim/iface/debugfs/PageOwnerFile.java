@@ -1,7 +1,6 @@
 package mmsim.iface.debugfs;
 
 import mmsim.iface.VirtualFs;
-import mmsim.iface.procfs.KPageProc;
 import mmsim.mm.Machine;
 import mmsim.mm.page_owner.PageOwner;
 
@@ -24,7 +23,7 @@ public final class PageOwnerFile {
         long[] cursor = {-1, 0};        // {byte offset where the last record ended, pfn position after it}
         fs.addFile(PATH, 0400, false, (off, count) -> {
             long ppos = off == cursor[0] ? cursor[1] : off;
-            PageOwner.Read r = po.readPageOwner(ppos, count, KPageProc.of(m).maxPfn());
+            PageOwner.Read r = po.readPageOwner(ppos, count, m.maxPfn());
             if (r.errno() != null) return VirtualFs.ReadResult.error(r.errno());
             cursor[0] = off + r.data().length;
             cursor[1] = r.newPos();

@@ -836,6 +836,26 @@ public final class BuddyAllocator {
     // pageblocks (mm/page_alloc.c; isolation of a range is mm/page_isolation.c, PageIsolation)
     // =========================================================================================
 
+    /**
+     * is_free_buddy_page(): under zone->lock, is some PageBuddy block of order >= o starting at
+     * pfn rounded down to 2^o covering {@code pfn}? (fs/proc/page.c asks it for KPF_BUDDY.)
+     */
+    public boolean isFreeBuddyPage(long pfn) {
+        try (var f = k.enter("is_free_buddy_page")) {
+            Zone zone = pageZone(pfn);
+            long flags = zone.lock.lockIrqSave();
+            try {
+                for (int order = 0; order < Zone.NR_PAGE_ORDERS; order++) {
+                    long head = pfn & ~((1L << order) - 1);
+                    if (memmap.isBuddy(head) && memmap.privateData(head) >= order) return true;
+                }
+                return false;
+            } finally {
+                zone.lock.unlockIrqRestore(flags);
+            }
+        }
+    }
+
     /** get_pageblock_migratetype(). */
     public int pageblockMigratetype(long pfn) { return sparse.pageblockMigratetype(pfn); }
 
