@@ -16,7 +16,6 @@ import mmsim.mm.mmap.UserMemory;
 import mmsim.mm.pgtable.PgtableArch;
 import mmsim.mm.linux.Memmap;
 import mmsim.mm.page_alloc.BuddyAllocator;
-import mmsim.mm.linux.MigrateType;
 import mmsim.mm.page_alloc.MmInit;
 import mmsim.mm.linux.PgData;
 import mmsim.mm.linux.Zone;
@@ -36,7 +35,7 @@ import java.util.function.Function;
 /**
  * One simulated machine: the kernel context, the memory model's subsystems and the boot that
  * wires them (the part of start_kernel → mm_core_init that matters here: e820/memblock,
- * sparse_init, free_area_init, memblock_free_all, init_per_zone_wmark_min).
+ * sparse_init, free_area_init, memblock_free_all, init_per_zone_wmark_min: {@code MmInit.bootMemory}).
  *
  * <p>A small wiring class, not a god object: each subsystem owns its state. Subsystems are
  * created in {@link #Machine}'s marked block (start_kernel: each handed its collaborators, in
@@ -190,97 +189,8 @@ public final class Machine {
     private void bootMemory() {
         ArchProfile arch = layout.arch();
         int shift = arch.pageShift();
-        long dmaEnd = arch.dmaLimit() >>> shift;
-        long dma32End = arch.dma32Limit() >>> shift;
-        List<MachineLayout.Range> ram = layout.ranges(MachineLayout.Kind.RAM);
-        long minPfn = Long.MAX_VALUE, maxPfn = 0;
-        for (MachineLayout.Range r : ram) {
-            minPfn = Math.min(minPfn, r.startPfn());
-            maxPfn = Math.max(maxPfn, r.endPfn());
-        }
-        printZoneRanges(minPfn, maxPfn, dmaEnd, dma32End);
-
-        // memblocks_present + sparse_init
-        for (MachineLayout.Range r : ram) sparse.memoryPresent(r.nid(), r.startPfn(), r.endPfn());
-        for (long nr = 0; nr < sparse.nrSections(); nr++)
-            if (sparse.section(nr).present()) sparse.sparseInitOneSection(nr);
-        sparse.subsectionMapInit(ram.stream().map(r -> new long[] {r.startPfn(), r.endPfn()}).toList());
-
-        // free_area_init: zone spans per node, then memmap_init over RAM and holes
-        long[] zoneBounds = {0, dmaEnd, dma32End, Long.MAX_VALUE};
-        for (int nid = 0; nid < layout.nodes(); nid++) {
-            PgData pg = allocator.node(nid);
-            long ns = Long.MAX_VALUE, ne = 0;
-            for (MachineLayout.Range r : ram) if (r.nid() == nid) { ns = Math.min(ns, r.startPfn()); ne = Math.max(ne, r.endPfn()); }
-            if (ne == 0) continue;
-            pg.setSpan(ns, ne - ns);
-            kernel.log().printk(String.format(Locale.ROOT, "Initmem setup node %d [mem %#018x-%#018x]", nid, ns << shift, (ne << shift) - 1));
-            for (int z = 0; z < 3; z++) {
-                long zs = Math.max(ns, zoneBounds[z]), ze = Math.min(ne, zoneBounds[z + 1]);
-                if (zs >= ze) continue;
-                Zone zone = pg.zone(z);
-                zone.setSpan(zs, ze - zs);
-                long present = 0;
-                for (MachineLayout.Range r : ram) {
-                    if (r.nid() != nid) continue;
-                    long s = Math.max(zs, r.startPfn()), e = Math.min(ze, r.endPfn());
-                    if (s < e) {
-                        present += e - s;
-                        MmInit.memmapInitRange(allocator, s, e, zone, BuddyAllocator.MeminitContext.EARLY, MigrateType.MOVABLE);
-                    }
-                }
-                zone.adjustPresentPages(present);
-                zone.setPresentEarlyPages(present);
-            }
-        }
-        // init_unavailable_range: holes inside present sections get reserved struct pages
-        for (long nr = 0; nr < sparse.nrSections(); nr++) {
-            if (!sparse.section(nr).valid()) continue;
-            long s = sparse.sectionNrToPfn(nr), e = s + sparse.pagesPerSection();
-            int nid = sparse.section(nr).nid;
-            long p = s;
-            while (p < e) {
-                long next = e;
-                boolean inRam = false;
-                for (MachineLayout.Range r : ram) {
-                    if (r.startPfn() <= p && p < r.endPfn()) { inRam = true; next = Math.min(e, r.endPfn()); break; }
-                    if (r.startPfn() > p) next = Math.min(next, r.startPfn());
-                }
-                if (!inRam) {
-                    for (long b : zoneBounds) if (b > p && b < next) next = b;
-                    MmInit.initReservedRange(allocator, p, next, holeZone(nid, p), nid);
-                }
-                p = next;
-            }
-        }
-        // reserve_bootmem_region: memblock.reserved pages stay PG_reserved with refcount 1
-        for (MachineLayout.Range r : layout.ranges(MachineLayout.Kind.RESERVE)) {
-            for (long p = r.startPfn(); p < r.endPfn(); ) {
-                long next = r.endPfn();
-                for (long b : zoneBounds) if (b > p && b < next) next = b;
-                int nid = sparse.section(sparse.pfnToSectionNr(p)).nid;
-                MmInit.initReservedRange(allocator, p, next, holeZone(nid, p), nid);
-                p = next;
-            }
-        }
-        // memblock_free_all: every free range in max-order chunks
-        List<MachineLayout.Range> reserves = layout.ranges(MachineLayout.Kind.RESERVE);
-        for (MachineLayout.Range r : ram) {
-            long p = r.startPfn();
-            while (p < r.endPfn()) {
-                long next = r.endPfn();
-                long skipTo = -1;
-                for (MachineLayout.Range res : reserves) {
-                    if (res.startPfn() <= p && p < res.endPfn()) skipTo = Math.max(skipTo, res.endPfn());
-                    else if (res.startPfn() > p) next = Math.min(next, res.startPfn());
-                }
-                if (skipTo >= 0) { p = Math.min(skipTo, r.endPfn()); continue; }
-                for (long b : zoneBounds) if (b > p && b < next) next = b;
-                allocator.freeBootRange(p, next);
-                p = next;
-            }
-        }
-        allocator.initPerZoneWmarkMin();
+        // mm_init.c: sparse_init, free_area_init, memblock_free_all, init_per_zone_wmark_min
+        MmInit.bootMemory(kernel, layout, sparse, allocator);
         // page_ext_init(): after the buddy allocator is up (the tables come from it), before the
         // firmware's hot-pluggable ranges are added
         PgData[] nodes = new PgData[layout.nodes()];
@@ -308,38 +218,6 @@ public final class Machine {
         // page_ext_init() ends with hotplug_memory_notifier(page_ext_callback): registered on the
         // hotplug state once boot memory is complete
         if (pageExt.needed()) pageExt.hotplugMemoryNotifier(memoryHotplug);
-    }
-
-    /** The zone index a hole's struct page is linked to: the zone spanning it, else the nearest below, else the first. */
-    private int holeZone(int nid, long pfn) {
-        PgData pg = allocator.node(nid);
-        int best = -1;
-        for (int z = 0; z < 3; z++) {
-            Zone zone = pg.zone(z);
-            if (zone.empty()) continue;
-            if (zone.spans(pfn)) return z;
-            if (zone.zoneStartPfn() <= pfn) best = z;
-            else if (best < 0) best = z;
-        }
-        return Math.max(best, 0);
-    }
-
-    private void printZoneRanges(long minPfn, long maxPfn, long dmaEnd, long dma32End) {
-        int shift = layout.arch().pageShift();
-        var log = kernel.log();
-        log.printk("Zone ranges:");
-        long[][] zr = {{minPfn, Math.min(dmaEnd, maxPfn)}, {Math.max(minPfn, dmaEnd), Math.min(dma32End, maxPfn)},
-                {Math.max(minPfn, dma32End), maxPfn}};
-        String[] names = {"DMA", "DMA32", "Normal"};
-        for (int i = 0; i < 3; i++) {
-            if (zr[i][0] >= zr[i][1]) log.printk(String.format(Locale.ROOT, "  %-8s empty", names[i]));
-            else log.printk(String.format(Locale.ROOT, "  %-8s [mem %#018x-%#018x]", names[i], zr[i][0] << shift, (zr[i][1] << shift) - 1));
-        }
-        log.printk(String.format(Locale.ROOT, "  %-8s empty", "Device"));
-        log.printk("Movable zone start for each node");
-        log.printk("Early memory node ranges");
-        for (MachineLayout.Range r : layout.ranges(MachineLayout.Kind.RAM))
-            log.printk(String.format(Locale.ROOT, "  node %3d: [mem %#018x-%#018x]", r.nid(), r.start(), r.end() - 1));
     }
 
     private void printMemoryLine() {

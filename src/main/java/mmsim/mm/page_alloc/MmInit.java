@@ -1,5 +1,15 @@
 package mmsim.mm.page_alloc;
 
+import java.util.List;
+import java.util.Locale;
+
+import mmsim.mm.linux.ArchProfile;
+import mmsim.mm.linux.PgData;
+
+import mmsim.kernel.Kernel;
+import mmsim.mm.linux.MachineLayout;
+import mmsim.mm.sparse.SparseMem;
+
 import mmsim.mm.linux.MigrateType;
 import mmsim.mm.linux.ZoneType;
 
@@ -123,5 +133,143 @@ public final class MmInit {
             }
             k.log().printk("memmap_init_zone_device initialised " + (end - startPfn) + " pages in 0ms");
         }
+    }
+
+    // =========================================================================================
+    // boot (mm/mm_init.c: mm_core_init's memory part, run by start_kernel)
+    // =========================================================================================
+
+    /**
+     * The boot sequence of mm_init.c over the firmware's memory map: zone ranges, sparse_init,
+     * free_area_init (zone spans, memmap_init over RAM), init_unavailable_range (holes),
+     * reserve_bootmem_region, memblock_free_all (free RAM into the buddy allocator in max-order
+     * chunks) and init_per_zone_wmark_min.
+     */
+    public static void bootMemory(Kernel kernel, MachineLayout layout, SparseMem sparse, BuddyAllocator allocator) {
+        ArchProfile arch = layout.arch();
+        int shift = arch.pageShift();
+        long dmaEnd = arch.dmaLimit() >>> shift;
+        long dma32End = arch.dma32Limit() >>> shift;
+        List<MachineLayout.Range> ram = layout.ranges(MachineLayout.Kind.RAM);
+        long minPfn = Long.MAX_VALUE, maxPfn = 0;
+        for (MachineLayout.Range r : ram) {
+            minPfn = Math.min(minPfn, r.startPfn());
+            maxPfn = Math.max(maxPfn, r.endPfn());
+        }
+        printZoneRanges(kernel, layout, minPfn, maxPfn, dmaEnd, dma32End);
+
+        // memblocks_present + sparse_init
+        for (MachineLayout.Range r : ram) sparse.memoryPresent(r.nid(), r.startPfn(), r.endPfn());
+        for (long nr = 0; nr < sparse.nrSections(); nr++)
+            if (sparse.section(nr).present()) sparse.sparseInitOneSection(nr);
+        sparse.subsectionMapInit(ram.stream().map(r -> new long[] {r.startPfn(), r.endPfn()}).toList());
+
+        // free_area_init: zone spans per node, then memmap_init over RAM and holes
+        long[] zoneBounds = {0, dmaEnd, dma32End, Long.MAX_VALUE};
+        for (int nid = 0; nid < layout.nodes(); nid++) {
+            PgData pg = allocator.node(nid);
+            long ns = Long.MAX_VALUE, ne = 0;
+            for (MachineLayout.Range r : ram) if (r.nid() == nid) { ns = Math.min(ns, r.startPfn()); ne = Math.max(ne, r.endPfn()); }
+            if (ne == 0) continue;
+            pg.setSpan(ns, ne - ns);
+            kernel.log().printk(String.format(Locale.ROOT, "Initmem setup node %d [mem %#018x-%#018x]", nid, ns << shift, (ne << shift) - 1));
+            for (int z = 0; z < 3; z++) {
+                long zs = Math.max(ns, zoneBounds[z]), ze = Math.min(ne, zoneBounds[z + 1]);
+                if (zs >= ze) continue;
+                Zone zone = pg.zone(z);
+                zone.setSpan(zs, ze - zs);
+                long present = 0;
+                for (MachineLayout.Range r : ram) {
+                    if (r.nid() != nid) continue;
+                    long s = Math.max(zs, r.startPfn()), e = Math.min(ze, r.endPfn());
+                    if (s < e) {
+                        present += e - s;
+                        memmapInitRange(allocator, s, e, zone, BuddyAllocator.MeminitContext.EARLY, MigrateType.MOVABLE);
+                    }
+                }
+                zone.adjustPresentPages(present);
+                zone.setPresentEarlyPages(present);
+            }
+        }
+        // init_unavailable_range: holes inside present sections get reserved struct pages
+        for (long nr = 0; nr < sparse.nrSections(); nr++) {
+            if (!sparse.section(nr).valid()) continue;
+            long s = sparse.sectionNrToPfn(nr), e = s + sparse.pagesPerSection();
+            int nid = sparse.section(nr).nid;
+            long p = s;
+            while (p < e) {
+                long next = e;
+                boolean inRam = false;
+                for (MachineLayout.Range r : ram) {
+                    if (r.startPfn() <= p && p < r.endPfn()) { inRam = true; next = Math.min(e, r.endPfn()); break; }
+                    if (r.startPfn() > p) next = Math.min(next, r.startPfn());
+                }
+                if (!inRam) {
+                    for (long b : zoneBounds) if (b > p && b < next) next = b;
+                    initReservedRange(allocator, p, next, holeZone(allocator, nid, p), nid);
+                }
+                p = next;
+            }
+        }
+        // reserve_bootmem_region: memblock.reserved pages stay PG_reserved with refcount 1
+        for (MachineLayout.Range r : layout.ranges(MachineLayout.Kind.RESERVE)) {
+            for (long p = r.startPfn(); p < r.endPfn(); ) {
+                long next = r.endPfn();
+                for (long b : zoneBounds) if (b > p && b < next) next = b;
+                int nid = sparse.section(sparse.pfnToSectionNr(p)).nid;
+                initReservedRange(allocator, p, next, holeZone(allocator, nid, p), nid);
+                p = next;
+            }
+        }
+        // memblock_free_all: every free range in max-order chunks
+        List<MachineLayout.Range> reserves = layout.ranges(MachineLayout.Kind.RESERVE);
+        for (MachineLayout.Range r : ram) {
+            long p = r.startPfn();
+            while (p < r.endPfn()) {
+                long next = r.endPfn();
+                long skipTo = -1;
+                for (MachineLayout.Range res : reserves) {
+                    if (res.startPfn() <= p && p < res.endPfn()) skipTo = Math.max(skipTo, res.endPfn());
+                    else if (res.startPfn() > p) next = Math.min(next, res.startPfn());
+                }
+                if (skipTo >= 0) { p = Math.min(skipTo, r.endPfn()); continue; }
+                for (long b : zoneBounds) if (b > p && b < next) next = b;
+                allocator.freeBootRange(p, next);
+                p = next;
+            }
+        }
+        allocator.initPerZoneWmarkMin();
+    }
+
+    /** The zone index a hole's struct page is linked to: the zone spanning it, else the nearest below, else the first. */
+    private static int holeZone(BuddyAllocator allocator, int nid, long pfn) {
+        PgData pg = allocator.node(nid);
+        int best = -1;
+        for (int z = 0; z < 3; z++) {
+            Zone zone = pg.zone(z);
+            if (zone.empty()) continue;
+            if (zone.spans(pfn)) return z;
+            if (zone.zoneStartPfn() <= pfn) best = z;
+            else if (best < 0) best = z;
+        }
+        return Math.max(best, 0);
+    }
+
+    private static void printZoneRanges(Kernel kernel, MachineLayout layout, long minPfn, long maxPfn, long dmaEnd, long dma32End) {
+        int shift = layout.arch().pageShift();
+        var log = kernel.log();
+        log.printk("Zone ranges:");
+        long[][] zr = {{minPfn, Math.min(dmaEnd, maxPfn)}, {Math.max(minPfn, dmaEnd), Math.min(dma32End, maxPfn)},
+                {Math.max(minPfn, dma32End), maxPfn}};
+        String[] names = {"DMA", "DMA32", "Normal"};
+        for (int i = 0; i < 3; i++) {
+            if (zr[i][0] >= zr[i][1]) log.printk(String.format(Locale.ROOT, "  %-8s empty", names[i]));
+            else log.printk(String.format(Locale.ROOT, "  %-8s [mem %#018x-%#018x]", names[i], zr[i][0] << shift, (zr[i][1] << shift) - 1));
+        }
+        log.printk(String.format(Locale.ROOT, "  %-8s empty", "Device"));
+        log.printk("Movable zone start for each node");
+        log.printk("Early memory node ranges");
+        for (MachineLayout.Range r : layout.ranges(MachineLayout.Kind.RAM))
+            log.printk(String.format(Locale.ROOT, "  node %3d: [mem %#018x-%#018x]", r.nid(), r.start(), r.end() - 1));
     }
 }
