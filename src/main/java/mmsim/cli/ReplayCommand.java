@@ -68,7 +68,7 @@ public final class ReplayCommand implements Callable<Integer> {
             o.put("scenario", s.name());
             o.put("variant", v.name());
             o.put("schedule", schedule);
-            o.put("kind", r.verdict().kind());
+            o.put("kind", r.verdict().kind().id());
             o.put("title", r.verdict().title());
             o.put("class", cls.name());
             o.put("observed", new LinkedHashMap<>(r.observed()));
@@ -78,7 +78,7 @@ public final class ReplayCommand implements Callable<Integer> {
         } else {
             out.println(r.verdict().title());
             out.println();
-            out.printf("scenario  %s   variant %s   verdict %s (%s)%n", s.name(), v.name(), r.verdict().kind(), cls);
+            out.printf("scenario  %s   variant %s   verdict %s (%s)%n", s.name(), v.name(), r.verdict().kind().id(), cls);
             out.println("schedule  " + schedule);
             if (!r.observed().isEmpty()) out.println("observed  " + Reports.observed(r.observed()));
             out.println();

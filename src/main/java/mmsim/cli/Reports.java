@@ -61,7 +61,7 @@ final class Reports {
         out.println(Term.bold(colour, fail.verdict().title()));
         out.println();
         out.printf("scenario  %s   variant %s   verdict %s (%s%s)%n", r.scenario().name(), r.variant().name(),
-                fail.verdict().kind(), f.cls(), f.declaration() != null && f.declaration().comment() != null
+                fail.verdict().kind().id(), f.cls(), f.declaration() != null && f.declaration().comment() != null
                         ? ": " + f.declaration().comment() : "");
         out.println("replay    " + replayCommand(r, f));
         if (!fail.observed().isEmpty()) out.println("observed  " + observed(fail.observed()));
@@ -104,7 +104,7 @@ final class Reports {
         List<Object> outcomes = new ArrayList<>();
         for (Map.Entry<Outcome, Long> e : r.outcomes().entrySet()) {
             Map<String, Object> o = new LinkedHashMap<>();
-            o.put("verdict", e.getKey().verdictKind());
+            o.put("verdict", e.getKey().verdictKind().id());
             o.put("observed", new LinkedHashMap<>(e.getKey().observed()));
             o.put("class", g.classify(r.variant().name(), e.getKey().verdictKind(), e.getKey().observed()).name());
             o.put("count", e.getValue());
@@ -115,7 +115,7 @@ final class Reports {
         for (Finding f : r.findings()) {
             Map<String, Object> o = new LinkedHashMap<>();
             o.put("class", f.cls().name());
-            o.put("kind", f.failure().verdict().kind());
+            o.put("kind", f.failure().verdict().kind().id());
             o.put("title", f.failure().verdict().title());
             o.put("schedule", f.failure().schedule());
             o.put("replay", replayCommand(r, f));

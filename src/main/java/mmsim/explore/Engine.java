@@ -221,7 +221,7 @@ final class Engine implements Sched {
             case Verdict.Deadlock d -> "deadlock";
             case Verdict.StepLimit s -> "step limit";
             case Verdict.ModelDefect m -> m.title();
-            default -> v.kind();
+            default -> v.kind().id();
         };
     }
 

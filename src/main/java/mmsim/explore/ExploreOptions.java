@@ -25,7 +25,7 @@ public final class ExploreOptions {
     private int pctDepth = 3;
     private int stepLimit = 100_000;
     private boolean stopAtFirstFailure = true;
-    private Predicate<Outcome> isFailure = o -> !o.verdictKind().equals("passed");
+    private Predicate<Outcome> isFailure = o -> o.verdictKind() != Verdict.Kind.PASSED;
     private ProgressListener progress = ProgressListener.NONE;
     private boolean minimize = true;
     private long minimizeBudget = 20_000;

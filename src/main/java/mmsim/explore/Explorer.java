@@ -108,7 +108,7 @@ public final class Explorer {
 
     /** Minimises a failing schedule, then re-runs it with tracing. */
     private static Failure failureOf(Program program, ExploreOptions o, Carrier carrier, Engine.Run run, byte[] schedule, int preemptions) {
-        Predicate<Engine.Run> same = r -> r.verdict.kind().equals(run.verdict.kind()) && r.verdict.title().equals(run.verdict.title())
+        Predicate<Engine.Run> same = r -> r.verdict.kind() == run.verdict.kind() && r.verdict.title().equals(run.verdict.title())
                 && o.isFailure().test(new Outcome(r.verdict.kind(), r.observed));
         byte[] best = o.minimize() ? minimize(program, carrier, o.stepLimit(), same, schedule, preemptions, o.minimizeBudget()) : schedule;
         boolean limit = run.verdict instanceof Verdict.StepLimit;

@@ -17,10 +17,35 @@ import mmsim.kernel.KernelLog;
 public sealed interface Verdict {
 
     /**
-     * "passed", "oops", "bug", "kasan", "bad_page", "warning", "leak", "inconsistency",
-     * "sleep_in_atomic", "lockdep", "deadlock", "step_limit", "model_defect".
+     * The kinds of verdict, one per record below. {@link #id()} is the name scenario files, the
+     * outcome histogram and JSON output use ("kasan", "bad_page", ...).
      */
-    String kind();
+    enum Kind {
+        PASSED("passed"), OOPS("oops"), BUG("bug"), KASAN("kasan"), BAD_PAGE("bad_page"), WARNING("warning"),
+        LEAK("leak"), INCONSISTENCY("inconsistency"), SLEEP_IN_ATOMIC("sleep_in_atomic"), LOCKDEP("lockdep"),
+        DEADLOCK("deadlock"), STEP_LIMIT("step_limit"), MODEL_DEFECT("model_defect");
+
+        private static final List<String> IDS = java.util.Arrays.stream(values()).map(Kind::id).toList();
+
+        private final String id;
+
+        Kind(String id) { this.id = id; }
+
+        public String id() { return id; }
+
+        /** The kind named {@code id}, or null when no verdict has that name. */
+        public static Kind ofId(String id) {
+            for (Kind k : values()) if (k.id.equals(id)) return k;
+            return null;
+        }
+
+        /** Every kind's {@link #id()}, in declaration order. */
+        public static List<String> ids() { return IDS; }
+
+        @Override public String toString() { return id; }
+    }
+
+    Kind kind();
 
     String title();
 
@@ -32,7 +57,7 @@ public sealed interface Verdict {
 
     /** Every CPU ended, the end-of-execution checks passed, nothing was tainted. */
     record Passed() implements Verdict {
-        public String kind() { return "passed"; }
+        public Kind kind() { return Kind.PASSED; }
         public String title() { return "passed"; }
         public String report() { return ""; }
         @Override public boolean failed() { return false; }
@@ -40,32 +65,32 @@ public sealed interface Verdict {
 
     /** A kernel-mode page fault ("BUG: unable to handle page fault for address ..."). */
     record Oops(String title, String report, long address, String function) implements Verdict {
-        public String kind() { return "oops"; }
+        public Kind kind() { return Kind.OOPS; }
     }
 
     /** BUG()/VM_BUG_ON*(): "kernel BUG at mm/...". */
     record Bug(String title, String report) implements Verdict {
-        public String kind() { return "bug"; }
+        public Kind kind() { return Kind.BUG; }
     }
 
     /** A KASAN report (use-after-free, out-of-bounds). */
     record Kasan(String title, String report) implements Verdict {
-        public String kind() { return "kasan"; }
+        public Kind kind() { return Kind.KASAN; }
     }
 
     /** bad_page(): "BUG: Bad page state". */
     record BadPage(String title, String report) implements Verdict {
-        public String kind() { return "bad_page"; }
+        public Kind kind() { return Kind.BAD_PAGE; }
     }
 
     /** WARN_ON() and friends. */
     record Warning(String title, String report) implements Verdict {
-        public String kind() { return "warning"; }
+        public Kind kind() { return Kind.WARNING; }
     }
 
     /** Memory (pages, blocks) lost at the end of the execution, as kmemleak or the accounting check says. */
     record Leak(String title, String report) implements Verdict {
-        public String kind() { return "leak"; }
+        public Kind kind() { return Kind.LEAK; }
     }
 
     /**
@@ -75,32 +100,32 @@ public sealed interface Verdict {
      * kernel code left this state (a race the CONFIG_DEBUG_VM checks would catch later, if ever).
      */
     record Inconsistency(String title, String report) implements Verdict {
-        public String kind() { return "inconsistency"; }
+        public Kind kind() { return Kind.INCONSISTENCY; }
     }
 
     /** might_sleep() in atomic context. */
     record SleepInAtomic(String title, String report) implements Verdict {
-        public String kind() { return "sleep_in_atomic"; }
+        public Kind kind() { return Kind.SLEEP_IN_ATOMIC; }
     }
 
     /** lockdep: circular locking dependency, recursive locking, bad unlock, lockdep_assert_held. */
     record Lockdep(String title, String report) implements Verdict {
-        public String kind() { return "lockdep"; }
+        public Kind kind() { return Kind.LOCKDEP; }
     }
 
     /** No runnable CPU while some have not finished. */
     record Deadlock(String title, String report) implements Verdict {
-        public String kind() { return "deadlock"; }
+        public Kind kind() { return Kind.DEADLOCK; }
     }
 
     /** The execution ran more points than the step limit (livelock, or an unbounded retry loop). */
     record StepLimit(String title, String report) implements Verdict {
-        public String kind() { return "step_limit"; }
+        public Kind kind() { return Kind.STEP_LIMIT; }
     }
 
     /** An unexpected Java exception from model code: a defect of the model, not a kernel verdict. */
     record ModelDefect(String title, String report) implements Verdict {
-        public String kind() { return "model_defect"; }
+        public Kind kind() { return Kind.MODEL_DEFECT; }
     }
 
     Passed PASSED = new Passed();
@@ -131,10 +156,10 @@ public sealed interface Verdict {
         if (taints.isEmpty()) return null;
         KernelLog.Taint t = taints.get(0);
         return switch (t.kind()) {
-            case "bad_page" -> new BadPage(t.title(), t.report());
-            case "leak" -> new Leak(t.title(), t.report());
-            case "inconsistency" -> new Inconsistency(t.title(), t.report());
-            default -> new Warning(t.title(), t.report());
+            case BAD_PAGE -> new BadPage(t.title(), t.report());
+            case LEAK -> new Leak(t.title(), t.report());
+            case INCONSISTENCY -> new Inconsistency(t.title(), t.report());
+            case WARNING -> new Warning(t.title(), t.report());
         };
     }
 }

@@ -536,7 +536,7 @@ public final class Kernel {
                 + (message.isEmpty() ? "" : message + "\n")
                 + "WARNING: CPU: " + c.id + " PID: " + c.pid + " at " + file + ":" + line + " " + fn + "\n"
                 + cpuLine(c) + callTrace(c) + "---[ end trace 0000000000000000 ]---";
-        log.taint("warning", "WARNING in " + fn, report);
+        log.taint(KernelLog.TaintKind.WARNING, "WARNING in " + fn, report);
     }
 
     public String cpuLine(Cpu c) {

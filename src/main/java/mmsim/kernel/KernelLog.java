@@ -9,8 +9,14 @@ import java.util.List;
  * can turn them into verdicts at the end of an execution.
  */
 public final class KernelLog {
+    /**
+     * What a non-fatal report was: bad_page() (TAINT_BAD_PAGE), WARN() (TAINT_WARN), or what the
+     * end-of-execution whole-model check found (pages lost to the allocator, corrupted state).
+     */
+    public enum TaintKind { BAD_PAGE, WARNING, LEAK, INCONSISTENCY }
+
     /** A non-fatal report that a test or the explorer should see: BUG: Bad page state, WARNING, leak. */
-    public record Taint(String kind, String title, String report) { }
+    public record Taint(TaintKind kind, String title, String report) { }
 
     private final List<String> lines = new ArrayList<>();
     private final List<Taint> taints = new ArrayList<>();
@@ -19,8 +25,8 @@ public final class KernelLog {
         for (String l : line.split("\n", -1)) lines.add(l);
     }
 
-    /** Logs a report and remembers it as a taint (kind: "bad_page", "warning", "leak", ...). */
-    public void taint(String kind, String title, String report) {
+    /** Logs a report and remembers it as a taint. */
+    public void taint(TaintKind kind, String title, String report) {
         printk(report);
         taints.add(new Taint(kind, title, report));
     }

@@ -109,21 +109,22 @@ public final class Booted {
      * The whole-model check at the end of an execution ({@link ModelCheck}). What it finds is what
      * the kernel would suffer, so it becomes a verdict through the kernel log's taints: pages in
      * no state (refcount 0, on no free list, not reserved, not offline) are lost to the allocator
-     * for good, a "leak" reported the way kmemleak reports lost objects (with dump_page of the
+     * for good, a leak reported the way kmemleak reports lost objects (with dump_page of the
      * first); any other disagreement (free lists against PageBuddy, orders or counters, a page
      * on two lists, section flags, user-memory refcounts) is corrupted state, an
-     * "inconsistency". A taint left earlier in the execution (bad_page, WARN) stays the verdict:
+     * inconsistency. A taint left earlier in the execution (bad_page, WARN) stays the verdict:
      * it is usually the cause.
      */
     public void checkConsistency() {
-        List<String> problems = ModelCheck.check(machine);
+        List<ModelCheck.Problem> problems = ModelCheck.check(machine);
         if (problems.isEmpty()) return;
         List<Long> leaked = new ArrayList<>();
         List<String> other = new ArrayList<>();
-        for (String p : problems) {
-            long pfn = ModelCheck.leakedPfn(p);
-            if (pfn >= 0) leaked.add(pfn);
-            else other.add(p);
+        for (ModelCheck.Problem p : problems) {
+            switch (p.kind()) {
+                case LEAK -> leaked.add(p.pfn());
+                case INCONSISTENCY -> other.add(p.text());
+            }
         }
         KernelLog log = machine.kernel().log();
         if (!other.isEmpty()) {
@@ -132,7 +133,7 @@ public final class Booted {
                     + other.size() + " problem" + (other.size() == 1 ? "" : "s") + "\n");
             for (String p : other.subList(0, Math.min(20, other.size()))) report.append("  ").append(p).append('\n');
             if (other.size() > 20) report.append("  ...\n");
-            log.taint("inconsistency", title, report.toString());
+            log.taint(KernelLog.TaintKind.INCONSISTENCY, title, report.toString());
         }
         if (!leaked.isEmpty()) {
             String ranges = pfnRanges(leaked);
@@ -141,7 +142,7 @@ public final class Booted {
             String report = "unreferenced pages: refcount 0, on no free list, not reserved, not offline\n"
                     + "  pfn " + ranges + "\n"
                     + DumpPage.dumpPage(machine.memmap(), leaked.get(0), "leaked");
-            log.taint("leak", title, report);
+            log.taint(KernelLog.TaintKind.LEAK, title, report);
         }
     }
 

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import mmsim.explore.Verdict;
 import mmsim.scenario.Scenario.Condition;
 import mmsim.scenario.Scenario.Expect;
 
@@ -21,18 +22,18 @@ public final class Grader {
     }
 
     /** The declaration that grades this outcome, or null when none matches. */
-    public Expect match(String variant, String kind, Map<String, String> observed) {
+    public Expect match(String variant, Verdict.Kind kind, Map<String, String> observed) {
         for (Expect e : scenario.expects()) {
             if (e.appliesTo(variant) && matches(e, kind, observed)) return e;
         }
         return null;
     }
 
-    public OutcomeClass classify(String variant, String kind, Map<String, String> observed) {
-        if ("model_defect".equals(kind)) return OutcomeClass.FORBIDDEN;
+    public OutcomeClass classify(String variant, Verdict.Kind kind, Map<String, String> observed) {
+        if (kind == Verdict.Kind.MODEL_DEFECT) return OutcomeClass.FORBIDDEN;
         Expect e = match(variant, kind, observed);
         if (e != null) return e.cls();
-        return "passed".equals(kind) ? OutcomeClass.ACCEPTABLE : OutcomeClass.FORBIDDEN;
+        return kind == Verdict.Kind.PASSED ? OutcomeClass.ACCEPTABLE : OutcomeClass.FORBIDDEN;
     }
 
     /** The EXPECTED declarations of a variant: each must be reached or the declaration is violated. */
@@ -42,8 +43,8 @@ public final class Grader {
         return out;
     }
 
-    static boolean matches(Expect e, String kind, Map<String, String> observed) {
-        if (e.kind() != null && !e.kind().equals(kind)) return false;
+    static boolean matches(Expect e, Verdict.Kind kind, Map<String, String> observed) {
+        if (e.kind() != null && e.kind() != kind) return false;
         for (Condition c : e.conditions()) {
             String v = observed.get(c.var());
             if (v == null) return false;

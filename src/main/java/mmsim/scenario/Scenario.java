@@ -3,6 +3,7 @@ package mmsim.scenario;
 import java.time.Duration;
 import java.util.List;
 
+import mmsim.explore.Verdict;
 import mmsim.scenario.ops.OpRegistry.Step;
 
 /**
@@ -26,12 +27,6 @@ public record Scenario(String file, String name, String title, String thread, St
     /** The kernel eras a variant can start from. */
     public static final List<String> ERAS = List.of("v4.6", "mainline");
 
-    /**
-     * The verdict kinds of the explorer ({@code mmsim.explore.Verdict.kind()}) an outcome pattern can name.
-     */
-    public static final List<String> VERDICT_KINDS = List.of("passed", "oops", "bug", "kasan", "bad_page", "warning",
-            "leak", "inconsistency", "sleep_in_atomic", "lockdep", "deadlock", "step_limit", "model_defect");
-
     /** A named set of switches: an era plus options (kernel config and proposals argued in the thread). */
     public record Variant(String name, String era, List<String> options, ScenarioError.Pos pos) { }
 
@@ -54,7 +49,7 @@ public record Scenario(String file, String name, String title, String thread, St
      * A declared outcome: for {@code variant} (or {@code *}), a verdict kind (or null: any) and
      * conditions on observed variables, graded {@code cls}.
      */
-    public record Expect(String variant, String kind, List<Condition> conditions, OutcomeClass cls,
+    public record Expect(String variant, Verdict.Kind kind, List<Condition> conditions, OutcomeClass cls,
                          String comment, ScenarioError.Pos pos) {
         public boolean appliesTo(String v) {
             return variant.equals("*") || variant.equals(v);
@@ -63,7 +58,7 @@ public record Scenario(String file, String name, String title, String thread, St
         /** The pattern as written: {@code oops ret=-EBUSY}. */
         public String pattern() {
             StringBuilder sb = new StringBuilder();
-            if (kind != null) sb.append(kind);
+            if (kind != null) sb.append(kind.id());
             for (Condition c : conditions) sb.append(sb.isEmpty() ? "" : " ").append(c);
             return sb.toString();
         }

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import mmsim.explore.Verdict;
 import mmsim.mm.linux.KernelConfig;
 import mmsim.scenario.Scenario.Condition;
 import mmsim.scenario.Scenario.CpuProgram;
@@ -263,7 +264,7 @@ public final class ScenarioParser {
             throw expected(t, "an outcome class (ACCEPTABLE, INTERESTING, FORBIDDEN or EXPECTED) after the pattern");
         }
         if (clsAt == 2) throw new ScenarioError(t.get(2).pos(), "expected an outcome pattern (a verdict kind such as oops, or var=value) before " + t.get(2).text());
-        String kind = null;
+        Verdict.Kind kind = null;
         List<Condition> conds = new ArrayList<>();
         for (Token p : t.subList(2, clsAt)) {
             String s = p.text();
@@ -274,16 +275,17 @@ public final class ScenarioParser {
                 if (!var.matches("[A-Za-z_][A-Za-z0-9_]*")) throw new ScenarioError(p.pos(), "expected var=value, got '" + s + "'");
                 conds.add(new Condition(var, !neg, s.substring(eq + 1)));
             } else {
-                if (!Scenario.VERDICT_KINDS.contains(s)) {
-                    throw new ScenarioError(p.pos(), "unknown verdict kind '" + s + "'" + Suggest.didYouMean(s, Scenario.VERDICT_KINDS)
-                            + "; expected one of: " + String.join(", ", Scenario.VERDICT_KINDS) + ", or var=value");
+                Verdict.Kind named = Verdict.Kind.ofId(s);
+                if (named == null) {
+                    throw new ScenarioError(p.pos(), "unknown verdict kind '" + s + "'" + Suggest.didYouMean(s, Verdict.Kind.ids())
+                            + "; expected one of: " + String.join(", ", Verdict.Kind.ids()) + ", or var=value");
                 }
-                if (kind != null) throw new ScenarioError(p.pos(), "a pattern names one verdict kind; '" + kind + "' is already given");
-                kind = s;
+                if (kind != null) throw new ScenarioError(p.pos(), "a pattern names one verdict kind; '" + kind.id() + "' is already given");
+                kind = named;
             }
         }
         OutcomeClass cls = OutcomeClass.valueOf(t.get(clsAt).text());
-        if ("model_defect".equals(kind) && cls != OutcomeClass.FORBIDDEN) {
+        if (kind == Verdict.Kind.MODEL_DEFECT && cls != OutcomeClass.FORBIDDEN) {
             throw new ScenarioError(t.get(clsAt).pos(), "model_defect is a defect of mmsim itself and can only be FORBIDDEN");
         }
         String comment = null;

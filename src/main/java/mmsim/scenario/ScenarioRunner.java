@@ -133,7 +133,7 @@ public final class ScenarioRunner {
 
     private static String describe(Finding f) {
         Expect d = f.declaration();
-        String kind = f.failure().verdict().kind();
+        String kind = f.failure().verdict().kind().id();
         return d == null ? kind + " (undeclared)" : d.pattern() + (d.comment() != null ? " — " + d.comment() : "");
     }
 

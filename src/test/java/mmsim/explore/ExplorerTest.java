@@ -49,7 +49,7 @@ class ExplorerTest {
         }, w -> Map.of());
         ExplorationResult r = Explorer.explore(spin, ExploreOptions.defaults().stepLimit(500));
         Failure f = r.failure().orElseThrow();
-        assertEquals("step_limit", f.verdict().kind());
+        assertEquals(Verdict.Kind.STEP_LIMIT, f.verdict().kind());
         assertEquals("A500!", f.schedule());
         assertEquals(f.trace().render(), Explorer.replay(spin, f.schedule()).trace().render());
     }
@@ -108,7 +108,7 @@ class ExplorerTest {
         assertTrue(e.getMessage().contains("has 14 steps but the execution ended after 10"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> Explorer.replay(p, "A5x"));
         assertTrue(e.getMessage().contains("position 2"), e.getMessage());
-        assertEquals("passed", Explorer.replay(p, "A5B5").verdict().kind());
+        assertEquals(Verdict.Kind.PASSED, Explorer.replay(p, "A5B5").verdict().kind());
     }
 
     @Test
@@ -129,8 +129,8 @@ class ExplorerTest {
         // The fixed RCU reader either sees the object (42) or NULL (-1); call 42 forbidden.
         ExplorationResult r = Explorer.explore(Races.rcu(true), ExploreOptions.defaults().stopAtFirstFailure(false));
         assertEquals(2, r.outcomes().size(), r.outcomes().toString());
-        assertTrue(r.outcomes().containsKey(new Outcome("passed", Map.of("seen", "42"))));
-        assertTrue(r.outcomes().containsKey(new Outcome("passed", Map.of("seen", "-1"))));
+        assertTrue(r.outcomes().containsKey(new Outcome(Verdict.Kind.PASSED, Map.of("seen", "42"))));
+        assertTrue(r.outcomes().containsKey(new Outcome(Verdict.Kind.PASSED, Map.of("seen", "-1"))));
         ExplorationResult g = Explorer.explore(Races.rcu(true), ExploreOptions.defaults()
                 .isFailure(o -> "42".equals(o.observed().get("seen"))));
         assertEquals(Map.of("seen", "42"), g.failure().orElseThrow().observed());

@@ -71,7 +71,7 @@ class KernelSyncTest {
         ExplorationResult r = Explorer.explore(prog, ExploreOptions.defaults().preemptionBound(4).stopAtFirstFailure(false));
         assertTrue(r.exhausted());
         assertTrue(r.failure().isEmpty(), () -> r.failure().get().render());
-        assertTrue(r.outcomes().containsKey(new Outcome("passed", Map.of("late reader outlived the grace period", "1"))),
+        assertTrue(r.outcomes().containsKey(new Outcome(Verdict.Kind.PASSED, Map.of("late reader outlived the grace period", "1"))),
                 "a reader that began after synchronize_rcu() started is not waited for: " + r.outcomes());
     }
 
@@ -83,7 +83,7 @@ class KernelSyncTest {
             k.rcuReadLock();
             m.lock();
         }, w -> Map.of());
-        assertEquals("sleep_in_atomic", Explorer.explore(p, ExploreOptions.defaults()).failure().orElseThrow().verdict().kind());
+        assertEquals(Verdict.Kind.SLEEP_IN_ATOMIC, Explorer.explore(p, ExploreOptions.defaults()).failure().orElseThrow().verdict().kind());
     }
 
     /** A waiting writer blocks new readers: a reader taking the rwsem twice deadlocks against it. */
@@ -112,7 +112,7 @@ class KernelSyncTest {
             };
         };
         Failure f = Explorer.explore(p, ExploreOptions.defaults()).failure().orElseThrow();
-        assertEquals("deadlock", f.verdict().kind());
+        assertEquals(Verdict.Kind.DEADLOCK, f.verdict().kind());
         assertEquals(1, f.preemptions());
     }
 

@@ -29,7 +29,7 @@ class SyntheticRacesTest {
     void dfsFindsTheBrokenOneWithAMinimalTraceThatReplays(String name, Program broken, Program fixed, String kind, int preemptions) {
         ExplorationResult r = Explorer.explore(broken, ExploreOptions.defaults().preemptionBound(3));
         Failure f = r.failure().orElseThrow(() -> new AssertionError(name + ": " + r.summary()));
-        assertEquals(kind, f.verdict().kind(), f.render());
+        assertEquals(kind, f.verdict().kind().id(), f.render());
         assertEquals(preemptions, f.preemptions(), f.render());
         assertTrue(r.summary().startsWith("FAILED after "), r.summary());
         Replayed again = Explorer.replay(broken, f.schedule());
@@ -55,7 +55,7 @@ class SyntheticRacesTest {
         for (Strategy s : new Strategy[] {Strategy.RANDOM, Strategy.PCT}) {
             ExplorationResult r = Explorer.explore(broken, ExploreOptions.defaults().strategy(s).seed(1).maxExecutions(200));
             Failure f = r.failure().orElseThrow(() -> new AssertionError(s + " " + name + ": " + r.summary()));
-            assertEquals(kind, f.verdict().kind());
+            assertEquals(kind, f.verdict().kind().id());
             assertEquals(preemptions, f.preemptions(), "minimised like the DFS failure");
             assertEquals(f.trace().render(), Explorer.replay(broken, f.schedule()).trace().render());
         }

@@ -106,7 +106,7 @@ class EndOfExecutionCheckTest {
         b.checkConsistency();
         Verdict v = Verdict.ofTaints(b.kernel().log().taints());
         assertInstanceOf(Verdict.Inconsistency.class, v);
-        assertEquals("inconsistency", v.kind());
+        assertEquals(Verdict.Kind.INCONSISTENCY, v.kind());
         assertTrue(v.title().contains(String.format("pfn %#x: PageBuddy but on no free list", pfn)), v.title());
     }
 

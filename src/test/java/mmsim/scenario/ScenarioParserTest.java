@@ -1,5 +1,6 @@
 package mmsim.scenario;
 
+import mmsim.explore.Verdict;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -132,14 +133,14 @@ class ScenarioParserTest {
     void graderFirstMatchWinsWithDefaults() {
         Scenario s = parse(GOOD);
         Grader g = new Grader(s);
-        assertEquals(OutcomeClass.EXPECTED, g.classify("old", "oops", Map.of()));
-        assertEquals(OutcomeClass.FORBIDDEN, g.classify("new", "oops", Map.of()));
-        assertEquals(OutcomeClass.ACCEPTABLE, g.classify("new", "passed", Map.of()));
-        assertEquals(OutcomeClass.FORBIDDEN, g.classify("new", "bad_page", Map.of()), "undeclared failure");
-        assertEquals(OutcomeClass.FORBIDDEN, g.classify("new", "model_defect", Map.of()));
+        assertEquals(OutcomeClass.EXPECTED, g.classify("old", Verdict.Kind.OOPS, Map.of()));
+        assertEquals(OutcomeClass.FORBIDDEN, g.classify("new", Verdict.Kind.OOPS, Map.of()));
+        assertEquals(OutcomeClass.ACCEPTABLE, g.classify("new", Verdict.Kind.PASSED, Map.of()));
+        assertEquals(OutcomeClass.FORBIDDEN, g.classify("new", Verdict.Kind.BAD_PAGE, Map.of()), "undeclared failure");
+        assertEquals(OutcomeClass.FORBIDDEN, g.classify("new", Verdict.Kind.MODEL_DEFECT, Map.of()));
         assertEquals(1, g.expected("old").size());
         assertEquals(0, g.expected("new").size());
-        assertNull(g.match("new", "passed", Map.of()));
+        assertNull(g.match("new", Verdict.Kind.PASSED, Map.of()));
     }
 
     @Test

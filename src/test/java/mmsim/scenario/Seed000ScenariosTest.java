@@ -1,5 +1,6 @@
 package mmsim.scenario;
 
+import mmsim.explore.Verdict;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -44,7 +45,7 @@ class Seed000ScenariosTest {
         Finding f = r.findings().stream().filter(x -> x.cls() == cls).findFirst()
                 .orElseThrow(() -> new AssertionError(v + ": no " + cls + " finding: " + r.verdict() + " / " + r.note()));
         Failure failure = f.failure();
-        assertTrue(kinds.contains(failure.verdict().kind()), v + ": " + failure.render());
+        assertTrue(kinds.contains(failure.verdict().kind().id()), v + ": " + failure.render());
         assertTrue(failure.render().contains(" | "), "the two-column trace: " + failure.render());
         Replayed again = Explorer.replay(new ScenarioProgram(s, r.variant()), failure.schedule());
         assertEquals(failure.verdict().title(), again.verdict().title(), v + " replay of " + failure.schedule());
@@ -83,7 +84,7 @@ class Seed000ScenariosTest {
         VariantResult mainline = run(s, "mainline");
         assertHolds(mainline);
         // page_ext itself holds under RCU; what remains is the memmap race of 000c, never page_ext
-        mainline.findings().forEach(f -> assertNotEquals("kasan", f.failure().verdict().kind(), f.failure().render()));
+        mainline.findings().forEach(f -> assertNotEquals(Verdict.Kind.KASAN, f.failure().verdict().kind(), f.failure().render()));
         assertFalse(mainline.findings().stream().anyMatch(f -> f.failure().render().contains("<-- KASAN")));
     }
 

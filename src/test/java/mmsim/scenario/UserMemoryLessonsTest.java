@@ -1,5 +1,6 @@
 package mmsim.scenario;
 
+import mmsim.explore.Verdict;
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.nio.file.Path;
@@ -27,7 +28,7 @@ class UserMemoryLessonsTest {
             assertEquals(ScenarioRunner.Status.OK, r.status(), v.name() + ": " + r.verdict() + " " + r.note());
             assertTrue(r.exhausted(), v.name() + ": " + r.coverage());
             r.outcomes().keySet().forEach(o -> {
-                assertEquals("passed", o.verdictKind(), o.toString());
+                assertEquals(Verdict.Kind.PASSED, o.verdictKind(), o.toString());
                 seen.add(key.apply(o));
             });
         }

@@ -46,9 +46,30 @@ public final class ModelCheck {
     /** What a page was found to be. */
     public enum State { UNSEEN, FREE, ALLOCATED, RESERVED, OFFLINE }
 
-    /** The problems found (empty when consistent). Each line names the pfn or the zone. */
-    public static List<String> check(Machine m) {
-        List<String> problems = new ArrayList<>();
+    /**
+     * One thing the check found. A LEAK is a page in no state, lost to the allocator for good
+     * ({@code pfn} names it); an INCONSISTENCY is any other disagreement (free lists against
+     * PageBuddy, orders or counters, a page on two lists, section flags, user-memory refcounts),
+     * {@code pfn} -1. {@link #text()} is the line a report prints; it names the pfn or the zone.
+     */
+    public record Problem(Kind kind, long pfn, String text) {
+        public enum Kind { LEAK, INCONSISTENCY }
+
+        public static Problem leak(long pfn) {
+            return new Problem(Kind.LEAK, pfn,
+                    String.format(Locale.ROOT, "pfn %#x: leaked (refcount 0, not free, not reserved, not offline)", pfn));
+        }
+
+        public static Problem inconsistency(String text) {
+            return new Problem(Kind.INCONSISTENCY, -1, text);
+        }
+
+        @Override public String toString() { return text; }
+    }
+
+    /** The problems found (empty when consistent). */
+    public static List<Problem> check(Machine m) {
+        List<Problem> problems = new ArrayList<>();
         Memmap mm = m.memmap();
         SparseMem sparse = m.sparse();
         BuddyAllocator ba = m.allocator();
@@ -57,11 +78,11 @@ public final class ModelCheck {
 
         for (long nr = 0; nr < sparse.nrSections(); nr++) {
             MemSection ms = sparse.section(nr);
-            if (ms.online() && !ms.valid()) problems.add(String.format(Locale.ROOT, "section %d: ONLINE without HAS_MEM_MAP", nr));
-            if (ms.valid() && !ms.present()) problems.add(String.format(Locale.ROOT, "section %d: HAS_MEM_MAP without PRESENT", nr));
+            if (ms.online() && !ms.valid()) problems.add(Problem.inconsistency(String.format(Locale.ROOT, "section %d: ONLINE without HAS_MEM_MAP", nr)));
+            if (ms.valid() && !ms.present()) problems.add(Problem.inconsistency(String.format(Locale.ROOT, "section %d: HAS_MEM_MAP without PRESENT", nr)));
             if (ms.valid() != mm.backed(sparse.sectionNrToPfn(nr)) && !ms.early())
-                problems.add(String.format(Locale.ROOT, "section %d: HAS_MEM_MAP=%b but memmap %s", nr, ms.valid(),
-                        mm.backed(sparse.sectionNrToPfn(nr)) ? "populated" : "absent"));
+                problems.add(Problem.inconsistency(String.format(Locale.ROOT, "section %d: HAS_MEM_MAP=%b but memmap %s", nr, ms.valid(),
+                        mm.backed(sparse.sectionNrToPfn(nr)) ? "populated" : "absent")));
         }
 
         for (Zone z : m.zones()) {
@@ -74,19 +95,19 @@ public final class ModelCheck {
                     for (long p = area.first(mt); p >= 0; ) {
                         blocks++;
                         String where = String.format(Locale.ROOT, "%s order %d %s list, pfn %#x", z, order, MigrateType.name(mt), p);
-                        if (blocks > nrPfns) { problems.add(where + ": list loops"); break; }
-                        if (!mm.backed(p)) { problems.add(where + ": no memmap"); break; }
-                        if (!mm.isBuddy(p)) problems.add(where + ": on a free list without PageBuddy");
-                        if (mm.privateData(p) != order) problems.add(where + ": buddy order " + mm.privateData(p));
-                        if (mm.refcount(p) != 0) problems.add(where + ": refcount " + mm.refcount(p));
-                        if ((p & ((1L << order) - 1)) != 0) problems.add(where + ": block not aligned to its order");
-                        if (!z.spans(p) || !z.spans(p + (1L << order) - 1)) problems.add(where + ": outside the zone span");
-                        if (ba.pageZone(p) != z) problems.add(where + ": page belongs to " + ba.pageZone(p));
-                        if (ba.pageblockMigratetype(p) != mt) problems.add(where + ": pageblock type " + MigrateType.name(ba.pageblockMigratetype(p)));
+                        if (blocks > nrPfns) { problems.add(Problem.inconsistency(where + ": list loops")); break; }
+                        if (!mm.backed(p)) { problems.add(Problem.inconsistency(where + ": no memmap")); break; }
+                        if (!mm.isBuddy(p)) problems.add(Problem.inconsistency(where + ": on a free list without PageBuddy"));
+                        if (mm.privateData(p) != order) problems.add(Problem.inconsistency(where + ": buddy order " + mm.privateData(p)));
+                        if (mm.refcount(p) != 0) problems.add(Problem.inconsistency(where + ": refcount " + mm.refcount(p)));
+                        if ((p & ((1L << order) - 1)) != 0) problems.add(Problem.inconsistency(where + ": block not aligned to its order"));
+                        if (!z.spans(p) || !z.spans(p + (1L << order) - 1)) problems.add(Problem.inconsistency(where + ": outside the zone span"));
+                        if (ba.pageZone(p) != z) problems.add(Problem.inconsistency(where + ": page belongs to " + ba.pageZone(p)));
+                        if (ba.pageblockMigratetype(p) != mt) problems.add(Problem.inconsistency(where + ": pageblock type " + MigrateType.name(ba.pageblockMigratetype(p))));
                         int prevLink = mm.lruPrev(p);
-                        if ((prev < 0 ? Memmap.NIL : (int) prev) != prevLink) problems.add(where + ": broken prev link");
+                        if ((prev < 0 ? Memmap.NIL : (int) prev) != prevLink) problems.add(Problem.inconsistency(where + ": broken prev link"));
                         for (long q = p; q < p + (1L << order); q++) {
-                            if (state[(int) q] != 0) problems.add(String.format(Locale.ROOT, "pfn %#x: on two free lists/blocks", q));
+                            if (state[(int) q] != 0) problems.add(Problem.inconsistency(String.format(Locale.ROOT, "pfn %#x: on two free lists/blocks", q)));
                             state[(int) q] = (byte) State.FREE.ordinal();
                         }
                         if (mt != MigrateType.ISOLATE) freePages += 1L << order;
@@ -96,12 +117,12 @@ public final class ModelCheck {
                         p = next == Memmap.NIL ? -1 : Integer.toUnsignedLong(next);
                     }
                 }
-                if (blocks != area.nrFree()) problems.add(String.format(Locale.ROOT, "%s order %d: nr_free %d but %d blocks on the lists", z, order, area.nrFree(), blocks));
+                if (blocks != area.nrFree()) problems.add(Problem.inconsistency(String.format(Locale.ROOT, "%s order %d: nr_free %d but %d blocks on the lists", z, order, area.nrFree(), blocks)));
             }
             if (freePages != z.stat(ZoneStat.NR_FREE_PAGES))
-                problems.add(String.format(Locale.ROOT, "%s: NR_FREE_PAGES %d but %d pages on the free lists", z, z.stat(ZoneStat.NR_FREE_PAGES), freePages));
+                problems.add(Problem.inconsistency(String.format(Locale.ROOT, "%s: NR_FREE_PAGES %d but %d pages on the free lists", z, z.stat(ZoneStat.NR_FREE_PAGES), freePages)));
             if (cmaFree != z.stat(ZoneStat.NR_FREE_CMA_PAGES))
-                problems.add(String.format(Locale.ROOT, "%s: NR_FREE_CMA_PAGES %d but %d", z, z.stat(ZoneStat.NR_FREE_CMA_PAGES), cmaFree));
+                problems.add(Problem.inconsistency(String.format(Locale.ROOT, "%s: NR_FREE_CMA_PAGES %d but %d", z, z.stat(ZoneStat.NR_FREE_CMA_PAGES), cmaFree)));
             for (int cpu = 0; cpu < m.kernel().nrCpus(); cpu++) {
                 PerCpuPages pcp = z.pcp(cpu);
                 long count = 0;
@@ -109,15 +130,15 @@ public final class ModelCheck {
                     for (long p = pcp.first(mt); p >= 0; ) {
                         count++;
                         if (count > nrPfns) break;
-                        if (state[(int) p] != 0) problems.add(String.format(Locale.ROOT, "pfn %#x: on a pcp list and elsewhere", p));
+                        if (state[(int) p] != 0) problems.add(Problem.inconsistency(String.format(Locale.ROOT, "pfn %#x: on a pcp list and elsewhere", p)));
                         state[(int) p] = (byte) State.FREE.ordinal();
-                        if (mm.refcount(p) != 0) problems.add(String.format(Locale.ROOT, "pfn %#x: on cpu %d's pcp list with refcount %d", p, cpu, mm.refcount(p)));
-                        if (mm.isBuddy(p)) problems.add(String.format(Locale.ROOT, "pfn %#x: on a pcp list with PageBuddy", p));
+                        if (mm.refcount(p) != 0) problems.add(Problem.inconsistency(String.format(Locale.ROOT, "pfn %#x: on cpu %d's pcp list with refcount %d", p, cpu, mm.refcount(p))));
+                        if (mm.isBuddy(p)) problems.add(Problem.inconsistency(String.format(Locale.ROOT, "pfn %#x: on a pcp list with PageBuddy", p)));
                         int next = mm.lruNext(p);
                         p = next == Memmap.NIL ? -1 : Integer.toUnsignedLong(next);
                     }
                 }
-                if (count != pcp.count()) problems.add(String.format(Locale.ROOT, "%s cpu %d: pcp count %d but %d pages listed", z, cpu, pcp.count(), count));
+                if (count != pcp.count()) problems.add(Problem.inconsistency(String.format(Locale.ROOT, "%s cpu %d: pcp count %d but %d pages listed", z, cpu, pcp.count(), count)));
             }
         }
 
@@ -130,7 +151,7 @@ public final class ModelCheck {
             for (long p = s; p < s + sparse.pagesPerSection(); p++) {
                 if (state[(int) p] == State.FREE.ordinal()) continue;
                 if (mm.poisoned(p)) { state[(int) p] = (byte) State.OFFLINE.ordinal(); continue; }
-                if (mm.isBuddy(p)) problems.add(String.format(Locale.ROOT, "pfn %#x: PageBuddy but on no free list", p));
+                if (mm.isBuddy(p)) problems.add(Problem.inconsistency(String.format(Locale.ROOT, "pfn %#x: PageBuddy but on no free list", p)));
                 if (mm.testBit(p, PageFlag.RESERVED)) { state[(int) p] = (byte) State.RESERVED.ordinal(); continue; }
                 if (mm.hasType(p, PageType.OFFLINE)) { state[(int) p] = (byte) State.OFFLINE.ordinal(); continue; }
                 if (mm.refcount(p) > 0) {
@@ -139,16 +160,16 @@ public final class ModelCheck {
                     if (mm.isHead(p)) extent = 1L << mm.compoundOrder(p);
                     else if (ba.highOrderInUse(p) > 0) extent = 1L << ba.highOrderInUse(p);
                     for (long q = p + 1; q < p + extent; q++) {
-                        if (state[(int) q] == State.FREE.ordinal()) problems.add(String.format(Locale.ROOT, "pfn %#x: free but inside the allocated block at %#x", q, p));
+                        if (state[(int) q] == State.FREE.ordinal()) problems.add(Problem.inconsistency(String.format(Locale.ROOT, "pfn %#x: free but inside the allocated block at %#x", q, p)));
                         state[(int) q] = (byte) State.ALLOCATED.ordinal();
                     }
                     p += extent - 1;
                     continue;
                 }
-                if (mm.refcount(p) < 0) { problems.add(String.format(Locale.ROOT, "pfn %#x: negative refcount %d", p, mm.refcount(p))); continue; }
+                if (mm.refcount(p) < 0) { problems.add(Problem.inconsistency(String.format(Locale.ROOT, "pfn %#x: negative refcount %d", p, mm.refcount(p)))); continue; }
                 if (mm.testBit(p, PageFlag.HWPOISON)) { state[(int) p] = (byte) State.OFFLINE.ordinal(); continue; }
                 if (!sectionOnline || ba.pageZone(p).managedPages() == 0) { state[(int) p] = (byte) State.OFFLINE.ordinal(); continue; }
-                problems.add(String.format(Locale.ROOT, "pfn %#x: leaked (refcount 0, not free, not reserved, not offline)", p));
+                problems.add(Problem.leak(p));
             }
         }
 
@@ -156,30 +177,21 @@ public final class ModelCheck {
         // refcount = mappings + pins + swap cache + LRU
         // batches + isolation, _mapcount = PTEs, LRU lists = PG_lru, tables reachable from live mms.
         UserMemory um = m.userMemory();
-        problems.addAll(UserMemoryCheck.check(um));
+        for (String p : UserMemoryCheck.check(um)) problems.add(Problem.inconsistency(p));
         for (mmsim.mm.linux.VmEvent e : mmsim.mm.linux.VmEvent.values()) {
             if (e.nodeStat == null) continue;
             long sum = 0;
             for (int n = 0; n < ba.nrNodes(); n++) sum += ba.node(n).stat(e.nodeStat);
-            if (sum != um.event(e)) problems.add(String.format(Locale.ROOT, "%s: %d summed over the nodes, %d counted by user memory", e.procName, sum, um.event(e)));
+            if (sum != um.event(e)) problems.add(Problem.inconsistency(String.format(Locale.ROOT, "%s: %d summed over the nodes, %d counted by user memory", e.procName, sum, um.event(e))));
         }
         return problems;
     }
 
-    /**
-     * The pfn of a "leaked" problem line of {@link #check} (a page in no state: lost to the
-     * allocator for good, what the kernel would suffer), or -1 for any other problem.
-     */
-    public static long leakedPfn(String problem) {
-        if (!problem.startsWith("pfn 0x") || !problem.contains(": leaked (")) return -1;
-        return Long.parseLong(problem.substring(6, problem.indexOf(':')), 16);
-    }
-
     /** Throws IllegalStateException listing the first problems when the model is inconsistent. */
     public static void assertConsistent(Machine m) {
-        List<String> p = check(m);
+        List<Problem> p = check(m);
         if (!p.isEmpty())
             throw new IllegalStateException("model inconsistent (" + p.size() + " problems):\n  "
-                    + String.join("\n  ", p.subList(0, Math.min(20, p.size()))));
+                    + String.join("\n  ", p.subList(0, Math.min(20, p.size())).stream().map(Problem::text).toList()));
     }
 }

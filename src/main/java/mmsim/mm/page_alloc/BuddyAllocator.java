@@ -12,6 +12,7 @@ import mmsim.mm.linux.Zone;
 
 import mmsim.kernel.Access;
 import mmsim.kernel.Kernel;
+import mmsim.kernel.KernelLog;
 import mmsim.mm.linux.KernelConfig;
 import mmsim.mm.linux.DumpPage;
 import mmsim.mm.linux.Memmap;
@@ -374,7 +375,7 @@ public final class BuddyAllocator {
                     + "Modules linked in:\n"
                     + k.cpuLine(c).replace(" Not tainted ", " Tainted: G    B              ")
                     + k.callTrace(c);
-            k.log().taint("bad_page", "BUG: Bad page state in " + k.currentFunction(), report);
+            k.log().taint(KernelLog.TaintKind.BAD_PAGE, "BUG: Bad page state in " + k.currentFunction(), report);
         }
         if (memmap.isBuddy(pfn)) memmap.clearType(pfn);
     }

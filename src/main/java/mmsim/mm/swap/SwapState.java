@@ -6,6 +6,7 @@ import java.util.HashMap;
 import java.util.Map;
 
 import mmsim.kernel.Kernel;
+import mmsim.kernel.KernelLog;
 import mmsim.kernel.sync.SpinLock;
 import mmsim.mm.linux.PageFlag;
 import mmsim.mm.linux.MmPages;
@@ -181,7 +182,7 @@ public final class SwapState {
         xaLock.lock();
         if ((swapMap[off] & 0x3f) == 0) {
             xaLock.unlock();
-            k.log().taint("warning", "swap_free: Unused swap offset entry",
+            k.log().taint(KernelLog.TaintKind.WARNING, "swap_free: Unused swap offset entry",
                     String.format("swap_free: Unused swap offset entry %08x", off));
             return;
         }

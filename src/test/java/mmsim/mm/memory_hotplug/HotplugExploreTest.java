@@ -52,7 +52,7 @@ class HotplugExploreTest {
                     }
                 }
                 public Map<String, String> finish() {
-                    List<String> bad = ModelCheck.check(m);
+                    List<String> bad = ModelCheck.check(m).stream().map(ModelCheck.Problem::text).toList();
                     if (!bad.isEmpty()) throw k.bug("mm/debug.c", 0, String.join("\n", bad));
                     if (results[0] != 0) throw k.bug("test online=" + results[0] + " config=" + config.era(), 0, "online failed");
                     if (results[1] != 0 && results[1] != Errno.EBUSY.neg()) throw k.bug("test offline=" + results[1] + " config=" + config.era(), 0, "offline failed");
@@ -87,7 +87,7 @@ class HotplugExploreTest {
                     else res[1] = hp.removeMemory(0x20000000L, 128L << 20);
                 }
                 public Map<String, String> finish() {
-                    List<String> bad = ModelCheck.check(m);
+                    List<String> bad = ModelCheck.check(m).stream().map(ModelCheck.Problem::text).toList();
                     if (!bad.isEmpty()) throw k.bug("mm/debug.c", 0, String.join("\n", bad));
                     boolean onlineFirst = res[0] == 0 && res[1] == Errno.EBUSY.neg();
                     boolean removeFirst = res[1] == 0 && res[0] == Errno.ENODEV.neg();

@@ -1,5 +1,6 @@
 package mmsim.mm.memory_hotplug;
 
+import mmsim.explore.Verdict;
 import mmsim.explore.Outcome;
 import mmsim.scenario.Scenario;
 import mmsim.scenario.ScenarioError;
@@ -51,7 +52,7 @@ class HotplugOpsTest {
         ScenarioRunner.VariantResult r = ScenarioRunner.run(s, s.variant("mainline"), ScenarioRunner.Settings.of(s), p -> { });
         assertEquals(1, r.outcomes().size(), r.outcomes().toString());
         Outcome o = r.outcomes().keySet().iterator().next();
-        assertEquals("passed", o.verdictKind(), r.verdict());
+        assertEquals(Verdict.Kind.PASSED, o.verdictKind(), r.verdict());
         Map<String, String> v = o.observed();
         assertEquals("ok", v.get("add"));
         assertEquals("-EEXIST", v.get("again"));

@@ -1,5 +1,6 @@
 package mmsim.mm.memory_hotplug;
 
+import mmsim.explore.Verdict;
 import mmsim.explore.Outcome;
 import mmsim.scenario.Catalogue;
 import mmsim.scenario.OutcomeClass;
@@ -29,7 +30,7 @@ class Lesson012Test {
         assertTrue(r.findings().stream().noneMatch(f -> f.cls() == OutcomeClass.FORBIDDEN), r.findings().toString());
         Set<String> seen = new TreeSet<>(), results = new TreeSet<>();
         for (Outcome o : r.outcomes().keySet()) {
-            assertEquals("passed", o.verdictKind(), o.toString());
+            assertEquals(Verdict.Kind.PASSED, o.verdictKind(), o.toString());
             seen.add(o.observed().get("seen"));
             results.add(o.observed().get("a") + "/" + o.observed().get("b"));
         }

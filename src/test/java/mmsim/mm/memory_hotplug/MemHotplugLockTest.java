@@ -1,5 +1,6 @@
 package mmsim.mm.memory_hotplug;
 
+import mmsim.explore.Verdict;
 import mmsim.explore.ExplorationResult;
 import mmsim.explore.ExploreOptions;
 import mmsim.explore.Explorer;
@@ -54,7 +55,7 @@ class MemHotplugLockTest {
     void recursiveReadAgainstAWaitingWriterDeadlocksOnlyOnMainline() {
         ExplorationResult today = explore(KernelConfig.mainline());
         assertTrue(today.failure().isPresent(), today.summary());
-        assertEquals("deadlock", today.failure().get().verdict().kind(), today.failure().get().render());
+        assertEquals(Verdict.Kind.DEADLOCK, today.failure().get().verdict().kind(), today.failure().get().render());
 
         ExplorationResult old = explore(KernelConfig.v4_6());
         assertTrue(old.failure().isEmpty(), () -> old.failure().get().render());

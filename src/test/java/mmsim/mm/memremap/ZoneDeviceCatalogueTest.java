@@ -1,5 +1,6 @@
 package mmsim.mm.memremap;
 
+import mmsim.explore.Verdict;
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.nio.file.Path;
@@ -40,7 +41,7 @@ class ZoneDeviceCatalogueTest {
             } else {
                 assertFalse(r.findings().isEmpty(), file + " " + v.name() + ": no oops found");
                 ScenarioRunner.Finding f = r.findings().get(0);
-                assertEquals("oops", f.failure().verdict().kind(), r.verdict());
+                assertEquals(Verdict.Kind.OOPS, f.failure().verdict().kind(), r.verdict());
                 assertTrue(f.failure().verdict().report().contains("fffffffffffffffe"), f.failure().verdict().report());
                 assertNotEquals(OutcomeClass.FORBIDDEN, f.cls(), r.verdict());
             }

@@ -1,5 +1,6 @@
 package mmsim.mm.migrate;
 
+import mmsim.mm.debug.ModelCheck;
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.util.ArrayList;
@@ -91,7 +92,7 @@ class MigrateTest {
         assertEquals(dst, (long) p.findVma(a).vmFile.cachedPages().get(0L), "the page cache holds the new page");
         um.swap.lruAddDrainAll();
         assertEquals(0, m.memmap().refcount(src), "source freed");
-        List<String> bad = mmsim.mm.debug.ModelCheck.check(m);
+        List<String> bad = ModelCheck.check(m).stream().map(ModelCheck.Problem::text).toList();
         assertTrue(bad.isEmpty(), String.join("\n", bad));
     }
 }

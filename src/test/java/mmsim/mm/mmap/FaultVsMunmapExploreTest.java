@@ -1,5 +1,6 @@
 package mmsim.mm.mmap;
 
+import mmsim.mm.debug.ModelCheck;
 import mmsim.mm.linux.MmStruct;
 
 import static org.junit.jupiter.api.Assertions.*;
@@ -55,7 +56,7 @@ class FaultVsMunmapExploreTest {
                 }
                 public Map<String, String> finish() {
                     um.swap.lruAddDrainAll();
-                    List<String> bad = mmsim.mm.debug.ModelCheck.check(m);
+                    List<String> bad = ModelCheck.check(m).stream().map(ModelCheck.Problem::text).toList();
                     if (!bad.isEmpty()) throw k.bug("mm/debug.c", 0, String.join("\n", bad));
                     return Map.of("rss", Long.toString(mm.counter(MmStruct.MM_ANONPAGES)));
                 }

@@ -108,7 +108,7 @@ class UserMemoryPropertyTest {
                 }
                 case UNPIN -> { if (!pinned.isEmpty()) um.gup.putUserPage(pinned.remove(s.page() % pinned.size())); }
             }
-            List<String> bad = ModelCheck.check(m);
+            List<String> bad = ModelCheck.check(m).stream().map(ModelCheck.Problem::text).toList();
             int at = n;
             assertTrue(bad.isEmpty(), () -> "after step " + at + " " + s + " of " + steps + ":\n  " + String.join("\n  ", bad));
         }
@@ -119,7 +119,7 @@ class UserMemoryPropertyTest {
         for (long p : pinned) um.gup.putUserPage(p);
         for (MmStruct mm : procs) um.mmap.exit(mm);
         um.swap.lruAddDrainAll();
-        List<String> bad = ModelCheck.check(m);
+        List<String> bad = ModelCheck.check(m).stream().map(ModelCheck.Problem::text).toList();
         assertTrue(bad.isEmpty(), () -> "after every process exited:\n  " + String.join("\n  ", bad));
         assertEquals(0, um.tables.liveTables(), "every page table is freed once every process exited");
         assertEquals(0, um.swapState.inuse(), "every swap slot is free once every process exited");

@@ -122,9 +122,9 @@ class BuddyAllocatorTest {
         long pfn = ba.allocPagesNode(0, Gfp.GFP_HIGHUSER_MOVABLE, 9);
         assertNotEquals(first, pfn, "the poisoned block is skipped");
         assertTrue(m.kernel().log().taints().isEmpty(), "no bad_page report for hwpoison");
-        List<String> problems = ModelCheck.check(m);
-        assertTrue(problems.stream().anyMatch(s -> s.contains("leaked")), problems.toString());
-        assertEquals(511, problems.stream().filter(s -> s.contains("leaked")).count(), "every page of the block but the poisoned one");
+        List<ModelCheck.Problem> problems = ModelCheck.check(m);
+        assertTrue(problems.stream().anyMatch(p -> p.kind() == ModelCheck.Problem.Kind.LEAK), problems.toString());
+        assertEquals(511, problems.stream().filter(p -> p.kind() == ModelCheck.Problem.Kind.LEAK).count(), "every page of the block but the poisoned one");
     }
 
     @Test

@@ -1,5 +1,6 @@
 package mmsim.mm.page_ext;
 
+import mmsim.explore.Verdict;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -175,7 +176,7 @@ class PageExtTest {
         ExplorationResult r = explore(V46.with(PageExt.NULL_CHECKS));
         assertTrue(r.failure().isPresent(), r.summary());
         var f = r.failure().get();
-        assertEquals("kasan", f.verdict().kind(), f.render());
+        assertEquals(Verdict.Kind.KASAN, f.verdict().kind(), f.render());
         assertTrue(f.preemptions() >= 1, "needs the reader preempted between load and use: " + f.render());
         Replayed again = Explorer.replay(readerVsOffline(V46.with(PageExt.NULL_CHECKS)), f.schedule());
         assertEquals(f.verdict().title(), again.verdict().title());
