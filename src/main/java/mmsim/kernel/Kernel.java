@@ -530,13 +530,20 @@ public final class Kernel {
 
     /** WARN_ON(): logs the warning and remembers it as a taint; execution goes on. */
     public void warn(String file, int line, String message) {
+        log.taint(KernelLog.TaintKind.WARNING, "WARNING in " + currentFunction(), warnSplat(file + ":" + line + " ", message));
+    }
+
+    /**
+     * The text of a WARN() splat (lib/bug.c __warn) on the current CPU: {@code message} (WARN()'s
+     * format, or "" for WARN_ON), the "WARNING: CPU: n PID: p at" line with {@code where}
+     * ("file:line " or "" when there is none) and the function, the CPU line and the call trace.
+     */
+    String warnSplat(String where, String message) {
         Cpu c = cpu();
-        String fn = currentFunction();
-        String report = "------------[ cut here ]------------\n"
+        return "------------[ cut here ]------------\n"
                 + (message.isEmpty() ? "" : message + "\n")
-                + "WARNING: CPU: " + c.id + " PID: " + c.pid + " at " + file + ":" + line + " " + fn + "\n"
+                + "WARNING: CPU: " + c.id + " PID: " + c.pid + " at " + where + currentFunction() + "\n"
                 + cpuLine(c) + callTrace(c) + "---[ end trace 0000000000000000 ]---";
-        log.taint(KernelLog.TaintKind.WARNING, "WARNING in " + fn, report);
     }
 
     public String cpuLine(Cpu c) {

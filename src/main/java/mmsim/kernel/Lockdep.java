@@ -18,6 +18,13 @@ import java.util.Map;
  * rules are not modelled), trylocks add no dependency, and nesting two locks of one class is
  * allowed (no {@code spin_lock_nested} annotations are needed). Lockdep can be switched off per
  * kernel (CONFIG_PROVE_LOCKING=n) so a test can watch the deadlock itself happen.
+ *
+ * <p>The other half is the assertions (include/linux/lockdep.h): {@code lockdep_assert_held()},
+ * {@code _held_write()}, {@code _held_read()} are methods of the locks in {@code mmsim.kernel.sync}
+ * (each checks its own owner field: one compare when the lock is held, so they cost nothing in hot
+ * paths); {@link #assertHeldClass}, {@link #assertIrqsDisabled} are here; all fail through
+ * {@link #assertFailed}. They stay armed when the dependency checking is off, as with
+ * CONFIG_DEBUG_LOCK_ALLOC=y and CONFIG_PROVE_LOCKING=n, which keeps CONFIG_LOCKDEP.
  */
 public final class Lockdep {
 
@@ -66,6 +73,39 @@ public final class Lockdep {
             after.computeIfAbsent(held, x -> new LinkedHashMap<>())
                     .putIfAbsent(next, new Dep(c.comm, c.pid, c.id, List.copyOf(c.callStack())));
         }
+    }
+
+    /**
+     * A lockdep assertion failed. The kernel's {@code lockdep_assert(c)} is
+     * {@code WARN_ON(debug_locks && !c)}: it prints the WARN splat and goes on. The model prints the
+     * same splat (logged) and ends the execution there, as a lockdep verdict: code that runs on
+     * without the lock it asserted would let a later failure hide the cause, and the first splat is
+     * the one a developer reads. The model has no source lines, so the splat's WARNING line names
+     * the function only (__warn's form without a file) and the assertion as written stands above it
+     * as the message, e.g. {@code lockdep_assert_held(&zone->lock)}. Build the text only on failure.
+     */
+    public KernelFault.Lockdep assertFailed(Kernel k, String assertion) {
+        String report = k.warnSplat("", assertion);
+        k.log().printk(report);
+        return new KernelFault.Lockdep("WARNING in " + k.currentFunction() + ": " + assertion, report);
+    }
+
+    /** lockdep_assert_irqs_disabled(): hard interrupts are off on this CPU. */
+    public void assertIrqsDisabled(Kernel k) {
+        if (!k.cpu().irqsDisabled()) throw assertFailed(k, "lockdep_assert_irqs_disabled()");
+    }
+
+    /**
+     * lockdep_assert_held() for a caller that holds "the lock of this object" without having the
+     * object at hand (rmap's page_add_*_rmap get the page, not the PTE whose lock the caller took):
+     * this CPU holds some lock of class {@code lockClass} (as {@code toString()} of the lock gives it,
+     * e.g. "&ptlock_ptr(ptdesc)"). Weaker than an instance check, and says so in the report.
+     */
+    public void assertHeldClass(Kernel k, String lockClass) {
+        Kernel.Cpu c = k.cpu();
+        Object[] held = c.heldLocks;
+        for (int i = c.nrHeld - 1; i >= 0; i--) if (held[i].toString().equals(lockClass)) return;
+        throw assertFailed(k, "lockdep_assert_held(" + lockClass + ") (any lock of the class)");
     }
 
     /** A dependency path from -> ... -> to, as the list of classes, or null. Breadth-first, so the shortest. */

@@ -82,7 +82,7 @@ public final class MmProcFiles {
                         for (int mt = 0; mt < MigrateType.MIGRATE_TYPES; mt++) {
                             sb.append(String.format(Locale.ROOT, "Node %4d, zone %8s, type %12s ", n, z.name(), MigrateType.name(mt)));
                             for (int o = 0; o < Zone.NR_PAGE_ORDERS; o++) {
-                                long count = countList(m, z.freeArea(o), mt);
+                                long count = countList(m, z, o, mt);
                                 boolean overflow = count >= 100000;
                                 sb.append(String.format(Locale.ROOT, "%s%6d ", overflow ? ">" : "", Math.min(count, 100000)));
                                 // the kernel drops the lock between orders (cond_resched)
@@ -118,10 +118,11 @@ public final class MmProcFiles {
         return sb.toString();
     }
 
-    /** Walks a free list (stops at 100000 like the kernel). Caller holds zone->lock. */
-    private static long countList(Machine m, FreeArea area, int mt) {
+    /** Walks a free list of {@code zone} (stops at 100000 like the kernel), under zone->lock. */
+    private static long countList(Machine m, Zone zone, int order, int mt) {
+        zone.lock.assertHeld();
         long n = 0;
-        long p = area.first(mt);
+        long p = zone.freeArea(order).first(mt);
         while (p >= 0 && n < 100000) {
             n++;
             int next = m.memmap().lruNext(p);

@@ -11,6 +11,7 @@ import mmsim.mm.linux.PageFlag;
 import mmsim.mm.linux.MmStruct;
 import mmsim.mm.mmap.UserMemory;
 import mmsim.mm.linux.VmArea;
+import mmsim.mm.pgtable.PageTableStore;
 import mmsim.mm.pgtable.PgtableAlloc;
 import mmsim.mm.pgtable.PgtableArch;
 import mmsim.mm.linux.SwapEntry;
@@ -162,8 +163,9 @@ public final class ProcPidFiles {
         }
     }
 
-    /** One entry: pagemap_pte_hole (no VMA: 0; in a VMA without a PTE: soft-dirty only) or pte_to_pagemap_entry. Caller holds mmap_lock. */
+    /** One entry: pagemap_pte_hole (no VMA: 0; in a VMA without a PTE: soft-dirty only) or pte_to_pagemap_entry. */
     static long pagemapEntry(UserMemory um, MmStruct mm, long addr) {
+        mm.mmapAssertLocked();
         VmArea vma = mm.vmaLookup(addr);
         if (vma == null) return 0;
         long holeFlags = (vma.vmFlags & VmFlags.VM_SOFTDIRTY) != 0 ? PM_SOFT_DIRTY : 0;
@@ -189,8 +191,9 @@ public final class ProcPidFiles {
         }
     }
 
-    /** pte_to_pagemap_entry(). Caller holds the PTE lock. */
+    /** pte_to_pagemap_entry(). */
     static long pteToPagemapEntry(UserMemory um, VmArea vma, long pte) {
+        um.k.lockdep().assertHeldClass(um.k, PageTableStore.PTL_CLASS);
         PgtableArch a = um.arch;
         long frame = 0, flags = 0, page = -1;
         if (a.ptePresent(pte)) {

@@ -30,11 +30,4 @@ final class Lockdeps {
                 + k.heldLocksText(c) + k.callTrace(c);
         return new KernelFault.Lockdep("WARNING: bad unlock balance in " + k.currentFunction(), report);
     }
-
-    static KernelFault.Lockdep notHeld(Kernel k, String lock) {
-        Kernel.Cpu c = k.cpu();
-        String report = "WARNING: CPU: " + c.id + " PID: " + c.pid() + " at " + k.currentFunction()
-                + ": lockdep_assert_held(&" + lock + ") failed\n" + k.heldLocksText(c) + k.callTrace(c);
-        return new KernelFault.Lockdep("WARNING: lock &" + lock + " not held in " + k.currentFunction(), report);
-    }
 }

@@ -56,7 +56,7 @@ public final class Mutex {
     public boolean isLocked() { return owner >= 0; }
 
     public void assertHeld() {
-        if (owner != k.smpProcessorId()) throw Lockdeps.notHeld(k, name);
+        if (owner != k.smpProcessorId()) throw k.lockdep().assertFailed(k, "lockdep_assert_held(" + lockClass + ")");
     }
 
     public String name() { return name; }

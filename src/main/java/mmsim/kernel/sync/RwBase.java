@@ -122,17 +122,17 @@ abstract sealed class RwBase permits RwLock, RwSem, PercpuRwSem {
     /** lockdep_assert_held(): the current CPU holds it, for read or write. */
     public void assertHeld() {
         int me = k.smpProcessorId();
-        if (writer != me && readersOn[me] == 0) throw Lockdeps.notHeld(k, name);
+        if (writer != me && readersOn[me] == 0) throw k.lockdep().assertFailed(k, "lockdep_assert_held(" + lockClass + ")");
     }
 
     /** lockdep_assert_held_write(). */
     public void assertHeldWrite() {
-        if (writer != k.smpProcessorId()) throw Lockdeps.notHeld(k, name);
+        if (writer != k.smpProcessorId()) throw k.lockdep().assertFailed(k, "lockdep_assert_held_write(" + lockClass + ")");
     }
 
     /** lockdep_assert_held_read(). */
     public void assertHeldRead() {
-        if (readersOn[k.smpProcessorId()] == 0) throw Lockdeps.notHeld(k, name);
+        if (readersOn[k.smpProcessorId()] == 0) throw k.lockdep().assertFailed(k, "lockdep_assert_held_read(" + lockClass + ")");
     }
 
     public String name() { return name; }

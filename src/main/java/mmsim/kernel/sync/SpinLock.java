@@ -91,7 +91,7 @@ public final class SpinLock {
 
     /** lockdep_assert_held(): the current CPU must hold this lock. */
     public void assertHeld() {
-        if (owner != k.smpProcessorId()) throw Lockdeps.notHeld(k, name);
+        if (owner != k.smpProcessorId()) throw k.lockdep().assertFailed(k, "lockdep_assert_held(" + lockClass + ")");
     }
 
     public String name() { return name; }

@@ -35,8 +35,9 @@ public final class Lruvec {
         this.lruLock = new SpinLock(k, "lruvec->lru_lock");
     }
 
-    /** lruvec_add_folio(): at the head. Caller holds lruLock. */
+    /** lruvec_add_folio(): at the head. */
     public void add(int lru, long pfn) {
+        lruLock.assertHeld();
         long h = head[lru];
         pages.setLru(pfn, h, -1);
         if (h >= 0) pages.setLru(h, pages.lruNext(h), pfn);
@@ -45,8 +46,9 @@ public final class Lruvec {
         size[lru]++;
     }
 
-    /** lruvec_del_folio(). Caller holds lruLock. */
+    /** lruvec_del_folio(). */
     public void del(int lru, long pfn) {
+        lruLock.assertHeld();
         long n = pages.lruNext(pfn), p = pages.lruPrev(pfn);
         if (p >= 0) pages.setLru(p, n, pages.lruPrev(p));
         else head[lru] = n;

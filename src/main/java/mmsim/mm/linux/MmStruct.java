@@ -59,17 +59,38 @@ public final class MmStruct {
         this.mmapBase = mmapBase;
     }
 
-    /** find_vma(mm, addr): the first VMA with vm_end > addr (caller holds mmap_lock). */
+    /**
+     * mmap_assert_locked() (include/linux/mmap_lock.h): lockdep_assert_held(&mm->mmap_lock), read
+     * or write. (Its VM_BUG_ON_MM(!rwsem_is_locked()) is implied: held by this CPU is locked.)
+     */
+    public void mmapAssertLocked() { mmapLock.assertHeld(); }
+
+    /** mmap_assert_write_locked(): lockdep_assert_held_write(&mm->mmap_lock). */
+    public void mmapAssertWriteLocked() { mmapLock.assertHeldWrite(); }
+
+    /** find_vma(mm, addr): the first VMA with vm_end > addr. */
     public VmArea findVma(long addr) {
+        mmapAssertLocked();
+        return findVmaRaw(addr);
+    }
+
+    /** vma_lookup(): the VMA containing addr, or null. */
+    public VmArea vmaLookup(long addr) {
+        mmapAssertLocked();
+        return vmaLookupRaw(addr);
+    }
+
+    /** find_vma() without mmap_lock, for checkers and tests that read the model outside an execution. */
+    public VmArea findVmaRaw(long addr) {
         Map.Entry<Long, VmArea> e = vmas.floorEntry(addr);
         if (e != null && e.getValue().vmEnd > addr) return e.getValue();
         Map.Entry<Long, VmArea> n = vmas.higherEntry(addr);
         return n == null ? null : n.getValue();
     }
 
-    /** vma_lookup(): the VMA containing addr, or null. */
-    public VmArea vmaLookup(long addr) {
-        VmArea v = findVma(addr);
+    /** vma_lookup() without mmap_lock, for checkers and tests that read the model outside an execution. */
+    public VmArea vmaLookupRaw(long addr) {
+        VmArea v = findVmaRaw(addr);
         return v != null && v.vmStart <= addr ? v : null;
     }
 

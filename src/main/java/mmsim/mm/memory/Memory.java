@@ -127,9 +127,10 @@ public final class Memory {
         return !write || arch.pteWrite(pte);
     }
 
-    /** handle_mm_fault(): allocate the tables down to the PTE, then handle_pte_fault. Caller holds mmap_lock (read). */
+    /** handle_mm_fault(): allocate the tables down to the PTE, then handle_pte_fault. */
     public int handleMmFault(VmArea vma, long addr, int flags) {
         try (var f = k.enter("handle_mm_fault")) {
+            vma.vmMm.mmapAssertLocked();
             MmStruct mm = vma.vmMm;
             PgtableAlloc.Loc pmd = pgalloc.pmdLoc(mm, addr, true);
             if (pmd == null) return VM_FAULT_OOM;
@@ -283,9 +284,10 @@ public final class Memory {
 
     /**
      * wp_can_reuse_anon_folio() (v5.19+): reuse when ours is the only reference (the mapping's),
-     * counting the swap cache's; the page lock keeps the swap cache stable. Caller holds the PTE lock.
+     * counting the swap cache's; the page lock keeps the swap cache stable. Under the PTE lock.
      */
     private boolean canReuseAnonPage(long pfn) {
+        k.lockdep().assertHeldClass(k, PageTableStore.PTL_CLASS);
         if (!um.pageAnon(pfn)) return false;
         int swapcache = pages.test(pfn, PageFlag.OWNER_PRIV_1) ? 1 : 0;
         if (pages.refcount(pfn) > 3 + swapcache) return false;
@@ -408,10 +410,11 @@ public final class Memory {
     /**
      * zap_page_range / unmap_page_range for [start, end) of one VMA: clears every PTE, drops
      * rmap and rss, then flushes the TLB and only then drops the pages' references
-     * (tlb_finish_mmu). Caller holds mmap_lock.
+     * (tlb_finish_mmu).
      */
     public void zapRange(VmArea vma, long start, long end) {
         try (var f = k.enter("unmap_page_range")) {
+            vma.vmMm.mmapAssertLocked();
             MmStruct mm = vma.vmMm;
             java.util.List<Long> gather = new java.util.ArrayList<>();
             for (long a = start; a < end; ) {
@@ -471,10 +474,12 @@ public final class Memory {
     /**
      * copy_page_range() for one VMA: the child's PTEs share the parent's pages; for a private
      * writable mapping both sides are write-protected so the first write COWs (copy_present_pte).
-     * Caller holds both mmap_locks for write.
+     * Both mmap_locks are held for write (dup_mmap), so neither tree changes under the copy.
      */
     public int copyPageRange(VmArea dst, VmArea src) {
         try (var f = k.enter("copy_page_range")) {
+            src.vmMm.mmapAssertWriteLocked();
+            dst.vmMm.mmapAssertWriteLocked();
             boolean cow = (src.vmFlags & (VmFlags.VM_SHARED | VmFlags.VM_MAYWRITE)) == VmFlags.VM_MAYWRITE;
             for (long a = src.vmStart; a < src.vmEnd; ) {
                 long next = Math.min((a & PgtableArch.PMD_MASK) + PgtableArch.PMD_SIZE, src.vmEnd);

@@ -165,7 +165,7 @@ public final class MemoryHotplug {
         else memHotplugLock.percpuUpRead();
     }
 
-    /** lockdep_assert_held_write(&mem_hotplug_lock) (v4.6: the caller holds mem_hotplug.lock). */
+    /** lockdep_assert_held_write(&mem_hotplug_lock) (v4.6: the writer holds mem_hotplug.lock). */
     public void assertMemHotplugHeldWrite() {
         if (v46) legacyLock.assertHeldWrite();
         else memHotplugLock.assertHeldWrite();
@@ -636,9 +636,10 @@ public final class MemoryHotplug {
         }
     }
 
-    /** __add_memory(): the caller holds device_hotplug_lock. */
+    /** __add_memory(), under device_hotplug_lock. */
     public int addMemoryLocked(int nid, long startBytes, long sizeBytes) {
         try (var f = k.enter("__add_memory")) {
+            deviceHotplugLock.assertHeld();
             int shift = layout.arch().pageShift();
             if (sizeBytes <= 0 || startBytes < 0) return Errno.EINVAL.neg();
             if (startBytes + sizeBytes > (1L << layout.arch().maxPhysmemBits())) return Errno.E2BIG.neg();
@@ -689,12 +690,13 @@ public final class MemoryHotplug {
      * arch_add_memory() (x86_64: linear map, then add_pages -> __add_pages): adds the sections of
      * [startPfn, +nrPages) section by section (subsection granular on mainline: 2 MiB on x86_64),
      * memmap poisoned (mainline) or, on v4.6, zeroed then initialised PG_reserved in ZONE_NORMAL
-     * (ZONE_DEVICE for a pgmap owner) by __add_zone. Caller holds mem_hotplug_lock for write.
+     * (ZONE_DEVICE for a pgmap owner) by __add_zone.
      * Returns 0 or -errno; on an error the sections already added stay (as in the kernel, whose
      * callers then call arch_remove_memory).
      */
     public int archAddMemory(int nid, long startPfn, long nrPages, MhpParams params) {
         try (var f = k.enter("arch_add_memory")) {
+            assertMemHotplugHeldWrite();
             if (v46 && layout.arch().kernelArch() == Kernel.Arch.X86_64) {
                 // init_memory_mapping() of the linear map: printk(KERN_DEBUG) in v4.6, pr_debug today
                 int shift = layout.arch().pageShift();
@@ -743,11 +745,11 @@ public final class MemoryHotplug {
      * memmap for the zone (PageOffline on mainline, PG_reserved on v4.6 and for ZONE_DEVICE),
      * pageblocks of {@code migratetype}. For ZONE_DEVICE only the pages hosting the altmap's memmap
      * are initialised here (memremap_pages initialises the rest with memmap_init_zone_device), and
-     * a section shared with other memory is marked SECTION_TAINT_ZONE_DEVICE. Caller holds
-     * mem_hotplug_lock for write.
+     * a section shared with other memory is marked SECTION_TAINT_ZONE_DEVICE.
      */
     public void movePfnRangeToZone(Zone zone, long startPfn, long nrPages, VmemAltmap altmap, int migratetype) {
         try (var f = k.enter("move_pfn_range_to_zone")) {
+            assertMemHotplugHeldWrite();
             k.point("move_pfn_range_to_zone:resize_zone_range", zone, Access.WRITE);
             zone.resizeZoneRange(startPfn, nrPages);
             zone.pgdat.resizePgdatRange(startPfn, nrPages);
@@ -893,7 +895,7 @@ public final class MemoryHotplug {
      * MIGRATE_ISOLATE, notifies MEM_GOING_ONLINE (a veto: MEM_CANCEL_ONLINE, memmap poisoned again,
      * the errno returned), frees the pages to the buddy allocator (online_pages_range), marks the
      * sections SECTION_IS_ONLINE, counts them present, undoes the isolation, recomputes the
-     * watermarks and notifies MEM_ONLINE. Caller holds mem_hotplug_lock for write.
+     * watermarks and notifies MEM_ONLINE.
      */
     public int onlinePagesToZone(long pfn, long nrPages, Zone zone) {
         try (var f = k.enter("online_pages")) {
@@ -1031,7 +1033,7 @@ public final class MemoryHotplug {
      * MR_MEMORY_HOTPLUG) until every page is free and isolated; takes the free pages off the
      * buddy allocator, clears SECTION_IS_ONLINE, adjusts the counts, notifies MEM_OFFLINE and
      * poisons the memmap again (mainline). Any failure after isolation undoes it and notifies
-     * MEM_CANCEL_OFFLINE. Caller holds mem_hotplug_lock for write.
+     * MEM_CANCEL_OFFLINE.
      *
      * <p>A page that never becomes free (pinned, or an unmovable page in ZONE_MOVABLE) keeps the
      * kernel's loop going until the writer gets a signal; the model sends that signal after
@@ -1293,10 +1295,11 @@ public final class MemoryHotplug {
     /**
      * arch_remove_memory() -> __remove_pages(): removes the sections (or subsections) of the range
      * (sparse_remove_section: memmap freed, ms->usage dropped when the section empties). v4.6
-     * first shrinks the zone span (__remove_zone). Caller holds mem_hotplug_lock for write.
+     * first shrinks the zone span (__remove_zone).
      */
     public void archRemoveMemory(long startPfn, long nrPages, VmemAltmap altmap) {
         try (var f = k.enter("arch_remove_memory")) {
+            assertMemHotplugHeldWrite();
             long end = startPfn + nrPages;
             if (v46) {
                 Zone zone = ba.pageZone(startPfn);

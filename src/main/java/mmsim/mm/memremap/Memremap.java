@@ -415,9 +415,10 @@ public final class Memremap {
      * altmap there is no fallback to RAM, so an exhausted altmap fails the add with -ENOMEM.
      * Sections that already have a memmap (an early section shared with boot RAM) take nothing.
      * Done here, just before arch_add_memory, because the model's sparse_add_section takes no
-     * altmap; the accounting is the kernel's. Caller holds mem_hotplug_lock.
+     * altmap; the accounting is the kernel's.
      */
     private int vmemmapAltmapReserve(DevPagemap pgmap) {
+        hp.assertMemHotplugHeldWrite();
         VmemAltmap a = pgmap.altmap;
         if (a == null) return 0;
         long per = sparse.pagesPerSection();

@@ -80,15 +80,17 @@ public final class Mmap {
         }
     }
 
-    /** The hint of a non-fixed mmap: non-zero, below TASK_SIZE, and no VMA in [addr, addr+len). Caller holds mmap_lock. */
+    /** The hint of a non-fixed mmap: non-zero, below TASK_SIZE, and no VMA in [addr, addr+len). */
     private boolean hintFits(MmStruct mm, long addr, long len) {
+        mm.mmapAssertLocked();
         if (addr == 0 || addr > um.arch.taskSize() - len || addr < PgtableArch.PAGE_SIZE * 16) return false; // mmap_min_addr
         VmArea next = mm.findVma(addr);
         return next == null || next.vmStart >= addr + len;
     }
 
-    /** arch_get_unmapped_area_topdown(): the highest gap below mmap_base that fits. Caller holds mmap_lock. */
+    /** arch_get_unmapped_area_topdown(): the highest gap below mmap_base that fits. */
     private long getUnmappedArea(MmStruct mm, long len) {
+        mm.mmapAssertLocked();
         long high = mm.mmapBase;
         for (VmArea v : mm.vmaList().reversed()) {
             if (v.vmStart >= high) continue;
@@ -115,8 +117,9 @@ public final class Mmap {
         }
     }
 
-    /** do_vmi_munmap(): split the VMAs at the edges, zap the pages, unlink, free page tables. Caller holds mmap_lock (write). */
+    /** do_vmi_munmap(): split the VMAs at the edges, zap the pages, unlink, free page tables. */
     private void unmapLocked(MmStruct mm, long start, long len) {
+        mm.mmapAssertWriteLocked();
         long end = start + len;
         java.util.List<VmArea> gone = new java.util.ArrayList<>();
         for (VmArea v : mm.vmaList()) {

@@ -52,7 +52,7 @@ public final class UserMemoryCheck {
                     maps.merge(pfn, 1, Integer::sum);
                     boolean anon = um.pageAnon(pfn);
                     rss[anon ? MmStruct.MM_ANONPAGES : MmStruct.MM_SHMEMPAGES]++;
-                    VmArea vma = mm.vmaLookup(addr);
+                    VmArea vma = mm.vmaLookupRaw(addr);
                     if (vma == null) bad.add(String.format("%s: PTE at %#x maps pfn %#x outside every VMA", mm, addr, pfn));
                     else if (!anon && (vma.vmFile == null || um.shmem.fileOf(pfn) != vma.vmFile || um.pages.index(pfn) != vma.linearPageIndex(addr))) {
                         bad.add(String.format("%s: PTE at %#x maps page-cache pfn %#x that is not index %d of the VMA's file", mm, addr, pfn, vma.linearPageIndex(addr)));

@@ -130,7 +130,7 @@ public final class BuddyAllocator {
     }
 
     // =========================================================================================
-    // free lists (caller holds zone->lock)
+    // free lists (each asserts zone->lock)
     // =========================================================================================
 
     /** account_freepages(): NR_FREE_PAGES (and NR_FREE_CMA_PAGES) follow blocks on non-isolated lists. */
@@ -142,6 +142,7 @@ public final class BuddyAllocator {
 
     /** __add_to_free_list() + set_buddy_order(): no accounting. */
     private void addToFreeList(Zone zone, long pfn, int order, int mt, boolean tail) {
+        zone.lock.assertHeld();
         FreeArea area = zone.freeArea[order];
         memmap.setPrivateData(pfn, order);
         memmap.setType(pfn, PageType.BUDDY);
@@ -151,6 +152,7 @@ public final class BuddyAllocator {
 
     /** __del_page_from_free_list(): unlinks, clears PageBuddy and the order; no accounting. */
     private void delFromFreeList(Zone zone, long pfn, int order, int mt) {
+        zone.lock.assertHeld();
         FreeArea area = zone.freeArea[order];
         listDel(area.head, area.tail, mt, pfn);
         memmap.clearType(pfn);
@@ -160,6 +162,7 @@ public final class BuddyAllocator {
 
     /** move_to_free_list(): to the tail of another type's list, accounting both types. */
     private void moveToFreeList(Zone zone, long pfn, int order, int oldMt, int newMt) {
+        zone.lock.assertHeld();
         delFromFreeList(zone, pfn, order, oldMt);
         addToFreeList(zone, pfn, order, newMt, true);
         accountFreepages(zone, -(1L << order), oldMt);
@@ -186,7 +189,7 @@ public final class BuddyAllocator {
 
     /**
      * __free_one_page(): merges the block with its buddies and puts the result on a free list.
-     * Caller holds zone->lock and has accounted nothing.
+     * Under zone->lock; the caller has accounted nothing.
      */
     public void freeOnePageLocked(Zone zone, long pfn, int order, int mt, int fpiFlags) {
         zone.lock.assertHeld();

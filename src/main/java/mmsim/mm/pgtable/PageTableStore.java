@@ -32,6 +32,11 @@ import mmsim.mm.pgtable.PgtableArch.Level;
  */
 public final class PageTableStore {
 
+    /** The name of every split page-table lock (ptlock_init gives them one lockdep class). */
+    public static final String PTL_NAME = "ptlock_ptr(ptdesc)";
+    /** Their lockdep class, as the lock's toString() gives it. */
+    public static final String PTL_CLASS = "&" + PTL_NAME;
+
     /** One table page: its level, entries and (for PTE and PMD tables) its split lock. */
     public static final class Table {
         public final long pfn;
@@ -46,7 +51,7 @@ public final class PageTableStore {
             this.entries = new long[PgtableArch.PTRS_PER_TABLE];
             this.ptl = level == Level.PTE || level == Level.PMD
                     // one lockdep class for every split lock, as ptlock_init gives them
-                    ? new SpinLock(k, "ptlock_ptr(ptdesc)")
+                    ? new SpinLock(k, PTL_NAME)
                     : null;
         }
 

@@ -90,11 +90,12 @@ public final class Rmap {
     }
 
     /**
-     * anon_vma_prepare(): gives the VMA an anon_vma before its first anonymous page. Caller holds
-     * mmap_lock (read). Returns false on allocation failure (VM_FAULT_OOM).
+     * anon_vma_prepare(): gives the VMA an anon_vma before its first anonymous page.
+     * Returns false on allocation failure (VM_FAULT_OOM).
      */
     public boolean anonVmaPrepare(VmArea vma) {
         try (var f = k.enter("anon_vma_prepare")) {
+            vma.vmMm.mmapAssertLocked();
             k.point("anon_vma_prepare:vma->anon_vma", vma, mmsim.kernel.Access.READ);
             if (vma.anonVma != null) return true;
             AnonVma av = anonVmaAlloc(null, null);
@@ -123,10 +124,12 @@ public final class Rmap {
     /**
      * anon_vma_fork(): the child VMA {@code dst} gets links to every anon_vma of {@code src}
      * (anon_vma_clone) and a new anon_vma of its own under src's root, for the pages it will COW.
-     * Caller holds both mms' mmap_lock for write.
+     * Both mms' mmap_lock are held for write: neither VMA tree nor anon_vma chain changes under it.
      */
     public void anonVmaFork(VmArea dst, VmArea src) {
         try (var f = k.enter("anon_vma_fork")) {
+            src.vmMm.mmapAssertWriteLocked();
+            dst.vmMm.mmapAssertWriteLocked();
             if (src.anonVma == null) return;
             AnonVma root = src.anonVma.root;
             root.rwsem.downWrite();
@@ -184,10 +187,11 @@ public final class Rmap {
 
     /**
      * page_add_new_anon_rmap() (folio_add_new_anon_rmap): a page fresh from the allocator becomes
-     * the first mapping of an anonymous address. Caller holds the PTE lock.
+     * the first mapping of an anonymous address.
      */
     public void pageAddNewAnonRmap(long pfn, VmArea vma, long addr) {
         try (var f = k.enter("page_add_new_anon_rmap")) {
+            assertPteLocked();
             if (!vma.contains(addr)) throw vmBugOnPage(pfn, "VM_BUG_ON_VMA(address < vma->vm_start || address >= vma->vm_end)");
             pages.set(pfn, PageFlag.SWAPBACKED);
             pages.setRawMapcount(pfn, 0); // _mapcount = 0: mapped once, starting from -1
@@ -211,9 +215,10 @@ public final class Rmap {
         }
     }
 
-    /** page_add_file_rmap() (folio_add_file_rmap_pte): one more PTE maps a page-cache page. Caller holds the PTE lock. */
+    /** page_add_file_rmap() (folio_add_file_rmap_pte): one more PTE maps a page-cache page. */
     public void pageAddFileRmap(long pfn) {
         try (var f = k.enter("page_add_file_rmap")) {
+            assertPteLocked();
             if (pages.mapcountAdd(pfn, 1) == 0) um.count(pfn, VmEvent.NR_FILE_MAPPED, 1);
         }
     }
@@ -223,15 +228,29 @@ public final class Rmap {
         pages.mapcountAdd(pfn, 1);
     }
 
-    /** page_remove_rmap(): one PTE stops mapping the page. Caller holds that PTE's lock. */
+    /** page_remove_rmap(): one PTE stops mapping the page. */
     public void pageRemoveRmap(long pfn) {
         try (var f = k.enter("page_remove_rmap")) {
+            assertPteLocked();
             int now = pages.mapcountAdd(pfn, -1);
             if (now < -1) {
                 throw vmBugOnPage(pfn, "VM_BUG_ON_PAGE(page_mapcount(page) < 0)");
             }
             if (now == -1) um.count(pfn, um.pageAnon(pfn) ? VmEvent.NR_ANON_MAPPED : VmEvent.NR_FILE_MAPPED, -1);
         }
+    }
+
+    /**
+     * The lock of the PTE being changed is held. page_*_rmap get the page, not the PTE,
+     * so this checks the lock class: some split PTE lock is held by this CPU.
+     */
+    private void assertPteLocked() {
+        k.lockdep().assertHeldClass(k, PageTableStore.PTL_CLASS);
+    }
+
+    /** VM_BUG_ON_FOLIO(!folio_test_locked(folio), folio), as rmap_walk_file and try_to_migrate check. */
+    private void assertPageLocked(long pfn) {
+        if (!pages.peek(pfn, PageFlag.LOCKED)) throw vmBugOnPage(pfn, "VM_BUG_ON_FOLIO(!folio_test_locked(folio))");
     }
 
     private RuntimeException vmBugOnPage(long pfn, String what) {
@@ -266,10 +285,11 @@ public final class Rmap {
 
     /**
      * rmap_walk_anon(): calls {@code one} for each mapping of the anonymous page {@code pfn}, with
-     * the anon_vma root rwsem held for read. Caller holds the page lock. Returns false when the walk
+     * the anon_vma root rwsem held for read. The page lock keeps mapping and index stable. Returns false when the walk
      * was stopped by the visitor.
      */
     public boolean rmapWalk(long pfn, boolean migration, OneVisitor one) {
+        assertPageLocked(pfn);
         if (!um.pageAnon(pfn)) return rmapWalkFile(pfn, migration, one);
         try (var f = k.enter("rmap_walk_anon")) {
             AnonVma av = anonVmaOf(pfn);
@@ -327,10 +347,11 @@ public final class Rmap {
 
     /**
      * page_referenced(): how many mappings had the accessed bit set (clearing it), and whether
-     * one of them is VM_LOCKED ({@code vmFlagsOut[0]}). Caller holds the page lock.
+     * one of them is VM_LOCKED ({@code vmFlagsOut[0]}).
      */
     public int pageReferenced(long pfn, long[] vmFlagsOut) {
         try (var f = k.enter("page_referenced")) {
+            assertPageLocked(pfn);
             int[] referenced = {0};
             if (!um.pageMapped(pfn)) return 0;
             rmapWalk(pfn, false, (vma, addr, pte) -> {
@@ -351,11 +372,12 @@ public final class Rmap {
 
     /**
      * try_to_unmap(): replaces every PTE of the page with a swap entry (the page must be in the
-     * swap cache) and drops the mapping's reference. Returns !page_mapped(). Caller holds the page
-     * lock and an extra reference (reclaim's isolation).
+     * swap cache) and drops the mapping's reference. Returns !page_mapped(). The caller also
+     * holds an extra reference (reclaim's isolation).
      */
     public boolean tryToUnmap(long pfn, int flags) {
         try (var f = k.enter("try_to_unmap")) {
+            assertPageLocked(pfn);
             rmapWalk(pfn, false, (vma, addr, pte) -> tryToUnmapOne(pfn, vma, addr, pte, flags));
             return !um.pageMapped(pfn);
         }
@@ -390,10 +412,11 @@ public final class Rmap {
 
     /**
      * try_to_migrate(): replaces every PTE of the page with a migration entry naming it (writable
-     * if the PTE was) and drops the mapping's reference. Caller holds the page lock.
+     * if the PTE was) and drops the mapping's reference.
      */
     public boolean tryToMigrate(long pfn) {
         try (var f = k.enter("try_to_migrate")) {
+            assertPageLocked(pfn);
             rmapWalk(pfn, false, (vma, addr, pte) -> {
                 try (var g = k.enter("try_to_migrate_one")) {
                     PgtableArch a = arch;
@@ -413,10 +436,12 @@ public final class Rmap {
 
     /**
      * remove_migration_ptes(src, dst): every migration entry for {@code src} becomes a PTE of
-     * {@code dst} (dst == src when migration failed). Caller holds both page locks.
+     * {@code dst} (dst == src when migration failed). Both pages are locked.
      */
     public void removeMigrationPtes(long src, long dst) {
         try (var f = k.enter("remove_migration_ptes")) {
+            assertPageLocked(dst);
+            assertPageLocked(src);
             // dst carries src's mapping and index, so the walk of src's anon_vma finds the entries
             rmapWalk(src, true, (vma, addr, pte) -> {
                 try (var g = k.enter("remove_migration_pte")) {

@@ -48,7 +48,7 @@ public final class SparseMem {
     /**
      * Who else must follow a section's memmap (Minchan Kim's page_ext-with-memmap proposal):
      * called after sparse_add_section gave a section its memmap, and before section removal
-     * takes it away. Caller holds mem_hotplug_lock.
+     * takes it away, under mem_hotplug_lock (sparse_add_section/sparse_remove_section assert it).
      */
     public interface SectionListener {
         void sectionAdded(long nr, int nid);
@@ -277,14 +277,23 @@ public final class SparseMem {
     // ---- hotplug (mm/sparse.c: sparse_add_section, section_activate, section_deactivate) ------
 
     /**
+     * lockdep_assert_held(&mem_hotplug_lock), read or write (v4.6: mem_hotplug.lock, the writer's
+     * mutex). The lock belongs to memory_hotplug, above this file, so the check names its class.
+     */
+    private void assertMemHotplugLocked() {
+        k.lockdep().assertHeldClass(k, config.era() == KernelConfig.Era.V4_6 ? "&mem_hotplug.lock" : "&mem_hotplug_lock");
+    }
+
+    /**
      * sparse_add_section(): adds [startPfn, startPfn+nrPages) (subsection granular on mainline,
      * whole sections on v4.6) to one section: section_activate sets the subsection bits (-EEXIST
      * if any is already set), populates a poisoned memmap when the section has none (an early
      * section reuses its own), then marks the section PRESENT | HAS_MEM_MAP. Not ONLINE.
-     * Returns 0 or -errno. Caller holds mem_hotplug_lock.
+     * Returns 0 or -errno. Asserts mem_hotplug_lock.
      */
     public int sparseAddSection(int nid, long startPfn, long nrPages) {
         try (var f = k.enter("sparse_add_section")) {
+            assertMemHotplugLocked();
             long nr = pfnToSectionNr(startPfn);
             if (nr != pfnToSectionNr(startPfn + nrPages - 1)) return Errno.EINVAL.neg();
             if (((startPfn | nrPages) & (pagesPerSubsection - 1)) != 0) return Errno.EINVAL.neg();
@@ -324,6 +333,7 @@ public final class SparseMem {
      */
     public void sparseRemoveSection(long startPfn, long nrPages) {
         try (var f = k.enter("sparse_remove_section")) {
+            assertMemHotplugLocked();
             long nr = pfnToSectionNr(startPfn);
             MemSection ms = section(nr);
             if (ms == null || ms.usage == null) return;

@@ -97,8 +97,9 @@ public final class SwapState {
         um.count(pfn, VmEvent.NR_SWAPCACHE, 1);
     }
 
-    /** Migration moved a cached page: the index entry now names {@code dst}. Caller holds xaLock. */
+    /** Migration moved a cached page: the index entry now names {@code dst}. */
     public void replaceCachedPage(long src, long dst) {
+        xaLock.assertHeld();
         cache.put(pageSwapEntry(src), dst);
     }
 

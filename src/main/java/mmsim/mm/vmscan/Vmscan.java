@@ -261,10 +261,11 @@ public final class Vmscan {
     /**
      * madvise_cold_or_pageout_pte_range() + reclaim_pages(): isolate the range's anonymous pages
      * that only this mm maps; MADV_COLD moves them to the inactive list, MADV_PAGEOUT reclaims
-     * them at once. Caller holds mmap_lock (read).
+     * them at once.
      */
     public void pageoutRange(mmsim.mm.linux.VmArea vma, long start, long end, boolean pageout) {
         try (var f = k.enter(pageout ? "madvise_pageout" : "madvise_cold")) {
+            vma.vmMm.mmapAssertLocked();
             // mm/madvise.c: lru_add_drain() first, so this CPU's freshly faulted pages are on the LRU
             swap.lruAddDrain();
             List<Long> isolated = new ArrayList<>();

@@ -1,6 +1,7 @@
 package mmsim.iface.procfs;
 
 import mmsim.kernel.Kernel;
+import mmsim.kernel.sync.Mutex;
 import mmsim.mm.linux.ArchProfile;
 import mmsim.mm.linux.KernelConfig;
 import mmsim.mm.linux.Memmap;
@@ -89,5 +90,19 @@ final class KPageFixture {
         for (long p = head; p < head + (1L << order); p++) memmap.setRefcount(p, 0);
         memmap.setType(head, PageType.BUDDY);
         memmap.setPrivateData(head, order);
+    }
+
+    /**
+     * sparse_add_section() as memory_hotplug calls it, under mem_hotplug_lock (the fixture has no
+     * memory_hotplug: a lock of that lockdep class stands in, which is what sparse asserts).
+     */
+    int sparseAddSection(long startPfn, long nrPages) {
+        Mutex hotplug = new Mutex(k, config.era() == KernelConfig.Era.V4_6 ? "mem_hotplug.lock" : "mem_hotplug_lock");
+        hotplug.lock();
+        try {
+            return sparse.sparseAddSection(0, startPfn, nrPages);
+        } finally {
+            hotplug.unlock();
+        }
     }
 }

@@ -127,7 +127,7 @@ class ProcPidFilesTest {
     void sharedAnonymousMemoryIsShmemInEveryFile() {
         long s = um.mmap.mmap(mm, 0, 2 * 4096, RW, Mmap.MAP_SHARED | Mmap.MAP_ANONYMOUS);
         assertEquals(0, um.memory.faultIn(mm, s, true));
-        var file = mm.findVma(s).vmFile;
+        var file = mm.findVmaRaw(s).vmFile;
         String prefix = String.format("%08x-%08x rw-s 00000000 00:01 %d ", s, s + 8192, file.ino);
         assertEquals(prefix + " ".repeat(72 - prefix.length()) + " /dev/zero (deleted)\n", fs.readAll("/proc/" + mm.pid + "/maps"));
         long e = pagemap(mm, s);

@@ -226,7 +226,7 @@ class StablePageFlagsTest {
     void poisonedMemmapOopsesIn2016AndIsNopageToday() {
         KPageFixture o = v46();
         long start = 2 * o.pagesPerSection;
-        assertEquals(0, o.sparse.sparseAddSection(0, start, o.pagesPerSection));
+        assertEquals(0, o.sparseAddSection(start, o.pagesPerSection));
         o.memmap.sectionOf(start).poison(0, (int) o.pagesPerSection);
         o.maxPfn = start + o.pagesPerSection;
         KernelFault.Oops oops = assertThrows(KernelFault.Oops.class, () -> o.kpageflags(start));
@@ -236,7 +236,7 @@ class StablePageFlagsTest {
         assertTrue(report.indexOf(" stable_page_flags") < report.indexOf(" kpageflags_read"), report);
 
         KPageFixture m = mainline();
-        assertEquals(0, m.sparse.sparseAddSection(0, start, m.pagesPerSection));
+        assertEquals(0, m.sparseAddSection(start, m.pagesPerSection));
         m.maxPfn = start + m.pagesPerSection;
         assertEquals(1L << KPF_NOPAGE, m.kpageflags(start));
     }

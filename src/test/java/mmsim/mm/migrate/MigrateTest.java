@@ -89,7 +89,7 @@ class MigrateTest {
         assertNotEquals(src, dst);
         assertEquals(dst, pfnAt(um, c, a), "the i_mmap walk found the child's PTE too");
         assertEquals(2, um.pageMapcount(dst));
-        assertEquals(dst, (long) p.findVma(a).vmFile.cachedPages().get(0L), "the page cache holds the new page");
+        assertEquals(dst, (long) p.findVmaRaw(a).vmFile.cachedPages().get(0L), "the page cache holds the new page");
         um.swap.lruAddDrainAll();
         assertEquals(0, m.memmap().refcount(src), "source freed");
         List<String> bad = ModelCheck.check(m).stream().map(ModelCheck.Problem::text).toList();

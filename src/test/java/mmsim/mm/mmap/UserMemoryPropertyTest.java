@@ -87,7 +87,7 @@ class UserMemoryPropertyTest {
                 case MUNMAP -> assertEquals(0, um.mmap.munmap(mm, addr, len));
                 case READ, WRITE -> {
                     int r = um.memory.faultIn(mm, addr, s.kind() == Kind.WRITE);
-                    assertEquals(mm.vmaLookup(addr) == null ? mmsim.kernel.Errno.EFAULT.neg() : 0, r, s.toString());
+                    assertEquals(mm.vmaLookupRaw(addr) == null ? mmsim.kernel.Errno.EFAULT.neg() : 0, r, s.toString());
                 }
                 case FORK -> { if (procs.size() < 4) procs.add(um.mmap.fork(mm)); }
                 case EXIT -> {

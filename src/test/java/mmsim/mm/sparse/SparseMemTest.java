@@ -6,6 +6,7 @@ import mmsim.kernel.KernelFault;
 import mmsim.mm.linux.KernelConfig;
 import mmsim.mm.Machine;
 import mmsim.mm.linux.MachineLayout;
+import mmsim.mm.memory_hotplug.MemoryHotplug;
 import mmsim.mm.linux.DumpPage;
 import org.junit.jupiter.api.Test;
 
@@ -44,11 +45,14 @@ class SparseMemTest {
         Machine m = Machine.boot();
         long base = 0x30000000L >>> 12; // section 6, empty
         assertFalse(m.sparse().pfnValid(base));
+        MemoryHotplug hp = m.memoryHotplug();
+        hp.memHotplugBegin();   // sparse asserts mem_hotplug_lock, as memory_hotplug holds it
         assertEquals(0, m.sparse().sparseAddSection(0, base, 512));
         assertTrue(m.sparse().pfnValid(base + 511));
         assertFalse(m.sparse().pfnValid(base + 512), "next subsection not added");
         assertEquals(-17, m.sparse().sparseAddSection(0, base, 512), "EEXIST on overlap");
         m.sparse().sparseRemoveSection(base, 512);
+        hp.memHotplugDone();
         assertFalse(m.sparse().pfnValid(base));
         KernelFault.Oops oops = assertThrows(KernelFault.Oops.class, () -> m.memmap().flags(base));
         assertEquals(m.memmap().pageAddress(base), oops.address(), "vmemmap of a removed section is unmapped");

@@ -160,9 +160,9 @@ class UserMemoryOpsTest {
     void hugepageAdviceSetsTheVmaFlag() {
         run("mmap 2M -> a");
         assertEquals("ok", run("madvise $a 2M MADV_HUGEPAGE"));
-        assertNotEquals(0, init().findVma(Args.parseNumber(vars.get("a"))).vmFlags & mmsim.mm.linux.VmFlags.VM_HUGEPAGE);
+        assertNotEquals(0, init().findVmaRaw(Args.parseNumber(vars.get("a"))).vmFlags & mmsim.mm.linux.VmFlags.VM_HUGEPAGE);
         assertEquals("ok", run("madvise $a 2M nohugepage"));
-        assertEquals(0, init().findVma(Args.parseNumber(vars.get("a"))).vmFlags & mmsim.mm.linux.VmFlags.VM_HUGEPAGE);
+        assertEquals(0, init().findVmaRaw(Args.parseNumber(vars.get("a"))).vmFlags & mmsim.mm.linux.VmFlags.VM_HUGEPAGE);
     }
 
     @Test
