@@ -18,7 +18,8 @@ import mmsim.mm.linux.VmFlags;
  * get_user_pages and get_user_pages_fast (mm/gup.c): take references on the pages backing
  * user addresses.
  *
- * <p>The slow path holds mmap_lock for read and the PTE lock while it grabs each page, faulting
+ * <p>Locking (the order: the mm lock tree in the {@code mmsim.mm} package-info): the slow path
+ * holds mmap_lock for read and the PTE lock while it grabs each page, faulting
  * in what is missing (a write request breaks COW first).
  *
  * <p>GUP-fast takes no lock at all. It walks the page tables with IRQs disabled: on x86 a page

@@ -19,6 +19,8 @@ import mmsim.kernel.sync.RwSem;
  *
  * <p>The interval tree (anon_vma->rb_root) is modelled as an insertion-ordered list: walks are
  * deterministic and the model has few VMAs per anon_vma.
+ *
+ * <p>Lock order: the mm lock tree in the {@code mmsim.mm} package-info.
  */
 public final class AnonVma {
     /** One anon_vma_chain: links a VMA to an anon_vma it may find pages of. */

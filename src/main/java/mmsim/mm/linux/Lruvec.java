@@ -13,6 +13,9 @@ import mmsim.kernel.sync.SpinLock;
  *  new pages enter at the head (list_add); reclaim isolates from the tail (lru_to_folio)
  * </pre>
  * Locking: every list operation holds {@link #lruLock} (lruvec->lru_lock, an irq-safe spinlock).
+ *
+ * <p>Lock order: the mm lock tree in the {@code mmsim.mm} package-info (lru_lock nests inside the
+ * PTE lock). add and del assert it.
  */
 public final class Lruvec {
     public static final int LRU_INACTIVE_ANON = 0;

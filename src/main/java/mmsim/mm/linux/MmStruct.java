@@ -22,6 +22,10 @@ import mmsim.kernel.sync.SpinLock;
  * <li>{@code rss}: atomic counters (add_mm_counter), read by /proc without locks.</li>
  * </ul>
  * The VMA tree (the maple tree since v6.1, an rbtree before) is a TreeMap keyed by vm_start.
+ *
+ * <p>Lock order: the mm lock tree in the {@code mmsim.mm} package-info. find_vma and vma_lookup
+ * assert mmap_lock, as the kernel's do (mmap_assert_locked); checkers and tests outside an
+ * execution use the *Raw lookups.
  */
 public final class MmStruct {
     public static final int MM_FILEPAGES = 0;

@@ -9,6 +9,8 @@ import mmsim.kernel.sync.SpinLock;
  * are free but neither PageBuddy nor counted in NR_FREE_PAGES. Modelled for order 0 only (the
  * kernel also caches orders 1-3 and pageblock order). Lock: pcp->lock (v6.x; 2016 kernels
  * disabled IRQs instead), then zone->lock for bulk moves.
+ *
+ * <p>Lock order: the mm lock tree in the {@code mmsim.mm} package-info.
  */
 public final class PerCpuPages {
     public final int cpu;

@@ -15,6 +15,8 @@ import mmsim.kernel.sync.SpinLock;
  * <p>Locking: {@code xaLock} (mapping->i_pages xa_lock) guards the page cache; {@code vmas}
  * (mapping->i_mmap, the interval tree) changes under the mapping's i_mmap_rwsem, here under the
  * mmap_lock (write) of the mm whose VMA comes or goes, which is enough for the model's callers.
+ *
+ * <p>Lock order: the mm lock tree in the {@code mmsim.mm} package-info.
  */
 public final class ShmemFile {
     /** i_ino of the inode. */

@@ -18,6 +18,8 @@ import mmsim.kernel.sync.SpinLock;
  * Locking: free_area, nr_free and NR_FREE_PAGES change under {@link #lock} (zone->lock);
  * spanned/present change under mem_hotplug_lock plus the zone's span seqlock (not modelled);
  * managed_pages is an atomic. Readers of /proc files read without the lock, as the kernel does.
+ *
+ * <p>Lock order: the mm lock tree in the {@code mmsim.mm} package-info (zone->lock is its leaf).
  */
 public final class Zone {
     /** NR_PAGE_ORDERS (include/linux/mmzone.h; v6.8 name; MAX_ORDER = 11 before v6.4). */

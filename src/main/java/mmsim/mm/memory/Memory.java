@@ -33,6 +33,10 @@ import mmsim.mm.linux.VmEvent;
  * mmap_lock (write for munmap, read for MADV_DONTNEED) and the PTE lock per table. Pages
  * unmapped by a zap are freed only after the TLB flush (the mmu_gather), so no CPU can still
  * reach them through a stale TLB entry; the flush is an IPI to every CPU in mm_cpumask.
+ *
+ * <p>Lock order: the mm lock tree in the {@code mmsim.mm} package-info. Asserted: mmap_lock by
+ * handle_mm_fault and unmap_page_range, both mms' for write by copy_page_range, a PTE lock by
+ * wp_can_reuse_anon_folio.
  */
 public final class Memory {
     // vm_fault_t bits (include/linux/mm_types.h)

@@ -15,6 +15,8 @@ import mmsim.mm.linux.Zone;
  * {@link #devOffline} change with device_hotplug_lock and {@link #devLock} held (sysfs stores take
  * both, add/remove_memory hold device_hotplug_lock). Readers of {@code state} (state_show) read
  * without locks, as the kernel does, so "going-offline" is visible during an offline.
+ *
+ * <p>Lock order: the mm lock tree in the {@code mmsim.mm} package-info.
  */
 public final class MemoryBlock {
     /** Memory block states (include/linux/memory.h); the user-visible ones are the first three. */

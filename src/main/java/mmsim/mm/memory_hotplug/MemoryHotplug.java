@@ -41,7 +41,8 @@ import java.util.function.Consumer;
  * memory block devices of drivers/base/memory.c (memory_block_online/offline, device_online/offline,
  * the state and online stores). One instance per machine: {@link #of(Machine)}.
  *
- * <p>Locking, as in the kernel (reference C.6):
+ * <p>Locking, as in the kernel (reference C.6; the whole mm tree is in the {@code mmsim.mm}
+ * package-info):
  * <pre>
  *   device_hotplug_lock (Mutex)            sysfs stores, add_memory, remove_memory
  *     mem->dev.mutex (Mutex, per block)    device_online/device_offline of one block
@@ -60,6 +61,9 @@ import java.util.function.Consumer;
  * at add time and offlines with a 120 s timeout loop; mainline (v4.13+) leaves the memmap
  * poisoned until online, marks sections SECTION_IS_ONLINE, re-poisons at offline, and takes
  * cpus_read_lock in mem_hotplug_begin.
+ *
+ * <p>Asserted: mem_hotplug_lock for write by arch_add_memory, move_pfn_range_to_zone, online_pages,
+ * offline_pages and arch_remove_memory; device_hotplug_lock by __add_memory.
  */
 public final class MemoryHotplug {
     /** How many scan/migrate passes offline_pages makes before the model plays the user's signal (see {@link #offlinePagesInZone}). */

@@ -23,6 +23,8 @@ import java.util.List;
  * </pre>
  * A callback result with NOTIFY_STOP_MASK set ends the walk; callers turn the result into an
  * errno with {@link #notifierToErrno} (NOTIFY_BAD becomes -EPERM, as in the kernel).
+ *
+ * <p>Lock order: the mm lock tree in the {@code mmsim.mm} package-info.
  */
 public final class MemoryNotifier {
     /** enum of memory actions (include/linux/memory.h): bit values as the kernel defines them. */

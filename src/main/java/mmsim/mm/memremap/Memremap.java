@@ -48,6 +48,9 @@ import mmsim.mm.linux.ZoneType;
  * range followed by synchronize_rcu. PFN walkers take none of these locks: they see the
  * sections and the memmap at any step of this sequence (David Hildenbrand's cases 3-5 of
  * seed 001).
+ *
+ * <p>Lock order: the mm lock tree in the {@code mmsim.mm} package-info. The altmap reservation
+ * asserts mem_hotplug_lock for write.
  */
 public final class Memremap {
 

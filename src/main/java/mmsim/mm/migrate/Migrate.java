@@ -46,6 +46,9 @@ import mmsim.mm.linux.AnonVma;
  * <li>{@code mainline}: put_page(source), except MR_MEMORY_FAILURE, where the isolation
  *     reference stays for the caller's page_handle_poison (v5.11+).</li>
  * </ul>
+ *
+ * <p>Lock order: the mm lock tree in the {@code mmsim.mm} package-info (offline_pages migrates
+ * under mem_hotplug_lock; the page lock comes first, then the rmap walk's locks).
  */
 public final class Migrate {
     public enum MigrateMode { ASYNC, SYNC_LIGHT, SYNC }

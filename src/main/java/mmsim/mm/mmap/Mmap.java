@@ -15,6 +15,9 @@ import mmsim.mm.linux.VmFlags;
  * <p>Locking: mmap, munmap and fork hold mmap_lock for write; madvise(MADV_DONTNEED/COLD/PAGEOUT)
  * holds it for read, as madvise_need_mmap_write() decides. Return values are the syscall's:
  * an address, 0, or -errno.
+ *
+ * <p>Lock order: the mm lock tree in the {@code mmsim.mm} package-info. Asserted: mmap_lock by the
+ * unmapped-area search, and for write by do_vmi_munmap.
  */
 public final class Mmap {
     public static final int PROT_NONE = 0, PROT_READ = 1, PROT_WRITE = 2, PROT_EXEC = 4;

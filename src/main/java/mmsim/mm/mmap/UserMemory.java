@@ -25,15 +25,9 @@ import mmsim.mm.gup.Gup;
  * (page tables, faults, rmap, LRU, reclaim, swap, migration, GUP). One per machine; the machine
  * builds it with its memmap and allocator behind {@link MmPages}.
  *
- * <p>Lock ordering of user memory (mm/rmap.c's header, the parts modelled):
- * <pre>
- * mm->mmap_lock
- *   page->flags PG_locked (lock_page)
- *     anon_vma->root->rwsem (anon_vma_lock_write / _read)
- *       mm->page_table_lock or pte_lock (ptlock_ptr(ptdesc))
- *         lruvec->lru_lock (folio_lruvec_lock_irq)
- *         swap address space xa_lock
- * </pre>
+ * <p>Lock ordering of user memory: the mm lock tree in the {@code mmsim.mm} package-info
+ * (mmap_lock, page lock, anon_vma rwsem, PTE lock, then the swap cache's and page cache's
+ * xa_lock and lru_lock).
  * GUP-fast takes none of these: it walks with IRQs disabled, which holds off the TLB-flush IPI
  * that precedes freeing a page table.
  */

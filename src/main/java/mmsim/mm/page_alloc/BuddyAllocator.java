@@ -47,13 +47,13 @@ import java.util.Locale;
  * <p>Order-0 pages pass through per-cpu lists ({@link PerCpuPages}) as in the kernel: frees
  * land there and return to the buddy lists in batches.
  *
- * <p>Lock ordering (mm/page_alloc.c):
+ * <p>Lock ordering (mm/page_alloc.c; the whole mm tree is in the {@code mmsim.mm} package-info):
  * <pre>
  * mem_hotplug_lock (memory hotplug, before any of these)
  *   pcp-&gt;lock
  *     zone-&gt;lock          free lists, nr_free, NR_FREE_PAGES, pageblock migratetypes
  * </pre>
- * Every method whose name ends in {@code Locked} asserts zone->lock is held.
+ * Every method whose name ends in {@code Locked}, and each free-list operation, asserts zone->lock.
  *
  * <p>Checks: {@link #checkNewPage} (check_new_page at allocation) and {@link #freePageIsBad}
  * (free_pages_check at free) run always on era V4_6 and with CONFIG_DEBUG_VM on mainline

@@ -51,6 +51,9 @@ import mmsim.mm.sparse.SparseMem;
  * notifier runs inside online_pages/offline_pages). Readers take no lock: a preemption point
  * before the load of {@code ms->page_ext} and another before each use of the entry, because the
  * thread's race sits exactly between the two.
+ *
+ * <p>Lock order: the mm lock tree in the {@code mmsim.mm} package-info (page_ext_callback runs
+ * under memory_chain.rwsem, which nests in mem_hotplug_lock; freeing a table takes zone->lock).
  */
 public final class PageExt {
 

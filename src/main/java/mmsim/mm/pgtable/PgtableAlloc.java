@@ -20,6 +20,9 @@ import mmsim.mm.pgtable.PgtableArch.Level;
  *
  * <p>Locking: walks without a lock are allowed under mmap_lock (tables are freed only with the
  * mmap_lock held for write, after a TLB flush) and, with IRQs disabled, by GUP-fast.
+ *
+ * <p>Lock order: the mm lock tree in the {@code mmsim.mm} package-info (mm->page_table_lock and the
+ * split PTE/PMD locks sit under mmap_lock and the anon_vma rwsem).
  */
 public final class PgtableAlloc {
     /** A located entry: table page pfn and index in it. */

@@ -26,14 +26,9 @@ import mmsim.mm.linux.SwapEntry;
  * walks that find every PTE mapping a page (rmap_walk, try_to_unmap, try_to_migrate,
  * page_referenced, remove_migration_ptes).
  *
- * <p>Lock ordering (mm/rmap.c header, the modelled subset):
- * <pre>
- * mm->mmap_lock
- *   page lock (PG_locked)
- *     anon_vma->rwsem (of the root)
- *       mm->page_table_lock or pte_lock
- *         lruvec->lru_lock
- * </pre>
+ * <p>Lock order: the mm lock tree in the {@code mmsim.mm} package-info (mm/rmap.c's header, the
+ * modelled subset): mmap_lock, then the page lock, then the anon_vma root rwsem (or
+ * i_mmap_rwsem), then the PTE lock.
  * Rules kept here:
  * <ul>
  * <li>_mapcount starts at -1; page_mapcount() = _mapcount + 1. It changes only under the PTE
@@ -44,6 +39,10 @@ import mmsim.mm.linux.SwapEntry;
  * <li>rmap walkers take the anon_vma root rwsem for read; fork, munmap and khugepaged's collapse
  *     take it for write.</li>
  * </ul>
+ *
+ * <p>Asserted: the page lock by the walks (rmap_walk, page_referenced, try_to_unmap,
+ * try_to_migrate, remove_migration_ptes); a PTE lock by page_add_*_rmap and page_remove_rmap;
+ * mmap_lock by anon_vma_prepare, and both mms' for write by anon_vma_fork.
  */
 public final class Rmap {
 

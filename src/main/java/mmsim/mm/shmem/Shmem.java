@@ -32,6 +32,8 @@ import mmsim.mm.linux.VmEvent;
  *
  * <p>Locking: the page cache under the inode's xa_lock; a page is added and removed locked
  * (PG_locked), as filemap_add_folio and truncate_inode_folio do.
+ *
+ * <p>Lock order: the mm lock tree in the {@code mmsim.mm} package-info.
  */
 public final class Shmem {
     private final MmCore um;

@@ -35,6 +35,10 @@ import java.util.Arrays;
  * <li>{@link #USAGE_KFREE} (v5.3 to v6.7): kfree(ms->usage), ms->usage = NULL, and only then
  *     clear SECTION_HAS_MEM_MAP; pfn_valid takes no RCU and dereferences usage unchecked.</li>
  * </ul>
+ *
+ * <p>Lock order: the mm lock tree in the {@code mmsim.mm} package-info. sparse_add_section and
+ * sparse_remove_section assert mem_hotplug_lock; the lock belongs to memory_hotplug, above this
+ * file, so the check names its lockdep class.
  */
 public final class SparseMem {
     /**

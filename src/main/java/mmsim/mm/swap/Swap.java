@@ -21,6 +21,8 @@ import mmsim.mm.linux.Lruvec;
  *
  * <p>Locking: the batch is per CPU (local_lock; the model runs one CPU at a time, so only the
  * preemption points matter). lruvec->lru_lock nests inside the page lock and the PTE lock.
+ *
+ * <p>Lock order: the mm lock tree in the {@code mmsim.mm} package-info.
  */
 public final class Swap {
     /** PAGEVEC_SIZE (2016 and folio_batch's FOLIO_BATCH_SIZE... 15 until v6.x raised it to 31). */

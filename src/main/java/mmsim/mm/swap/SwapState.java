@@ -30,6 +30,9 @@ import mmsim.mm.linux.SwapEntry;
  * (type 0 implied: the memmap's private word is 32 bits here), and one reference held by the
  * cache. Locking: the swap cache's xa_lock (swap_address_space(entry)->i_pages) for the index;
  * the slot map under si->lock (modelled by the same lock).
+ *
+ * <p>Lock order: the mm lock tree in the {@code mmsim.mm} package-info (the xa_lock nests inside
+ * the PTE lock: try_to_unmap_one). replaceCachedPage asserts it.
  */
 public final class SwapState {
     public static final int NR_SLOTS = 1 << 16;

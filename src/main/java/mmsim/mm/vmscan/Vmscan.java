@@ -30,8 +30,11 @@ import mmsim.mm.linux.VmEvent;
  * and one extra reference owned by the isolator; the isolator puts it back with
  * putback_lru_page() or frees it with put_page().
  *
- * <p>Lock order: page lock -> anon_vma rwsem -> PTE lock -> lru_lock (mm/rmap.c). The reclaim
+ * <p>Lock order: page lock -> anon_vma rwsem -> PTE lock -> lru_lock (the mm lock tree in the
+ * {@code mmsim.mm} package-info). The reclaim
  * pass takes the lru_lock only around list manipulation, never while locking pages.
+ *
+ * <p>Asserted: lru_lock by lruvec_add_folio/lruvec_del_folio, mmap_lock by madvise_cold/pageout.
  */
 public final class Vmscan {
     /** SWAP_CLUSTER_MAX: pages isolated per batch. */
