@@ -190,7 +190,7 @@ public class MmCore {
         };
     }
 
-    /** lruvec_add_folio(). Caller holds lv.lruLock and has set PG_lru. */
+    /** lruvec_add_folio(). The caller has set PG_lru. */
     public void addToLru(Lruvec lv, long pfn) {
         lv.lruLock.assertHeld();
         int lru = pageLru(pfn);
@@ -198,7 +198,7 @@ public class MmCore {
         count(pfn, counter(lru), 1);
     }
 
-    /** lruvec_del_folio(). Caller holds lv.lruLock and has cleared PG_lru. */
+    /** lruvec_del_folio(). The caller has cleared PG_lru. */
     public void delFromLru(Lruvec lv, long pfn) {
         lv.lruLock.assertHeld();
         int lru = pageLru(pfn);

@@ -866,8 +866,9 @@ public final class BuddyAllocator {
     /** set_pageblock_migratetype(). */
     public void setPageblockMigratetype(long pfn, int mt) { sparse.setPageblockMigratetype(pfn, mt); }
 
-    /** move_freepages_block(): the free blocks of pageblock {@code pb} from {@code oldMt}'s lists to {@code newMt}'s. Caller holds zone->lock. */
+    /** move_freepages_block(): the free blocks of pageblock {@code pb} from {@code oldMt}'s lists to {@code newMt}'s. */
     public void moveFreepagesBlockLocked(Zone zone, long pb, int oldMt, int newMt) {
+        zone.lock.assertHeld();
         // a free block larger than a pageblock starting before pb is split by the kernel's
         // split_large_buddy(); here free blocks are found by walking the pageblock
         moveFreepages(zone, pb, pb + Zone.PAGEBLOCK_NR_PAGES, oldMt, newMt);
