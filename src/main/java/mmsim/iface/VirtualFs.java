@@ -99,6 +99,7 @@ public final class VirtualFs {
         mmsim.iface.procfs.ProcPidFiles.install(fs, m);
         mmsim.iface.procfs.ProcVmstat.install(fs, m);
         mmsim.iface.debugfs.PageOwnerFile.install(fs, m);
+        mmsim.iface.debugfs.PtdumpFiles.install(fs, m);
         // ---- end of installers --------------------------------------------------------------
         return fs;
     }

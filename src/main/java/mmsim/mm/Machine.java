@@ -7,7 +7,13 @@ import mmsim.mm.linux.KernelConfig;
 import mmsim.mm.linux.MachineLayout;
 
 import mmsim.kernel.Kernel;
+import mmsim.mm.arm64_mmu.Arm64Mmu;
 import mmsim.mm.compaction.Compaction;
+import mmsim.mm.init_mm.ArchMmu;
+import mmsim.mm.init_mm.InitMm;
+import mmsim.mm.ptdump.Ptdump;
+import mmsim.mm.vmalloc.Vmalloc;
+import mmsim.mm.x86_init_64.X86Init64;
 import mmsim.mm.memory_hotplug.MemoryHotplug;
 import mmsim.mm.memremap.Memremap;
 import mmsim.mm.mmap.MachinePages;
@@ -60,6 +66,10 @@ public final class Machine {
     private final MemoryHotplug memoryHotplug;
     private final Memremap memremap;
     private final Compaction compaction;
+    private final InitMm initMm;
+    private final ArchMmu archMmu;
+    private final Vmalloc vmalloc;
+    private final Ptdump ptdump;
     private final mmsim.mm.linux.Vmstat vmstat = new mmsim.mm.linux.Vmstat();
     private final Map<Class<?>, Object> ext = new IdentityHashMap<>();
 
@@ -88,10 +98,26 @@ public final class Machine {
                 userMemory, userMemory.swap, userMemory.vmscan, userMemory.migrate);
         this.memremap = new Memremap(kernel, config, layout, memmap, sparse, allocator, memoryHotplug);
         this.compaction = new Compaction(kernel, config, sparse, allocator);                   // mm/compaction.c
+        // kernel page tables (seed 004): init_mm's tables (mm/init-mm.c), the arch's mapping code
+        // providing memory_hotplug's arch_add/remove_memory (arch/arm64/mm/mmu.c,
+        // arch/x86/mm/init_64.c), and their users vmalloc/ioremap (mm/vmalloc.c) and ptdump
+        // (mm/ptdump.c). Modelled on arm64, and on x86_64 with the option kernel-page-tables.
+        if (InitMm.enabled(layout, config)) {
+            this.initMm = new InitMm(kernel, layout, memmap, allocator);
+            this.archMmu = arch.kernelArch() == Kernel.Arch.ARM64
+                    ? new Arm64Mmu(kernel, config, layout, sparse, allocator, memoryHotplug, initMm)
+                    : new X86Init64(kernel, layout, sparse, allocator, memoryHotplug, initMm);
+            this.vmalloc = new Vmalloc(kernel, config, initMm, allocator);
+            this.ptdump = new Ptdump(kernel, config, initMm, memoryHotplug);
+        } else {
+            this.initMm = null;
+            this.archMmu = null;
+            this.vmalloc = null;
+            this.ptdump = null;
+        }
         // ---- the subsystems that are coming wire in here, above what they call:
         //   memory_failure (mm/memory-failure.c: page_alloc, rmap, migrate, memory_hotplug),
         //   huge_memory / khugepaged (mm/huge_memory.c, mm/khugepaged.c: user memory, compaction),
-        //   kernel page tables / arch hot-remove (arch/*/mm: memory_hotplug's arch_remove_memory).
         // Declare a subsystem's variant switches in its OPTIONS and add them to KNOWN_OPTIONS.
         // ---- end of subsystems ----------------------------------------------------------------
     }
@@ -104,7 +130,7 @@ public final class Machine {
     private static final Set<String> KNOWN_OPTIONS = collectOptions(
             KernelConfig.OPTIONS, SparseMem.OPTIONS, MmInit.OPTIONS, mmsim.mm.page_ext.PageExt.OPTIONS,
             mmsim.mm.memremap.Memremap.OPTIONS, MmCore.OPTIONS, mmsim.mm.gup.Gup.OPTIONS,
-            mmsim.mm.migrate.Migrate.OPTIONS);
+            mmsim.mm.migrate.Migrate.OPTIONS, InitMm.OPTIONS, Arm64Mmu.OPTIONS, Ptdump.OPTIONS, Vmalloc.OPTIONS);
 
     @SafeVarargs
     private static Set<String> collectOptions(List<String>... lists) {
@@ -153,6 +179,12 @@ public final class Machine {
     public Memremap memremap() { return memremap; }
     /** Compaction (mm/compaction.c). */
     public Compaction compaction() { return compaction; }
+    /** init_mm and its page tables (mm/init-mm.c); null when the kernel page tables are not modelled. */
+    public InitMm initMm() { return initMm; }
+    /** vmalloc/ioremap (mm/vmalloc.c); null when the kernel page tables are not modelled. */
+    public Vmalloc vmalloc() { return vmalloc; }
+    /** The kernel page-table dumper and W+X check (mm/ptdump.c); null when not modelled. */
+    public Ptdump ptdump() { return ptdump; }
     /** Global counters (num_poisoned_pages, committed AS, hugetlb pool...). */
     public mmsim.mm.linux.Vmstat vmstat() { return vmstat; }
 
@@ -199,6 +231,10 @@ public final class Machine {
         pageOwner.initPageOwner(nodes);       // page_ext's init callbacks (invoke_init_callbacks)
         // memory_dev_init() (driver_init): the boot memory's block devices, now that zones exist
         memoryHotplug.memoryDevInit();
+
+        // paging_init / init_mem_mapping: init_mm's page tables for the boot memory, its vmemmap
+        // and the kernel image, and the arch's half of memory hotplug (before any hot-add)
+        if (archMmu != null) archMmu.pagingInit();
 
         // hot-pluggable memory the firmware announces at boot (ACPI memory devices): add_memory(),
         // which adds the sections and leaves the blocks offline (auto_online_blocks is "offline")

@@ -184,6 +184,8 @@ public final class ModelCheck {
             for (int n = 0; n < ba.nrNodes(); n++) sum += ba.node(n).stat(e.nodeStat);
             if (sum != um.event(e)) problems.add(Problem.inconsistency(String.format(Locale.ROOT, "%s: %d summed over the nodes, %d counted by user memory", e.procName, sum, um.event(e))));
         }
+        // ---- kernel page tables (init_mm): every table page reachable once, none leaked ---------
+        problems.addAll(KernelPgtableCheck.check(m));
         return problems;
     }
 

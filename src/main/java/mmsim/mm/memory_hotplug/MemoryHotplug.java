@@ -102,6 +102,8 @@ public final class MemoryHotplug {
     private int migrateMessages;
     private final List<Consumer<MemoryBlock>> blockAdded = new ArrayList<>();
     private final List<Consumer<MemoryBlock>> blockRemoved = new ArrayList<>();
+    /** The arch's linear-map half of arch_add/remove_memory, when kernel page tables are modelled. */
+    private ArchMemory archMemory;
 
     /**
      * Created by start_kernel ({@code mmsim.mm.Machine}) with what it calls; the boot memory's
@@ -129,6 +131,9 @@ public final class MemoryHotplug {
         this.blockSizeBytes = layout.memoryBlockSize();
         this.sectionsPerBlock = Math.max(1, blockSizeBytes >>> layout.arch().sectionSizeBits());
     }
+
+    /** Installs the architecture's arch_add_memory/arch_remove_memory (kernel page tables: start_kernel wires it). */
+    public void setArchMemory(ArchMemory a) { this.archMemory = a; }
 
     // =========================================================================================
     // locks (mm/memory_hotplug.c, drivers/base/core.c)
@@ -707,7 +712,9 @@ public final class MemoryHotplug {
                 k.log().printk(String.format(Locale.ROOT, "init_memory_mapping: [mem %#010x-%#010x]",
                         startPfn << shift, ((startPfn + nrPages) << shift) - 1));
             }
-            return addPages(nid, startPfn, nrPages, params == null ? MhpParams.NONE : params);
+            MhpParams p = params == null ? MhpParams.NONE : params;
+            if (archMemory != null) return archMemory.archAddMemory(nid, startPfn, nrPages, p.altmap(), () -> addPages(nid, startPfn, nrPages, p));
+            return addPages(nid, startPfn, nrPages, p);
         }
     }
 
@@ -1304,6 +1311,14 @@ public final class MemoryHotplug {
     public void archRemoveMemory(long startPfn, long nrPages, VmemAltmap altmap) {
         try (var f = k.enter("arch_remove_memory")) {
             assertMemHotplugHeldWrite();
+            if (archMemory != null) archMemory.archRemoveMemory(startPfn, nrPages, altmap, () -> removePages(startPfn, nrPages));
+            else removePages(startPfn, nrPages);
+        }
+    }
+
+    /** __remove_pages() (no frame of its own: the traces of seeds 000/001 show it as arch_remove_memory). */
+    private void removePages(long startPfn, long nrPages) {
+        {
             long end = startPfn + nrPages;
             if (v46) {
                 Zone zone = ba.pageZone(startPfn);

@@ -143,6 +143,11 @@ public final class PageTableStore {
         return old;
     }
 
+    /** Writes an entry of a live table with no preemption point: the rest of a run whose first write took one. */
+    public void poke(long tablePfn, int idx, long val) {
+        live(tablePfn, idx, true, "poke").entries[idx] = val;
+    }
+
     /** Reads an entry with no preemption point, for read-only views (ptdump of a quiesced machine, checks). */
     public long peekEntry(long tablePfn, int idx) {
         Table t = peek(tablePfn);

@@ -51,7 +51,8 @@ public final class OpRegistry {
             new UserMemoryOps(),
             new MemoryHotplugOps(),
             new MemremapOps(),
-            new CompactionOps()
+            new CompactionOps(),
+            new KernelPgtableOps()
     );
 
     private final Map<String, Op> ops = new TreeMap<>();

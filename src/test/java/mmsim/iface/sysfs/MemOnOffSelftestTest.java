@@ -74,6 +74,15 @@ class MemOnOffSelftestTest {
         else if (!isOnline(n)) failures.add("offline_memory_expect_fail " + n + ": unexpected offline");
     }
 
+    /** Seed 004's machine: arm64 4K, whose init_mm page tables are modelled (blocks 12-15 hot-pluggable). */
+    static final String ARM64_LAYOUT = """
+            arch arm64
+            cpus 2
+            ram      0x40000000  +512M
+            reserve  0x40000000  +16M
+            hotplug  0x60000000  +512M
+            """;
+
     @Test
     void theSelftestPassesAgainstTheModel() {
         selftest(KernelConfig.mainline());
@@ -85,15 +94,25 @@ class MemOnOffSelftestTest {
         selftest(KernelConfig.v4_6());
     }
 
+    /** The same script on arm64, where the blocks' linear map and vmemmap are real page tables. */
+    @Test
+    void theSelftestPassesOnArm64() {
+        selftest(KernelConfig.mainline(), ARM64_LAYOUT, List.of("12", "13", "14", "15"));
+    }
+
     void selftest(KernelConfig config) {
-        Machine m = Machine.boot(MachineLayout.parse("selftest", LAYOUT), config);
+        selftest(config, LAYOUT, List.of("4", "5", "6", "7"));
+    }
+
+    void selftest(KernelConfig config, String layout, List<String> hotpluggable) {
+        Machine m = Machine.boot(MachineLayout.parse("selftest", layout), config);
         fs = VirtualFs.of(m);
         int error = -12, priority = 0, ratio = 10;
         // prerequisite: some block is hot-pluggable
         assertFalse(hotpluggableMemory(null).isEmpty());
         // Online all hot-pluggable memory
         List<String> offline = hotpluggableMemory("offline");
-        assertEquals(List.of("4", "5", "6", "7"), offline);
+        assertEquals(hotpluggable, offline);
         for (String n : offline) onlineExpectSuccess(n);
         // Offline $ratio percent of hot-pluggable memory (the script discards these results)
         for (String n : hotpluggableMemory("online")) if (random.nextInt(100) < ratio) offlineMemory(n);
@@ -108,7 +127,7 @@ class MemOnOffSelftestTest {
         // Offline $ratio percent of hot-pluggable memory: make sure some go offline for the next step
         int offlined = 0;
         for (String n : hotpluggableMemory("online"))
-            if ((random.nextInt(100) < ratio * 4 || n.equals("7")) && offlineMemory(n)) offlined++;
+            if ((random.nextInt(100) < ratio * 4 || n.equals(hotpluggable.get(hotpluggable.size() - 1))) && offlineMemory(n)) offlined++;
         assertTrue(offlined > 0);
         // Online all hot-pluggable memory with MEM_GOING_ONLINE error injection
         fs.echo(INJECT + "/actions/MEM_GOING_ONLINE/error", Integer.toString(error));
@@ -130,7 +149,7 @@ class MemOnOffSelftestTest {
         assertFalse(fs.exists(INJECT));
 
         assertEquals(List.of(), failures);
-        for (String n : List.of("4", "5", "6", "7")) assertTrue(isOnline(n));
+        for (String n : hotpluggable) assertTrue(isOnline(n));
         assertEquals(List.of(), ModelCheck.check(m));
     }
 
