@@ -132,19 +132,19 @@ public final class Vmalloc {
             }
             try (var g = k.enter("vunmap_range_noflush")) {
                 for (long va = a.addr; va < a.addr + a.size; ) {
+                    long next = Math.min(a.addr + a.size, InitMm.addrEnd(va, a.addr + a.size, Level.PMD));
                     long pmdTable = mm.walkTo(va, Level.PMD, "vunmap_pmd_range");
-                    if (pmdTable < 0) { va += 4096; continue; }
-                    int pi = Level.PMD.index(va);
-                    long pmd = mm.read(pmdTable, pi, "vunmap_pmd_range:READ_ONCE(*pmd)");
-                    if (mm.mmu().isBlock(pmd, Level.PMD)) {
-                        mm.write(pmdTable, pi, 0, "vunmap_pmd_range:pmd_clear_huge");
-                        va += 1L << 21;
-                    } else if (mm.isTable(pmd, Level.PMD)) {
-                        mm.write(mm.tablePfn(pmd), Level.PTE.index(va), 0, "vunmap_pte_range:ptep_get_and_clear");
-                        va += 4096;
-                    } else {
-                        va += 4096;
+                    if (pmdTable >= 0) {
+                        int pi = Level.PMD.index(va);
+                        long pmd = mm.read(pmdTable, pi, "vunmap_pmd_range:READ_ONCE(*pmd)");
+                        if (mm.mmu().isBlock(pmd, Level.PMD)) {
+                            mm.write(pmdTable, pi, 0, "vunmap_pmd_range:pmd_clear_huge");
+                        } else if (mm.isTable(pmd, Level.PMD)) {
+                            // vunmap_pte_range: the run of PTEs of this table, cleared in one step
+                            mm.writeRun(mm.tablePfn(pmd), Level.PTE.index(va), new long[(int) ((next - va) >>> 12)], "vunmap_pte_range:ptep_get_and_clear");
+                        }
                     }
+                    va = next;
                 }
             }
             try (var g = k.enter("flush_tlb_kernel_range")) { /* before the pages and the range are reused */ }
