@@ -73,6 +73,21 @@ class Arm64KernelPgtablesTest {
         assertEquals(java.util.List.of(), ModelCheck.check(m));
     }
 
+    /** The acceptance: cat kernel_page_tables on layouts/arm64.layout, before and after its 1 GiB DIMM goes. */
+    @Test
+    void theArm64LayoutFilesDumpChangesAsItsDimmIsRemovedAndAdded() throws Exception {
+        Machine m = Machine.boot(MachineLayout.load(java.nio.file.Path.of("layouts/arm64.layout")), KernelConfig.mainline());
+        String withDimm = dump(m);
+        // boot RAM 1-3 GiB and the DIMM at 3-4 GiB: three 1 GiB blocks of linear map
+        assertTrue(withDimm.contains("0xffff000000000000-0xffff0000c0000000           3G PUD       RW NX SHD AF        BLK UXN    MEM/NORMAL\n"), withDimm);
+        assertEquals(0, m.memoryHotplug().removeMemory(0xc0000000L, 1L << 30));
+        String without = dump(m);
+        assertTrue(without.contains("0xffff000000000000-0xffff000080000000           2G PUD       RW NX SHD AF        BLK UXN    MEM/NORMAL\n"), without);
+        assertEquals(0, m.memoryHotplug().addMemory(0, 0xc0000000L, 1L << 30));
+        assertEquals(withDimm, dump(m));
+        assertEquals(java.util.List.of(), ModelCheck.check(m));
+    }
+
     @Test
     void checkWxPagesPassesOnTheModelledImage() {
         Machine m = boot(KernelConfig.mainline());
