@@ -18,6 +18,10 @@
  *       mem_hotplug_lock (write)   mem_hotplug_begin: online/offline_pages, add/remove_memory,
  *                                  memremap_pages (v4.6: mem_hotplug.lock, MemHotplugLegacyLock)
  *         memory_chain.rwsem       memory_notify (read) -&gt; page_ext_callback
+ *         init_mm.page_table_lock  x86 kernel_physical_mapping_init / remove_pagetable around each
+ *                                  entry; the seed-004 V2 variants in arm64's hot-remove. Also
+ *                                  taken with no hotplug lock by pXd_alloc for vmalloc/ioremap
+ *                                  (vmap_area_lock is only held around the address allocator)
  *         page lock  ...           do_migrate_range: offline_pages migrates user pages, so the
  *                                  user-memory tree below nests here from the page lock down
  *
@@ -37,5 +41,7 @@
  * </pre>
  * PFN walkers (kpageflags, page-types, compaction's scanners, pfn_valid) take none of these;
  * they rely on preemption points, RCU (ms-&gt;usage, page_ext) and re-checks, as the kernel does.
+ * Kernel page-table walkers (ptdump, vmalloc_to_page) take no page-table lock either: ptdump
+ * holds mem_hotplug_lock for read (get_online_mems) since 2025, the others nothing.
  */
 package mmsim.mm;

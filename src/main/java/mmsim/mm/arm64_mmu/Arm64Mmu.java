@@ -36,8 +36,8 @@ import mmsim.mm.sparse.SparseMem;
  * can_set_direct_map() is false, so the linear map (boot and hot-added) uses PUD and PMD blocks
  * and contiguous ranges wherever alignment allows.
  *
- * <p>Locking: mem_hotplug_lock (write) is held by every caller of the hotplug paths here (the
- * callers are MemoryHotplug's add/remove, which assert it); no page_table_lock in v5.7 and
+ * <p>Locking (the order: the mm lock tree in the {@code mmsim.mm} package-info): mem_hotplug_lock
+ * (write) is held by every caller of the hotplug paths here (asserted on entry); no page_table_lock in v5.7 and
  * mainline. The variants of the seed-004 thread add it: {@link #PTL_AROUND_CLEAR} (V2: around each
  * clear) and {@link #PTL_WHOLE_REMOVAL} (Anshuman's proposal: around the whole removal).
  */

@@ -28,7 +28,8 @@ import mmsim.mm.pgtable.PgtableArch.Level;
  * free_page), and their contents leave a tombstone in {@link #store()}, so a walker that still
  * holds a freed table gets the KASAN use-after-free report the kernel would print.
  *
- * <p>Locking (what the kernel does, which is not what one would design): init_mm.page_table_lock
+ * <p>Locking (the order: the mm lock tree in the {@code mmsim.mm} package-info; what the kernel
+ * does, which is not what one would design): init_mm.page_table_lock
  * is taken by the generic populate helpers (pud_alloc/pmd_alloc/pte_alloc_kernel: install a new
  * table only if the entry is still none) and by x86's kernel_physical_mapping_init and
  * remove_pagetable around leaf updates. arm64's __create_pgd_mapping and the v5.7 hot-remove take

@@ -15,7 +15,8 @@ import mmsim.mm.pgtable.PgtableArch.Level;
  * level (pte_hole), a block is noted at its level, a PTE table's entries are noted one by one;
  * p4d is folded into the PGD and noted at level 1 with the PGD's value.
  *
- * <p>Locking, by era (the seed-004 thread and what followed it):
+ * <p>Locking, by era (the seed-004 thread and what followed it; the order: the mm lock tree in the
+ * {@code mmsim.mm} package-info):
  * <ul>
  * <li>until v5.7 (and on x86 until 2025): no lock at all: "the arm64 ptdump code never takes the
  *     ptl, and as of this patch it will blow up if it races with a hot-remove" (Mark Rutland);</li>

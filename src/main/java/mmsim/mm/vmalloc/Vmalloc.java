@@ -19,7 +19,8 @@ import mmsim.mm.pgtable.PgtableArch.Level;
  * (ioremap_page_range with huge PMD mappings where the arch allows them), vmalloc_to_page and
  * apply_to_page_range, on init_mm's tables.
  *
- * <p>Locking, as in the kernel: vmap_area_lock around the address-space allocator only; a new
+ * <p>Locking, as in the kernel (the order: the mm lock tree in the {@code mmsim.mm} package-info):
+ * vmap_area_lock around the address-space allocator only; a new
  * table is installed under init_mm.page_table_lock (the generic pXd_alloc helpers); leaf entries
  * are set and cleared with no lock (the caller owns its vmap area); walkers take no lock. Nothing
  * here takes mem_hotplug_lock: hot-remove runs next to all of it, and only its own rules (it frees

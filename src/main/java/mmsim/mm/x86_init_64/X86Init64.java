@@ -29,7 +29,8 @@ import mmsim.mm.sparse.SparseMem;
  * the vmemmap each own whole PGD slots. PUD tables are freed only with 5-level paging (not
  * modelled). flush_tlb_all() after each PTE table and at the end.
  *
- * <p>Locking: the caller holds mem_hotplug_lock (write); init_mm.page_table_lock as above. The
+ * <p>Locking (the order: the mm lock tree in the {@code mmsim.mm} package-info): the caller holds
+ * mem_hotplug_lock (write; asserted on entry); init_mm.page_table_lock as above. The
  * x86 ptdump (debugfs page_tables/kernel) took neither until 2025.
  */
 public final class X86Init64 implements ArchMmu, ArchMemory, SparseMem.SectionListener {
