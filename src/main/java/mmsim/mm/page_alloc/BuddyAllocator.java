@@ -55,10 +55,10 @@ import java.util.Locale;
  * </pre>
  * Every method whose name ends in {@code Locked}, and each free-list operation, asserts zone->lock.
  *
- * <p>Checks: {@link #checkNewPage} (check_new_page at allocation) and {@link #freePageIsBad}
- * (free_pages_check at free) run always on era V4_6 and with CONFIG_DEBUG_VM on mainline
- * (is_check_pages_enabled()). A failed check reports through {@link #badPage}. A hwpoisoned
- * page found at allocation is not reported: the whole block leaks and the allocation retries.
+ * <p>page_alloc.c's other concepts have their own files in this package: the page checks
+ * (free_pages_prepare, check_new_page, bad_page) in {@link PageAllocChecks}, the per-cpu lists in
+ * {@link PerCpuPageLists}, migratetype fallback in {@link MigratetypeFallback}, watermarks and
+ * global totals in {@link ZoneWatermarks}; the boot sequence (mm_init.c) in {@link MmInit}.
  */
 public final class BuddyAllocator {
     /** FPI_* flags of __free_pages_ok / __free_one_page. */
@@ -79,21 +79,23 @@ public final class BuddyAllocator {
     private final KernelConfig config;
     private final Memmap memmap;
     private final SparseMem sparse;
-    private final PgData[] nodes;
+    final PgData[] nodes;
     /** numa_node_id() per CPU (the kernel's per-cpu numa_node), fixed at boot: no division per allocation. */
     private final int[] cpuToNode;
-    private final boolean checkPages;
+    final boolean checkPages;
     private final boolean pcpEnabled;
+    /** The concepts of page_alloc.c that live in their own files, each handed this allocator. */
+    final PageAllocChecks checks;
+    final PerCpuPageLists pcp;
+    final ZoneWatermarks wmarks;
+    final MigratetypeFallback fallback;
     private final boolean cmaEnabled;
-    private long minFreeKbytes;
     /**
      * Non-compound high-order allocations in use (pfn -> order). The kernel cannot tell their tail
      * pages (refcount 0) from leaked memory; the model keeps this page_owner-like record so the
      * whole-model check can.
      */
-    private final java.util.TreeMap<Long, Integer> highOrderInUse = new java.util.TreeMap<>();
-    private int badPageShown;
-    private long badPageSuppressed;
+    final java.util.TreeMap<Long, Integer> highOrderInUse = new java.util.TreeMap<>();
 
     public BuddyAllocator(Kernel k, KernelConfig config, Memmap memmap, SparseMem sparse, int nrNodes) {
         this.k = k;
@@ -107,6 +109,10 @@ public final class BuddyAllocator {
         this.checkPages = config.era() == KernelConfig.Era.V4_6 || config.has(KernelConfig.CONFIG_DEBUG_VM);
         this.pcpEnabled = config.has(KernelConfig.PCP_LISTS);
         this.cmaEnabled = config.has(KernelConfig.CONFIG_CMA);
+        this.checks = new PageAllocChecks(this);
+        this.pcp = new PerCpuPageLists(this);
+        this.wmarks = new ZoneWatermarks(this);
+        this.fallback = new MigratetypeFallback(this);
     }
 
     public Kernel kernel() { return k; }
@@ -115,7 +121,7 @@ public final class BuddyAllocator {
     public KernelConfig config() { return config; }
     public int nrNodes() { return nodes.length; }
     public PgData node(int nid) { return nodes[nid]; }
-    public long minFreeKbytes() { return minFreeKbytes; }
+    public long minFreeKbytes() { return wmarks.minFreeKbytes(); }
     public boolean checksEnabled() { return checkPages; }
 
     /** page_zone(): the zone named by the page's flags word (node and zone fields). */
@@ -134,14 +140,14 @@ public final class BuddyAllocator {
     // =========================================================================================
 
     /** account_freepages(): NR_FREE_PAGES (and NR_FREE_CMA_PAGES) follow blocks on non-isolated lists. */
-    private static void accountFreepages(Zone zone, long nrPages, int mt) {
+    static void accountFreepages(Zone zone, long nrPages, int mt) {
         if (mt == MigrateType.ISOLATE) return;
         zone.vmStat[ZoneStat.NR_FREE_PAGES.ordinal()] += nrPages;
         if (mt == MigrateType.CMA) zone.vmStat[ZoneStat.NR_FREE_CMA_PAGES.ordinal()] += nrPages;
     }
 
     /** __add_to_free_list() + set_buddy_order(): no accounting. */
-    private void addToFreeList(Zone zone, long pfn, int order, int mt, boolean tail) {
+    void addToFreeList(Zone zone, long pfn, int order, int mt, boolean tail) {
         zone.lock.assertHeld();
         FreeArea area = zone.freeArea[order];
         memmap.setPrivateData(pfn, order);
@@ -151,7 +157,7 @@ public final class BuddyAllocator {
     }
 
     /** __del_page_from_free_list(): unlinks, clears PageBuddy and the order; no accounting. */
-    private void delFromFreeList(Zone zone, long pfn, int order, int mt) {
+    void delFromFreeList(Zone zone, long pfn, int order, int mt) {
         zone.lock.assertHeld();
         FreeArea area = zone.freeArea[order];
         listDel(area.head, area.tail, mt, pfn);
@@ -161,7 +167,7 @@ public final class BuddyAllocator {
     }
 
     /** move_to_free_list(): to the tail of another type's list, accounting both types. */
-    private void moveToFreeList(Zone zone, long pfn, int order, int oldMt, int newMt) {
+    void moveToFreeList(Zone zone, long pfn, int order, int oldMt, int newMt) {
         zone.lock.assertHeld();
         delFromFreeList(zone, pfn, order, oldMt);
         addToFreeList(zone, pfn, order, newMt, true);
@@ -271,7 +277,7 @@ public final class BuddyAllocator {
 
     /** free_the_page(): order 0 to the per-cpu list, larger blocks straight to the buddy. */
     private void freeThePage(long pfn, int order) {
-        if (order == 0 && pcpEnabled) freeUnrefPage(pfn);
+        if (order == 0 && pcpEnabled) pcp.freeUnrefPage(pfn);
         else freePagesOk(pfn, order, FPI_NONE);
     }
 
@@ -279,111 +285,10 @@ public final class BuddyAllocator {
     public void freePagesOk(long pfn, int order, int fpiFlags) {
         try (var f = k.enter("__free_pages_ok")) {
             if (order > 0) highOrderInUse.remove(pfn);
-            if (!freePagesPrepare(pfn, order)) return;
+            if (!checks.freePagesPrepare(pfn, order)) return;
             freeOnePage(pageZone(pfn), pfn, order, fpiFlags);
         }
     }
-
-    /**
-     * free_pages_prepare(): clears the compound structure and the flags that must not survive a
-     * free, and runs the free-time checks (free_page_is_bad) on every page when enabled. A bad
-     * page is reported and the whole block is not freed (it leaks), as in the kernel.
-     * Mainline refuses to free an order-0 hwpoisoned page to the buddy at all.
-     */
-    boolean freePagesPrepare(long pfn, int order) {
-        if (config.era() == KernelConfig.Era.MAINLINE && order == 0 && memmap.testBit(pfn, PageFlag.HWPOISON)) {
-            return false;
-        }
-        int bad = 0;
-        boolean compound = memmap.isHead(pfn);
-        if (order > 0) {
-            if (compound) {
-                // page[1] carries the folio's order and mapcounts (PAGE_FLAGS_SECOND)
-                memmap.setFlags(pfn + 1, memmap.flags(pfn + 1) & ~0xffL);
-            }
-            for (long p = pfn + 1; p < pfn + (1L << order); p++) {
-                if (compound) bad += freeTailPagePrepare(pfn, p);
-                if (checkPages && freePageIsBad(p)) {
-                    bad++;
-                    continue;
-                }
-                memmap.setFlags(p, memmap.flags(p) & ~PageFlag.CHECK_AT_PREP);
-            }
-        }
-        if (checkPages) {
-            if (freePageIsBad(pfn)) bad++;
-            if (bad > 0) return false;
-        }
-        memmap.setFlags(pfn, memmap.flags(pfn) & ~PageFlag.CHECK_AT_PREP);
-        return true;
-    }
-
-    /** free_tail_page_prepare(): a tail must point at its head; clears compound_head. */
-    private int freeTailPagePrepare(long head, long p) {
-        int ret = 1;
-        if (p == head + 1) {
-            memmap.setLruNext(p, Memmap.NIL);
-            memmap.setLruPrev(p, Memmap.NIL);
-        }
-        if (!memmap.isTail(p)) {
-            badPage(p, "PageTail not set");
-        } else if (memmap.compoundHead(p, k.currentFunction()) != head) {
-            badPage(p, "compound_head not consistent");
-        } else {
-            ret = 0;
-        }
-        memmap.clearCompoundHead(p);
-        return ret;
-    }
-
-    /** free_page_is_bad(): page_expected_state against PAGE_FLAGS_CHECK_AT_FREE, reporting. */
-    boolean freePageIsBad(long pfn) {
-        if (pageExpectedState(pfn, PageFlag.CHECK_AT_FREE)) return false;
-        badPage(pfn, pageBadReason(pfn, PageFlag.CHECK_AT_FREE));
-        return true;
-    }
-
-    /** page_expected_state(): unmapped, no mapping, refcount 0, none of {@code checkFlags}. */
-    private boolean pageExpectedState(long pfn, long checkFlags) {
-        return memmap.mapcount(pfn) == -1 && memmap.mapping(pfn) == 0 && memmap.refcount(pfn) == 0
-                && (memmap.flags(pfn) & checkFlags) == 0;
-    }
-
-    /** page_bad_reason(): the last matching reason wins, as in the kernel. */
-    String pageBadReason(long pfn, long flags) {
-        String reason = null;
-        if (memmap.mapcount(pfn) != -1) reason = "nonzero mapcount";
-        if (memmap.mapping(pfn) != 0) reason = "non-NULL mapping";
-        if (memmap.refcount(pfn) != 0) reason = config.era() == KernelConfig.Era.V4_6 ? "nonzero _count" : "nonzero _refcount";
-        if ((memmap.flags(pfn) & flags) != 0) {
-            reason = flags == PageFlag.CHECK_AT_PREP ? "PAGE_FLAGS_CHECK_AT_PREP flag(s) set" : "PAGE_FLAGS_CHECK_AT_FREE flag(s) set";
-        }
-        return reason;
-    }
-
-    /**
-     * bad_page(): "BUG: Bad page state in process %s  pfn:%05lx", dump_page with the reason,
-     * modules and stack; TAINT_BAD_PAGE. After 60 reports the rest are counted as suppressed
-     * (the kernel resumes a minute later; simulated time does not pass). Clears PageBuddy so the
-     * page cannot be found on a free list walk.
-     */
-    public void badPage(long pfn, String reason) {
-        if (badPageShown >= 60) {
-            badPageSuppressed++;
-        } else {
-            badPageShown++;
-            Kernel.Cpu c = k.cpu();
-            String report = String.format(Locale.ROOT, "BUG: Bad page state in process %s  pfn:%05x%n", c.comm(), pfn)
-                    + DumpPage.dumpPage(memmap, pfn, reason)
-                    + "Modules linked in:\n"
-                    + k.cpuLine(c).replace(" Not tainted ", " Tainted: G    B              ")
-                    + k.callTrace(c);
-            k.log().taint(KernelLog.TaintKind.BAD_PAGE, "BUG: Bad page state in " + k.currentFunction(), report);
-        }
-        if (memmap.isBuddy(pfn)) memmap.clearType(pfn);
-    }
-
-    public long badPageSuppressed() { return badPageSuppressed; }
 
     /** The order of the non-compound high-order allocation starting at pfn, or -1. */
     public int highOrderInUse(long pfn) {
@@ -391,48 +296,12 @@ public final class BuddyAllocator {
         return o == null ? -1 : o;
     }
 
-    // ---- per-cpu lists ------------------------------------------------------------------------
-
-    /** free_unref_page(): an order-0 page to this CPU's list; drains a batch when above high. */
-    void freeUnrefPage(long pfn) {
-        try (var f = k.enter("free_unref_page")) {
-            if (!freePagesPrepare(pfn, 0)) return;
-            Zone zone = pageZone(pfn);
-            int mt = sparse.pageblockMigratetype(pfn);
-            if (mt >= MigrateType.PCPTYPES) {
-                if (mt == MigrateType.ISOLATE) {
-                    freeOnePage(zone, pfn, 0, FPI_NONE);
-                    return;
-                }
-                mt = MigrateType.MOVABLE;
-            }
-            PerCpuPages pcp = zone.pcp[k.smpProcessorId()];
-            pcp.lock.lock();
-            try {
-                pcpAdd(pcp, pfn, mt, false);
-                if (pcp.count >= pcp.high) freePcppagesBulk(zone, pcp, pcp.batch);
-            } finally {
-                pcp.lock.unlock();
-            }
-        }
-    }
-
-    private void pcpAdd(PerCpuPages pcp, long pfn, int mt, boolean tail) {
-        listAdd(pcp.head, pcp.tail, mt, pfn, tail);
-        pcp.count++;
-    }
-
-    private void pcpDel(PerCpuPages pcp, long pfn, int mt) {
-        listDel(pcp.head, pcp.tail, mt, pfn);
-        pcp.count--;
-    }
-
     /**
      * list_add()/list_add_tail() of a page on list {@code i} of a free_area or per-cpu list set,
      * through the page's lru slots (page->buddy_list / page->pcp_list share them, as in the
      * kernel's union). Lists are {@code head[i]..tail[i]} with {@link Memmap#NIL} for none.
      */
-    private void listAdd(int[] head, int[] tail, int i, long pfn, boolean atTail) {
+    void listAdd(int[] head, int[] tail, int i, long pfn, boolean atTail) {
         int p = (int) pfn;
         if (head[i] == Memmap.NIL) {
             memmap.setLruNext(pfn, Memmap.NIL);
@@ -453,55 +322,13 @@ public final class BuddyAllocator {
     }
 
     /** list_del() of a page from list {@code i}; its lru slots are left NIL. */
-    private void listDel(int[] head, int[] tail, int i, long pfn) {
+    void listDel(int[] head, int[] tail, int i, long pfn) {
         int next = memmap.lruNext(pfn);
         int prev = memmap.lruPrev(pfn);
         if (prev == Memmap.NIL) head[i] = next; else memmap.setLruNext(prev, next);
         if (next == Memmap.NIL) tail[i] = prev; else memmap.setLruPrev(next, prev);
         memmap.setLruNext(pfn, Memmap.NIL);
         memmap.setLruPrev(pfn, Memmap.NIL);
-    }
-
-    /** free_pcppages_bulk(): returns up to {@code count} pages (from the list tails) to the buddy. */
-    private void freePcppagesBulk(Zone zone, PerCpuPages pcp, int count) {
-        zone.lock.lock();
-        try {
-            int mt = 0;
-            while (count > 0 && pcp.count > 0) {
-                while (pcp.tail[mt] == Memmap.NIL) mt = (mt + 1) % MigrateType.PCPTYPES;
-                long pfn = pcp.tail[mt];
-                pcpDel(pcp, pfn, mt);
-                freeOnePageLocked(zone, pfn, 0, sparse.pageblockMigratetype(pfn), FPI_NONE);
-                count--;
-                mt = (mt + 1) % MigrateType.PCPTYPES;
-            }
-        } finally {
-            zone.lock.unlock();
-        }
-    }
-
-    /**
-     * drain_all_pages(zone): empties every CPU's per-cpu list of the zone (all zones when null)
-     * into the buddy. The kernel runs drain_local_pages on each CPU through a workqueue; the
-     * model drains them from the caller, under each pcp->lock.
-     */
-    public void drainAllPages(Zone zone) {
-        try (var f = k.enter("drain_all_pages")) {
-            for (PgData pg : nodes) {
-                for (Zone z : pg.zones) {
-                    if (zone != null && z != zone) continue;
-                    for (PerCpuPages pcp : z.pcp) {
-                        if (pcp.count == 0) continue;
-                        pcp.lock.lock();
-                        try {
-                            freePcppagesBulk(z, pcp, pcp.count);
-                        } finally {
-                            pcp.lock.unlock();
-                        }
-                    }
-                }
-            }
-        }
     }
 
     // =========================================================================================
@@ -560,37 +387,16 @@ public final class BuddyAllocator {
         if ((allocFlags & ALLOC_NO_WATERMARKS) == 0) {
             long mark = zone.watermark(allocFlags & ALLOC_WMARK_MASK);
             k.point("get_page_from_freelist:zone_watermark_ok", zone, Access.READ);
-            if (!zoneWatermarkOk(zone, order, mark, highestZoneIdx, allocFlags, zone.stat(ZoneStat.NR_FREE_PAGES))) return -1;
+            if (!wmarks.zoneWatermarkOk(zone, order, mark, highestZoneIdx, allocFlags, zone.stat(ZoneStat.NR_FREE_PAGES))) return -1;
         }
         long pfn = rmqueue(zone, order, gfp, allocFlags, Gfp.gfpMigratetype(gfp));
         if (pfn >= 0) prepNewPage(pfn, order, gfp);
         return pfn;
     }
 
-    /**
-     * __zone_watermark_ok(): enough free pages above {@code mark} plus the lowmem reserve for
-     * the requested zone, and for order &gt; 0 a free block of at least that order.
-     */
-    public boolean zoneWatermarkOk(Zone z, int order, long mark, int highestZoneIdx, int allocFlags, long freePages) {
-        long min = mark;
-        freePages -= (1L << order) - 1;
-        if ((allocFlags & ALLOC_HIGH) != 0) min -= min / 2;
-        if ((allocFlags & ALLOC_CMA) == 0) freePages -= z.stat(ZoneStat.NR_FREE_CMA_PAGES);
-        if (freePages <= min + z.lowmemReserve[highestZoneIdx]) return false;
-        if (order == 0) return true;
-        for (int o = order; o < Zone.NR_PAGE_ORDERS; o++) {
-            FreeArea area = z.freeArea[o];
-            if (area.nrFree == 0) continue;
-            for (int mt = 0; mt < MigrateType.PCPTYPES; mt++) if (!area.empty(mt)) return true;
-            if ((allocFlags & ALLOC_CMA) != 0 && !area.empty(MigrateType.CMA)) return true;
-            if (!area.empty(MigrateType.HIGHATOMIC)) return true;
-        }
-        return false;
-    }
-
     /** rmqueue(): order 0 from the per-cpu list, larger orders from the buddy lists. */
     long rmqueue(Zone zone, int order, int gfp, int allocFlags, int mt) {
-        if (order == 0 && pcpEnabled) return rmqueuePcplist(zone, mt, allocFlags);
+        if (order == 0 && pcpEnabled) return pcp.rmqueuePcplist(zone, mt, allocFlags);
         return rmqueueBuddy(zone, order, allocFlags, mt);
     }
 
@@ -606,7 +412,7 @@ public final class BuddyAllocator {
                     zone.lock.unlock();
                 }
                 if (pfn < 0) return -1;
-            } while (checkNewPages(pfn, order));
+            } while (checks.checkNewPages(pfn, order));
             return pfn;
         }
     }
@@ -616,7 +422,7 @@ public final class BuddyAllocator {
         zone.lock.assertHeld();
         long pfn = rmqueueSmallest(zone, order, mt);
         if (pfn < 0 && (allocFlags & ALLOC_CMA) != 0) pfn = rmqueueSmallest(zone, order, MigrateType.CMA);
-        if (pfn < 0) pfn = rmqueueFallback(zone, order, mt);
+        if (pfn < 0) pfn = fallback.rmqueueFallback(zone, order, mt);
         return pfn;
     }
 
@@ -635,7 +441,7 @@ public final class BuddyAllocator {
     }
 
     /** page_del_and_expand(). */
-    private void pageDelAndExpand(Zone zone, long pfn, int low, int high, int mt) {
+    void pageDelAndExpand(Zone zone, long pfn, int low, int high, int mt) {
         delFromFreeList(zone, pfn, high, mt);
         long nrAdded = expand(zone, pfn, low, high, mt);
         accountFreepages(zone, -(1L << high) + nrAdded, mt);
@@ -645,7 +451,7 @@ public final class BuddyAllocator {
      * expand(): splits a 2^high block down to 2^low, putting each upper half back on the free
      * list of its order. Returns the pages put back.
      */
-    private long expand(Zone zone, long pfn, int low, int high, int mt) {
+    long expand(Zone zone, long pfn, int low, int high, int mt) {
         long size = 1L << high;
         long added = 0;
         while (high > low) {
@@ -655,166 +461,6 @@ public final class BuddyAllocator {
             added += size;
         }
         return added;
-    }
-
-    /** __rmqueue_fallback(): raid another type's lists, largest blocks first (see the class comment). */
-    private long rmqueueFallback(Zone zone, int order, int startMt) {
-        if (startMt >= MigrateType.PCPTYPES) return -1;
-        int current;
-        int fallbackMt = -1;
-        boolean canSteal = false;
-        for (current = Zone.MAX_PAGE_ORDER; current >= order; current--) {
-            fallbackMt = findSuitableFallback(zone.freeArea[current], current, startMt);
-            if (fallbackMt < 0) continue;
-            canSteal = canStealFallback(current, startMt);
-            if (!canSteal && startMt == MigrateType.MOVABLE && current > order) {
-                // find_smallest: don't break up a large block for a movable allocation that cannot claim it
-                for (current = order; current < Zone.NR_PAGE_ORDERS; current++) {
-                    fallbackMt = findSuitableFallback(zone.freeArea[current], current, startMt);
-                    if (fallbackMt >= 0) break;
-                }
-                canSteal = false;
-            }
-            break;
-        }
-        if (fallbackMt < 0 || current >= Zone.NR_PAGE_ORDERS || current < order) return -1;
-        long pfn = Integer.toUnsignedLong(zone.freeArea[current].head[fallbackMt]);
-        return stealSuitableFallback(zone, pfn, current, order, startMt, fallbackMt, canSteal);
-    }
-
-    private static int findSuitableFallback(FreeArea area, int order, int mt) {
-        if (area.nrFree == 0) return -1;
-        for (int fb : MigrateType.FALLBACKS[mt]) if (!area.empty(fb)) return fb;
-        return -1;
-    }
-
-    /** can_steal_fallback(). */
-    private static boolean canStealFallback(int order, int startMt) {
-        if (order >= Zone.PAGEBLOCK_ORDER) return true;
-        return order >= Zone.PAGEBLOCK_ORDER / 2 || startMt == MigrateType.RECLAIMABLE || startMt == MigrateType.UNMOVABLE;
-    }
-
-    /** steal_suitable_fallback() / try_to_claim_block(). */
-    private long stealSuitableFallback(Zone zone, long pfn, int current, int order, int startMt, int blockMt, boolean wholeBlock) {
-        if (current >= Zone.PAGEBLOCK_ORDER) {
-            // a whole pageblock or more: change its type(s), then split as the new type
-            delFromFreeList(zone, pfn, current, blockMt);
-            accountFreepages(zone, -(1L << current), blockMt);
-            for (long p = pfn; p < pfn + (1L << current); p += Zone.PAGEBLOCK_NR_PAGES) setPageblockMigratetype(p, startMt);
-            long added = expand(zone, pfn, order, current, startMt);
-            accountFreepages(zone, added, startMt);
-            return pfn;
-        }
-        if (wholeBlock) {
-            long start = pfn & ~(Zone.PAGEBLOCK_NR_PAGES - 1L);
-            long[] counts = countBlock(start);
-            long freePages = counts[0], movablePages = counts[1];
-            long alike;
-            if (startMt == MigrateType.MOVABLE) alike = movablePages;
-            else if (blockMt == MigrateType.MOVABLE) alike = Zone.PAGEBLOCK_NR_PAGES - (freePages + movablePages);
-            else alike = 0;
-            if (freePages + alike >= (Zone.PAGEBLOCK_NR_PAGES >> 1) && zone.spans(start) && zone.spans(start + Zone.PAGEBLOCK_NR_PAGES - 1)) {
-                moveFreepages(zone, start, start + Zone.PAGEBLOCK_NR_PAGES, blockMt, startMt);
-                setPageblockMigratetype(start, startMt);
-                return rmqueueSmallest(zone, order, startMt);
-            }
-        }
-        pageDelAndExpand(zone, pfn, order, current, blockMt);
-        return pfn;
-    }
-
-    /** prep_move_freepages_block()'s counts: free pages and movable (PG_lru) pages of a pageblock. */
-    private long[] countBlock(long start) {
-        long free = 0, movable = 0;
-        for (long p = start; p < start + Zone.PAGEBLOCK_NR_PAGES; ) {
-            if (memmap.isBuddy(p)) {
-                int o = memmap.privateData(p);
-                free += 1L << o;
-                p += 1L << o;
-                continue;
-            }
-            if (memmap.testBit(p, PageFlag.LRU)) movable++;
-            p++;
-        }
-        return new long[] {free, movable};
-    }
-
-    /** move_freepages(): moves every free block in [start, end) from oldMt's lists to newMt's. */
-    public long moveFreepages(Zone zone, long start, long end, int oldMt, int newMt) {
-        zone.lock.assertHeld();
-        long moved = 0;
-        for (long p = start; p < end; ) {
-            if (!memmap.isBuddy(p)) {
-                p++;
-                continue;
-            }
-            int o = memmap.privateData(p);
-            moveToFreeList(zone, p, o, oldMt, newMt);
-            p += 1L << o;
-            moved += 1L << o;
-        }
-        return moved;
-    }
-
-    /** rmqueue_pcplist(): refills the CPU's list with a batch under zone->lock when empty. */
-    private long rmqueuePcplist(Zone zone, int mt, int allocFlags) {
-        try (var f = k.enter("rmqueue_pcplist")) {
-            PerCpuPages pcp = zone.pcp[k.smpProcessorId()];
-            int listMt = mt < MigrateType.PCPTYPES ? mt : MigrateType.MOVABLE;
-            pcp.lock.lock();
-            try {
-                long pfn;
-                do {
-                    if (pcp.head[listMt] == Memmap.NIL) {
-                        rmqueueBulk(zone, pcp, listMt, allocFlags);
-                        if (pcp.head[listMt] == Memmap.NIL) return -1;
-                    }
-                    pfn = Integer.toUnsignedLong(pcp.head[listMt]);
-                    pcpDel(pcp, pfn, listMt);
-                } while (checkNewPages(pfn, 0));
-                return pfn;
-            } finally {
-                pcp.lock.unlock();
-            }
-        }
-    }
-
-    /** rmqueue_bulk(): {@code batch} order-0 pages from the buddy to the tail of a pcp list. */
-    private void rmqueueBulk(Zone zone, PerCpuPages pcp, int mt, int allocFlags) {
-        zone.lock.lock();
-        try {
-            for (int i = 0; i < Math.max(1, pcp.batch); i++) {
-                long pfn = rmqueueLocked(zone, 0, mt, allocFlags);
-                if (pfn < 0) break;
-                pcpAdd(pcp, pfn, mt, true);
-            }
-        } finally {
-            zone.lock.unlock();
-        }
-    }
-
-    /**
-     * check_new_pages(): true when the block is bad and must not be handed out. A hwpoisoned page
-     * is not reported (its PageBuddy/mapcount is reset); any other bad state goes to bad_page.
-     * Either way the caller retries and the block leaks.
-     */
-    boolean checkNewPages(long pfn, int order) {
-        if (!checkPages) return false;
-        for (long p = pfn; p < pfn + (1L << order); p++) {
-            if (checkNewPage(p)) return true;
-        }
-        return false;
-    }
-
-    /** check_new_page() + check_new_page_bad(). */
-    boolean checkNewPage(long pfn) {
-        if (pageExpectedState(pfn, PageFlag.CHECK_AT_PREP | PageFlag.HWPOISON.mask)) return false;
-        if (memmap.testBit(pfn, PageFlag.HWPOISON)) {
-            memmap.setMapcount(pfn, -1); // page_mapcount_reset: don't complain about hwpoisoned pages
-            return true;
-        }
-        badPage(pfn, pageBadReason(pfn, PageFlag.CHECK_AT_PREP));
-        return true;
     }
 
     /** prep_new_page() / post_alloc_hook(): private 0, refcount 1, compound setup on __GFP_COMP. */
@@ -871,7 +517,7 @@ public final class BuddyAllocator {
         zone.lock.assertHeld();
         // a free block larger than a pageblock starting before pb is split by the kernel's
         // split_large_buddy(); here free blocks are found by walking the pageblock
-        moveFreepages(zone, pb, pb + Zone.PAGEBLOCK_NR_PAGES, oldMt, newMt);
+        fallback.moveFreepages(zone, pb, pb + Zone.PAGEBLOCK_NR_PAGES, oldMt, newMt);
     }
 
     /**
@@ -1015,165 +661,22 @@ public final class BuddyAllocator {
         }
     }
 
-    /**
-     * __free_pages_memory() at boot: frees a memblock range in max-order aligned chunks, fast
-     * (no checks: memblock_free_all runs before anything can race and every page was just
-     * initialised).
-     */
-    public void freeBootRange(long start, long end) {
-        for (long p = start; p < end; ) {
-            int order = Math.min(Zone.MAX_PAGE_ORDER, Long.numberOfTrailingZeros(p));
-            while (p + (1L << order) > end) order--;
-            long nr = 1L << order;
-            mmsim.mm.linux.SectionMemmap sm = memmap.sectionOf(p);
-            int i = memmap.index(p);
-            java.util.Arrays.fill(sm.refcount, i, i + (int) nr, 0);
-            Zone zone = pageZone(p);
-            zone.managedPages += nr;
-            zone.lock.lock();
-            try {
-                freeOnePageLocked(zone, p, order, pageblockMigratetype(p), FPI_TO_TAIL);
-            } finally {
-                zone.lock.unlock();
-            }
-            p += nr;
-        }
-    }
 
-    // =========================================================================================
-    // watermarks and pcp sizing
-    // =========================================================================================
+    // ---- entry points whose code lives in the files named -------------------------------------
 
-    /**
-     * init_per_zone_wmark_min(): min_free_kbytes = sqrt(lowmem_kbytes * 16) clamped to
-     * [128, 262144], then the zone watermarks, lowmem reserves and pcp high/batch.
-     */
-    public void initPerZoneWmarkMin() {
-        long lowmemKbytes = nrFreeBufferPages() * 4;
-        long m = (long) Math.floor(Math.sqrt((double) lowmemKbytes * 16));
-        minFreeKbytes = Math.max(128, Math.min(262144, m));
-        setupPerZoneWmarks();
-        setupPerZoneLowmemReserve();
-        for (PgData pg : nodes) for (Zone z : pg.zones) zoneSetPagesetHighAndBatch(z);
-    }
-
-    /** nr_free_buffer_pages(): managed pages above the high watermark in zones up to Normal. */
-    public long nrFreeBufferPages() {
-        long sum = 0;
-        for (PgData pg : nodes)
-            for (int z = 0; z <= ZoneType.NORMAL.ordinal(); z++) {
-                Zone zone = pg.zones[z];
-                sum += Math.max(0, zone.managedPages - zone.highWmark());
-            }
-        return sum;
-    }
-
-    /** __setup_per_zone_wmarks(). watermark_scale_factor = 10. */
-    public void setupPerZoneWmarks() {
-        long pagesMin = minFreeKbytes >> 2;
-        long lowmemPages = 0;
-        for (PgData pg : nodes)
-            for (Zone z : pg.zones)
-                if (z.type != ZoneType.MOVABLE) lowmemPages += z.managedPages;   // ZONE_DEVICE counts (it manages 0 pages)
-        for (PgData pg : nodes) {
-            for (Zone z : pg.zones) {
-                z.lock.lock();
-                try {
-                    long tmp = lowmemPages == 0 ? 0 : pagesMin * z.managedPages / lowmemPages;
-                    // __setup_per_zone_wmarks(): only highmem and ZONE_MOVABLE get the clamped minimum; ZONE_DEVICE keeps 0
-                    if (z.type == ZoneType.MOVABLE) {
-                        long minPages = z.managedPages / 1024;
-                        tmp = Math.max(32, Math.min(128, minPages));
-                    }
-                    z.watermark[Zone.WMARK_MIN] = tmp;
-                    long step = Math.max(tmp >> 2, z.managedPages * 10 / 10000);
-                    z.watermarkBoost = 0;
-                    z.watermark[Zone.WMARK_LOW] = tmp + step;
-                    z.watermark[Zone.WMARK_HIGH] = tmp + 2 * step;
-                    z.watermark[Zone.WMARK_PROMO] = tmp + 3 * step;
-                } finally {
-                    z.lock.unlock();
-                }
-            }
-        }
-    }
-
-    /** sysctl_lowmem_reserve_ratio: DMA 256, DMA32 256, Normal 32, Movable 0, Device 0. */
-    private static final int[] LOWMEM_RESERVE_RATIO = {256, 256, 32, 0, 0};
-
-    /** setup_per_zone_lowmem_reserve(). */
-    public void setupPerZoneLowmemReserve() {
-        for (PgData pg : nodes) {
-            for (int i = 0; i < ZoneType.MAX_NR_ZONES; i++) {
-                Zone zone = pg.zones[i];
-                int ratio = LOWMEM_RESERVE_RATIO[i];
-                boolean clear = ratio == 0 || zone.managedPages == 0;
-                long managed = 0;
-                for (int j = i + 1; j < ZoneType.MAX_NR_ZONES; j++) {
-                    managed += pg.zones[j].managedPages;
-                    zone.lowmemReserve[j] = clear ? 0 : managed / ratio;
-                }
-            }
-        }
-    }
-
-    /** zone_batchsize() and zone_highsize() (percpu_pagelist_high_fraction = 0). */
-    void zoneSetPagesetHighAndBatch(Zone z) {
-        long batch = Math.min(z.managedPages >> 10, (1L << 20) / 4096) / 4;
-        if (batch < 1) batch = 1;
-        batch = Long.highestOneBit(batch + batch / 2) - 1;
-        if (batch < 1) batch = 1;
-        int cpusOnNode = 0;
-        for (int c = 0; c < k.nrCpus(); c++) if (c * nodes.length / k.nrCpus() == z.nid()) cpusOnNode++;
-        long high = z.lowWmark() / Math.max(1, cpusOnNode);
-        high = Math.max(high, batch << 2);
-        if (z.managedPages == 0) {
-            batch = 1;
-            high = 0;
-        }
-        for (PerCpuPages pcp : z.pcp) {
-            pcp.batch = (int) batch;
-            pcp.high = (int) high;
-        }
-    }
-
-    // =========================================================================================
-    // totals
-    // =========================================================================================
-
-    /** totalram_pages(): managed pages of all zones. */
-    public long totalramPages() {
-        long n = 0;
-        for (PgData pg : nodes) for (Zone z : pg.zones) n += z.managedPages;
-        return n;
-    }
-
-    /** global_zone_page_state(item). */
-    public long globalZoneState(ZoneStat s) {
-        long n = 0;
-        for (PgData pg : nodes) for (Zone z : pg.zones) n += z.stat(s);
-        return n;
-    }
-
-    /** global_node_page_state(item). */
-    public long globalNodeState(mmsim.mm.linux.NodeStat s) {
-        long n = 0;
-        for (PgData pg : nodes) n += pg.stat(s);
-        return n;
-    }
-
-    /** totalreserve_pages (calculate_totalreserve_pages): per zone max lowmem_reserve + high watermark. */
-    public long totalreservePages() {
-        long total = 0;
-        for (PgData pg : nodes) {
-            for (Zone z : pg.zones) {
-                long max = 0;
-                for (int j = z.idx(); j < ZoneType.MAX_NR_ZONES; j++) max = Math.max(max, z.lowmemReserve[j]);
-                max += z.highWmark();
-                if (max > z.managedPages) max = z.managedPages;
-                total += max;
-            }
-        }
-        return total;
-    }
+    /** bad_page() (PageAllocChecks). */
+    public void badPage(long pfn, String reason) { checks.badPage(pfn, reason); }
+    public long badPageSuppressed() { return checks.badPageSuppressed(); }
+    /** drain_all_pages() (PerCpuPageLists). */
+    public void drainAllPages(Zone zone) { pcp.drainAllPages(zone); }
+    /** init_per_zone_wmark_min() (ZoneWatermarks). */
+    public void initPerZoneWmarkMin() { wmarks.initPerZoneWmarkMin(); }
+    /** totalram_pages() (ZoneWatermarks). */
+    public long totalramPages() { return wmarks.totalramPages(); }
+    /** global_zone_page_state() (ZoneWatermarks). */
+    public long globalZoneState(ZoneStat s) { return wmarks.globalZoneState(s); }
+    /** global_node_page_state() (ZoneWatermarks). */
+    public long globalNodeState(mmsim.mm.linux.NodeStat s) { return wmarks.globalNodeState(s); }
+    /** totalreserve_pages (ZoneWatermarks). */
+    public long totalreservePages() { return wmarks.totalreservePages(); }
 }

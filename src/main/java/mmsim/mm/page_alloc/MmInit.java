@@ -234,7 +234,7 @@ public final class MmInit {
                 }
                 if (skipTo >= 0) { p = Math.min(skipTo, r.endPfn()); continue; }
                 for (long b : zoneBounds) if (b > p && b < next) next = b;
-                allocator.freeBootRange(p, next);
+                freeBootRange(allocator, allocator.memmap(), p, next);
                 p = next;
             }
         }
@@ -271,5 +271,30 @@ public final class MmInit {
         log.printk("Early memory node ranges");
         for (MachineLayout.Range r : layout.ranges(MachineLayout.Kind.RAM))
             log.printk(String.format(Locale.ROOT, "  node %3d: [mem %#018x-%#018x]", r.nid(), r.start(), r.end() - 1));
+    }
+
+    /**
+     * __free_pages_memory() at boot: frees a memblock range in max-order aligned chunks, fast
+     * (no checks: memblock_free_all runs before anything can race and every page was just
+     * initialised).
+     */
+    private static void freeBootRange(BuddyAllocator allocator, Memmap memmap, long start, long end) {
+        for (long p = start; p < end; ) {
+            int order = Math.min(Zone.MAX_PAGE_ORDER, Long.numberOfTrailingZeros(p));
+            while (p + (1L << order) > end) order--;
+            long nr = 1L << order;
+            mmsim.mm.linux.SectionMemmap sm = memmap.sectionOf(p);
+            int i = memmap.index(p);
+            java.util.Arrays.fill(sm.refcount, i, i + (int) nr, 0);
+            Zone zone = allocator.pageZone(p);
+            zone.managedPages += nr;
+            zone.lock.lock();
+            try {
+                allocator.freeOnePageLocked(zone, p, order, allocator.pageblockMigratetype(p), BuddyAllocator.FPI_TO_TAIL);
+            } finally {
+                zone.lock.unlock();
+            }
+            p += nr;
+        }
     }
 }
