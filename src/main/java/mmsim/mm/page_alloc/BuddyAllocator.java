@@ -96,6 +96,8 @@ public final class BuddyAllocator {
      * whole-model check can.
      */
     final java.util.TreeMap<Long, Integer> highOrderInUse = new java.util.TreeMap<>();
+    /** free_pages_prepare() keeps order-0 hwpoisoned pages out of pcp/buddy (v5.10+; memory-failure sets it for its variants). */
+    boolean divertHwpoisonAtFree;
 
     public BuddyAllocator(Kernel k, KernelConfig config, Memmap memmap, SparseMem sparse, int nrNodes) {
         this.k = k;
@@ -109,6 +111,7 @@ public final class BuddyAllocator {
         this.checkPages = config.era() == KernelConfig.Era.V4_6 || config.has(KernelConfig.CONFIG_DEBUG_VM);
         this.pcpEnabled = config.has(KernelConfig.PCP_LISTS);
         this.cmaEnabled = config.has(KernelConfig.CONFIG_CMA);
+        this.divertHwpoisonAtFree = config.era() == KernelConfig.Era.MAINLINE;
         this.checks = new PageAllocChecks(this);
         this.pcp = new PerCpuPageLists(this);
         this.wmarks = new ZoneWatermarks(this);
@@ -495,16 +498,40 @@ public final class BuddyAllocator {
             Zone zone = pageZone(pfn);
             long flags = zone.lock.lockIrqSave();
             try {
-                for (int order = 0; order < Zone.NR_PAGE_ORDERS; order++) {
-                    long head = pfn & ~((1L << order) - 1);
-                    if (memmap.isBuddy(head) && memmap.privateData(head) >= order) return true;
-                }
-                return false;
+                return freeBuddyPageLocked(zone, pfn);
             } finally {
                 zone.lock.unlockIrqRestore(flags);
             }
         }
     }
+
+    /**
+     * is_free_buddy_page() under zone->lock: the page lies inside a free block (any order).
+     * Caller holds the page's zone->lock ({@link #isFreeBuddyPage} takes it).
+     */
+    public boolean freeBuddyPageLocked(Zone zone, long pfn) {
+        zone.lock.assertHeld();
+        for (int order = 0; order < Zone.NR_PAGE_ORDERS; order++) {
+            long head = pfn & ~((1L << order) - 1);
+            if (memmap.isBuddy(head) && memmap.privateData(head) >= order) return true;
+        }
+        return false;
+    }
+
+    /**
+     * Whether free_pages_prepare() refuses order-0 hwpoisoned pages (the v5.10 rework; also the
+     * free-path hook of Vlastimil Babka's 2016 proposal). mm/memory-failure.c's variants set it.
+     */
+    public void setDivertHwpoisonAtFree(boolean on) { divertHwpoisonAtFree = on; }
+
+    /**
+     * zone_pcp_disable(): drains the zone's per-cpu lists and makes every later order-0 free of the
+     * zone go straight to the buddy (pcp high 0), until {@link #zonePcpEnable}. Nests (a count).
+     */
+    public void zonePcpDisable(Zone zone) { pcp.zonePcpDisable(zone); }
+
+    /** zone_pcp_enable(): the per-cpu lists' high marks back. */
+    public void zonePcpEnable(Zone zone) { pcp.zonePcpEnable(zone); }
 
     /** get_pageblock_migratetype(). */
     public int pageblockMigratetype(long pfn) { return sparse.pageblockMigratetype(pfn); }
@@ -597,17 +624,20 @@ public final class BuddyAllocator {
         }
     }
 
-    /** put_page_back_buddy(): the reverse, for unpoison. False unless the page was taken off. */
+    /**
+     * put_page_back_buddy(): the reverse, for unpoison. Under zone->lock, drops the reference
+     * memory-failure pinned the taken-off page with (page_handle_poison's page_ref_inc); when that
+     * was the last, the page goes back to the free lists and loses PG_hwpoison. True when it did.
+     */
     public boolean putPageBackBuddy(long pfn) {
         try (var f = k.enter("put_page_back_buddy")) {
             Zone zone = pageZone(pfn);
             zone.lock.lock();
             try {
-                if (memmap.privateData(pfn) != MAGIC_HWPOISON || memmap.refcount(pfn) != 0) return false;
-                memmap.setPrivateData(pfn, 0);
-                memmap.clearBit(pfn, PageFlag.HWPOISON);
+                if (!memmap.putPageTestzero(pfn, "put_page_back_buddy:put_page_testzero")) return false;
+                memmap.setPrivateData(pfn, 0);           // ClearPageHWPoisonTakenOff
                 freeOnePageLocked(zone, pfn, 0, pageblockMigratetype(pfn), FPI_NONE);
-                return true;
+                return memmap.testAndClear(pfn, PageFlag.HWPOISON, "TestClearPageHWPoison");
             } finally {
                 zone.lock.unlock();
             }
