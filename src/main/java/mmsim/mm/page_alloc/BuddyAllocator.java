@@ -89,6 +89,7 @@ public final class BuddyAllocator {
     final PerCpuPageLists pcp;
     final ZoneWatermarks wmarks;
     final MigratetypeFallback fallback;
+    private final HwpoisonBuddy hwpoison;
     private final boolean cmaEnabled;
     /**
      * Non-compound high-order allocations in use (pfn -> order). The kernel cannot tell their tail
@@ -116,6 +117,7 @@ public final class BuddyAllocator {
         this.pcp = new PerCpuPageLists(this);
         this.wmarks = new ZoneWatermarks(this);
         this.fallback = new MigratetypeFallback(this);
+        this.hwpoison = new HwpoisonBuddy(this);
     }
 
     public Kernel kernel() { return k; }
@@ -577,72 +579,11 @@ public final class BuddyAllocator {
         }
     }
 
-    /**
-     * take_page_off_buddy(): removes one page from whatever free block holds it, splitting the
-     * rest back onto the free lists (break_down_buddy_pages). Marks it MAGIC_HWPOISON in private.
-     * False when the page is not free in the buddy.
-     */
-    public boolean takePageOffBuddy(long pfn) {
-        try (var f = k.enter("take_page_off_buddy")) {
-            Zone zone = pageZone(pfn);
-            zone.lock.lock();
-            try {
-                for (int order = 0; order < Zone.NR_PAGE_ORDERS; order++) {
-                    long head = pfn & ~((1L << order) - 1);
-                    if (memmap.isBuddy(head) && memmap.privateData(head) >= order) {
-                        int pageOrder = memmap.privateData(head);
-                        int mt = pageblockMigratetype(head);
-                        delFromFreeList(zone, head, pageOrder, mt);
-                        accountFreepages(zone, -(1L << pageOrder), mt);
-                        breakDownBuddyPages(zone, head, pfn, pageOrder, mt);
-                        memmap.setPrivateData(pfn, MAGIC_HWPOISON);
-                        return true;
-                    }
-                    if (memmap.refcount(head) > 0) break;
-                }
-                return false;
-            } finally {
-                zone.lock.unlock();
-            }
-        }
-    }
+    /** take_page_off_buddy() (memory-failure): see {@link HwpoisonBuddy#takePageOffBuddy}. */
+    public boolean takePageOffBuddy(long pfn) { return hwpoison.takePageOffBuddy(pfn); }
 
-    private void breakDownBuddyPages(Zone zone, long pfn, long target, int high, int mt) {
-        long size = 1L << high;
-        while (high > 0) {
-            high--;
-            size >>= 1;
-            long other;
-            if (target >= pfn + size) {
-                other = pfn;
-                pfn = pfn + size;
-            } else {
-                other = pfn + size;
-            }
-            addToFreeList(zone, other, high, mt, false);
-            accountFreepages(zone, size, mt);
-        }
-    }
-
-    /**
-     * put_page_back_buddy(): the reverse, for unpoison. Under zone->lock, drops the reference
-     * memory-failure pinned the taken-off page with (page_handle_poison's page_ref_inc); when that
-     * was the last, the page goes back to the free lists and loses PG_hwpoison. True when it did.
-     */
-    public boolean putPageBackBuddy(long pfn) {
-        try (var f = k.enter("put_page_back_buddy")) {
-            Zone zone = pageZone(pfn);
-            zone.lock.lock();
-            try {
-                if (!memmap.putPageTestzero(pfn, "put_page_back_buddy:put_page_testzero")) return false;
-                memmap.setPrivateData(pfn, 0);           // ClearPageHWPoisonTakenOff
-                freeOnePageLocked(zone, pfn, 0, pageblockMigratetype(pfn), FPI_NONE);
-                return memmap.testAndClear(pfn, PageFlag.HWPOISON, "TestClearPageHWPoison");
-            } finally {
-                zone.lock.unlock();
-            }
-        }
-    }
+    /** put_page_back_buddy() (unpoison): see {@link HwpoisonBuddy#putPageBackBuddy}. */
+    public boolean putPageBackBuddy(long pfn) { return hwpoison.putPageBackBuddy(pfn); }
 
     // =========================================================================================
     // handing memory to the allocator (memblock_free_all at boot, online_pages at hotplug)
