@@ -26,7 +26,8 @@ import picocli.CommandLine.Command;
                 "Run 'mmsim page-types -h' for the tool's options."},
         footer = {"", "Examples:", "  mmsim page-types", "  mmsim page-types --layout layouts/two-node-hotplug.layout -b buddy -l",
                 "  mmsim page-types --source host -b buddy -l",
-                "  mmsim page-types -F kpageflags.dump --order kernel", "  mmsim page-types -d anon,lru"})
+                "  mmsim page-types -F kpageflags.dump --order kernel", "  mmsim page-types -d anon,lru",
+                "  mmsim page-types --modprobe hwpoison-inject -X -a 0x10000+4 -l"})
 public final class PageTypesCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -37,6 +38,10 @@ public final class PageTypesCommand implements Callable<Integer> {
 
     @CommandLine.Option(names = "--era", paramLabel = "ERA", description = "kernel era of the model: mainline (default) or v4.6")
     String era = "mainline";
+
+    @CommandLine.Option(names = "--modprobe", paramLabel = "MODULE",
+            description = "load a module on the model first: hwpoison-inject (debugfs hwpoison/, for -X and -x)")
+    String modprobe;
 
     @CommandLine.Unmatched
     List<String> args = new ArrayList<>();
@@ -54,7 +59,14 @@ public final class PageTypesCommand implements Callable<Integer> {
     ToolFs openSource(PageTypes.Source source) {
         if (source.kind() == PageTypes.SourceKind.HOST) return new HostFs();
         try {
-            return new ModelFs(Machine.boot(BootCommand.loadLayout(layout), BootCommand.config(era)));
+            Machine m = Machine.boot(BootCommand.loadLayout(layout), BootCommand.config(era));
+            if (modprobe != null) {
+                if (!modprobe.equals(mmsim.iface.debugfs.HwpoisonInject.MODULE)) {
+                    throw new PageTypes.SourceException("--modprobe: unknown module '" + modprobe + "' (known: hwpoison-inject)");
+                }
+                mmsim.iface.debugfs.HwpoisonInject.of(m).modprobe(mmsim.iface.VirtualFs.of(m));
+            }
+            return new ModelFs(m);
         } catch (UsageError e) {
             throw new PageTypes.SourceException(e.getMessage());
         }

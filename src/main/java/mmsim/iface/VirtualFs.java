@@ -100,6 +100,7 @@ public final class VirtualFs {
         mmsim.iface.procfs.ProcVmstat.install(fs, m);
         mmsim.iface.debugfs.PageOwnerFile.install(fs, m);
         mmsim.iface.debugfs.PtdumpFiles.install(fs, m);
+        mmsim.iface.sysfs.HwpoisonSysfs.install(fs, m);
         // ---- end of installers --------------------------------------------------------------
         return fs;
     }

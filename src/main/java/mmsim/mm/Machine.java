@@ -1,5 +1,7 @@
 package mmsim.mm;
 
+import mmsim.mm.memory_failure.MemoryFailure;
+
 import mmsim.mm.linux.MmCore;
 
 import mmsim.mm.linux.ArchProfile;
@@ -66,6 +68,7 @@ public final class Machine {
     private final MemoryHotplug memoryHotplug;
     private final Memremap memremap;
     private final Compaction compaction;
+    private final MemoryFailure memoryFailure;
     private final InitMm initMm;
     private final ArchMmu archMmu;
     private final Vmalloc vmalloc;
@@ -98,6 +101,8 @@ public final class Machine {
                 userMemory, userMemory.swap, userMemory.vmscan, userMemory.migrate);
         this.memremap = new Memremap(kernel, config, layout, memmap, sparse, allocator, memoryHotplug);
         this.compaction = new Compaction(kernel, config, sparse, allocator);                   // mm/compaction.c
+        this.memoryFailure = config.has(KernelConfig.CONFIG_MEMORY_FAILURE)                  // mm/memory-failure.c
+                ? new MemoryFailure(kernel, config, sparse, allocator, userMemory, memoryHotplug, vmstat) : null;
         // kernel page tables (seed 004): init_mm's tables (mm/init-mm.c), the arch's mapping code
         // providing memory_hotplug's arch_add/remove_memory (arch/arm64/mm/mmu.c,
         // arch/x86/mm/init_64.c), and their users vmalloc/ioremap (mm/vmalloc.c) and ptdump
@@ -116,7 +121,6 @@ public final class Machine {
             this.ptdump = null;
         }
         // ---- the subsystems that are coming wire in here, above what they call:
-        //   memory_failure (mm/memory-failure.c: page_alloc, rmap, migrate, memory_hotplug),
         //   huge_memory / khugepaged (mm/huge_memory.c, mm/khugepaged.c: user memory, compaction),
         // Declare a subsystem's variant switches in its OPTIONS and add them to KNOWN_OPTIONS.
         // ---- end of subsystems ----------------------------------------------------------------
@@ -130,7 +134,8 @@ public final class Machine {
     private static final Set<String> KNOWN_OPTIONS = collectOptions(
             KernelConfig.OPTIONS, SparseMem.OPTIONS, MmInit.OPTIONS, mmsim.mm.page_ext.PageExt.OPTIONS,
             mmsim.mm.memremap.Memremap.OPTIONS, MmCore.OPTIONS, mmsim.mm.gup.Gup.OPTIONS,
-            mmsim.mm.migrate.Migrate.OPTIONS, InitMm.OPTIONS, Arm64Mmu.OPTIONS, Ptdump.OPTIONS, Vmalloc.OPTIONS);
+            mmsim.mm.migrate.Migrate.OPTIONS, InitMm.OPTIONS, Arm64Mmu.OPTIONS, Ptdump.OPTIONS, Vmalloc.OPTIONS,
+            MemoryFailure.OPTIONS);
 
     @SafeVarargs
     private static Set<String> collectOptions(List<String>... lists) {
@@ -179,6 +184,8 @@ public final class Machine {
     public Memremap memremap() { return memremap; }
     /** Compaction (mm/compaction.c). */
     public Compaction compaction() { return compaction; }
+    /** Hard and soft offline, unpoison (mm/memory-failure.c); null without CONFIG_MEMORY_FAILURE. */
+    public MemoryFailure memoryFailure() { return memoryFailure; }
     /** init_mm and its page tables (mm/init-mm.c); null when the kernel page tables are not modelled. */
     public InitMm initMm() { return initMm; }
     /** vmalloc/ioremap (mm/vmalloc.c); null when the kernel page tables are not modelled. */

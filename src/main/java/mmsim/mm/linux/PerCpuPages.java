@@ -20,6 +20,8 @@ public final class PerCpuPages {
     public int count;
     public int high;
     public int batch;
+    /** high before zone_pcp_disable() set it to 0. */
+    public int savedHigh;
 
     PerCpuPages(Kernel k, int cpu) {
         this.cpu = cpu;

@@ -48,6 +48,8 @@ public final class Zone {
     public final long[] vmStat = new long[ZoneStat.values().length];
     public final PerCpuPages[] pcp;
     public int nrIsolatePageblock;
+    /** zone_pcp_disable() nesting (memory-failure). */
+    public int pcpDisabled;
 
     Zone(Kernel k, PgData pgdat, ZoneType type) {
         this.pgdat = pgdat;

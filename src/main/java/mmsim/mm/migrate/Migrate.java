@@ -63,9 +63,12 @@ public final class Migrate {
     /** The variant switches of this file, collected at boot into the options a scenario may name. */
     public static final java.util.List<String> OPTIONS = java.util.List.of(MIGRATE_PUTBACK_SOURCE);
 
-    /** Called for a successfully migrated MR_MEMORY_FAILURE source in the v4.6 flow, after put_page (memory-failure hooks in). */
+    /**
+     * What unmap_and_move does with a successfully migrated MR_MEMORY_FAILURE source, holding the
+     * isolation reference (mm/memory-failure.c installs its era's or variant's release here).
+     */
     public interface MemoryFailureSourceHook {
-        void afterPutPage(long pfn);
+        void releaseSource(long pfn);
     }
 
     private static final int NR_MAX_MIGRATE_PAGES_RETRY = 10;
@@ -89,8 +92,14 @@ public final class Migrate {
         this.vmscan = vmscan;
         this.k = um.k;
         this.pages = um.pages;
-        // default v4.6 behaviour of unmap_and_move for MR_MEMORY_FAILURE: test_set_page_hwpoison(page)
-        this.memoryFailureHook = pfn -> pages.testSet(pfn, PageFlag.HWPOISON);
+        // without memory-failure's hook: v4.6 put_page then TestSetPageHWPoison; mainline leaves
+        // the isolation reference for page_handle_poison()
+        this.memoryFailureHook = pfn -> {
+            if (oldEra()) {
+                um.putPage(pfn);
+                pages.testSet(pfn, PageFlag.HWPOISON);
+            }
+        };
     }
 
     public void setMemoryFailureSourceHook(MemoryFailureSourceHook h) { this.memoryFailureHook = h; }
@@ -240,12 +249,9 @@ public final class Migrate {
             // the new page (anonymous ones keep it until freed, for PageAnon)
             if (!freedUnderUs && (pages.mapping(src) & MmCore.PAGE_MAPPING_FLAGS) == 0) pages.setMapping(src, 0);
             if (pages.test(src, PageFlag.SWAPBACKED)) um.count(src, VmEvent.NR_ISOLATED_ANON, -1);
-            if (reason == MigrateReason.MEMORY_FAILURE && !freedUnderUs) {
-                if (oldEra()) {
-                    um.putPage(src);
-                    memoryFailureHook.afterPutPage(src);
-                }
-                // mainline: the isolation reference stays for page_handle_poison()
+            if (reason == MigrateReason.MEMORY_FAILURE) {
+                // also when freed under us: v4.6 and mainline both treat that as a success
+                memoryFailureHook.releaseSource(src);
                 return;
             }
             if (oldEra() && !freedUnderUs) {

@@ -139,9 +139,10 @@ public final class UserMemoryCheck {
             boolean onLru = listed.containsKey(pfn);
             if (pg.peek(pfn, PageFlag.LRU) != onLru) bad.add(String.format("pfn %#x: PG_lru %b but %s an LRU list", pfn, !onLru, onLru ? "on" : "not on"));
             int inBatch = batched.getOrDefault(pfn, 0);
-            // off the LRU and in no batch: an isolator (reclaim, migration) holds it and a reference
+            // off the LRU and in no batch: an isolator (reclaim, migration) holds it and a reference,
+            // or memory-failure does: a page it poisoned keeps one reference and is not isolated
             int iso = !onLru && inBatch == 0 ? 1 : 0;
-            if (iso == 1 && pg.peek(pfn, PageFlag.SWAPBACKED)) isolated++;
+            if (iso == 1 && pg.peek(pfn, PageFlag.SWAPBACKED) && !pg.peek(pfn, PageFlag.HWPOISON)) isolated++;
             int expect = m + (inCache ? 1 : 0) + inPageCache + inBatch + pins.getOrDefault(pfn, 0) + iso;
             int ref = pg.refcount(pfn);
             if (ref != expect) {

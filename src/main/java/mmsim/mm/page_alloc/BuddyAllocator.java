@@ -89,6 +89,7 @@ public final class BuddyAllocator {
     final PerCpuPageLists pcp;
     final ZoneWatermarks wmarks;
     final MigratetypeFallback fallback;
+    private final HwpoisonBuddy hwpoison;
     private final boolean cmaEnabled;
     /**
      * Non-compound high-order allocations in use (pfn -> order). The kernel cannot tell their tail
@@ -96,6 +97,8 @@ public final class BuddyAllocator {
      * whole-model check can.
      */
     final java.util.TreeMap<Long, Integer> highOrderInUse = new java.util.TreeMap<>();
+    /** free_pages_prepare() keeps order-0 hwpoisoned pages out of pcp/buddy (v5.10+; memory-failure sets it for its variants). */
+    boolean divertHwpoisonAtFree;
 
     public BuddyAllocator(Kernel k, KernelConfig config, Memmap memmap, SparseMem sparse, int nrNodes) {
         this.k = k;
@@ -109,10 +112,12 @@ public final class BuddyAllocator {
         this.checkPages = config.era() == KernelConfig.Era.V4_6 || config.has(KernelConfig.CONFIG_DEBUG_VM);
         this.pcpEnabled = config.has(KernelConfig.PCP_LISTS);
         this.cmaEnabled = config.has(KernelConfig.CONFIG_CMA);
+        this.divertHwpoisonAtFree = config.era() == KernelConfig.Era.MAINLINE;
         this.checks = new PageAllocChecks(this);
         this.pcp = new PerCpuPageLists(this);
         this.wmarks = new ZoneWatermarks(this);
         this.fallback = new MigratetypeFallback(this);
+        this.hwpoison = new HwpoisonBuddy(this);
     }
 
     public Kernel kernel() { return k; }
@@ -495,16 +500,40 @@ public final class BuddyAllocator {
             Zone zone = pageZone(pfn);
             long flags = zone.lock.lockIrqSave();
             try {
-                for (int order = 0; order < Zone.NR_PAGE_ORDERS; order++) {
-                    long head = pfn & ~((1L << order) - 1);
-                    if (memmap.isBuddy(head) && memmap.privateData(head) >= order) return true;
-                }
-                return false;
+                return freeBuddyPageLocked(zone, pfn);
             } finally {
                 zone.lock.unlockIrqRestore(flags);
             }
         }
     }
+
+    /**
+     * is_free_buddy_page() under zone->lock: the page lies inside a free block (any order).
+     * Caller holds the page's zone->lock ({@link #isFreeBuddyPage} takes it).
+     */
+    public boolean freeBuddyPageLocked(Zone zone, long pfn) {
+        zone.lock.assertHeld();
+        for (int order = 0; order < Zone.NR_PAGE_ORDERS; order++) {
+            long head = pfn & ~((1L << order) - 1);
+            if (memmap.isBuddy(head) && memmap.privateData(head) >= order) return true;
+        }
+        return false;
+    }
+
+    /**
+     * Whether free_pages_prepare() refuses order-0 hwpoisoned pages (the v5.10 rework; also the
+     * free-path hook of Vlastimil Babka's 2016 proposal). mm/memory-failure.c's variants set it.
+     */
+    public void setDivertHwpoisonAtFree(boolean on) { divertHwpoisonAtFree = on; }
+
+    /**
+     * zone_pcp_disable(): drains the zone's per-cpu lists and makes every later order-0 free of the
+     * zone go straight to the buddy (pcp high 0), until {@link #zonePcpEnable}. Nests (a count).
+     */
+    public void zonePcpDisable(Zone zone) { pcp.zonePcpDisable(zone); }
+
+    /** zone_pcp_enable(): the per-cpu lists' high marks back. */
+    public void zonePcpEnable(Zone zone) { pcp.zonePcpEnable(zone); }
 
     /** get_pageblock_migratetype(). */
     public int pageblockMigratetype(long pfn) { return sparse.pageblockMigratetype(pfn); }
@@ -550,69 +579,11 @@ public final class BuddyAllocator {
         }
     }
 
-    /**
-     * take_page_off_buddy(): removes one page from whatever free block holds it, splitting the
-     * rest back onto the free lists (break_down_buddy_pages). Marks it MAGIC_HWPOISON in private.
-     * False when the page is not free in the buddy.
-     */
-    public boolean takePageOffBuddy(long pfn) {
-        try (var f = k.enter("take_page_off_buddy")) {
-            Zone zone = pageZone(pfn);
-            zone.lock.lock();
-            try {
-                for (int order = 0; order < Zone.NR_PAGE_ORDERS; order++) {
-                    long head = pfn & ~((1L << order) - 1);
-                    if (memmap.isBuddy(head) && memmap.privateData(head) >= order) {
-                        int pageOrder = memmap.privateData(head);
-                        int mt = pageblockMigratetype(head);
-                        delFromFreeList(zone, head, pageOrder, mt);
-                        accountFreepages(zone, -(1L << pageOrder), mt);
-                        breakDownBuddyPages(zone, head, pfn, pageOrder, mt);
-                        memmap.setPrivateData(pfn, MAGIC_HWPOISON);
-                        return true;
-                    }
-                    if (memmap.refcount(head) > 0) break;
-                }
-                return false;
-            } finally {
-                zone.lock.unlock();
-            }
-        }
-    }
+    /** take_page_off_buddy() (memory-failure): see {@link HwpoisonBuddy#takePageOffBuddy}. */
+    public boolean takePageOffBuddy(long pfn) { return hwpoison.takePageOffBuddy(pfn); }
 
-    private void breakDownBuddyPages(Zone zone, long pfn, long target, int high, int mt) {
-        long size = 1L << high;
-        while (high > 0) {
-            high--;
-            size >>= 1;
-            long other;
-            if (target >= pfn + size) {
-                other = pfn;
-                pfn = pfn + size;
-            } else {
-                other = pfn + size;
-            }
-            addToFreeList(zone, other, high, mt, false);
-            accountFreepages(zone, size, mt);
-        }
-    }
-
-    /** put_page_back_buddy(): the reverse, for unpoison. False unless the page was taken off. */
-    public boolean putPageBackBuddy(long pfn) {
-        try (var f = k.enter("put_page_back_buddy")) {
-            Zone zone = pageZone(pfn);
-            zone.lock.lock();
-            try {
-                if (memmap.privateData(pfn) != MAGIC_HWPOISON || memmap.refcount(pfn) != 0) return false;
-                memmap.setPrivateData(pfn, 0);
-                memmap.clearBit(pfn, PageFlag.HWPOISON);
-                freeOnePageLocked(zone, pfn, 0, pageblockMigratetype(pfn), FPI_NONE);
-                return true;
-            } finally {
-                zone.lock.unlock();
-            }
-        }
-    }
+    /** put_page_back_buddy() (unpoison): see {@link HwpoisonBuddy#putPageBackBuddy}. */
+    public boolean putPageBackBuddy(long pfn) { return hwpoison.putPageBackBuddy(pfn); }
 
     // =========================================================================================
     // handing memory to the allocator (memblock_free_all at boot, online_pages at hotplug)

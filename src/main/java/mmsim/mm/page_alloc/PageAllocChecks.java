@@ -38,11 +38,11 @@ final class PageAllocChecks {
      * free_pages_prepare(): clears the compound structure and the flags that must not survive a
      * free, and runs the free-time checks (free_page_is_bad) on every page when enabled. A bad
      * page is reported and the whole block is not freed (it leaks), as in the kernel.
-     * Mainline refuses to free an order-0 hwpoisoned page to the buddy at all.
+     * Mainline (and the put_page_testzero proposal) refuse to free an order-0 hwpoisoned page at all.
      */
     boolean freePagesPrepare(long pfn, int order) {
-        if (config.era() == KernelConfig.Era.MAINLINE && order == 0 && memmap.testBit(pfn, PageFlag.HWPOISON)) {
-            return false;
+        if (b.divertHwpoisonAtFree && order == 0 && memmap.testBit(pfn, PageFlag.HWPOISON)) {
+            return false;   // "Do not let hwpoison pages hit pcplists/buddy": the page stays off every list
         }
         int bad = 0;
         boolean compound = memmap.isHead(pfn);

@@ -84,6 +84,25 @@ final class PerCpuPageLists {
         }
     }
 
+    /** zone_pcp_disable(): see BuddyAllocator.zonePcpDisable. */
+    void zonePcpDisable(Zone zone) {
+        try (var f = k.enter("zone_pcp_disable")) {
+            if (zone.pcpDisabled++ == 0) {
+                for (PerCpuPages pcp : zone.pcp) { pcp.savedHigh = pcp.high; pcp.high = 0; }
+            }
+            drainAllPages(zone);
+        }
+    }
+
+    /** zone_pcp_enable(). */
+    void zonePcpEnable(Zone zone) {
+        try (var f = k.enter("zone_pcp_enable")) {
+            if (--zone.pcpDisabled == 0) {
+                for (PerCpuPages pcp : zone.pcp) pcp.high = pcp.savedHigh;
+            }
+        }
+    }
+
     /**
      * drain_all_pages(zone): empties every CPU's per-cpu list of the zone (all zones when null)
      * into the buddy. The kernel runs drain_local_pages on each CPU through a workqueue; the

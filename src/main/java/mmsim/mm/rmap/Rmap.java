@@ -389,6 +389,16 @@ public final class Rmap {
             long pteval = tables.getAndClear(pte.table(), pte.idx(), "try_to_unmap_one:ptep_clear_flush");
             um.flushTlbPage(vma, addr);
             if (a.pteDirty(pteval)) pages.set(pfn, PageFlag.DIRTY);
+            if (um.config.era() == mmsim.mm.linux.KernelConfig.Era.V4_6 && pages.test(pfn, PageFlag.HWPOISON)) {
+                // v4.6: PageHWPoison && !TTU_IGNORE_HWPOISON - reclaim itself turns the PTE into a
+                // hwpoison entry, so the process gets SIGBUS on its next access (since v5.x only
+                // memory_failure's TTU_HWPOISON does this)
+                vma.vmMm.rss[um.pageAnon(pfn) ? MmStruct.MM_ANONPAGES : MmStruct.MM_SHMEMPAGES]--;
+                tables.write(pte.table(), pte.idx(), a.swpEntryToPte(SwapEntry.makeHwpoisonEntry(pfn)), "try_to_unmap_one:set_pte_at(hwpoison)");
+                pageRemoveRmap(pfn);
+                um.putPage(pfn);
+                return true;
+            }
             if (!pages.test(pfn, PageFlag.OWNER_PRIV_1)) {
                 // an anonymous page must be in the swap cache before it can be unmapped (add_to_swap)
                 tables.write(pte.table(), pte.idx(), pteval, "try_to_unmap_one:set_pte_at(restore)");

@@ -70,6 +70,28 @@ public final class Args {
         return sb.toString();
     }
 
+    /**
+     * Words up to (not including) {@code stop}; a word {@code $name} is a variable reference
+     * (checked like {@link #varRef}) whose value the caller substitutes at run time.
+     */
+    public List<String> wordsOrVarsUntil(String what, String stop) {
+        List<String> out = new ArrayList<>();
+        while (i < tokens.size() && !tokens.get(i).is(stop)) {
+            Token t = tokens.get(i++);
+            if (!t.quoted() && t.text().startsWith("$") && t.text().length() > 1) {
+                int star = t.text().indexOf('*');
+                if (star > 0 && parseNumber(t.text().substring(star + 1)) == null) {
+                    i--;
+                    throw error("expected $var or $var*N with N a number, got '" + t.text() + "'");
+                }
+                varRefs.add(star < 0 ? t : new Token(t.text().substring(0, star), false, t.pos()));
+            }
+            out.add(t.text());
+        }
+        if (out.isEmpty()) throw error("expected " + what + " after '" + (i == 0 ? op : tokens.get(i - 1).text()) + "'");
+        return out;
+    }
+
     /** An absolute path under /proc, /sys or /sys/kernel/debug; checked against the machine when the scenario is checked. */
     public String path(String what) {
         Token t = next(what);

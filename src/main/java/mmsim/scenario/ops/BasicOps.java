@@ -7,7 +7,8 @@ import mmsim.kernel.Errno;
 
 /**
  * What a user does with files: {@code cat}, {@code read} (binary files such as /proc/kpageflags),
- * {@code echo > } (sysfs writes), and {@code note} for trace comments. Values assigned with
+ * {@code echo > } (sysfs writes), {@code note} for trace comments and {@code wait $var} to join
+ * another CPU's program. Values assigned with
  * {@code -> var}: the text read (trimmed), the u64 words read as {@code 0x..,0x..}, {@code ok}
  * for a successful write, or the errno name ({@code -EBUSY}) of a failed call.
  */
@@ -17,6 +18,16 @@ final class BasicOps implements OpProvider {
         r.add("note", "note TEXT", "write TEXT into the trace of this CPU (a comment that shows up in traces)", false, a -> {
             String text = a.rest("TEXT");
             return ctx -> { ctx.kernel().note(text); return null; };
+        });
+        r.add("wait", "wait $var", "block this CPU until another CPU's program has assigned $var (a user-space join: "
+                + "pthread_join, a pipe); a $var no program assigns ends the execution in a deadlock", false, a -> {
+            String w = a.word("$var");
+            if (!w.startsWith("$") || w.length() < 2) throw a.error("expected a variable such as $r, got '" + w + "'");
+            String name = w.substring(1);
+            return ctx -> {
+                ctx.kernel().sched().waitUntil(() -> ctx.vars().containsKey(name), "wait $" + name);
+                return null;
+            };
         });
         r.add("cat", "cat PATH [-> var]", "read a text file (procfs, sysfs, debugfs); var gets its text or -ERRNO", true, a -> {
             String path = a.path("PATH");
@@ -44,12 +55,18 @@ final class BasicOps implements OpProvider {
                         }
                     };
                 });
-        r.add("echo", "echo TEXT > PATH [-> var]", "write TEXT and a newline to a sysfs/debugfs file; var gets ok or -ERRNO", true, a -> {
-            String text = a.wordsUntil("TEXT", ">");
+        r.add("echo", "echo TEXT > PATH [-> var]", "write TEXT and a newline to a sysfs/debugfs file ($var words are "
+                + "replaced by their value, $var*4K by value times 4K); var gets ok or -ERRNO", true, a -> {
+            java.util.List<String> words = a.wordsOrVarsUntil("TEXT", ">");
             a.keyword(">");
             String path = a.path("PATH");
             return ctx -> {
                 try {
+                    StringBuilder text = new StringBuilder();
+                    for (String w : words) {
+                        if (!text.isEmpty()) text.append(' ');
+                        text.append(w.startsWith("$") ? substitute(ctx, w.substring(1)) : w);
+                    }
                     ctx.machine().write(path, text + "\n");
                     return "ok";
                 } catch (Errno.ErrnoException e) {
@@ -57,6 +74,14 @@ final class BasicOps implements OpProvider {
                 }
             };
         });
+    }
+
+    /** {@code name} or {@code name*N} (a pfn times the page size, for files that take addresses): the value as text. */
+    private static String substitute(OpContext ctx, String ref) {
+        int star = ref.indexOf('*');
+        if (star < 0) return ctx.var(ref);
+        Long n = Args.parseNumber(ref.substring(star + 1));
+        return "0x" + Long.toHexString(ctx.varNumber(ref.substring(0, star)) * (n == null ? 1 : n));
     }
 
     /** Little-endian u64 words as {@code 0x1,0x800}; a short tail is shown as its bytes. */

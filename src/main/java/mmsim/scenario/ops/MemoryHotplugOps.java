@@ -1,5 +1,6 @@
 package mmsim.scenario.ops;
 
+import mmsim.iface.debugfs.HwpoisonInject;
 import mmsim.iface.debugfs.MemoryNotifierErrorInject;
 import mmsim.kernel.Errno;
 
@@ -31,9 +32,13 @@ final class MemoryHotplugOps implements OpProvider {
                     long size = a.number("SIZE", 1, Long.MAX_VALUE);
                     return ctx -> result(ctx.machine().machine().memoryHotplug().removeMemory(start, size));
                 });
-        r.add("modprobe", "modprobe " + INJECT_MODULE + " [priority=N] [-> var]",
-                "load the memory notifier error injection module (debugfs notifier-error-inject/memory)", true, a -> {
+        r.add("modprobe", "modprobe " + INJECT_MODULE + " [priority=N] | " + HwpoisonInject.MODULE + " [-> var]",
+                "load the memory notifier error injection module (debugfs notifier-error-inject/memory) "
+                        + "or the hwpoison injector (debugfs hwpoison/)", true, a -> {
                     String mod = a.word("MODULE");
+                    if (mod.equals(HwpoisonInject.MODULE) || mod.equals("hwpoison_inject")) {
+                        return ctx -> result(HwpoisonInject.of(ctx.machine().machine()).modprobe(ctx.machine().fs()));
+                    }
                     if (!mod.equals(INJECT_MODULE)) throw a.error("unknown module '" + mod + "'");
                     int priority = 0;
                     if (a.hasMore()) {
@@ -45,8 +50,12 @@ final class MemoryHotplugOps implements OpProvider {
                     final int prio = priority;
                     return ctx -> result(MemoryNotifierErrorInject.of(ctx.machine().machine()).modprobe(ctx.machine().fs(), prio));
                 });
-        r.add("rmmod", "rmmod " + INJECT_MODULE + " [-> var]", "unload the memory notifier error injection module", true, a -> {
+        r.add("rmmod", "rmmod " + INJECT_MODULE + "|" + HwpoisonInject.MODULE + " [-> var]",
+                "unload the memory notifier error injection module or the hwpoison injector", true, a -> {
             String mod = a.word("MODULE");
+            if (mod.equals(HwpoisonInject.MODULE) || mod.equals("hwpoison_inject")) {
+                return ctx -> result(HwpoisonInject.of(ctx.machine().machine()).rmmod(ctx.machine().fs()));
+            }
             if (!mod.equals(INJECT_MODULE)) throw a.error("unknown module '" + mod + "'");
             return ctx -> result(MemoryNotifierErrorInject.of(ctx.machine().machine()).rmmod(ctx.machine().fs()));
         });

@@ -18,7 +18,8 @@ import mmsim.mm.vmscan.Vmscan;
  * <pre>
  * mmap LEN [PROT] [private|shared] [fixed ADDR|at ADDR] [in PID] [-> var]   var gets the address (0x..) or -ERRNO
  * munmap ADDR LEN [in PID] [-> var]                                 0 -> ok, or -EINVAL ...
- * madvise ADDR LEN ADVICE [in PID] [-> var]                         MADV_DONTNEED, MADV_PAGEOUT, ...
+ * madvise ADDR LEN ADVICE [in PID] [-> var]                         MADV_DONTNEED, MADV_PAGEOUT, ...; SIGBUS when
+ *                                                                   MADV_HWPOISON killed the caller (6.12)
  * touch ADDR [LEN] [in PID] [-> var]                                a user read of each page: ok, SIGSEGV, SIGBUS, OOM
  * write ADDR [LEN] [in PID] [-> var]                                a user write of each page
  * fork [in PID] -> var                                              var gets the child's pid
@@ -50,8 +51,8 @@ final class UserMemoryOps implements OpProvider {
             "MADV_NOHUGEPAGE", Mmap.MADV_NOHUGEPAGE,
             "MADV_COLD", Mmap.MADV_COLD,
             "MADV_PAGEOUT", Mmap.MADV_PAGEOUT,
-            // owned by memory-failure (registered with Mmap.registerAdvice); without it the model,
-            // like a kernel without CONFIG_MEMORY_FAILURE, answers -EINVAL
+            // owned by memory-failure (registered with Mmap.registerAdvice); without
+            // CONFIG_MEMORY_FAILURE the model, like the kernel, answers -EINVAL
             "MADV_HWPOISON", Mmap.MADV_HWPOISON,
             "MADV_SOFT_OFFLINE", Mmap.MADV_SOFT_OFFLINE));
 
@@ -117,7 +118,11 @@ final class UserMemoryOps implements OpProvider {
                     return ctx -> {
                         MmStruct mm = pid.mm(ctx);
                         if (mm == null) return Args.errnoValue(Errno.ESRCH);
-                        return result(um(ctx).mmap.madvise(mm, addr.resolve(ctx), len, advice));
+                        int ret = um(ctx).mmap.madvise(mm, addr.resolve(ctx), len, advice);
+                        // MADV_HWPOISON on 6.12 (MF_ACTION_REQUIRED): the caller takes SIGBUS on its way out
+                        var mf = ctx.machine().machine().memoryFailure();
+                        if (mf != null && mf.takeSigbus(mm)) return "SIGBUS";
+                        return result(ret);
                     };
                 });
         access(r, "touch", false);

@@ -31,7 +31,9 @@ class MemorySysfsTest {
         // block_size_bytes 8000000, memory0 "none", memory1 "DMA32", phys_index 00000001, removable 1)
         assertEquals("8000000\n", fs.readAll(D + "/block_size_bytes"));
         assertEquals("offline\n", fs.readAll(D + "/auto_online_blocks"));
-        assertEquals(List.of("auto_online_blocks", "block_size_bytes", "memory0", "memory1", "memory2", "memory3", "memory4", "uevent"), fs.list(D));
+        // CONFIG_MEMORY_FAILURE adds hard_offline_page and soft_offline_page (drivers/base/memory.c)
+        assertEquals(List.of("auto_online_blocks", "block_size_bytes", "hard_offline_page", "memory0", "memory1", "memory2", "memory3",
+                "memory4", "soft_offline_page", "uevent"), fs.list(D));
         assertEquals(List.of("node0", "online", "phys_device", "phys_index", "removable", "state", "subsystem", "uevent", "valid_zones"),
                 fs.list(D + "/memory0"));
         assertEquals("", fs.readAll(D + "/memory0/uevent"));

@@ -159,10 +159,11 @@ class BuddyAllocatorTest {
         assertTrue(ba.takePageOffBuddy(target));
         assertEquals(16384 - 1, z.stat(ZoneStat.NR_FREE_PAGES));
         m.memmap().setBit(target, PageFlag.HWPOISON);
+        m.memmap().setRefcount(target, 1);          // page_handle_poison pins it (page_ref_inc)
         ModelCheck.assertConsistent(m);
         assertFalse(ba.takePageOffBuddy(target));
-        m.memmap().clearBit(target, PageFlag.HWPOISON);
-        assertTrue(ba.putPageBackBuddy(target));
+        assertTrue(ba.putPageBackBuddy(target), "the pin was the last reference: back to the buddy, unpoisoned");
+        assertFalse(m.memmap().testBit(target, PageFlag.HWPOISON));
         assertEquals(16, z.freeArea(Zone.MAX_PAGE_ORDER).nrFree());
         ModelCheck.assertConsistent(m);
     }
