@@ -1,0 +1,101 @@
+package mmsim.scenario;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.IntSupplier;
+
+import mmsim.explore.ExplorationResult;
+import mmsim.explore.ExploreOptions;
+import mmsim.explore.Explorer;
+import mmsim.scenario.ops.OpRegistry;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class GraphCopyTest {
+    /** A key hashed by identity, as most model objects are. */
+    static final class Node {
+        int value;
+        Node next;
+        final int[] words = {1, 2, 3};
+    }
+
+    static final Node SENTINEL = new Node();
+
+    static final class Holder {
+        Node a, b, sentinel = SENTINEL;
+        final Map<Node, String> byNode = new HashMap<>();
+        final Map<Node, Integer> identity = new IdentityHashMap<>();
+        final List<Node> list = new ArrayList<>();
+        IntSupplier reader;
+        record Pair(Node left, long n) { }
+        Pair pair;
+    }
+
+    @Test
+    void copiesADeepGraphKeepingSharingAndRehashingIdentityKeys() {
+        Holder h = new Holder();
+        h.a = new Node();
+        h.b = h.a; // shared
+        h.a.next = new Node();
+        h.a.next.next = h.a; // a cycle
+        h.byNode.put(h.a, "a");
+        h.identity.put(h.a.next, 7);
+        h.list.add(h.a.next);
+        Node captured = h.a;
+        h.reader = () -> captured.value;
+        h.pair = new Holder.Pair(h.a, 42);
+
+        Holder c = GraphCopy.of(h);
+        assertNotSame(h, c);
+        assertNotSame(h.a, c.a);
+        assertSame(c.a, c.b, "sharing inside the graph is kept");
+        assertSame(c.a, c.a.next.next, "cycles are kept");
+        assertNotSame(h.a.words, c.a.words);
+        assertSame(SENTINEL, c.sentinel, "objects held in static fields are shared");
+        assertEquals("a", c.byNode.get(c.a), "a HashMap keyed by identity-hashed objects finds the copied key");
+        assertNull(c.byNode.get(h.a));
+        assertEquals(7, c.identity.get(c.a.next));
+        assertSame(c.a.next, c.list.get(0));
+        assertSame(c.a, c.pair.left(), "record components are copied");
+        assertEquals(42, c.pair.n());
+
+        c.a.value = 5;
+        c.a.words[0] = 9;
+        assertEquals(5, c.reader.getAsInt(), "a lambda's captured object is the copy");
+        assertEquals(0, h.reader.getAsInt(), "the original is untouched");
+        assertEquals(1, h.a.words[0]);
+    }
+
+    @Test
+    void refusesHashedTablesItCannotRebuild() {
+        Map<Node, String> weak = new java.util.WeakHashMap<>();
+        weak.put(new Node(), "x");
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> GraphCopy.of(List.of(weak)));
+        assertTrue(e.getMessage().contains("WeakHashMap"), e.getMessage());
+    }
+
+    /**
+     * Every execution starts from a copy of the machine setup left: the same executions and
+     * outcomes (verdict kinds and observed values) as booting a fresh machine for each.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"010-buddy-alloc-free", "011c-gup-fast-vs-munmap",
+            "000b-pfn-valid-vs-remove-memory"})
+    void exploringFromACopyEqualsRebootingEachExecution(String name) {
+        Scenario s = Catalogue.load(Path.of("scenarios", name + ".mms"), OpRegistry.standard());
+        for (Scenario.Variant v : s.variants()) {
+            ExploreOptions o = ExploreOptions.defaults().preemptionBound(s.bound()).stopAtFirstFailure(false).isFailure(x -> false);
+            ExplorationResult copied = Explorer.explore(new ScenarioProgram(s, v), o);
+            ExplorationResult rebooted = Explorer.explore(new ScenarioProgram(s, v).rebootingEachExecution(), o);
+            assertEquals(rebooted.executions(), copied.executions(), v.name());
+            assertEquals(rebooted.outcomes(), copied.outcomes(), v.name());
+        }
+    }
+}
