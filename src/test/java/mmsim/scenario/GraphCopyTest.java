@@ -98,4 +98,47 @@ class GraphCopyTest {
             assertEquals(rebooted.outcomes(), copied.outcomes(), v.name());
         }
     }
+
+    /**
+     * The end-of-execution check that looks only at the memmap an execution wrote finds exactly
+     * what the full check finds, in every execution of these scenarios (all of the catalogue in
+     * the slow suite).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"010-buddy-alloc-free", "000c-online-page-vs-offline"})
+    void checkingWhatAnExecutionWroteFindsWhatTheFullCheckFinds(String name) {
+        assertWrittenCheckAgrees(Catalogue.load(Path.of("scenarios", name + ".mms"), OpRegistry.standard()));
+    }
+
+    @org.junit.jupiter.api.Tag("slow")
+    @Test
+    void checkingWhatAnExecutionWroteFindsWhatTheFullCheckFindsOnTheWholeCatalogue() {
+        for (Path f : Catalogue.standard().files()) assertWrittenCheckAgrees(Catalogue.load(f, OpRegistry.standard()));
+    }
+
+    private static void assertWrittenCheckAgrees(Scenario s) {
+        for (Scenario.Variant v : s.variants()) {
+            ScenarioProgram p = new ScenarioProgram(s, v);
+            int[] compared = {0};
+            mmsim.explore.Program both = () -> {
+                mmsim.explore.Program.Instance i = p.instantiate();
+                return new mmsim.explore.Program.Instance() {
+                    @Override public mmsim.kernel.Kernel kernel() { return i.kernel(); }
+                    @Override public int nrCpus() { return i.nrCpus(); }
+                    @Override public String cpuName(int cpu) { return i.cpuName(cpu); }
+                    @Override public void runCpu(int cpu) { i.runCpu(cpu); }
+                    @Override public Map<String, String> finish() {
+                        mmsim.mm.Machine m = ScenarioProgram.machineOf(i).machine();
+                        assertEquals(mmsim.mm.debug.ModelCheck.check(m), mmsim.mm.debug.ModelCheck.checkWritten(m),
+                                s.name() + " " + v.name());
+                        compared[0]++;
+                        return i.finish();
+                    }
+                };
+            };
+            ExploreOptions o = ExploreOptions.defaults().preemptionBound(s.bound()).stopAtFirstFailure(false).isFailure(x -> false);
+            Explorer.explore(both, o);
+            assertTrue(compared[0] > 0);
+        }
+    }
 }
