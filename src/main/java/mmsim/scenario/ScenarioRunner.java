@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
+import mmsim.explore.Budget;
 import mmsim.explore.ExplorationResult;
 import mmsim.explore.ExploreOptions;
 import mmsim.explore.Explorer;
@@ -78,8 +79,11 @@ public final class ScenarioRunner {
         String v = variant.name();
         List<Finding> findings = new ArrayList<>();
         Map<Outcome, Long> outcomes = new LinkedHashMap<>();
+        // one budget for the run: both phases and every minimisation spend it, and the progress
+        // line counts on across them
+        Budget budget = budget(st);
 
-        ExplorationResult r = Explorer.explore(program, options(st, progress,
+        ExplorationResult r = Explorer.explore(program, options(st, budget, progress,
                 o -> grader.classify(v, o.verdictKind(), o.observed()) != OutcomeClass.ACCEPTABLE));
         long executions = r.executions();
         Duration elapsed = r.elapsed();
@@ -87,7 +91,7 @@ public final class ScenarioRunner {
         Optional<Failure> f = r.failure();
         if (f.isPresent() && classOf(grader, v, f.get()) == OutcomeClass.INTERESTING) {
             findings.add(finding(grader, v, f.get()));
-            r = Explorer.explore(program, options(st, progress, o -> {
+            r = budget.spent() ? cutBefore(r) : Explorer.explore(program, options(st, budget, progress, o -> {
                 OutcomeClass c = grader.classify(v, o.verdictKind(), o.observed());
                 return c == OutcomeClass.FORBIDDEN || c == OutcomeClass.EXPECTED;
             }));
@@ -149,12 +153,23 @@ public final class ScenarioRunner {
         from.forEach((k, n) -> into.merge(k, n, Long::sum));
     }
 
-    private static ExploreOptions options(Settings st, ProgressListener progress,
+    private static ExploreOptions options(Settings st, Budget budget, ProgressListener progress,
                                           java.util.function.Predicate<Outcome> isFailure) {
-        ExploreOptions o = ExploreOptions.defaults().strategy(st.strategy()).preemptionBound(st.bound()).seed(st.seed())
-                .stopAtFirstFailure(true).isFailure(isFailure).progress(progress);
+        return ExploreOptions.defaults().strategy(st.strategy()).preemptionBound(st.bound()).seed(st.seed())
+                .stopAtFirstFailure(true).isFailure(isFailure).progress(progress).budget(budget);
+    }
+
+    /** The run's budget from the settings: the executions and time given, else the strategy's default. */
+    static Budget budget(Settings st) {
+        ExploreOptions o = ExploreOptions.defaults().strategy(st.strategy());
         if (st.maxExecutions() > 0) o = o.maxExecutions(st.maxExecutions());
         if (st.timeBudget() != null) o = o.timeBudget(st.timeBudget());
-        return o;
+        return Budget.of(o.maxExecutions(), st.timeBudget());
+    }
+
+    /** The second phase when the first spent the whole budget finding the INTERESTING outcome: a cut, no execution. */
+    private static ExplorationResult cutBefore(ExplorationResult first) {
+        return new ExplorationResult(first.strategy(), first.bound(), 0, 0, false, true, Optional.empty(), Map.of(), Duration.ZERO,
+                first.seed());
     }
 }
