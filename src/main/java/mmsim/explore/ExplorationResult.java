@@ -8,11 +8,27 @@ import java.util.Optional;
 /**
  * What an exploration established. {@code exhausted}: the whole space within the bound was
  * explored (DFS only). {@code budgetCut}: the execution or time budget ended it first. A cut is
- * never a pass: {@link #summary()} says which.
+ * never a pass: {@link #summary()} says which. {@code reduction}: what partial-order reduction
+ * did (zero when it was off).
  */
 public record ExplorationResult(Strategy strategy, int bound, long executions, long points,
                                 boolean exhausted, boolean budgetCut, Optional<Failure> failure,
-                                Map<Outcome, Long> outcomes, Duration elapsed, long seed) {
+                                Map<Outcome, Long> outcomes, Duration elapsed, long seed, Reduction reduction) {
+
+    /**
+     * Sleep-set reduction's account: {@code redundant} executions abandoned part-way because every
+     * runnable CPU was asleep (they are not in {@code executions}), and {@code pruned} alternatives
+     * never tried because their CPU was asleep, each of which would have led to at least one more
+     * execution (a lower bound of the executions saved).
+     */
+    public record Reduction(boolean on, long redundant, long pruned) {
+        public static final Reduction OFF = new Reduction(false, 0, 0);
+    }
+
+    public ExplorationResult(Strategy strategy, int bound, long executions, long points, boolean exhausted, boolean budgetCut,
+                             Optional<Failure> failure, Map<Outcome, Long> outcomes, Duration elapsed, long seed) {
+        this(strategy, bound, executions, points, exhausted, budgetCut, failure, outcomes, elapsed, seed, Reduction.OFF);
+    }
 
     /** Without a seed (DFS). */
     public ExplorationResult(Strategy strategy, int bound, long executions, long points, boolean exhausted, boolean budgetCut,

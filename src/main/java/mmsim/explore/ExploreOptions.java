@@ -31,6 +31,7 @@ public final class ExploreOptions {
     private long minimizeBudget = 20_000;
     private Carrier.Kind carrier = null; // null: the fastest available
     private Budget budget = null; // null: one from maxExecutions and timeBudget per exploration
+    private boolean reduction = true;
 
     private ExploreOptions() { }
 
@@ -50,6 +51,7 @@ public final class ExploreOptions {
         o.minimizeBudget = minimizeBudget;
         o.carrier = carrier;
         o.budget = budget;
+        o.reduction = reduction;
         return o;
     }
 
@@ -127,6 +129,14 @@ public final class ExploreOptions {
      */
     public Optional<Budget> budget() { return Optional.ofNullable(budget); }
     public ExploreOptions budget(Budget b) { var o = copy(); o.budget = b; return o; }
+
+    /**
+     * Partial-order reduction of the DFS with sleep sets (default on): schedules that only reorder
+     * independent steps of an explored one are skipped. Off, the DFS runs every schedule within
+     * the bound, as it did before (reproducible counts: {@code --no-reduction}).
+     */
+    public boolean reduction() { return reduction; }
+    public ExploreOptions reduction(boolean on) { var o = copy(); o.reduction = on; return o; }
 
     /** The budget this exploration spends: the shared one, or a fresh one from the limits. */
     Budget budgetForRun() {

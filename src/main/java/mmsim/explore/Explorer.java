@@ -38,7 +38,8 @@ public final class Explorer {
         long start = System.nanoTime();
         Budget budget = o.budgetForRun();
         Strategy strategy = o.strategy();
-        DfsSearch dfs = strategy == Strategy.DFS ? new DfsSearch(o.preemptionBound()) : null;
+        DfsSearch dfs = strategy == Strategy.DFS ? new DfsSearch(o.preemptionBound(), o.reduction() ? engine : null) : null;
+        long redundant = 0;
         RandomWalk random = strategy == Strategy.RANDOM ? new RandomWalk(o.seed()) : null;
         Pct pct = strategy == Strategy.PCT ? new Pct(o.seed(), o.pctDepth()) : null;
         Map<Outcome, Long> outcomes = new LinkedHashMap<>();
@@ -57,8 +58,17 @@ public final class Explorer {
                 case PCT -> pct.forExecution(executions);
             };
             Engine.Run run = engine.run(program.instantiate(), chooser, false);
-            executions++;
             budget.spend();
+            if (run.redundant) {
+                // every runnable CPU was asleep: an explored execution reordered; no verdict
+                redundant++;
+                if (!dfs.advance(engine)) {
+                    exhausted = true;
+                    break;
+                }
+                continue;
+            }
+            executions++;
             points += engine.points;
             if (schedules != null) schedules.accept(Schedule.encode(engine.chosen, engine.steps));
             Outcome outcome = new Outcome(run.verdict.kind(), run.observed);
@@ -92,8 +102,10 @@ public final class Explorer {
         if (o.progress() != ProgressListener.NONE) {
             o.progress().progress(progress(o, dfs, budget, points, start, end, true));
         }
+        ExplorationResult.Reduction reduction = dfs != null && o.reduction()
+                ? new ExplorationResult.Reduction(true, redundant, dfs.pruned()) : ExplorationResult.Reduction.OFF;
         return new ExplorationResult(strategy, o.preemptionBound(), executions, points, exhausted, cut && failure == null,
-                Optional.ofNullable(failure), Collections.unmodifiableMap(outcomes), Duration.ofNanos(end - start), o.seed());
+                Optional.ofNullable(failure), Collections.unmodifiableMap(outcomes), Duration.ofNanos(end - start), o.seed(), reduction);
     }
 
     /**

@@ -36,7 +36,17 @@ public final class ScenarioRunner {
     }
 
     /** Exploration settings: the file's, overridden by the command line. */
-    public record Settings(Strategy strategy, int bound, long maxExecutions, Duration timeBudget, long seed) {
+    public record Settings(Strategy strategy, int bound, long maxExecutions, Duration timeBudget, long seed, boolean reduction) {
+        /** With partial-order reduction (the default). */
+        public Settings(Strategy strategy, int bound, long maxExecutions, Duration timeBudget, long seed) {
+            this(strategy, bound, maxExecutions, timeBudget, seed, true);
+        }
+
+        /** The same settings with sleep-set reduction on or off. */
+        public Settings reduction(boolean on) {
+            return new Settings(strategy, bound, maxExecutions, timeBudget, seed, on);
+        }
+
         public static Settings of(Scenario s) {
             return new Settings(Strategy.valueOf(s.strategy().toUpperCase(java.util.Locale.ROOT)), s.bound(),
                     s.budgetExecutions(), s.budgetTime(), s.seed());
@@ -53,7 +63,8 @@ public final class ScenarioRunner {
      */
     public record VariantResult(Scenario scenario, Variant variant, Settings settings, Status status, String verdict,
                                 String note, List<Finding> findings, long executions, boolean exhausted,
-                                boolean budgetCut, Duration elapsed, Map<Outcome, Long> outcomes) {
+                                boolean budgetCut, Duration elapsed, Map<Outcome, Long> outcomes,
+                                ExplorationResult.Reduction reduction) {
         public String coverage() {
             if (exhausted) return "exhaustive (bound " + settings.bound() + ")";
             if (budgetCut) return "budget cut";
@@ -86,6 +97,7 @@ public final class ScenarioRunner {
         ExplorationResult r = Explorer.explore(program, options(st, budget, progress,
                 o -> grader.classify(v, o.verdictKind(), o.observed()) != OutcomeClass.ACCEPTABLE));
         long executions = r.executions();
+        ExplorationResult.Reduction reduction = r.reduction();
         Duration elapsed = r.elapsed();
         merge(outcomes, r.outcomes());
         Optional<Failure> f = r.failure();
@@ -96,6 +108,8 @@ public final class ScenarioRunner {
                 return c == OutcomeClass.FORBIDDEN || c == OutcomeClass.EXPECTED;
             }));
             executions += r.executions();
+            reduction = new ExplorationResult.Reduction(reduction.on(), reduction.redundant() + r.reduction().redundant(),
+                    reduction.pruned() + r.reduction().pruned());
             elapsed = elapsed.plus(r.elapsed());
             merge(outcomes, r.outcomes());
             f = r.failure();
@@ -132,7 +146,7 @@ public final class ScenarioRunner {
                     : "no FORBIDDEN outcome found, but the budget ran out before the search finished";
         }
         return new VariantResult(scenario, variant, st, status, verdict, note, List.copyOf(findings), executions,
-                r.exhausted(), r.budgetCut(), elapsed, outcomes);
+                r.exhausted(), r.budgetCut(), elapsed, outcomes, reduction);
     }
 
     private static String describe(Finding f) {
@@ -156,7 +170,7 @@ public final class ScenarioRunner {
     private static ExploreOptions options(Settings st, Budget budget, ProgressListener progress,
                                           java.util.function.Predicate<Outcome> isFailure) {
         return ExploreOptions.defaults().strategy(st.strategy()).preemptionBound(st.bound()).seed(st.seed())
-                .stopAtFirstFailure(true).isFailure(isFailure).progress(progress).budget(budget);
+                .stopAtFirstFailure(true).isFailure(isFailure).progress(progress).budget(budget).reduction(st.reduction());
     }
 
     /** The run's budget from the settings: the executions and time given, else the strategy's default. */
