@@ -57,6 +57,9 @@ public final class CheckCommand implements Callable<Integer> {
     @Option(names = "--reproducible", description = "No timings in the output, so runs can be diffed.")
     boolean reproducible;
 
+    @Option(names = "--all", description = "Keep exploring after the first failure and report each distinct one (by kind and location).")
+    boolean all;
+
     @Option(names = "--no-reduction", description = "DFS without sleep-set reduction: every schedule within the bound (the execution counts of earlier releases).")
     boolean noReduction;
 
@@ -119,7 +122,7 @@ public final class CheckCommand implements Callable<Integer> {
                 if (variant != null && !v.name().equals(variant)) continue;
                 progress.start(s.name() + " " + v.name());
                 try {
-                    rows.add(ScenarioRunner.run(s, v, ScenarioRunner.Settings.of(s).reduction(!noReduction), progress.listener()));
+                    rows.add(ScenarioRunner.run(s, v, ScenarioRunner.Settings.of(s).reduction(!noReduction).all(all), progress.listener()));
                 } catch (ScenarioError e) {
                     err.println("mmsim: " + e.getMessage());
                     broken = true;

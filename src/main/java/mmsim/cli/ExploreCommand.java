@@ -54,6 +54,9 @@ public final class ExploreCommand implements Callable<Integer> {
     @Option(names = "--seed", paramLabel = "S", description = "Seed of the random and pct strategies.")
     Long seed;
 
+    @Option(names = "--all", description = "Keep exploring after the first failure and report each distinct one (by kind and location), each with its trace and replay.")
+    boolean all;
+
     @Option(names = "--no-reduction", description = "DFS without sleep-set reduction: every schedule within the bound (the counts of earlier releases).")
     boolean noReduction;
 
@@ -124,6 +127,6 @@ public final class ExploreCommand implements Callable<Integer> {
         }
         if (bound != null && (bound < 0 || bound > 20)) throw new UsageError("--bound: expected 0..20, got " + bound);
         return new Settings(strategy != null ? strategy : d.strategy(), bound != null ? bound : d.bound(), maxExec, time,
-                seed != null ? seed : d.seed(), !noReduction);
+                seed != null ? seed : d.seed(), !noReduction, all);
     }
 }

@@ -1,6 +1,7 @@
 package mmsim.explore;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -13,7 +14,24 @@ import java.util.Optional;
  */
 public record ExplorationResult(Strategy strategy, int bound, long executions, long points,
                                 boolean exhausted, boolean budgetCut, Optional<Failure> failure,
-                                Map<Outcome, Long> outcomes, Duration elapsed, long seed, Reduction reduction) {
+                                Map<Outcome, Long> outcomes, Duration elapsed, long seed, Reduction reduction,
+                                List<Failure> failures) {
+
+    /**
+     * {@code failures}: every distinct failure found, in the order found (one per verdict kind and
+     * title, i.e. kind and location; per observed values for a forbidden outcome without a kernel
+     * verdict), each minimised and traced; {@code failure} is the first. Only the first unless the
+     * exploration kept going after it ({@link ExploreOptions#stopAtFirstFailure}).
+     */
+    public ExplorationResult {
+        failures = List.copyOf(failures);
+    }
+
+    public ExplorationResult(Strategy strategy, int bound, long executions, long points, boolean exhausted, boolean budgetCut,
+                             Optional<Failure> failure, Map<Outcome, Long> outcomes, Duration elapsed, long seed, Reduction reduction) {
+        this(strategy, bound, executions, points, exhausted, budgetCut, failure, outcomes, elapsed, seed, reduction,
+                failure.map(List::of).orElse(List.of()));
+    }
 
     /**
      * Sleep-set reduction's account: {@code redundant} executions abandoned part-way because every

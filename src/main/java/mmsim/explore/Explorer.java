@@ -1,7 +1,11 @@
 package mmsim.explore;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -44,6 +48,8 @@ public final class Explorer {
         Pct pct = strategy == Strategy.PCT ? new Pct(o.seed(), o.pctDepth()) : null;
         Map<Outcome, Long> outcomes = new LinkedHashMap<>();
         Failure failure = null;
+        List<Failure> failures = new ArrayList<>();
+        Set<String> failedAs = new HashSet<>();
         long executions = 0, points = 0;
         boolean exhausted = false, cut = false;
         long lastProgress = start;
@@ -75,7 +81,7 @@ public final class Explorer {
             outcomes.merge(outcome, 1L, Long::sum);
             byte[] failing = null;
             int failingPreemptions = 0;
-            if (failure == null && o.isFailure().test(outcome)) {
+            if (o.isFailure().test(outcome) && failedAs.add(distinct(run))) {
                 failing = Arrays.copyOf(engine.chosen, engine.steps);
                 failingPreemptions = engine.preemptions;
             }
@@ -83,7 +89,9 @@ public final class Explorer {
             if (dfs != null) more = dfs.advance(engine);
             if (pct != null) pct.observe(engine.steps);
             if (failing != null) {
-                failure = failureOf(program, o, carrier, run, failing, failingPreemptions, budget);
+                Failure found = failureOf(program, o, carrier, run, failing, failingPreemptions, budget);
+                if (failure == null) failure = found;
+                failures.add(found);
                 if (o.stopAtFirstFailure()) break;
             }
             if (!more) {
@@ -105,7 +113,8 @@ public final class Explorer {
         ExplorationResult.Reduction reduction = dfs != null && o.reduction()
                 ? new ExplorationResult.Reduction(true, redundant, dfs.pruned()) : ExplorationResult.Reduction.OFF;
         return new ExplorationResult(strategy, o.preemptionBound(), executions, points, exhausted, cut && failure == null,
-                Optional.ofNullable(failure), Collections.unmodifiableMap(outcomes), Duration.ofNanos(end - start), o.seed(), reduction);
+                Optional.ofNullable(failure), Collections.unmodifiableMap(outcomes), Duration.ofNanos(end - start), o.seed(), reduction,
+                failures);
     }
 
     /**
@@ -126,6 +135,16 @@ public final class Explorer {
         Optional<Duration> left = budget.timed() ? Optional.of(Duration.ofNanos(Math.max(0, budget.deadline() - now))) : Optional.empty();
         return new ProgressListener.Progress(o.strategy(), o.preemptionBound(), executions, points, executions / secs,
                 done && dfs != null ? 1 : coverage, left, Duration.ofNanos(now - begun), done);
+    }
+
+    /**
+     * What makes two failures distinct: the verdict's kind and title (the title names the
+     * function, e.g. "BUG: unable to handle page fault in stable_page_flags"); for an outcome
+     * that failed on its observed values alone, those values.
+     */
+    private static String distinct(Engine.Run run) {
+        String key = run.verdict.kind() + "\n" + run.verdict.title();
+        return run.verdict.failed() ? key : key + "\n" + run.observed;
     }
 
     /** Minimises a failing schedule, then re-runs it with tracing. */

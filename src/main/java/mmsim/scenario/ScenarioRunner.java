@@ -36,15 +36,25 @@ public final class ScenarioRunner {
     }
 
     /** Exploration settings: the file's, overridden by the command line. */
-    public record Settings(Strategy strategy, int bound, long maxExecutions, Duration timeBudget, long seed, boolean reduction) {
-        /** With partial-order reduction (the default). */
+    /**
+     * {@code reduction}: sleep-set reduction of the DFS; {@code all}: keep exploring after the
+     * first failure and report each distinct one (by kind and location), not only the first.
+     */
+    public record Settings(Strategy strategy, int bound, long maxExecutions, Duration timeBudget, long seed, boolean reduction,
+                           boolean all) {
+        /** With partial-order reduction (the default), stopping at the first failure. */
         public Settings(Strategy strategy, int bound, long maxExecutions, Duration timeBudget, long seed) {
-            this(strategy, bound, maxExecutions, timeBudget, seed, true);
+            this(strategy, bound, maxExecutions, timeBudget, seed, true, false);
         }
 
         /** The same settings with sleep-set reduction on or off. */
         public Settings reduction(boolean on) {
-            return new Settings(strategy, bound, maxExecutions, timeBudget, seed, on);
+            return new Settings(strategy, bound, maxExecutions, timeBudget, seed, on, all);
+        }
+
+        /** The same settings reporting every distinct failure ({@code --all}) or only the first. */
+        public Settings all(boolean on) {
+            return new Settings(strategy, bound, maxExecutions, timeBudget, seed, reduction, on);
         }
 
         public static Settings of(Scenario s) {
@@ -96,6 +106,7 @@ public final class ScenarioRunner {
 
         ExplorationResult r = Explorer.explore(program, options(st, budget, progress,
                 o -> grader.classify(v, o.verdictKind(), o.observed()) != OutcomeClass.ACCEPTABLE));
+        if (st.all()) return graded(scenario, variant, st, grader, r);
         long executions = r.executions();
         ExplorationResult.Reduction reduction = r.reduction();
         Duration elapsed = r.elapsed();
@@ -149,6 +160,43 @@ public final class ScenarioRunner {
                 r.exhausted(), r.budgetCut(), elapsed, outcomes, reduction);
     }
 
+    /**
+     * {@code --all}: one exploration that went on past every failure; each distinct failure is a
+     * finding. A FORBIDDEN one decides (VIOLATED), else an EXPECTED one (OK); without either the
+     * coverage decides as in a first-failure run.
+     */
+    private static VariantResult graded(Scenario scenario, Variant variant, Settings st, Grader grader, ExplorationResult r) {
+        String v = variant.name();
+        List<Finding> findings = r.failures().stream().map(x -> finding(grader, v, x)).toList();
+        Finding forbidden = findings.stream().filter(x -> x.cls() == OutcomeClass.FORBIDDEN).findFirst().orElse(null);
+        Finding expectedFind = findings.stream().filter(x -> x.cls() == OutcomeClass.EXPECTED).findFirst().orElse(null);
+        List<Expect> expected = grader.expected(v);
+        Status status;
+        String verdict, note;
+        String others = findings.size() > 1 ? " (" + findings.size() + " distinct failures)" : "";
+        if (forbidden != null) {
+            status = Status.VIOLATED;
+            verdict = forbidden.failure().verdict().title();
+            note = "FORBIDDEN " + describe(forbidden) + others;
+        } else if (expectedFind != null) {
+            status = Status.OK;
+            verdict = expectedFind.failure().verdict().title();
+            note = "EXPECTED " + describe(expectedFind) + others;
+        } else if (!expected.isEmpty()) {
+            verdict = "not reached: " + expected.get(0).pattern();
+            status = r.exhausted() ? Status.VIOLATED : Status.INCOMPLETE;
+            note = "EXPECTED " + expected.get(0).pattern() + (r.exhausted() ? " not reached although every schedule within bound "
+                    + st.bound() + " was explored" : " not reached before the budget ran out");
+        } else {
+            verdict = findings.isEmpty() ? "holds" : findings.get(0).failure().verdict().title();
+            status = r.exhausted() ? Status.OK : Status.INCOMPLETE;
+            note = (r.exhausted() ? "no FORBIDDEN outcome in any schedule within bound " + st.bound()
+                    : "no FORBIDDEN outcome found, but the budget ran out before the search finished") + others;
+        }
+        return new VariantResult(scenario, variant, st, status, verdict, note, findings, r.executions(), r.exhausted(),
+                r.budgetCut(), r.elapsed(), new LinkedHashMap<>(r.outcomes()), r.reduction());
+    }
+
     private static String describe(Finding f) {
         Expect d = f.declaration();
         String kind = f.failure().verdict().kind().id();
@@ -170,7 +218,7 @@ public final class ScenarioRunner {
     private static ExploreOptions options(Settings st, Budget budget, ProgressListener progress,
                                           java.util.function.Predicate<Outcome> isFailure) {
         return ExploreOptions.defaults().strategy(st.strategy()).preemptionBound(st.bound()).seed(st.seed())
-                .stopAtFirstFailure(true).isFailure(isFailure).progress(progress).budget(budget).reduction(st.reduction());
+                .stopAtFirstFailure(!st.all()).isFailure(isFailure).progress(progress).budget(budget).reduction(st.reduction());
     }
 
     /** The run's budget from the settings: the executions and time given, else the strategy's default. */
