@@ -25,7 +25,7 @@ class AllFailuresTest {
         assertEquals(1, first.findings().size());
         assertEquals(Status.OK, all.status(), all.note());
         assertTrue(all.exhausted(), "--all explores the whole bounded space");
-        List<String> kinds = all.findings().stream().map(f -> f.failure().verdict().kind()).sorted().toList();
+        List<String> kinds = all.findings().stream().map(f -> f.failure().verdict().kind().id()).sorted().toList();
         assertEquals(List.of("kasan", "oops"), kinds);
         ScenarioProgram program = new ScenarioProgram(s, v46);
         for (Finding f : all.findings()) {
