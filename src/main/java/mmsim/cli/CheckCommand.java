@@ -57,6 +57,12 @@ public final class CheckCommand implements Callable<Integer> {
     @Option(names = "--reproducible", description = "No timings in the output, so runs can be diffed.")
     boolean reproducible;
 
+    @Option(names = "--all", description = "Keep exploring after the first failure and report each distinct one (by kind and location).")
+    boolean all;
+
+    @Option(names = "--no-reduction", description = "DFS without sleep-set reduction: every schedule within the bound (the execution counts of earlier releases).")
+    boolean noReduction;
+
     @Override
     public Integer call() throws Exception {
         return UsageError.guard(spec, this::run);
@@ -116,7 +122,7 @@ public final class CheckCommand implements Callable<Integer> {
                 if (variant != null && !v.name().equals(variant)) continue;
                 progress.start(s.name() + " " + v.name());
                 try {
-                    rows.add(ScenarioRunner.run(s, v, ScenarioRunner.Settings.of(s), progress.listener()));
+                    rows.add(ScenarioRunner.run(s, v, ScenarioRunner.Settings.of(s).reduction(!noReduction).all(all), progress.listener()));
                 } catch (ScenarioError e) {
                     err.println("mmsim: " + e.getMessage());
                     broken = true;

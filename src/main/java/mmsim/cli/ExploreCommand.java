@@ -54,6 +54,12 @@ public final class ExploreCommand implements Callable<Integer> {
     @Option(names = "--seed", paramLabel = "S", description = "Seed of the random and pct strategies.")
     Long seed;
 
+    @Option(names = "--all", description = "Keep exploring after the first failure and report each distinct one (by kind and location), each with its trace and replay.")
+    boolean all;
+
+    @Option(names = "--no-reduction", description = "DFS without sleep-set reduction: every schedule within the bound (the counts of earlier releases).")
+    boolean noReduction;
+
     @Option(names = {"-j", "--json"}, description = "One JSON object per variant (JSON Lines).")
     boolean json;
 
@@ -96,6 +102,10 @@ public final class ExploreCommand implements Callable<Integer> {
                     : r.status().name(), r.verdict());
             out.printf("  %d executions, %s, strategy %s, %s%n  %s%n", r.executions(), r.coverage(),
                     st.strategy().name().toLowerCase(java.util.Locale.ROOT), Reports.seconds(r.elapsed()), r.note());
+            if (r.reduction().on()) {
+                out.printf("  sleep sets: %d alternatives pruned, %d redundant executions abandoned (--no-reduction explores them)%n",
+                        r.reduction().pruned(), r.reduction().redundant());
+            }
             for (Finding f : r.findings()) {
                 out.println();
                 Reports.finding(out, r, f, colour);
@@ -117,6 +127,6 @@ public final class ExploreCommand implements Callable<Integer> {
         }
         if (bound != null && (bound < 0 || bound > 20)) throw new UsageError("--bound: expected 0..20, got " + bound);
         return new Settings(strategy != null ? strategy : d.strategy(), bound != null ? bound : d.bound(), maxExec, time,
-                seed != null ? seed : d.seed());
+                seed != null ? seed : d.seed(), !noReduction, all);
     }
 }

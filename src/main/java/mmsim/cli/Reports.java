@@ -99,6 +99,15 @@ final class Reports {
         m.put("executions", r.executions());
         m.put("exhaustive", r.exhausted());
         m.put("budget_cut", r.budgetCut());
+        if (r.settings().strategy() == mmsim.explore.Strategy.DFS) {
+            // what sleep-set reduction did: executions abandoned as reorderings of explored ones,
+            // and alternatives never tried (each at least one execution saved); --no-reduction: off
+            Map<String, Object> red = new LinkedHashMap<>();
+            red.put("sleep_sets", r.reduction().on());
+            red.put("redundant", r.reduction().redundant());
+            red.put("pruned", r.reduction().pruned());
+            m.put("reduction", red);
+        }
         m.put("elapsed_ms", reproducible ? null : r.elapsed().toMillis());
         Grader g = new Grader(r.scenario());
         List<Object> outcomes = new ArrayList<>();

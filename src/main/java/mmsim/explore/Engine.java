@@ -39,8 +39,13 @@ final class Engine implements Sched {
         int choose(int step, int current, long enabled);
     }
 
+    /** Returned by a {@link Chooser} when every runnable CPU is asleep: the execution repeats an explored one. */
+    static final int REDUNDANT = -1;
+
     /** Result of one execution. */
     static final class Run {
+        /** Abandoned at a decision where every runnable CPU was asleep (sleep sets): no verdict. */
+        boolean redundant;
         Verdict verdict;
         Map<String, String> observed = Map.of();
         Trace trace;
@@ -72,6 +77,10 @@ final class Engine implements Sched {
     private String[] waitingFor;
     private int[] depth;
     private Frame[] frames;
+    // The access each CPU makes in its next step, from the point it stopped at; null: not known
+    // (not started yet, or blocked in waitUntil), which counts as dependent with everything.
+    private Object[] pendingLocation;
+    private Access[] pendingAccess;
     private int running;
     private int next;
     private int runAs = -1;
@@ -79,6 +88,7 @@ final class Engine implements Sched {
     private Throwable fault;
     private int faultCpu;
     private IllegalArgumentException diverged;
+    private boolean redundant;
 
     Engine(Carrier carrier, int stepLimit) {
         this.carrier = carrier;
@@ -97,7 +107,7 @@ final class Engine implements Sched {
             while (true) {
                 running = nxt;
                 boolean done = cos[nxt].resume();
-                if (fault != null || diverged != null) break;
+                if (fault != null || diverged != null || redundant) break;
                 if (done) {
                     finished[nxt] = true;
                     if (++nFinished == n) break;
@@ -113,6 +123,15 @@ final class Engine implements Sched {
             faultCpu = running;
         } catch (Diverged d) {
             diverged = d.cause;
+        } catch (RedundantError e) {
+            redundant = true;
+        }
+        if (redundant) {
+            r.redundant = true;
+            mode = ABANDON;
+            for (int i = 0; i < n; i++) if (!finished[i]) cos[i].abandon();
+            mode = IDLE;
+            return r;
         }
         if (fault != null || diverged != null) {
             mode = ABANDON;
@@ -162,6 +181,7 @@ final class Engine implements Sched {
         fault = null;
         faultCpu = -1;
         diverged = null;
+        redundant = false;
         runAs = -1;
         if (finished == null || finished.length != n) {
             finished = new boolean[n];
@@ -170,6 +190,8 @@ final class Engine implements Sched {
             depth = new int[n];
             frames = new Frame[n];
             cos = new Carrier.Coroutine[n];
+            pendingLocation = new Object[n];
+            pendingAccess = new Access[n];
             for (int i = 0; i < n; i++) {
                 final int cpu = i;
                 frames[i] = () -> depth[cpu]--;
@@ -179,6 +201,8 @@ final class Engine implements Sched {
             Arrays.fill(waits, null);
             Arrays.fill(waitingFor, null);
             Arrays.fill(depth, 0);
+            Arrays.fill(pendingLocation, null);
+            Arrays.fill(pendingAccess, null);
         }
         k.setSched(this);
         for (int i = 0; i < n; i++) {
@@ -195,6 +219,8 @@ final class Engine implements Sched {
             throw a;
         } catch (Diverged d) {
             diverged = d.cause;
+        } catch (RedundantError e) {
+            redundant = true;
         } catch (Throwable t) {
             fault = t;
             faultCpu = currentCpu();
@@ -255,6 +281,7 @@ final class Engine implements Sched {
         } catch (IllegalArgumentException e) {
             throw new Diverged(e);
         }
+        if (c == REDUNDANT) throw RedundantError.INSTANCE;
         if (c < 0 || c >= n || (enabled & (1L << c)) == 0) {
             throw new IllegalStateException("strategy chose CPU " + c + " which is not runnable (runnable: " + Schedule.letters(enabled) + ")");
         }
@@ -272,6 +299,20 @@ final class Engine implements Sched {
         return c;
     }
 
+    /**
+     * Whether the next steps of CPUs {@code a} and {@code b} may not commute: they touch the same
+     * location and one writes (or syncs), or either is not known. A point that names no location
+     * is not known either: the step after it may touch anything (a cond_resched in a loop of raw
+     * accesses).
+     */
+    boolean dependent(int a, int b) {
+        Access x = pendingAccess[a], y = pendingAccess[b];
+        Object la = pendingLocation[a], lb = pendingLocation[b];
+        if (x == null || y == null || la == null || lb == null) return true;
+        if (!x.conflictsWith(y)) return x == Access.NONE || y == Access.NONE;
+        return la == lb || la.equals(lb);
+    }
+
     // ---- Sched ------------------------------------------------------------------------------
 
     @Override
@@ -283,6 +324,8 @@ final class Engine implements Sched {
         }
         points++;
         int me = running;
+        pendingLocation[me] = location;
+        pendingAccess[me] = access;
         int c = decide(me, enabledMask());
         if (c != me) {
             if (tracing) rec.add(me, Trace.Kind.PREEMPTED, 0, "");
@@ -301,6 +344,7 @@ final class Engine implements Sched {
                     + (runAs >= 0 ? " in interrupt context" : " after every CPU has finished"));
         }
         int me = running;
+        pendingAccess[me] = null; // re-checking the condition reads what it reads
         waits[me] = canProceed;
         waitingFor[me] = what;
         if (tracing) rec.add(me, Trace.Kind.WAITS, depth[me], what);
@@ -378,6 +422,15 @@ final class Engine implements Sched {
             super(titleAndReport[0], null, false, false);
             this.title = titleAndReport[0];
             this.report = titleAndReport[1];
+        }
+    }
+
+    /** Unwinds an execution its chooser found redundant ({@link #REDUNDANT}). */
+    static final class RedundantError extends Error {
+        static final RedundantError INSTANCE = new RedundantError();
+
+        private RedundantError() {
+            super("redundant execution", null, false, false);
         }
     }
 

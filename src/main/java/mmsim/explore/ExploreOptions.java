@@ -30,6 +30,8 @@ public final class ExploreOptions {
     private boolean minimize = true;
     private long minimizeBudget = 20_000;
     private Carrier.Kind carrier = null; // null: the fastest available
+    private Budget budget = null; // null: one from maxExecutions and timeBudget per exploration
+    private boolean reduction = true;
 
     private ExploreOptions() { }
 
@@ -48,6 +50,8 @@ public final class ExploreOptions {
         o.minimize = minimize;
         o.minimizeBudget = minimizeBudget;
         o.carrier = carrier;
+        o.budget = budget;
+        o.reduction = reduction;
         return o;
     }
 
@@ -117,6 +121,27 @@ public final class ExploreOptions {
     /** The CPU carrier; empty means the fastest one this JVM supports. */
     public Optional<Carrier.Kind> carrier() { return Optional.ofNullable(carrier); }
     public ExploreOptions carrier(Carrier.Kind k) { var o = copy(); o.carrier = k; return o; }
+
+    /**
+     * A budget shared with other explorations of the same run (search, second phase,
+     * minimisation all count against it); when set, {@link #maxExecutions()} and
+     * {@link #timeBudget()} are not used.
+     */
+    public Optional<Budget> budget() { return Optional.ofNullable(budget); }
+    public ExploreOptions budget(Budget b) { var o = copy(); o.budget = b; return o; }
+
+    /**
+     * Partial-order reduction of the DFS with sleep sets (default on): schedules that only reorder
+     * independent steps of an explored one are skipped. Off, the DFS runs every schedule within
+     * the bound, as it did before (reproducible counts: {@code --no-reduction}).
+     */
+    public boolean reduction() { return reduction; }
+    public ExploreOptions reduction(boolean on) { var o = copy(); o.reduction = on; return o; }
+
+    /** The budget this exploration spends: the shared one, or a fresh one from the limits. */
+    Budget budgetForRun() {
+        return budget != null ? budget : Budget.of(maxExecutions(), timeBudget);
+    }
 
     @Override
     public String toString() {

@@ -1,7 +1,11 @@
 package mmsim.explore;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -36,19 +40,21 @@ public final class Explorer {
         }
         Engine engine = new Engine(carrier, o.stepLimit());
         long start = System.nanoTime();
-        long deadline = o.timeBudget().map(d -> start + d.toNanos()).orElse(Long.MAX_VALUE);
-        long max = o.maxExecutions();
+        Budget budget = o.budgetForRun();
         Strategy strategy = o.strategy();
-        DfsSearch dfs = strategy == Strategy.DFS ? new DfsSearch(o.preemptionBound()) : null;
+        DfsSearch dfs = strategy == Strategy.DFS ? new DfsSearch(o.preemptionBound(), o.reduction() ? engine : null) : null;
+        long redundant = 0;
         RandomWalk random = strategy == Strategy.RANDOM ? new RandomWalk(o.seed()) : null;
         Pct pct = strategy == Strategy.PCT ? new Pct(o.seed(), o.pctDepth()) : null;
         Map<Outcome, Long> outcomes = new LinkedHashMap<>();
         Failure failure = null;
+        List<Failure> failures = new ArrayList<>();
+        Set<String> failedAs = new HashSet<>();
         long executions = 0, points = 0;
         boolean exhausted = false, cut = false;
         long lastProgress = start;
         while (true) {
-            if (executions >= max || System.nanoTime() - deadline >= 0) {
+            if (budget.spent()) {
                 cut = true;
                 break;
             }
@@ -58,6 +64,16 @@ public final class Explorer {
                 case PCT -> pct.forExecution(executions);
             };
             Engine.Run run = engine.run(program.instantiate(), chooser, false);
+            budget.spend();
+            if (run.redundant) {
+                // every runnable CPU was asleep: an explored execution reordered; no verdict
+                redundant++;
+                if (!dfs.advance(engine)) {
+                    exhausted = true;
+                    break;
+                }
+                continue;
+            }
             executions++;
             points += engine.points;
             if (schedules != null) schedules.accept(Schedule.encode(engine.chosen, engine.steps));
@@ -65,7 +81,7 @@ public final class Explorer {
             outcomes.merge(outcome, 1L, Long::sum);
             byte[] failing = null;
             int failingPreemptions = 0;
-            if (failure == null && o.isFailure().test(outcome)) {
+            if (o.isFailure().test(outcome) && failedAs.add(distinct(run))) {
                 failing = Arrays.copyOf(engine.chosen, engine.steps);
                 failingPreemptions = engine.preemptions;
             }
@@ -73,7 +89,9 @@ public final class Explorer {
             if (dfs != null) more = dfs.advance(engine);
             if (pct != null) pct.observe(engine.steps);
             if (failing != null) {
-                failure = failureOf(program, o, carrier, run, failing, failingPreemptions);
+                Failure found = failureOf(program, o, carrier, run, failing, failingPreemptions, budget);
+                if (failure == null) failure = found;
+                failures.add(found);
                 if (o.stopAtFirstFailure()) break;
             }
             if (!more) {
@@ -84,33 +102,57 @@ public final class Explorer {
                 long now = System.nanoTime();
                 if (now - lastProgress >= PROGRESS_NANOS) {
                     lastProgress = now;
-                    o.progress().progress(progress(o, dfs, executions, points, start, now, deadline, max, false));
+                    o.progress().progress(progress(o, dfs, budget, points, start, now, false));
                 }
             }
         }
         long end = System.nanoTime();
         if (o.progress() != ProgressListener.NONE) {
-            o.progress().progress(progress(o, dfs, executions, points, start, end, deadline, max, true));
+            o.progress().progress(progress(o, dfs, budget, points, start, end, true));
         }
+        ExplorationResult.Reduction reduction = dfs != null && o.reduction()
+                ? new ExplorationResult.Reduction(true, redundant, dfs.pruned()) : ExplorationResult.Reduction.OFF;
         return new ExplorationResult(strategy, o.preemptionBound(), executions, points, exhausted, cut && failure == null,
-                Optional.ofNullable(failure), Collections.unmodifiableMap(outcomes), Duration.ofNanos(end - start), o.seed());
+                Optional.ofNullable(failure), Collections.unmodifiableMap(outcomes), Duration.ofNanos(end - start), o.seed(), reduction,
+                failures);
     }
 
-    private static ProgressListener.Progress progress(ExploreOptions o, DfsSearch dfs, long executions, long points,
-                                                      long start, long now, long deadline, long max, boolean done) {
-        double secs = Math.max(1e-9, (now - start) / 1e9);
+    /**
+     * The progress line's figures. Executions and time count from the start of the budget, so a
+     * second phase or a minimisation under a shared budget continues the count instead of
+     * restarting it.
+     */
+    private static ProgressListener.Progress progress(ExploreOptions o, DfsSearch dfs, Budget budget, long points,
+                                                      long start, long now, boolean done) {
+        long executions = budget.used();
+        long begun = Math.min(start, budget.start());
+        double secs = Math.max(1e-9, (now - begun) / 1e9);
+        long max = budget.maxExecutions();
         double coverage = dfs != null ? dfs.coverage() : max == Long.MAX_VALUE ? 0 : (double) executions / max;
-        if (dfs == null && deadline != Long.MAX_VALUE) coverage = Math.max(coverage, Math.min(1, (now - start) / (double) (deadline - start)));
-        Optional<Duration> left = deadline == Long.MAX_VALUE ? Optional.empty() : Optional.of(Duration.ofNanos(Math.max(0, deadline - now)));
+        if (dfs == null && budget.timed()) {
+            coverage = Math.max(coverage, Math.min(1, (now - budget.start()) / (double) (budget.deadline() - budget.start())));
+        }
+        Optional<Duration> left = budget.timed() ? Optional.of(Duration.ofNanos(Math.max(0, budget.deadline() - now))) : Optional.empty();
         return new ProgressListener.Progress(o.strategy(), o.preemptionBound(), executions, points, executions / secs,
-                done && dfs != null ? 1 : coverage, left, Duration.ofNanos(now - start), done);
+                done && dfs != null ? 1 : coverage, left, Duration.ofNanos(now - begun), done);
+    }
+
+    /**
+     * What makes two failures distinct: the verdict's kind and title (the title names the
+     * function, e.g. "BUG: unable to handle page fault in stable_page_flags"); for an outcome
+     * that failed on its observed values alone, those values.
+     */
+    private static String distinct(Engine.Run run) {
+        String key = run.verdict.kind() + "\n" + run.verdict.title();
+        return run.verdict.failed() ? key : key + "\n" + run.observed;
     }
 
     /** Minimises a failing schedule, then re-runs it with tracing. */
-    private static Failure failureOf(Program program, ExploreOptions o, Carrier carrier, Engine.Run run, byte[] schedule, int preemptions) {
+    private static Failure failureOf(Program program, ExploreOptions o, Carrier carrier, Engine.Run run, byte[] schedule, int preemptions,
+                                     Budget budget) {
         Predicate<Engine.Run> same = r -> r.verdict.kind() == run.verdict.kind() && r.verdict.title().equals(run.verdict.title())
                 && o.isFailure().test(new Outcome(r.verdict.kind(), r.observed));
-        byte[] best = o.minimize() ? minimize(program, carrier, o.stepLimit(), same, schedule, preemptions, o.minimizeBudget()) : schedule;
+        byte[] best = o.minimize() ? minimize(program, carrier, o.stepLimit(), same, schedule, preemptions, o.minimizeBudget(), budget) : schedule;
         boolean limit = run.verdict instanceof Verdict.StepLimit;
         String text = Schedule.encode(best, best.length) + (limit ? STEP_LIMIT_MARK : "");
         Engine engine = new Engine(carrier, limit ? best.length : Math.max(o.stepLimit(), best.length + 1));
@@ -121,10 +163,11 @@ public final class Explorer {
     /**
      * Fewest preemptions first, then fewest steps: bounded DFS with bound 0, 1, ... up to the
      * failure's own count, looking for the same verdict; the first bound that has one is
-     * explored completely for the shortest. Gives up (keeping the best so far) after {@code budget} executions.
+     * explored completely for the shortest. Gives up (keeping the best so far) after {@code limit}
+     * executions or when the run's {@code budget} is spent; its executions count against that budget.
      */
     static byte[] minimize(Program program, Carrier carrier, int stepLimit, Predicate<Engine.Run> same,
-                           byte[] schedule, int preemptions, long budget) {
+                           byte[] schedule, int preemptions, long limit, Budget budget) {
         byte[] best = schedule;
         int bestPre = preemptions;
         Engine e = new Engine(carrier, stepLimit);
@@ -133,8 +176,9 @@ public final class Explorer {
             DfsSearch d = new DfsSearch(b);
             boolean found = false;
             do {
-                if (used++ >= budget) return best;
+                if (used++ >= limit || budget.spent()) return best;
                 Engine.Run r = e.run(program.instantiate(), d, false);
+                budget.spend();
                 if (same.test(r) && (e.preemptions < bestPre || (e.preemptions == bestPre && e.steps < best.length))) {
                     best = Arrays.copyOf(e.chosen, e.steps);
                     bestPre = e.preemptions;

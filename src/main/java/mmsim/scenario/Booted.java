@@ -116,7 +116,15 @@ public final class Booted {
      * it is usually the cause.
      */
     public void checkConsistency() {
-        List<ModelCheck.Problem> problems = ModelCheck.check(machine);
+        checkConsistency(false);
+    }
+
+    /**
+     * As {@link #checkConsistency()}; {@code writtenOnly} looks page by page only at the memmap
+     * written since {@code memmap().clearWritten()} ({@link ModelCheck#checkWritten}).
+     */
+    public void checkConsistency(boolean writtenOnly) {
+        List<ModelCheck.Problem> problems = writtenOnly ? ModelCheck.checkWritten(machine) : ModelCheck.check(machine);
         if (problems.isEmpty()) return;
         List<Long> leaked = new ArrayList<>();
         List<String> other = new ArrayList<>();

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
+import mmsim.explore.Budget;
 import mmsim.explore.ExplorationResult;
 import mmsim.explore.ExploreOptions;
 import mmsim.explore.Explorer;
@@ -35,7 +36,27 @@ public final class ScenarioRunner {
     }
 
     /** Exploration settings: the file's, overridden by the command line. */
-    public record Settings(Strategy strategy, int bound, long maxExecutions, Duration timeBudget, long seed) {
+    /**
+     * {@code reduction}: sleep-set reduction of the DFS; {@code all}: keep exploring after the
+     * first failure and report each distinct one (by kind and location), not only the first.
+     */
+    public record Settings(Strategy strategy, int bound, long maxExecutions, Duration timeBudget, long seed, boolean reduction,
+                           boolean all) {
+        /** With partial-order reduction (the default), stopping at the first failure. */
+        public Settings(Strategy strategy, int bound, long maxExecutions, Duration timeBudget, long seed) {
+            this(strategy, bound, maxExecutions, timeBudget, seed, true, false);
+        }
+
+        /** The same settings with sleep-set reduction on or off. */
+        public Settings reduction(boolean on) {
+            return new Settings(strategy, bound, maxExecutions, timeBudget, seed, on, all);
+        }
+
+        /** The same settings reporting every distinct failure ({@code --all}) or only the first. */
+        public Settings all(boolean on) {
+            return new Settings(strategy, bound, maxExecutions, timeBudget, seed, reduction, on);
+        }
+
         public static Settings of(Scenario s) {
             return new Settings(Strategy.valueOf(s.strategy().toUpperCase(java.util.Locale.ROOT)), s.bound(),
                     s.budgetExecutions(), s.budgetTime(), s.seed());
@@ -52,7 +73,8 @@ public final class ScenarioRunner {
      */
     public record VariantResult(Scenario scenario, Variant variant, Settings settings, Status status, String verdict,
                                 String note, List<Finding> findings, long executions, boolean exhausted,
-                                boolean budgetCut, Duration elapsed, Map<Outcome, Long> outcomes) {
+                                boolean budgetCut, Duration elapsed, Map<Outcome, Long> outcomes,
+                                ExplorationResult.Reduction reduction) {
         public String coverage() {
             if (exhausted) return "exhaustive (bound " + settings.bound() + ")";
             if (budgetCut) return "budget cut";
@@ -78,20 +100,27 @@ public final class ScenarioRunner {
         String v = variant.name();
         List<Finding> findings = new ArrayList<>();
         Map<Outcome, Long> outcomes = new LinkedHashMap<>();
+        // one budget for the run: both phases and every minimisation spend it, and the progress
+        // line counts on across them
+        Budget budget = budget(st);
 
-        ExplorationResult r = Explorer.explore(program, options(st, progress,
+        ExplorationResult r = Explorer.explore(program, options(st, budget, progress,
                 o -> grader.classify(v, o.verdictKind(), o.observed()) != OutcomeClass.ACCEPTABLE));
+        if (st.all()) return graded(scenario, variant, st, grader, r);
         long executions = r.executions();
+        ExplorationResult.Reduction reduction = r.reduction();
         Duration elapsed = r.elapsed();
         merge(outcomes, r.outcomes());
         Optional<Failure> f = r.failure();
         if (f.isPresent() && classOf(grader, v, f.get()) == OutcomeClass.INTERESTING) {
             findings.add(finding(grader, v, f.get()));
-            r = Explorer.explore(program, options(st, progress, o -> {
+            r = budget.spent() ? cutBefore(r) : Explorer.explore(program, options(st, budget, progress, o -> {
                 OutcomeClass c = grader.classify(v, o.verdictKind(), o.observed());
                 return c == OutcomeClass.FORBIDDEN || c == OutcomeClass.EXPECTED;
             }));
             executions += r.executions();
+            reduction = new ExplorationResult.Reduction(reduction.on(), reduction.redundant() + r.reduction().redundant(),
+                    reduction.pruned() + r.reduction().pruned());
             elapsed = elapsed.plus(r.elapsed());
             merge(outcomes, r.outcomes());
             f = r.failure();
@@ -128,7 +157,44 @@ public final class ScenarioRunner {
                     : "no FORBIDDEN outcome found, but the budget ran out before the search finished";
         }
         return new VariantResult(scenario, variant, st, status, verdict, note, List.copyOf(findings), executions,
-                r.exhausted(), r.budgetCut(), elapsed, outcomes);
+                r.exhausted(), r.budgetCut(), elapsed, outcomes, reduction);
+    }
+
+    /**
+     * {@code --all}: one exploration that went on past every failure; each distinct failure is a
+     * finding. A FORBIDDEN one decides (VIOLATED), else an EXPECTED one (OK); without either the
+     * coverage decides as in a first-failure run.
+     */
+    private static VariantResult graded(Scenario scenario, Variant variant, Settings st, Grader grader, ExplorationResult r) {
+        String v = variant.name();
+        List<Finding> findings = r.failures().stream().map(x -> finding(grader, v, x)).toList();
+        Finding forbidden = findings.stream().filter(x -> x.cls() == OutcomeClass.FORBIDDEN).findFirst().orElse(null);
+        Finding expectedFind = findings.stream().filter(x -> x.cls() == OutcomeClass.EXPECTED).findFirst().orElse(null);
+        List<Expect> expected = grader.expected(v);
+        Status status;
+        String verdict, note;
+        String others = findings.size() > 1 ? " (" + findings.size() + " distinct failures)" : "";
+        if (forbidden != null) {
+            status = Status.VIOLATED;
+            verdict = forbidden.failure().verdict().title();
+            note = "FORBIDDEN " + describe(forbidden) + others;
+        } else if (expectedFind != null) {
+            status = Status.OK;
+            verdict = expectedFind.failure().verdict().title();
+            note = "EXPECTED " + describe(expectedFind) + others;
+        } else if (!expected.isEmpty()) {
+            verdict = "not reached: " + expected.get(0).pattern();
+            status = r.exhausted() ? Status.VIOLATED : Status.INCOMPLETE;
+            note = "EXPECTED " + expected.get(0).pattern() + (r.exhausted() ? " not reached although every schedule within bound "
+                    + st.bound() + " was explored" : " not reached before the budget ran out");
+        } else {
+            verdict = findings.isEmpty() ? "holds" : findings.get(0).failure().verdict().title();
+            status = r.exhausted() ? Status.OK : Status.INCOMPLETE;
+            note = (r.exhausted() ? "no FORBIDDEN outcome in any schedule within bound " + st.bound()
+                    : "no FORBIDDEN outcome found, but the budget ran out before the search finished") + others;
+        }
+        return new VariantResult(scenario, variant, st, status, verdict, note, findings, r.executions(), r.exhausted(),
+                r.budgetCut(), r.elapsed(), new LinkedHashMap<>(r.outcomes()), r.reduction());
     }
 
     private static String describe(Finding f) {
@@ -149,12 +215,23 @@ public final class ScenarioRunner {
         from.forEach((k, n) -> into.merge(k, n, Long::sum));
     }
 
-    private static ExploreOptions options(Settings st, ProgressListener progress,
+    private static ExploreOptions options(Settings st, Budget budget, ProgressListener progress,
                                           java.util.function.Predicate<Outcome> isFailure) {
-        ExploreOptions o = ExploreOptions.defaults().strategy(st.strategy()).preemptionBound(st.bound()).seed(st.seed())
-                .stopAtFirstFailure(true).isFailure(isFailure).progress(progress);
+        return ExploreOptions.defaults().strategy(st.strategy()).preemptionBound(st.bound()).seed(st.seed())
+                .stopAtFirstFailure(!st.all()).isFailure(isFailure).progress(progress).budget(budget).reduction(st.reduction());
+    }
+
+    /** The run's budget from the settings: the executions and time given, else the strategy's default. */
+    static Budget budget(Settings st) {
+        ExploreOptions o = ExploreOptions.defaults().strategy(st.strategy());
         if (st.maxExecutions() > 0) o = o.maxExecutions(st.maxExecutions());
         if (st.timeBudget() != null) o = o.timeBudget(st.timeBudget());
-        return o;
+        return Budget.of(o.maxExecutions(), st.timeBudget());
+    }
+
+    /** The second phase when the first spent the whole budget finding the INTERESTING outcome: a cut, no execution. */
+    private static ExplorationResult cutBefore(ExplorationResult first) {
+        return new ExplorationResult(first.strategy(), first.bound(), 0, 0, false, true, Optional.empty(), Map.of(), Duration.ZERO,
+                first.seed());
     }
 }

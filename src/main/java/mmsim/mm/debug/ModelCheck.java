@@ -4,6 +4,7 @@ import mmsim.mm.Machine;
 import mmsim.mm.linux.Memmap;
 import mmsim.mm.linux.PageFlag;
 import mmsim.mm.linux.PageType;
+import mmsim.mm.linux.SectionMemmap;
 import mmsim.mm.mmap.UserMemory;
 import mmsim.mm.mmap.UserMemoryCheck;
 import mmsim.mm.page_alloc.BuddyAllocator;
@@ -69,6 +70,20 @@ public final class ModelCheck {
 
     /** The problems found (empty when consistent). */
     public static List<Problem> check(Machine m) {
+        return check(m, false);
+    }
+
+    /**
+     * As {@link #check(Machine)}, but the per-page pass looks only at the max-order blocks whose
+     * struct pages were written since {@link Memmap#clearWritten()} (the explorer's check at the
+     * end of an execution, when the machine it started from passed the full check). The free
+     * lists, counters, sections and user memory are still checked whole.
+     */
+    public static List<Problem> checkWritten(Machine m) {
+        return check(m, true);
+    }
+
+    private static List<Problem> check(Machine m, boolean writtenOnly) {
         List<Problem> problems = new ArrayList<>();
         Memmap mm = m.memmap();
         SparseMem sparse = m.sparse();
@@ -149,6 +164,10 @@ public final class ModelCheck {
             if (!mm.backed(s)) continue;
             boolean sectionOnline = ms.online() || (m.config().era() == mmsim.mm.linux.KernelConfig.Era.V4_6 && ms.valid());
             for (long p = s; p < s + sparse.pagesPerSection(); p++) {
+                if (writtenOnly && (p & (SectionMemmap.WRITTEN_BLOCK_PAGES - 1)) == 0 && !mm.blockWritten(p)) {
+                    p += SectionMemmap.WRITTEN_BLOCK_PAGES - 1; // an unwritten block: as it was, and it passed
+                    continue;
+                }
                 if (state[(int) p] == State.FREE.ordinal()) continue;
                 if (mm.poisoned(p)) { state[(int) p] = (byte) State.OFFLINE.ordinal(); continue; }
                 if (mm.isBuddy(p)) problems.add(Problem.inconsistency(String.format(Locale.ROOT, "pfn %#x: PageBuddy but on no free list", p)));

@@ -112,7 +112,22 @@ public final class Memmap {
     private SectionMemmap at(long pfn, Field f, boolean write) {
         SectionMemmap m = sectionOf(pfn);
         if (m == null) throw fault(pfn, f, write);
+        if (write) m.markWritten((int) pfn & mask);
         return m;
+    }
+
+    /** Clears every section's written marks ({@link SectionMemmap#markWritten}). */
+    public void clearWritten() {
+        for (SectionMemmap m : maps) if (m != null) m.clearWritten();
+    }
+
+    /**
+     * True when a struct page in the {@link SectionMemmap#WRITTEN_BLOCK_PAGES}-aligned block of
+     * {@code pfn} was written since {@link #clearWritten()}; false for pfns without memmap.
+     */
+    public boolean blockWritten(long pfn) {
+        SectionMemmap m = sectionOf(pfn);
+        return m != null && m.blockWritten((int) pfn & mask);
     }
 
     private KernelFault.Oops fault(long pfn, Field f, boolean write) {

@@ -44,6 +44,20 @@ public final class SectionMemmap {
     long[] mapping;
     long[] index;
 
+    /**
+     * Pages per written mark: MAX_ORDER_NR_PAGES, so a buddy block or compound page (at most
+     * max-order, naturally aligned) never straddles two marks.
+     */
+    public static final int WRITTEN_BLOCK_PAGES = 1024;
+    /**
+     * Soft-dirty marks, one bit per {@link #WRITTEN_BLOCK_PAGES} struct pages written since
+     * {@link #clearWritten()} (as clear_refs' soft-dirty bits say which pages a task wrote): lets the
+     * whole-model check look only at the struct pages that changed. Every write path of this
+     * class and of {@link Memmap} sets them; code writing the public arrays directly calls
+     * {@link #markWritten}.
+     */
+    private final long[] written;
+
     /** Allocates the arrays; {@code poison} fills them with all ones (memmap the kernel leaves uninitialised). */
     public SectionMemmap(long startPfn, int nrPages, boolean poison) {
         this.startPfn = startPfn;
@@ -55,11 +69,14 @@ public final class SectionMemmap {
         privateData = new int[nrPages];
         lruNext = new int[nrPages];
         lruPrev = new int[nrPages];
+        written = new long[(nrPages / WRITTEN_BLOCK_PAGES + 64) / 64];
+        markWritten(0, nrPages); // a memmap created since the marks were cleared is new as a whole
         if (poison) poison(0, nrPages);
     }
 
     /** page_init_poison over [from, to) (indexes into this section). */
     public void poison(int from, int to) {
+        markWritten(from, to);
         Arrays.fill(flags, from, to, POISON);
         Arrays.fill(refcount, from, to, -1);
         Arrays.fill(mapcount, from, to, -1);
@@ -78,6 +95,7 @@ public final class SectionMemmap {
      * _mapcount -1, lru pointing at itself (NIL), last_cpupid reset.
      */
     public void initRange(int from, int to, long flagsWord) {
+        markWritten(from, to);
         Arrays.fill(flags, from, to, flagsWord);
         Arrays.fill(refcount, from, to, 1);
         Arrays.fill(mapcount, from, to, PageType.NO_TYPE);
@@ -87,6 +105,27 @@ public final class SectionMemmap {
         Arrays.fill(lruPrev, from, to, Memmap.NIL);
         if (mapping != null) Arrays.fill(mapping, from, to, 0);
         if (index != null) Arrays.fill(index, from, to, 0);
+    }
+
+    /** Marks struct page {@code i} (an index into this section) written. */
+    public void markWritten(int i) {
+        int b = i / WRITTEN_BLOCK_PAGES;
+        written[b >>> 6] |= 1L << b;
+    }
+
+    /** Marks the struct pages [from, to) written. */
+    public void markWritten(int from, int to) {
+        for (int b = from / WRITTEN_BLOCK_PAGES; b * WRITTEN_BLOCK_PAGES < to; b++) written[b >>> 6] |= 1L << b;
+    }
+
+    /** True when a struct page in the block of index {@code i} was written since {@link #clearWritten()}. */
+    public boolean blockWritten(int i) {
+        int b = i / WRITTEN_BLOCK_PAGES;
+        return (written[b >>> 6] & (1L << b)) != 0;
+    }
+
+    public void clearWritten() {
+        java.util.Arrays.fill(written, 0);
     }
 
     long[] ensureMapping() {

@@ -286,6 +286,7 @@ public final class MmInit {
             mmsim.mm.linux.SectionMemmap sm = memmap.sectionOf(p);
             int i = memmap.index(p);
             java.util.Arrays.fill(sm.refcount, i, i + (int) nr, 0);
+            sm.markWritten(i, i + (int) nr);
             Zone zone = allocator.pageZone(p);
             zone.managedPages += nr;
             zone.lock.lock();

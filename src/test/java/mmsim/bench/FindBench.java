@@ -1,0 +1,50 @@
+package mmsim.bench;
+
+import java.nio.file.Path;
+
+import mmsim.explore.ExplorationResult;
+import mmsim.explore.ExploreOptions;
+import mmsim.explore.Explorer;
+import mmsim.scenario.Catalogue;
+import mmsim.scenario.Grader;
+import mmsim.scenario.OutcomeClass;
+import mmsim.scenario.Scenario;
+import mmsim.scenario.ScenarioProgram;
+import mmsim.scenario.ops.OpRegistry;
+
+/**
+ * Issue 13: time to find each catalogue race a variant declares EXPECTED, including the
+ * minimisation and the traced re-run, side by side in one JVM: booting per execution without
+ * reduction (before) against copying the machine with sleep sets (after). Best of
+ * {@code rounds}, alternated. {@code bin/bench --main FindBench [rounds]}.
+ */
+public final class FindBench {
+    public static void main(String[] args) {
+        int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 3;
+        OpRegistry ops = OpRegistry.standard();
+        System.out.printf("%-44s %-26s %10s %10s %7s %s%n", "scenario", "variant", "before", "after", "ratio", "found");
+        for (Path f : Catalogue.standard().files()) {
+            Scenario s = Catalogue.load(f, ops);
+            Grader g = new Grader(s);
+            for (Scenario.Variant v : s.variants()) {
+                if (g.expected(v.name()).isEmpty()) continue;
+                ExploreOptions o = ExploreOptions.defaults().preemptionBound(s.bound()).isFailure(x -> {
+                    OutcomeClass c = g.classify(v.name(), x.verdictKind(), x.observed());
+                    return c == OutcomeClass.EXPECTED || c == OutcomeClass.FORBIDDEN;
+                });
+                double before = Double.MAX_VALUE, after = Double.MAX_VALUE;
+                String found = "";
+                for (int r = 0; r < rounds; r++) {
+                    ExplorationResult b = Explorer.explore(new ScenarioProgram(s, v).rebootingEachExecution(), o.reduction(false));
+                    ExplorationResult a = Explorer.explore(new ScenarioProgram(s, v), o);
+                    before = Math.min(before, b.elapsed().toNanos() / 1e9);
+                    after = Math.min(after, a.elapsed().toNanos() / 1e9);
+                    found = a.failure().map(x -> x.verdict().kind() + " " + x.schedule()).orElse("none");
+                    String foundBefore = b.failure().map(x -> x.verdict().kind() + " " + x.schedule()).orElse("none");
+                    if (!found.equals(foundBefore)) throw new AssertionError(s.name() + " " + v.name() + ": " + foundBefore + " vs " + found);
+                }
+                System.out.printf("%-44s %-26s %9.3fs %9.3fs %6.1fx %s%n", s.name(), v.name(), before, after, before / after, found);
+            }
+        }
+    }
+}

@@ -1,0 +1,149 @@
+package mmsim.scenario;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.IntSupplier;
+
+import mmsim.explore.ExplorationResult;
+import mmsim.explore.ExploreOptions;
+import mmsim.explore.Explorer;
+import mmsim.scenario.ops.OpRegistry;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class GraphCopyTest {
+    /** A key hashed by identity, as most model objects are. */
+    static final class Node {
+        int value;
+        Node next;
+        final int[] words = {1, 2, 3};
+    }
+
+    static final Node SENTINEL = new Node();
+
+    static final class Holder {
+        Node a, b, sentinel = SENTINEL;
+        final Map<Node, String> byNode = new HashMap<>();
+        final Map<Node, Integer> identity = new IdentityHashMap<>();
+        final List<Node> list = new ArrayList<>();
+        IntSupplier reader;
+        record Pair(Node left, long n) { }
+        Pair pair;
+    }
+
+    @Test
+    void copiesADeepGraphKeepingSharingAndRehashingIdentityKeys() {
+        Holder h = new Holder();
+        h.a = new Node();
+        h.b = h.a; // shared
+        h.a.next = new Node();
+        h.a.next.next = h.a; // a cycle
+        h.byNode.put(h.a, "a");
+        h.identity.put(h.a.next, 7);
+        h.list.add(h.a.next);
+        Node captured = h.a;
+        h.reader = () -> captured.value;
+        h.pair = new Holder.Pair(h.a, 42);
+
+        Holder c = GraphCopy.of(h);
+        assertNotSame(h, c);
+        assertNotSame(h.a, c.a);
+        assertSame(c.a, c.b, "sharing inside the graph is kept");
+        assertSame(c.a, c.a.next.next, "cycles are kept");
+        assertNotSame(h.a.words, c.a.words);
+        assertSame(SENTINEL, c.sentinel, "objects held in static fields are shared");
+        assertEquals("a", c.byNode.get(c.a), "a HashMap keyed by identity-hashed objects finds the copied key");
+        assertNull(c.byNode.get(h.a));
+        assertEquals(7, c.identity.get(c.a.next));
+        assertSame(c.a.next, c.list.get(0));
+        assertSame(c.a, c.pair.left(), "record components are copied");
+        assertEquals(42, c.pair.n());
+
+        c.a.value = 5;
+        c.a.words[0] = 9;
+        assertEquals(5, c.reader.getAsInt(), "a lambda's captured object is the copy");
+        assertEquals(0, h.reader.getAsInt(), "the original is untouched");
+        assertEquals(1, h.a.words[0]);
+    }
+
+    @Test
+    void refusesHashedTablesItCannotRebuild() {
+        Map<Node, String> weak = new java.util.WeakHashMap<>();
+        weak.put(new Node(), "x");
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> GraphCopy.of(List.of(weak)));
+        assertTrue(e.getMessage().contains("WeakHashMap"), e.getMessage());
+    }
+
+    /**
+     * Every execution starts from a copy of the machine setup left: the same executions and
+     * outcomes (verdict kinds and observed values) as booting a fresh machine for each.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"010-buddy-alloc-free", "011c-gup-fast-vs-munmap",
+            "000b-pfn-valid-vs-remove-memory"})
+    void exploringFromACopyEqualsRebootingEachExecution(String name) {
+        Scenario s = Catalogue.load(Path.of("scenarios", name + ".mms"), OpRegistry.standard());
+        for (Scenario.Variant v : s.variants()) {
+            ExploreOptions o = ExploreOptions.defaults().preemptionBound(s.bound()).stopAtFirstFailure(false).isFailure(x -> false);
+            ExplorationResult copied = Explorer.explore(new ScenarioProgram(s, v), o);
+            ExplorationResult rebooted = Explorer.explore(new ScenarioProgram(s, v).rebootingEachExecution(), o);
+            assertEquals(rebooted.executions(), copied.executions(), v.name());
+            assertEquals(rebooted.outcomes(), copied.outcomes(), v.name());
+        }
+    }
+
+    /**
+     * The end-of-execution check that looks only at the memmap an execution wrote finds exactly
+     * what the full check finds, in every execution of these scenarios (all of the catalogue in
+     * the slow suite).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"010-buddy-alloc-free", "000c-online-page-vs-offline"})
+    void checkingWhatAnExecutionWroteFindsWhatTheFullCheckFinds(String name) {
+        assertTrue(assertWrittenCheckAgrees(Catalogue.load(Path.of("scenarios", name + ".mms"), OpRegistry.standard())) > 0);
+    }
+
+    @org.junit.jupiter.api.Tag("slow")
+    @Test
+    void checkingWhatAnExecutionWroteFindsWhatTheFullCheckFindsOnTheWholeCatalogue() {
+        long compared = 0;
+        for (Path f : Catalogue.standard().files()) compared += assertWrittenCheckAgrees(Catalogue.load(f, OpRegistry.standard()));
+        assertTrue(compared > 1000, compared + " executions compared");
+    }
+
+    /** Explores every variant comparing both checks; returns how many executions were compared (faulting ones have no check). */
+    private static long assertWrittenCheckAgrees(Scenario s) {
+        long total = 0;
+        for (Scenario.Variant v : s.variants()) {
+            ScenarioProgram p = new ScenarioProgram(s, v);
+            int[] compared = {0};
+            mmsim.explore.Program both = () -> {
+                mmsim.explore.Program.Instance i = p.instantiate();
+                return new mmsim.explore.Program.Instance() {
+                    @Override public mmsim.kernel.Kernel kernel() { return i.kernel(); }
+                    @Override public int nrCpus() { return i.nrCpus(); }
+                    @Override public String cpuName(int cpu) { return i.cpuName(cpu); }
+                    @Override public void runCpu(int cpu) { i.runCpu(cpu); }
+                    @Override public Map<String, String> finish() {
+                        mmsim.mm.Machine m = ScenarioProgram.machineOf(i).machine();
+                        assertEquals(mmsim.mm.debug.ModelCheck.check(m), mmsim.mm.debug.ModelCheck.checkWritten(m),
+                                s.name() + " " + v.name());
+                        compared[0]++;
+                        return i.finish();
+                    }
+                };
+            };
+            ExploreOptions o = ExploreOptions.defaults().preemptionBound(s.bound()).stopAtFirstFailure(false).isFailure(x -> false);
+            Explorer.explore(both, o);
+            total += compared[0];
+        }
+        return total;
+    }
+}

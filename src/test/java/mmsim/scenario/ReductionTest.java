@@ -1,0 +1,66 @@
+package mmsim.scenario;
+
+import java.nio.file.Path;
+import java.util.List;
+
+import mmsim.scenario.ScenarioRunner.Settings;
+import mmsim.scenario.ScenarioRunner.VariantResult;
+import mmsim.scenario.ops.OpRegistry;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * Issue 13: sleep-set reduction changes how many executions a DFS runs, never what it finds:
+ * every variant gets the same status, verdict and failures (kind, title, minimised schedule)
+ * with and without it. The whole catalogue runs in the slow suite.
+ */
+class ReductionTest {
+    private static final OpRegistry OPS = OpRegistry.standard();
+
+    @ParameterizedTest
+    @ValueSource(strings = {"010-buddy-alloc-free", "011c-gup-fast-vs-munmap", "001c-kpageflags-vs-memmap-init-zone-device",
+            "000b-pfn-valid-vs-remove-memory"})
+    void sameVerdictsAndFailuresWithAndWithoutReduction(String name) {
+        assertSameWithAndWithout(Catalogue.load(Path.of("scenarios", name + ".mms"), OPS));
+    }
+
+    @Tag("slow")
+    @Test
+    void sameVerdictsAndFailuresOnTheWholeCatalogue() {
+        for (Path f : Catalogue.standard().files()) assertSameWithAndWithout(Catalogue.load(f, OPS));
+    }
+
+    @Test
+    void reductionRunsFewerExecutionsAndSaysSo() {
+        Scenario s = Catalogue.load(Path.of("scenarios", "010-buddy-alloc-free.mms"), OPS);
+        VariantResult on = ScenarioRunner.run(s, s.variants().get(0), Settings.of(s), p -> { });
+        VariantResult off = ScenarioRunner.run(s, s.variants().get(0), Settings.of(s).reduction(false), p -> { });
+        assertTrue(on.exhausted() && off.exhausted());
+        assertTrue(on.executions() < off.executions(), on.executions() + " with reduction, " + off.executions() + " without");
+        assertTrue(on.reduction().on() && !off.reduction().on());
+        assertTrue(on.reduction().redundant() > 0);
+        // every schedule without reduction is either explored or a reordering that was cut short
+        assertTrue(on.executions() + on.reduction().redundant() + on.reduction().pruned() >= off.executions());
+    }
+
+    private static void assertSameWithAndWithout(Scenario s) {
+        for (Scenario.Variant v : s.variants()) {
+            VariantResult on = ScenarioRunner.run(s, v, Settings.of(s), p -> { });
+            VariantResult off = ScenarioRunner.run(s, v, Settings.of(s).reduction(false), p -> { });
+            String what = s.name() + " " + v.name();
+            assertEquals(off.status(), on.status(), what);
+            assertEquals(off.verdict(), on.verdict(), what);
+            assertEquals(failures(off), failures(on), what);
+            assertTrue(on.executions() <= off.executions(), what + ": " + on.executions() + " > " + off.executions());
+        }
+    }
+
+    private static List<String> failures(VariantResult r) {
+        return r.findings().stream().map(f -> f.cls() + " " + f.failure().verdict().kind() + " " + f.failure().verdict().title()
+                + " " + f.failure().schedule()).toList();
+    }
+}
