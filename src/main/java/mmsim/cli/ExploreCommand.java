@@ -42,7 +42,7 @@ public final class ExploreCommand implements Callable<Integer> {
     @Option(names = "--variant", paramLabel = "V", description = "The variant to explore (default: every variant).")
     String variant;
 
-    @Option(names = "--strategy", paramLabel = "S", description = "dfs (exhaustive within the bound), random or pct. Default: the file's, else dfs.")
+    @Option(names = "--strategy", paramLabel = "S", completionCandidates = StrategyNames.class, description = "dfs (exhaustive within the bound), random or pct. Default: the file's, else dfs.")
     Strategy strategy;
 
     @Option(names = "--bound", paramLabel = "K", description = "Preemption bound: at most K preemptions per execution (default: the file's, else 2).")
@@ -111,6 +111,7 @@ public final class ExploreCommand implements Callable<Integer> {
         if (budget != null) {
             Duration t = ScenarioParser.duration(budget);
             Long n = Args.parseNumber(budget);
+            if (t != null && t.isZero()) throw new UsageError("--budget: a time budget must be more than zero, got '" + budget + "'");
             if (t != null) { time = t; maxExec = 0; }
             else if (n != null && n > 0) { maxExec = n; time = null; }
             else throw new UsageError("--budget: expected a number of executions (20000) or a time (30s, 2m), got '" + budget + "'");
@@ -118,5 +119,12 @@ public final class ExploreCommand implements Callable<Integer> {
         if (bound != null && (bound < 0 || bound > 20)) throw new UsageError("--bound: expected 0..20, got " + bound);
         return new Settings(strategy != null ? strategy : d.strategy(), bound != null ? bound : d.bound(), maxExec, time,
                 seed != null ? seed : d.seed());
+    }
+
+    /** Completion candidates of --strategy, in the case help and README write them. */
+    static final class StrategyNames implements Iterable<String> {
+        @Override public java.util.Iterator<String> iterator() {
+            return java.util.Arrays.stream(mmsim.explore.Strategy.values()).map(mmsim.explore.Strategy::lower).iterator();
+        }
     }
 }

@@ -260,6 +260,13 @@ final class Shell {
             err.println(t.get(0).text() + ": " + e.detail());
             return 1;
         }
+        for (Token r : step.varRefs()) {
+            String name = r.text().substring(1);
+            if (vars.containsKey(name)) continue;
+            err.println("mmsim: " + r.text() + ": unbound variable" + Suggest.didYouMean(name, vars.keySet())
+                    + " (an operation's '-> " + name + "' assigns it; 'vars' lists them)");
+            return 1;
+        }
         String v = step.run(ctx);
         if (step.assigns() == null && v != null) out.println(v);
         return v != null && v.startsWith("-E") ? 1 : 0;

@@ -117,6 +117,7 @@ public final class ScenarioParser {
                 case "budget" -> {
                     String b = single(t, "a budget (executions such as 20000, or time such as 30s, 2m)");
                     Duration d = duration(b);
+                    if (d != null && d.isZero()) throw new ScenarioError(t.get(1).pos(), "a time budget must be more than zero, got '" + b + "'");
                     if (d != null) budgetTime = d;
                     else budgetExec = number(t, "a budget (executions such as 20000, or time such as 30s, 2m)", 1, Long.MAX_VALUE);
                 }
