@@ -60,6 +60,29 @@ public final class Memmap {
 
     public Kernel kernel() { return k; }
 
+    // ---- room in the host's heap ---------------------------------------------------------------
+
+    /** Heap bytes one page's struct page costs in the model (the arrays of {@link SectionMemmap}, plus slack). */
+    public static final long HEAP_BYTES_PER_PAGE = 40;
+
+    /**
+     * How many more pages the Java heap can give a memmap while keeping a quarter of it for the
+     * rest of the machine: the model's limit where the kernel's is vmemmap_alloc_block(). A memmap
+     * larger than this would end the JVM with OutOfMemoryError, so callers refuse it first
+     * (add_memory with -ENOMEM, a boot layout with a message).
+     */
+    public static long heapRoomPages() {
+        Runtime rt = Runtime.getRuntime();
+        long used = rt.totalMemory() - rt.freeMemory();
+        long room = rt.maxMemory() - rt.maxMemory() / 4 - used;
+        if (room < rt.maxMemory() / 4) {
+            System.gc();   // garbage of earlier executions counts as used until collected
+            used = rt.totalMemory() - rt.freeMemory();
+            room = rt.maxMemory() - rt.maxMemory() / 4 - used;
+        }
+        return Math.max(0, room / HEAP_BYTES_PER_PAGE);
+    }
+
     // ---- section memmaps (sparse.c calls these) ---------------------------------------------
 
     /** Populates the vmemmap of section {@code sectionNr} (poisoned or to be initialised by the caller). */
