@@ -49,7 +49,7 @@ public final class CheckCommand implements Callable<Integer> {
 
     @Option(names = "--color", paramLabel = "WHEN", defaultValue = "auto",
             description = "Colour the table: auto (only on a terminal, not with NO_COLOR), always, never.")
-    String color;
+    Term.ColorWhen color;
 
     @Option(names = {"-q", "--quiet"}, description = "No progress on stderr.")
     boolean quiet;

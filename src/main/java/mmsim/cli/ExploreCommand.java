@@ -60,8 +60,8 @@ public final class ExploreCommand implements Callable<Integer> {
     @Option(names = {"-q", "--quiet"}, description = "No progress on stderr.")
     boolean quiet;
 
-    @Option(names = "--color", paramLabel = "WHEN", defaultValue = "auto", description = "auto, always or never.")
-    String color;
+    @Option(names = "--color", paramLabel = "WHEN", defaultValue = "auto", description = "Colour: auto (only on a terminal, not with NO_COLOR), always, never.")
+    Term.ColorWhen color;
 
     @Override
     public Integer call() throws Exception {
@@ -76,11 +76,26 @@ public final class ExploreCommand implements Callable<Integer> {
         Settings st = settings(s);
         ScenarioRunner.validate(s);
         Progress progress = new Progress(spec.commandLine().getErr(), Term.progress(quiet || json), variants.size());
-        List<VariantResult> rows = new ArrayList<>();
-        for (Scenario.Variant v : variants) {
-            progress.start(s.name() + " " + v.name());
-            rows.add(ScenarioRunner.run(s, v, st, progress.listener()));
-            progress.done();
+        List<VariantResult> rows = java.util.Collections.synchronizedList(new ArrayList<>());
+        // Ctrl-C: the JVM runs shutdown hooks, so say what was found before the process ends (exit 130)
+        Thread onInterrupt = new Thread(() -> {
+            progress.finish();
+            var err = spec.commandLine().getErr();
+            err.println("mmsim explore: interrupted in " + progress.current());
+            synchronized (rows) {
+                for (VariantResult r : rows) err.println("  finished before: " + summary(s, r));
+            }
+            err.flush();
+        });
+        Runtime.getRuntime().addShutdownHook(onInterrupt);
+        try {
+            for (Scenario.Variant v : variants) {
+                progress.start(s.name() + " " + v.name());
+                rows.add(ScenarioRunner.run(s, v, st, progress.listener()));
+                progress.done();
+            }
+        } finally {
+            Runtime.getRuntime().removeShutdownHook(onInterrupt);
         }
         progress.finish();
         boolean colour = Term.colour(color);
@@ -92,8 +107,7 @@ public final class ExploreCommand implements Callable<Integer> {
                 out.println(Json.write(o));
                 continue;
             }
-            out.printf("%s / %s: %s — %s%n", s.name(), r.variant().name(), r.status() == ScenarioRunner.Status.OK ? "ok"
-                    : r.status().name(), r.verdict());
+            out.println(summary(s, r));
             out.printf("  %d executions, %s, strategy %s, %s%n  %s%n", r.executions(), r.coverage(),
                     st.strategy().name().toLowerCase(java.util.Locale.ROOT), Reports.seconds(r.elapsed()), r.note());
             for (Finding f : r.findings()) {
@@ -102,6 +116,13 @@ public final class ExploreCommand implements Callable<Integer> {
             }
         }
         return Reports.exitCode(rows);
+    }
+
+    /** "000-x / v4.6: ok — holds": the first line of a variant's result. */
+    private static String summary(Scenario s, VariantResult r) {
+        return s.name() + " / " + r.variant().name() + ": " + (r.status() == ScenarioRunner.Status.OK ? "ok" : r.status().name())
+                + " — " + r.verdict() + (r.findings().isEmpty() ? "" : " (" + r.findings().size() + " finding"
+                + (r.findings().size() == 1 ? "" : "s") + ")");
     }
 
     private Settings settings(Scenario s) {

@@ -63,6 +63,20 @@ class LauncherProcessTest {
     }
 
     @Test
+    void anInterruptedExploreSaysWhereItWasAndWhatFinished(@TempDir Path dir) throws Exception {
+        Path launcher = builtLauncher();
+        Path errFile = dir.resolve("err");
+        Process p = new ProcessBuilder(launcher.toString(), "explore", "000", "--strategy", "random", "--budget", "2s", "--seed", "7", "-q")
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(errFile.toFile()).start();
+        Thread.sleep(6000);   // the first variant (2s budget) has finished, the second runs
+        p.destroy();          // SIGTERM: the JVM runs its shutdown hooks as for Ctrl-C's SIGINT
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        String err = Files.readString(errFile);
+        assertTrue(err.contains("mmsim explore: interrupted in 000-kpageflags-vs-offline "), err);
+        assertTrue(err.contains("finished before: 000-kpageflags-vs-offline / v4.6: "), err);
+    }
+
+    @Test
     void helpFromTheLauncherListsTheCommandsAndExitStatus() throws Exception {
         Path launcher = builtLauncher();
         Process p = new ProcessBuilder(launcher.toString(), "--help").directory(Path.of("/tmp").toFile())
