@@ -28,15 +28,15 @@ import picocli.CommandLine.Model.CommandSpec;
         description = "Explore one scenario's interleavings under one variant (or all of them) and print what was found: the verdict, the two-column CPU trace, the kernel report and a replay command. Settings default to the scenario file's (bound, budget, strategy, seed).",
         footer = {"", "Examples:",
                 "  mmsim explore scenarios/000-kpageflags-vs-offline.mms --variant v4.6",
-                "  mmsim explore 000 --strategy random --budget 30s --seed 7",
-                "  mmsim explore my-race.mms --bound 3 --json",
+                "  mmsim explore 000 --variant v4.6 --strategy pct --budget 30s --seed 7",
+                "  mmsim explore my-race.mms --bound 3 --json   # a file mmsim new wrote",
                 "  cat my-race.mms | mmsim explore -",
                 "", "Exit status: 0 as declared, 1 a declared outcome violated, 2 usage or broken", "scenario, 4 the budget ran out before an answer."})
 public final class ExploreCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
     @Parameters(index = "0", paramLabel = "FILE", completionCandidates = CheckCommand.CatalogueNames.class,
-            description = "A .mms scenario file, a catalogue name or prefix, or - for standard input.")
+            description = "A .mms scenario file, a catalogue name, its number (000) or a unique prefix, or - for standard input.")
     String file;
 
     @Option(names = "--variant", paramLabel = "V", description = "The variant to explore (default: every variant).")

@@ -29,6 +29,7 @@ import picocli.CommandLine.Command;
             PageTypesCommand.class,
             BootCommand.class,
             CatCommand.class,
+            NewCommand.class,
         },
         footer = {
             "",

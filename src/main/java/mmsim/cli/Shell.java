@@ -99,6 +99,19 @@ final class Shell {
         if (t.isEmpty()) return 0;
         String cmd = t.get(0).text();
         boolean assigns = t.size() >= 3 && t.get(t.size() - 2).is("->");
+        if (!assigns && BUILTINS.contains(cmd)) {
+            // builtins take $var as the shell expands it (operations read $var themselves)
+            List<Token> expanded = new ArrayList<>();
+            for (Token x : t) {
+                String name = !x.quoted() && x.text().startsWith("$") ? x.text().substring(1) : null;
+                if (name != null && !vars.containsKey(name)) {
+                    err.println("mmsim: " + x.text() + ": unbound variable" + Suggest.didYouMean(name, vars.keySet()));
+                    return done(1);
+                }
+                expanded.add(name != null ? new Token(vars.get(name), false, x.pos()) : x);
+            }
+            t = expanded;
+        }
         try {
             if (assigns) return done(operation(t, line));
             return switch (cmd) {
