@@ -87,7 +87,7 @@ public final class CheckCommand implements Callable<Integer> {
         List<Scenario> scenarios = new ArrayList<>();
         for (Path f : files) {
             try {
-                Scenario s = Catalogue.load(f, ops);
+                Scenario s = ScenarioArgs.warn(Catalogue.load(f, ops), err);
                 if (variant != null && s.variant(variant) == null) {
                     if (names.isEmpty()) continue;
                     err.println("mmsim check: scenario " + s.name() + " has no variant '" + variant + "'"

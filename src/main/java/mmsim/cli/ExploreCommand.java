@@ -71,7 +71,7 @@ public final class ExploreCommand implements Callable<Integer> {
     private Integer run() {
         var out = spec.commandLine().getOut();
         OpRegistry ops = OpRegistry.standard();
-        Scenario s = ScenarioArgs.load(file, ops, System.in);
+        Scenario s = ScenarioArgs.warn(ScenarioArgs.load(file, ops, System.in), spec.commandLine().getErr());
         List<Scenario.Variant> variants = variant == null ? s.variants() : List.of(ScenarioArgs.variant(s, variant));
         Settings st = settings(s);
         ScenarioRunner.validate(s);

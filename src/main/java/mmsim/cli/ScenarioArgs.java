@@ -60,6 +60,12 @@ final class ScenarioArgs {
         return dash < 0 ? n : n.substring(0, dash);
     }
 
+    /** Prints the scenario's warnings ("file:line:col: warning: ...") on {@code err}. */
+    static Scenario warn(Scenario s, java.io.PrintWriter err) {
+        for (String w : s.warnings()) err.println("mmsim: " + w);
+        return s;
+    }
+
     /** The variant named {@code name}, or a usage error listing them. */
     static Scenario.Variant variant(Scenario s, String name) {
         Scenario.Variant v = s.variant(name);

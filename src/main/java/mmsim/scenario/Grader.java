@@ -48,9 +48,35 @@ public final class Grader {
         for (Condition c : e.conditions()) {
             String v = observed.get(c.var());
             if (v == null) return false;
-            if (c.equal() != valueEquals(v, c.value())) return false;
+            if (!holds(c, v)) return false;
         }
         return true;
+    }
+
+    /**
+     * Whether {@code observed} satisfies {@code c}. = and != compare as text or as numbers; the
+     * orderings and ranges compare numbers only (a value such as -EBUSY or NULL satisfies none).
+     */
+    static boolean holds(Condition c, String observed) {
+        switch (c.op()) {
+            case "=": return valueEquals(observed, c.value());
+            case "!=": return !valueEquals(observed, c.value());
+            default: break;
+        }
+        Long v = mmsim.scenario.ops.Args.parseNumber(observed);
+        Long x = mmsim.scenario.ops.Args.parseNumber(c.value());
+        if (v == null || x == null) return false;
+        return switch (c.op()) {
+            case "<" -> v < x;
+            case "<=" -> v <= x;
+            case ">" -> v > x;
+            case ">=" -> v >= x;
+            case "in" -> {
+                Long hi = mmsim.scenario.ops.Args.parseNumber(c.high());
+                yield hi != null && v >= x && v <= hi;
+            }
+            default -> throw new IllegalArgumentException("comparison " + c.op());
+        };
     }
 
     /** Values compare as text, or as numbers when both read as numbers (0x10 = 16). */
