@@ -80,7 +80,7 @@ public final class Machine {
         this.kernel = new Kernel(layout.cpus(), arch.kernelArch(), config.era().release);
         long ramPages = 0;
         for (MachineLayout.Range r : layout.ranges(MachineLayout.Kind.RAM)) ramPages += r.nrPages();
-        if (ramPages > Memmap.heapRoomPages()) {
+        if (!Memmap.fitsInHeap(ramPages)) {
             throw new MachineLayout.LayoutException(String.format(java.util.Locale.ROOT,
                     "%s: %d MiB of boot RAM needs a %d MiB memmap in the model, more than the Java heap holds"
                     + " (room for about %d MiB of RAM); use a smaller layout or a larger heap (MMSIM_JAVA_OPTS=-Xmx...)",

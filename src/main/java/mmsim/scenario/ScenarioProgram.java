@@ -149,7 +149,7 @@ public final class ScenarioProgram implements Program {
         ScenarioInstance booted;
         try {
             booted = (ScenarioInstance) instantiate();
-        } catch (mmsim.mm.MachineLayout.LayoutException e) {
+        } catch (mmsim.mm.linux.MachineLayout.LayoutException e) {
             throw new ScenarioError(scenario.file(), scenario.layoutLine() - 1, 1, "layout: " + e.getMessage());
         } catch (mmsim.kernel.KernelFault f) {
             throw new ScenarioError(scenario.file(), 1, 1, "setup of variant " + variant.name() + " crashed the kernel: " + f.title()

@@ -5,12 +5,12 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 
-import mmsim.mm.KernelConfig;
+import mmsim.mm.Machine;
 
 /**
  * What each option a {@code config} or {@code variant} line can name switches, in one line, for
  * {@code mmsim list --switches} and docs/scenario-language.md. The options themselves are
- * {@link KernelConfig#knownOptions()}, declared next to the code they switch; {@link #all()}
+ * {@link Machine#knownOptions()}, declared next to the code they switch; {@link #all()}
  * fails when an option has no line here or a line names no option, so the two cannot drift.
  */
 public final class Switches {
@@ -46,11 +46,11 @@ public final class Switches {
         if (SUMMARY.put(option, summary) != null) throw new IllegalStateException("switch " + option + " described twice");
     }
 
-    /** Every option with its summary, sorted by name; throws when this table and KernelConfig disagree. */
+    /** Every option with its summary, sorted by name; throws when this table and Machine.knownOptions() disagree. */
     public static Map<String, String> all() {
-        Set<String> known = KernelConfig.knownOptions();
+        Set<String> known = Machine.knownOptions();
         for (String o : known) if (!SUMMARY.containsKey(o)) throw new IllegalStateException("switch " + o + " has no summary in Switches");
-        for (String o : SUMMARY.keySet()) if (!known.contains(o)) throw new IllegalStateException("Switches describes " + o + ", which KernelConfig does not know");
+        for (String o : SUMMARY.keySet()) if (!known.contains(o)) throw new IllegalStateException("Switches describes " + o + ", which Machine.knownOptions() does not list");
         return new TreeMap<>(SUMMARY);
     }
 }

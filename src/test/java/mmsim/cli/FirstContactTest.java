@@ -115,7 +115,7 @@ class FirstContactTest {
         Files.writeString(layout, "arch x86_64\ncpus 1\nram 0x100000 +4T\n");
         CliEndToEndTest.Run boot = run("boot", layout.toString());
         assertEquals(2, boot.exit());
-        assertTrue(boot.err().contains("4t.layout: 4194304 MiB of boot RAM needs a 40960 MiB memmap in the model, more than the Java heap holds"),
+        assertTrue(boot.err().contains("4t.layout: 4194304 MiB of boot RAM needs a 33792 MiB memmap in the model, more than the Java heap holds"),
                 boot.err());
     }
 }

@@ -62,25 +62,29 @@ public final class Memmap {
 
     // ---- room in the host's heap ---------------------------------------------------------------
 
-    /** Heap bytes one page's struct page costs in the model (the arrays of {@link SectionMemmap}, plus slack). */
-    public static final long HEAP_BYTES_PER_PAGE = 40;
+    /** Heap bytes one page's struct page costs in the model: the seven arrays of {@link SectionMemmap}, and a byte of slack. */
+    public static final long HEAP_BYTES_PER_PAGE = 33;
 
     /**
-     * How many more pages the Java heap can give a memmap while keeping a quarter of it for the
-     * rest of the machine: the model's limit where the kernel's is vmemmap_alloc_block(). A memmap
-     * larger than this would end the JVM with OutOfMemoryError, so callers refuse it first
-     * (add_memory with -ENOMEM, a boot layout with a message).
+     * How many more pages the Java heap can give a memmap while keeping an eighth of it for the
+     * rest of the machine: the model's limit where the kernel's is vmemmap_alloc_block().
      */
     public static long heapRoomPages() {
         Runtime rt = Runtime.getRuntime();
-        long used = rt.totalMemory() - rt.freeMemory();
-        long room = rt.maxMemory() - rt.maxMemory() / 4 - used;
-        if (room < rt.maxMemory() / 4) {
-            System.gc();   // garbage of earlier executions counts as used until collected
-            used = rt.totalMemory() - rt.freeMemory();
-            room = rt.maxMemory() - rt.maxMemory() / 4 - used;
-        }
+        long room = rt.maxMemory() - rt.maxMemory() / 8 - (rt.totalMemory() - rt.freeMemory());
         return Math.max(0, room / HEAP_BYTES_PER_PAGE);
+    }
+
+    /**
+     * Whether a memmap of {@code nrPages} more pages fits in the heap. A memmap larger than this
+     * would end the JVM with OutOfMemoryError, so callers refuse it first (add_memory with
+     * -ENOMEM, a boot layout with a message). Garbage of earlier executions counts as used until
+     * collected, so a first "no" is asked again after a collection.
+     */
+    public static boolean fitsInHeap(long nrPages) {
+        if (nrPages <= heapRoomPages()) return true;
+        System.gc();
+        return nrPages <= heapRoomPages();
     }
 
     // ---- section memmaps (sparse.c calls these) ---------------------------------------------

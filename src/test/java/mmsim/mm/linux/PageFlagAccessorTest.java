@@ -1,4 +1,4 @@
-package mmsim.mm.memmap;
+package mmsim.mm.linux;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
