@@ -51,6 +51,9 @@ public final class ExploreCommand implements Callable<Integer> {
     @Option(names = "--budget", paramLabel = "N|TIME", description = "Stop after N executions or after a time such as 30s, 2m.")
     String budget;
 
+    @Option(names = "--step-limit", paramLabel = "N", description = "Scheduling steps one execution may take (default: the file's step_limit, else derived from the scenario).")
+    Integer stepLimit;
+
     @Option(names = "--seed", paramLabel = "S", description = "Seed of the random and pct strategies.")
     Long seed;
 
@@ -138,8 +141,9 @@ public final class ExploreCommand implements Callable<Integer> {
             else throw new UsageError("--budget: expected a number of executions (20000) or a time (30s, 2m), got '" + budget + "'");
         }
         if (bound != null && (bound < 0 || bound > 20)) throw new UsageError("--bound: expected 0..20, got " + bound);
+        if (stepLimit != null && stepLimit < 1000) throw new UsageError("--step-limit: expected at least 1000, got " + stepLimit);
         return new Settings(strategy != null ? strategy : d.strategy(), bound != null ? bound : d.bound(), maxExec, time,
-                seed != null ? seed : d.seed());
+                seed != null ? seed : d.seed(), stepLimit != null ? stepLimit : d.stepLimit());
     }
 
     /** Completion candidates of --strategy, in the case help and README write them. */

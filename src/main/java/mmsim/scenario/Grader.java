@@ -11,7 +11,8 @@ import mmsim.scenario.Scenario.Expect;
 /**
  * Grades outcomes against a scenario's declarations. The first {@code expect} line that applies to
  * the variant and matches wins (write the more specific lines first); an undeclared failing verdict
- * is FORBIDDEN, an undeclared passed outcome ACCEPTABLE, and {@code model_defect} (a defect of mmsim,
+ * is FORBIDDEN, an undeclared passed outcome ACCEPTABLE, an undeclared step_limit INTERESTING (an
+ * execution the search could not finish, reported as "step limit"), and {@code model_defect} (a defect of mmsim,
  * not of the modelled kernel) is FORBIDDEN whatever the file says.
  */
 public final class Grader {
@@ -33,6 +34,7 @@ public final class Grader {
         if (kind == Verdict.Kind.MODEL_DEFECT) return OutcomeClass.FORBIDDEN;
         Expect e = match(variant, kind, observed);
         if (e != null) return e.cls();
+        if (kind == Verdict.Kind.STEP_LIMIT) return OutcomeClass.INTERESTING;   // no kernel failure: the run reports it as "step limit"
         return kind == Verdict.Kind.PASSED ? OutcomeClass.ACCEPTABLE : OutcomeClass.FORBIDDEN;
     }
 

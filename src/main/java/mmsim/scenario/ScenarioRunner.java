@@ -34,12 +34,31 @@ public final class ScenarioRunner {
         Status(int exit) { this.exit = exit; }
     }
 
-    /** Exploration settings: the file's, overridden by the command line. */
-    public record Settings(Strategy strategy, int bound, long maxExecutions, Duration timeBudget, long seed) {
+    /**
+     * Exploration settings: the file's, overridden by the command line. {@code stepLimit} bounds
+     * the scheduling steps of one execution; 0 derives it from the scenario ({@link #stepLimitOf}).
+     */
+    public record Settings(Strategy strategy, int bound, long maxExecutions, Duration timeBudget, long seed, int stepLimit) {
         public static Settings of(Scenario s) {
             return new Settings(Strategy.valueOf(s.strategy().toUpperCase(java.util.Locale.ROOT)), s.bound(),
-                    s.budgetExecutions(), s.budgetTime(), s.seed());
+                    s.budgetExecutions(), s.budgetTime(), s.seed(), s.stepLimit());
         }
+    }
+
+    /** The least step limit: what every catalogue scenario ran with before limits were derived. */
+    public static final int MIN_STEP_LIMIT = 100_000;
+
+    /**
+     * The step limit of a scenario that sets none: four times the steps of its one execution
+     * without preemptions (CPU 0's program, then CPU 1's, ...), and at least {@link #MIN_STEP_LIMIT}.
+     * A preempted execution takes about as many steps, as waiting is no step; the margin is for
+     * retry loops (offline_pages' -EBUSY retries, lock waits) that preemption makes longer. So
+     * onlining a 128 MiB block in v4.6 (a step per page) fits, and only a livelock reaches it.
+     */
+    public static int stepLimitOf(ScenarioProgram program) {
+        ExplorationResult serial = Explorer.explore(program, ExploreOptions.defaults().strategy(Strategy.DFS).preemptionBound(0)
+                .maxExecutions(1).stepLimit(50_000_000).isFailure(o -> false));
+        return (int) Math.min(Integer.MAX_VALUE, Math.max(MIN_STEP_LIMIT, 4 * serial.points() + 10_000));
     }
 
     /** A graded failure (or interesting outcome) with its declaration. */
@@ -75,6 +94,7 @@ public final class ScenarioRunner {
     public static VariantResult run(Scenario scenario, Variant variant, Settings st, ProgressListener progress) {
         Grader grader = new Grader(scenario);
         ScenarioProgram program = new ScenarioProgram(scenario, variant);
+        if (st.stepLimit() == 0) st = new Settings(st.strategy(), st.bound(), st.maxExecutions(), st.timeBudget(), st.seed(), stepLimitOf(program));
         String v = variant.name();
         List<Finding> findings = new ArrayList<>();
         Map<Outcome, Long> outcomes = new LinkedHashMap<>();
@@ -103,7 +123,13 @@ public final class ScenarioRunner {
         String note;
         Finding decisive = findings.isEmpty() ? null : findings.get(findings.size() - 1);
         List<Expect> expected = grader.expected(v);
-        if (decisive != null && decisive.cls() == OutcomeClass.FORBIDDEN) {
+        if (decisive != null && decisive.declaration() == null && decisive.failure().verdict().kind() == mmsim.explore.Verdict.Kind.STEP_LIMIT) {
+            // not a kernel failure: the search could not finish an execution within the limit
+            status = Status.INCOMPLETE;
+            verdict = "step limit";
+            note = "an execution ran past the step limit of " + st.stepLimit() + " steps (a livelock, or a limit too small:"
+                    + " set 'step_limit N' in the scenario or --step-limit N)";
+        } else if (decisive != null && decisive.cls() == OutcomeClass.FORBIDDEN) {
             status = Status.VIOLATED;
             verdict = decisive.failure().verdict().title();
             note = "FORBIDDEN " + describe(decisive);
@@ -152,6 +178,7 @@ public final class ScenarioRunner {
     private static ExploreOptions options(Settings st, ProgressListener progress,
                                           java.util.function.Predicate<Outcome> isFailure) {
         ExploreOptions o = ExploreOptions.defaults().strategy(st.strategy()).preemptionBound(st.bound()).seed(st.seed())
+                .stepLimit(st.stepLimit())
                 .stopAtFirstFailure(true).isFailure(isFailure).progress(progress);
         if (st.maxExecutions() > 0) o = o.maxExecutions(st.maxExecutions());
         if (st.timeBudget() != null) o = o.timeBudget(st.timeBudget());
