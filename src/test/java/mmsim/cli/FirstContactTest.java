@@ -118,4 +118,24 @@ class FirstContactTest {
         assertTrue(boot.err().contains("4t.layout: 4194304 MiB of boot RAM needs a 33792 MiB memmap in the model, more than the Java heap holds"),
                 boot.err());
     }
+
+    @Test
+    void theShellChecksConfigOptionsAsScenariosDo() {
+        CliEndToEndTest.Run bogus = run("sh", "--config", "CONFIG_BOGUS", "-c", "cat /proc/buddyinfo");
+        assertEquals(2, bogus.exit());
+        assertTrue(bogus.err().contains("--config: unknown option 'CONFIG_BOGUS'"), bogus.err());
+        CliEndToEndTest.Run typo = run("sh", "--config", "CONFIG_PAGE_OWNR", "-c", "cat /proc/buddyinfo");
+        assertTrue(typo.err().contains("did you mean: CONFIG_PAGE_OWNER"), typo.err());
+        assertEquals(0, run("sh", "--config", "CONFIG_PAGE_OWNER,CONFIG_CMA=n", "-c", "cat /proc/buddyinfo").exit());
+    }
+
+    @Test
+    void lsDashLShowsTheKernelsFileModes() {
+        CliEndToEndTest.Run r = run("sh", "-c", "ls -l /sys/devices/system/memory/memory1", "-c", "ls -l /proc/kpageflags");
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("-rw-r--r-- 1 root root 4096 state\n"), r.out());
+        assertTrue(r.out().contains("-r--r--r-- 1 root root 4096 phys_index\n"), r.out());
+        assertTrue(r.out().contains("lrwxrwxrwx 1 root root 0 subsystem -> ../../../../bus/memory\n"), r.out());
+        assertTrue(r.out().contains("-r-------- 1 root root 0 /proc/kpageflags\n"), r.out());
+    }
 }
