@@ -134,7 +134,7 @@ final class Shell {
                 case "echo" -> done(echo(t));
                 case "ls" -> done(ls(t));
                 case "dump_page" -> done(dumpPage(t));
-                case "dmesg" -> done(dmesg());
+                case "dmesg" -> done(t.size() > 1 ? operation(t, line) : dmesg());
                 case "vars" -> {
                     vars.forEach((k, v) -> out.println(k + "=" + v));
                     yield done(0);

@@ -83,6 +83,7 @@ public final class ScenarioProgram implements Program {
         Kernel k = m.kernel();
         k.setTask(0, "mmsim-setup", 1);
         for (Step s : scenario.setup()) runSetupStep(s, ctx);
+        ctx.markDmesg();   // dmesg in the CPU programs shows what the race logged
         return new ScenarioInstance(m, ctx, vars);
     }
 

@@ -138,4 +138,13 @@ class FirstContactTest {
         assertTrue(r.out().contains("lrwxrwxrwx 1 root root 0 subsystem -> ../../../../bus/memory\n"), r.out());
         assertTrue(r.out().contains("-r-------- 1 root root 0 /proc/kpageflags\n"), r.out());
     }
+
+    @Test
+    void dmesgShowsWhatWasLoggedSinceTheMark() {
+        CliEndToEndTest.Run r = run("sh", "-c", "add_memory 0 0x100000001 0x8000000 -> first", "-c", "dmesg mark",
+                "-c", "add_memory 0 0x100000000 0x8000001 -> second", "-c", "dmesg -> log", "-c", "vars");
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("log=Block size [0x8000000] unaligned hotplug range: start 0x100000000, size 0x8000001\n"), r.out());
+        assertFalse(r.out().contains("start 0x100000001"), "the line logged before the mark: " + r.out());
+    }
 }

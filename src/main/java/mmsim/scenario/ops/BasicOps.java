@@ -46,6 +46,19 @@ final class BasicOps implements OpProvider {
                         }
                     };
                 });
+        r.add("dmesg", "dmesg [mark] [-> var]",
+                "the kernel log lines since the mark (the end of setup, or the last 'dmesg mark'); var gets them joined by ' | ', or '' when none",
+                true, a -> {
+                    boolean mark = a.hasMore() && "mark".equals(a.peek());
+                    if (mark) a.keyword("mark");
+                    return ctx -> {
+                        if (mark) {
+                            ctx.markDmesg();
+                            return "ok";
+                        }
+                        return String.join(" | ", ctx.kernel().log().linesFrom(ctx.dmesgMark()));
+                    };
+                });
         r.add("echo", "echo TEXT > PATH [-> var]", "write TEXT and a newline to a sysfs/debugfs file; var gets ok or -ERRNO", true, a -> {
             String text = a.wordsUntil("TEXT", ">");
             a.keyword(">");
