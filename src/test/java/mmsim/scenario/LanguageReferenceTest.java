@@ -66,7 +66,7 @@ class LanguageReferenceTest {
         sameSet("operations", h.get("Operations"), OpRegistry.standard().names());
         sameSet("variant switches", h.get("Variant switches"), Switches.all().keySet());
         sameSet("outcome classes", h.get("Outcome classes"), Arrays.stream(OutcomeClass.values()).map(Enum::name).toList());
-        sameSet("verdict kinds", h.get("Verdict kinds"), Scenario.VERDICT_KINDS);
+        sameSet("verdict kinds", h.get("Verdict kinds"), mmsim.explore.Verdict.Kind.ids());
     }
 
     @Test

@@ -114,6 +114,11 @@ public final class Args {
      * Written as one word, without blanks.
      */
     public record Address(String text, java.util.function.ToLongFunction<OpContext> eval) {
+        /** A value known at parse time (an unsigned kernel address such as 0xffff800082000000). */
+        public static Address constant(long value) {
+            return new Address(Long.toUnsignedString(value, 16), c -> value);
+        }
+
         /** The value in {@code ctx}: the variables' values (as numbers) combined. */
         public long resolve(OpContext ctx) {
             return eval.applyAsLong(ctx);
