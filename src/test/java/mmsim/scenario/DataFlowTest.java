@@ -55,7 +55,7 @@ class DataFlowTest {
         // every interleaving: B waits for $p, frees it, nothing leaks (a leak would be FORBIDDEN)
         assertEquals(ScenarioRunner.Status.OK, r.status(), r.note());
         assertTrue(r.exhausted());
-        assertTrue(r.outcomes().keySet().stream().allMatch(o -> o.verdictKind().equals("passed")), r.outcomes().toString());
+        assertTrue(r.outcomes().keySet().stream().allMatch(o -> o.verdictKind() == mmsim.explore.Verdict.Kind.PASSED), r.outcomes().toString());
     }
 
     @Test
@@ -73,7 +73,7 @@ class DataFlowTest {
                 bound 1
                 """);
         assertEquals(ScenarioRunner.Status.OK, r.status(), r.note());
-        assertEquals("deadlock", r.findings().get(0).failure().verdict().kind());
+        assertEquals(mmsim.explore.Verdict.Kind.DEADLOCK, r.findings().get(0).failure().verdict().kind());
     }
 
     @Test

@@ -65,6 +65,7 @@ class LanguageReferenceTest {
         sameSet("statements", h.get("Blocks and statements"), ScenarioParser.KEYWORDS);
         sameSet("operations", h.get("Operations"), OpRegistry.standard().names());
         sameSet("variant switches", h.get("Variant switches"), Switches.all().keySet());
+        assertEquals(java.util.Set.of(), Switches.mismatches(), "Switches' summaries against Machine.knownOptions()");
         sameSet("outcome classes", h.get("Outcome classes"), Arrays.stream(OutcomeClass.values()).map(Enum::name).toList());
         sameSet("verdict kinds", h.get("Verdict kinds"), mmsim.explore.Verdict.Kind.ids());
     }
