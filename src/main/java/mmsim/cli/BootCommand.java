@@ -16,7 +16,7 @@ import java.util.concurrent.Callable;
  * (zone ranges, node ranges, "Memory: ...K/...K available"). A malformed or impossible layout
  * is reported as {@code file:line: text: problem}, exit status 2.
  */
-@Command(name = "boot", description = {"Boot a machine layout and print the kernel's memory boot lines.",
+@Command(name = "boot", mixinStandardHelpOptions = true, description = {"Boot a machine layout and print the kernel's memory boot lines.",
         "LAYOUT is a layout file (see layouts/*.layout) or 'small' for the built-in one."},
         footer = {"", "Examples:", "  mmsim boot layouts/small.layout", "  mmsim boot --era v4.6 layouts/256g.layout"})
 public final class BootCommand implements Callable<Integer> {

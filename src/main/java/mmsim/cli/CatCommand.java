@@ -15,7 +15,7 @@ import java.util.concurrent.Callable;
  * unless {@code --hex} asks for an od-style dump. Errors read like cat's: {@code cat: PATH: No such
  * file or directory}, exit status 1.
  */
-@Command(name = "cat", description = {"Print a file of a freshly booted machine's /proc, /sys or debugfs."},
+@Command(name = "cat", mixinStandardHelpOptions = true, description = {"Print a file of a freshly booted machine's /proc, /sys or debugfs."},
         footer = {"", "Examples:", "  mmsim cat /proc/buddyinfo", "  mmsim cat --layout layouts/256g.layout /proc/zoneinfo",
                 "  mmsim cat --hex /proc/kpageflags | head"})
 public final class CatCommand implements Callable<Integer> {
@@ -59,7 +59,9 @@ public final class CatCommand implements Callable<Integer> {
                 }
                 return Main.EXIT_OK;
             } catch (Errno.ErrnoException e) {
-                err.println(e.getMessage().startsWith("cat: ") ? e.getMessage() : "cat: " + e.getMessage());
+                String shown = path.isEmpty() ? "''" : path;
+                err.println("cat: " + shown + ": " + e.errno().text
+                        + (path.startsWith("/") ? "" : " (the machine's files are under /proc, /sys and /sys/kernel/debug)"));
                 return 1;
             }
         });

@@ -28,7 +28,7 @@ import picocli.CommandLine.Model.CommandSpec;
         description = "Run the catalogue: explore every scenario under each of its variants and compare what happens with what the scenario declares (ACCEPTABLE / INTERESTING / FORBIDDEN / EXPECTED). Prints a table scenario x variant -> verdict, executions explored, whether the bound was exhausted, and time; then, for every failure found, its title, the two-column CPU trace, the kernel's report and the command that replays it.",
         footer = {"", "Examples:",
                 "  mmsim check                    # the whole catalogue",
-                "  mmsim check 000 002            # scenarios whose names start with 000 or 002",
+                "  mmsim check 010 011            # scenarios whose names start with 010 or 011",
                 "  mmsim check --json | jq .rows  # for scripts",
                 "", "Exit status: 0 every variant behaved as declared; 1 a declared outcome was", "violated (a FORBIDDEN outcome seen, or an EXPECTED one not reached although", "the search was exhaustive); 2 usage error or broken scenario file; 4 a budget", "ran out before an answer."})
 public final class CheckCommand implements Callable<Integer> {
@@ -49,7 +49,7 @@ public final class CheckCommand implements Callable<Integer> {
 
     @Option(names = "--color", paramLabel = "WHEN", defaultValue = "auto",
             description = "Colour the table: auto (only on a terminal, not with NO_COLOR), always, never.")
-    String color;
+    Term.ColorWhen color;
 
     @Option(names = {"-q", "--quiet"}, description = "No progress on stderr.")
     boolean quiet;
@@ -93,7 +93,7 @@ public final class CheckCommand implements Callable<Integer> {
         List<Scenario> scenarios = new ArrayList<>();
         for (Path f : files) {
             try {
-                Scenario s = Catalogue.load(f, ops);
+                Scenario s = ScenarioArgs.warn(Catalogue.load(f, ops), err);
                 if (variant != null && s.variant(variant) == null) {
                     if (names.isEmpty()) continue;
                     err.println("mmsim check: scenario " + s.name() + " has no variant '" + variant + "'"

@@ -28,21 +28,21 @@ import picocli.CommandLine.Model.CommandSpec;
         description = "Explore one scenario's interleavings under one variant (or all of them) and print what was found: the verdict, the two-column CPU trace, the kernel report and a replay command. Settings default to the scenario file's (bound, budget, strategy, seed).",
         footer = {"", "Examples:",
                 "  mmsim explore scenarios/000-kpageflags-vs-offline.mms --variant v4.6",
-                "  mmsim explore 000 --strategy random --budget 30s --seed 7",
-                "  mmsim explore my-race.mms --bound 3 --json",
+                "  mmsim explore 000 --variant v4.6 --strategy pct --budget 30s --seed 7",
+                "  mmsim explore my-race.mms --bound 3 --json   # a file mmsim new wrote",
                 "  cat my-race.mms | mmsim explore -",
                 "", "Exit status: 0 as declared, 1 a declared outcome violated, 2 usage or broken", "scenario, 4 the budget ran out before an answer."})
 public final class ExploreCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
     @Parameters(index = "0", paramLabel = "FILE", completionCandidates = CheckCommand.CatalogueNames.class,
-            description = "A .mms scenario file, a catalogue name or prefix, or - for standard input.")
+            description = "A .mms scenario file, a catalogue name, its number (000) or a unique prefix, or - for standard input.")
     String file;
 
     @Option(names = "--variant", paramLabel = "V", description = "The variant to explore (default: every variant).")
     String variant;
 
-    @Option(names = "--strategy", paramLabel = "S", description = "dfs (exhaustive within the bound), random or pct. Default: the file's, else dfs.")
+    @Option(names = "--strategy", paramLabel = "S", completionCandidates = StrategyNames.class, description = "dfs (exhaustive within the bound), random or pct. Default: the file's, else dfs.")
     Strategy strategy;
 
     @Option(names = "--bound", paramLabel = "K", description = "Preemption bound: at most K preemptions per execution (default: the file's, else 2).")
@@ -50,6 +50,9 @@ public final class ExploreCommand implements Callable<Integer> {
 
     @Option(names = "--budget", paramLabel = "N|TIME", description = "Stop after N executions or after a time such as 30s, 2m.")
     String budget;
+
+    @Option(names = "--step-limit", paramLabel = "N", description = "Scheduling steps one execution may take (default: the file's step_limit, else derived from the scenario).")
+    Integer stepLimit;
 
     @Option(names = "--seed", paramLabel = "S", description = "Seed of the random and pct strategies.")
     Long seed;
@@ -66,8 +69,8 @@ public final class ExploreCommand implements Callable<Integer> {
     @Option(names = {"-q", "--quiet"}, description = "No progress on stderr.")
     boolean quiet;
 
-    @Option(names = "--color", paramLabel = "WHEN", defaultValue = "auto", description = "auto, always or never.")
-    String color;
+    @Option(names = "--color", paramLabel = "WHEN", defaultValue = "auto", description = "Colour: auto (only on a terminal, not with NO_COLOR), always, never.")
+    Term.ColorWhen color;
 
     @Override
     public Integer call() throws Exception {
@@ -77,16 +80,31 @@ public final class ExploreCommand implements Callable<Integer> {
     private Integer run() {
         var out = spec.commandLine().getOut();
         OpRegistry ops = OpRegistry.standard();
-        Scenario s = ScenarioArgs.load(file, ops, System.in);
+        Scenario s = ScenarioArgs.warn(ScenarioArgs.load(file, ops, System.in), spec.commandLine().getErr());
         List<Scenario.Variant> variants = variant == null ? s.variants() : List.of(ScenarioArgs.variant(s, variant));
         Settings st = settings(s);
         ScenarioRunner.validate(s);
         Progress progress = new Progress(spec.commandLine().getErr(), Term.progress(quiet || json), variants.size());
-        List<VariantResult> rows = new ArrayList<>();
-        for (Scenario.Variant v : variants) {
-            progress.start(s.name() + " " + v.name());
-            rows.add(ScenarioRunner.run(s, v, st, progress.listener()));
-            progress.done();
+        List<VariantResult> rows = java.util.Collections.synchronizedList(new ArrayList<>());
+        // Ctrl-C: the JVM runs shutdown hooks, so say what was found before the process ends (exit 130)
+        Thread onInterrupt = new Thread(() -> {
+            progress.finish();
+            var err = spec.commandLine().getErr();
+            err.println("mmsim explore: interrupted in " + progress.current());
+            synchronized (rows) {
+                for (VariantResult r : rows) err.println("  finished before: " + summary(s, r));
+            }
+            err.flush();
+        });
+        Runtime.getRuntime().addShutdownHook(onInterrupt);
+        try {
+            for (Scenario.Variant v : variants) {
+                progress.start(s.name() + " " + v.name());
+                rows.add(ScenarioRunner.run(s, v, st, progress.listener()));
+                progress.done();
+            }
+        } finally {
+            Runtime.getRuntime().removeShutdownHook(onInterrupt);
         }
         progress.finish();
         boolean colour = Term.colour(color);
@@ -98,8 +116,7 @@ public final class ExploreCommand implements Callable<Integer> {
                 out.println(Json.write(o));
                 continue;
             }
-            out.printf("%s / %s: %s — %s%n", s.name(), r.variant().name(), r.status() == ScenarioRunner.Status.OK ? "ok"
-                    : r.status().name(), r.verdict());
+            out.println(summary(s, r));
             out.printf("  %d executions, %s, strategy %s, %s%n  %s%n", r.executions(), r.coverage(),
                     st.strategy().name().toLowerCase(java.util.Locale.ROOT), Reports.seconds(r.elapsed()), r.note());
             if (r.reduction().on()) {
@@ -114,6 +131,13 @@ public final class ExploreCommand implements Callable<Integer> {
         return Reports.exitCode(rows);
     }
 
+    /** "000-x / v4.6: ok — holds": the first line of a variant's result. */
+    private static String summary(Scenario s, VariantResult r) {
+        return s.name() + " / " + r.variant().name() + ": " + (r.status() == ScenarioRunner.Status.OK ? "ok" : r.status().name())
+                + " — " + r.verdict() + (r.findings().isEmpty() ? "" : " (" + r.findings().size() + " finding"
+                + (r.findings().size() == 1 ? "" : "s") + ")");
+    }
+
     private Settings settings(Scenario s) {
         Settings d = Settings.of(s);
         long maxExec = d.maxExecutions();
@@ -121,12 +145,21 @@ public final class ExploreCommand implements Callable<Integer> {
         if (budget != null) {
             Duration t = ScenarioParser.duration(budget);
             Long n = Args.parseNumber(budget);
+            if (t != null && t.isZero()) throw new UsageError("--budget: a time budget must be more than zero, got '" + budget + "'");
             if (t != null) { time = t; maxExec = 0; }
             else if (n != null && n > 0) { maxExec = n; time = null; }
             else throw new UsageError("--budget: expected a number of executions (20000) or a time (30s, 2m), got '" + budget + "'");
         }
         if (bound != null && (bound < 0 || bound > 20)) throw new UsageError("--bound: expected 0..20, got " + bound);
+        if (stepLimit != null && stepLimit < 1000) throw new UsageError("--step-limit: expected at least 1000, got " + stepLimit);
         return new Settings(strategy != null ? strategy : d.strategy(), bound != null ? bound : d.bound(), maxExec, time,
-                seed != null ? seed : d.seed(), !noReduction, all);
+                seed != null ? seed : d.seed(), stepLimit != null ? stepLimit : d.stepLimit(), !noReduction, all);
+    }
+
+    /** Completion candidates of --strategy, in the case help and README write them. */
+    static final class StrategyNames implements Iterable<String> {
+        @Override public java.util.Iterator<String> iterator() {
+            return java.util.Arrays.stream(mmsim.explore.Strategy.values()).map(mmsim.explore.Strategy::lower).iterator();
+        }
     }
 }

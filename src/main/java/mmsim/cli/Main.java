@@ -29,6 +29,7 @@ import picocli.CommandLine.Command;
             PageTypesCommand.class,
             BootCommand.class,
             CatCommand.class,
+            NewCommand.class,
         },
         footer = {
             "",
@@ -58,6 +59,8 @@ public final class Main implements Runnable {
     /** Runs the command line and returns the exit code (used by tests). */
     public static int execute(String... args) {
         CommandLine cl = new CommandLine(new Main());
+        // --strategy random, RANDOM and Random are one strategy: help, README and completion write it lower case
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             cmd.getErr().println("mmsim: internal error (a defect of mmsim, not of the modelled kernel): " + ex);
             ex.printStackTrace(cmd.getErr());

@@ -26,6 +26,7 @@ import picocli.CommandLine.Command;
                 "Run 'mmsim page-types -h' for the tool's options."},
         footer = {"", "Examples:", "  mmsim page-types", "  mmsim page-types --layout layouts/two-node-hotplug.layout -b buddy -l",
                 "  mmsim page-types --source host -b buddy -l",
+                "  mmsim cat /proc/kpageflags > kpageflags.dump",
                 "  mmsim page-types -F kpageflags.dump --order kernel", "  mmsim page-types -d anon,lru",
                 "  mmsim page-types --modprobe hwpoison-inject -X -a 0x10000+4 -l"})
 public final class PageTypesCommand implements Callable<Integer> {

@@ -17,7 +17,10 @@ import mmsim.scenario.ops.OpRegistry;
 final class ScenarioArgs {
     private ScenarioArgs() { }
 
-    /** Loads one scenario; throws {@link ParameterException} (exit 2) when it names none or several. */
+    /**
+     * Loads one scenario: a file, {@code -}, a catalogue name, its number ({@code 000}) or a unique
+     * prefix; a {@link UsageError} (exit 2) when it names none or several.
+     */
     static Scenario load(String arg, OpRegistry ops, InputStream stdin) {
         if (arg.equals("-")) {
             try {
@@ -31,13 +34,36 @@ final class ScenarioArgs {
         if (Files.isRegularFile(p)) return Catalogue.load(p, ops);
         Catalogue cat = Catalogue.standard();
         List<Path> found = cat.resolve(arg);
+        if (found.size() > 1) {
+            // "000" is the number of 000-kpageflags-vs-offline, not a prefix of 000b..000d
+            List<Path> byNumber = found.stream().filter(x -> number(x).equals(arg)).toList();
+            if (byNumber.size() == 1) found = byNumber;
+        }
         if (found.size() == 1) return Catalogue.load(found.get(0), ops);
         if (found.isEmpty()) {
             throw new UsageError("no scenario file or catalogue entry '" + arg + "'"
                     + Suggest.didYouMean(arg, cat.names()) + " (see: mmsim list)");
         }
         throw new UsageError("'" + arg + "' names several scenarios: "
-                + String.join(", ", found.stream().map(x -> x.getFileName().toString()).toList()));
+                + String.join(", ", found.stream().map(ScenarioArgs::name).toList())
+                + "; name one of them (its number or full name), or run them all with: mmsim check " + arg);
+    }
+
+    private static String name(Path p) {
+        return p.getFileName().toString().replaceFirst("\\.mms$", "");
+    }
+
+    /** The scenario's number: its name up to the first '-' (000 for 000-kpageflags-vs-offline). */
+    private static String number(Path p) {
+        String n = name(p);
+        int dash = n.indexOf('-');
+        return dash < 0 ? n : n.substring(0, dash);
+    }
+
+    /** Prints the scenario's warnings ("file:line:col: warning: ...") on {@code err}. */
+    static Scenario warn(Scenario s, java.io.PrintWriter err) {
+        for (String w : s.warnings()) err.println("mmsim: " + w);
+        return s;
     }
 
     /** The variant named {@code name}, or a usage error listing them. */

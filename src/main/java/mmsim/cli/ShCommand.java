@@ -26,8 +26,8 @@ import picocli.CommandLine.Model.CommandSpec;
         description = "A shell on a booted model machine: cat, echo > and ls over /proc, /sys and debugfs, the driver and user operations of the scenario language (add_memory, alloc_pages, ...), dump_page PFN and dmesg. On a terminal it has line editing, history (~/.mmsim_history) and Tab completion of commands and paths; otherwise it reads a script from standard input, one command per line, without prompts. Type 'help' inside for the commands.",
         footer = {"", "Examples:",
                 "  mmsim sh                                  # the built-in small machine, interactive",
-                "  mmsim sh big.layout --era v4.6",
-                "  printf 'cat /proc/buddyinfo\\necho offline > /sys/devices/system/memory/memory4/state\\n' | mmsim sh",
+                "  mmsim sh layouts/two-node-hotplug.layout --era v4.6",
+                "  printf 'alloc_pages 0 -> p\\ndump_page $p\\n' | mmsim sh",
                 "", "Exit status: that of the last command (0 it succeeded, 1 it failed), 2 usage", "error."})
 public final class ShCommand implements Callable<Integer> {
     @Spec CommandSpec spec;

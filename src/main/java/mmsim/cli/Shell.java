@@ -11,6 +11,7 @@ import java.util.TreeMap;
 import org.jline.reader.Candidate;
 import org.jline.reader.Completer;
 
+import mmsim.iface.VirtualFs;
 import mmsim.kernel.Errno;
 import mmsim.kernel.KernelFault;
 import mmsim.mm.linux.KernelConfig;
@@ -69,7 +70,15 @@ final class Shell {
                     + Suggest.didYouMean(era, List.of("v4.6", "mainline")));
         };
         KernelConfig c = KernelConfig.defaults(e);
-        for (String o : config) c = o.endsWith("=n") ? c.without(o.substring(0, o.length() - 2)) : c.with(o);
+        for (String o : config) {
+            // checked as a scenario's config line is: a misspelt option would silently run the default code
+            String name = o.replaceFirst("=[yn]$", "");
+            if (!mmsim.mm.Machine.knownOptions().contains(name)) {
+                throw new UsageError("--config: unknown option '" + name + "'" + Suggest.didYouMean(name, mmsim.mm.Machine.knownOptions())
+                        + "; see: mmsim list --switches");
+            }
+            c = o.endsWith("=n") ? c.without(name) : c.with(name);
+        }
         Booted m = Booted.boot(layout, c);
         return new Shell(m, layout.source() + ", " + era, out, err);
     }
@@ -99,6 +108,19 @@ final class Shell {
         if (t.isEmpty()) return 0;
         String cmd = t.get(0).text();
         boolean assigns = t.size() >= 3 && t.get(t.size() - 2).is("->");
+        if (!assigns && BUILTINS.contains(cmd)) {
+            // builtins take $var as the shell expands it (operations read $var themselves)
+            List<Token> expanded = new ArrayList<>();
+            for (Token x : t) {
+                String name = !x.quoted() && x.text().startsWith("$") ? x.text().substring(1) : null;
+                if (name != null && !vars.containsKey(name)) {
+                    err.println("mmsim: " + x.text() + ": unbound variable" + Suggest.didYouMean(name, vars.keySet()));
+                    return done(1);
+                }
+                expanded.add(name != null ? new Token(vars.get(name), false, x.pos()) : x);
+            }
+            t = expanded;
+        }
         try {
             if (assigns) return done(operation(t, line));
             return switch (cmd) {
@@ -112,7 +134,7 @@ final class Shell {
                 case "echo" -> done(echo(t));
                 case "ls" -> done(ls(t));
                 case "dump_page" -> done(dumpPage(t));
-                case "dmesg" -> done(dmesg());
+                case "dmesg" -> done(t.size() > 1 ? operation(t, line) : dmesg());
                 case "vars" -> {
                     vars.forEach((k, v) -> out.println(k + "=" + v));
                     yield done(0);
@@ -142,7 +164,7 @@ final class Shell {
         out.println("Commands (paths complete with Tab):");
         out.println("  cat PATH...              print files under /proc, /sys, /sys/kernel/debug");
         out.println("  echo TEXT > PATH         write TEXT to a sysfs/debugfs file");
-        out.println("  ls [PATH]                list a directory (default /)");
+        out.println("  ls [-l] [PATH]           list a directory (default /); -l with the kernel's file modes");
         out.println("  dump_page PFN            the kernel's dump_page() of one page");
         out.println("  dmesg                    the kernel log");
         out.println("  vars                     values assigned with '-> var'");
@@ -211,22 +233,43 @@ final class Shell {
     }
 
     private int ls(List<Token> t) {
-        List<String> dirs = t.size() < 2 ? List.of("/") : t.subList(1, t.size()).stream().map(Token::text).toList();
+        List<String> args = new ArrayList<>(t.subList(1, t.size()).stream().map(Token::text).toList());
+        boolean longFormat = args.remove("-l");
+        List<String> dirs = args.isEmpty() ? List.of("/") : args;
         int st = 0;
         for (String d : dirs) {
             try {
                 if (!machine.isDirectory(d)) {
-                    if (machine.exists(d)) { out.println(d); continue; }
-                    throw new Errno.ErrnoException(Errno.ENOENT, d);
+                    if (!machine.exists(d)) throw new Errno.ErrnoException(Errno.ENOENT, d);
+                    out.println(longFormat ? longEntry(d, d) : d);
+                    continue;
                 }
                 if (dirs.size() > 1) out.println(d + ":");
-                for (String e : machine.list(d)) out.println(e);
+                for (String e : machine.list(d)) {
+                    String name = e.endsWith("/") ? e.substring(0, e.length() - 1) : e;
+                    out.println(longFormat ? longEntry((d.endsWith("/") ? d : d + "/") + name, name) : e);
+                }
             } catch (Errno.ErrnoException e) {
                 err.println("ls: cannot access '" + d + "': " + e.errno().text + hint(d, e.errno()));
                 st = 1;
             }
         }
         return st;
+    }
+
+    /**
+     * One {@code ls -l} line: the mode the kernel gives the file (sysfs attributes 0444/0644/0200,
+     * /proc files as created), links, owner root, size as stat reports it (4096 for sysfs
+     * attributes, 0 for procfs and debugfs), name, and a symlink's target. No time column: the
+     * model has no clock for inode times.
+     */
+    private String longEntry(String path, String name) {
+        VirtualFs.Node n = machine.fs().resolve(path, false);
+        if (n instanceof VirtualFs.Symlink link) return "lrwxrwxrwx 1 root root 0 " + name + " -> " + link.target();
+        if (n instanceof VirtualFs.Dir) return "drwxr-xr-x 2 root root 0 " + name;
+        VirtualFs.File f = (VirtualFs.File) n;
+        int size = path.startsWith("/sys/") && !path.startsWith("/sys/kernel/debug/") ? 4096 : 0;
+        return VirtualFs.modeString(f.mode) + " 1 root root " + size + " " + name;
     }
 
     private int dumpPage(List<Token> t) {
@@ -258,6 +301,13 @@ final class Shell {
             step = ops.parse(t, new ScenarioError.Pos("sh", lineNo, line.length() + 1), line.strip());
         } catch (ScenarioError e) {
             err.println(t.get(0).text() + ": " + e.detail());
+            return 1;
+        }
+        for (Token r : step.varRefs()) {
+            String name = r.text().substring(1);
+            if (vars.containsKey(name)) continue;
+            err.println("mmsim: " + r.text() + ": unbound variable" + Suggest.didYouMean(name, vars.keySet())
+                    + " (an operation's '-> " + name + "' assigns it; 'vars' lists them)");
             return 1;
         }
         String v = step.run(ctx);

@@ -3,13 +3,30 @@ package mmsim.cli;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
+import picocli.CommandLine.Help.Ansi;
+
 /**
- * Terminal facts for colour and progress: colour only when stdout is a terminal (or forced with
- * {@code --color=always}, and never with {@code NO_COLOR}); progress only when stderr is a terminal.
+ * Terminal facts for colour and progress. Colour is picocli's {@link Ansi}: {@code --color=auto}
+ * colours only when stdout is a terminal and neither {@code NO_COLOR} nor {@code CLICOLOR=0} says
+ * otherwise; {@code always} and {@code never} force it. Progress goes to stderr only when stderr
+ * is a terminal, which Ansi does not tell (it looks at stdout), hence {@link #isTerminal}.
  * Kernel-format text (oops, dump_page, /proc) is never coloured: people paste it into mail.
  */
 public final class Term {
     private Term() { }
+
+    /** The values of {@code --color}; picocli rejects any other word with the list of these. */
+    public enum ColorWhen {
+        auto, always, never;
+
+        Ansi ansi() {
+            return switch (this) {
+                case always -> Ansi.ON;
+                case never -> Ansi.OFF;
+                case auto -> Ansi.AUTO.enabled() && !"dumb".equals(System.getenv("TERM")) ? Ansi.ON : Ansi.OFF;
+            };
+        }
+    }
 
     /** True when file descriptor {@code fd} of this process is a terminal (Linux: /proc/self/fd). */
     public static boolean isTerminal(int fd) {
@@ -22,13 +39,9 @@ public final class Term {
         }
     }
 
-    /** Whether to colour stdout for {@code --color=auto|always|never}. */
-    public static boolean colour(String mode) {
-        if ("never".equals(mode)) return false;
-        if ("always".equals(mode)) return true;
-        String noColor = System.getenv("NO_COLOR");
-        if (noColor != null && !noColor.isEmpty()) return false;
-        return isTerminal(1) && !"dumb".equals(System.getenv("TERM"));
+    /** Whether to colour stdout for {@code --color WHEN}. */
+    public static boolean colour(ColorWhen when) {
+        return when.ansi().enabled();
     }
 
     /** Progress goes to stderr only when it is a terminal and not silenced. */
@@ -36,8 +49,12 @@ public final class Term {
         return !quiet && isTerminal(2);
     }
 
-    public static String red(boolean on, String s) { return on ? "\u001b[31;1m" + s + "\u001b[0m" : s; }
-    public static String green(boolean on, String s) { return on ? "\u001b[32m" + s + "\u001b[0m" : s; }
-    public static String yellow(boolean on, String s) { return on ? "\u001b[33m" + s + "\u001b[0m" : s; }
-    public static String bold(boolean on, String s) { return on ? "\u001b[1m" + s + "\u001b[0m" : s; }
+    public static String red(boolean on, String s) { return style(on, "bold,red", s); }
+    public static String green(boolean on, String s) { return style(on, "green", s); }
+    public static String yellow(boolean on, String s) { return style(on, "yellow", s); }
+    public static String bold(boolean on, String s) { return style(on, "bold", s); }
+
+    private static String style(boolean on, String styles, String s) {
+        return on ? Ansi.ON.string("@|" + styles + " " + s.replace("|@", "| @") + "|@") : s;
+    }
 }

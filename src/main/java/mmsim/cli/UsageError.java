@@ -18,6 +18,9 @@ final class UsageError extends RuntimeException {
             err.println("mmsim " + spec.name() + ": " + e.getMessage());
             err.println("Try 'mmsim " + spec.name() + " --help' for more information.");
             return Main.EXIT_USAGE;
+        } catch (mmsim.mm.linux.MachineLayout.LayoutException e) {
+            err.println("mmsim " + spec.name() + ": " + e.getMessage());
+            return Main.EXIT_USAGE;
         } catch (mmsim.scenario.ScenarioError e) {
             err.println("mmsim: " + e.getMessage());
             return Main.EXIT_USAGE;

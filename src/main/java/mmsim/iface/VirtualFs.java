@@ -178,9 +178,14 @@ public final class VirtualFs {
 
     // ---- lookups --------------------------------------------------------------------------------
 
-    /** The node at {@code path} (symlinks followed when {@code follow}), or null. */
+    /**
+     * The node at {@code path} (symlinks followed when {@code follow}), or null. A relative path
+     * is looked up from / (the working directory of every task of the model); the empty path
+     * names nothing (ENOENT, as path_init gives for "").
+     */
     public Node resolve(String path, boolean follow) {
-        return resolve(path, follow, 0);
+        if (path.isEmpty()) return null;
+        return resolve(path.startsWith("/") ? path : "/" + path, follow, 0);
     }
 
     private Node resolve(String path, boolean follow, int depth) {

@@ -81,6 +81,15 @@ public final class Machine {
         this.config = config;
         ArchProfile arch = layout.arch();
         this.kernel = new Kernel(layout.cpus(), arch.kernelArch(), config.era().release);
+        long ramPages = 0;
+        for (MachineLayout.Range r : layout.ranges(MachineLayout.Kind.RAM)) ramPages += r.nrPages();
+        if (!Memmap.fitsInHeap(ramPages)) {
+            throw new MachineLayout.LayoutException(String.format(java.util.Locale.ROOT,
+                    "%s: %d MiB of boot RAM needs a %d MiB memmap in the model, more than the Java heap holds"
+                    + " (room for about %d MiB of RAM); use a smaller layout or a larger heap (MMSIM_JAVA_OPTS=-Xmx...)",
+                    layout.source(), (ramPages << 12) >> 20, ramPages * Memmap.HEAP_BYTES_PER_PAGE >> 20,
+                    (Memmap.heapRoomPages() << 12) >> 20));
+        }
         long nrSections = (layout.physEnd() + (1L << arch.sectionSizeBits()) - 1) >>> arch.sectionSizeBits();
         // ---- start_kernel: every subsystem, in dependency order, handed what it calls ----------
         // Nothing in mm finds another subsystem through the machine: a subsystem's constructor

@@ -11,7 +11,8 @@ import mmsim.scenario.Scenario.Expect;
 /**
  * Grades outcomes against a scenario's declarations. The first {@code expect} line that applies to
  * the variant and matches wins (write the more specific lines first); an undeclared failing verdict
- * is FORBIDDEN, an undeclared passed outcome ACCEPTABLE, and {@code model_defect} (a defect of mmsim,
+ * is FORBIDDEN, an undeclared passed outcome ACCEPTABLE, an undeclared step_limit INTERESTING (an
+ * execution the search could not finish, reported as "step limit"), and {@code model_defect} (a defect of mmsim,
  * not of the modelled kernel) is FORBIDDEN whatever the file says.
  */
 public final class Grader {
@@ -33,6 +34,7 @@ public final class Grader {
         if (kind == Verdict.Kind.MODEL_DEFECT) return OutcomeClass.FORBIDDEN;
         Expect e = match(variant, kind, observed);
         if (e != null) return e.cls();
+        if (kind == Verdict.Kind.STEP_LIMIT) return OutcomeClass.INTERESTING;   // no kernel failure: the run reports it as "step limit"
         return kind == Verdict.Kind.PASSED ? OutcomeClass.ACCEPTABLE : OutcomeClass.FORBIDDEN;
     }
 
@@ -48,9 +50,35 @@ public final class Grader {
         for (Condition c : e.conditions()) {
             String v = observed.get(c.var());
             if (v == null) return false;
-            if (c.equal() != valueEquals(v, c.value())) return false;
+            if (!holds(c, v)) return false;
         }
         return true;
+    }
+
+    /**
+     * Whether {@code observed} satisfies {@code c}. = and != compare as text or as numbers; the
+     * orderings and ranges compare numbers only (a value such as -EBUSY or NULL satisfies none).
+     */
+    static boolean holds(Condition c, String observed) {
+        switch (c.op()) {
+            case "=": return valueEquals(observed, c.value());
+            case "!=": return !valueEquals(observed, c.value());
+            default: break;
+        }
+        Long v = mmsim.scenario.ops.Args.parseNumber(observed);
+        Long x = mmsim.scenario.ops.Args.parseNumber(c.value());
+        if (v == null || x == null) return false;
+        return switch (c.op()) {
+            case "<" -> v < x;
+            case "<=" -> v <= x;
+            case ">" -> v > x;
+            case ">=" -> v >= x;
+            case "in" -> {
+                Long hi = mmsim.scenario.ops.Args.parseNumber(c.high());
+                yield hi != null && v >= x && v <= hi;
+            }
+            default -> throw new IllegalArgumentException("comparison " + c.op());
+        };
     }
 
     /** Values compare as text, or as numbers when both read as numbers (0x10 = 16). */

@@ -18,11 +18,14 @@ import mmsim.scenario.ops.OpRegistry.Step;
  * @param budgetTime  the time budget, or null for none
  * @param strategy    dfs, random or pct
  * @param seed        seed of the random strategies
+ * @param finalSteps  the {@code final} block: run on CPU 0 after every CPU finished, before grading
+ * @param stepLimit   the file's {@code step_limit}, or 0 to derive it from the scenario
+ * @param warnings    "file:line:col: warning: ..." lines for what is legal but surely unmeant
  */
 public record Scenario(String file, String name, String title, String thread, String layout, int layoutLine,
                        List<String> config, List<Variant> variants, List<Step> setup, List<CpuProgram> cpus,
                        List<Expect> expects, int bound, long budgetExecutions, Duration budgetTime,
-                       String strategy, long seed) {
+                       String strategy, long seed, List<Step> finalSteps, int stepLimit, List<String> warnings) {
 
     /** The kernel eras a variant can start from. */
     public static final List<String> ERAS = List.of("v4.6", "mainline");
@@ -40,9 +43,17 @@ public record Scenario(String file, String name, String title, String thread, St
         }
     }
 
-    /** One {@code var=value} or {@code var!=value} condition of an outcome pattern. */
-    public record Condition(String var, boolean equal, String value) {
-        @Override public String toString() { return var + (equal ? "=" : "!=") + value; }
+    /** The comparisons a condition can make; {@code in} is the range {@code value..high}, both ends included. */
+    public static final List<String> COMPARISONS = List.of("=", "!=", "<", "<=", ">", ">=", "in");
+
+    /**
+     * One condition of an outcome pattern on a variable's final value: {@code var=value},
+     * {@code var!=value}, {@code var<value} (and {@code <= > >=}), or {@code var in low..high}.
+     */
+    public record Condition(String var, String op, String value, String high) {
+        @Override public String toString() {
+            return op.equals("in") ? var + " in " + value + ".." + high : var + op + value;
+        }
     }
 
     /**

@@ -32,16 +32,20 @@ import mmsim.scenario.ops.OpRegistry.Step;
  * variant  NAME [era=v4.6|mainline] [OPTION...]
  * setup ... end                      runs once per execution on CPU 0, not explored
  * cpu NAME ["task label"] ... end    one per simulated CPU: operation lines
- * expect   VARIANT|* [KIND] [var=value|var!=value...] ACCEPTABLE|INTERESTING|FORBIDDEN|EXPECTED ["why"]
- * bound K | budget N|30s | strategy dfs|random|pct | seed S
+ * final ... end                      runs on CPU 0 after every CPU finished, before grading
+ * expect   VARIANT|* [KIND] [CONDITION...] ACCEPTABLE|INTERESTING|FORBIDDEN|EXPECTED ["why"]
+ *          CONDITION: var=v, var!=v, var<v, var<=v, var>v, var>=v, or var in LOW..HIGH
+ * bound K | budget N|30s | step_limit N | strategy dfs|random|pct | seed S
  * </pre>
  *
  * Errors are {@link ScenarioError}s naming file, line and column and what was expected.
+ * Full reference: docs/scenario-language.md.
  */
 public final class ScenarioParser {
 
-    private static final List<String> KEYWORDS = List.of("scenario", "title", "thread", "layout", "config", "variant",
-            "setup", "cpu", "expect", "bound", "budget", "strategy", "seed");
+    /** The statements of the language, in the order docs/scenario-language.md presents them. */
+    public static final List<String> KEYWORDS = List.of("scenario", "title", "thread", "layout", "config", "variant",
+            "setup", "cpu", "final", "expect", "bound", "budget", "step_limit", "strategy", "seed");
     private static final List<String> STRATEGIES = List.of("dfs", "random", "pct");
     private static final List<String> CLASSES = List.of("ACCEPTABLE", "INTERESTING", "FORBIDDEN", "EXPECTED");
 
@@ -70,6 +74,8 @@ public final class ScenarioParser {
         List<String> config = new ArrayList<>();
         List<Variant> variants = new ArrayList<>();
         List<Step> setup = List.of();
+        List<Step> finalSteps = List.of();
+        int stepLimit = 0;
         Pos setupPos = null;
         List<CpuProgram> cpus = new ArrayList<>();
         List<Expect> expects = new ArrayList<>();
@@ -112,11 +118,17 @@ public final class ScenarioParser {
                     setup = program(kw);
                 }
                 case "cpu" -> cpus.add(cpu(t, cpus));
+                case "final" -> {
+                    noArgs(t);
+                    finalSteps = program(kw);
+                }
+                case "step_limit" -> stepLimit = (int) number(t, "a step limit per execution", 1000, 100_000_000);
                 case "expect" -> expects.add(expect(t));
                 case "bound" -> bound = (int) number(t, "a preemption bound", 0, 20);
                 case "budget" -> {
                     String b = single(t, "a budget (executions such as 20000, or time such as 30s, 2m)");
                     Duration d = duration(b);
+                    if (d != null && d.isZero()) throw new ScenarioError(t.get(1).pos(), "a time budget must be more than zero, got '" + b + "'");
                     if (d != null) budgetTime = d;
                     else budgetExec = number(t, "a budget (executions such as 20000, or time such as 30s, 2m)", 1, Long.MAX_VALUE);
                 }
@@ -142,7 +154,7 @@ public final class ScenarioParser {
         if (cpus.isEmpty()) throw new ScenarioError(top, "missing 'cpu NAME ... end' block: a scenario needs at least one CPU program");
         if (variants.isEmpty()) variants.add(new Variant("default", "mainline", List.of(), top));
 
-        checkVariables(setup, cpus, expects);
+        checkVariables(setup, cpus, finalSteps, expects);
         List<String> vnames = variants.stream().map(Variant::name).toList();
         for (Expect e : expects) {
             if (!e.appliesTo("*") && !vnames.contains(e.variant())) {
@@ -151,7 +163,8 @@ public final class ScenarioParser {
             }
         }
         return new Scenario(file, name, title == null ? name : title, thread, layout, layoutLine, List.copyOf(config),
-                List.copyOf(variants), setup, List.copyOf(cpus), List.copyOf(expects), bound, budgetExec, budgetTime, strategy, seed);
+                List.copyOf(variants), setup, List.copyOf(cpus), List.copyOf(expects), bound, budgetExec, budgetTime, strategy, seed,
+                finalSteps, stepLimit, shadowed(expects));
     }
 
     // ---- blocks ---------------------------------------------------------------------------
@@ -181,7 +194,7 @@ public final class ScenarioParser {
             List<Token> t = Token.split(file, lineNo, line);
             if (t.isEmpty()) continue;
             if (t.size() == 1 && t.get(0).is("end")) break;
-            if (t.get(0).is("cpu") || t.get(0).is("setup") || t.get(0).is("expect")) {
+            if (t.get(0).is("cpu") || t.get(0).is("setup") || t.get(0).is("expect") || t.get(0).is("final")) {
                 throw new ScenarioError(t.get(0).pos(), "'" + t.get(0).text() + "' inside the block opened at line "
                         + opener.pos().line() + ": expected 'end' first");
             }
@@ -266,19 +279,29 @@ public final class ScenarioParser {
         if (clsAt == 2) throw new ScenarioError(t.get(2).pos(), "expected an outcome pattern (a verdict kind such as oops, or var=value) before " + t.get(2).text());
         Verdict.Kind kind = null;
         List<Condition> conds = new ArrayList<>();
-        for (Token p : t.subList(2, clsAt)) {
+        List<Token> pattern = t.subList(2, clsAt);
+        for (int i = 0; i < pattern.size(); i++) {
+            Token p = pattern.get(i);
             String s = p.text();
-            int eq = s.indexOf('=');
-            if (eq > 0) {
-                boolean neg = s.charAt(eq - 1) == '!';
-                String var = s.substring(0, neg ? eq - 1 : eq);
+            if (i + 1 < pattern.size() && pattern.get(i + 1).is("in")) {
+                conds.add(range(p, pattern, i));
+                i += 2;
+                continue;
+            }
+            var m = COMPARISON.matcher(s);
+            if (m.matches()) {
+                String var = m.group(1), op = m.group(2), value = m.group(3);
                 if (!var.matches("[A-Za-z_][A-Za-z0-9_]*")) throw new ScenarioError(p.pos(), "expected var=value, got '" + s + "'");
-                conds.add(new Condition(var, !neg, s.substring(eq + 1)));
+                if (!op.equals("=") && !op.equals("!=") && mmsim.scenario.ops.Args.parseNumber(value) == null) {
+                    throw new ScenarioError(p.pos(), "'" + op + "' compares numbers; '" + value + "' is no number (decimal, 0x hex, K/M/G)");
+                }
+                conds.add(new Condition(var, op, value, null));
             } else {
                 Verdict.Kind named = Verdict.Kind.ofId(s);
                 if (named == null) {
                     throw new ScenarioError(p.pos(), "unknown verdict kind '" + s + "'" + Suggest.didYouMean(s, Verdict.Kind.ids())
-                            + "; expected one of: " + String.join(", ", Verdict.Kind.ids()) + ", or var=value");
+                            + "; expected one of: " + String.join(", ", Verdict.Kind.ids())
+                            + ", or a condition (var=value, var!=value, var<N, var>=N, var in LOW..HIGH)");
                 }
                 if (kind != null) throw new ScenarioError(p.pos(), "a pattern names one verdict kind; '" + kind.id() + "' is already given");
                 kind = named;
@@ -298,27 +321,74 @@ public final class ScenarioParser {
         return new Expect(variant, kind, List.copyOf(conds), cls, comment, t.get(0).pos());
     }
 
-    /** $var references must follow an assignment in setup or the same program; each var has one writer program. */
-    private void checkVariables(List<Step> setup, List<CpuProgram> cpus, List<Expect> expects) {
+    private static final java.util.regex.Pattern COMPARISON = java.util.regex.Pattern.compile("([^=!<>]+)(!=|<=|>=|=|<|>)(.+)");
+
+    /** {@code var in LOW..HIGH}: three tokens from {@code at}. */
+    private static Condition range(Token var, List<Token> pattern, int at) {
+        if (!var.text().matches("[A-Za-z_][A-Za-z0-9_]*")) throw new ScenarioError(var.pos(), "expected a variable name before 'in', got '" + var.text() + "'");
+        if (at + 2 >= pattern.size()) throw new ScenarioError(pattern.get(at + 1).pos(), "expected a range LOW..HIGH after 'in'");
+        Token r = pattern.get(at + 2);
+        String[] ends = r.text().split("\\.\\.", -1);
+        Long lo = ends.length == 2 ? mmsim.scenario.ops.Args.parseNumber(ends[0]) : null;
+        Long hi = ends.length == 2 ? mmsim.scenario.ops.Args.parseNumber(ends[1]) : null;
+        if (lo == null || hi == null) throw new ScenarioError(r.pos(), "expected a range LOW..HIGH such as 0x8000..0xffff, got '" + r.text() + "'");
+        if (lo > hi) throw new ScenarioError(r.pos(), "empty range " + r.text() + ": LOW is above HIGH");
+        return new Condition(var.text(), "in", ends[0], ends[1]);
+    }
+
+    /**
+     * Warnings for expect lines that can never match: an earlier line for the same variant (or *)
+     * with no conditions and the same or no verdict kind takes every outcome they would.
+     */
+    static List<String> shadowed(List<Expect> expects) {
+        List<String> out = new ArrayList<>();
+        for (int j = 0; j < expects.size(); j++) {
+            Expect later = expects.get(j);
+            for (int i = 0; i < j; i++) {
+                Expect e = expects.get(i);
+                boolean variantCovers = e.variant().equals("*") || e.variant().equals(later.variant());
+                boolean kindCovers = e.kind() == null || e.kind().equals(later.kind());
+                if (variantCovers && kindCovers && e.conditions().isEmpty()) {
+                    out.add(later.pos() + ": warning: this expect never matches: line " + e.pos().line() + " ('expect " + e.variant()
+                            + (e.pattern().isEmpty() ? "" : " " + e.pattern()) + " " + e.cls() + "') takes every outcome it would;"
+                            + " the first matching line wins, so put the more specific line first");
+                    break;
+                }
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    /**
+     * Each variable has one writer program (setup, one cpu, or final). A {@code $var} names a
+     * variable setup or an earlier line of the same program assigned, or one another CPU assigns:
+     * then the step waits until that CPU has assigned it (A allocates, B frees what A got). The
+     * final block sees every variable.
+     */
+    private void checkVariables(List<Step> setup, List<CpuProgram> cpus, List<Step> finalSteps, List<Expect> expects) {
         Map<String, String> writer = new HashMap<>();   // var -> program that assigns it
         Set<String> setupVars = new LinkedHashSet<>();
         for (Step s : setup) {
-            checkRefs(s, setupVars);
+            checkRefs(s, setupVars, "setup");
             if (s.assigns() != null) { setupVars.add(s.assigns()); writer.put(s.assigns(), "setup"); }
         }
         for (CpuProgram c : cpus) {
+            for (Step s : c.steps()) if (s.assigns() != null) claim(writer, s, "cpu " + c.name());
+        }
+        for (CpuProgram c : cpus) {
             Set<String> visible = new LinkedHashSet<>(setupVars);
-            for (Step s : c.steps()) {
-                checkRefs(s, visible);
-                if (s.assigns() != null) {
-                    String prev = writer.putIfAbsent(s.assigns(), "cpu " + c.name());
-                    if (prev != null && !prev.equals("cpu " + c.name())) {
-                        throw new ScenarioError(s.pos(), "variable '" + s.assigns() + "' is already assigned by " + prev
-                                + "; each variable belongs to one program");
-                    }
-                    visible.add(s.assigns());
-                }
+            for (Map.Entry<String, String> w : writer.entrySet()) {
+                if (w.getValue().startsWith("cpu ") && !w.getValue().equals("cpu " + c.name())) visible.add(w.getKey());
             }
+            for (Step s : c.steps()) {
+                checkRefs(s, visible, "cpu " + c.name());
+                if (s.assigns() != null) visible.add(s.assigns());
+            }
+        }
+        Set<String> all = new LinkedHashSet<>(writer.keySet());
+        for (Step s : finalSteps) {
+            checkRefs(s, all, "final");
+            if (s.assigns() != null) { claim(writer, s, "final"); all.add(s.assigns()); }
         }
         for (Expect e : expects) {
             for (Condition c : e.conditions()) {
@@ -330,11 +400,20 @@ public final class ScenarioParser {
         }
     }
 
-    private static void checkRefs(Step s, Set<String> visible) {
+    private static void claim(Map<String, String> writer, Step s, String program) {
+        String prev = writer.putIfAbsent(s.assigns(), program);
+        if (prev != null && !prev.equals(program)) {
+            throw new ScenarioError(s.pos(), "variable '" + s.assigns() + "' is already assigned by " + prev
+                    + "; each variable belongs to one program");
+        }
+    }
+
+    private static void checkRefs(Step s, Set<String> visible, String program) {
         for (Token r : s.varRefs()) {
             String v = r.text().substring(1);
             if (!visible.contains(v)) {
-                throw new ScenarioError(r.pos(), "variable $" + v + " is not assigned before this line" + Suggest.didYouMean(v, visible));
+                throw new ScenarioError(r.pos(), "variable $" + v + " is not assigned before this line in " + program
+                        + ", nor by setup or another cpu" + Suggest.didYouMean(v, visible));
             }
         }
     }

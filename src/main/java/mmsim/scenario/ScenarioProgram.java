@@ -126,6 +126,7 @@ public final class ScenarioProgram implements Program {
         k.setTask(0, "mmsim-setup", 1);
         for (Step s : scenario.setup()) runSetupStep(s, ctx);
         m.machine().memmap().clearWritten();
+        ctx.markDmesg();   // dmesg in the CPU programs shows what the race logged
         return new World(m, ctx, vars);
     }
 
@@ -167,12 +168,25 @@ public final class ScenarioProgram implements Program {
         @Override
         public void runCpu(int cpu) {
             CpuProgram p = scenario.cpus().get(cpu);
-            machine.kernel().setTask(cpu, p.comm(), 100 + cpu);
-            for (Step s : p.steps()) s.run(ctx);
+            Kernel k = machine.kernel();
+            k.setTask(cpu, p.comm(), 100 + cpu);
+            for (Step s : p.steps()) {
+                for (mmsim.scenario.Token r : s.varRefs()) {
+                    // a variable another CPU assigns: wait until it has (the parser allows no other case)
+                    String name = r.text().substring(1);
+                    if (!vars.containsKey(name)) k.sched().waitUntil(() -> vars.containsKey(name), "$" + name);
+                }
+                s.run(ctx);
+            }
         }
 
         @Override
         public Map<String, String> finish() {
+            if (!scenario.finalSteps().isEmpty()) {
+                // the final block: every CPU has finished; it reads state into variables on CPU 0
+                machine.kernel().setTask(0, "mmsim-final", 1);
+                for (Step s : scenario.finalSteps()) s.run(ctx);
+            }
             machine.checkConsistency(!fullCheck);
             return new LinkedHashMap<>(vars);
         }
@@ -186,6 +200,8 @@ public final class ScenarioProgram implements Program {
         World booted;
         try {
             booted = bootAndSetup();
+        } catch (mmsim.mm.linux.MachineLayout.LayoutException e) {
+            throw new ScenarioError(scenario.file(), scenario.layoutLine() - 1, 1, "layout: " + e.getMessage());
         } catch (mmsim.kernel.KernelFault f) {
             throw new ScenarioError(scenario.file(), 1, 1, "setup of variant " + variant.name() + " crashed the kernel: " + f.title()
                     + "\n" + f.report());
@@ -215,6 +231,7 @@ public final class ScenarioProgram implements Program {
     List<Step> allSteps() {
         List<Step> all = new java.util.ArrayList<>(scenario.setup());
         for (CpuProgram c : scenario.cpus()) all.addAll(c.steps());
+        all.addAll(scenario.finalSteps());
         return all;
     }
 }

@@ -35,32 +35,59 @@ public final class ScenarioRunner {
         Status(int exit) { this.exit = exit; }
     }
 
-    /** Exploration settings: the file's, overridden by the command line. */
     /**
+     * Exploration settings: the file's, overridden by the command line. {@code stepLimit} bounds
+     * the scheduling steps of one execution; 0 derives it from the scenario ({@link #stepLimitOf}).
      * {@code reduction}: sleep-set reduction of the DFS; {@code all}: keep exploring after the
      * first failure and report each distinct one (by kind and location), not only the first.
      */
-    public record Settings(Strategy strategy, int bound, long maxExecutions, Duration timeBudget, long seed, boolean reduction,
-                           boolean all) {
-        /** With partial-order reduction (the default), stopping at the first failure. */
+    public record Settings(Strategy strategy, int bound, long maxExecutions, Duration timeBudget, long seed, int stepLimit,
+                           boolean reduction, boolean all) {
+        /** With partial-order reduction (the default), stopping at the first failure, the step limit derived. */
         public Settings(Strategy strategy, int bound, long maxExecutions, Duration timeBudget, long seed) {
-            this(strategy, bound, maxExecutions, timeBudget, seed, true, false);
+            this(strategy, bound, maxExecutions, timeBudget, seed, 0);
+        }
+
+        /** With partial-order reduction (the default), stopping at the first failure. */
+        public Settings(Strategy strategy, int bound, long maxExecutions, Duration timeBudget, long seed, int stepLimit) {
+            this(strategy, bound, maxExecutions, timeBudget, seed, stepLimit, true, false);
         }
 
         /** The same settings with sleep-set reduction on or off. */
         public Settings reduction(boolean on) {
-            return new Settings(strategy, bound, maxExecutions, timeBudget, seed, on, all);
+            return new Settings(strategy, bound, maxExecutions, timeBudget, seed, stepLimit, on, all);
         }
 
         /** The same settings reporting every distinct failure ({@code --all}) or only the first. */
         public Settings all(boolean on) {
-            return new Settings(strategy, bound, maxExecutions, timeBudget, seed, reduction, on);
+            return new Settings(strategy, bound, maxExecutions, timeBudget, seed, stepLimit, reduction, on);
+        }
+
+        /** The same settings with this step limit per execution. */
+        public Settings stepLimit(int limit) {
+            return new Settings(strategy, bound, maxExecutions, timeBudget, seed, limit, reduction, all);
         }
 
         public static Settings of(Scenario s) {
             return new Settings(Strategy.valueOf(s.strategy().toUpperCase(java.util.Locale.ROOT)), s.bound(),
-                    s.budgetExecutions(), s.budgetTime(), s.seed());
+                    s.budgetExecutions(), s.budgetTime(), s.seed(), s.stepLimit());
         }
+    }
+
+    /** The least step limit: what every catalogue scenario ran with before limits were derived. */
+    public static final int MIN_STEP_LIMIT = 100_000;
+
+    /**
+     * The step limit of a scenario that sets none: four times the steps of its one execution
+     * without preemptions (CPU 0's program, then CPU 1's, ...), and at least {@link #MIN_STEP_LIMIT}.
+     * A preempted execution takes about as many steps, as waiting is no step; the margin is for
+     * retry loops (offline_pages' -EBUSY retries, lock waits) that preemption makes longer. So
+     * onlining a 128 MiB block in v4.6 (a step per page) fits, and only a livelock reaches it.
+     */
+    public static int stepLimitOf(ScenarioProgram program) {
+        ExplorationResult serial = Explorer.explore(program, ExploreOptions.defaults().strategy(Strategy.DFS).preemptionBound(0)
+                .maxExecutions(1).stepLimit(50_000_000).isFailure(o -> false));
+        return (int) Math.min(Integer.MAX_VALUE, Math.max(MIN_STEP_LIMIT, 4 * serial.points() + 10_000));
     }
 
     /** A graded failure (or interesting outcome) with its declaration. */
@@ -97,6 +124,7 @@ public final class ScenarioRunner {
     public static VariantResult run(Scenario scenario, Variant variant, Settings st, ProgressListener progress) {
         Grader grader = new Grader(scenario);
         ScenarioProgram program = new ScenarioProgram(scenario, variant);
+        if (st.stepLimit() == 0) st = st.stepLimit(stepLimitOf(program));
         String v = variant.name();
         List<Finding> findings = new ArrayList<>();
         Map<Outcome, Long> outcomes = new LinkedHashMap<>();
@@ -132,7 +160,13 @@ public final class ScenarioRunner {
         String note;
         Finding decisive = findings.isEmpty() ? null : findings.get(findings.size() - 1);
         List<Expect> expected = grader.expected(v);
-        if (decisive != null && decisive.cls() == OutcomeClass.FORBIDDEN) {
+        if (decisive != null && decisive.declaration() == null && decisive.failure().verdict().kind() == mmsim.explore.Verdict.Kind.STEP_LIMIT) {
+            // not a kernel failure: the search could not finish an execution within the limit
+            status = Status.INCOMPLETE;
+            verdict = "step limit";
+            note = "an execution ran past the step limit of " + st.stepLimit() + " steps (a livelock, or a limit too small:"
+                    + " set 'step_limit N' in the scenario or --step-limit N)";
+        } else if (decisive != null && decisive.cls() == OutcomeClass.FORBIDDEN) {
             status = Status.VIOLATED;
             verdict = decisive.failure().verdict().title();
             note = "FORBIDDEN " + describe(decisive);
@@ -218,6 +252,7 @@ public final class ScenarioRunner {
     private static ExploreOptions options(Settings st, Budget budget, ProgressListener progress,
                                           java.util.function.Predicate<Outcome> isFailure) {
         return ExploreOptions.defaults().strategy(st.strategy()).preemptionBound(st.bound()).seed(st.seed())
+                .stepLimit(st.stepLimit())
                 .stopAtFirstFailure(!st.all()).isFailure(isFailure).progress(progress).budget(budget).reduction(st.reduction());
     }
 

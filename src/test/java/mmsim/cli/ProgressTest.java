@@ -35,7 +35,17 @@ class ProgressTest {
                     && line.contains("42s left"), line);
         }
         p.finish();
-        assertTrue(out.toString().endsWith("\r"), "finish() wipes the line");
+        assertTrue(out.toString().endsWith("\r\u001b[K"), "finish() wipes the line");
+    }
+
+    @Test
+    void theLineIsClippedToTheTerminalWidthSoARedrawNeverWraps() {
+        StringWriter out = new StringWriter();
+        Progress p = new Progress(new PrintWriter(out), true, 12, () -> 40);
+        p.start("001b-kpageflags-vs-partial-section-device v5.4-v5.11");
+        String line = out.toString().substring(1).replace("\u001b[K", "");
+        assertEquals(39, line.length(), line);
+        assertTrue(line.startsWith("[1/12] 001b-kpageflags-vs-partial-sect") && line.endsWith("…"), line);
     }
 
     @Test

@@ -60,6 +60,33 @@ public final class Memmap {
 
     public Kernel kernel() { return k; }
 
+    // ---- room in the host's heap ---------------------------------------------------------------
+
+    /** Heap bytes one page's struct page costs in the model: the seven arrays of {@link SectionMemmap}, and a byte of slack. */
+    public static final long HEAP_BYTES_PER_PAGE = 33;
+
+    /**
+     * How many more pages the Java heap can give a memmap while keeping an eighth of it for the
+     * rest of the machine: the model's limit where the kernel's is vmemmap_alloc_block().
+     */
+    public static long heapRoomPages() {
+        Runtime rt = Runtime.getRuntime();
+        long room = rt.maxMemory() - rt.maxMemory() / 8 - (rt.totalMemory() - rt.freeMemory());
+        return Math.max(0, room / HEAP_BYTES_PER_PAGE);
+    }
+
+    /**
+     * Whether a memmap of {@code nrPages} more pages fits in the heap. A memmap larger than this
+     * would end the JVM with OutOfMemoryError, so callers refuse it first (add_memory with
+     * -ENOMEM, a boot layout with a message). Garbage of earlier executions counts as used until
+     * collected, so a first "no" is asked again after a collection.
+     */
+    public static boolean fitsInHeap(long nrPages) {
+        if (nrPages <= heapRoomPages()) return true;
+        System.gc();
+        return nrPages <= heapRoomPages();
+    }
+
     // ---- section memmaps (sparse.c calls these) ---------------------------------------------
 
     /** Populates the vmemmap of section {@code sectionNr} (poisoned or to be initialised by the caller). */

@@ -83,6 +83,23 @@ public enum PageFlag {
         this.policy = policy;
     }
 
+    /**
+     * The name in the kernel's accessors (PAGEFLAG(Uname, lname, policy) in page-flags.h):
+     * {@code Dirty} of PageDirty/SetPageDirty, {@code OwnerPriv1}, {@code LRU}, {@code HWPoison}.
+     */
+    public String accessor() {
+        return switch (this) {
+            case LRU -> "LRU";
+            case HWPOISON -> "HWPoison";
+            case SWAPBACKED -> "SwapBacked";
+            default -> {
+                StringBuilder sb = new StringBuilder();
+                for (String w : kernelName.split("_")) sb.append(Character.toUpperCase(w.charAt(0))).append(w.substring(1));
+                yield sb.toString();   // owner_priv_1 -> OwnerPriv1, private_2 -> Private2
+            }
+        };
+    }
+
     public static PageFlag ofBit(int bit) { return bit >= 0 && bit < BY_BIT.length ? BY_BIT[bit] : null; }
 
     /** The names of the set PG_ bits joined by '|', as %pGp prints them (lowest bit first). */

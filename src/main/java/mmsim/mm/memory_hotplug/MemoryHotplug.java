@@ -731,6 +731,12 @@ public final class MemoryHotplug {
                 k.warn("mm/memory_hotplug.c", 330, String.format(Locale.ROOT, "Misaligned __add_pages start: %#x end: #%x", pfn, pfn + nrPages - 1));
                 return Errno.EINVAL.neg();
             }
+            if (!Memmap.fitsInHeap(nrPages)) {
+                // the model's vmemmap_alloc_block() failing: populate_section_memmap returns NULL
+                k.log().printk(String.format(Locale.ROOT, "vmemmap alloc failure: %d pages of struct page do not fit"
+                        + " in the model's heap (room for %d)", nrPages, Memmap.heapRoomPages()));
+                return Errno.ENOMEM.neg();
+            }
             long end = pfn + nrPages;
             for (long p = pfn; p < end; ) {
                 long sectionEnd = (p / sparse.pagesPerSection() + 1) * sparse.pagesPerSection();

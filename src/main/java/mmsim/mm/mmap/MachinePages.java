@@ -43,12 +43,12 @@ public final class MachinePages implements MmPages {
     }
 
     @Override public void setRawMapcount(long pfn, int value) { mm.writeMapcount(pfn, value, "atomic_set(&page->_mapcount)"); }
-    @Override public boolean test(long pfn, PageFlag f) { return (mm.readFlags(pfn, "Page" + f.kernelName) & f.mask) != 0; }
+    @Override public boolean test(long pfn, PageFlag f) { return (mm.readFlags(pfn, "Page" + f.accessor()) & f.mask) != 0; }
     @Override public boolean peek(long pfn, PageFlag f) { return mm.backed(pfn) && mm.testBit(pfn, f); }
-    @Override public void set(long pfn, PageFlag f) { mm.atomicSet(pfn, f, "SetPage" + f.kernelName); }
-    @Override public void clear(long pfn, PageFlag f) { mm.atomicClear(pfn, f, "ClearPage" + f.kernelName); }
-    @Override public boolean testSet(long pfn, PageFlag f) { return mm.testAndSet(pfn, f, "TestSetPage" + f.kernelName); }
-    @Override public boolean testClear(long pfn, PageFlag f) { return mm.testAndClear(pfn, f, "TestClearPage" + f.kernelName); }
+    @Override public void set(long pfn, PageFlag f) { mm.atomicSet(pfn, f, "SetPage" + f.accessor()); }
+    @Override public void clear(long pfn, PageFlag f) { mm.atomicClear(pfn, f, "ClearPage" + f.accessor()); }
+    @Override public boolean testSet(long pfn, PageFlag f) { return mm.testAndSet(pfn, f, "TestSetPage" + f.accessor()); }
+    @Override public boolean testClear(long pfn, PageFlag f) { return mm.testAndClear(pfn, f, "TestClearPage" + f.accessor()); }
     @Override public long flagsWord(long pfn) { return mm.readFlags(pfn, "page->flags"); }
     @Override public long mapping(long pfn) { return mm.mapping(pfn); }
     @Override public void setMapping(long pfn, long value) { mm.setMapping(pfn, value); }

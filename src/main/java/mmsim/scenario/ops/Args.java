@@ -130,35 +130,78 @@ public final class Args {
         return t.text().substring(1);
     }
 
-    /** A user address: a number, or {@code $var} / {@code $var+OFFSET} (OFFSET a number) on a variable holding one. */
-    public record Address(String var, long offset) {
-        /** The address in {@code ctx}: the variable's value plus the offset. */
+    /**
+     * A value computed when the step runs: numbers and {@code $var}s joined by {@code +}, {@code -}
+     * and {@code *} ({@code $a+4K}, {@code $p*8}, {@code $p*8+16}), {@code *} binding tighter.
+     * Written as one word, without blanks.
+     */
+    public record Address(String text, java.util.function.ToLongFunction<OpContext> eval) {
+        /** A value known at parse time (an unsigned kernel address such as 0xffff800082000000). */
+        public static Address constant(long value) {
+            return new Address(Long.toUnsignedString(value, 16), c -> value);
+        }
+
+        /** The value in {@code ctx}: the variables' values (as numbers) combined. */
         public long resolve(OpContext ctx) {
-            return var == null ? offset : ctx.varNumber(var) + offset;
+            return eval.applyAsLong(ctx);
         }
     }
 
-    /** Reads an {@link Address}: {@code 0x7f0000000000}, {@code $a}, {@code $a+4K}. */
+    /** Reads an {@link Address}: {@code 0x7f0000000000}, {@code $a}, {@code $a+4K}, {@code $p*8}. */
     public Address address(String what) {
+        return operand(what, "an address such as $a, $a+4K or 0x7f0000000000");
+    }
+
+    /** Reads a number computed when the step runs ({@link Address}): {@code 0x40000}, {@code $p*8}. */
+    public Address operand(String what, String example) {
         Token t = next(what);
-        String s = t.text();
-        if (!s.startsWith("$")) {
-            Long v = parseNumber(s);
-            if (v == null || v < 0) {
-                i--;
-                throw error("expected " + what + " (an address such as $a, $a+4K or 0x7f0000000000), got '" + s + "'");
-            }
-            return new Address(null, v);
-        }
-        int plus = s.indexOf('+');
-        String name = plus < 0 ? s.substring(1) : s.substring(1, plus);
-        Long off = plus < 0 ? Long.valueOf(0) : parseNumber(s.substring(plus + 1));
-        if (name.isEmpty() || off == null || off < 0) {
+        java.util.function.ToLongFunction<OpContext> e = expression(t, t.text());
+        if (e == null) {
             i--;
-            throw error("expected " + what + " (an address such as $a, $a+4K or 0x7f0000000000), got '" + s + "'");
+            throw error("expected " + what + " (" + example + "; + - * join numbers and $vars), got '" + t.text() + "'");
         }
-        varRefs.add(new Token("$" + name, false, t.pos()));
-        return new Address(name, off);
+        return new Address(t.text(), e);
+    }
+
+    /** expr := term (('+'|'-') term)*, term := atom ('*' atom)*, atom := NUMBER | $var; null when malformed. */
+    private java.util.function.ToLongFunction<OpContext> expression(Token t, String s) {
+        java.util.function.ToLongFunction<OpContext> sum = null;
+        int sign = 1;
+        int from = 0;
+        for (int j = 0; j <= s.length(); j++) {
+            if (j < s.length() && s.charAt(j) != '+' && (s.charAt(j) != '-' || j == from)) continue;
+            java.util.function.ToLongFunction<OpContext> term = term(t, s.substring(from, j));
+            if (term == null) return null;
+            final int sg = sign;
+            final var prev = sum;
+            final var tm = term;
+            sum = prev == null ? (sg > 0 ? tm : c -> -tm.applyAsLong(c)) : c -> prev.applyAsLong(c) + sg * tm.applyAsLong(c);
+            if (j < s.length()) sign = s.charAt(j) == '+' ? 1 : -1;
+            from = j + 1;
+        }
+        return sum;
+    }
+
+    private java.util.function.ToLongFunction<OpContext> term(Token t, String s) {
+        java.util.function.ToLongFunction<OpContext> product = null;
+        for (String atom : s.split("\\*", -1)) {
+            java.util.function.ToLongFunction<OpContext> a;
+            if (atom.startsWith("$")) {
+                String name = atom.substring(1);
+                if (!name.matches("[A-Za-z_][A-Za-z0-9_]*")) return null;
+                varRefs.add(new Token("$" + name, false, t.pos()));
+                a = c -> c.varNumber(name);
+            } else {
+                Long v = parseNumber(atom);
+                if (v == null || v < 0) return null;
+                long n = v;
+                a = c -> n;
+            }
+            final var prev = product;
+            final var at = a;
+            product = prev == null ? at : c -> prev.applyAsLong(c) * at.applyAsLong(c);
+        }
+        return product;
     }
 
     /** Everything left on the line joined with single spaces (for {@code note}). */

@@ -40,19 +40,34 @@ final class BasicOps implements OpProvider {
             };
         });
         r.add("read", "read PATH at OFFSET count N [-> var]",
-                "pread N bytes at OFFSET from a binary file (/proc/kpageflags: 8 bytes per pfn); var gets u64 words 0x..,0x.. or -ERRNO",
+                "pread N bytes at OFFSET (a number or $pfn*8) from a binary file (/proc/kpageflags: 8 bytes per pfn); var gets u64 words 0x..,0x.. or -ERRNO",
                 true, a -> {
                     String path = a.path("PATH");
                     a.keyword("at");
-                    long offset = a.number("OFFSET", 0, Long.MAX_VALUE);
+                    Args.Address offset = a.operand("OFFSET", "a byte offset such as 0x40000 or $pfn*8");
                     a.keyword("count");
                     int count = a.integer("N", 1, 1 << 20);
                     return ctx -> {
                         try {
-                            return u64s(ctx.machine().read(path, offset, count));
+                            long off = offset.resolve(ctx);
+                            if (off < 0) return Args.errnoValue(Errno.EINVAL);
+                            return u64s(ctx.machine().read(path, off, count));
                         } catch (Errno.ErrnoException e) {
                             return Args.errnoValue(e.errno());
                         }
+                    };
+                });
+        r.add("dmesg", "dmesg [mark] [-> var]",
+                "the kernel log lines since the mark (the end of setup, or the last 'dmesg mark'); var gets them joined by ' | ', or '' when none",
+                true, a -> {
+                    boolean mark = a.hasMore() && "mark".equals(a.peek());
+                    if (mark) a.keyword("mark");
+                    return ctx -> {
+                        if (mark) {
+                            ctx.markDmesg();
+                            return "ok";
+                        }
+                        return String.join(" | ", ctx.kernel().log().linesFrom(ctx.dmesgMark()));
                     };
                 });
         r.add("echo", "echo TEXT > PATH [-> var]", "write TEXT and a newline to a sysfs/debugfs file ($var words are "

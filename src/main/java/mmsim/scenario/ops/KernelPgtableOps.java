@@ -63,7 +63,7 @@ final class KernelPgtableOps implements OpProvider {
         if (s != null && !s.startsWith("$")) {
             Long v = Args.parseNumber(a.word("ADDR"));
             if (v == null) throw a.error("expected ADDR (a kernel address such as $v or 0xffff800082000000), got '" + s + "'");
-            return new Args.Address(null, v);
+            return Args.Address.constant(v);
         }
         return a.address("ADDR");
     }

@@ -12,6 +12,8 @@ import mmsim.scenario.Booted;
 public final class OpContext {
     private final Booted machine;
     private final Map<String, String> vars;
+    /** The kernel log line {@code dmesg} reads from: set by {@code dmesg mark}, and when setup ends. */
+    private int dmesgMark;
 
     public OpContext(Booted machine, Map<String, String> vars) {
         this.machine = machine;
@@ -39,4 +41,9 @@ public final class OpContext {
     }
 
     public Map<String, String> vars() { return vars; }
+
+    /** Marks the end of the kernel log: a later {@code dmesg} shows only what is logged after it. */
+    public void markDmesg() { dmesgMark = kernel().log().size(); }
+
+    public int dmesgMark() { return dmesgMark; }
 }
