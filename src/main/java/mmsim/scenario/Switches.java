@@ -37,6 +37,11 @@ public final class Switches {
         put("pfn_to_online_page-no-zone-device-check", "before SECTION_TAINT_ZONE_DEVICE: a device pfn sharing a section with RAM reads as online");
         put("init-zone-device-reserved", "proposal (2019): memmap_init_range also initialises the altmap's reserved struct pages");
         put("memunmap-nid-from-range-start", "before the v5.4 fix: memunmap_pages reads the node from the range's first, uninitialised page");
+        put("hwpoison-set-before-migrate", "4491f712606 (v4.2-rc): soft offline sets PG_hwpoison before migrating, clears it on failure");
+        put("hwpoison-set-before-put", "the order Vlastimil Babka asked about (2016): test_set_page_hwpoison before the source's final put_page");
+        put("hwpoison-put-testzero", "Vlastimil Babka's 2016 proposal (never merged): set PG_hwpoison only if put_page_testzero freed the source");
+        put("hwpoison-set-free-buddy", "d4ae9916ea29 (v4.19): soft offline isolates the pageblock and poisons the page once free, under zone->lock");
+        put("hwpoison-no-mf-mutex", "v5.10 rework (79f5f8fab482): page_handle_poison, but soft offline and unpoison not yet under mf_mutex");
         put("tlb-flush-no-ipi", "the TLB is flushed without an IPI and page tables freed at once (Power, s390: seed 003)");
         put("gup-fast-no-pmd-recheck", "GUP-fast without the v6.0 PMD re-check, even on mainline (seed 003)");
         put("kernel-page-tables", "model init_mm's kernel page tables on x86_64 (always on for arm64): vmalloc, ioremap, ptdump");
