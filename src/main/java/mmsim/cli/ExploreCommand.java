@@ -1,6 +1,5 @@
 package mmsim.cli;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -9,12 +8,10 @@ import java.util.concurrent.Callable;
 
 import mmsim.explore.Strategy;
 import mmsim.scenario.Scenario;
-import mmsim.scenario.ScenarioParser;
 import mmsim.scenario.ScenarioRunner;
 import mmsim.scenario.ScenarioRunner.Finding;
 import mmsim.scenario.ScenarioRunner.Settings;
 import mmsim.scenario.ScenarioRunner.VariantResult;
-import mmsim.scenario.ops.Args;
 import mmsim.scenario.ops.OpRegistry;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -30,6 +27,7 @@ import picocli.CommandLine.Model.CommandSpec;
                 "  mmsim explore scenarios/000-kpageflags-vs-offline.mms --variant v4.6",
                 "  mmsim explore 000 --strategy random --budget 30s --seed 7",
                 "  mmsim explore my-race.mms --bound 3 --json",
+                "  mmsim explore 010 --variant mainline --drop-lock 'zone->lock'",
                 "  cat my-race.mms | mmsim explore -",
                 "", "Exit status: 0 as declared, 1 a declared outcome violated, 2 usage or broken", "scenario, 4 the budget ran out before an answer."})
 public final class ExploreCommand implements Callable<Integer> {
@@ -54,6 +52,9 @@ public final class ExploreCommand implements Callable<Integer> {
     @Option(names = "--seed", paramLabel = "S", description = "Seed of the random and pct strategies.")
     Long seed;
 
+    @Option(names = "--drop-lock", paramLabel = "CLASS", description = "Run without this lock class (repeatable), as drop-lock=CLASS in the variant: e.g. 'zone->lock'. See: mmsim locks.")
+    List<String> dropLocks = new ArrayList<>();
+
     @Option(names = {"-j", "--json"}, description = "One JSON object per variant (JSON Lines).")
     boolean json;
 
@@ -72,8 +73,11 @@ public final class ExploreCommand implements Callable<Integer> {
         var out = spec.commandLine().getOut();
         OpRegistry ops = OpRegistry.standard();
         Scenario s = ScenarioArgs.load(file, ops, System.in);
-        List<Scenario.Variant> variants = variant == null ? s.variants() : List.of(ScenarioArgs.variant(s, variant));
-        Settings st = settings(s);
+        List<Scenario.Variant> variants = new ArrayList<>();
+        for (Scenario.Variant v : variant == null ? s.variants() : List.of(ScenarioArgs.variant(s, variant))) {
+            variants.add(ScenarioArgs.dropLocks(v, dropLocks));
+        }
+        Settings st = ScenarioArgs.settings(s, strategy, bound, budget, seed);
         ScenarioRunner.validate(s);
         Progress progress = new Progress(spec.commandLine().getErr(), Term.progress(quiet || json), variants.size());
         List<VariantResult> rows = new ArrayList<>();
@@ -102,21 +106,5 @@ public final class ExploreCommand implements Callable<Integer> {
             }
         }
         return Reports.exitCode(rows);
-    }
-
-    private Settings settings(Scenario s) {
-        Settings d = Settings.of(s);
-        long maxExec = d.maxExecutions();
-        Duration time = d.timeBudget();
-        if (budget != null) {
-            Duration t = ScenarioParser.duration(budget);
-            Long n = Args.parseNumber(budget);
-            if (t != null) { time = t; maxExec = 0; }
-            else if (n != null && n > 0) { maxExec = n; time = null; }
-            else throw new UsageError("--budget: expected a number of executions (20000) or a time (30s, 2m), got '" + budget + "'");
-        }
-        if (bound != null && (bound < 0 || bound > 20)) throw new UsageError("--bound: expected 0..20, got " + bound);
-        return new Settings(strategy != null ? strategy : d.strategy(), bound != null ? bound : d.bound(), maxExec, time,
-                seed != null ? seed : d.seed());
     }
 }

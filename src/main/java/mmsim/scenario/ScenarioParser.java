@@ -12,6 +12,7 @@ import java.util.Set;
 
 import mmsim.explore.Verdict;
 import mmsim.mm.linux.KernelConfig;
+import mmsim.mm.LockClasses;
 import mmsim.scenario.Scenario.Condition;
 import mmsim.scenario.Scenario.CpuProgram;
 import mmsim.scenario.Scenario.Expect;
@@ -238,12 +239,27 @@ public final class ScenarioParser {
 
     /** OPTION, OPTION=y or OPTION=n, where OPTION is one the model implements (KernelConfig.knownOptions). */
     private static String knownOption(Token o) {
+        if (o.text().startsWith(KernelConfig.DROP_LOCK + "=")) return dropLock(o);
         String name = o.text().replaceFirst("=[yn]$", "");
         if (!mmsim.mm.Machine.knownOptions().contains(name)) {
             throw new ScenarioError(o.pos(), "unknown option '" + name + "'" + Suggest.didYouMean(name, mmsim.mm.Machine.knownOptions())
-                    + "; options: " + String.join(", ", mmsim.mm.Machine.knownOptions()));
+                    + "; options: " + String.join(", ", mmsim.mm.Machine.knownOptions()) + ", drop-lock=CLASS (run without a lock class)");
         }
         return o.text();
+    }
+
+    /** drop-lock=CLASS, where CLASS is a lock class the model declares (mmsim.mm.LockClasses). */
+    private static String dropLock(Token o) {
+        int at = KernelConfig.DROP_LOCK.length() + 1;
+        String cls = o.text().substring(at);
+        Pos pos = new Pos(o.pos().file(), o.pos().line(), o.pos().col() + at + (o.quoted() ? 1 : 0));
+        if (cls.isEmpty()) throw new ScenarioError(pos, "expected a lock class after 'drop-lock=' (as traces print it, e.g. zone->lock)");
+        Set<String> known = LockClasses.all().keySet();
+        if (!known.contains(cls)) {
+            throw new ScenarioError(pos, "unknown lock class '" + cls + "'" + Suggest.didYouMean(cls, known)
+                    + "; lock classes: " + String.join(", ", known));
+        }
+        return KernelConfig.dropLock(cls);
     }
 
     private Expect expect(List<Token> t) {

@@ -26,10 +26,17 @@ public final class ScenarioProgram implements Program {
     private final Variant variant;
     private final MachineLayout layout;
     private final KernelConfig config;
+    private final java.util.function.Consumer<Kernel> onExecution;
 
     public ScenarioProgram(Scenario scenario, Variant variant) {
+        this(scenario, variant, k -> { });
+    }
+
+    /** {@code onExecution} sees each execution's kernel after setup, before any CPU runs. */
+    public ScenarioProgram(Scenario scenario, Variant variant, java.util.function.Consumer<Kernel> onExecution) {
         this.scenario = scenario;
         this.variant = variant;
+        this.onExecution = onExecution;
         this.layout = layout(scenario);
         this.config = config(scenario, variant);
     }
@@ -83,6 +90,7 @@ public final class ScenarioProgram implements Program {
         Kernel k = m.kernel();
         k.setTask(0, "mmsim-setup", 1);
         for (Step s : scenario.setup()) runSetupStep(s, ctx);
+        onExecution.accept(k);
         return new ScenarioInstance(m, ctx, vars);
     }
 

@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 import mmsim.explore.ExplorationResult;
 import mmsim.explore.ExploreOptions;
@@ -14,6 +15,7 @@ import mmsim.explore.Failure;
 import mmsim.explore.Outcome;
 import mmsim.explore.ProgressListener;
 import mmsim.explore.Strategy;
+import mmsim.kernel.Kernel;
 import mmsim.scenario.Scenario.Expect;
 import mmsim.scenario.Scenario.Variant;
 
@@ -71,15 +73,29 @@ public final class ScenarioRunner {
         }
     }
 
+    /**
+     * What a caller that analyses runs (the locks command) adds to one: a look at each execution's
+     * kernel once setup is done ({@link Kernel#recordLockUsage}), and whether a failure found is
+     * minimised before it is traced (the explorer's default) or traced as found.
+     */
+    public record Hooks(Consumer<Kernel> onExecution, boolean minimize) {
+        public static final Hooks NONE = new Hooks(k -> { }, true);
+    }
+
     /** Runs {@code variant} of {@code scenario}. */
     public static VariantResult run(Scenario scenario, Variant variant, Settings st, ProgressListener progress) {
+        return run(scenario, variant, st, progress, Hooks.NONE);
+    }
+
+    /** Runs {@code variant} of {@code scenario} with {@code hooks}. */
+    public static VariantResult run(Scenario scenario, Variant variant, Settings st, ProgressListener progress, Hooks hooks) {
         Grader grader = new Grader(scenario);
-        ScenarioProgram program = new ScenarioProgram(scenario, variant);
+        ScenarioProgram program = new ScenarioProgram(scenario, variant, hooks.onExecution());
         String v = variant.name();
         List<Finding> findings = new ArrayList<>();
         Map<Outcome, Long> outcomes = new LinkedHashMap<>();
 
-        ExplorationResult r = Explorer.explore(program, options(st, progress,
+        ExplorationResult r = Explorer.explore(program, options(st, progress, hooks,
                 o -> grader.classify(v, o.verdictKind(), o.observed()) != OutcomeClass.ACCEPTABLE));
         long executions = r.executions();
         Duration elapsed = r.elapsed();
@@ -87,7 +103,7 @@ public final class ScenarioRunner {
         Optional<Failure> f = r.failure();
         if (f.isPresent() && classOf(grader, v, f.get()) == OutcomeClass.INTERESTING) {
             findings.add(finding(grader, v, f.get()));
-            r = Explorer.explore(program, options(st, progress, o -> {
+            r = Explorer.explore(program, options(st, progress, hooks, o -> {
                 OutcomeClass c = grader.classify(v, o.verdictKind(), o.observed());
                 return c == OutcomeClass.FORBIDDEN || c == OutcomeClass.EXPECTED;
             }));
@@ -149,10 +165,11 @@ public final class ScenarioRunner {
         from.forEach((k, n) -> into.merge(k, n, Long::sum));
     }
 
-    private static ExploreOptions options(Settings st, ProgressListener progress,
+    private static ExploreOptions options(Settings st, ProgressListener progress, Hooks hooks,
                                           java.util.function.Predicate<Outcome> isFailure) {
         ExploreOptions o = ExploreOptions.defaults().strategy(st.strategy()).preemptionBound(st.bound()).seed(st.seed())
                 .stopAtFirstFailure(true).isFailure(isFailure).progress(progress);
+        if (!hooks.minimize()) o = o.minimize(false);
         if (st.maxExecutions() > 0) o = o.maxExecutions(st.maxExecutions());
         if (st.timeBudget() != null) o = o.timeBudget(st.timeBudget());
         return o;
