@@ -129,6 +129,18 @@ public final class LockNecessity {
                     + (redundantPairs().isEmpty() ? "" : ", or by locks redundant with each other: " + String.join(", ", redundantPairs()));
         }
 
+        /**
+         * The check table's cell: the necessary classes, "none" when the variant holds without each,
+         * "unknown" when a search was cut and none was found necessary, "-" when nothing was dropped
+         * (the variant fails or is declared to break).
+         */
+        public String cell() {
+            if (singles.isEmpty()) return whyNot != null || !holds() ? "-" : "none";
+            List<String> n = necessary();
+            if (!n.isEmpty()) return String.join(", ", n);
+            return singles.stream().anyMatch(d -> d.result() == Result.UNKNOWN) ? "unknown" : "none";
+        }
+
         /** The closing line: is the variant (with the locks it proposes) sufficient, and which of its locks are necessary. */
         public String sufficiency() {
             String v = "variant " + baseline.variant().name();

@@ -18,11 +18,20 @@ import mmsim.scenario.ops.OpRegistry.Step;
  * @param budgetTime  the time budget, or null for none
  * @param strategy    dfs, random or pct
  * @param seed        seed of the random strategies
+ * @param questions   what check also answers for each variant: {@code locks} (which lock classes it needs)
  */
 public record Scenario(String file, String name, String title, String thread, String layout, int layoutLine,
                        List<String> config, List<Variant> variants, List<Step> setup, List<CpuProgram> cpus,
                        List<Expect> expects, int bound, long budgetExecutions, Duration budgetTime,
-                       String strategy, long seed) {
+                       String strategy, long seed, List<String> questions) {
+
+    /** {@code question locks}: check adds a column naming the lock classes each holding variant needs. */
+    public static final String QUESTION_LOCKS = "locks";
+
+    /** The questions a scenario may ask. */
+    public static final List<String> QUESTIONS = List.of(QUESTION_LOCKS);
+
+    public boolean asks(String question) { return questions.contains(question); }
 
     /** The kernel eras a variant can start from. */
     public static final List<String> ERAS = List.of("v4.6", "mainline");

@@ -35,6 +35,7 @@ import mmsim.scenario.ops.OpRegistry.Step;
  * cpu NAME ["task label"] ... end    one per simulated CPU: operation lines
  * expect   VARIANT|* [KIND] [var=value|var!=value...] ACCEPTABLE|INTERESTING|FORBIDDEN|EXPECTED ["why"]
  * bound K | budget N|30s | strategy dfs|random|pct | seed S
+ * question locks                     check also asks which lock classes each holding variant needs
  * </pre>
  *
  * Errors are {@link ScenarioError}s naming file, line and column and what was expected.
@@ -42,7 +43,7 @@ import mmsim.scenario.ops.OpRegistry.Step;
 public final class ScenarioParser {
 
     private static final List<String> KEYWORDS = List.of("scenario", "title", "thread", "layout", "config", "variant",
-            "setup", "cpu", "expect", "bound", "budget", "strategy", "seed");
+            "setup", "cpu", "expect", "bound", "budget", "strategy", "seed", "question");
     private static final List<String> STRATEGIES = List.of("dfs", "random", "pct");
     private static final List<String> CLASSES = List.of("ACCEPTABLE", "INTERESTING", "FORBIDDEN", "EXPECTED");
 
@@ -75,6 +76,7 @@ public final class ScenarioParser {
         List<CpuProgram> cpus = new ArrayList<>();
         List<Expect> expects = new ArrayList<>();
         Set<String> seen = new HashSet<>();
+        List<String> questions = new ArrayList<>();
 
         while (ln < lines.length) {
             int lineNo = ln + 1;
@@ -129,6 +131,14 @@ public final class ScenarioParser {
                     }
                 }
                 case "seed" -> seed = number(t, "a seed", 0, Long.MAX_VALUE);
+                case "question" -> {
+                    String q = single(t, "a question check answers (" + String.join(", ", Scenario.QUESTIONS) + ")");
+                    if (!Scenario.QUESTIONS.contains(q)) {
+                        throw new ScenarioError(t.get(1).pos(), "unknown question '" + q + "'" + Suggest.didYouMean(q, Scenario.QUESTIONS)
+                                + "; expected one of: " + String.join(", ", Scenario.QUESTIONS));
+                    }
+                    questions.add(q);
+                }
                 default -> throw new AssertionError(k);
             }
         }
@@ -152,7 +162,7 @@ public final class ScenarioParser {
             }
         }
         return new Scenario(file, name, title == null ? name : title, thread, layout, layoutLine, List.copyOf(config),
-                List.copyOf(variants), setup, List.copyOf(cpus), List.copyOf(expects), bound, budgetExec, budgetTime, strategy, seed);
+                List.copyOf(variants), setup, List.copyOf(cpus), List.copyOf(expects), bound, budgetExec, budgetTime, strategy, seed, List.copyOf(questions));
     }
 
     // ---- blocks ---------------------------------------------------------------------------
