@@ -181,7 +181,7 @@ class LockDropTest {
         for (LockClass c : List.of(LockClass.RCU_READ_LOCK, LockClass.SYNCHRONIZE_RCU)) {
             var f = Explorer.explore(rcu(Set.of(c)), o).failure();
             assertTrue(f.isPresent(), "without " + c + " the object is freed under the reader");
-            assertEquals("kasan", f.get().verdict().kind(), c.name());
+            assertEquals("kasan", String.valueOf(f.get().verdict().kind()), c.name());
         }
     }
 
