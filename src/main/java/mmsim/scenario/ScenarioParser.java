@@ -30,7 +30,7 @@ import mmsim.scenario.ops.OpRegistry.Step;
  * thread   "SUBJECT" (LIST, DATE)    the thread that argued it
  * layout ... end                     machine layout text (mmsim.mm.linux.MachineLayout), verbatim
  * config   OPTION...                 options common to all variants
- * variant  NAME [era=v4.6|mainline] [OPTION...]
+ * variant  NAME [era=v4.6|mainline] [OPTION...]   OPTION may be drop-lock=CLASS (run without that lock class)
  * setup ... end                      runs once per execution on CPU 0, not explored
  * cpu NAME ["task label"] ... end    one per simulated CPU: operation lines
  * expect   VARIANT|* [KIND] [var=value|var!=value...] ACCEPTABLE|INTERESTING|FORBIDDEN|EXPECTED ["why"]

@@ -7,6 +7,8 @@ import mmsim.kernel.LockClass;
 /**
  * struct mutex (kernel/locking/mutex.c): a sleeping lock; taking it in atomic context is a
  * might_sleep() bug. A waiter is not runnable until the owner unlocks.
+ * With its {@link LockClass} dropped (drop-lock=CLASS, {@link Kernel#dropLockClasses}) every
+ * operation is elided.
  */
 public final class Mutex {
     private final Kernel k;

@@ -15,6 +15,8 @@ import mmsim.kernel.LockClass;
  * </pre>
  * With {@code writerPreference} (rwsem, percpu-rwsem) a new reader also waits while a writer is
  * waiting, so a reader taking the lock twice can deadlock against a writer, as in the kernel.
+ * With its {@link LockClass} dropped (drop-lock=CLASS, {@link Kernel#dropLockClasses}) every
+ * operation is elided.
  */
 abstract sealed class RwBase permits RwLock, RwSem, PercpuRwSem {
     final Kernel k;

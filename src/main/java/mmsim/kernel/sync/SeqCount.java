@@ -8,6 +8,8 @@ import mmsim.kernel.LockClass;
  * seqcount_t (include/linux/seqlock.h): writers make the count odd while they change the data
  * (and must be serialised by a lock of their own); readers retry when the count moved. A reader
  * that finds a write in progress waits (the kernel spins) until it ends.
+ * With its {@link LockClass} dropped (drop-lock=CLASS, {@link Kernel#dropLockClasses}) every
+ * operation is elided.
  */
 public final class SeqCount {
     private final Kernel k;

@@ -8,6 +8,8 @@ import mmsim.kernel.LockClass;
  * spinlock_t (include/linux/spinlock.h, kernel/locking/spinlock.c). Acquiring is a preemption point; a CPU that finds the lock held is not runnable
  * until the owner releases it. Holding it makes the CPU atomic (might_sleep() then BUGs).
  * Lockdep-style checks: recursion, unlock by a non-owner, {@link #assertHeld()}.
+ * Its {@link LockClass} (a static key where the model makes the lock) may be dropped for a whole
+ * kernel (drop-lock=CLASS, {@link Kernel#dropLockClasses}): then every operation is elided.
  */
 public final class SpinLock {
     private final Kernel k;
