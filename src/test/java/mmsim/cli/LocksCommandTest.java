@@ -49,14 +49,15 @@ class LocksCommandTest {
     }
 
     @Test
-    void jsonHasOneObjectPerClass() {
-        Run r = CliEndToEndTest.run("locks", "scenarios/010-buddy-alloc-free.mms", "--variant", "mainline", "--json");
+    void jsonHasOneObjectPerClassAndPairs() {
+        Run r = CliEndToEndTest.run("locks", "scenarios/010-buddy-alloc-free.mms", "--variant", "mainline", "--json", "--pairs");
         assertEquals(0, r.exit(), r.err());
         String out = r.out();
         assertTrue(out.contains("\"lock\":\"zone->lock\",\"kind\":\"spinlock_t\""), out);
         assertTrue(out.matches("(?s).*\"lock\":\"zone->lock\".*?\"result\":\"necessary\".*?\"exhaustive\":false,\"replay\":\"\\./mmsim replay [^\"]*--drop-lock 'zone->lock' --schedule [A-Z0-9]+\".*"), out);
         assertTrue(out.matches("(?s).*\"lock\":\"pcp->lock\".*?\"result\":\"not-needed\".*?\"exhaustive\":true,\"replay\":null.*"), out);
         assertTrue(out.contains("\"necessary\":[\"zone->lock\"]"), out);
+        assertTrue(out.matches("(?s).*\"pairs\":\\[\\{\"lock\":\"pcp->lock \\+ zone->lock\",\"locks\":\\[\"pcp->lock\",\"zone->lock\"\\],\"result\":\"necessary\".*"), out);
     }
 
     @Test

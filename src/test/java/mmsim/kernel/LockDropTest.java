@@ -95,34 +95,53 @@ class LockDropTest {
 
     // ---- explored: a lock that closes a race, and the race once it is dropped ------------------
 
-    /** Two CPUs increment a counter under a lock, with a point between read and write. */
-    private static Program counter(Set<LockClass> dropped) {
+    /** What two CPUs of a test world run, and its end-of-execution check. */
+    interface World {
+        void run(int cpu);
+
+        default void finish() { }
+    }
+
+    /** A two-CPU program whose kernel drops {@code dropped}; {@code make} builds each execution's world. */
+    private static Program twoCpus(Set<LockClass> dropped, java.util.function.Function<Kernel, World> make) {
         return () -> {
             Kernel k = new Kernel(2, Kernel.Arch.X86_64, "6.12");
             k.dropLockClasses(dropped);
-            SpinLock lock = new SpinLock(k, OBJ_LOCK);
-            int[] count = {0};
-            Object loc = "counter";
+            World w = make.apply(k);
             return new Program.Instance() {
                 public Kernel kernel() { return k; }
                 public int nrCpus() { return 2; }
                 public String cpuName(int cpu) { return "CPU " + cpu; }
-                public void runCpu(int cpu) {
-                    try (var _ = k.enter("inc")) {
-                        lock.lock();
-                        k.point("inc:read", loc, Access.READ);
-                        int v = count[0];
-                        k.point("inc:write", loc, Access.WRITE);
-                        count[0] = v + 1;
-                        lock.unlock();
-                    }
-                }
+                public void runCpu(int cpu) { w.run(cpu); }
                 public Map<String, String> finish() {
-                    if (count[0] != 2) throw k.bug("test", 1, "lost update: " + count[0]);
+                    w.finish();
                     return Map.of();
                 }
             };
         };
+    }
+
+    /** Two CPUs increment a counter under a lock, with a point between read and write. */
+    private static Program counter(Set<LockClass> dropped) {
+        return twoCpus(dropped, k -> new World() {
+            final SpinLock lock = new SpinLock(k, OBJ_LOCK);
+            int count;
+
+            public void run(int cpu) {
+                try (var _ = k.enter("inc")) {
+                    lock.lock();
+                    k.point("inc:read", this, Access.READ);
+                    int v = count;
+                    k.point("inc:write", this, Access.WRITE);
+                    count = v + 1;
+                    lock.unlock();
+                }
+            }
+
+            public void finish() {
+                if (count != 2) throw k.bug("test", 1, "lost update: " + count);
+            }
+        });
     }
 
     @Test
@@ -139,39 +158,31 @@ class LockDropTest {
 
     /** CPU 0 reads an object in an RCU read section; CPU 1 unpublishes it, waits a grace period and frees it. */
     private static Program rcu(Set<LockClass> dropped) {
-        return () -> {
-            Kernel k = new Kernel(2, Kernel.Arch.X86_64, "6.12");
-            k.dropLockClasses(dropped);
-            boolean[] published = {true}, freed = {false};
-            Object loc = "gp";
-            return new Program.Instance() {
-                public Kernel kernel() { return k; }
-                public int nrCpus() { return 2; }
-                public String cpuName(int cpu) { return "CPU " + cpu; }
-                public void runCpu(int cpu) {
-                    if (cpu == 0) {
-                        try (var _ = k.enter("reader")) {
-                            k.rcuReadLock();
-                            k.point("reader:rcu_dereference", loc, Access.READ);
-                            boolean seen = published[0];
-                            k.point("reader:use", loc, Access.READ);
-                            if (seen && freed[0]) throw k.kasanUseAfterFree(0x1000, 8, false, "reader", "");
-                            if (!k.rcuReadLockHeld()) throw k.bug("test", 2, "rcu_read_lock_held() false inside the section");
-                            k.rcuReadUnlock();
-                        }
-                    } else {
-                        try (var _ = k.enter("updater")) {
-                            k.point("updater:unpublish", loc, Access.WRITE);
-                            published[0] = false;
-                            k.synchronizeRcu();
-                            k.point("updater:kfree", loc, Access.WRITE);
-                            freed[0] = true;
-                        }
+        return twoCpus(dropped, k -> new World() {
+            boolean published = true, freed;
+
+            public void run(int cpu) {
+                if (cpu == 0) {
+                    try (var _ = k.enter("reader")) {
+                        k.rcuReadLock();
+                        k.point("reader:rcu_dereference", this, Access.READ);
+                        boolean seen = published;
+                        k.point("reader:use", this, Access.READ);
+                        if (seen && freed) throw k.kasanUseAfterFree(0x1000, 8, false, "reader", "");
+                        if (!k.rcuReadLockHeld()) throw k.bug("test", 2, "rcu_read_lock_held() false inside the section");
+                        k.rcuReadUnlock();
+                    }
+                } else {
+                    try (var _ = k.enter("updater")) {
+                        k.point("updater:unpublish", this, Access.WRITE);
+                        published = false;
+                        k.synchronizeRcu();
+                        k.point("updater:kfree", this, Access.WRITE);
+                        freed = true;
                     }
                 }
-                public Map<String, String> finish() { return Map.of(); }
-            };
-        };
+            }
+        });
     }
 
     @Test
@@ -187,39 +198,31 @@ class LockDropTest {
 
     /** CPU 0 walks a table with IRQs off (GUP-fast); CPU 1 unlinks it, sends a waited-for IPI, then frees it. */
     private static Program ipi(Set<LockClass> dropped) {
-        return () -> {
-            Kernel k = new Kernel(2, Kernel.Arch.X86_64, "6.12");
-            k.dropLockClasses(dropped);
-            boolean[] freed = {false}, linked = {true};
-            Object loc = "table";
-            return new Program.Instance() {
-                public Kernel kernel() { return k; }
-                public int nrCpus() { return 2; }
-                public String cpuName(int cpu) { return "CPU " + cpu; }
-                public void runCpu(int cpu) {
-                    if (cpu == 0) {
-                        try (var _ = k.enter("walker")) {
-                            long flags = k.localIrqSave();
-                            k.point("walker:read pmd", loc, Access.READ);
-                            if (linked[0]) {
-                                k.point("walker:read pte", loc, Access.READ);
-                                if (freed[0]) throw k.kasanUseAfterFree(0x2000, 8, false, "walker", "");
-                            }
-                            k.localIrqRestore(flags);
+        return twoCpus(dropped, k -> new World() {
+            boolean linked = true, freed;
+
+            public void run(int cpu) {
+                if (cpu == 0) {
+                    try (var _ = k.enter("walker")) {
+                        long flags = k.localIrqSave();
+                        k.point("walker:read pmd", this, Access.READ);
+                        if (linked) {
+                            k.point("walker:read pte", this, Access.READ);
+                            if (freed) throw k.kasanUseAfterFree(0x2000, 8, false, "walker", "");
                         }
-                    } else {
-                        try (var _ = k.enter("freer")) {
-                            k.point("freer:pmd_clear", loc, Access.WRITE);
-                            linked[0] = false;
-                            k.smpCallFunctionMany(1L, () -> { }, true);
-                            k.point("freer:free table", loc, Access.WRITE);
-                            freed[0] = true;
-                        }
+                        k.localIrqRestore(flags);
+                    }
+                } else {
+                    try (var _ = k.enter("freer")) {
+                        k.point("freer:pmd_clear", this, Access.WRITE);
+                        linked = false;
+                        k.smpCallFunctionMany(1L, () -> { }, true);
+                        k.point("freer:free table", this, Access.WRITE);
+                        freed = true;
                     }
                 }
-                public Map<String, String> finish() { return Map.of(); }
-            };
-        };
+            }
+        });
     }
 
     @Test
