@@ -10,6 +10,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListSet;
 
 import mmsim.explore.ProgressListener;
+import mmsim.explore.Verdict;
 import mmsim.kernel.LockClass;
 import mmsim.mm.linux.KernelConfig;
 import mmsim.scenario.Scenario.Variant;
@@ -96,9 +97,9 @@ public final class LockNecessity {
      */
     public record Analysis(VariantResult baseline, List<Taken> taken, List<Drop> singles, List<Drop> pairs, String whyNot) {
 
-        /** The variant holds: explored within the bound to the end, nothing FORBIDDEN, nothing EXPECTED. */
+        /** The variant holds: explored within the bound to the end, no failing verdict (FORBIDDEN or INTERESTING), nothing EXPECTED. */
         public boolean holds() {
-            return baseline.status() == Status.OK && baseline.exhausted() && !declaredToBreak(baseline);
+            return baseline.status() == Status.OK && baseline.exhausted() && failure(baseline) == null;
         }
 
         /** The classes found necessary on their own. */
@@ -145,10 +146,8 @@ public final class LockNecessity {
         public String sufficiency() {
             String v = "variant " + baseline.variant().name();
             int bound = baseline.settings().bound();
-            if (declaredToBreak(baseline) || baseline.status() == Status.VIOLATED || !baseline.findings().isEmpty()
-                    && baseline.findings().get(baseline.findings().size() - 1).cls() == OutcomeClass.FORBIDDEN) {
-                return "not sufficient: " + v + " fails (" + baseline.verdict() + ")";
-            }
+            String fails = failure(baseline);
+            if (fails != null) return "not sufficient: " + v + " fails (" + fails + ")";
             if (!holds()) {
                 return "sufficiency unknown: " + v + " found nothing forbidden in " + baseline.executions()
                         + " executions, but the budget ran out before the search within bound " + bound + " ended";
@@ -159,9 +158,17 @@ public final class LockNecessity {
         }
     }
 
-    /** True when the scenario declares an EXPECTED breakage for the variant: it is meant to fail. */
-    static boolean declaredToBreak(VariantResult r) {
-        return !new Grader(r.scenario()).expected(r.variant().name()).isEmpty();
+    /**
+     * The failure that keeps {@code r}'s variant from holding, or null: a declaration violated, an
+     * EXPECTED breakage (declared or reached), or a failing verdict the scenario calls INTERESTING
+     * (a kernel that oopses only "interestingly" still oopses).
+     */
+    static String failure(VariantResult r) {
+        for (Finding f : r.findings()) {
+            if (f.failure().verdict().kind() != Verdict.Kind.PASSED) return f.failure().verdict().title();
+        }
+        if (r.status() == Status.VIOLATED || !new Grader(r.scenario()).expected(r.variant().name()).isEmpty()) return r.verdict();
+        return null;
     }
 
     /** {@code variant} with {@code classes} dropped (drop-lock=CLASS options); same name, so the same declarations grade it. */
@@ -193,10 +200,11 @@ public final class LockNecessity {
         new TreeSet<>(usage.keySet()).forEach(c -> taken.add(new Taken(c, new TreeSet<>(usage.get(c)))));
 
         String whyNot = null;
-        if (declaredToBreak(baseline)) {
+        String fails = failure(baseline);
+        if (!new Grader(scenario).expected(variant.name()).isEmpty()) {
             whyNot = "variant " + variant.name() + " is declared to break (EXPECTED), so no lock of it can be necessary to it";
-        } else if (baseline.status() == Status.VIOLATED) {
-            whyNot = "variant " + variant.name() + " does not hold (" + baseline.verdict() + "), so no lock of it is necessary to it yet";
+        } else if (fails != null) {
+            whyNot = "variant " + variant.name() + " does not hold (" + fails + "), so no lock of it is necessary to it yet";
         }
         List<Drop> singles = new ArrayList<>();
         List<Drop> pairDrops = new ArrayList<>();
