@@ -59,3 +59,9 @@ expect pre-v6.8 kasan EXPECTED "ms->usage was freed after pfn_section_valid() lo
 expect * passed r!=ok FORBIDDEN "removing an offline DIMM must succeed"
 expect * passed ACCEPTABLE "the walker saw the pageblock, or saw it gone (NULL)"
 bound 2
+
+# Which locks does this need? (`./mmsim locks 000b --variant mainline`.) Answered: no lock -
+# device_hotplug_lock and mem_hotplug_lock are not needed against the walker; RCU closes the
+# race: dropping either the walker's rcu_read_lock section or the grace period that
+# sparse_remove_section waits for (synchronize_rcu) brings back the pre-v6.8 use-after-free.
+question locks

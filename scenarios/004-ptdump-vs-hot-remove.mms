@@ -57,3 +57,11 @@ expect *                   kasan FORBIDDEN   "get_online_mems() in ptdump exclud
 expect *                   passed r!=ok FORBIDDEN "removing an offline DIMM must succeed"
 expect *                   passed ACCEPTABLE "the dump shows the DIMM's linear map, or not"
 bound 1
+
+# Mark's question, answered by `./mmsim locks 004 --variant V` (and the NECESSARY column of check):
+#   v2-ptl-around-clear, v2-ptl-whole: NOT SUFFICIENT - the variant fails with the remover's
+#     init_mm.page_table_lock held (KASAN in walk_pmd_range): ptdump never takes it.
+#   v5.7, mainline: sufficient, and the lock that is necessary is mem_hotplug_lock (ptdump's
+#     get_online_mems() against the removal's write side); init_mm.page_table_lock is not even
+#     taken, device_hotplug_lock and the rest are not needed within bound 1.
+question locks

@@ -32,3 +32,9 @@ cpu B "alloc+free order 1"
 end
 expect * passed ACCEPTABLE "each CPU got its own block and gave it back"
 bound 2
+
+# Which locks does this need? (`./mmsim locks 010 --variant mainline`, and the NECESSARY column
+# of check.) Answered: zone->lock is necessary - without it both CPUs take the same block off a
+# free list (the end-of-execution check finds a page on two lists); pcp->lock is not needed here,
+# each CPU uses only its own per-cpu list.
+question locks

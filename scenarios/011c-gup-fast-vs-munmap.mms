@@ -47,3 +47,9 @@ expect no-ipi kasan EXPECTED "without the IPI wait nothing holds the tables GUP-
 expect * passed r!=ok FORBIDDEN "munmap of a mapped, aligned range cannot fail"
 expect * passed ACCEPTABLE "GUP-fast got the page, or found it unmapped"
 bound 2
+
+# Which locks does this need? (`./mmsim locks 011c --variant mainline`.) Answered: none of the
+# locks is necessary on its own - what closes the race is GUP-fast's IRQ-off region, which holds
+# off munmap's TLB-flush IPI until the walk ends: dropping local_irq_disable (the class for the
+# IRQ-off region) brings back the use-after-free of the no-ipi variant.
+question locks

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 import mmsim.scenario.Catalogue;
+import mmsim.scenario.LockNecessity;
 import mmsim.scenario.Scenario;
 import mmsim.scenario.ScenarioError;
 import mmsim.scenario.ScenarioRunner;
@@ -110,6 +111,7 @@ public final class CheckCommand implements Callable<Integer> {
         for (Scenario s : scenarios) total += variant != null ? 1 : s.variants().size();
         Progress progress = new Progress(err, Term.progress(quiet), total);
         List<VariantResult> rows = new ArrayList<>();
+        Map<VariantResult, LockNecessity.Analysis> necessity = new java.util.IdentityHashMap<>();
         for (Scenario s : scenarios) {
             try {
                 ScenarioRunner.validate(s);
@@ -122,7 +124,15 @@ public final class CheckCommand implements Callable<Integer> {
                 if (variant != null && !v.name().equals(variant)) continue;
                 progress.start(s.name() + " " + v.name());
                 try {
-                    rows.add(ScenarioRunner.run(s, v, ScenarioRunner.Settings.of(s).reduction(!noReduction).all(all), progress.listener()));
+                    ScenarioRunner.Settings st = ScenarioRunner.Settings.of(s).reduction(!noReduction).all(all);
+                    if (s.asks(Scenario.QUESTION_LOCKS)) {
+                        // the analysis's baseline is the row; then each lock class is dropped in turn
+                        LockNecessity.Analysis a = LockNecessity.analyse(s, v, st, false, progressOnly(progress));
+                        rows.add(a.baseline());
+                        necessity.put(a.baseline(), a);
+                    } else {
+                        rows.add(ScenarioRunner.run(s, v, st, progress.listener()));
+                    }
                 } catch (ScenarioError e) {
                     err.println("mmsim: " + e.getMessage());
                     broken = true;
@@ -136,14 +146,21 @@ public final class CheckCommand implements Callable<Integer> {
             Map<String, Object> o = new LinkedHashMap<>();
             o.put("schema_version", Reports.SCHEMA_VERSION);
             List<Object> r = new ArrayList<>();
-            for (VariantResult x : rows) r.add(Reports.json(x, reproducible));
+            for (VariantResult x : rows) {
+                Map<String, Object> row = Reports.json(x, reproducible);
+                LockNecessity.Analysis a = necessity.get(x);
+                if (a != null) row.put("necessary_locks", a.singles().isEmpty() ? null : a.necessary());
+                r.add(row);
+            }
             o.put("rows", r);
             o.put("exit", exit);
             out.println(pretty ? Json.pretty(o) : Json.write(o));
             return exit;
         }
         boolean colour = Term.colour(color);
-        Reports.table(out, rows, colour, reproducible);
+        Map<VariantResult, String> cells = new java.util.IdentityHashMap<>();
+        necessity.forEach((row, a) -> cells.put(row, a.cell()));
+        Reports.table(out, rows, colour, reproducible, cells);
         for (VariantResult r : rows) {
             for (Finding f : r.findings()) {
                 out.println();
@@ -162,6 +179,14 @@ public final class CheckCommand implements Callable<Integer> {
             if (r.status() != ScenarioRunner.Status.OK) out.println("  " + r.scenario().name() + " / " + r.variant().name() + ": " + r.note());
         }
         return exit;
+    }
+
+    /** The progress line of a row, kept through the lock analysis's several searches. */
+    private static LockNecessity.Listener progressOnly(Progress progress) {
+        return new LockNecessity.Listener() {
+            @Override public void start(Scenario.Variant v, List<String> dropped, int index, int total) { }
+            @Override public mmsim.explore.ProgressListener progress() { return progress.listener(); }
+        };
     }
 
     /** Completion candidates: the catalogue's scenario names at the time the script is generated. */

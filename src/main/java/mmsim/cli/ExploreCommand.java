@@ -1,6 +1,5 @@
 package mmsim.cli;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -9,12 +8,10 @@ import java.util.concurrent.Callable;
 
 import mmsim.explore.Strategy;
 import mmsim.scenario.Scenario;
-import mmsim.scenario.ScenarioParser;
 import mmsim.scenario.ScenarioRunner;
 import mmsim.scenario.ScenarioRunner.Finding;
 import mmsim.scenario.ScenarioRunner.Settings;
 import mmsim.scenario.ScenarioRunner.VariantResult;
-import mmsim.scenario.ops.Args;
 import mmsim.scenario.ops.OpRegistry;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -30,6 +27,7 @@ import picocli.CommandLine.Model.CommandSpec;
                 "  mmsim explore scenarios/000-kpageflags-vs-offline.mms --variant v4.6",
                 "  mmsim explore 000 --variant v4.6 --strategy pct --budget 30s --seed 7",
                 "  mmsim explore my-race.mms --bound 3 --json   # a file mmsim new wrote",
+                "  mmsim explore 010 --variant mainline --drop-lock 'zone->lock'",
                 "  cat my-race.mms | mmsim explore -",
                 "", "Exit status: 0 as declared, 1 a declared outcome violated, 2 usage or broken", "scenario, 4 the budget ran out before an answer."})
 public final class ExploreCommand implements Callable<Integer> {
@@ -63,6 +61,9 @@ public final class ExploreCommand implements Callable<Integer> {
     @Option(names = "--no-reduction", description = "DFS without sleep-set reduction: every schedule within the bound (the counts of earlier releases).")
     boolean noReduction;
 
+    @Option(names = "--drop-lock", paramLabel = "CLASS", description = "Run without this lock class (repeatable), as drop-lock=CLASS in the variant: e.g. 'zone->lock'. See: mmsim locks.")
+    List<String> dropLocks = new ArrayList<>();
+
     @Option(names = {"-j", "--json"}, description = "One JSON object per variant (JSON Lines).")
     boolean json;
 
@@ -81,7 +82,10 @@ public final class ExploreCommand implements Callable<Integer> {
         var out = spec.commandLine().getOut();
         OpRegistry ops = OpRegistry.standard();
         Scenario s = ScenarioArgs.warn(ScenarioArgs.load(file, ops, System.in), spec.commandLine().getErr());
-        List<Scenario.Variant> variants = variant == null ? s.variants() : List.of(ScenarioArgs.variant(s, variant));
+        List<Scenario.Variant> variants = new ArrayList<>();
+        for (Scenario.Variant v : variant == null ? s.variants() : List.of(ScenarioArgs.variant(s, variant))) {
+            variants.add(ScenarioArgs.dropLocks(v, dropLocks));
+        }
         Settings st = settings(s);
         ScenarioRunner.validate(s);
         Progress progress = new Progress(spec.commandLine().getErr(), Term.progress(quiet || json), variants.size());
@@ -138,22 +142,12 @@ public final class ExploreCommand implements Callable<Integer> {
                 + (r.findings().size() == 1 ? "" : "s") + ")");
     }
 
+    /** The shared settings (file, then --strategy/--bound/--budget/--seed), plus explore's own options. */
     private Settings settings(Scenario s) {
-        Settings d = Settings.of(s);
-        long maxExec = d.maxExecutions();
-        Duration time = d.timeBudget();
-        if (budget != null) {
-            Duration t = ScenarioParser.duration(budget);
-            Long n = Args.parseNumber(budget);
-            if (t != null && t.isZero()) throw new UsageError("--budget: a time budget must be more than zero, got '" + budget + "'");
-            if (t != null) { time = t; maxExec = 0; }
-            else if (n != null && n > 0) { maxExec = n; time = null; }
-            else throw new UsageError("--budget: expected a number of executions (20000) or a time (30s, 2m), got '" + budget + "'");
-        }
-        if (bound != null && (bound < 0 || bound > 20)) throw new UsageError("--bound: expected 0..20, got " + bound);
+        Settings st = ScenarioArgs.settings(s, strategy, bound, budget, seed);
         if (stepLimit != null && stepLimit < 1000) throw new UsageError("--step-limit: expected at least 1000, got " + stepLimit);
-        return new Settings(strategy != null ? strategy : d.strategy(), bound != null ? bound : d.bound(), maxExec, time,
-                seed != null ? seed : d.seed(), stepLimit != null ? stepLimit : d.stepLimit(), !noReduction, all);
+        if (stepLimit != null) st = st.stepLimit(stepLimit);
+        return st.reduction(!noReduction).all(all);
     }
 
     /** Completion candidates of --strategy, in the case help and README write them. */

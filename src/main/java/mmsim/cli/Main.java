@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
             CheckCommand.class,
             ExploreCommand.class,
             ReplayCommand.class,
+            LocksCommand.class,
             ShCommand.class,
             ListCommand.class,
             CompletionCommand.class,

@@ -37,6 +37,9 @@ public final class ReplayCommand implements Callable<Integer> {
     @Option(names = "--schedule", paramLabel = "S", required = true, description = "The schedule string from check or explore.")
     String schedule;
 
+    @Option(names = "--drop-lock", paramLabel = "CLASS", description = "Run without this lock class (repeatable), as the locks command's replay lines do.")
+    java.util.List<String> dropLocks = new java.util.ArrayList<>();
+
     @Option(names = {"-j", "--json"}, description = "Print JSON.")
     boolean json;
 
@@ -48,11 +51,7 @@ public final class ReplayCommand implements Callable<Integer> {
     private Integer run() {
         var out = spec.commandLine().getOut();
         Scenario s = ScenarioArgs.load(file, OpRegistry.standard(), System.in);
-        if (variant == null && s.variants().size() > 1) {
-            throw new UsageError("scenario " + s.name() + " has several variants; name one with --variant ("
-                    + String.join(", ", s.variantNames()) + ")");
-        }
-        Scenario.Variant v = variant == null ? s.variants().get(0) : ScenarioArgs.variant(s, variant);
+        Scenario.Variant v = ScenarioArgs.dropLocks(ScenarioArgs.onlyOrNamed(s, variant), dropLocks);
         ScenarioRunner.validate(s);
         mmsim.explore.Replayed r;
         try {

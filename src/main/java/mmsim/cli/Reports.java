@@ -10,6 +10,7 @@ import java.util.Map;
 
 import mmsim.explore.Outcome;
 import mmsim.scenario.Grader;
+import mmsim.scenario.LockNecessity;
 import mmsim.scenario.ScenarioRunner.Finding;
 import mmsim.scenario.ScenarioRunner.Status;
 import mmsim.scenario.ScenarioRunner.VariantResult;
@@ -25,14 +26,24 @@ final class Reports {
      * (EXPECTED, INTERESTING, FORBIDDEN; "-" when it holds), executions, coverage, time, status.
      */
     static void table(PrintWriter out, List<VariantResult> rows, boolean colour, boolean reproducible) {
+        table(out, rows, colour, reproducible, Map.of());
+    }
+
+    /**
+     * The verdict table with a NECESSARY column when {@code necessary} has cells: the lock classes
+     * each row of a scenario asking {@code question locks} needs ("-" for rows not asked).
+     */
+    static void table(PrintWriter out, List<VariantResult> rows, boolean colour, boolean reproducible, Map<VariantResult, String> necessary) {
         int wS = "SCENARIO".length(), wV = "VARIANT".length(), wT = "VERDICT".length();
         for (VariantResult r : rows) {
             wS = Math.max(wS, r.scenario().name().length());
             wV = Math.max(wV, r.variant().name().length());
             wT = Math.max(wT, Math.min(64, r.verdict().length()));
         }
-        String fmt = "%-" + wS + "s  %-" + wV + "s  %-" + wT + "s  %-11s  %10s  %-21s  %7s  %s%n";
-        out.printf(Locale.ROOT, fmt, "SCENARIO", "VARIANT", "VERDICT", "DECLARED", "EXECUTIONS", "COVERAGE", "TIME", "STATUS");
+        boolean withLocks = !necessary.isEmpty();
+        String fmt = "%-" + wS + "s  %-" + wV + "s  %-" + wT + "s  %-11s  %10s  %-21s  %7s  %s" + (withLocks ? "  %s" : "%s") + "%n";
+        out.printf(Locale.ROOT, fmt, "SCENARIO", "VARIANT", "VERDICT", "DECLARED", "EXECUTIONS", "COVERAGE", "TIME",
+                withLocks ? "STATUS    " : "STATUS", withLocks ? "NECESSARY" : "");
         for (VariantResult r : rows) {
             String verdict = r.verdict().length() > 64 ? r.verdict().substring(0, 61) + "..." : r.verdict();
             String status = switch (r.status()) {
@@ -41,8 +52,10 @@ final class Reports {
                 case INCOMPLETE -> Term.yellow(colour, "incomplete");
             };
             String declared = r.findings().isEmpty() ? "-" : r.findings().get(0).cls().name();
+            // pad by the visible width (ok, VIOLATED, incomplete: as long as the status names), not the colour codes
+            if (withLocks) status = status + " ".repeat(10 - r.status().name().length());
             out.printf(Locale.ROOT, fmt, r.scenario().name(), r.variant().name(), verdict, declared, r.executions(), r.coverage(),
-                    reproducible ? "-" : seconds(r.elapsed()), status);
+                    reproducible ? "-" : seconds(r.elapsed()), status, withLocks ? necessary.getOrDefault(r, "-") : "");
         }
     }
 
@@ -52,7 +65,14 @@ final class Reports {
 
     /** The replay command line for a finding. */
     static String replayCommand(VariantResult r, Finding f) {
-        return "./mmsim replay " + r.scenario().file() + " --variant " + r.variant().name() + " --schedule " + f.failure().schedule();
+        StringBuilder sb = new StringBuilder("./mmsim replay ").append(r.scenario().file()).append(" --variant ").append(r.variant().name());
+        for (String c : LockNecessity.droppedBeyondFile(r.scenario(), r.variant())) sb.append(" --drop-lock ").append(shellWord(c));
+        return sb.append(" --schedule ").append(f.failure().schedule()).toString();
+    }
+
+    /** {@code s} as one shell word: quoted when it holds anything but letters, digits and {@code _-.,/+=:}. */
+    static String shellWord(String s) {
+        return s.matches("[A-Za-z0-9_\\-.,/+=:]+") ? s : "'" + s.replace("'", "'\\''") + "'";
     }
 
     /** A finding: the one-line title, the header, the two-column trace, the kernel report, the replay line. */

@@ -5,7 +5,14 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
+
+import mmsim.explore.Strategy;
+import mmsim.mm.LockClasses;
+import mmsim.scenario.LockNecessity;
+import mmsim.scenario.ScenarioRunner;
+import mmsim.scenario.ops.Args;
 
 import mmsim.scenario.Catalogue;
 import mmsim.scenario.Scenario;
@@ -64,6 +71,45 @@ final class ScenarioArgs {
     static Scenario warn(Scenario s, java.io.PrintWriter err) {
         for (String w : s.warnings()) err.println("mmsim: " + w);
         return s;
+    }
+
+    /** The variant named {@code name}; with no name, the scenario's only variant (a usage error when it has several). */
+    static Scenario.Variant onlyOrNamed(Scenario s, String name) {
+        if (name == null && s.variants().size() > 1) {
+            throw new UsageError("scenario " + s.name() + " has several variants; name one with --variant ("
+                    + String.join(", ", s.variantNames()) + ")");
+        }
+        return name == null ? s.variants().get(0) : variant(s, name);
+    }
+
+    /** {@code v} with the lock classes of {@code --drop-lock} dropped; a usage error names an unknown class. */
+    static Scenario.Variant dropLocks(Scenario.Variant v, List<String> classes) {
+        if (classes == null || classes.isEmpty()) return v;
+        for (String c : classes) {
+            if (LockClasses.lookup(c) == null) {
+                throw new UsageError("--drop-lock: unknown lock class '" + c + "'" + Suggest.didYouMean(c, LockClasses.all().keySet())
+                        + "; lock classes: " + String.join(", ", LockClasses.all().keySet()));
+            }
+        }
+        return LockNecessity.dropping(v, classes);
+    }
+
+    /** Exploration settings: the file's, overridden by the command line's (null: not given). */
+    static ScenarioRunner.Settings settings(Scenario s, Strategy strategy, Integer bound, String budget, Long seed) {
+        ScenarioRunner.Settings d = ScenarioRunner.Settings.of(s);
+        long maxExec = d.maxExecutions();
+        Duration time = d.timeBudget();
+        if (budget != null) {
+            Duration t = ScenarioParser.duration(budget);
+            Long n = Args.parseNumber(budget);
+            if (t != null && t.isZero()) throw new UsageError("--budget: a time budget must be more than zero, got '" + budget + "'");
+            if (t != null) { time = t; maxExec = 0; }
+            else if (n != null && n > 0) { maxExec = n; time = null; }
+            else throw new UsageError("--budget: expected a number of executions (20000) or a time (30s, 2m), got '" + budget + "'");
+        }
+        if (bound != null && (bound < 0 || bound > 20)) throw new UsageError("--bound: expected 0..20, got " + bound);
+        return new ScenarioRunner.Settings(strategy != null ? strategy : d.strategy(), bound != null ? bound : d.bound(), maxExec, time,
+                seed != null ? seed : d.seed(), d.stepLimit(), d.reduction(), d.all());
     }
 
     /** The variant named {@code name}, or a usage error listing them. */

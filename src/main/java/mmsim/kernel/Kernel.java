@@ -3,6 +3,8 @@ package mmsim.kernel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
+import java.util.function.BiConsumer;
 
 /**
  * The per-machine kernel context: the scheduler hook, the kernel log, per-CPU state (IRQs,
@@ -141,6 +143,13 @@ public final class Kernel {
     };
     private final List<RcuCallback> rcuCallbacks = new ArrayList<>();
     private boolean inRcuCallbacks;
+    /** The lock classes this kernel runs without (drop-lock=CLASS), fixed before its first lock is made. */
+    private Set<LockClass> droppedLocks = Set.of();
+    private boolean dropRcuReader, dropGracePeriod, dropIrqDisable;
+    /** Set once a lock of this kernel has been made: the drop set can no longer change. */
+    private boolean locksMade;
+    /** Told of every lock class taken and where (the innermost kernel function); null: nobody asks. */
+    private BiConsumer<LockClass, String> lockUsage;
 
     public Kernel(int nrCpus, Arch arch, String release) {
         if (nrCpus < 1 || nrCpus > 64) throw new IllegalArgumentException("nr_cpus must be 1..64, got " + nrCpus);
@@ -221,6 +230,57 @@ public final class Kernel {
         return c.depth == 0 ? "?" : c.callStack[c.depth - 1];
     }
 
+    // ---- lock classes: dropping them, and who takes them -----------------------------------------
+
+    /**
+     * Runs this kernel without {@code classes}: their acquisitions and releases are elided (a
+     * trace note marks where each would have been), so the explorer shows what the kernel would
+     * suffer without them. A dropped lock reads as never taken (isLocked() false, not in the held
+     * locks, no lockdep dependency), and the assertions that it is held are suppressed, as lockdep
+     * answers "held" for what it does not track (rcu_read_lock_held() returns 1 when lockdep is
+     * off, kernel/rcu/update.c): the point is to see the race, not the assertion that names it.
+     * Call before any lock of this kernel is made (the locks read the set when they are built).
+     */
+    public void dropLockClasses(Set<LockClass> classes) {
+        if (locksMade && !classes.equals(droppedLocks)) {
+            throw new IllegalStateException("lock classes are dropped before the machine's locks are made");
+        }
+        droppedLocks = Set.copyOf(classes);
+        dropRcuReader = classes.contains(LockClass.RCU_READ_LOCK);
+        dropGracePeriod = classes.contains(LockClass.SYNCHRONIZE_RCU);
+        dropIrqDisable = classes.contains(LockClass.LOCAL_IRQ_DISABLE);
+    }
+
+    /** The dropped lock classes. */
+    public Set<LockClass> droppedLockClasses() { return droppedLocks; }
+
+    /** True when the class lockdep names {@code lockdepName} ("&zone->lock") is dropped. */
+    public boolean lockClassDropped(String lockdepName) {
+        if (droppedLocks.isEmpty()) return false;
+        String bare = lockdepName.startsWith("&") ? lockdepName.substring(1) : lockdepName;
+        for (LockClass c : droppedLocks) if (c.name().equals(bare)) return true;
+        return false;
+    }
+
+    /** Called by a lock's constructor: true when its class is dropped on this kernel. */
+    public boolean lockInit(LockClass cls) {
+        locksMade = true;
+        return droppedLocks.contains(cls);
+    }
+
+    /** Asks to be told, for every lock class taken from now on, which kernel function took it. */
+    public void recordLockUsage(BiConsumer<LockClass, String> usage) { lockUsage = usage; }
+
+    /** A lock of class {@code cls} was just taken by the current CPU (the lock classes call this). */
+    public void lockTaken(LockClass cls) {
+        if (lockUsage != null) lockUsage.accept(cls, currentFunction());
+    }
+
+    /** The trace note a dropped acquisition or release leaves: where the lock would have been. */
+    public void droppedLockNote(String operation) {
+        if (sched.tracing()) sched.note(operation + " (dropped)");
+    }
+
     // ---- atomic context ---------------------------------------------------------------------
 
     public void preemptDisable() { cpu().preemptCount++; }
@@ -255,6 +315,8 @@ public final class Kernel {
      * disables. While IRQs are off, IPIs to this CPU wait (see {@link #smpCallFunctionMany}).
      */
     public void localIrqDisable() {
+        if (dropIrqDisable) { droppedLockNote("local_irq_disable"); return; }
+        lockTaken(LockClass.LOCAL_IRQ_DISABLE);
         Cpu c = cpu();
         point("local_irq_disable", c, Access.SYNC);
         c.irqDisableDepth = 1;
@@ -262,6 +324,7 @@ public final class Kernel {
 
     /** local_irq_enable(): IPIs that arrived while IRQs were off are handled now, on this CPU. */
     public void localIrqEnable() {
+        if (dropIrqDisable) { droppedLockNote("local_irq_enable"); return; }
         Cpu c = cpu();
         point("local_irq_enable", c, Access.SYNC);
         c.irqDisableDepth = 0;
@@ -270,6 +333,8 @@ public final class Kernel {
 
     /** local_irq_save(): disables IRQs and returns the previous state ({@link #IRQ_FLAGS_IF} set when they were on). */
     public long localIrqSave() {
+        if (dropIrqDisable) { droppedLockNote("local_irq_save"); return IRQ_FLAGS_IF; }
+        lockTaken(LockClass.LOCAL_IRQ_DISABLE);
         Cpu c = cpu();
         point("local_irq_save", c, Access.SYNC);
         long flags = c.irqDisableDepth > 0 ? 0 : IRQ_FLAGS_IF;
@@ -279,6 +344,7 @@ public final class Kernel {
 
     /** local_irq_restore(flags): back to the state {@link #localIrqSave()} saw. */
     public void localIrqRestore(long flags) {
+        if (dropIrqDisable) { droppedLockNote("local_irq_restore"); return; }
         Cpu c = cpu();
         point("local_irq_restore", c, Access.SYNC);
         if ((flags & IRQ_FLAGS_IF) != 0) {
@@ -358,6 +424,8 @@ public final class Kernel {
 
     /** rcu_read_lock(): enters a read-side critical section (nesting). Sleeping inside is a might_sleep() bug. */
     public void rcuReadLock() {
+        if (dropRcuReader) { droppedLockNote("rcu_read_lock"); return; }
+        lockTaken(LockClass.RCU_READ_LOCK);
         Cpu c = cpu();
         point("rcu_read_lock", rcuState, Access.SYNC);
         c.rcuNesting++;
@@ -365,6 +433,7 @@ public final class Kernel {
 
     /** rcu_read_unlock(): leaving the outermost section is a quiescent state for grace periods that wait on this CPU. */
     public void rcuReadUnlock() {
+        if (dropRcuReader) { droppedLockNote("rcu_read_unlock"); return; }
         Cpu c = cpu();
         point("rcu_read_unlock", rcuState, Access.SYNC);
         if (c.rcuNesting == 0) {
@@ -374,8 +443,12 @@ public final class Kernel {
         if (--c.rcuNesting == 0) c.rcuQuiescentCount++;
     }
 
-    /** True when the current CPU is inside an RCU read-side critical section (rcu_read_lock_held()). */
-    public boolean rcuReadLockHeld() { return cpu().rcuNesting > 0; }
+    /**
+     * rcu_read_lock_held(): true when the current CPU is inside an RCU read-side critical section.
+     * Its callers are assertions; with the read side dropped it answers true, as the kernel's does
+     * when lockdep is not watching (kernel/rcu/update.c), so the assertion is not the failure.
+     */
+    public boolean rcuReadLockHeld() { return dropRcuReader || cpu().rcuNesting > 0; }
 
     /** Per CPU: the quiescent count of a CPU inside a reader now, -1 for a CPU outside any reader. */
     private long[] rcuSnapshot() {
@@ -394,8 +467,10 @@ public final class Kernel {
      * began has left it; readers that begin later are not waited for.
      */
     public void synchronizeRcu() {
+        if (!dropGracePeriod) lockTaken(LockClass.SYNCHRONIZE_RCU);
         try (var _ = enter("synchronize_rcu")) {
             mightSleep("kernel/rcu/tree.c", 3570);
+            if (dropGracePeriod) { droppedLockNote("synchronize_rcu: wait for readers"); return; }
             point("synchronize_rcu", rcuState, Access.SYNC);
             long[] s = rcuSnapshot();
             sched.waitUntil(() -> rcuGracePeriodOver(s), "an RCU grace period");
@@ -408,6 +483,15 @@ public final class Kernel {
      * end of the execution (rcu_barrier()).
      */
     public void callRcu(Runnable func) {
+        if (dropGracePeriod) {
+            // no grace period: the callback runs now, under any reader still inside
+            droppedLockNote("call_rcu: wait for readers");
+            try (var _ = enter("rcu_do_batch")) {
+                func.run();
+            }
+            return;
+        }
+        lockTaken(LockClass.SYNCHRONIZE_RCU);
         point("call_rcu", rcuState, Access.SYNC);
         rcuCallbacks.add(new RcuCallback(func, rcuSnapshot()));
     }

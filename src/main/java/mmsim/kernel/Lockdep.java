@@ -92,6 +92,7 @@ public final class Lockdep {
 
     /** lockdep_assert_irqs_disabled(): hard interrupts are off on this CPU. */
     public void assertIrqsDisabled(Kernel k) {
+        if (k.droppedLockClasses().contains(LockClass.LOCAL_IRQ_DISABLE)) return;   // drop-lock: not the failure to report
         if (!k.cpu().irqsDisabled()) throw assertFailed(k, "lockdep_assert_irqs_disabled()");
     }
 
@@ -102,6 +103,7 @@ public final class Lockdep {
      * e.g. "&ptlock_ptr(ptdesc)"). Weaker than an instance check, and says so in the report.
      */
     public void assertHeldClass(Kernel k, String lockClass) {
+        if (k.lockClassDropped(lockClass)) return;   // drop-lock: not the failure to report
         Kernel.Cpu c = k.cpu();
         Object[] held = c.heldLocks;
         for (int i = c.nrHeld - 1; i >= 0; i--) if (held[i].toString().equals(lockClass)) return;

@@ -90,6 +90,7 @@ public final class Machine {
                     layout.source(), (ramPages << 12) >> 20, ramPages * Memmap.HEAP_BYTES_PER_PAGE >> 20,
                     (Memmap.heapRoomPages() << 12) >> 20));
         }
+        kernel.dropLockClasses(droppedLockClasses(config));
         long nrSections = (layout.physEnd() + (1L << arch.sectionSizeBits()) - 1) >>> arch.sectionSizeBits();
         // ---- start_kernel: every subsystem, in dependency order, handed what it calls ----------
         // Nothing in mm finds another subsystem through the machine: a subsystem's constructor
@@ -155,6 +156,17 @@ public final class Machine {
 
     /** The options a scenario may name (kconfig names and variant switches), sorted. */
     public static Set<String> knownOptions() { return KNOWN_OPTIONS; }
+
+    /** The classes {@code config} drops (drop-lock=CLASS), each a class the model declares. */
+    private static java.util.Set<mmsim.kernel.LockClass> droppedLockClasses(KernelConfig config) {
+        java.util.Set<mmsim.kernel.LockClass> out = new java.util.HashSet<>();
+        for (String name : config.droppedLocks()) {
+            mmsim.kernel.LockClass c = LockClasses.lookup(name);
+            if (c == null) throw new IllegalArgumentException("drop-lock: no lock class '" + name + "'");
+            out.add(c);
+        }
+        return out;
+    }
 
     /** Boots {@code layout} with {@code config}: memory is set up, boot RAM is in the buddy allocator. */
     public static Machine boot(MachineLayout layout, KernelConfig config) {

@@ -21,11 +21,21 @@ import mmsim.scenario.ops.OpRegistry.Step;
  * @param finalSteps  the {@code final} block: run on CPU 0 after every CPU finished, before grading
  * @param stepLimit   the file's {@code step_limit}, or 0 to derive it from the scenario
  * @param warnings    "file:line:col: warning: ..." lines for what is legal but surely unmeant
+ * @param questions   what check also answers for each variant: {@code locks} (which lock classes it needs)
  */
 public record Scenario(String file, String name, String title, String thread, String layout, int layoutLine,
                        List<String> config, List<Variant> variants, List<Step> setup, List<CpuProgram> cpus,
                        List<Expect> expects, int bound, long budgetExecutions, Duration budgetTime,
-                       String strategy, long seed, List<Step> finalSteps, int stepLimit, List<String> warnings) {
+                       String strategy, long seed, List<Step> finalSteps, int stepLimit, List<String> warnings,
+                       List<String> questions) {
+
+    /** {@code question locks}: check adds a column naming the lock classes each holding variant needs. */
+    public static final String QUESTION_LOCKS = "locks";
+
+    /** The questions a scenario may ask. */
+    public static final List<String> QUESTIONS = List.of(QUESTION_LOCKS);
+
+    public boolean asks(String question) { return questions.contains(question); }
 
     /** The kernel eras a variant can start from. */
     public static final List<String> ERAS = List.of("v4.6", "mainline");

@@ -12,6 +12,7 @@ import java.util.Set;
 
 import mmsim.explore.Verdict;
 import mmsim.mm.linux.KernelConfig;
+import mmsim.mm.LockClasses;
 import mmsim.scenario.Scenario.Condition;
 import mmsim.scenario.Scenario.CpuProgram;
 import mmsim.scenario.Scenario.Expect;
@@ -29,13 +30,14 @@ import mmsim.scenario.ops.OpRegistry.Step;
  * thread   "SUBJECT" (LIST, DATE)    the thread that argued it
  * layout ... end                     machine layout text (mmsim.mm.linux.MachineLayout), verbatim
  * config   OPTION...                 options common to all variants
- * variant  NAME [era=v4.6|mainline] [OPTION...]
+ * variant  NAME [era=v4.6|mainline] [OPTION...]   OPTION may be drop-lock=CLASS (run without that lock class)
  * setup ... end                      runs once per execution on CPU 0, not explored
  * cpu NAME ["task label"] ... end    one per simulated CPU: operation lines
  * final ... end                      runs on CPU 0 after every CPU finished, before grading
  * expect   VARIANT|* [KIND] [CONDITION...] ACCEPTABLE|INTERESTING|FORBIDDEN|EXPECTED ["why"]
  *          CONDITION: var=v, var!=v, var<v, var<=v, var>v, var>=v, or var in LOW..HIGH
  * bound K | budget N|30s | step_limit N | strategy dfs|random|pct | seed S
+ * question locks                     check also asks which lock classes each holding variant needs
  * </pre>
  *
  * Errors are {@link ScenarioError}s naming file, line and column and what was expected.
@@ -45,7 +47,7 @@ public final class ScenarioParser {
 
     /** The statements of the language, in the order docs/scenario-language.md presents them. */
     public static final List<String> KEYWORDS = List.of("scenario", "title", "thread", "layout", "config", "variant",
-            "setup", "cpu", "final", "expect", "bound", "budget", "step_limit", "strategy", "seed");
+            "setup", "cpu", "final", "expect", "bound", "budget", "step_limit", "strategy", "seed", "question");
     private static final List<String> STRATEGIES = List.of("dfs", "random", "pct");
     private static final List<String> CLASSES = List.of("ACCEPTABLE", "INTERESTING", "FORBIDDEN", "EXPECTED");
 
@@ -80,6 +82,7 @@ public final class ScenarioParser {
         List<CpuProgram> cpus = new ArrayList<>();
         List<Expect> expects = new ArrayList<>();
         Set<String> seen = new HashSet<>();
+        List<String> questions = new ArrayList<>();
 
         while (ln < lines.length) {
             int lineNo = ln + 1;
@@ -140,6 +143,14 @@ public final class ScenarioParser {
                     }
                 }
                 case "seed" -> seed = number(t, "a seed", 0, Long.MAX_VALUE);
+                case "question" -> {
+                    String q = single(t, "a question check answers (" + String.join(", ", Scenario.QUESTIONS) + ")");
+                    if (!Scenario.QUESTIONS.contains(q)) {
+                        throw new ScenarioError(t.get(1).pos(), "unknown question '" + q + "'" + Suggest.didYouMean(q, Scenario.QUESTIONS)
+                                + "; expected one of: " + String.join(", ", Scenario.QUESTIONS));
+                    }
+                    questions.add(q);
+                }
                 default -> throw new AssertionError(k);
             }
         }
@@ -164,7 +175,7 @@ public final class ScenarioParser {
         }
         return new Scenario(file, name, title == null ? name : title, thread, layout, layoutLine, List.copyOf(config),
                 List.copyOf(variants), setup, List.copyOf(cpus), List.copyOf(expects), bound, budgetExec, budgetTime, strategy, seed,
-                finalSteps, stepLimit, shadowed(expects));
+                finalSteps, stepLimit, shadowed(expects), List.copyOf(questions));
     }
 
     // ---- blocks ---------------------------------------------------------------------------
@@ -251,12 +262,27 @@ public final class ScenarioParser {
 
     /** OPTION, OPTION=y or OPTION=n, where OPTION is one the model implements (KernelConfig.knownOptions). */
     private static String knownOption(Token o) {
+        if (o.text().startsWith(KernelConfig.DROP_LOCK + "=")) return dropLock(o);
         String name = o.text().replaceFirst("=[yn]$", "");
         if (!mmsim.mm.Machine.knownOptions().contains(name)) {
             throw new ScenarioError(o.pos(), "unknown option '" + name + "'" + Suggest.didYouMean(name, mmsim.mm.Machine.knownOptions())
-                    + "; options: " + String.join(", ", mmsim.mm.Machine.knownOptions()));
+                    + "; options: " + String.join(", ", mmsim.mm.Machine.knownOptions()) + ", drop-lock=CLASS (run without a lock class)");
         }
         return o.text();
+    }
+
+    /** drop-lock=CLASS, where CLASS is a lock class the model declares (mmsim.mm.LockClasses). */
+    private static String dropLock(Token o) {
+        int at = KernelConfig.DROP_LOCK.length() + 1;
+        String cls = o.text().substring(at);
+        Pos pos = new Pos(o.pos().file(), o.pos().line(), o.pos().col() + at + (o.quoted() ? 1 : 0));
+        if (cls.isEmpty()) throw new ScenarioError(pos, "expected a lock class after 'drop-lock=' (as traces print it, e.g. zone->lock)");
+        Set<String> known = LockClasses.all().keySet();
+        if (!known.contains(cls)) {
+            throw new ScenarioError(pos, "unknown lock class '" + cls + "'" + Suggest.didYouMean(cls, known)
+                    + "; lock classes: " + String.join(", ", known));
+        }
+        return KernelConfig.dropLock(cls);
     }
 
     private Expect expect(List<Token> t) {

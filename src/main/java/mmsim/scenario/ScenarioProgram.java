@@ -26,15 +26,23 @@ public final class ScenarioProgram implements Program {
     private final Variant variant;
     private final MachineLayout layout;
     private final KernelConfig config;
+    private final java.util.function.Consumer<Kernel> onExecution;
 
     public ScenarioProgram(Scenario scenario, Variant variant) {
-        this(scenario, variant, false);
+        this(scenario, variant, k -> { }, false);
     }
 
-    private ScenarioProgram(Scenario scenario, Variant variant, boolean rebootEachExecution) {
+    /** {@code onExecution} sees each execution's kernel after setup, before any CPU runs. */
+    public ScenarioProgram(Scenario scenario, Variant variant, java.util.function.Consumer<Kernel> onExecution) {
+        this(scenario, variant, onExecution, false);
+    }
+
+    private ScenarioProgram(Scenario scenario, Variant variant, java.util.function.Consumer<Kernel> onExecution,
+                            boolean rebootEachExecution) {
         this.rebootEachExecution = rebootEachExecution;
         this.scenario = scenario;
         this.variant = variant;
+        this.onExecution = onExecution;
         this.layout = layout(scenario);
         this.config = config(scenario, variant);
     }
@@ -114,7 +122,7 @@ public final class ScenarioProgram implements Program {
      * is compared against in tests and benchmarks.
      */
     public ScenarioProgram rebootingEachExecution() {
-        return new ScenarioProgram(scenario, variant, true);
+        return new ScenarioProgram(scenario, variant, onExecution, true);
     }
 
     /** Boots a fresh machine and runs the setup program on CPU 0, unexplored. */
@@ -154,6 +162,8 @@ public final class ScenarioProgram implements Program {
             this.machine = w.machine();
             this.ctx = w.ctx();
             this.vars = w.vars();
+            // after the copy: what the hook installs belongs to this execution's kernel alone
+            onExecution.accept(machine.kernel());
         }
 
         @Override public Kernel kernel() { return machine.kernel(); }

@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 import mmsim.explore.Budget;
 import mmsim.explore.ExplorationResult;
@@ -15,6 +16,7 @@ import mmsim.explore.Failure;
 import mmsim.explore.Outcome;
 import mmsim.explore.ProgressListener;
 import mmsim.explore.Strategy;
+import mmsim.kernel.Kernel;
 import mmsim.scenario.Scenario.Expect;
 import mmsim.scenario.Scenario.Variant;
 
@@ -120,10 +122,24 @@ public final class ScenarioRunner {
         }
     }
 
+    /**
+     * What a caller that analyses runs (the locks command) adds to one: a look at each execution's
+     * kernel once setup is done ({@link Kernel#recordLockUsage}), and whether a failure found is
+     * minimised before it is traced (the explorer's default) or traced as found.
+     */
+    public record Hooks(Consumer<Kernel> onExecution, boolean minimize) {
+        public static final Hooks NONE = new Hooks(k -> { }, true);
+    }
+
     /** Runs {@code variant} of {@code scenario}. */
     public static VariantResult run(Scenario scenario, Variant variant, Settings st, ProgressListener progress) {
+        return run(scenario, variant, st, progress, Hooks.NONE);
+    }
+
+    /** Runs {@code variant} of {@code scenario} with {@code hooks}. */
+    public static VariantResult run(Scenario scenario, Variant variant, Settings st, ProgressListener progress, Hooks hooks) {
         Grader grader = new Grader(scenario);
-        ScenarioProgram program = new ScenarioProgram(scenario, variant);
+        ScenarioProgram program = new ScenarioProgram(scenario, variant, hooks.onExecution());
         if (st.stepLimit() == 0) st = st.stepLimit(stepLimitOf(program));
         String v = variant.name();
         List<Finding> findings = new ArrayList<>();
@@ -132,7 +148,7 @@ public final class ScenarioRunner {
         // line counts on across them
         Budget budget = budget(st);
 
-        ExplorationResult r = Explorer.explore(program, options(st, budget, progress,
+        ExplorationResult r = Explorer.explore(program, options(st, budget, progress, hooks,
                 o -> grader.classify(v, o.verdictKind(), o.observed()) != OutcomeClass.ACCEPTABLE));
         if (st.all()) return graded(scenario, variant, st, grader, r);
         long executions = r.executions();
@@ -142,7 +158,7 @@ public final class ScenarioRunner {
         Optional<Failure> f = r.failure();
         if (f.isPresent() && classOf(grader, v, f.get()) == OutcomeClass.INTERESTING) {
             findings.add(finding(grader, v, f.get()));
-            r = budget.spent() ? cutBefore(r) : Explorer.explore(program, options(st, budget, progress, o -> {
+            r = budget.spent() ? cutBefore(r) : Explorer.explore(program, options(st, budget, progress, hooks, o -> {
                 OutcomeClass c = grader.classify(v, o.verdictKind(), o.observed());
                 return c == OutcomeClass.FORBIDDEN || c == OutcomeClass.EXPECTED;
             }));
@@ -249,11 +265,12 @@ public final class ScenarioRunner {
         from.forEach((k, n) -> into.merge(k, n, Long::sum));
     }
 
-    private static ExploreOptions options(Settings st, Budget budget, ProgressListener progress,
+    private static ExploreOptions options(Settings st, Budget budget, ProgressListener progress, Hooks hooks,
                                           java.util.function.Predicate<Outcome> isFailure) {
-        return ExploreOptions.defaults().strategy(st.strategy()).preemptionBound(st.bound()).seed(st.seed())
+        ExploreOptions o = ExploreOptions.defaults().strategy(st.strategy()).preemptionBound(st.bound()).seed(st.seed())
                 .stepLimit(st.stepLimit())
                 .stopAtFirstFailure(!st.all()).isFailure(isFailure).progress(progress).budget(budget).reduction(st.reduction());
+        return hooks.minimize() ? o : o.minimize(false);
     }
 
     /** The run's budget from the settings: the executions and time given, else the strategy's default. */

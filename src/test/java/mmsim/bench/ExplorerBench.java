@@ -47,7 +47,7 @@ public class ExplorerBench {
     public static Program kpageflagsVsOffline() {
         return () -> {
             Kernel k = new Kernel(2, Kernel.Arch.X86_64, "bench");
-            PercpuRwSem hotplug = new PercpuRwSem(k, "mem_hotplug_lock");
+            PercpuRwSem hotplug = new PercpuRwSem(k, mmsim.kernel.LockClass.percpuRwsem("mem_hotplug_lock"));
             boolean[] online = {true};
             long[][] memmap = {new long[PAGES]};
             long[] refcount = new long[PAGES];

@@ -20,7 +20,7 @@ class KernelSyncTest {
     void directSchedRunsKernelCodeOutsideExploration() {
         Kernel k = new Kernel(2, Kernel.Arch.X86_64, "6.12");
         assertFalse(k.sched().exploring());
-        SpinLock l = new SpinLock(k, "l");
+        SpinLock l = new SpinLock(k, mmsim.kernel.LockClass.spinlock("l"));
         l.lock();
         assertTrue(l.isLocked());
         l.assertHeld();
@@ -32,7 +32,7 @@ class KernelSyncTest {
         k.smpCallFunctionMany(k.cpuOnlineMask(), () -> ran[0] += 1 + k.smpProcessorId(), true);
         assertEquals(2, ran[0], "the IPI ran on CPU 1 (not on the sender)");
         k.synchronizeRcu();
-        Mutex m = new Mutex(k, "m");
+        Mutex m = new Mutex(k, mmsim.kernel.LockClass.mutex("m"));
         l.lock();
         assertThrows(KernelFault.SleepInAtomic.class, m::lock);
     }
@@ -78,7 +78,7 @@ class KernelSyncTest {
     @Test
     void sleepingInAnRcuReadSectionIsReported() {
         Program p = Races.program(2, k -> k, new String[] {"a", "b"}, (k, cpu) -> {
-            Mutex m = new Mutex(k, "m");
+            Mutex m = new Mutex(k, mmsim.kernel.LockClass.mutex("m"));
             if (cpu == 0) return;
             k.rcuReadLock();
             m.lock();
@@ -92,7 +92,7 @@ class KernelSyncTest {
         Program p = () -> {
             Kernel k = new Kernel(2, Kernel.Arch.X86_64, "6.12");
             k.lockdep().setEnabled(false);
-            RwSem sem = new RwSem(k, "mmap_lock");
+            RwSem sem = new RwSem(k, mmsim.kernel.LockClass.rwsem("mmap_lock"));
             return new Program.Instance() {
                 public Kernel kernel() { return k; }
                 public int nrCpus() { return 2; }
@@ -122,7 +122,7 @@ class KernelSyncTest {
         for (boolean retry : new boolean[] {true, false}) {
             Program p = () -> {
                 Kernel k = new Kernel(2, Kernel.Arch.X86_64, "6.12");
-                SeqCount seq = new SeqCount(k, "zone->span_seqlock");
+                SeqCount seq = new SeqCount(k, mmsim.kernel.LockClass.seqcount("zone->span_seqlock"));
                 long[] pair = {0, 0};
                 long[] seen = new long[2];
                 return new Program.Instance() {

@@ -42,7 +42,7 @@ public final class Races {
 
         Refcount(Kernel k, boolean locked) {
             this.k = k;
-            this.lock = new SpinLock(k, "obj->lock");
+            this.lock = new SpinLock(k, mmsim.kernel.LockClass.spinlock("obj->lock"));
             this.locked = locked;
         }
 
@@ -81,8 +81,8 @@ public final class Races {
         Abba(Kernel k, boolean sameOrder, boolean lockdep) {
             this.k = k;
             k.lockdep().setEnabled(lockdep);
-            this.a = new SpinLock(k, "a_lock");
-            this.b = new SpinLock(k, "b_lock");
+            this.a = new SpinLock(k, mmsim.kernel.LockClass.spinlock("a_lock"));
+            this.b = new SpinLock(k, mmsim.kernel.LockClass.spinlock("b_lock"));
             this.sameOrder = sameOrder;
         }
 

@@ -133,7 +133,7 @@ class LockAssertionsTest {
         long flags = k.localIrqSave();
         k.lockdep().assertIrqsDisabled(k);
         k.localIrqRestore(flags);
-        var l = new mmsim.kernel.sync.SpinLock(k, "ptlock_ptr(ptdesc)");
+        var l = new mmsim.kernel.sync.SpinLock(k, mmsim.mm.LockClasses.lookup("ptlock_ptr(ptdesc)"));
         assertThrows(mmsim.kernel.KernelFault.Lockdep.class, () -> k.lockdep().assertHeldClass(k, "&ptlock_ptr(ptdesc)"));
         l.lock();
         k.lockdep().assertHeldClass(k, "&ptlock_ptr(ptdesc)");

@@ -1,6 +1,7 @@
 package mmsim.kernel.sync;
 
 import mmsim.kernel.Kernel;
+import mmsim.kernel.LockClass;
 
 /**
  * struct percpu_rw_semaphore (kernel/locking/percpu-rwsem.c): readers are cheap and many, the
@@ -10,8 +11,8 @@ import mmsim.kernel.Kernel;
  */
 public final class PercpuRwSem extends RwBase {
 
-    public PercpuRwSem(Kernel k, String name) {
-        super(k, name, true, true, "percpu_down_read", "percpu_up_read", "percpu_down_write", "percpu_up_write");
+    public PercpuRwSem(Kernel k, LockClass cls) {
+        super(k, cls, LockClass.Kind.PERCPU_RWSEM, true, true, "percpu_down_read", "percpu_up_read", "percpu_down_write", "percpu_up_write");
     }
 
     public void percpuDownRead() { readLock(); }

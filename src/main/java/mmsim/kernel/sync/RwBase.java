@@ -3,6 +3,7 @@ package mmsim.kernel.sync;
 import java.util.function.BooleanSupplier;
 import mmsim.kernel.Access;
 import mmsim.kernel.Kernel;
+import mmsim.kernel.LockClass;
 
 /**
  * The reader/writer lock core shared by rwlock_t, rw_semaphore and percpu_rw_semaphore: any
@@ -14,10 +15,15 @@ import mmsim.kernel.Kernel;
  * </pre>
  * With {@code writerPreference} (rwsem, percpu-rwsem) a new reader also waits while a writer is
  * waiting, so a reader taking the lock twice can deadlock against a writer, as in the kernel.
+ * With its {@link LockClass} dropped (drop-lock=CLASS, {@link Kernel#dropLockClasses}) every
+ * operation is elided.
  */
 abstract sealed class RwBase permits RwLock, RwSem, PercpuRwSem {
     final Kernel k;
+    final LockClass cls;
     final String name;
+    /** drop-lock=CLASS: acquisitions and releases are elided and the lock never reads as held. */
+    private final boolean dropped;
     /** The lock class lockdep keys on ("&" + name), built once: lockdep asks on every acquisition. */
     private final String lockClass;
     private final boolean sleeping;
@@ -30,10 +36,13 @@ abstract sealed class RwBase permits RwLock, RwSem, PercpuRwSem {
     private final BooleanSupplier canRead;
     private final BooleanSupplier canWrite = () -> writer < 0 && readers == 0;
 
-    RwBase(Kernel k, String name, boolean sleeping, boolean writerPreference,
+    RwBase(Kernel k, LockClass cls, LockClass.Kind kind, boolean sleeping, boolean writerPreference,
            String readOp, String readUnlockOp, String writeOp, String writeUnlockOp) {
+        if (cls.kind() != kind) throw new IllegalArgumentException(cls + " is a " + cls.kind().ctype + ", not a " + kind.ctype);
         this.k = k;
-        this.name = name;
+        this.cls = cls;
+        this.name = cls.name();
+        this.dropped = k.lockInit(cls);
         this.lockClass = "&" + name;
         this.sleeping = sleeping;
         this.writerPreference = writerPreference;
@@ -47,6 +56,7 @@ abstract sealed class RwBase permits RwLock, RwSem, PercpuRwSem {
 
     void readLock() {
         if (sleeping) k.mightSleep("kernel/locking/rwsem.c", 1527);
+        if (dropped) { k.droppedLockNote(readLabel); return; }
         k.point(readLabel, this, Access.SYNC);
         int me = k.smpProcessorId();
         if (writer == me) throw Lockdeps.recursive(k, name);
@@ -56,19 +66,23 @@ abstract sealed class RwBase permits RwLock, RwSem, PercpuRwSem {
         readersOn[me]++;
         if (!sleeping) k.preemptDisable();
         k.cpu().lockAcquired(this);
+        k.lockTaken(cls);
     }
 
     boolean readTrylock() {
+        if (dropped) { k.droppedLockNote(readLabel.replace("(", "_trylock(")); return true; }
         k.point(readLabel.replace("(", "_trylock("), this, Access.SYNC);
         if (!canRead.getAsBoolean()) return false;
         readers++;
         readersOn[k.smpProcessorId()]++;
         if (!sleeping) k.preemptDisable();
         k.cpu().lockAcquired(this);
+        k.lockTaken(cls);
         return true;
     }
 
     void readUnlock() {
+        if (dropped) { k.droppedLockNote(readUnlockLabel); return; }
         k.point(readUnlockLabel, this, Access.SYNC);
         int me = k.smpProcessorId();
         if (readersOn[me] == 0) throw Lockdeps.badUnlock(k, name, writer);
@@ -80,6 +94,7 @@ abstract sealed class RwBase permits RwLock, RwSem, PercpuRwSem {
 
     void writeLock() {
         if (sleeping) k.mightSleep("kernel/locking/rwsem.c", 1580);
+        if (dropped) { k.droppedLockNote(writeLabel); return; }
         k.point(writeLabel, this, Access.SYNC);
         int me = k.smpProcessorId();
         if (writer == me || readersOn[me] > 0) throw Lockdeps.recursive(k, name);
@@ -95,18 +110,22 @@ abstract sealed class RwBase permits RwLock, RwSem, PercpuRwSem {
         writer = me;
         if (!sleeping) k.preemptDisable();
         k.cpu().lockAcquired(this);
+        k.lockTaken(cls);
     }
 
     boolean writeTrylock() {
+        if (dropped) { k.droppedLockNote(writeLabel.replace("(", "_trylock(")); return true; }
         k.point(writeLabel.replace("(", "_trylock("), this, Access.SYNC);
         if (!canWrite.getAsBoolean()) return false;
         writer = k.smpProcessorId();
         if (!sleeping) k.preemptDisable();
         k.cpu().lockAcquired(this);
+        k.lockTaken(cls);
         return true;
     }
 
     void writeUnlock() {
+        if (dropped) { k.droppedLockNote(writeUnlockLabel); return; }
         k.point(writeUnlockLabel, this, Access.SYNC);
         if (writer != k.smpProcessorId()) throw Lockdeps.badUnlock(k, name, writer);
         writer = -1;
@@ -121,21 +140,26 @@ abstract sealed class RwBase permits RwLock, RwSem, PercpuRwSem {
 
     /** lockdep_assert_held(): the current CPU holds it, for read or write. */
     public void assertHeld() {
+        if (dropped) return;
         int me = k.smpProcessorId();
         if (writer != me && readersOn[me] == 0) throw k.lockdep().assertFailed(k, "lockdep_assert_held(" + lockClass + ")");
     }
 
     /** lockdep_assert_held_write(). */
     public void assertHeldWrite() {
+        if (dropped) return;
         if (writer != k.smpProcessorId()) throw k.lockdep().assertFailed(k, "lockdep_assert_held_write(" + lockClass + ")");
     }
 
     /** lockdep_assert_held_read(). */
     public void assertHeldRead() {
+        if (dropped) return;
         if (readersOn[k.smpProcessorId()] == 0) throw k.lockdep().assertFailed(k, "lockdep_assert_held_read(" + lockClass + ")");
     }
 
     public String name() { return name; }
+
+    public LockClass lockClass() { return cls; }
 
     @Override public String toString() { return lockClass; }
 }

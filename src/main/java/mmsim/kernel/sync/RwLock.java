@@ -1,6 +1,7 @@
 package mmsim.kernel.sync;
 
 import mmsim.kernel.Kernel;
+import mmsim.kernel.LockClass;
 
 /**
  * rwlock_t (include/linux/rwlock.h): spinning reader/writer lock; holding it either way makes
@@ -9,8 +10,8 @@ import mmsim.kernel.Kernel;
  */
 public final class RwLock extends RwBase {
 
-    public RwLock(Kernel k, String name) {
-        super(k, name, false, false, "read_lock", "read_unlock", "write_lock", "write_unlock");
+    public RwLock(Kernel k, LockClass cls) {
+        super(k, cls, LockClass.Kind.RWLOCK, false, false, "read_lock", "read_unlock", "write_lock", "write_unlock");
     }
 
     public void readLock() { super.readLock(); }

@@ -1,6 +1,7 @@
 package mmsim.kernel.sync;
 
 import mmsim.kernel.Kernel;
+import mmsim.kernel.LockClass;
 
 /**
  * struct rw_semaphore (kernel/locking/rwsem.c): sleeping reader/writer lock (mmap_lock,
@@ -9,8 +10,8 @@ import mmsim.kernel.Kernel;
  */
 public final class RwSem extends RwBase {
 
-    public RwSem(Kernel k, String name) {
-        super(k, name, true, true, "down_read", "up_read", "down_write", "up_write");
+    public RwSem(Kernel k, LockClass cls) {
+        super(k, cls, LockClass.Kind.RWSEM, true, true, "down_read", "up_read", "down_write", "up_write");
     }
 
     public void downRead() { readLock(); }

@@ -2,24 +2,33 @@ package mmsim.kernel.sync;
 
 import mmsim.kernel.Access;
 import mmsim.kernel.Kernel;
+import mmsim.kernel.LockClass;
 
 /**
  * seqcount_t (include/linux/seqlock.h): writers make the count odd while they change the data
  * (and must be serialised by a lock of their own); readers retry when the count moved. A reader
  * that finds a write in progress waits (the kernel spins) until it ends.
+ * With its {@link LockClass} dropped (drop-lock=CLASS, {@link Kernel#dropLockClasses}) every
+ * operation is elided.
  */
 public final class SeqCount {
     private final Kernel k;
+    private final LockClass cls;
     private final String name;
+    /** drop-lock=CLASS: writers leave the count alone, so readers never retry. */
+    private final boolean dropped;
     /** The lock class lockdep keys on ("&" + name), built once: lockdep asks on every acquisition. */
     private final String lockClass;
     private final String beginLabel, endLabel, readLabel, retryLabel;
     private long sequence;
     private final java.util.function.BooleanSupplier even = () -> (sequence & 1) == 0;
 
-    public SeqCount(Kernel k, String name) {
+    public SeqCount(Kernel k, LockClass cls) {
+        if (cls.kind() != LockClass.Kind.SEQCOUNT) throw new IllegalArgumentException(cls + " is a " + cls.kind().ctype + ", not a seqcount_t");
         this.k = k;
-        this.name = name;
+        this.cls = cls;
+        this.name = cls.name();
+        this.dropped = k.lockInit(cls);
         this.lockClass = "&" + name;
         this.beginLabel = "write_seqcount_begin(&" + name + ")";
         this.endLabel = "write_seqcount_end(&" + name + ")";
@@ -29,14 +38,17 @@ public final class SeqCount {
 
     /** write_seqcount_begin(): the writer runs with preemption off until the end. */
     public void writeBegin() {
+        if (dropped) { k.droppedLockNote(beginLabel); return; }
         k.point(beginLabel, this, Access.WRITE);
         if ((sequence & 1) != 0) throw k.bug("include/linux/seqlock.h", 0, "write_seqcount_begin(&" + name + ") inside a write section: writers are not serialised\n");
         k.preemptDisable();
         sequence++;
+        k.lockTaken(cls);
     }
 
     /** write_seqcount_end(). */
     public void writeEnd() {
+        if (dropped) { k.droppedLockNote(endLabel); return; }
         k.point(endLabel, this, Access.WRITE);
         sequence++;
         k.preemptEnable();
@@ -59,6 +71,8 @@ public final class SeqCount {
     public long raw() { return sequence; }
 
     public String name() { return name; }
+
+    public LockClass lockClass() { return cls; }
 
     @Override public String toString() { return lockClass; }
 }

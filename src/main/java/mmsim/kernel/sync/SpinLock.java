@@ -2,30 +2,40 @@ package mmsim.kernel.sync;
 
 import mmsim.kernel.Access;
 import mmsim.kernel.Kernel;
+import mmsim.kernel.LockClass;
 
 /**
  * spinlock_t (include/linux/spinlock.h, kernel/locking/spinlock.c). Acquiring is a preemption point; a CPU that finds the lock held is not runnable
  * until the owner releases it. Holding it makes the CPU atomic (might_sleep() then BUGs).
  * Lockdep-style checks: recursion, unlock by a non-owner, {@link #assertHeld()}.
+ * Its {@link LockClass} (a static key where the model makes the lock) may be dropped for a whole
+ * kernel (drop-lock=CLASS, {@link Kernel#dropLockClasses}): then every operation is elided.
  */
 public final class SpinLock {
     private final Kernel k;
+    private final LockClass cls;
     private final String name;
+    /** drop-lock=CLASS: acquisitions and releases are elided and the lock never reads as held. */
+    private final boolean dropped;
     /** The lock class lockdep keys on ("&" + name), built once: lockdep asks on every acquisition. */
     private final String lockClass;
     private final String lockLabel;
     private final String unlockLabel;
     private int owner = -1;
 
-    public SpinLock(Kernel k, String name) {
+    public SpinLock(Kernel k, LockClass cls) {
+        if (cls.kind() != LockClass.Kind.SPINLOCK) throw new IllegalArgumentException(cls + " is a " + cls.kind().ctype + ", not a spinlock_t");
         this.k = k;
-        this.name = name;
+        this.cls = cls;
+        this.name = cls.name();
+        this.dropped = k.lockInit(cls);
         this.lockClass = "&" + name;
         this.lockLabel = "spin_lock(&" + name + ")";
         this.unlockLabel = "spin_unlock(&" + name + ")";
     }
 
     public void lock() {
+        if (dropped) { k.droppedLockNote(lockLabel); return; }
         k.point(lockLabel, this, Access.SYNC);
         // The CPU is fetched once, after the point: the caller stays on it until it returns.
         Kernel.Cpu c = k.cpu();
@@ -36,6 +46,7 @@ public final class SpinLock {
         owner = me;
         c.preemptDisable();
         c.lockAcquired(this);
+        k.lockTaken(cls);
     }
 
     private final java.util.function.BooleanSupplier free = () -> owner < 0;
@@ -69,16 +80,19 @@ public final class SpinLock {
     }
 
     public boolean trylock() {
+        if (dropped) { k.droppedLockNote("spin_trylock(&" + name + ")"); return true; }
         k.point("spin_trylock(&" + name + ")", this, Access.SYNC);
         if (owner >= 0) return false;
         Kernel.Cpu c = k.cpu();
         owner = c.id;
         c.preemptDisable();
         c.lockAcquired(this);
+        k.lockTaken(cls);
         return true;
     }
 
     public void unlock() {
+        if (dropped) { k.droppedLockNote(unlockLabel); return; }
         k.point(unlockLabel, this, Access.SYNC);
         Kernel.Cpu c = k.cpu();
         if (owner != c.id) throw Lockdeps.badUnlock(k, name, owner);
@@ -89,12 +103,26 @@ public final class SpinLock {
 
     public boolean isLocked() { return owner >= 0; }
 
+    /**
+     * A preemption point at an access this lock guards. While the lock is taken for real it is
+     * no point at all: the lock's own point already orders every access it guards, so another
+     * point inside the section would only multiply schedules equivalent to those the lock
+     * allows. With the class dropped the lock orders nothing, and the guarded accesses get the
+     * points the model's rule asks of any shared access (see {@link mmsim.kernel.Sched}).
+     */
+    public void guardedPoint(String label, Object location, Access access) {
+        if (dropped) k.point(label, location, access);
+    }
+
     /** lockdep_assert_held(): the current CPU must hold this lock. */
     public void assertHeld() {
+        if (dropped) return;
         if (owner != k.smpProcessorId()) throw k.lockdep().assertFailed(k, "lockdep_assert_held(" + lockClass + ")");
     }
 
     public String name() { return name; }
+
+    public LockClass lockClass() { return cls; }
 
     @Override public String toString() { return lockClass; }
 }

@@ -7,6 +7,7 @@ import java.util.Set;
 import java.util.List;
 
 import mmsim.kernel.Kernel;
+import mmsim.kernel.LockClass;
 import mmsim.kernel.sync.SpinLock;
 import mmsim.mm.linux.Gfp;
 import mmsim.mm.linux.KernelConfig;
@@ -43,6 +44,9 @@ import mmsim.mm.pgtable.PgtableArch.Level;
  * chosen before these tables existed, and stay as they were unless a scenario asks for them.
  */
 public final class InitMm {
+    /** The lock class of init_mm.page_table_lock (lockdep's static key at the init site). */
+    private static final LockClass PAGE_TABLE_LOCK = LockClass.spinlock("init_mm.page_table_lock");
+
     /** Model init_mm's page tables on an x86_64 machine (always on for arm64). */
     public static final String MODEL = "kernel-page-tables";
     public static final List<String> OPTIONS = List.of(MODEL);
@@ -81,7 +85,7 @@ public final class InitMm {
         this.store = new PageTableStore(k, arch);
         this.buddy = buddy;
         this.memmap = memmap;
-        this.pageTableLock = new SpinLock(k, "init_mm.page_table_lock");
+        this.pageTableLock = new SpinLock(k, PAGE_TABLE_LOCK);
         long dramStart = Long.MAX_VALUE;
         for (MachineLayout.Range r : layout.ranges(MachineLayout.Kind.RAM)) dramStart = Math.min(dramStart, r.start());
         this.va = arm ? KernelVa.arm64(dramStart, IMAGE_SIZE) : KernelVa.x86_64(IMAGE_SIZE);

@@ -56,6 +56,24 @@ public final class KernelConfig {
             CONFIG_MEMORY_HOTREMOVE, CONFIG_MEMORY_FAILURE, CONFIG_ZONE_DEVICE, CONFIG_PAGE_OWNER, CONFIG_CMA,
             PCP_LISTS);
 
+    /**
+     * {@code drop-lock=CLASS}: run without a lock class, to see whether it is necessary.
+     * Repeatable; the option is not among the known options: its value is a class name, checked
+     * against the lock classes the model declares.
+     */
+    public static final String DROP_LOCK = "drop-lock";
+
+    /** The option that drops {@code lockClass}. */
+    public static String dropLock(String lockClass) { return DROP_LOCK + "=" + lockClass; }
+
+    /** The lock class names this config drops, in name order. */
+    public java.util.SortedSet<String> droppedLocks() {
+        java.util.SortedSet<String> out = new TreeSet<>();
+        String prefix = DROP_LOCK + "=";
+        for (String o : options) if (o.startsWith(prefix)) out.add(o.substring(prefix.length()));
+        return out;
+    }
+
     private final Era era;
     private final Set<String> options;
 

@@ -1,6 +1,7 @@
 package mmsim.mm.linux;
 
 import mmsim.kernel.Kernel;
+import mmsim.kernel.LockClass;
 import mmsim.kernel.sync.SpinLock;
 
 /**
@@ -18,6 +19,9 @@ import mmsim.kernel.sync.SpinLock;
  * PTE lock). add and del assert it.
  */
 public final class Lruvec {
+    /** The lock class of every lruvec->lru_lock (lockdep's static key at the init site). */
+    private static final LockClass LRU_LOCK = LockClass.spinlock("lruvec->lru_lock");
+
     public static final int LRU_INACTIVE_ANON = 0;
     public static final int LRU_ACTIVE_ANON = 1;
     public static final int LRU_INACTIVE_FILE = 2;
@@ -35,7 +39,7 @@ public final class Lruvec {
     public Lruvec(Kernel k, MmPages pages, int nid) {
         this.nid = nid;
         this.pages = pages;
-        this.lruLock = new SpinLock(k, "lruvec->lru_lock");
+        this.lruLock = new SpinLock(k, LRU_LOCK);
     }
 
     /** lruvec_add_folio(): at the head. */

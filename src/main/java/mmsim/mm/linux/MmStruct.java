@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.TreeMap;
 
 import mmsim.kernel.Kernel;
+import mmsim.kernel.LockClass;
 import mmsim.kernel.sync.RwSem;
 import mmsim.kernel.sync.SpinLock;
 
@@ -28,6 +29,11 @@ import mmsim.kernel.sync.SpinLock;
  * execution use the *Raw lookups.
  */
 public final class MmStruct {
+    /** The lock class of every mm->mmap_lock (lockdep's static key at the init site). */
+    private static final LockClass MMAP_LOCK = LockClass.rwsem("mm->mmap_lock");
+    /** The lock class of every mm->page_table_lock (lockdep's static key at the init site). */
+    private static final LockClass PAGE_TABLE_LOCK = LockClass.spinlock("mm->page_table_lock");
+
     public static final int MM_FILEPAGES = 0;
     public static final int MM_ANONPAGES = 1;
     public static final int MM_SWAPENTS = 2;
@@ -58,8 +64,8 @@ public final class MmStruct {
         this.k = k;
         this.pid = pid;
         this.comm = comm;
-        this.mmapLock = new RwSem(k, "mm->mmap_lock");
-        this.pageTableLock = new SpinLock(k, "mm->page_table_lock");
+        this.mmapLock = new RwSem(k, MMAP_LOCK);
+        this.pageTableLock = new SpinLock(k, PAGE_TABLE_LOCK);
         this.mmapBase = mmapBase;
     }
 

@@ -1,6 +1,7 @@
 package mmsim.mm.linux;
 
 import mmsim.kernel.Kernel;
+import mmsim.kernel.LockClass;
 import mmsim.kernel.sync.SpinLock;
 
 /**
@@ -13,6 +14,9 @@ import mmsim.kernel.sync.SpinLock;
  * <p>Lock order: the mm lock tree in the {@code mmsim.mm} package-info.
  */
 public final class PerCpuPages {
+    /** The lock class of every pcp->lock (lockdep's static key at the init site). */
+    private static final LockClass PCP_LOCK = LockClass.spinlock("pcp->lock");
+
     public final int cpu;
     public final SpinLock lock;
     public final int[] head = new int[MigrateType.PCPTYPES];
@@ -25,7 +29,7 @@ public final class PerCpuPages {
 
     PerCpuPages(Kernel k, int cpu) {
         this.cpu = cpu;
-        this.lock = new SpinLock(k, "pcp->lock");
+        this.lock = new SpinLock(k, PCP_LOCK);
         java.util.Arrays.fill(head, Memmap.NIL);
         java.util.Arrays.fill(tail, Memmap.NIL);
     }

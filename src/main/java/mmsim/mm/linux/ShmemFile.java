@@ -6,6 +6,7 @@ import java.util.SortedMap;
 import java.util.TreeMap;
 
 import mmsim.kernel.Kernel;
+import mmsim.kernel.LockClass;
 import mmsim.kernel.sync.SpinLock;
 
 /**
@@ -19,6 +20,11 @@ import mmsim.kernel.sync.SpinLock;
  * <p>Lock order: the mm lock tree in the {@code mmsim.mm} package-info.
  */
 public final class ShmemFile {
+    /** The lock class of every mapping->i_pages.xa_lock (lockdep's static key at the init site). */
+    private static final LockClass XA_LOCK = LockClass.spinlock("mapping->i_pages.xa_lock");
+    /** The lock class of every mapping->i_mmap_rwsem. */
+    private static final LockClass I_MMAP_RWSEM = LockClass.rwsem("mapping->i_mmap_rwsem");
+
     /** i_ino of the inode. */
     public final long ino;
     /** The fake kernel address of its struct address_space (page->mapping of its pages; bit 0 clear: not anon). */
@@ -38,8 +44,8 @@ public final class ShmemFile {
         this.ino = ino;
         this.mappingAddress = mappingAddress;
         this.sizePages = sizePages;
-        this.xaLock = new SpinLock(k, "mapping->i_pages.xa_lock");
-        this.iMmapRwsem = new mmsim.kernel.sync.RwSem(k, "mapping->i_mmap_rwsem");
+        this.xaLock = new SpinLock(k, XA_LOCK);
+        this.iMmapRwsem = new mmsim.kernel.sync.RwSem(k, I_MMAP_RWSEM);
     }
 
     /** The cached pages by index (a copy, for checks and dumps). */

@@ -1,6 +1,7 @@
 package mmsim.mm.linux;
 
 import mmsim.kernel.Kernel;
+import mmsim.kernel.LockClass;
 import mmsim.kernel.sync.SpinLock;
 
 /**
@@ -28,6 +29,8 @@ public final class Zone {
     /** pageblock_order (include/linux/pageblock-flags.h). */
     public static final int PAGEBLOCK_ORDER = 9;
     public static final int PAGEBLOCK_NR_PAGES = 1 << PAGEBLOCK_ORDER;
+    /** The lock class of every zone->lock (lockdep's static key at the init site). */
+    private static final LockClass ZONE_LOCK = LockClass.spinlock("zone->lock");
 
     /** enum zone_watermarks. */
     public static final int WMARK_MIN = 0, WMARK_LOW = 1, WMARK_HIGH = 2, WMARK_PROMO = 3, NR_WMARK = 4;
@@ -54,7 +57,7 @@ public final class Zone {
     Zone(Kernel k, PgData pgdat, ZoneType type) {
         this.pgdat = pgdat;
         this.type = type;
-        this.lock = new SpinLock(k, "zone->lock");
+        this.lock = new SpinLock(k, ZONE_LOCK);
         for (int o = 0; o < freeArea.length; o++) freeArea[o] = new FreeArea();
         pcp = new PerCpuPages[k.nrCpus()];
         for (int c = 0; c < pcp.length; c++) pcp[c] = new PerCpuPages(k, c);

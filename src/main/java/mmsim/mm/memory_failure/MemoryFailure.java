@@ -4,6 +4,7 @@ import java.util.Locale;
 
 import java.util.List;
 
+import mmsim.kernel.LockClass;
 import mmsim.kernel.Errno;
 import mmsim.kernel.Kernel;
 import mmsim.kernel.sync.Mutex;
@@ -42,6 +43,8 @@ import mmsim.mm.sparse.SparseMem;
  * flag ({@link #countPoisonedPages}) in every era.
  */
 public final class MemoryFailure {
+    /** mf_mutex (mm/memory-failure.c): one lock class, droppable as drop-lock=mf_mutex. */
+    private static final LockClass MF_MUTEX = LockClass.mutex("mf_mutex");
     // ---- variant switches (seed 002); see HwpoisonFlow for what each one is --------------------
     public static final String SET_BEFORE_MIGRATE = "hwpoison-set-before-migrate";
     public static final String SET_BEFORE_PUT = "hwpoison-set-before-put";
@@ -86,7 +89,7 @@ public final class MemoryFailure {
         this.hotplug = config.has(KernelConfig.CONFIG_MEMORY_HOTPLUG) ? hotplug : null;
         this.vmstat = vmstat;
         this.flow = HwpoisonFlow.of(config);
-        this.mfMutex = flow == HwpoisonFlow.MAINLINE ? new Mutex(k, "mf_mutex") : null;
+        this.mfMutex = flow == HwpoisonFlow.MAINLINE ? new Mutex(k, MF_MUTEX) : null;
         this.soft = new SoftOffline(this);
         this.injecting = new MmStruct[k.nrCpus()];
         // the hooks memory-failure installs in page_alloc, migrate and madvise

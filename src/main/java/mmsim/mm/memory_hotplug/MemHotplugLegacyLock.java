@@ -2,6 +2,7 @@ package mmsim.mm.memory_hotplug;
 
 import mmsim.kernel.Access;
 import mmsim.kernel.Kernel;
+import mmsim.kernel.LockClass;
 import mmsim.kernel.sync.Mutex;
 
 /**
@@ -20,6 +21,9 @@ import mmsim.kernel.sync.Mutex;
  * simulated CPU (one task per CPU in the model).
  */
 final class MemHotplugLegacyLock {
+    /** The lock class of every mem_hotplug.lock (lockdep's static key at the init site). */
+    private static final LockClass MEM_HOTPLUG_LEGACY_LOCK = LockClass.mutex("mem_hotplug.lock");
+
     private final Kernel k;
     private final Mutex lock;
     private int activeWriter = -1;
@@ -27,7 +31,7 @@ final class MemHotplugLegacyLock {
 
     MemHotplugLegacyLock(Kernel k) {
         this.k = k;
-        this.lock = new Mutex(k, "mem_hotplug.lock");
+        this.lock = new Mutex(k, MEM_HOTPLUG_LEGACY_LOCK);
     }
 
     void getOnlineMems() {

@@ -3,6 +3,7 @@ package mmsim.mm.memory_hotplug;
 import mmsim.mm.linux.VmemAltmap;
 
 import mmsim.kernel.Kernel;
+import mmsim.kernel.LockClass;
 import mmsim.kernel.sync.Mutex;
 import mmsim.mm.linux.Zone;
 
@@ -19,6 +20,9 @@ import mmsim.mm.linux.Zone;
  * <p>Lock order: the mm lock tree in the {@code mmsim.mm} package-info.
  */
 public final class MemoryBlock {
+    /** The lock class of every mem->dev.mutex (lockdep's static key at the init site). */
+    private static final LockClass DEV_MUTEX = LockClass.mutex("mem->dev.mutex");
+
     /** Memory block states (include/linux/memory.h); the user-visible ones are the first three. */
     public static final int MEM_ONLINE = MemoryNotifier.MEM_ONLINE, MEM_GOING_OFFLINE = MemoryNotifier.MEM_GOING_OFFLINE,
             MEM_OFFLINE = MemoryNotifier.MEM_OFFLINE;
@@ -54,7 +58,7 @@ public final class MemoryBlock {
         this.zone = zone;
         this.devOffline = state == MEM_OFFLINE;
         this.altmap = null;
-        this.devLock = new Mutex(k, "mem->dev.mutex");
+        this.devLock = new Mutex(k, DEV_MUTEX);
     }
 
     /** mem->state: MEM_ONLINE, MEM_GOING_OFFLINE or MEM_OFFLINE. */

@@ -7,6 +7,7 @@ import mmsim.mm.linux.VmemAltmap;
 import mmsim.kernel.Access;
 import mmsim.kernel.Errno;
 import mmsim.kernel.Kernel;
+import mmsim.kernel.LockClass;
 import mmsim.kernel.sync.Mutex;
 import mmsim.kernel.sync.PercpuRwSem;
 import mmsim.mm.linux.KernelConfig;
@@ -66,6 +67,13 @@ import java.util.function.Consumer;
  * offline_pages and arch_remove_memory; device_hotplug_lock by __add_memory.
  */
 public final class MemoryHotplug {
+    /** The lock class of every cpu_hotplug_lock (lockdep's static key at the init site). */
+    private static final LockClass CPU_HOTPLUG_LOCK = LockClass.percpuRwsem("cpu_hotplug_lock");
+    /** The lock class of every mem_hotplug_lock (lockdep's static key at the init site). */
+    private static final LockClass MEM_HOTPLUG_LOCK = LockClass.percpuRwsem("mem_hotplug_lock");
+    /** The lock class of every device_hotplug_lock (lockdep's static key at the init site). */
+    private static final LockClass DEVICE_HOTPLUG_LOCK = LockClass.mutex("device_hotplug_lock");
+
     /** How many scan/migrate passes offline_pages makes before the model plays the user's signal (see {@link #offlinePagesInZone}). */
     public static final int OFFLINE_MAX_PASSES = 8;
 
@@ -123,10 +131,10 @@ public final class MemoryHotplug {
         this.memmap = memmap;
         this.ba = ba;
         this.v46 = config.era() == KernelConfig.Era.V4_6;
-        this.cpuHotplugLock = new PercpuRwSem(k, "cpu_hotplug_lock");
-        this.memHotplugLock = new PercpuRwSem(k, "mem_hotplug_lock");
+        this.cpuHotplugLock = new PercpuRwSem(k, CPU_HOTPLUG_LOCK);
+        this.memHotplugLock = new PercpuRwSem(k, MEM_HOTPLUG_LOCK);
         this.legacyLock = v46 ? new MemHotplugLegacyLock(k) : null;
-        this.deviceHotplugLock = new Mutex(k, "device_hotplug_lock");
+        this.deviceHotplugLock = new Mutex(k, DEVICE_HOTPLUG_LOCK);
         this.notifier = new MemoryNotifier(k);
         this.blockSizeBytes = layout.memoryBlockSize();
         this.sectionsPerBlock = Math.max(1, blockSizeBytes >>> layout.arch().sectionSizeBits());

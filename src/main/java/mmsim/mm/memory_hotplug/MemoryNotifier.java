@@ -1,6 +1,7 @@
 package mmsim.mm.memory_hotplug;
 
 import mmsim.kernel.Kernel;
+import mmsim.kernel.LockClass;
 import mmsim.kernel.sync.RwSem;
 
 import java.util.ArrayList;
@@ -27,6 +28,9 @@ import java.util.List;
  * <p>Lock order: the mm lock tree in the {@code mmsim.mm} package-info.
  */
 public final class MemoryNotifier {
+    /** The lock class of every memory_chain.rwsem (lockdep's static key at the init site). */
+    private static final LockClass MEMORY_CHAIN_RWSEM = LockClass.rwsem("memory_chain.rwsem");
+
     /** enum of memory actions (include/linux/memory.h): bit values as the kernel defines them. */
     public static final int MEM_ONLINE = 1 << 0, MEM_GOING_OFFLINE = 1 << 1, MEM_OFFLINE = 1 << 2,
             MEM_GOING_ONLINE = 1 << 3, MEM_CANCEL_ONLINE = 1 << 4, MEM_CANCEL_OFFLINE = 1 << 5;
@@ -55,7 +59,7 @@ public final class MemoryNotifier {
 
     MemoryNotifier(Kernel k) {
         this.k = k;
-        this.rwsem = new RwSem(k, "memory_chain.rwsem");
+        this.rwsem = new RwSem(k, MEMORY_CHAIN_RWSEM);
     }
 
     /** notifier_from_errno(): 0 gives NOTIFY_OK, -errno gives NOTIFY_STOP_MASK | (NOTIFY_OK - err). */

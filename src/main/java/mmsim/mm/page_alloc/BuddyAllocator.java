@@ -165,6 +165,7 @@ public final class BuddyAllocator {
     void delFromFreeList(Zone zone, long pfn, int order, int mt) {
         zone.lock.assertHeld();
         FreeArea area = zone.freeArea[order];
+        zone.lock.guardedPoint("__del_page_from_free_list", zone.freeArea, Access.WRITE);
         listDel(area.head, area.tail, mt, pfn);
         memmap.clearType(pfn);
         memmap.setPrivateData(pfn, 0);
@@ -204,6 +205,7 @@ public final class BuddyAllocator {
      */
     public void freeOnePageLocked(Zone zone, long pfn, int order, int mt, int fpiFlags) {
         zone.lock.assertHeld();
+        zone.lock.guardedPoint("__free_one_page", zone.freeArea, Access.READ);
         accountFreepages(zone, 1L << order, mt);
         long buddyPfn = 0;
         while (order < Zone.MAX_PAGE_ORDER) {
@@ -434,6 +436,7 @@ public final class BuddyAllocator {
     /** __rmqueue_smallest(): the first block of the smallest sufficient order, split down. */
     public long rmqueueSmallest(Zone zone, int order, int mt) {
         zone.lock.assertHeld();
+        zone.lock.guardedPoint("__rmqueue_smallest", zone.freeArea, Access.READ);
         for (int current = order; current < Zone.NR_PAGE_ORDERS; current++) {
             FreeArea area = zone.freeArea[current];
             int head = area.head[mt];

@@ -4,6 +4,7 @@ import mmsim.mm.linux.MigrateType;
 import mmsim.mm.linux.PerCpuPages;
 import mmsim.mm.linux.PgData;
 import mmsim.mm.linux.Zone;
+import mmsim.kernel.Access;
 import mmsim.kernel.Kernel;
 import mmsim.mm.linux.Memmap;
 import mmsim.mm.sparse.SparseMem;
@@ -57,11 +58,13 @@ final class PerCpuPageLists {
     }
 
     private void pcpAdd(PerCpuPages pcp, long pfn, int mt, boolean tail) {
+        pcp.lock.guardedPoint("list_add(pcp->lists)", pcp, Access.WRITE);
         b.listAdd(pcp.head, pcp.tail, mt, pfn, tail);
         pcp.count++;
     }
 
     private void pcpDel(PerCpuPages pcp, long pfn, int mt) {
+        pcp.lock.guardedPoint("list_del(pcp->lists)", pcp, Access.WRITE);
         b.listDel(pcp.head, pcp.tail, mt, pfn);
         pcp.count--;
     }

@@ -6,6 +6,7 @@ import java.util.Map;
 import mmsim.kernel.Access;
 import mmsim.kernel.Kernel;
 import mmsim.kernel.KernelFault;
+import mmsim.kernel.LockClass;
 import mmsim.kernel.sync.SpinLock;
 import mmsim.mm.pgtable.PgtableArch.Level;
 
@@ -31,11 +32,10 @@ import mmsim.mm.pgtable.PgtableArch.Level;
  * are atomic, so {@link #getAndClear} models ptep_get_and_clear's xchg.
  */
 public final class PageTableStore {
-
-    /** The name of every split page-table lock (ptlock_init gives them one lockdep class). */
-    public static final String PTL_NAME = "ptlock_ptr(ptdesc)";
+    /** The lock class of every split page-table lock: ptlock_init gives them one lockdep class (its static key). */
+    private static final LockClass PTLOCK = LockClass.spinlock("ptlock_ptr(ptdesc)");
     /** Their lockdep class, as the lock's toString() gives it. */
-    public static final String PTL_CLASS = "&" + PTL_NAME;
+    public static final String PTL_CLASS = "&" + PTLOCK.name();
 
     /** One table page: its level, entries and (for PTE and PMD tables) its split lock. */
     public static final class Table {
@@ -51,7 +51,7 @@ public final class PageTableStore {
             this.entries = new long[PgtableArch.PTRS_PER_TABLE];
             this.ptl = level == Level.PTE || level == Level.PMD
                     // one lockdep class for every split lock, as ptlock_init gives them
-                    ? new SpinLock(k, PTL_NAME)
+                    ? new SpinLock(k, PTLOCK)
                     : null;
         }
 

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import mmsim.kernel.Kernel;
+import mmsim.kernel.LockClass;
 import mmsim.kernel.sync.RwSem;
 import mmsim.mm.linux.PageFlag;
 import mmsim.mm.linux.MmPages;
@@ -45,6 +46,8 @@ import mmsim.mm.linux.SwapEntry;
  * mmap_lock by anon_vma_prepare, and both mms' for write by anon_vma_fork.
  */
 public final class Rmap {
+    /** The lock class of every anon_vma->rwsem (lockdep's static key at the init site). */
+    private static final LockClass ANON_VMA_RWSEM = LockClass.rwsem("anon_vma->rwsem");
 
     /** ttu_flags. */
     public static final int TTU_SPLIT_HUGE_PMD = 1 << 2;
@@ -81,7 +84,7 @@ public final class Rmap {
     // ---- anon_vma lifetime ------------------------------------------------------------------
 
     private AnonVma anonVmaAlloc(AnonVma root, AnonVma parent) {
-        RwSem sem = root == null ? new RwSem(k, "anon_vma->rwsem") : root.rwsem;
+        RwSem sem = root == null ? new RwSem(k, ANON_VMA_RWSEM) : root.rwsem;
         AnonVma av = new AnonVma(sem, root, parent, um.nextAnonVmaAddress());
         if (root != null) root.refcount++; // a child anon_vma pins its root (anon_vma_alloc + get_anon_vma(root))
         um.registerAnonVma(av);

@@ -7,6 +7,7 @@ import java.util.Map;
 
 import mmsim.kernel.Kernel;
 import mmsim.kernel.KernelLog;
+import mmsim.kernel.LockClass;
 import mmsim.kernel.sync.SpinLock;
 import mmsim.mm.linux.PageFlag;
 import mmsim.mm.linux.MmPages;
@@ -35,6 +36,9 @@ import mmsim.mm.linux.SwapEntry;
  * the PTE lock: try_to_unmap_one). replaceCachedPage asserts it.
  */
 public final class SwapState {
+    /** The lock class of every swap_address_space->i_pages.xa_lock (lockdep's static key at the init site). */
+    private static final LockClass XA_LOCK = LockClass.spinlock("swap_address_space->i_pages.xa_lock");
+
     public static final int NR_SLOTS = 1 << 16;
     public static final int SWAP_HAS_CACHE = 0x40;
     public static final int SWAP_MAP_MAX = 0x3e;
@@ -54,7 +58,7 @@ public final class SwapState {
         this.swap = swap;
         this.k = um.k;
         this.pages = um.pages;
-        this.xaLock = new SpinLock(k, "swap_address_space->i_pages.xa_lock");
+        this.xaLock = new SpinLock(k, XA_LOCK);
     }
 
     public long pageSwapEntry(long pfn) { return SwapEntry.swpEntry(0, pages.privateData(pfn)); }

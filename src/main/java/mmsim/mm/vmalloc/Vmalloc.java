@@ -5,6 +5,7 @@ import java.util.TreeMap;
 
 import mmsim.kernel.Errno;
 import mmsim.kernel.Kernel;
+import mmsim.kernel.LockClass;
 import mmsim.kernel.sync.SpinLock;
 import mmsim.mm.init_mm.Arm64Entries;
 import mmsim.mm.init_mm.InitMm;
@@ -33,6 +34,9 @@ import mmsim.mm.pgtable.PgtableArch.Level;
  * is the kernel before that. x86 always allows it.
  */
 public final class Vmalloc {
+    /** The lock class of vmap_area_lock (lockdep's static key at the init site). */
+    private static final LockClass VMAP_AREA_LOCK = LockClass.spinlock("vmap_area_lock");
+
     /** arm64 before 7ba36eccb3f8: huge vmap/ioremap allowed although ptdump is built in. */
     public static final String HUGE_VMAP = "huge-vmap-with-ptdump";
     public static final java.util.List<String> OPTIONS = java.util.List.of(HUGE_VMAP);
@@ -50,7 +54,7 @@ public final class Vmalloc {
         this.k = k;
         this.buddy = buddy;
         this.mm = mm;
-        this.vmapAreaLock = new SpinLock(k, "vmap_area_lock");
+        this.vmapAreaLock = new SpinLock(k, VMAP_AREA_LOCK);
         this.hugePmd = k.arch() == Kernel.Arch.X86_64 || config.has(HUGE_VMAP);
     }
 

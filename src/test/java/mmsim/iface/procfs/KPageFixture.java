@@ -97,12 +97,21 @@ final class KPageFixture {
      * memory_hotplug: a lock of that lockdep class stands in, which is what sparse asserts).
      */
     int sparseAddSection(long startPfn, long nrPages) {
-        Mutex hotplug = new Mutex(k, config.era() == KernelConfig.Era.V4_6 ? "mem_hotplug.lock" : "mem_hotplug_lock");
-        hotplug.lock();
+        if (config.era() == KernelConfig.Era.V4_6) {
+            Mutex hotplug = new Mutex(k, mmsim.mm.LockClasses.lookup("mem_hotplug.lock"));
+            hotplug.lock();
+            try {
+                return sparse.sparseAddSection(0, startPfn, nrPages);
+            } finally {
+                hotplug.unlock();
+            }
+        }
+        var hotplug = new mmsim.kernel.sync.PercpuRwSem(k, mmsim.mm.LockClasses.lookup("mem_hotplug_lock"));
+        hotplug.percpuDownWrite();
         try {
             return sparse.sparseAddSection(0, startPfn, nrPages);
         } finally {
-            hotplug.unlock();
+            hotplug.percpuUpWrite();
         }
     }
 }
