@@ -48,7 +48,10 @@ public final class Grader {
         for (Condition c : e.conditions()) {
             String v = observed.get(c.var());
             if (v == null) return false;
-            if (c.equal() != valueEquals(v, c.value())) return false;
+            // var=$other compares two observed values (e.g. the pfn GUP pinned and the pfn mapped afterwards)
+            String want = c.value().startsWith("$") ? observed.get(c.value().substring(1)) : c.value();
+            if (want == null) return false;
+            if (c.equal() != valueEquals(v, want)) return false;
         }
         return true;
     }

@@ -52,7 +52,8 @@ public final class OpRegistry {
             new MemoryHotplugOps(),
             new MemremapOps(),
             new CompactionOps(),
-            new KernelPgtableOps()
+            new KernelPgtableOps(),
+            new HugeMemoryOps()
     );
 
     private final Map<String, Op> ops = new TreeMap<>();
