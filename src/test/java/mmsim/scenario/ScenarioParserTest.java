@@ -149,9 +149,9 @@ class ScenarioParserTest {
                 .replace("  note world", "  echo 2 > /proc/x -> q")
                 .replace("expect * oops FORBIDDEN", "expect * passed p!=$q FORBIDDEN \"the pinned page is not the mapped one\"");
         Grader g = new Grader(parse(text));
-        assertEquals(OutcomeClass.FORBIDDEN, g.classify("new", "passed", Map.of("p", "0x1001", "q", "0x1200")));
-        assertEquals(OutcomeClass.ACCEPTABLE, g.classify("new", "passed", Map.of("p", "0x1200", "q", "4608")), "numbers compare as numbers");
-        assertEquals(OutcomeClass.ACCEPTABLE, g.classify("new", "passed", Map.of("p", "0x1001")), "q unobserved: no match");
+        assertEquals(OutcomeClass.FORBIDDEN, g.classify("new", Verdict.Kind.PASSED, Map.of("p", "0x1001", "q", "0x1200")));
+        assertEquals(OutcomeClass.ACCEPTABLE, g.classify("new", Verdict.Kind.PASSED, Map.of("p", "0x1200", "q", "4608")), "numbers compare as numbers");
+        assertEquals(OutcomeClass.ACCEPTABLE, g.classify("new", Verdict.Kind.PASSED, Map.of("p", "0x1001")), "q unobserved: no match");
         ScenarioError e = error(text.replace("p!=$q", "p!=$nobody"));
         assertTrue(e.detail().contains("'$nobody' that no program assigns"), e.getMessage());
     }

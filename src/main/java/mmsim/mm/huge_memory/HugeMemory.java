@@ -148,6 +148,7 @@ public final class HugeMemory {
 
     /** folio_add_new_anon_rmap(folio, vma, haddr) at PMD level: the folio's first and only mapping. Caller holds the pmd lock. */
     public void addNewAnonRmapPmd(long head, VmArea vma, long haddr) {
+        k.lockdep().assertHeldClass(k, PageTableStore.PTL_CLASS); // the pmd lock
         try (var f = k.enter("folio_add_new_anon_rmap")) {
             pages.set(head, PageFlag.SWAPBACKED);
             pages.setEntireMapcount(head, 0);
@@ -160,6 +161,7 @@ public final class HugeMemory {
 
     /** folio_remove_rmap_pmd(): one PMD stops mapping the folio. Caller holds the pmd lock. */
     public void removeRmapPmd(long head) {
+        k.lockdep().assertHeldClass(k, PageTableStore.PTL_CLASS); // the pmd lock
         try (var f = k.enter("folio_remove_rmap_pmd")) {
             int now = pages.entireMapcount(head) - 1;
             pages.setEntireMapcount(head, now);
@@ -189,6 +191,7 @@ public final class HugeMemory {
      * Returns VM_FAULT_FALLBACK when the fault is to be handled with PTEs. Caller holds mmap_lock.
      */
     public int handlePmdFault(VmArea vma, long addr, PgtableAlloc.Loc pmd, int flags) {
+        vma.vmMm.mmapLock.assertHeld();
         long pmdval = store.read(pmd.table(), pmd.idx(), "__handle_mm_fault:pmdp_get_lockless");
         boolean write = (flags & FAULT_FLAG_WRITE) != 0;
         if (arch.pmdNone(pmdval)) {
@@ -298,6 +301,7 @@ public final class HugeMemory {
 
     /** __split_huge_pmd(): the huge PMD at addr (if still huge) becomes a PTE table mapping the same pages. Caller holds mmap_lock. */
     public void splitHugePmd(VmArea vma, PgtableAlloc.Loc pmd, long addr) {
+        vma.vmMm.mmapLock.assertHeld();
         try (var f = k.enter("__split_huge_pmd")) {
             SpinLock ptl = pgalloc.pmdLockptr(pmd);
             ptl.lock();
@@ -309,6 +313,7 @@ public final class HugeMemory {
 
     /** __split_huge_pmd_locked(). Caller holds the pmd lock. */
     private void splitHugePmdLocked(VmArea vma, PgtableAlloc.Loc pmd, long haddr) {
+        pgalloc.pmdLockptr(pmd).assertHeld();
         try (var f = k.enter("__split_huge_pmd_locked")) {
             um.count(VmEvent.THP_SPLIT_PMD);
             // pmdp_invalidate() / pmdp_huge_clear_flush(): nobody keeps using the huge translation
@@ -351,6 +356,7 @@ public final class HugeMemory {
      * range splits it first. True when nothing is left for zap_pte_range. Caller holds mmap_lock.
      */
     public boolean zapPmd(VmArea vma, PgtableAlloc.Loc pmd, long addr, long next, List<Long> gather) {
+        vma.vmMm.mmapLock.assertHeld();
         long v = store.read(pmd.table(), pmd.idx(), "zap_pmd_range:pmd_trans_huge");
         if (!arch.pmdTransHuge(v)) return false;
         if (next - addr != PgtableArch.PMD_SIZE) {
@@ -387,6 +393,8 @@ public final class HugeMemory {
      * Caller holds both mmap_locks for write.
      */
     public int copyHugePmd(VmArea dst, VmArea src, PgtableAlloc.Loc dpmd, PgtableAlloc.Loc spmd, long addr) {
+        dst.vmMm.mmapLock.assertHeldWrite();
+        src.vmMm.mmapLock.assertHeldWrite();
         try (var f = k.enter("copy_huge_pmd")) {
             long pgtable = pgalloc.allocTable(PgtableArch.Level.PTE);
             if (pgtable < 0) return Errno.ENOMEM.neg();

@@ -75,6 +75,7 @@ final class Collapse {
 
     /** collapse_huge_page(). Caller holds mmap_lock for read; returns with it dropped. */
     ScanResult run() {
+        mm.mmapLock.assertHeldRead();
         try (var f = k.enter("collapse_huge_page")) {
             mm.mmapLock.upRead();
             long folio = pages.allocCompound(HugeMemory.HPAGE_PMD_ORDER); // alloc_charge_folio

@@ -52,7 +52,7 @@ public final class UserMemoryCheck {
                     long head = a.pmdPfn(pte);
                     pmdMaps.merge(head, 1, Integer::sum);
                     rss[MmStruct.MM_ANONPAGES] += PgtableArch.HPAGE_PMD_NR;
-                    VmArea vma = mm.vmaLookup(addr);
+                    VmArea vma = mm.vmaLookupRaw(addr);
                     if (vma == null || vma.vmEnd < addr + PgtableArch.PMD_SIZE) bad.add(String.format("%s: huge PMD at %#x maps pfn %#x beyond its VMA", mm, addr, head));
                     if (um.pages.compoundOrder(head) != PgtableArch.PMD_SHIFT - PgtableArch.PAGE_SHIFT) bad.add(String.format("%s: huge PMD at %#x maps pfn %#x, no PMD-sized folio", mm, addr, head));
                     return;
