@@ -96,6 +96,7 @@ public final class VirtualFs {
         mmsim.iface.procfs.MmProcFiles.install(fs, m);
         mmsim.iface.procfs.KPageProc.install(fs, m);
         mmsim.iface.sysfs.MemorySysfs.install(fs, m);
+        mmsim.iface.sysfs.ThpSysfs.install(fs, m);
         mmsim.iface.procfs.ProcPidFiles.install(fs, m);
         mmsim.iface.procfs.ProcVmstat.install(fs, m);
         mmsim.iface.debugfs.PageOwnerFile.install(fs, m);

@@ -20,6 +20,7 @@ import mmsim.mm.memory_hotplug.MemoryHotplug;
 import mmsim.mm.memremap.Memremap;
 import mmsim.mm.mmap.MachinePages;
 import mmsim.mm.page_isolation.PageIsolation;
+import mmsim.mm.khugepaged.Khugepaged;
 import mmsim.mm.mmap.UserMemory;
 import mmsim.mm.pgtable.PgtableArch;
 import mmsim.mm.linux.Memmap;
@@ -65,6 +66,7 @@ public final class Machine {
     private final PageIsolation isolation;
     private long maxPfn;
     private final UserMemory userMemory;
+    private final Khugepaged khugepaged;
     private final MemoryHotplug memoryHotplug;
     private final Memremap memremap;
     private final Compaction compaction;
@@ -130,10 +132,12 @@ public final class Machine {
             this.vmalloc = null;
             this.ptdump = null;
         }
-        // ---- the subsystems that are coming wire in here, above what they call:
-        //   huge_memory / khugepaged (mm/huge_memory.c, mm/khugepaged.c: user memory, compaction),
-        // Declare a subsystem's variant switches in its OPTIONS and add them to KNOWN_OPTIONS.
-        // ---- end of subsystems ----------------------------------------------------------------
+        // mm/khugepaged.c (huge_memory itself is part of user memory: mm/memory.c calls it)
+        this.khugepaged = new Khugepaged(userMemory, userMemory.arch, userMemory.tables, userMemory.pgalloc, userMemory.swap,
+                userMemory.swapState, userMemory.rmap, userMemory.memory, userMemory.vmscan, userMemory.hugeMemory);
+        userMemory.mmap.registerRangeAdvice(mmsim.mm.mmap.Mmap.MADV_COLLAPSE, khugepaged::madviseCollapse);
+        // ---- a new subsystem wires in here, above what it calls, handed its collaborators; it
+        // declares its variant switches in its OPTIONS, which KNOWN_OPTIONS collects.
     }
 
     /**
@@ -145,7 +149,7 @@ public final class Machine {
             KernelConfig.OPTIONS, SparseMem.OPTIONS, MmInit.OPTIONS, mmsim.mm.page_ext.PageExt.OPTIONS,
             mmsim.mm.memremap.Memremap.OPTIONS, MmCore.OPTIONS, mmsim.mm.gup.Gup.OPTIONS,
             mmsim.mm.migrate.Migrate.OPTIONS, InitMm.OPTIONS, Arm64Mmu.OPTIONS, Ptdump.OPTIONS, Vmalloc.OPTIONS,
-            MemoryFailure.OPTIONS);
+            MemoryFailure.OPTIONS, mmsim.mm.pgtable.PgtableAlloc.OPTIONS, Khugepaged.OPTIONS);
 
     @SafeVarargs
     private static Set<String> collectOptions(List<String>... lists) {
@@ -199,6 +203,9 @@ public final class Machine {
     public PageIsolation isolation() { return isolation; }
     /** User memory: address spaces, page tables, faults, rmap, LRU, reclaim, swap, migration, GUP. */
     public UserMemory userMemory() { return userMemory; }
+
+    /** The khugepaged daemon (mm/khugepaged.c); scenarios and tests run its passes. */
+    public Khugepaged khugepaged() { return khugepaged; }
     /** Memory hotplug (mm/memory_hotplug.c) and the memory block devices (drivers/base/memory.c). */
     public MemoryHotplug memoryHotplug() { return memoryHotplug; }
     /** ZONE_DEVICE pagemaps (mm/memremap.c). */

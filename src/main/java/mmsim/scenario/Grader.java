@@ -50,6 +50,12 @@ public final class Grader {
         for (Condition c : e.conditions()) {
             String v = observed.get(c.var());
             if (v == null) return false;
+            // var=$other compares two observed values (e.g. the pfn GUP pinned and the pfn mapped afterwards)
+            if (c.value().startsWith("$")) {
+                String other = observed.get(c.value().substring(1));
+                if (other == null) return false;
+                c = new Condition(c.var(), c.op(), other, c.high());
+            }
             if (!holds(c, v)) return false;
         }
         return true;

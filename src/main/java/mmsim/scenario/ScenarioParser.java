@@ -418,6 +418,9 @@ public final class ScenarioParser {
         }
         for (Expect e : expects) {
             for (Condition c : e.conditions()) {
+                if (c.value().startsWith("$") && !writer.containsKey(c.value().substring(1))) {
+                    throw new ScenarioError(e.pos(), "outcome compares with variable '" + c.value() + "' that no program assigns");
+                }
                 if (!writer.containsKey(c.var())) {
                     throw new ScenarioError(e.pos(), "outcome names variable '" + c.var() + "' that no program assigns"
                             + Suggest.didYouMean(c.var(), writer.keySet()) + " (assign one with '-> " + c.var() + "')");

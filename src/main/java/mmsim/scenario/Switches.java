@@ -42,6 +42,14 @@ public final class Switches {
         put("hwpoison-put-testzero", "Vlastimil Babka's 2016 proposal (never merged): set PG_hwpoison only if put_page_testzero freed the source");
         put("hwpoison-set-free-buddy", "d4ae9916ea29 (v4.19): soft offline isolates the pageblock and poisons the page once free, under zone->lock");
         put("hwpoison-no-mf-mutex", "v5.10 rework (79f5f8fab482): page_handle_poison, but soft offline and unpoison not yet under mf_mutex");
+        put("CONFIG_MMU_GATHER_RCU_TABLE_FREE", "page tables freed by RCU after the TLB flush (tlb_remove_table), so an IRQ-off GUP-fast walker never sees a freed table");
+        put("collapse-no-table-sync", "before 2ba99c5e0881 (v6.1): no tlb_remove_table_sync_one() after pmdp_collapse_flush in collapse_huge_page");
+        put("collapse-release-under-ptl", "Kirill Shutemov's suggestion (2020): release_pte_page() inside the pte-lock section, before page_remove_rmap");
+        put("collapse-yang-v1", "Yang Shi's v1 patch (2020): no putback; after page_remove_rmap, drop the isolation reference and free");
+        put("collapse-no-pmd-lock", "Yang Shi's question (2020): no pmd_lock around pmdp_collapse_flush in collapse_huge_page");
+        put("rmap-sees-detached-table", "counterfactual negative control: rmap walks reach the PTE table collapse detached");
+        put("tlb-flush-paravirt", "x86 under a hypervisor: the TLB flush is a hypercall, a preempted vCPU gets no IPI");
+        put("ppc-radix-serialize", "powerpc book3s64 radix: pmdp_collapse_flush also IPIs mm_cpumask (serialize_against_pte_lookup)");
         put("tlb-flush-no-ipi", "the TLB is flushed without an IPI and page tables freed at once (Power, s390: seed 003)");
         put("gup-fast-no-pmd-recheck", "GUP-fast without the v6.0 PMD re-check, even on mainline (seed 003)");
         put("kernel-page-tables", "model init_mm's kernel page tables on x86_64 (always on for arm64): vmalloc, ioremap, ptdump");

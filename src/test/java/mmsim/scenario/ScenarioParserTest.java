@@ -144,6 +144,19 @@ class ScenarioParserTest {
     }
 
     @Test
+    void conditionComparesTwoObservedValues() {
+        String text = GOOD.replace("  note hello \"quoted # not a comment\"", "  echo 1 > /proc/x -> p")
+                .replace("  note world", "  echo 2 > /proc/x -> q")
+                .replace("expect * oops FORBIDDEN", "expect * passed p!=$q FORBIDDEN \"the pinned page is not the mapped one\"");
+        Grader g = new Grader(parse(text));
+        assertEquals(OutcomeClass.FORBIDDEN, g.classify("new", Verdict.Kind.PASSED, Map.of("p", "0x1001", "q", "0x1200")));
+        assertEquals(OutcomeClass.ACCEPTABLE, g.classify("new", Verdict.Kind.PASSED, Map.of("p", "0x1200", "q", "4608")), "numbers compare as numbers");
+        assertEquals(OutcomeClass.ACCEPTABLE, g.classify("new", Verdict.Kind.PASSED, Map.of("p", "0x1001")), "q unobserved: no match");
+        ScenarioError e = error(text.replace("p!=$q", "p!=$nobody"));
+        assertTrue(e.detail().contains("'$nobody' that no program assigns"), e.getMessage());
+    }
+
+    @Test
     void suggestFindsTransposedAndPrefixNames() {
         assertEquals(java.util.List.of("echo"), Suggest.close("ecoh", java.util.List.of("echo", "cat", "read"), 3));
         assertEquals(java.util.List.of("memory32"), Suggest.close("memroy32", java.util.List.of("memory32", "power", "uevent"), 3));

@@ -39,6 +39,10 @@ public final class KPageProc {
             @Override public boolean pfnZoneDeviceReserved(long pfn) { return m.memremap().pfnZoneDeviceReserved(pfn); }
             // 32-bit page_idle: the idle bit lives in page_ext (mm/page_ext.c answers, with its points)
             @Override public StablePageFlags.PageExtIdle pageExtIdle() { return m.pageExt().needed() ? m.pageExt()::pageIsIdle : null; }
+            // is_huge_zero_folio() / is_zero_pfn(): mm/huge_memory.c and the zero page, when user memory exists
+            @Override public boolean isHugeZeroFolio(long head) {
+                return head == m.userMemory().hugeMemory.hugeZeroPfn();
+            }
         };
         StablePageFlags spf = new StablePageFlags(m.kernel(), m.config(), memmap, hooks);
         return new KPageFiles(m.kernel(), m.config(), m.sparse(), spf, m::maxPfn);

@@ -264,7 +264,13 @@ public final class ProcPidFiles {
         for (long addr = vma.vmStart; addr < vma.vmEnd; ) {
             long next = Math.min((addr & PgtableArch.PMD_MASK) + PgtableArch.PMD_SIZE, vma.vmEnd);
             PgtableAlloc.Loc pmd = um.pgalloc.pmdLoc(vma.vmMm, addr, false);
-            if (pmd == null || !a.isTableEntry(um.tables.read(pmd.table(), pmd.idx(), "smaps_pte_range:pmdp_get"))) {
+            long pmdval = pmd == null ? 0 : um.tables.read(pmd.table(), pmd.idx(), "smaps_pte_range:pmdp_get");
+            if (a.pmdTransHuge(pmdval)) {
+                smapsPmdEntry(um, pmdval, locked, mss);
+                addr = next;
+                continue;
+            }
+            if (!a.isTableEntry(pmdval)) {
                 addr = next;
                 continue;
             }
@@ -279,6 +285,27 @@ public final class ProcPidFiles {
                 pte.unlock();
             }
         }
+    }
+
+    /**
+     * smaps_pmd_entry() + smaps_account(compound): a PMD-mapped THP counts HPAGE_PMD_SIZE in Rss,
+     * Anonymous and AnonHugePages; its PSS is shared among the PMDs mapping it. The huge zero
+     * page is no normal page (vm_normal_page_pmd) and counts nothing.
+     */
+    private static void smapsPmdEntry(UserMemory um, long pmd, boolean locked, MemSizeStats mss) {
+        if (um.hugeMemory.isHugeZeroPmd(pmd)) return;
+        PgtableArch a = um.arch;
+        long head = a.pmdPfn(pmd);
+        long size = PgtableArch.PMD_SIZE;
+        boolean dirty = a.pmdDirty(pmd);
+        mss.anonymousThp += size;
+        mss.anonymous += size;
+        mss.resident += size;
+        if (a.pmdYoung(pmd) || um.pages.peek(head, PageFlag.REFERENCED)) mss.referenced += size;
+        int maps = um.pages.entireMapcount(head) + 1;
+        long pss = size << PSS_SHIFT;
+        if (maps >= 2) pss /= maps;
+        accumulate(um, mss, head, size, pss, dirty, locked, maps < 2);
     }
 
     /** smaps_pte_entry() + smaps_account() for a base page. */

@@ -8,6 +8,7 @@ import mmsim.mm.linux.KernelConfig;
 import mmsim.mm.linux.MmPages;
 import mmsim.mm.linux.MmStruct;
 import mmsim.mm.linux.VmArea;
+import mmsim.mm.huge_memory.HugeMemory;
 import mmsim.mm.memory.Memory;
 import mmsim.mm.pgtable.PageTableStore;
 import mmsim.mm.pgtable.PgtableAlloc;
@@ -39,13 +40,15 @@ public final class Gup {
     private final MmCore um;
     private final PgtableAlloc pgalloc;
     private final Memory memory;
+    private final HugeMemory hugeMemory;
     private final Kernel k;
     private final MmPages pages;
     private final PageTableStore store;
     private final PgtableArch arch;
     private final java.util.TreeMap<Long, Integer> pins = new java.util.TreeMap<>();
 
-    public Gup(MmCore um, PgtableArch arch, PageTableStore store, PgtableAlloc pgalloc, Memory memory) {
+    public Gup(MmCore um, PgtableArch arch, PageTableStore store, PgtableAlloc pgalloc, Memory memory, HugeMemory hugeMemory) {
+        this.hugeMemory = hugeMemory;
         this.um = um;
         this.arch = arch;
         this.store = store;
@@ -156,6 +159,8 @@ public final class Gup {
         try (var f = k.enter("follow_page_pte")) {
             PgtableAlloc.Loc pmd = pgalloc.pmdLoc(vma.vmMm, addr, false);
             if (pmd == null) return -1;
+            long huge = hugeMemory.followHugePmd(pmd, addr, write); // follow_pmd_mask: a huge PMD
+            if (huge != -2) return huge;
             PgtableAlloc.PteLock pte = pgalloc.pteOffsetMapLock(pmd, addr);
             if (pte == null) return -1;
             try {

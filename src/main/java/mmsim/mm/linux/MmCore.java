@@ -107,7 +107,7 @@ public class MmCore {
         try (var f = k.enter("put_page")) {
             int now = pages.refAdd(pfn, -1);
             if (now < 0) throw k.bug("include/linux/mm.h", 0, pages.dumpPage(pfn, "VM_BUG_ON_PAGE(page_ref_count(page) == 0)"));
-            if (now == 0) freeUnrefPage(pfn);
+            if (now == 0) freeUnrefPage(pages.compoundHead(pfn)); // a large folio goes as a whole
         }
     }
 
@@ -149,7 +149,7 @@ public class MmCore {
     }
 
     /** PageAnon(). */
-    public boolean pageAnon(long pfn) { return (pages.mapping(pfn) & PAGE_MAPPING_ANON) != 0; }
+    public boolean pageAnon(long pfn) { return (pages.mapping(pages.compoundHead(pfn)) & PAGE_MAPPING_ANON) != 0; }
 
     /** page_mapcount(): _mapcount + 1 (0 for typed pages). */
     public int pageMapcount(long pfn) {
@@ -195,7 +195,7 @@ public class MmCore {
         lv.lruLock.assertHeld();
         int lru = pageLru(pfn);
         lv.add(lru, pfn);
-        count(pfn, counter(lru), 1);
+        count(pfn, counter(lru), 1L << pages.compoundOrder(pfn)); // folio_nr_pages()
     }
 
     /** lruvec_del_folio(). The caller has cleared PG_lru. */
@@ -203,7 +203,7 @@ public class MmCore {
         lv.lruLock.assertHeld();
         int lru = pageLru(pfn);
         lv.del(lru, pfn);
-        count(pfn, counter(lru), -1);
+        count(pfn, counter(lru), -(1L << pages.compoundOrder(pfn)));
     }
 
     // ---- asm/tlbflush.h ------------------------------------------------------------------------

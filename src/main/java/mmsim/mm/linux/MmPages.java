@@ -13,17 +13,34 @@ public interface MmPages {
     /** alloc_page(GFP_HIGHUSER_MOVABLE) (or GFP_PGTABLE_USER when {@code pgtable}): pfn with refcount 1, or -1. */
     long allocPage(boolean pgtable);
 
-    /** Frees a page whose refcount already dropped to zero (free_unref_page / __free_pages_ok). */
+    /** Frees a page whose refcount already dropped to zero (free_unref_page / __free_pages_ok); a compound page as a whole. */
     void freePage(long pfn);
 
+    /**
+     * vma_alloc_folio(GFP_TRANSHUGE, HPAGE_PMD_ORDER): a compound page of 2^order pages (PG_head,
+     * tails pointing at it, _entire_mapcount -1), head pfn with refcount 1, or -1.
+     */
+    long allocCompound(int order);
+
+    /** compound_head(): the head's pfn for a tail page, else pfn itself. */
+    long compoundHead(long pfn);
+    /** folio_order(): 0 for a base page. */
+    int compoundOrder(long pfn);
+    /** folio->_entire_mapcount (-1 based) of a large folio's head. */
+    int entireMapcount(long head);
+    void setEntireMapcount(long head, int value);
+
+    /** folio_ref_count(page_folio(page)): references live on the head of a compound page. */
     int refcount(long pfn);
-    /** page_ref_add / page_ref_sub; returns the new count. */
+    /** folio_ref_add / folio_ref_sub (on the head); returns the new count. */
     int refAdd(long pfn, int delta);
     /** get_page_unless_zero (page_ref_add_unless(page, 1, 0)). */
     boolean getPageUnlessZero(long pfn);
 
     /** The raw _mapcount word (-1 when unmapped; page_type overlay when typed). */
     int rawMapcount(long pfn);
+    /** The raw _mapcount with no preemption point: for checks and for counters the kernel keeps in one word (folio->_nr_pages_mapped). */
+    int peekMapcount(long pfn);
     /** atomic_add_return on _mapcount. */
     int mapcountAdd(long pfn, int delta);
     void setRawMapcount(long pfn, int value);

@@ -4,6 +4,7 @@ import mmsim.mm.linux.MmCore;
 import mmsim.mm.pgtable.PageTableStore;
 import mmsim.mm.pgtable.PgtableAlloc;
 import mmsim.mm.pgtable.PgtableArch;
+import mmsim.mm.huge_memory.HugeMemory;
 import mmsim.mm.rmap.Rmap;
 import mmsim.mm.shmem.Shmem;
 import mmsim.mm.swap.Swap;
@@ -54,13 +55,17 @@ public final class Memory {
     private final SwapState swapState;
     private final Shmem shmem;
     private final Rmap rmap;
+    /** mm/huge_memory.c: the PMD level of faults, zaps and fork. */
+    private final HugeMemory hugeMemory;
     private final Kernel k;
     private final MmPages pages;
     private final PageTableStore store;
     private final PgtableArch arch;
     private final PgtableAlloc pgalloc;
 
-    public Memory(MmCore um, PgtableArch arch, PageTableStore store, PgtableAlloc pgalloc, Swap swap, SwapState swapState, Shmem shmem, Rmap rmap) {
+    public Memory(MmCore um, PgtableArch arch, PageTableStore store, PgtableAlloc pgalloc, Swap swap, SwapState swapState, Shmem shmem, Rmap rmap,
+                  HugeMemory hugeMemory) {
+        this.hugeMemory = hugeMemory;
         this.um = um;
         this.arch = arch;
         this.store = store;
@@ -138,11 +143,9 @@ public final class Memory {
             MmStruct mm = vma.vmMm;
             PgtableAlloc.Loc pmd = pgalloc.pmdLoc(mm, addr, true);
             if (pmd == null) return VM_FAULT_OOM;
-            long pmdval = store.read(pmd.table(), pmd.idx(), "__handle_mm_fault:pmdp_get_lockless");
-            if (arch.pmdTransHuge(pmdval)) {
-                // a THP mapped by this PMD (khugepaged's); writes to it are not modelled yet
-                return (flags & FAULT_FLAG_WRITE) == 0 || arch.pmdWrite(pmdval) ? 0 : VM_FAULT_SIGBUS;
-            }
+            // create_huge_pmd / wp_huge_pmd (mm/huge_memory.c); VM_FAULT_FALLBACK leaves it to the PTEs
+            int huge = hugeMemory.handlePmdFault(vma, addr, pmd, flags);
+            if ((huge & HugeMemory.VM_FAULT_FALLBACK) == 0) return huge;
             if (!pgalloc.pteAlloc(mm, pmd)) return VM_FAULT_OOM;
             return handlePteFault(vma, addr, pmd, flags);
         }
@@ -424,7 +427,7 @@ public final class Memory {
             for (long a = start; a < end; ) {
                 long next = Math.min((a & PgtableArch.PMD_MASK) + PgtableArch.PMD_SIZE, end);
                 PgtableAlloc.Loc pmd = pgalloc.pmdLoc(mm, a, false);
-                if (pmd != null) zapPteRange(vma, pmd, a, next, gather);
+                if (pmd != null && !hugeMemory.zapPmd(vma, pmd, a, next, gather)) zapPteRange(vma, pmd, a, next, gather);
                 a = next;
             }
             um.flushTlbRange(vma, start, end);
@@ -488,6 +491,12 @@ public final class Memory {
             for (long a = src.vmStart; a < src.vmEnd; ) {
                 long next = Math.min((a & PgtableArch.PMD_MASK) + PgtableArch.PMD_SIZE, src.vmEnd);
                 PgtableAlloc.Loc spmd = pgalloc.pmdLoc(src.vmMm, a, false);
+                if (spmd != null && arch.pmdTransHuge(store.read(spmd.table(), spmd.idx(), "copy_pmd_range:pmd_trans_huge"))) {
+                    PgtableAlloc.Loc dpmd = pgalloc.pmdLoc(dst.vmMm, a, true);
+                    int r = dpmd == null ? Errno.ENOMEM.neg() : hugeMemory.copyHugePmd(dst, src, dpmd, spmd, a);
+                    if (r == Errno.ENOMEM.neg()) return r;
+                    if (r == 0) { a = next; continue; } // -EAGAIN: split, copy the PTEs
+                }
                 if (spmd != null && arch.isTableEntry(store.read(spmd.table(), spmd.idx(), "copy_pmd_range:pmd"))) {
                     PgtableAlloc.Loc dpmd = pgalloc.pmdLoc(dst.vmMm, a, true);
                     if (dpmd == null || !pgalloc.pteAlloc(dst.vmMm, dpmd)) return Errno.ENOMEM.neg();

@@ -155,6 +155,8 @@ public final class Migrate {
     /** unmap_and_move() (migrate_folio_unmap + migrate_folio_move): 0, -EAGAIN, -ENOMEM or -EBUSY. */
     private int unmapAndMove(long src, LongUnaryOperator getNewPage, MigrateMode mode, MigrateReason reason) {
         try (var f = k.enter("unmap_and_move")) {
+            // a THP would be migrated whole or split first (migrate_pages_batch): not modelled, it stays
+            if (pages.compoundOrder(src) > 0) return Errno.EBUSY.neg();
             if (pages.refcount(src) == 1) {
                 // page was freed from under us (only our isolation ref left): nothing to migrate
                 pages.clear(src, PageFlag.ACTIVE);

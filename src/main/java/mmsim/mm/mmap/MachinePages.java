@@ -29,10 +29,30 @@ public final class MachinePages implements MmPages {
         return buddy.allocPages((pgtable ? Gfp.GFP_KERNEL : Gfp.GFP_HIGHUSER_MOVABLE) | Gfp.__GFP_ZERO, 0);
     }
 
-    @Override public void freePage(long pfn) { buddy.freeFrozenPage(pfn); }
-    @Override public int refcount(long pfn) { return mm.readRefcount(pfn, "page_ref_count"); }
-    @Override public int refAdd(long pfn, int delta) { return mm.refAddReturn(pfn, delta, delta > 0 ? "page_ref_add" : "page_ref_sub_return"); }
-    @Override public boolean getPageUnlessZero(long pfn) { return mm.getPageUnlessZero(pfn, "get_page_unless_zero"); }
+    @Override
+    public void freePage(long pfn) {
+        int order = compoundOrder(pfn);
+        if (order == 0) buddy.freeFrozenPage(pfn);
+        else buddy.freePagesOk(pfn, order, BuddyAllocator.FPI_NONE); // free_unref_folios(): a large folio straight to the buddy
+    }
+
+    @Override
+    public long allocCompound(int order) {
+        long head = buddy.allocPages(Gfp.GFP_TRANSHUGE_LIGHT | Gfp.__GFP_ZERO, order);
+        // folio_set_large_rmappable() (vma_alloc_folio for a THP): PG_large_rmappable on the second page's flags
+        if (head >= 0) mm.setBit(head + 1, PageFlag.WORKINGSET);
+        return head;
+    }
+
+    /** The pfn that holds a page's reference count: the head of its compound page (page_folio). */
+    @Override public long compoundHead(long pfn) { return mm.isTail(pfn) ? mm.compoundHead(pfn, "page_folio") : pfn; }
+    @Override public int compoundOrder(long pfn) { return mm.isHead(pfn) ? mm.compoundOrder(pfn) : 0; }
+    @Override public int entireMapcount(long head) { return mm.entireMapcount(head); }
+    @Override public void setEntireMapcount(long head, int value) { mm.setEntireMapcount(head, value); }
+    @Override public int refcount(long pfn) { return mm.readRefcount(compoundHead(pfn), "page_ref_count"); }
+    @Override public int refAdd(long pfn, int delta) { return mm.refAddReturn(compoundHead(pfn), delta, delta > 0 ? "page_ref_add" : "page_ref_sub_return"); }
+    @Override public boolean getPageUnlessZero(long pfn) { return mm.getPageUnlessZero(compoundHead(pfn), "get_page_unless_zero"); }
+    @Override public int peekMapcount(long pfn) { return mm.mapcount(pfn); }
     @Override public int rawMapcount(long pfn) { return mm.readMapcount(pfn, "page_mapcount"); }
 
     @Override
@@ -43,12 +63,17 @@ public final class MachinePages implements MmPages {
     }
 
     @Override public void setRawMapcount(long pfn, int value) { mm.writeMapcount(pfn, value, "atomic_set(&page->_mapcount)"); }
-    @Override public boolean test(long pfn, PageFlag f) { return (mm.readFlags(pfn, "Page" + f.accessor()) & f.mask) != 0; }
-    @Override public boolean peek(long pfn, PageFlag f) { return mm.backed(pfn) && mm.testBit(pfn, f); }
-    @Override public void set(long pfn, PageFlag f) { mm.atomicSet(pfn, f, "SetPage" + f.accessor()); }
-    @Override public void clear(long pfn, PageFlag f) { mm.atomicClear(pfn, f, "ClearPage" + f.accessor()); }
-    @Override public boolean testSet(long pfn, PageFlag f) { return mm.testAndSet(pfn, f, "TestSetPage" + f.accessor()); }
-    @Override public boolean testClear(long pfn, PageFlag f) { return mm.testAndClear(pfn, f, "TestClearPage" + f.accessor()); }
+    /** The page a flag lives on (PF_HEAD / PF_NO_TAIL / PF_ONLY_HEAD: the folio's head; the first tail's low byte is the order). */
+    private long flagPage(long pfn, PageFlag f) {
+        return f.policy == PageFlag.Policy.ANY || f.policy == PageFlag.Policy.NO_COMPOUND || !mm.backed(pfn) ? pfn : compoundHead(pfn);
+    }
+
+    @Override public boolean test(long pfn, PageFlag f) { return (mm.readFlags(flagPage(pfn, f), "Page" + f.accessor()) & f.mask) != 0; }
+    @Override public boolean peek(long pfn, PageFlag f) { return mm.backed(pfn) && mm.testBit(flagPage(pfn, f), f); }
+    @Override public void set(long pfn, PageFlag f) { mm.atomicSet(flagPage(pfn, f), f, "SetPage" + f.accessor()); }
+    @Override public void clear(long pfn, PageFlag f) { mm.atomicClear(flagPage(pfn, f), f, "ClearPage" + f.accessor()); }
+    @Override public boolean testSet(long pfn, PageFlag f) { return mm.testAndSet(flagPage(pfn, f), f, "TestSetPage" + f.accessor()); }
+    @Override public boolean testClear(long pfn, PageFlag f) { return mm.testAndClear(flagPage(pfn, f), f, "TestClearPage" + f.accessor()); }
     @Override public long flagsWord(long pfn) { return mm.readFlags(pfn, "page->flags"); }
     @Override public long mapping(long pfn) { return mm.mapping(pfn); }
     @Override public void setMapping(long pfn, long value) { mm.setMapping(pfn, value); }

@@ -23,7 +23,13 @@ public final class Mmap {
     public static final int PROT_NONE = 0, PROT_READ = 1, PROT_WRITE = 2, PROT_EXEC = 4;
     public static final int MAP_SHARED = 0x01, MAP_PRIVATE = 0x02, MAP_FIXED = 0x10, MAP_ANONYMOUS = 0x20;
     public static final int MADV_NORMAL = 0, MADV_DONTNEED = 4, MADV_COLD = 20, MADV_PAGEOUT = 21,
-            MADV_HUGEPAGE = 14, MADV_NOHUGEPAGE = 15, MADV_HWPOISON = 100, MADV_SOFT_OFFLINE = 101;
+            MADV_HUGEPAGE = 14, MADV_NOHUGEPAGE = 15, MADV_COLLAPSE = 25, MADV_HWPOISON = 100, MADV_SOFT_OFFLINE = 101;
+
+    /** Handler for range advice owned by a subsystem above user memory (MADV_COLLAPSE: khugepaged): (mm, start, end) -> errno. */
+    @FunctionalInterface
+    public interface RangeAdviceHandler {
+        int handle(MmStruct mm, long start, long end);
+    }
 
     /** Handler for madvise advice owned by other subsystems (MADV_HWPOISON, MADV_SOFT_OFFLINE): (mm, pfn, addr) -> errno. */
     @FunctionalInterface
@@ -42,6 +48,11 @@ public final class Mmap {
 
     /** Lets memory-failure register MADV_HWPOISON / MADV_SOFT_OFFLINE (called per page, pfn resolved via GUP). */
     public void registerAdvice(int advice, AdviceHandler h) { extraAdvice.put(advice, h); }
+
+    private final java.util.Map<Integer, RangeAdviceHandler> rangeAdvice = new java.util.TreeMap<>();
+
+    /** Lets khugepaged register MADV_COLLAPSE (madvise_collapse takes mmap_lock itself). */
+    public void registerRangeAdvice(int advice, RangeAdviceHandler h) { rangeAdvice.put(advice, h); }
 
     /** mmap(addr, len, prot, flags, -1, 0) for anonymous memory. */
     public long mmap(MmStruct mm, long addr, long len, int prot, int flags) {
@@ -75,6 +86,7 @@ public final class Mmap {
                 VmArea v = new VmArea(mm, start, start + len, vmFlags, um.arch.vmGetPageProt(vmFlags), shared ? 0 : start >>> PgtableArch.PAGE_SHIFT);
                 if (shared) um.shmem.shmemZeroSetup(v);
                 mm.insert(v);
+                um.hugeMemory.khugepagedEnterVma(v); // __mmap_region()
                 mm.totalVm += len >>> PgtableArch.PAGE_SHIFT;
                 return start;
             } finally {
@@ -172,6 +184,8 @@ public final class Mmap {
         try (var f = k.enter("do_madvise")) {
             if ((addr & ~PgtableArch.PAGE_MASK) != 0 || len < 0) return Errno.EINVAL.neg();
             long end = addr + ((len + PgtableArch.PAGE_SIZE - 1) & PgtableArch.PAGE_MASK);
+            RangeAdviceHandler range = rangeAdvice.get(advice);
+            if (range != null) return range.handle(mm, addr, end);
             AdviceHandler extra = extraAdvice.get(advice);
             if (extra != null) {
                 for (long a = addr; a < end; a += PgtableArch.PAGE_SIZE) {
@@ -197,7 +211,10 @@ public final class Mmap {
                     long s = Math.max(a, v.vmStart), e = Math.min(end, v.vmEnd);
                     switch (advice) {
                         case MADV_DONTNEED -> um.memory.zapRange(v, s, e);
-                        case MADV_HUGEPAGE -> v.vmFlags = (v.vmFlags | VmFlags.VM_HUGEPAGE) & ~VmFlags.VM_NOHUGEPAGE;
+                        case MADV_HUGEPAGE -> {
+                            v.vmFlags = (v.vmFlags | VmFlags.VM_HUGEPAGE) & ~VmFlags.VM_NOHUGEPAGE;
+                            um.hugeMemory.khugepagedEnterVma(v); // hugepage_madvise()
+                        }
                         case MADV_NOHUGEPAGE -> v.vmFlags = (v.vmFlags | VmFlags.VM_NOHUGEPAGE) & ~VmFlags.VM_HUGEPAGE;
                         case MADV_PAGEOUT, MADV_COLD -> um.vmscan.pageoutRange(v, s, e, advice == MADV_PAGEOUT);
                         default -> { }

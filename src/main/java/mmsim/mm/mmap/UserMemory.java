@@ -44,6 +44,8 @@ public final class UserMemory extends MmCore {
     public final Gup gup;
     public final Mmap mmap;
     public final mmsim.mm.shmem.Shmem shmem;
+    /** Transparent huge pages (mm/huge_memory.c): the PMD level of faults, zaps and fork. */
+    public final mmsim.mm.huge_memory.HugeMemory hugeMemory;
     private final TreeMap<Integer, MmStruct> tasks = new TreeMap<>();
     private int nextPid = 1000;
     private final java.util.List<TaskListener> taskListeners = new java.util.ArrayList<>();
@@ -56,7 +58,7 @@ public final class UserMemory extends MmCore {
 
     /**
      * Creates the user-memory files bottom-up, each handed the ones below it (pgtable, swap,
-     * swap_state, shmem, rmap, memory, vmscan, migrate, gup, mmap); none reaches another
+     * swap_state, shmem, rmap, huge_memory, memory, vmscan, migrate, gup, mmap); none reaches another
      * through this object's fields, which are for the outer layers (procfs, scenario ops, checks).
      */
     public UserMemory(Kernel k, KernelConfig config, PgtableArch arch, MmPages pages) {
@@ -68,10 +70,11 @@ public final class UserMemory extends MmCore {
         this.swapState = new SwapState(this, swap);
         this.shmem = new mmsim.mm.shmem.Shmem(this, swap);
         this.rmap = new Rmap(this, arch, tables, pgalloc, swapState, shmem);
-        this.memory = new Memory(this, arch, tables, pgalloc, swap, swapState, shmem, rmap);
+        this.hugeMemory = new mmsim.mm.huge_memory.HugeMemory(this, arch, tables, pgalloc, swap, rmap);
+        this.memory = new Memory(this, arch, tables, pgalloc, swap, swapState, shmem, rmap, hugeMemory);
         this.vmscan = new Vmscan(this, arch, tables, pgalloc, swap, swapState, rmap, memory);
         this.migrate = new Migrate(this, swap, swapState, shmem, rmap, vmscan);
-        this.gup = new Gup(this, arch, tables, pgalloc, memory);
+        this.gup = new Gup(this, arch, tables, pgalloc, memory, hugeMemory);
         this.mmap = new Mmap(this);
     }
 

@@ -38,6 +38,7 @@ public final class UserMemoryCheck {
         PgtableArch a = um.arch;
         Map<Long, Integer> maps = new TreeMap<>();
         Map<Long, Integer> swapRefs = new TreeMap<>();
+        Map<Long, Integer> pmdMaps = new TreeMap<>(); // folio head -> huge PMDs mapping it
         int[] tables = {0};
         for (MmStruct mm : um.tasks()) {
             long[] rss = new long[4];
@@ -45,7 +46,17 @@ public final class UserMemoryCheck {
             if (mm.pgd < 0) continue;
             if (um.tables.peek(mm.pgd) == null) { bad.add(mm + ": PGD at pfn " + hex(mm.pgd) + " is no live page table"); continue; }
             tables[0]++;
-            walk(um, mm, mm.pgd, PgtableArch.Level.PGD, 0, (addr, pte) -> {
+            walk(um, mm, mm.pgd, PgtableArch.Level.PGD, 0, (addr, pte, huge) -> {
+                if (huge) {
+                    if (um.hugeMemory.isHugeZeroPmd(pte)) return;
+                    long head = a.pmdPfn(pte);
+                    pmdMaps.merge(head, 1, Integer::sum);
+                    rss[MmStruct.MM_ANONPAGES] += PgtableArch.HPAGE_PMD_NR;
+                    VmArea vma = mm.vmaLookupRaw(addr);
+                    if (vma == null || vma.vmEnd < addr + PgtableArch.PMD_SIZE) bad.add(String.format("%s: huge PMD at %#x maps pfn %#x beyond its VMA", mm, addr, head));
+                    if (um.pages.compoundOrder(head) != PgtableArch.PMD_SHIFT - PgtableArch.PAGE_SHIFT) bad.add(String.format("%s: huge PMD at %#x maps pfn %#x, no PMD-sized folio", mm, addr, head));
+                    return;
+                }
                 if (a.ptePresent(pte)) {
                     long pfn = a.ptePfn(pte);
                     if (a.pteSpecial(pte) || pfn == um.zeroPfn) return;
@@ -90,6 +101,9 @@ public final class UserMemoryCheck {
                 }
             }
         }
+        // folios some PTE or PMD maps (a THP split by a partial zap stays mapped through its other pages)
+        java.util.Set<Long> mappedFolios = new java.util.HashSet<>(pmdMaps.keySet());
+        for (long p : maps.keySet()) mappedFolios.add(pg.compoundHead(p));
         Map<Long, Integer> listed = new TreeMap<>();  // pfn -> LRU list
         long[] listSizes = new long[5];
         for (Lruvec lv : um.lruvecs()) {
@@ -102,7 +116,8 @@ public final class UserMemoryCheck {
                             : (pg.peek(pfn, PageFlag.SWAPBACKED) ? Lruvec.LRU_INACTIVE_ANON : Lruvec.LRU_INACTIVE_FILE)
                             + (pg.peek(pfn, PageFlag.ACTIVE) ? 1 : 0);
                     if (want != l) bad.add(String.format("pfn %#x: on %s list but its flags say %s", pfn, Lruvec.NAMES[l], Lruvec.NAMES[want]));
-                    if (!maps.containsKey(pfn) && !cached.containsKey(pfn) && !pins.containsKey(pfn) && !pageCache.containsKey(pfn)) {
+                    listSizes[l] += (1L << pg.compoundOrder(pfn)) - 1; // the counters count pages, the list folios
+                    if (!mappedFolios.contains(pfn) && !cached.containsKey(pfn) && !pinnedFolio(um, pins, pfn) && !pageCache.containsKey(pfn)) {
                         bad.add(String.format("pfn %#x: on %s list but neither mapped, in a cache nor pinned (leak)", pfn, Lruvec.NAMES[l]));
                     }
                 }
@@ -112,21 +127,34 @@ public final class UserMemoryCheck {
         for (int l = 0; l < 5; l++) {
             if (um.event(lruStat[l]) != listSizes[l]) bad.add(lruStat[l].procName + " is " + um.event(lruStat[l]) + " but " + listSizes[l] + " pages are on the lists");
         }
-        // every page user memory knows of: refcount = PTEs + swap cache + LRU batches + GUP references + isolation
-        java.util.TreeSet<Long> known = new java.util.TreeSet<>(maps.keySet());
-        known.addAll(cached.keySet());
-        known.addAll(batched.keySet());
-        known.addAll(pins.keySet());
-        known.addAll(listed.keySet());
-        known.addAll(pageCache.keySet());
+        // every folio user memory knows of: refcount = PTEs + PMDs + swap cache + LRU batches + GUP references + isolation
+        // (a reference to any page of a large folio is the head's); _mapcount of each page = PTEs mapping it,
+        // _entire_mapcount of a large folio = huge PMDs mapping it
+        java.util.TreeSet<Long> known = new java.util.TreeSet<>();
+        for (var set : List.of(maps.keySet(), cached.keySet(), batched.keySet(), pins.keySet(), listed.keySet(), pageCache.keySet(), pmdMaps.keySet())) {
+            for (long pfn : set) known.add(pg.compoundHead(pfn));
+        }
         known.remove(um.zeroPfn); // reserved; GUP's references to it are not counted
-        long isolated = 0, anonMapped = 0, fileMapped = 0;
+        known.remove(um.hugeMemory.hugeZeroPfn()); // the huge zero folio likewise
+        Map<Long, Integer> folioPins = new TreeMap<>();
+        for (var e : pins.entrySet()) folioPins.merge(pg.compoundHead(e.getKey()), e.getValue(), Integer::sum);
+        long isolated = 0, anonMapped = 0, fileMapped = 0, anonThps = 0;
         for (long pfn : known) {
-            int m = maps.getOrDefault(pfn, 0);
-            int mapcount = um.pageMapcount(pfn);
-            if (mapcount != m) bad.add(String.format("pfn %#x: page_mapcount %d but %d PTEs map it", pfn, mapcount, m));
-            if (m > 0 && um.pageAnon(pfn)) anonMapped++;
-            if (m > 0 && !um.pageAnon(pfn)) fileMapped++;
+            int nr = 1 << pg.compoundOrder(pfn);
+            int pmd = pmdMaps.getOrDefault(pfn, 0);
+            int m = 0;
+            for (long p = pfn; p < pfn + nr; p++) {
+                int ptes = maps.getOrDefault(p, 0);
+                m += ptes;
+                int mapcount = pg.peekMapcount(p) < -1 ? 0 : pg.peekMapcount(p) + 1;
+                if (mapcount != ptes) bad.add(String.format("pfn %#x: page_mapcount %d but %d PTEs map it", p, mapcount, ptes));
+                if ((ptes > 0 || pmd > 0) && um.pageAnon(pfn)) anonMapped++;
+                if (ptes > 0 && !um.pageAnon(pfn)) fileMapped++;
+            }
+            if (nr > 1 && pg.entireMapcount(pfn) + 1 != pmd) {
+                bad.add(String.format("pfn %#x: _entire_mapcount %d but %d huge PMDs map the folio", pfn, pg.entireMapcount(pfn) + 1, pmd));
+            }
+            if (pmd > 0) anonThps += nr;
             int inPageCache = pageCache.containsKey(pfn) ? 1 : 0;
             boolean inCache = cached.containsKey(pfn);
             if (inCache != pg.peek(pfn, PageFlag.OWNER_PRIV_1)) {
@@ -143,12 +171,16 @@ public final class UserMemoryCheck {
             // or memory-failure does: a page it poisoned keeps one reference and is not isolated
             int iso = !onLru && inBatch == 0 ? 1 : 0;
             if (iso == 1 && pg.peek(pfn, PageFlag.SWAPBACKED) && !pg.peek(pfn, PageFlag.HWPOISON)) isolated++;
-            int expect = m + (inCache ? 1 : 0) + inPageCache + inBatch + pins.getOrDefault(pfn, 0) + iso;
+            int gup = folioPins.getOrDefault(pfn, 0);
+            int expect = m + pmd + (inCache ? 1 : 0) + inPageCache + inBatch + gup + iso;
             int ref = pg.refcount(pfn);
             if (ref != expect) {
-                bad.add(String.format("pfn %#x: refcount %d, expected %d (%d PTEs + %d swap cache + %d page cache + %d LRU batch + %d GUP + %d isolation)",
-                        pfn, ref, expect, m, inCache ? 1 : 0, inPageCache, inBatch, pins.getOrDefault(pfn, 0), iso));
+                bad.add(String.format("pfn %#x: refcount %d, expected %d (%d PTEs + %d PMDs + %d swap cache + %d page cache + %d LRU batch + %d GUP + %d isolation)",
+                        pfn, ref, expect, m, pmd, inCache ? 1 : 0, inPageCache, inBatch, gup, iso));
             }
+        }
+        if (anonThps != um.event(VmEvent.NR_ANON_THPS)) {
+            bad.add("nr_anon_transparent_hugepages is " + um.event(VmEvent.NR_ANON_THPS) + " but " + anonThps + " pages are in PMD-mapped THPs");
         }
         if (isolated != um.event(VmEvent.NR_ISOLATED_ANON)) {
             bad.add("nr_isolated_anon is " + um.event(VmEvent.NR_ISOLATED_ANON) + " but " + isolated + " anonymous pages are off the LRU and out of every batch");
@@ -185,16 +217,30 @@ public final class UserMemoryCheck {
 
     private static String hex(long v) { return String.format("%#x", v); }
 
-    private interface PteVisitor { void visit(long addr, long pte); }
+    /** A leaf: a PTE, or a huge PMD ({@code huge}). */
+    private interface PteVisitor { void visit(long addr, long pte, boolean huge); }
+
+    /** True when GUP holds a reference to some page of the folio headed at {@code head}. */
+    private static boolean pinnedFolio(UserMemory um, Map<Long, Integer> pins, long head) {
+        for (long p : pins.keySet()) if (um.pages.compoundHead(p) == head) return true;
+        return false;
+    }
 
     private static void walk(UserMemory um, MmStruct mm, long table, PgtableArch.Level level, long base, PteVisitor v, int[] tables, List<String> bad) {
         PgtableArch a = um.arch;
+        if (level == PgtableArch.Level.PMD) {
+            // PTE tables deposited under this PMD table's huge entries (pgtable_trans_huge_deposit)
+            for (long t : um.hugeMemory.depositedUnder(table)) {
+                if (um.tables.peek(t) == null) bad.add(String.format("%s: deposited table pfn %#x is no live page table", mm, t));
+                else tables[0]++;
+            }
+        }
         for (int i = 0; i < PgtableArch.PTRS_PER_TABLE; i++) {
             long e = um.tables.peekEntry(table, i);
             if (e == 0) continue;
             long addr = base + ((long) i << level.shift);
-            if (level == PgtableArch.Level.PTE) { v.visit(addr, e); continue; }
-            if (level == PgtableArch.Level.PMD && a.pmdTransHuge(e)) continue;
+            if (level == PgtableArch.Level.PTE) { v.visit(addr, e, false); continue; }
+            if (level == PgtableArch.Level.PMD && a.pmdTransHuge(e)) { v.visit(addr, e, true); continue; }
             if (!a.isTableEntry(e)) continue;
             long next = a.tableEntryPfn(e);
             if (um.tables.peek(next) == null) {

@@ -126,6 +126,18 @@ public final class PageTableStore {
         return live(tablePfn, idx, false, label).entries[idx];
     }
 
+    /**
+     * ptep_get() by the holder of the table's split lock: no preemption point. Every writer of
+     * a PTE holds that lock and lockless readers (GUP-fast) only read, so nothing can interleave
+     * with this access that the lock acquisition did not already order. Asserts the lock is held.
+     */
+    public long readLocked(long tablePfn, int idx, String label) {
+        Table t = live(tablePfn, idx, false, label);
+        if (t.ptl == null) throw new IllegalStateException(t + " has no split lock");
+        t.ptl.assertHeld();
+        return t.entries[idx];
+    }
+
     /** WRITE_ONCE(*entry, val) / set_pte_at. */
     public void write(long tablePfn, int idx, long val, String label) {
         Table t = tables.get(tablePfn);

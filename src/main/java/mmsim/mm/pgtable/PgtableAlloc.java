@@ -33,6 +33,15 @@ public final class PgtableAlloc {
         public void unlock() { ptl.unlock(); }
     }
 
+    /**
+     * CONFIG_MMU_GATHER_RCU_TABLE_FREE (selected by arm64, powerpc, s390, riscv, x86 with PARAVIRT):
+     * page tables are freed only after every CPU has left any IRQs-off walk (an RCU grace period,
+     * or tlb_remove_table_sync_one's IPI), because the TLB flush itself may not interrupt anyone.
+     */
+    public static final String CONFIG_MMU_GATHER_RCU_TABLE_FREE = "CONFIG_MMU_GATHER_RCU_TABLE_FREE";
+    /** This file's switches, for Machine.knownOptions. */
+    public static final java.util.List<String> OPTIONS = java.util.List.of(CONFIG_MMU_GATHER_RCU_TABLE_FREE);
+
     private final MmCore um;
     private final PageTableStore store;
     private final PgtableArch arch;
@@ -51,7 +60,7 @@ public final class PgtableAlloc {
     }
 
     /** pte_alloc_one() + pagetable_pte_ctor(), or the PMD/PUD equivalents: a zeroed table page. */
-    long allocTable(Level level) {
+    public long allocTable(Level level) {
         try (var f = um.k.enter(level == Level.PTE ? "pte_alloc_one" : level.name().toLowerCase() + "_alloc_one")) {
             long pfn = um.pages.allocPage(true);
             if (pfn < 0) return -1;
@@ -175,7 +184,20 @@ public final class PgtableAlloc {
         // MMU_GATHER_RCU_TABLE_FREE) comes before the table pages are freed.
         try (var f = um.k.enter("tlb_finish_mmu")) {
             um.flushTlbMm(mm, start, end);
+            tlbRemoveTableSyncOne(); // tlb_remove_table(): the RCU-deferred free, modelled by its synchronous fallback
             for (long table : gathered) freeTable(table, mm);
+        }
+    }
+
+    /**
+     * tlb_remove_table_sync_one() (mm/mmu_gather.c): an IPI to every CPU, waiting for each, so no
+     * GUP-fast walker (IRQs off) is still inside a table about to be freed or reused. A no-op stub
+     * without CONFIG_MMU_GATHER_RCU_TABLE_FREE, where the TLB-flush IPI already waited.
+     */
+    public void tlbRemoveTableSyncOne() {
+        if (!um.config.has(CONFIG_MMU_GATHER_RCU_TABLE_FREE)) return;
+        try (var f = um.k.enter("tlb_remove_table_sync_one")) {
+            um.k.smpCallFunctionMany(um.k.cpuOnlineMask(), () -> { }, true);
         }
     }
 

@@ -69,6 +69,20 @@ public final class Rmap {
     private final Shmem shmem;
     private final Kernel k;
     private final MmPages pages;
+    /**
+     * A counterfactual only (seed 003's negative control): lets page_vma_mapped_walk reach a PTE
+     * table that was detached from the tree (khugepaged's, between pmdp_collapse_flush and the
+     * deposit). The kernel has no such path; by default it finds nothing.
+     */
+    @FunctionalInterface
+    public interface DetachedTables {
+        /** The locked PTE of {@code addr} in a detached table of mm, or null. */
+        PgtableAlloc.PteLock find(MmStruct mm, long addr);
+    }
+
+    private DetachedTables detachedTables = (mm, addr) -> null;
+
+    public void setDetachedTables(DetachedTables d) { this.detachedTables = d; }
 
     public Rmap(MmCore um, PgtableArch arch, PageTableStore tables, PgtableAlloc pgalloc, SwapState swapState, Shmem shmem) {
         this.um = um;
@@ -179,7 +193,7 @@ public final class Rmap {
 
     /** page_anon_vma(): the anon_vma page->mapping points at, or null for a non-anonymous page. */
     public AnonVma anonVmaOf(long pfn) {
-        long m = pages.mapping(pfn);
+        long m = pages.mapping(pages.compoundHead(pfn)); // folio->mapping: a THP's subpages share the head's
         if ((m & MmCore.PAGE_MAPPING_FLAGS) != MmCore.PAGE_MAPPING_ANON) return null;
         AnonVma av = um.anonVmaAt(m & ~MmCore.PAGE_MAPPING_FLAGS);
         return av;
@@ -238,7 +252,8 @@ public final class Rmap {
             if (now < -1) {
                 throw vmBugOnPage(pfn, "VM_BUG_ON_PAGE(page_mapcount(page) < 0)");
             }
-            if (now == -1) um.count(pfn, um.pageAnon(pfn) ? VmEvent.NR_ANON_MAPPED : VmEvent.NR_FILE_MAPPED, -1);
+            // a subpage of a THP that a PMD still maps stays counted (folio->_nr_pages_mapped, ENTIRELY_MAPPED)
+            if (now == -1 && !entirelyMapped(pfn)) um.count(pfn, um.pageAnon(pfn) ? VmEvent.NR_ANON_MAPPED : VmEvent.NR_FILE_MAPPED, -1);
         }
     }
 
@@ -253,6 +268,12 @@ public final class Rmap {
     /** VM_BUG_ON_FOLIO(!folio_test_locked(folio), folio), as rmap_walk_file and try_to_migrate check. */
     private void assertPageLocked(long pfn) {
         if (!pages.peek(pfn, PageFlag.LOCKED)) throw vmBugOnPage(pfn, "VM_BUG_ON_FOLIO(!folio_test_locked(folio))");
+    }
+
+    /** True when a huge PMD maps the large folio {@code pfn} belongs to (_entire_mapcount >= 0). */
+    private boolean entirelyMapped(long pfn) {
+        long head = pages.compoundHead(pfn);
+        return pages.compoundOrder(head) > 0 && pages.entireMapcount(head) >= 0;
     }
 
     private RuntimeException vmBugOnPage(long pfn, String what) {
@@ -270,6 +291,7 @@ public final class Rmap {
         PgtableAlloc.Loc pmd = pgalloc.pmdLoc(vma.vmMm, addr, false);
         if (pmd == null) return null;
         PgtableAlloc.PteLock pte = pgalloc.pteOffsetMapLock(pmd, addr);
+        if (pte == null) pte = detachedTables.find(vma.vmMm, addr);
         if (pte == null) return null;
         long v = tables.read(pte.table(), pte.idx(), "page_vma_mapped_walk:ptep_get");
         PgtableArch a = arch;

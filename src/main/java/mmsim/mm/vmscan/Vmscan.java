@@ -200,6 +200,8 @@ public final class Vmscan {
                 return;
             }
             if (!um.pageAnon(pfn)) { keepLocked(pfn, keep, stat); return; } // shmem writeout not modelled
+            // a THP would be split (split_folio_to_list) and its pages swapped one by one: not modelled, kept
+            if (pages.compoundOrder(pfn) > 0) { activate(pfn, keep, stat); return; }
             long[] vmFlags = {0};
             int refs = ignoreReferences ? 0 : rmap.pageReferenced(pfn, vmFlags);
             boolean referencedPage = pages.testClear(pfn, PageFlag.REFERENCED);

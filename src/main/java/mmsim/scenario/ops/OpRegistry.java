@@ -53,7 +53,8 @@ public final class OpRegistry {
             new MemremapOps(),
             new CompactionOps(),
             new KernelPgtableOps(),
-            new KPageFlagOps()
+            new KPageFlagOps(),
+            new HugeMemoryOps()
     );
 
     private final Map<String, Op> ops = new TreeMap<>();

@@ -49,6 +49,7 @@ final class UserMemoryOps implements OpProvider {
             "MADV_DONTNEED", Mmap.MADV_DONTNEED,
             "MADV_HUGEPAGE", Mmap.MADV_HUGEPAGE,
             "MADV_NOHUGEPAGE", Mmap.MADV_NOHUGEPAGE,
+            "MADV_COLLAPSE", Mmap.MADV_COLLAPSE,
             "MADV_COLD", Mmap.MADV_COLD,
             "MADV_PAGEOUT", Mmap.MADV_PAGEOUT,
             // owned by memory-failure (registered with Mmap.registerAdvice); without

@@ -1,0 +1,9 @@
+package mmsim.mm.khugepaged;
+
+/** enum scan_result (mm/khugepaged.c), the subset the model reaches; the names the tracepoints print. */
+public enum ScanResult {
+    SCAN_FAIL, SCAN_SUCCEED, SCAN_PMD_NULL, SCAN_PMD_MAPPED, SCAN_EXCEED_NONE_PTE, SCAN_EXCEED_SWAP_PTE,
+    SCAN_EXCEED_SHARED_PTE, SCAN_PTE_NON_PRESENT, SCAN_PAGE_RO, SCAN_LACK_REFERENCED_PAGE, SCAN_PAGE_NULL,
+    SCAN_PAGE_COUNT, SCAN_PAGE_LRU, SCAN_PAGE_LOCK, SCAN_PAGE_ANON, SCAN_PAGE_COMPOUND, SCAN_VMA_CHECK,
+    SCAN_ALLOC_HUGE_PAGE_FAIL, SCAN_DEL_PAGE_LRU
+}

@@ -1,0 +1,269 @@
+package mmsim.mm.khugepaged;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.util.List;
+
+import mmsim.mm.Machine;
+import mmsim.mm.huge_memory.ThpSettings;
+import mmsim.mm.mmap.Mmap;
+import mmsim.mm.linux.MmStruct;
+import mmsim.mm.mmap.UserMemory;
+import mmsim.mm.mmap.UserMemoryCheck;
+import mmsim.mm.pgtable.PgtableAlloc;
+import mmsim.mm.pgtable.PgtableArch;
+import org.junit.jupiter.api.Test;
+
+/**
+ * THP faults and khugepaged's collapse, after the anon sequences of the kernel's selftest
+ * tools/testing/selftests/mm/khugepaged.c (thp enabled "madvise", as its default settings),
+ * checking THP-ness as the selftest's check_huge does: the PMD maps a huge page.
+ */
+class KhugepagedTest {
+    static final int RW = Mmap.PROT_READ | Mmap.PROT_WRITE;
+    static final int ANON = Mmap.MAP_PRIVATE | Mmap.MAP_ANONYMOUS;
+    static final long HPAGE = PgtableArch.PMD_SIZE;
+    static final long BASE = 0x40000000L;
+
+    private final Machine m = Machine.boot();
+    private final UserMemory um = m.userMemory();
+    private final MmStruct mm;
+
+    KhugepagedTest() {
+        um.zeroPage();
+        um.hugeMemory.settings.enabled = ThpSettings.Enabled.MADVISE;
+        mm = um.newProcess("khugepaged");
+    }
+
+    private long setupArea(int nrHpages) {
+        long a = um.mmap.mmap(mm, BASE, nrHpages * HPAGE, RW, ANON);
+        assertEquals(BASE, a);
+        return a;
+    }
+
+    private long pmdOf(long addr) {
+        PgtableAlloc.Loc pmd = um.pgalloc.pmdLoc(mm, addr, false);
+        return pmd == null ? 0 : um.tables.peekEntry(pmd.table(), pmd.idx());
+    }
+
+    /**
+     * check_huge_anon(): the selftest reads AnonHugePages of the mapping from smaps (here the
+     * rollup: one VMA) and, for each huge page, pagemap must give 512 consecutive frames. The
+     * PMD itself must agree.
+     */
+    private boolean isHuge(long addr) {
+        boolean pmdHuge = um.arch.pmdTransHuge(pmdOf(addr));
+        String smaps = mmsim.iface.VirtualFs.of(m).readAll("/proc/" + mm.pid + "/smaps_rollup");
+        java.util.regex.Matcher x = java.util.regex.Pattern.compile("AnonHugePages: +(\\d+) kB").matcher(smaps);
+        assertTrue(x.find(), smaps);
+        boolean smapsHuge = Long.parseLong(x.group(1)) >= 2048;
+        assertEquals(pmdHuge, smapsHuge, "smaps AnonHugePages and the PMD disagree:\n" + smaps);
+        if (pmdHuge) {
+            long first = pagemapPfn(addr & PgtableArch.PMD_MASK);
+            for (int i = 1; i < 512; i += 97) assertEquals(first + i, pagemapPfn((addr & PgtableArch.PMD_MASK) + i * PgtableArch.PAGE_SIZE));
+        }
+        return pmdHuge;
+    }
+
+    private long pagemapPfn(long va) {
+        byte[] b = mmsim.iface.VirtualFs.of(m).read("/proc/" + mm.pid + "/pagemap", (va >>> 12) * 8, 8).data();
+        long e = java.nio.ByteBuffer.wrap(b).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
+        assertTrue(e < 0, "present");
+        return e & ((1L << 55) - 1);
+    }
+
+    private void fault(long start, long end) {
+        for (long p = start; p < end; p += PgtableArch.PAGE_SIZE) assertEquals(0, um.memory.faultIn(mm, p, true));
+    }
+
+    /** khugepaged context: MADV_HUGEPAGE, then passes until full_scans advances twice (wait_for_scan). */
+    private void khugepagedCollapse(long p, int nrHpages) {
+        assertEquals(0, um.mmap.madvise(mm, p, nrHpages * HPAGE, Mmap.MADV_HUGEPAGE));
+        long target = m.khugepaged().settings.fullScans + 2;
+        for (int i = 0; i < 100 && m.khugepaged().settings.fullScans < target; i++) m.khugepaged().scanPass();
+    }
+
+    private void assertConsistent() {
+        List<String> bad = UserMemoryCheck.check(um);
+        assertTrue(bad.isEmpty(), String.join("\n", bad));
+        mmsim.mm.debug.ModelCheck.assertConsistent(m);
+    }
+
+    @Test
+    void knobDefaultsAreTheKernels() {
+        KhugepagedSettings s = m.khugepaged().settings;
+        assertEquals(4096, s.pagesToScan);
+        assertEquals(511, s.maxPtesNone);
+        assertEquals(64, s.maxPtesSwap);
+        assertEquals(256, s.maxPtesShared);
+        assertEquals(10000, s.scanSleepMillisecs);
+        assertEquals(60000, s.allocSleepMillisecs);
+    }
+
+    @Test
+    void collapseFull() {
+        long p = setupArea(1);
+        fault(p, p + HPAGE);
+        assertFalse(isHuge(p));
+        khugepagedCollapse(p, 1);
+        assertTrue(isHuge(p), "Collapse fully populated PTE table");
+        assertEquals(512, mm.counter(MmStruct.MM_ANONPAGES));
+        assertEquals(1, m.khugepaged().settings.pagesCollapsed);
+        assertConsistent();
+        var fs = mmsim.iface.VirtualFs.of(m);
+        assertTrue(fs.readAll("/proc/meminfo").matches("(?s).*AnonHugePages: +2048 kB.*"), "meminfo counts the THP");
+        long head = pagemapPfn(p);
+        long kpf = java.nio.ByteBuffer.wrap(fs.read("/proc/kpageflags", head * 8, 8).data()).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
+        long tail = java.nio.ByteBuffer.wrap(fs.read("/proc/kpageflags", (head + 1) * 8, 8).data()).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
+        assertEquals(1L << 22 | 1L << 15, kpf & (1L << 22 | 1L << 15 | 1L << 16), "KPF_THP | KPF_COMPOUND_HEAD on the head");
+        assertEquals(1L << 22 | 1L << 16, tail & (1L << 22 | 1L << 15 | 1L << 16), "KPF_THP | KPF_COMPOUND_TAIL on a tail");
+        assertEquals(0, um.mmap.munmap(mm, p, HPAGE));
+        assertConsistent();
+    }
+
+    @Test
+    void madviseCollapseFullAndExistingThps() {
+        for (int i = 0; i < 2; i++) {
+            long p = setupArea(1);
+            fault(p, p + HPAGE);
+            assertFalse(isHuge(p));
+            assertEquals(0, um.mmap.madvise(mm, p, HPAGE, Mmap.MADV_COLLAPSE), "Collapse fully populated PTE table (MADV_COLLAPSE)");
+            assertTrue(isHuge(p));
+            assertEquals(0, um.mmap.madvise(mm, p, HPAGE, Mmap.MADV_COLLAPSE), "Re-collapse PMD-mapped hugepage");
+            assertTrue(isHuge(p));
+            assertConsistent();
+            assertEquals(0, um.mmap.munmap(mm, p, HPAGE)); // cleanup_area
+            assertConsistent();
+        }
+    }
+
+    @Test
+    void madviseCollapseIgnoresMaxPtesNoneButNotNohugepage() {
+        um.hugeMemory.settings.enabled = ThpSettings.Enabled.NEVER; // MADV_COLLAPSE does not depend on the sysfs mode
+        m.khugepaged().settings.maxPtesNone = 0;
+        long p = setupArea(1);
+        fault(p, p + PgtableArch.PAGE_SIZE);
+        assertEquals(0, um.mmap.madvise(mm, p, HPAGE, Mmap.MADV_COLLAPSE));
+        assertTrue(isHuge(p));
+        long q = um.mmap.mmap(mm, BASE + 4 * HPAGE, HPAGE, RW, ANON);
+        assertEquals(0, um.mmap.madvise(mm, q, HPAGE, Mmap.MADV_NOHUGEPAGE));
+        fault(q, q + PgtableArch.PAGE_SIZE);
+        assertEquals(mmsim.kernel.Errno.EINVAL.neg(), um.mmap.madvise(mm, q, HPAGE, Mmap.MADV_COLLAPSE));
+        assertConsistent();
+    }
+
+    @Test
+    void collapseEmptyDoesNothing() {
+        long p = setupArea(1);
+        khugepagedCollapse(p, 1);
+        assertFalse(isHuge(p), "Do not collapse empty PTE table");
+        assertConsistent();
+    }
+
+    @Test
+    void collapseSinglePteEntry() {
+        long p = setupArea(1);
+        fault(p, p + PgtableArch.PAGE_SIZE);
+        khugepagedCollapse(p, 1);
+        assertTrue(isHuge(p), "Collapse PTE table with single PTE entry present");
+        assertEquals(512, mm.counter(MmStruct.MM_ANONPAGES));
+        assertConsistent();
+    }
+
+    @Test
+    void collapseMaxPtesNone() {
+        int maxPtesNone = 512 / 8;
+        m.khugepaged().settings.maxPtesNone = maxPtesNone;
+        long p = setupArea(1);
+        fault(p, p + (512 - maxPtesNone - 1) * PgtableArch.PAGE_SIZE);
+        khugepagedCollapse(p, 1);
+        assertFalse(isHuge(p), "Maybe collapse with max_ptes_none exceeded");
+        fault(p, p + (512 - maxPtesNone) * PgtableArch.PAGE_SIZE);
+        khugepagedCollapse(p, 1);
+        assertTrue(isHuge(p), "Collapse with max_ptes_none PTEs empty");
+        assertConsistent();
+    }
+
+    @Test
+    void collapseMaxPtesShared() {
+        long p = setupArea(1);
+        fault(p, p + HPAGE);
+        MmStruct child = um.mmap.fork(mm);
+        // the child COWs max_ptes_shared + 1 pages: the rest stay shared, more than max_ptes_shared
+        int shared = m.khugepaged().settings.maxPtesShared;
+        for (long a = p; a < p + (512 - shared - 1) * PgtableArch.PAGE_SIZE; a += PgtableArch.PAGE_SIZE) {
+            assertEquals(0, um.memory.faultIn(child, a, true));
+        }
+        khugepagedCollapse(p, 1);
+        assertFalse(isHuge(p), "Maybe collapse with max_ptes_shared exceeded");
+        assertConsistent();
+        um.mmap.exit(child);
+        assertConsistent();
+    }
+
+    @Test
+    void collapseForkThenChildSeesSmallPages() {
+        long p = setupArea(1);
+        fault(p, p + PgtableArch.PAGE_SIZE);
+        MmStruct child = um.mmap.fork(mm);
+        assertFalse(isHuge(p), "Allocate small page");
+        khugepagedCollapse(p, 1);
+        assertConsistent();
+        um.mmap.exit(child);
+        assertConsistent();
+    }
+
+    @Test
+    void thpFaultForkCowAndMunmapKeepTheModelConsistent() {
+        try { thpFaultForkCowAndMunmap(); } catch (mmsim.kernel.KernelFault f) { fail(f.report()); }
+    }
+
+    private void thpFaultForkCowAndMunmap() {
+        um.hugeMemory.settings.enabled = ThpSettings.Enabled.ALWAYS;
+        long p = setupArea(2);
+        fault(p, p + PgtableArch.PAGE_SIZE);
+        assertTrue(isHuge(p), "alloc_at_fault: a write fault in an always-THP VMA maps a THP");
+        assertEquals(512, mm.counter(MmStruct.MM_ANONPAGES));
+        MmStruct child = um.mmap.fork(mm); // copy_huge_pmd: shared, write-protected
+        assertTrue(isHuge(p));
+        assertConsistent();
+        assertEquals(0, um.memory.faultIn(child, p + 8192, true)); // do_huge_pmd_wp_page: split, COW one page
+        assertConsistent();
+        assertEquals(0, um.mmap.munmap(mm, p + 4096, 4096)); // a partial zap splits the PMD
+        assertFalse(isHuge(p));
+        assertConsistent();
+        um.mmap.exit(child);
+        assertEquals(0, um.mmap.munmap(mm, p, 2 * HPAGE));
+        assertConsistent();
+    }
+
+    @Test
+    void readFaultMapsTheHugeZeroPageAndWriteSplitsIt() {
+        um.hugeMemory.settings.enabled = ThpSettings.Enabled.ALWAYS;
+        long p = setupArea(1);
+        assertEquals(0, um.memory.faultIn(mm, p, false));
+        assertTrue(um.hugeMemory.isHugeZeroPmd(pmdOf(p)));
+        assertEquals(0, mm.counter(MmStruct.MM_ANONPAGES), "the huge zero page is not counted");
+        assertEquals(0, um.memory.faultIn(mm, p, true));
+        assertFalse(isHuge(p), "a write to the huge zero page splits it and faults one page");
+        assertEquals(1, mm.counter(MmStruct.MM_ANONPAGES));
+        assertConsistent();
+        khugepagedCollapse(p, 1);
+        assertTrue(isHuge(p), "zero-page PTEs count as none: the range collapses");
+        assertConsistent();
+    }
+
+    @Test
+    void gupPinnedPageIsNotCollapsed() {
+        long p = setupArea(1);
+        fault(p, p + 4 * PgtableArch.PAGE_SIZE);
+        long[] out = new long[1];
+        assertEquals(1, um.gup.getUserPagesFast(mm, p, 1, true, out));
+        khugepagedCollapse(p, 1);
+        assertFalse(isHuge(p), "is_refcount_suitable: the GUP reference keeps the range small");
+        um.gup.putUserPage(out[0]);
+        khugepagedCollapse(p, 1);
+        assertTrue(isHuge(p));
+        assertConsistent();
+    }
+}
