@@ -83,6 +83,11 @@ public final class ModelCheck {
         return check(m, true);
     }
 
+    /** "zone order N TYPE list, pfn P": where on the free lists a problem was found. */
+    private static String at(Zone z, int order, int mt, long pfn) {
+        return String.format(Locale.ROOT, "%s order %d %s list, pfn %#x", z, order, MigrateType.name(mt), pfn);
+    }
+
     private static List<Problem> check(Machine m, boolean writtenOnly) {
         List<Problem> problems = new ArrayList<>();
         Memmap mm = m.memmap();
@@ -109,18 +114,25 @@ public final class ModelCheck {
                     long prev = -1;
                     for (long p = area.first(mt); p >= 0; ) {
                         blocks++;
-                        String where = String.format(Locale.ROOT, "%s order %d %s list, pfn %#x", z, order, MigrateType.name(mt), p);
-                        if (blocks > nrPfns) { problems.add(Problem.inconsistency(where + ": list loops")); break; }
-                        if (!mm.backed(p)) { problems.add(Problem.inconsistency(where + ": no memmap")); break; }
-                        if (!mm.isBuddy(p)) problems.add(Problem.inconsistency(where + ": on a free list without PageBuddy"));
-                        if (mm.privateData(p) != order) problems.add(Problem.inconsistency(where + ": buddy order " + mm.privateData(p)));
-                        if (mm.refcount(p) != 0) problems.add(Problem.inconsistency(where + ": refcount " + mm.refcount(p)));
-                        if ((p & ((1L << order) - 1)) != 0) problems.add(Problem.inconsistency(where + ": block not aligned to its order"));
-                        if (!z.spans(p) || !z.spans(p + (1L << order) - 1)) problems.add(Problem.inconsistency(where + ": outside the zone span"));
-                        if (ba.pageZone(p) != z) problems.add(Problem.inconsistency(where + ": page belongs to " + ba.pageZone(p)));
-                        if (ba.pageblockMigratetype(p) != mt) problems.add(Problem.inconsistency(where + ": pageblock type " + MigrateType.name(ba.pageblockMigratetype(p))));
+                        // where a problem is is formatted only when one is found (at()): this loop
+                        // visits every free block of every execution
+                        if (blocks > nrPfns) { problems.add(Problem.inconsistency(at(z, order, mt, p) + ": list loops")); break; }
+                        if (p < state.length && state[(int) p] != 0) {
+                            // runs into a block already seen: say so once and stop walking this list, or
+                            // a corrupted list (a lock dropped on purpose) reports every pfn again and again
+                            problems.add(Problem.inconsistency(String.format(Locale.ROOT, "pfn %#x: on two free lists/blocks", p)));
+                            break;
+                        }
+                        if (!mm.backed(p)) { problems.add(Problem.inconsistency(at(z, order, mt, p) + ": no memmap")); break; }
+                        if (!mm.isBuddy(p)) problems.add(Problem.inconsistency(at(z, order, mt, p) + ": on a free list without PageBuddy"));
+                        if (mm.privateData(p) != order) problems.add(Problem.inconsistency(at(z, order, mt, p) + ": buddy order " + mm.privateData(p)));
+                        if (mm.refcount(p) != 0) problems.add(Problem.inconsistency(at(z, order, mt, p) + ": refcount " + mm.refcount(p)));
+                        if ((p & ((1L << order) - 1)) != 0) problems.add(Problem.inconsistency(at(z, order, mt, p) + ": block not aligned to its order"));
+                        if (!z.spans(p) || !z.spans(p + (1L << order) - 1)) problems.add(Problem.inconsistency(at(z, order, mt, p) + ": outside the zone span"));
+                        if (ba.pageZone(p) != z) problems.add(Problem.inconsistency(at(z, order, mt, p) + ": page belongs to " + ba.pageZone(p)));
+                        if (ba.pageblockMigratetype(p) != mt) problems.add(Problem.inconsistency(at(z, order, mt, p) + ": pageblock type " + MigrateType.name(ba.pageblockMigratetype(p))));
                         int prevLink = mm.lruPrev(p);
-                        if ((prev < 0 ? Memmap.NIL : (int) prev) != prevLink) problems.add(Problem.inconsistency(where + ": broken prev link"));
+                        if ((prev < 0 ? Memmap.NIL : (int) prev) != prevLink) problems.add(Problem.inconsistency(at(z, order, mt, p) + ": broken prev link"));
                         for (long q = p; q < p + (1L << order); q++) {
                             if (state[(int) q] != 0) problems.add(Problem.inconsistency(String.format(Locale.ROOT, "pfn %#x: on two free lists/blocks", q)));
                             state[(int) q] = (byte) State.FREE.ordinal();
