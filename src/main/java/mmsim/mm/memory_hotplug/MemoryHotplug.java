@@ -34,19 +34,20 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.TreeMap;
-import java.util.function.Consumer;
 
 /**
  * Memory hotplug: mm/memory_hotplug.c (add_memory, online_pages, offline_pages, remove_memory,
- * arch_add_memory / __add_pages / move_pfn_range_to_zone / arch_remove_memory, the locks) and the
- * memory block devices of drivers/base/memory.c (memory_block_online/offline, device_online/offline,
- * the state and online stores). One instance per machine: {@link #of(Machine)}.
+ * arch_add_memory / __add_pages / move_pfn_range_to_zone / arch_remove_memory, the locks). The
+ * memory block devices (drivers/base/memory.c: the state and online stores, device_online/offline,
+ * memory_block_online/offline) are {@code mmsim.mm.memory_block}, above this package: they call
+ * online_pages/offline_pages here, and add/remove_memory reach them through
+ * {@link MemoryBlockDevices}. One instance per machine: {@code machine.memoryHotplug()}.
  *
  * <p>Locking, as in the kernel (reference C.6; the whole mm tree is in the {@code mmsim.mm}
  * package-info):
  * <pre>
  *   device_hotplug_lock (Mutex)            sysfs stores, add_memory, remove_memory
- *     mem->dev.mutex (Mutex, per block)    device_online/device_offline of one block
+ *     mem->dev.mutex (Mutex, per block)    device_online/device_offline of one block (memory_block)
  *       cpu_hotplug_lock (read)            mem_hotplug_begin, mainline only
  *         mem_hotplug_lock (PercpuRwSem)   write: add/online/offline/remove, memremap_pages;
  *                                          read: get_online_mems (soft offline, ptdump, slab)
@@ -98,8 +99,8 @@ public final class MemoryHotplug {
     private final Mutex deviceHotplugLock;
     private final MemoryNotifier notifier;
 
-    /** Memory block devices by id (memory_blocks xarray). */
-    private final TreeMap<Long, MemoryBlock> blocks = new TreeMap<>();
+    /** drivers/base/memory.c's block devices: what add/remove_memory create, walk and remove. */
+    private MemoryBlockDevices blockDevices;
     private final long sectionsPerBlock;
     private final long blockSizeBytes;
     /** The "System RAM" resources of iomem: start -> end (exclusive), bytes. */
@@ -108,8 +109,6 @@ public final class MemoryHotplug {
     private OnlineType defaultOnlineType = OnlineType.MMOP_OFFLINE;
     /** Messages printed under migrate_rs in the current offline_pages. */
     private int migrateMessages;
-    private final List<Consumer<MemoryBlock>> blockAdded = new ArrayList<>();
-    private final List<Consumer<MemoryBlock>> blockRemoved = new ArrayList<>();
     /** The arch's linear-map half of arch_add/remove_memory, when kernel page tables are modelled. */
     private ArchMemory archMemory;
 
@@ -219,8 +218,12 @@ public final class MemoryHotplug {
     private int memoryNotify(int action, MemoryNotify arg) { return notifier.memoryNotify(action, arg); }
 
     // =========================================================================================
-    // memory block devices (drivers/base/memory.c)
+    // what memory_hotplug.c shares with the block devices (drivers/base/memory.c, in
+    // mmsim.mm.memory_block, above this package: reached through MemoryBlockDevices)
     // =========================================================================================
+
+    /** Installs the memory block devices (start_kernel wires them: drivers/base/memory.c). */
+    public void setMemoryBlockDevices(MemoryBlockDevices d) { this.blockDevices = d; }
 
     /** memory_block_size_bytes(). */
     public long blockSizeBytes() { return blockSizeBytes; }
@@ -229,264 +232,21 @@ public final class MemoryHotplug {
 
     public long pagesPerBlock() { return sectionsPerBlock * sparse.pagesPerSection(); }
 
-    /** The block devices, by id. */
-    public List<MemoryBlock> blocks() { return List.copyOf(blocks.values()); }
-
-    /** find_memory_block_by_id(), or null. */
-    public MemoryBlock block(long id) { return blocks.get(id); }
-
-    /** The block holding {@code pfn}, or null. */
-    public MemoryBlock blockOfPfn(long pfn) { return blocks.get(pfn / pagesPerBlock()); }
-
-    /** Called when a block device is registered / unregistered (sysfs creates and removes memoryN). */
-    public void onBlockAdded(Consumer<MemoryBlock> c) { blockAdded.add(c); }
-
-    public void onBlockRemoved(Consumer<MemoryBlock> c) { blockRemoved.add(c); }
-
     /** mhp_get_default_online_type() (auto_online_blocks). */
     public OnlineType defaultOnlineType() { return defaultOnlineType; }
 
     public void setDefaultOnlineType(OnlineType t) { defaultOnlineType = t; }
 
-    /**
-     * memory_dev_init(): a block device for every block with a present boot section, online,
-     * with mem->zone the single zone its pages belong to (early_node_zone_for_memory_block) or
-     * null when it spans several. Also registers boot RAM as iomem "System RAM".
-     */
-    /** memory_dev_init() (drivers/base/memory.c): a block device for every block of boot memory. */
-    public void memoryDevInit() {
-        for (MachineLayout.Range r : layout.ranges(MachineLayout.Kind.RAM)) {
-            systemRam.merge(r.start(), r.end(), Math::max);
-            long first = r.startPfn() / pagesPerBlock(), last = (r.endPfn() - 1) / pagesPerBlock();
-            for (long id = first; id <= last; id++) {
-                if (blocks.containsKey(id)) continue;
-                long start = id * pagesPerBlock();
-                Zone zone = earlyZoneForBlock(r.nid(), start, pagesPerBlock());
-                addBlock(new MemoryBlock(k, id, id * sectionsPerBlock, start, pagesPerBlock(), r.nid(), MemoryBlock.MEM_ONLINE, zone));
-            }
-        }
-    }
-
-    private Zone earlyZoneForBlock(int nid, long start, long nr) {
-        Zone match = null;
-        PgData pg = ba.node(nid);
-        for (ZoneType t : ZoneType.values()) {
-            Zone z = pg.zone(t);
-            if (!zoneIntersects(z, start, nr)) continue;
-            if (match != null) return null;
-            match = z;
-        }
-        return match;
-    }
-
-    private void addBlock(MemoryBlock b) {
-        blocks.put(b.id, b);
-        for (Consumer<MemoryBlock> c : blockAdded) c.accept(b);
-    }
-
-    /** create_memory_block_devices(): one offline block per block of [startPfn, +nrPages). */
-    private void createMemoryBlockDevices(int nid, long startPfn, long nrPages) {
-        for (long pfn = startPfn; pfn < startPfn + nrPages; pfn += pagesPerBlock()) {
-            long id = pfn / pagesPerBlock();
-            k.point("create_memory_block_devices", blocks, Access.WRITE);
-            // v4.6: the zone was chosen at add time; mainline: no zone until online
-            Zone zone = v46 ? ba.pageZone(pfn) : null;
-            addBlock(new MemoryBlock(k, id, id * sectionsPerBlock, pfn, pagesPerBlock(), nid, MemoryBlock.MEM_OFFLINE, zone));
-        }
-    }
-
-    /** remove_memory_block_devices(). */
-    private void removeMemoryBlockDevices(long startPfn, long nrPages) {
-        for (long pfn = startPfn; pfn < startPfn + nrPages; pfn += pagesPerBlock()) {
-            k.point("remove_memory_block_devices", blocks, Access.WRITE);
-            MemoryBlock b = blocks.remove(pfn / pagesPerBlock());
-            if (b == null) continue;
-            b.removed = true;
-            for (Consumer<MemoryBlock> c : blockRemoved) c.accept(b);
-        }
+    /** Boot RAM as iomem "System RAM" resources (e820 / memblock at boot), before memory_dev_init. */
+    public void registerBootSystemRam() {
+        for (MachineLayout.Range r : layout.ranges(MachineLayout.Kind.RAM)) systemRam.merge(r.start(), r.end(), Math::max);
     }
 
     /**
-     * state_store(): {@code buf} names an online type ("online", "online_kernel", "online_movable",
-     * "offline"); anything else is -EINVAL. Takes device_hotplug_lock, then device_online or
-     * device_offline. Writing the state the block is already in gives -EINVAL (device_online
-     * returns 1, "already"). Returns 0 or -errno; the block's state is unchanged after a failure.
+     * The hwpoisoned pages of [start, end) still visible in an initialised memmap (poisoned
+     * memmap and holes count nothing); the block devices' memblk_nr_poison bookkeeping uses it.
      */
-    public int stateStore(MemoryBlock mem, String buf) {
-        try (var f = k.enter("state_store")) {
-            OnlineType t = OnlineType.fromString(buf);
-            if (t == null) return Errno.EINVAL.neg();
-            lockDeviceHotplug();
-            int ret;
-            try {
-                // a writer that opened the file before remove_memory unregistered the device
-                // (kernfs: the attribute is deactivated, the store answers -ENODEV)
-                if (mem.removed) return Errno.ENODEV.neg();
-                if (t == OnlineType.MMOP_OFFLINE) {
-                    ret = deviceOffline(mem);
-                } else {
-                    mem.onlineType = t;
-                    ret = deviceOnline(mem);
-                }
-            } finally {
-                unlockDeviceHotplug();
-            }
-            if (ret < 0) return ret;
-            if (ret > 0) return Errno.EINVAL.neg();
-            return 0;
-        }
-    }
-
-    /**
-     * online_store() (drivers/base/core.c): kstrtobool, then device_online / device_offline. The
-     * current state again is not an error here (device_online's 1 is not negative).
-     */
-    public int onlineStore(MemoryBlock mem, String buf) {
-        try (var f = k.enter("online_store")) {
-            Boolean val = kstrtobool(buf);
-            if (val == null) return Errno.EINVAL.neg();
-            lockDeviceHotplug();
-            try {
-                if (mem.removed) return Errno.ENODEV.neg();
-                int ret = val ? deviceOnline(mem) : deviceOffline(mem);
-                return Math.min(ret, 0);
-            } finally {
-                unlockDeviceHotplug();
-            }
-        }
-    }
-
-    /** kstrtobool(): y/Y/1/on -> true, n/N/0/off -> false (first characters, as lib/kstrtox.c), else null. */
-    static Boolean kstrtobool(String s) {
-        if (s.isEmpty()) return null;
-        char c = s.charAt(0);
-        switch (c) {
-            case 'y', 'Y', '1': return true;
-            case 'n', 'N', '0': return false;
-            case 'o', 'O':
-                if (s.length() < 2) return null;
-                char d = s.charAt(1);
-                if (d == 'n' || d == 'N') return true;
-                if (d == 'f' || d == 'F') return false;
-                return null;
-            default: return null;
-        }
-    }
-
-    /** device_online(): 1 when already online, else memory_subsys_online's result. */
-    public int deviceOnline(MemoryBlock mem) {
-        try (var f = k.enter("device_online")) {
-            mem.devLock.lock();
-            try {
-                if (!mem.devOffline) return 1;
-                int ret = memorySubsysOnline(mem);
-                if (ret == 0) mem.devOffline = false;
-                return ret;
-            } finally {
-                mem.devLock.unlock();
-            }
-        }
-    }
-
-    /** device_offline(): 1 when already offline, else memory_subsys_offline's result. */
-    public int deviceOffline(MemoryBlock mem) {
-        try (var f = k.enter("device_offline")) {
-            mem.devLock.lock();
-            try {
-                if (mem.devOffline) return 1;
-                int ret = memorySubsysOffline(mem);
-                if (ret == 0) mem.devOffline = true;
-                return ret;
-            } finally {
-                mem.devLock.unlock();
-            }
-        }
-    }
-
-    private int memorySubsysOnline(MemoryBlock mem) {
-        try (var f = k.enter("memory_subsys_online")) {
-            if (mem.state == MemoryBlock.MEM_ONLINE) return 0;
-            // v4.6: MMOP_ONLINE_KEEP (MMOP_ONLINE here: keep the zone chosen at add time)
-            if (mem.onlineType == OnlineType.MMOP_OFFLINE) mem.onlineType = v46 ? OnlineType.MMOP_ONLINE : defaultOnlineType == OnlineType.MMOP_OFFLINE ? OnlineType.MMOP_ONLINE : defaultOnlineType;
-            int ret = memoryBlockChangeState(mem, MemoryBlock.MEM_ONLINE, MemoryBlock.MEM_OFFLINE);
-            mem.onlineType = OnlineType.MMOP_OFFLINE;
-            return ret;
-        }
-    }
-
-    private int memorySubsysOffline(MemoryBlock mem) {
-        try (var f = k.enter("memory_subsys_offline")) {
-            if (mem.state == MemoryBlock.MEM_OFFLINE) return 0;
-            return memoryBlockChangeState(mem, MemoryBlock.MEM_OFFLINE, MemoryBlock.MEM_ONLINE);
-        }
-    }
-
-    /**
-     * memory_block_change_state(): -EINVAL unless the block is in {@code fromState}; an offline
-     * shows MEM_GOING_OFFLINE while it runs; ends in {@code toState} on success, {@code fromState}
-     * on failure.
-     */
-    private int memoryBlockChangeState(MemoryBlock mem, int toState, int fromState) {
-        try (var f = k.enter("memory_block_change_state")) {
-            k.point("memory_block_change_state:state", mem, Access.READ);
-            if (mem.state != fromState) return Errno.EINVAL.neg();
-            if (toState == MemoryBlock.MEM_OFFLINE) {
-                k.point("memory_block_change_state:going_offline", mem, Access.WRITE);
-                mem.state = MemoryBlock.MEM_GOING_OFFLINE;
-            }
-            int ret = toState == MemoryBlock.MEM_ONLINE ? memoryBlockOnline(mem) : memoryBlockOffline(mem);
-            k.point("memory_block_change_state:state", mem, Access.WRITE);
-            mem.state = ret != 0 ? fromState : toState;
-            return ret;
-        }
-    }
-
-    /** memory_block_online(): the zone for the block's online type, then online_pages under mem_hotplug_lock. */
-    private int memoryBlockOnline(MemoryBlock mem) {
-        try (var f = k.enter("memory_block_online")) {
-            if (v46) {
-                return onlinePages(mem.startPfn, mem.nrPages, mem.onlineType);
-            }
-            if (blockHasHwpoison(mem)) return Errno.EHWPOISON.neg();
-            Zone zone = zoneForPfnRange(mem.onlineType, mem.nid, mem.startPfn, mem.nrPages);
-            memHotplugBegin();
-            try {
-                int ret = onlinePagesToZone(mem.startPfn, mem.nrPages, zone);
-                if (ret == 0) mem.zone = zone;
-                return ret;
-            } finally {
-                memHotplugDone();
-            }
-        }
-    }
-
-    /** memory_block_offline(): -EINVAL for a block spanning zones (mem->zone NULL). */
-    private int memoryBlockOffline(MemoryBlock mem) {
-        try (var f = k.enter("memory_block_offline")) {
-            if (v46) return offlinePages(mem.startPfn, mem.nrPages);
-            if (mem.zone == null) return Errno.EINVAL.neg();
-            memHotplugBegin();
-            try {
-                int ret = offlinePagesInZone(mem.startPfn, mem.nrPages, mem.zone);
-                if (ret == 0) mem.zone = null;
-                return ret;
-            } finally {
-                memHotplugDone();
-            }
-        }
-    }
-
-    /**
-     * memblk_nr_poison() != 0 (v6.4+): a block that had hwpoisoned pages is not onlined again
-     * (-EHWPOISON). The kernel counts them in the block as memory_failure marks them; the model
-     * counts the hwpoisoned pages of an online block when it goes offline (its memmap is poisoned
-     * afterwards, so the flags are gone), plus any still visible in an initialised memmap.
-     */
-    private boolean blockHasHwpoison(MemoryBlock mem) {
-        return mem.nrHwpoison > 0 || countHwpoison(mem.startPfn, mem.endPfn()) > 0;
-    }
-
-    private long countHwpoison(long start, long end) {
+    public long countHwpoison(long start, long end) {
         long n = 0;
         for (long p = start; p < end; p++) {
             SectionMemmap sm = memmap.sectionOf(p);
@@ -495,12 +255,6 @@ public final class MemoryHotplug {
             if (fl != SectionMemmap.POISON && (fl & PageFlag.HWPOISON.mask) != 0) n++;
         }
         return n;
-    }
-
-    /** walk_memory_blocks(start, size, online_memory_block) after add_memory when auto-onlining. */
-    private void onlineMemoryBlock(MemoryBlock mem) {
-        mem.onlineType = defaultOnlineType;
-        deviceOnline(mem);
     }
 
     // =========================================================================================
@@ -540,53 +294,8 @@ public final class MemoryHotplug {
         return kernelZone;
     }
 
-    /**
-     * valid_zones_show()'s text without the newline: an online block's zone (or "none" when it
-     * spans zones); an offline block's default zone then the other zones it may go to.
-     * v4.6 (zone fixed at add): the pages' zone, plus the other of Normal/Movable when the block
-     * sits at their boundary (move_pfn_range_right/left can move it there).
-     */
-    public String validZones(MemoryBlock mem) {
-        // lockless: mem->state, mem->zone and the zone spans may change under the reader
-        k.point("valid_zones_show", mem, Access.READ);
-        if (v46) {
-            // v4.6 show_valid_zones: the zone of the pages, plus the neighbour zone a block at the
-            // Normal/Movable boundary could move to
-            if (!testPagesInAZone(mem.startPfn, mem.endPfn())) return "none";
-            Zone z = ba.pageZone(mem.startPfn);
-            if (z.type == ZoneType.NORMAL && mem.endPfn() == z.zoneEndPfn()) return z.name() + " " + z.pgdat.zone(ZoneType.MOVABLE).name();
-            if (z.type == ZoneType.MOVABLE && mem.startPfn == z.zoneStartPfn()) return z.name() + " " + z.pgdat.zone(ZoneType.NORMAL).name();
-            return z.name();
-        }
-        if (mem.state == MemoryBlock.MEM_ONLINE) return mem.zone == null ? "none" : mem.zone.name();
-        Zone def = zoneForPfnRange(OnlineType.MMOP_ONLINE, mem.nid, mem.startPfn, mem.nrPages);
-        StringBuilder sb = new StringBuilder(def.name());
-        for (OnlineType t : new OnlineType[] {OnlineType.MMOP_ONLINE_KERNEL, OnlineType.MMOP_ONLINE_MOVABLE}) {
-            Zone z = zoneForPfnRange(t, mem.nid, mem.startPfn, mem.nrPages);
-            if (z != def) sb.append(' ').append(z.name());
-        }
-        return sb.toString();
-    }
-
-    /**
-     * removable_show(): mainline prints 1 for every block when hot-remove is configured; v4.6
-     * printed is_mem_section_removable() over the block's present sections (1 only when no
-     * pageblock holds an unmovable page).
-     */
-    public int removable(MemoryBlock mem) {
-        if (!v46) return config.has(KernelConfig.CONFIG_MEMORY_HOTREMOVE) ? 1 : 0;
-        int ret = 1;
-        for (long i = 0; i < sectionsPerBlock; i++) {
-            MemSection ms = sparse.readSection(mem.startSectionNr + i, "removable_show:section");
-            if (ms == null || !ms.present()) continue;
-            long pfn = sparse.sectionNrToPfn(mem.startSectionNr + i);
-            if (!isMemSectionRemovable(pfn, sparse.pagesPerSection())) ret = 0;
-        }
-        return ret;
-    }
-
     /** is_mem_section_removable() (v4.6): no pageblock of the range has unmovable pages. */
-    private boolean isMemSectionRemovable(long startPfn, long nrPages) {
+    public boolean isMemSectionRemovable(long startPfn, long nrPages) {
         for (long pb = startPfn; pb < startPfn + nrPages; pb += Zone.PAGEBLOCK_NR_PAGES) {
             if (!memmap.backed(pb) || memmap.poisoned(pb)) continue;
             // is_pageblock_removable_nolock(): outside its zone's span (a hole's struct page) is not removable
@@ -680,7 +389,7 @@ public final class MemoryHotplug {
             int ret;
             try {
                 ret = archAddMemory(nid, startPfn, nrPages, MhpParams.NONE);
-                if (ret == 0) createMemoryBlockDevices(nid, startPfn, nrPages);
+                if (ret == 0) blockDevices.createMemoryBlockDevices(nid, startPfn, nrPages);
             } finally {
                 memHotplugDone();
             }
@@ -688,12 +397,8 @@ public final class MemoryHotplug {
                 for (long b = startBytes; b < startBytes + sizeBytes; b += blockSizeBytes) systemRam.remove(b);
                 return ret;
             }
-            if (defaultOnlineType != OnlineType.MMOP_OFFLINE) {
-                for (long pfn = startPfn; pfn < startPfn + nrPages; pfn += pagesPerBlock()) {
-                    MemoryBlock b = blocks.get(pfn / pagesPerBlock());
-                    if (b != null) onlineMemoryBlock(b);
-                }
-            }
+            // walk_memory_blocks(start, size, online_memory_block) when auto-onlining
+            if (defaultOnlineType != OnlineType.MMOP_OFFLINE) blockDevices.onlineMemoryBlocks(startPfn, nrPages, defaultOnlineType);
             return 0;
         }
     }
@@ -904,8 +609,8 @@ public final class MemoryHotplug {
                 memHotplugDone();
             }
         }
-        MemoryBlock mem = blockOfPfn(startPfn);
-        int nid = mem != null ? mem.nid : sparse.section(sparse.pfnToSectionNr(startPfn)).nid;
+        int blockNid = blockDevices.nidOfBlock(startPfn);
+        int nid = blockNid >= 0 ? blockNid : sparse.section(sparse.pfnToSectionNr(startPfn)).nid;
         Zone zone = zoneForPfnRange(onlineType, nid, startPfn, nrPages);
         memHotplugBegin();
         try {
@@ -1019,7 +724,7 @@ public final class MemoryHotplug {
     }
 
     /** test_pages_in_a_zone() (v4.6): every valid page of the range is in one zone. */
-    private boolean testPagesInAZone(long start, long end) {
+    public boolean testPagesInAZone(long start, long end) {
         Zone zone = null;
         for (long p = start; p < end; p += 1L << Zone.MAX_PAGE_ORDER) {
             if (!memmap.backed(p) || memmap.poisoned(p)) continue;
@@ -1143,8 +848,7 @@ public final class MemoryHotplug {
             zone.adjustPresentPages(-nrPages);
             ba.initPerZoneWmarkMin();
             memoryNotify(MemoryNotifier.MEM_OFFLINE, arg);
-            MemoryBlock mem = blockOfPfn(startPfn);
-            if (!v46 && mem != null) mem.nrHwpoison += countHwpoison(startPfn, end);
+            if (!v46) blockDevices.memblkNrPoisonAdd(startPfn, countHwpoison(startPfn, end));
             if (!v46) removePfnRangeFromZone(zone, startPfn, nrPages);
             return 0;
         }
@@ -1291,20 +995,17 @@ public final class MemoryHotplug {
             // is a caller error the kernel does not check for, reported here as -EINVAL
             for (long b = startBytes; b < startBytes + sizeBytes; b += blockSizeBytes) {
                 Long end = systemRam.get(b);
-                if (end == null || end != b + blockSizeBytes || blocks.get(b / blockSizeBytes) == null) return Errno.EINVAL.neg();
+                if (end == null || end != b + blockSizeBytes || !blockDevices.hasBlock(b / blockSizeBytes)) return Errno.EINVAL.neg();
             }
-            for (long pfn = startPfn; pfn < startPfn + nrPages; pfn += pagesPerBlock()) {
-                MemoryBlock b = blocks.get(pfn / pagesPerBlock());
-                if (b == null) continue;
-                k.point("check_memblock_offlined_cb", b, Access.READ);
-                if (b.state != MemoryBlock.MEM_OFFLINE) {
-                    long begin = b.startPfn << shift, endpa = begin + blockSizeBytes - 1;
-                    if (v46) throw k.bug("mm/memory_hotplug.c", 2097, "kernel BUG at mm/memory_hotplug.c:2097!");
-                    k.log().printk(String.format(Locale.ROOT, "removing memory fails, because memory [0x%016x-0x%016x] is onlined", begin, endpa));
-                    return Errno.EBUSY.neg();
-                }
+            // walk_memory_blocks(start, size, NULL, check_memblock_offlined_cb)
+            long onlinePfn = blockDevices.firstOnlineBlock(startPfn, nrPages);
+            if (onlinePfn >= 0) {
+                long begin = onlinePfn << shift, endpa = begin + blockSizeBytes - 1;
+                if (v46) throw k.bug("mm/memory_hotplug.c", 2097, "kernel BUG at mm/memory_hotplug.c:2097!");
+                k.log().printk(String.format(Locale.ROOT, "removing memory fails, because memory [0x%016x-0x%016x] is onlined", begin, endpa));
+                return Errno.EBUSY.neg();
             }
-            removeMemoryBlockDevices(startPfn, nrPages);
+            blockDevices.removeMemoryBlockDevices(startPfn, nrPages);
             memHotplugBegin();
             try {
                 archRemoveMemory(startPfn, nrPages, null);
