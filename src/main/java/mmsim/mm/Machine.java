@@ -16,6 +16,7 @@ import mmsim.mm.init_mm.InitMm;
 import mmsim.mm.ptdump.Ptdump;
 import mmsim.mm.vmalloc.Vmalloc;
 import mmsim.mm.x86_init_64.X86Init64;
+import mmsim.mm.memory_block.MemoryBlocks;
 import mmsim.mm.memory_hotplug.MemoryHotplug;
 import mmsim.mm.memremap.Memremap;
 import mmsim.mm.mmap.MachinePages;
@@ -68,6 +69,7 @@ public final class Machine {
     private final UserMemory userMemory;
     private final Khugepaged khugepaged;
     private final MemoryHotplug memoryHotplug;
+    private final MemoryBlocks memoryBlocks;
     private final Memremap memremap;
     private final Compaction compaction;
     private final MemoryFailure memoryFailure;
@@ -111,6 +113,10 @@ public final class Machine {
                 new MachinePages(memmap, allocator));
         this.memoryHotplug = new MemoryHotplug(kernel, config, layout, memmap, sparse, allocator, isolation,
                 userMemory, userMemory.swap, userMemory.vmscan, userMemory.migrate);
+        // drivers/base/memory.c: the block devices, above memory_hotplug (their stores online and
+        // offline through it; add/remove_memory call back through MemoryBlockDevices)
+        this.memoryBlocks = new MemoryBlocks(kernel, config, layout, sparse, allocator, memoryHotplug);
+        memoryHotplug.setMemoryBlockDevices(memoryBlocks);
         this.memremap = new Memremap(kernel, config, layout, memmap, sparse, allocator, memoryHotplug);
         this.compaction = new Compaction(kernel, config, sparse, allocator);                   // mm/compaction.c
         this.memoryFailure = config.has(KernelConfig.CONFIG_MEMORY_FAILURE)                  // mm/memory-failure.c
@@ -208,6 +214,9 @@ public final class Machine {
     public Khugepaged khugepaged() { return khugepaged; }
     /** Memory hotplug (mm/memory_hotplug.c) and the memory block devices (drivers/base/memory.c). */
     public MemoryHotplug memoryHotplug() { return memoryHotplug; }
+
+    /** The memory block devices (drivers/base/memory.c). */
+    public MemoryBlocks memoryBlocks() { return memoryBlocks; }
     /** ZONE_DEVICE pagemaps (mm/memremap.c). */
     public Memremap memremap() { return memremap; }
     /** Compaction (mm/compaction.c). */
@@ -265,7 +274,8 @@ public final class Machine {
         pageExt.pageExtInit(nodes);
         pageOwner.initPageOwner(nodes);       // page_ext's init callbacks (invoke_init_callbacks)
         // memory_dev_init() (driver_init): the boot memory's block devices, now that zones exist
-        memoryHotplug.memoryDevInit();
+        memoryHotplug.registerBootSystemRam();
+        memoryBlocks.memoryDevInit();
 
         // paging_init / init_mem_mapping: init_mm's page tables for the boot memory, its vmemmap
         // and the kernel image, and the arch's half of memory hotplug (before any hot-add)
@@ -282,8 +292,8 @@ public final class Machine {
         // update_end_of_memory_vars) and never lowered
         this.maxPfn = layout.bootMemEnd() >>> shift;
         if (arch.kernelArch() == Kernel.Arch.X86_64) {
-            for (var b : memoryHotplug.blocks()) this.maxPfn = Math.max(this.maxPfn, b.endPfn());
-            memoryHotplug.onBlockAdded(b -> this.maxPfn = Math.max(this.maxPfn, b.endPfn()));
+            for (var b : memoryBlocks.blocks()) this.maxPfn = Math.max(this.maxPfn, b.endPfn());
+            memoryBlocks.onBlockAdded(b -> this.maxPfn = Math.max(this.maxPfn, b.endPfn()));
         }
         printMemoryLine();
         // page_ext_init() ends with hotplug_memory_notifier(page_ext_callback): registered on the

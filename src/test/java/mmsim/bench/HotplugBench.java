@@ -3,8 +3,8 @@ package mmsim.bench;
 import mmsim.mm.linux.KernelConfig;
 import mmsim.mm.Machine;
 import mmsim.mm.linux.MachineLayout;
-import mmsim.mm.memory_hotplug.MemoryBlock;
-import mmsim.mm.memory_hotplug.MemoryHotplug;
+import mmsim.mm.memory_block.MemoryBlock;
+import mmsim.mm.memory_block.MemoryBlocks;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
@@ -34,14 +34,14 @@ public class HotplugBench {
     @Param({"mainline", "v4.6"})
     public String era;
 
-    MemoryHotplug hp;
+    MemoryBlocks hp;
     MemoryBlock block;
 
     @Setup(Level.Trial)
     public void setup() {
         KernelConfig c = era.equals("v4.6") ? KernelConfig.v4_6() : KernelConfig.mainline();
         Machine m = Machine.boot(MachineLayout.small(), c);
-        hp = m.memoryHotplug();
+        hp = m.memoryBlocks();
         block = hp.block(4);
     }
 

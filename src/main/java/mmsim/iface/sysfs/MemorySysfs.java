@@ -6,7 +6,8 @@ import mmsim.kernel.Errno;
 import mmsim.kernel.Kernel;
 import mmsim.mm.linux.KernelConfig;
 import mmsim.mm.Machine;
-import mmsim.mm.memory_hotplug.MemoryBlock;
+import mmsim.mm.memory_block.MemoryBlock;
+import mmsim.mm.memory_block.MemoryBlocks;
 import mmsim.mm.memory_hotplug.MemoryHotplug;
 import mmsim.mm.memory_hotplug.OnlineType;
 
@@ -23,7 +24,7 @@ import java.util.Locale;
  *   memoryN/phys_device   "0\n"
  *   memoryN/state         online|offline|going-offline   (write: online, online_kernel, online_movable, offline)
  *   memoryN/online        "%u\n" (write: a kstrtobool word)
- *   memoryN/valid_zones   zone names (see MemoryHotplug.validZones)
+ *   memoryN/valid_zones   zone names (see MemoryBlocks.validZones)
  *   memoryN/removable     "%d\n"
  *   memoryN/node&lt;nid&gt;    -&gt; ../../node/node&lt;nid&gt;,  node/node&lt;nid&gt;/memoryN -&gt; ../../memory/memoryN
  *   uevent (empty), memoryN/subsystem -&gt; ../../../../bus/memory; no power/ directories
@@ -43,6 +44,7 @@ public final class MemorySysfs {
     public static void install(VirtualFs fs, Machine m) {
         if (!m.config().has(KernelConfig.CONFIG_MEMORY_HOTPLUG)) return;
         MemoryHotplug hp = m.memoryHotplug();
+        MemoryBlocks blocks = m.memoryBlocks();
         Kernel k = m.kernel();
         boolean v46 = m.config().era() == KernelConfig.Era.V4_6;
         fs.mkdirs(DIR);
@@ -59,29 +61,29 @@ public final class MemorySysfs {
         });
         fs.attribute(DIR + "/uevent", 0644, () -> "", MemorySysfs::ueventStore);
         for (int nid = 0; nid < m.layout().nodes(); nid++) fs.mkdirs(NODE_DIR + "/node" + nid);
-        for (MemoryBlock b : hp.blocks()) addBlock(fs, m, hp, k, b);
-        hp.onBlockAdded(b -> addBlock(fs, m, hp, k, b));
-        hp.onBlockRemoved(b -> {
+        for (MemoryBlock b : blocks.blocks()) addBlock(fs, blocks, k, b);
+        blocks.onBlockAdded(b -> addBlock(fs, blocks, k, b));
+        blocks.onBlockRemoved(b -> {
             fs.remove(DIR + "/" + b.name());
             fs.remove(NODE_DIR + "/node" + b.nid + "/" + b.name());
         });
     }
 
-    private static void addBlock(VirtualFs fs, Machine m, MemoryHotplug hp, Kernel k, MemoryBlock b) {
+    private static void addBlock(VirtualFs fs, MemoryBlocks blocks, Kernel k, MemoryBlock b) {
         String d = DIR + "/" + b.name();
         fs.mkdirs(d);
         fs.attribute(d + "/phys_index", 0444, () -> String.format(Locale.ROOT, "%08x\n", b.id), null);
         fs.attribute(d + "/phys_device", 0444, () -> "0\n", null);
-        fs.attribute(d + "/state", 0644, () -> stateShow(k, b), buf -> store(buf, hp.stateStore(b, buf)));
-        fs.attribute(d + "/online", 0644, () -> onlineShow(k, b), buf -> store(buf, hp.onlineStore(b, buf)));
+        fs.attribute(d + "/state", 0644, () -> stateShow(k, b), buf -> store(buf, blocks.stateStore(b, buf)));
+        fs.attribute(d + "/online", 0644, () -> onlineShow(k, b), buf -> store(buf, blocks.onlineStore(b, buf)));
         fs.attribute(d + "/valid_zones", 0444, () -> {
             try (var f = k.enter("valid_zones_show")) {
-                return hp.validZones(b) + "\n";
+                return blocks.validZones(b) + "\n";
             }
         }, null);
         fs.attribute(d + "/removable", 0444, () -> {
             try (var f = k.enter("removable_show")) {
-                return hp.removable(b) + "\n";
+                return blocks.removable(b) + "\n";
             }
         }, null);
         fs.attribute(d + "/uevent", 0644, () -> "", MemorySysfs::ueventStore);

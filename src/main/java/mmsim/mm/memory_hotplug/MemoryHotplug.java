@@ -18,35 +18,36 @@ import mmsim.mm.migrate.Migrate;
 import mmsim.mm.linux.MachineLayout;
 import mmsim.mm.linux.Memmap;
 import mmsim.mm.linux.PageFlag;
-import mmsim.mm.linux.PageType;
 import mmsim.mm.linux.SectionMemmap;
 import mmsim.mm.page_alloc.BuddyAllocator;
-import mmsim.mm.linux.Gfp;
 import mmsim.mm.linux.MigrateType;
 import mmsim.mm.page_alloc.MmInit;
 import mmsim.mm.linux.PgData;
 import mmsim.mm.linux.Zone;
 import mmsim.mm.linux.ZoneType;
-import mmsim.mm.linux.MemSection;
 import mmsim.mm.sparse.SparseMem;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
 import java.util.TreeMap;
-import java.util.function.Consumer;
 
 /**
  * Memory hotplug: mm/memory_hotplug.c (add_memory, online_pages, offline_pages, remove_memory,
- * arch_add_memory / __add_pages / move_pfn_range_to_zone / arch_remove_memory, the locks) and the
- * memory block devices of drivers/base/memory.c (memory_block_online/offline, device_online/offline,
- * the state and online stores). One instance per machine: {@link #of(Machine)}.
+ * arch_add_memory / __add_pages / move_pfn_range_to_zone / arch_remove_memory, the locks). The
+ * memory block devices (drivers/base/memory.c: the state and online stores, device_online/offline,
+ * memory_block_online/offline) are {@code mmsim.mm.memory_block}, above this package: they call
+ * online_pages/offline_pages here, and add/remove_memory reach them through
+ * {@link MemoryBlockDevices}. One instance per machine: {@code machine.memoryHotplug()}.
+ *
+ * <p>Files: this one has the locks, add, online and remove and is the package's entry point;
+ * {@link HotplugZones} is the zone half (zone_for_pfn_range, move_pfn_range_to_zone,
+ * remove_pfn_range_from_zone, the span updates), {@link OfflinePages} is offline_pages with its
+ * migrate loop and has_unmovable_pages.
  *
  * <p>Locking, as in the kernel (reference C.6; the whole mm tree is in the {@code mmsim.mm}
  * package-info):
  * <pre>
  *   device_hotplug_lock (Mutex)            sysfs stores, add_memory, remove_memory
- *     mem->dev.mutex (Mutex, per block)    device_online/device_offline of one block
+ *     mem->dev.mutex (Mutex, per block)    device_online/device_offline of one block (memory_block)
  *       cpu_hotplug_lock (read)            mem_hotplug_begin, mainline only
  *         mem_hotplug_lock (PercpuRwSem)   write: add/online/offline/remove, memremap_pages;
  *                                          read: get_online_mems (soft offline, ptdump, slab)
@@ -97,19 +98,17 @@ public final class MemoryHotplug {
     private final MemHotplugLegacyLock legacyLock;
     private final Mutex deviceHotplugLock;
     private final MemoryNotifier notifier;
+    private final HotplugZones zones;
+    private final OfflinePages offline;
 
-    /** Memory block devices by id (memory_blocks xarray). */
-    private final TreeMap<Long, MemoryBlock> blocks = new TreeMap<>();
+    /** drivers/base/memory.c's block devices: what add/remove_memory create, walk and remove. */
+    private MemoryBlockDevices blockDevices;
     private final long sectionsPerBlock;
     private final long blockSizeBytes;
     /** The "System RAM" resources of iomem: start -> end (exclusive), bytes. */
     private final TreeMap<Long, Long> systemRam = new TreeMap<>();
     /** mhp_default_online_type (auto_online_blocks); CONFIG_MHP_DEFAULT_ONLINE_TYPE_OFFLINE. */
     private OnlineType defaultOnlineType = OnlineType.MMOP_OFFLINE;
-    /** Messages printed under migrate_rs in the current offline_pages. */
-    private int migrateMessages;
-    private final List<Consumer<MemoryBlock>> blockAdded = new ArrayList<>();
-    private final List<Consumer<MemoryBlock>> blockRemoved = new ArrayList<>();
     /** The arch's linear-map half of arch_add/remove_memory, when kernel page tables are modelled. */
     private ArchMemory archMemory;
 
@@ -136,6 +135,9 @@ public final class MemoryHotplug {
         this.legacyLock = v46 ? new MemHotplugLegacyLock(k) : null;
         this.deviceHotplugLock = new Mutex(k, DEVICE_HOTPLUG_LOCK);
         this.notifier = new MemoryNotifier(k);
+        this.zones = new HotplugZones(k, config, sparse, memmap, ba, this);
+        this.offline = new OfflinePages(k, layout, core, isolation, swap, vmscan, migrate, sparse, memmap, ba, this, v46,
+                systemRam);
         this.blockSizeBytes = layout.memoryBlockSize();
         this.sectionsPerBlock = Math.max(1, blockSizeBytes >>> layout.arch().sectionSizeBits());
     }
@@ -216,11 +218,17 @@ public final class MemoryHotplug {
 
     public MemoryNotifier notifier() { return notifier; }
 
-    private int memoryNotify(int action, MemoryNotify arg) { return notifier.memoryNotify(action, arg); }
+    int memoryNotify(int action, MemoryNotify arg) { return notifier.memoryNotify(action, arg); }
 
     // =========================================================================================
-    // memory block devices (drivers/base/memory.c)
+    // what memory_hotplug.c shares with the block devices (drivers/base/memory.c, in
+    // mmsim.mm.memory_block, above this package: reached through MemoryBlockDevices)
     // =========================================================================================
+
+    /** Installs the memory block devices (start_kernel wires them: drivers/base/memory.c). */
+    public void setMemoryBlockDevices(MemoryBlockDevices d) { this.blockDevices = d; }
+
+    MemoryBlockDevices blockDevices() { return blockDevices; }
 
     /** memory_block_size_bytes(). */
     public long blockSizeBytes() { return blockSizeBytes; }
@@ -229,264 +237,21 @@ public final class MemoryHotplug {
 
     public long pagesPerBlock() { return sectionsPerBlock * sparse.pagesPerSection(); }
 
-    /** The block devices, by id. */
-    public List<MemoryBlock> blocks() { return List.copyOf(blocks.values()); }
-
-    /** find_memory_block_by_id(), or null. */
-    public MemoryBlock block(long id) { return blocks.get(id); }
-
-    /** The block holding {@code pfn}, or null. */
-    public MemoryBlock blockOfPfn(long pfn) { return blocks.get(pfn / pagesPerBlock()); }
-
-    /** Called when a block device is registered / unregistered (sysfs creates and removes memoryN). */
-    public void onBlockAdded(Consumer<MemoryBlock> c) { blockAdded.add(c); }
-
-    public void onBlockRemoved(Consumer<MemoryBlock> c) { blockRemoved.add(c); }
-
     /** mhp_get_default_online_type() (auto_online_blocks). */
     public OnlineType defaultOnlineType() { return defaultOnlineType; }
 
     public void setDefaultOnlineType(OnlineType t) { defaultOnlineType = t; }
 
-    /**
-     * memory_dev_init(): a block device for every block with a present boot section, online,
-     * with mem->zone the single zone its pages belong to (early_node_zone_for_memory_block) or
-     * null when it spans several. Also registers boot RAM as iomem "System RAM".
-     */
-    /** memory_dev_init() (drivers/base/memory.c): a block device for every block of boot memory. */
-    public void memoryDevInit() {
-        for (MachineLayout.Range r : layout.ranges(MachineLayout.Kind.RAM)) {
-            systemRam.merge(r.start(), r.end(), Math::max);
-            long first = r.startPfn() / pagesPerBlock(), last = (r.endPfn() - 1) / pagesPerBlock();
-            for (long id = first; id <= last; id++) {
-                if (blocks.containsKey(id)) continue;
-                long start = id * pagesPerBlock();
-                Zone zone = earlyZoneForBlock(r.nid(), start, pagesPerBlock());
-                addBlock(new MemoryBlock(k, id, id * sectionsPerBlock, start, pagesPerBlock(), r.nid(), MemoryBlock.MEM_ONLINE, zone));
-            }
-        }
-    }
-
-    private Zone earlyZoneForBlock(int nid, long start, long nr) {
-        Zone match = null;
-        PgData pg = ba.node(nid);
-        for (ZoneType t : ZoneType.values()) {
-            Zone z = pg.zone(t);
-            if (!zoneIntersects(z, start, nr)) continue;
-            if (match != null) return null;
-            match = z;
-        }
-        return match;
-    }
-
-    private void addBlock(MemoryBlock b) {
-        blocks.put(b.id, b);
-        for (Consumer<MemoryBlock> c : blockAdded) c.accept(b);
-    }
-
-    /** create_memory_block_devices(): one offline block per block of [startPfn, +nrPages). */
-    private void createMemoryBlockDevices(int nid, long startPfn, long nrPages) {
-        for (long pfn = startPfn; pfn < startPfn + nrPages; pfn += pagesPerBlock()) {
-            long id = pfn / pagesPerBlock();
-            k.point("create_memory_block_devices", blocks, Access.WRITE);
-            // v4.6: the zone was chosen at add time; mainline: no zone until online
-            Zone zone = v46 ? ba.pageZone(pfn) : null;
-            addBlock(new MemoryBlock(k, id, id * sectionsPerBlock, pfn, pagesPerBlock(), nid, MemoryBlock.MEM_OFFLINE, zone));
-        }
-    }
-
-    /** remove_memory_block_devices(). */
-    private void removeMemoryBlockDevices(long startPfn, long nrPages) {
-        for (long pfn = startPfn; pfn < startPfn + nrPages; pfn += pagesPerBlock()) {
-            k.point("remove_memory_block_devices", blocks, Access.WRITE);
-            MemoryBlock b = blocks.remove(pfn / pagesPerBlock());
-            if (b == null) continue;
-            b.removed = true;
-            for (Consumer<MemoryBlock> c : blockRemoved) c.accept(b);
-        }
+    /** Boot RAM as iomem "System RAM" resources (e820 / memblock at boot), before memory_dev_init. */
+    public void registerBootSystemRam() {
+        for (MachineLayout.Range r : layout.ranges(MachineLayout.Kind.RAM)) systemRam.merge(r.start(), r.end(), Math::max);
     }
 
     /**
-     * state_store(): {@code buf} names an online type ("online", "online_kernel", "online_movable",
-     * "offline"); anything else is -EINVAL. Takes device_hotplug_lock, then device_online or
-     * device_offline. Writing the state the block is already in gives -EINVAL (device_online
-     * returns 1, "already"). Returns 0 or -errno; the block's state is unchanged after a failure.
+     * The hwpoisoned pages of [start, end) still visible in an initialised memmap (poisoned
+     * memmap and holes count nothing); the block devices' memblk_nr_poison bookkeeping uses it.
      */
-    public int stateStore(MemoryBlock mem, String buf) {
-        try (var f = k.enter("state_store")) {
-            OnlineType t = OnlineType.fromString(buf);
-            if (t == null) return Errno.EINVAL.neg();
-            lockDeviceHotplug();
-            int ret;
-            try {
-                // a writer that opened the file before remove_memory unregistered the device
-                // (kernfs: the attribute is deactivated, the store answers -ENODEV)
-                if (mem.removed) return Errno.ENODEV.neg();
-                if (t == OnlineType.MMOP_OFFLINE) {
-                    ret = deviceOffline(mem);
-                } else {
-                    mem.onlineType = t;
-                    ret = deviceOnline(mem);
-                }
-            } finally {
-                unlockDeviceHotplug();
-            }
-            if (ret < 0) return ret;
-            if (ret > 0) return Errno.EINVAL.neg();
-            return 0;
-        }
-    }
-
-    /**
-     * online_store() (drivers/base/core.c): kstrtobool, then device_online / device_offline. The
-     * current state again is not an error here (device_online's 1 is not negative).
-     */
-    public int onlineStore(MemoryBlock mem, String buf) {
-        try (var f = k.enter("online_store")) {
-            Boolean val = kstrtobool(buf);
-            if (val == null) return Errno.EINVAL.neg();
-            lockDeviceHotplug();
-            try {
-                if (mem.removed) return Errno.ENODEV.neg();
-                int ret = val ? deviceOnline(mem) : deviceOffline(mem);
-                return Math.min(ret, 0);
-            } finally {
-                unlockDeviceHotplug();
-            }
-        }
-    }
-
-    /** kstrtobool(): y/Y/1/on -> true, n/N/0/off -> false (first characters, as lib/kstrtox.c), else null. */
-    static Boolean kstrtobool(String s) {
-        if (s.isEmpty()) return null;
-        char c = s.charAt(0);
-        switch (c) {
-            case 'y', 'Y', '1': return true;
-            case 'n', 'N', '0': return false;
-            case 'o', 'O':
-                if (s.length() < 2) return null;
-                char d = s.charAt(1);
-                if (d == 'n' || d == 'N') return true;
-                if (d == 'f' || d == 'F') return false;
-                return null;
-            default: return null;
-        }
-    }
-
-    /** device_online(): 1 when already online, else memory_subsys_online's result. */
-    public int deviceOnline(MemoryBlock mem) {
-        try (var f = k.enter("device_online")) {
-            mem.devLock.lock();
-            try {
-                if (!mem.devOffline) return 1;
-                int ret = memorySubsysOnline(mem);
-                if (ret == 0) mem.devOffline = false;
-                return ret;
-            } finally {
-                mem.devLock.unlock();
-            }
-        }
-    }
-
-    /** device_offline(): 1 when already offline, else memory_subsys_offline's result. */
-    public int deviceOffline(MemoryBlock mem) {
-        try (var f = k.enter("device_offline")) {
-            mem.devLock.lock();
-            try {
-                if (mem.devOffline) return 1;
-                int ret = memorySubsysOffline(mem);
-                if (ret == 0) mem.devOffline = true;
-                return ret;
-            } finally {
-                mem.devLock.unlock();
-            }
-        }
-    }
-
-    private int memorySubsysOnline(MemoryBlock mem) {
-        try (var f = k.enter("memory_subsys_online")) {
-            if (mem.state == MemoryBlock.MEM_ONLINE) return 0;
-            // v4.6: MMOP_ONLINE_KEEP (MMOP_ONLINE here: keep the zone chosen at add time)
-            if (mem.onlineType == OnlineType.MMOP_OFFLINE) mem.onlineType = v46 ? OnlineType.MMOP_ONLINE : defaultOnlineType == OnlineType.MMOP_OFFLINE ? OnlineType.MMOP_ONLINE : defaultOnlineType;
-            int ret = memoryBlockChangeState(mem, MemoryBlock.MEM_ONLINE, MemoryBlock.MEM_OFFLINE);
-            mem.onlineType = OnlineType.MMOP_OFFLINE;
-            return ret;
-        }
-    }
-
-    private int memorySubsysOffline(MemoryBlock mem) {
-        try (var f = k.enter("memory_subsys_offline")) {
-            if (mem.state == MemoryBlock.MEM_OFFLINE) return 0;
-            return memoryBlockChangeState(mem, MemoryBlock.MEM_OFFLINE, MemoryBlock.MEM_ONLINE);
-        }
-    }
-
-    /**
-     * memory_block_change_state(): -EINVAL unless the block is in {@code fromState}; an offline
-     * shows MEM_GOING_OFFLINE while it runs; ends in {@code toState} on success, {@code fromState}
-     * on failure.
-     */
-    private int memoryBlockChangeState(MemoryBlock mem, int toState, int fromState) {
-        try (var f = k.enter("memory_block_change_state")) {
-            k.point("memory_block_change_state:state", mem, Access.READ);
-            if (mem.state != fromState) return Errno.EINVAL.neg();
-            if (toState == MemoryBlock.MEM_OFFLINE) {
-                k.point("memory_block_change_state:going_offline", mem, Access.WRITE);
-                mem.state = MemoryBlock.MEM_GOING_OFFLINE;
-            }
-            int ret = toState == MemoryBlock.MEM_ONLINE ? memoryBlockOnline(mem) : memoryBlockOffline(mem);
-            k.point("memory_block_change_state:state", mem, Access.WRITE);
-            mem.state = ret != 0 ? fromState : toState;
-            return ret;
-        }
-    }
-
-    /** memory_block_online(): the zone for the block's online type, then online_pages under mem_hotplug_lock. */
-    private int memoryBlockOnline(MemoryBlock mem) {
-        try (var f = k.enter("memory_block_online")) {
-            if (v46) {
-                return onlinePages(mem.startPfn, mem.nrPages, mem.onlineType);
-            }
-            if (blockHasHwpoison(mem)) return Errno.EHWPOISON.neg();
-            Zone zone = zoneForPfnRange(mem.onlineType, mem.nid, mem.startPfn, mem.nrPages);
-            memHotplugBegin();
-            try {
-                int ret = onlinePagesToZone(mem.startPfn, mem.nrPages, zone);
-                if (ret == 0) mem.zone = zone;
-                return ret;
-            } finally {
-                memHotplugDone();
-            }
-        }
-    }
-
-    /** memory_block_offline(): -EINVAL for a block spanning zones (mem->zone NULL). */
-    private int memoryBlockOffline(MemoryBlock mem) {
-        try (var f = k.enter("memory_block_offline")) {
-            if (v46) return offlinePages(mem.startPfn, mem.nrPages);
-            if (mem.zone == null) return Errno.EINVAL.neg();
-            memHotplugBegin();
-            try {
-                int ret = offlinePagesInZone(mem.startPfn, mem.nrPages, mem.zone);
-                if (ret == 0) mem.zone = null;
-                return ret;
-            } finally {
-                memHotplugDone();
-            }
-        }
-    }
-
-    /**
-     * memblk_nr_poison() != 0 (v6.4+): a block that had hwpoisoned pages is not onlined again
-     * (-EHWPOISON). The kernel counts them in the block as memory_failure marks them; the model
-     * counts the hwpoisoned pages of an online block when it goes offline (its memmap is poisoned
-     * afterwards, so the flags are gone), plus any still visible in an initialised memmap.
-     */
-    private boolean blockHasHwpoison(MemoryBlock mem) {
-        return mem.nrHwpoison > 0 || countHwpoison(mem.startPfn, mem.endPfn()) > 0;
-    }
-
-    private long countHwpoison(long start, long end) {
+    public long countHwpoison(long start, long end) {
         long n = 0;
         for (long p = start; p < end; p++) {
             SectionMemmap sm = memmap.sectionOf(p);
@@ -497,30 +262,13 @@ public final class MemoryHotplug {
         return n;
     }
 
-    /** walk_memory_blocks(start, size, online_memory_block) after add_memory when auto-onlining. */
-    private void onlineMemoryBlock(MemoryBlock mem) {
-        mem.onlineType = defaultOnlineType;
-        deviceOnline(mem);
-    }
-
     // =========================================================================================
-    // zones (mm/memory_hotplug.c)
+    // zones (mm/memory_hotplug.c; the code is HotplugZones)
     // =========================================================================================
 
     /** zone_intersects(). */
     public static boolean zoneIntersects(Zone z, long startPfn, long nrPages) {
-        if (z.empty()) return false;
-        return startPfn < z.zoneEndPfn() && startPfn + nrPages > z.zoneStartPfn();
-    }
-
-    /** default_kernel_zone_for_pfn(): the first kernel zone the range intersects, else ZONE_NORMAL. */
-    public Zone defaultKernelZoneForPfn(int nid, long startPfn, long nrPages) {
-        PgData pg = ba.node(nid);
-        for (int zid = 0; zid <= ZoneType.NORMAL.ordinal(); zid++) {
-            Zone z = pg.zone(zid);
-            if (zoneIntersects(z, startPfn, nrPages)) return z;
-        }
-        return pg.zone(ZoneType.NORMAL);
+        return HotplugZones.zoneIntersects(z, startPfn, nrPages);
     }
 
     /**
@@ -529,108 +277,24 @@ public final class MemoryHotplug {
      * two the range already touches (kernel when both or neither).
      */
     public Zone zoneForPfnRange(OnlineType type, int nid, long startPfn, long nrPages) {
-        PgData pg = ba.node(nid);
-        if (type == OnlineType.MMOP_ONLINE_KERNEL) return defaultKernelZoneForPfn(nid, startPfn, nrPages);
-        if (type == OnlineType.MMOP_ONLINE_MOVABLE) return pg.zone(ZoneType.MOVABLE);
-        Zone kernelZone = defaultKernelZoneForPfn(nid, startPfn, nrPages);
-        Zone movable = pg.zone(ZoneType.MOVABLE);
-        boolean inKernel = zoneIntersects(kernelZone, startPfn, nrPages);
-        boolean inMovable = zoneIntersects(movable, startPfn, nrPages);
-        if (inKernel ^ inMovable) return inKernel ? kernelZone : movable;
-        return kernelZone;
+        return zones.zoneForPfnRange(type, nid, startPfn, nrPages);
     }
 
-    /**
-     * valid_zones_show()'s text without the newline: an online block's zone (or "none" when it
-     * spans zones); an offline block's default zone then the other zones it may go to.
-     * v4.6 (zone fixed at add): the pages' zone, plus the other of Normal/Movable when the block
-     * sits at their boundary (move_pfn_range_right/left can move it there).
-     */
-    public String validZones(MemoryBlock mem) {
-        // lockless: mem->state, mem->zone and the zone spans may change under the reader
-        k.point("valid_zones_show", mem, Access.READ);
-        if (v46) {
-            // v4.6 show_valid_zones: the zone of the pages, plus the neighbour zone a block at the
-            // Normal/Movable boundary could move to
-            if (!testPagesInAZone(mem.startPfn, mem.endPfn())) return "none";
-            Zone z = ba.pageZone(mem.startPfn);
-            if (z.type == ZoneType.NORMAL && mem.endPfn() == z.zoneEndPfn()) return z.name() + " " + z.pgdat.zone(ZoneType.MOVABLE).name();
-            if (z.type == ZoneType.MOVABLE && mem.startPfn == z.zoneStartPfn()) return z.name() + " " + z.pgdat.zone(ZoneType.NORMAL).name();
-            return z.name();
-        }
-        if (mem.state == MemoryBlock.MEM_ONLINE) return mem.zone == null ? "none" : mem.zone.name();
-        Zone def = zoneForPfnRange(OnlineType.MMOP_ONLINE, mem.nid, mem.startPfn, mem.nrPages);
-        StringBuilder sb = new StringBuilder(def.name());
-        for (OnlineType t : new OnlineType[] {OnlineType.MMOP_ONLINE_KERNEL, OnlineType.MMOP_ONLINE_MOVABLE}) {
-            Zone z = zoneForPfnRange(t, mem.nid, mem.startPfn, mem.nrPages);
-            if (z != def) sb.append(' ').append(z.name());
-        }
-        return sb.toString();
+    /** move_pfn_range_to_zone() (see {@link HotplugZones}); caller holds mem_hotplug_lock for write. */
+    public void movePfnRangeToZone(Zone zone, long startPfn, long nrPages, VmemAltmap altmap, int migratetype) {
+        zones.movePfnRangeToZone(zone, startPfn, nrPages, altmap, migratetype);
     }
 
-    /**
-     * removable_show(): mainline prints 1 for every block when hot-remove is configured; v4.6
-     * printed is_mem_section_removable() over the block's present sections (1 only when no
-     * pageblock holds an unmovable page).
-     */
-    public int removable(MemoryBlock mem) {
-        if (!v46) return config.has(KernelConfig.CONFIG_MEMORY_HOTREMOVE) ? 1 : 0;
-        int ret = 1;
-        for (long i = 0; i < sectionsPerBlock; i++) {
-            MemSection ms = sparse.readSection(mem.startSectionNr + i, "removable_show:section");
-            if (ms == null || !ms.present()) continue;
-            long pfn = sparse.sectionNrToPfn(mem.startSectionNr + i);
-            if (!isMemSectionRemovable(pfn, sparse.pagesPerSection())) ret = 0;
-        }
-        return ret;
+    /** remove_pfn_range_from_zone() (see {@link HotplugZones}). */
+    public void removePfnRangeFromZone(Zone zone, long startPfn, long nrPages) {
+        zones.removePfnRangeFromZone(zone, startPfn, nrPages);
     }
 
-    /** is_mem_section_removable() (v4.6): no pageblock of the range has unmovable pages. */
-    private boolean isMemSectionRemovable(long startPfn, long nrPages) {
-        for (long pb = startPfn; pb < startPfn + nrPages; pb += Zone.PAGEBLOCK_NR_PAGES) {
-            if (!memmap.backed(pb) || memmap.poisoned(pb)) continue;
-            // is_pageblock_removable_nolock(): outside its zone's span (a hole's struct page) is not removable
-            if (!ba.pageZone(pb).spans(pb)) return false;
-            if (hasUnmovablePages(pb, pb + Zone.PAGEBLOCK_NR_PAGES, true) >= 0) return false;
-        }
-        return true;
-    }
+    /** test_pages_in_a_zone() (v4.6): every valid page of the range is in one zone. */
+    public boolean testPagesInAZone(long start, long end) { return zones.testPagesInAZone(start, end); }
 
-    /**
-     * has_unmovable_pages() (mm/page_isolation.c; v4.6 mm/page_alloc.c): the first pfn of
-     * [start, end) that can be neither freed nor migrated, or -1. Free buddy pages, LRU pages and
-     * (offlining) hwpoisoned / PageOffline pages are fine; anything in ZONE_MOVABLE passes (mainline:
-     * except PG_reserved); v4.6 passes whole MIGRATE_MOVABLE pageblocks.
-     */
-    private long hasUnmovablePages(long start, long end, boolean memoryOffline) {
-        Zone zone = ba.pageZone(start);
-        if (v46) {
-            if (zone.type == ZoneType.MOVABLE) return -1;
-            int mt = ba.pageblockMigratetype(start);
-            if (mt == MigrateType.MOVABLE || mt == MigrateType.CMA) return -1;
-        }
-        for (long p = start; p < end; p++) {
-            long fl = memmap.flags(p);
-            if (!v46 && (fl & PageFlag.RESERVED.mask) != 0) return p;
-            if (zone.type == ZoneType.MOVABLE) continue;
-            if (memmap.refcount(p) == 0) {
-                if (memmap.isBuddy(p)) p += (1L << memmap.privateData(p)) - 1;
-                continue;
-            }
-            if (memoryOffline && (fl & PageFlag.HWPOISON.mask) != 0) continue;
-            if (memoryOffline && memmap.hasType(p, PageType.OFFLINE)) continue;
-            if ((headFlags(p) & PageFlag.LRU.mask) != 0) continue;
-            if (v46 && (fl & PageFlag.RESERVED.mask) != 0) return p;
-            return p;
-        }
-        return -1;
-    }
-
-    /** The flags of the page's head (PageLRU is a PF_HEAD flag). */
-    private long headFlags(long p) {
-        if (memmap.isTail(p)) return memmap.flags(memmap.compoundHead(p, k.currentFunction()));
-        return memmap.flags(p);
-    }
+    /** is_mem_section_removable() (v4.6): no pageblock of the range has unmovable pages (see {@link OfflinePages}). */
+    public boolean isMemSectionRemovable(long startPfn, long nrPages) { return offline.isMemSectionRemovable(startPfn, nrPages); }
 
     // =========================================================================================
     // add (mm/memory_hotplug.c: add_memory, add_memory_resource, arch_add_memory, __add_pages)
@@ -680,7 +344,7 @@ public final class MemoryHotplug {
             int ret;
             try {
                 ret = archAddMemory(nid, startPfn, nrPages, MhpParams.NONE);
-                if (ret == 0) createMemoryBlockDevices(nid, startPfn, nrPages);
+                if (ret == 0) blockDevices.createMemoryBlockDevices(nid, startPfn, nrPages);
             } finally {
                 memHotplugDone();
             }
@@ -688,12 +352,8 @@ public final class MemoryHotplug {
                 for (long b = startBytes; b < startBytes + sizeBytes; b += blockSizeBytes) systemRam.remove(b);
                 return ret;
             }
-            if (defaultOnlineType != OnlineType.MMOP_OFFLINE) {
-                for (long pfn = startPfn; pfn < startPfn + nrPages; pfn += pagesPerBlock()) {
-                    MemoryBlock b = blocks.get(pfn / pagesPerBlock());
-                    if (b != null) onlineMemoryBlock(b);
-                }
-            }
+            // walk_memory_blocks(start, size, online_memory_block) when auto-onlining
+            if (defaultOnlineType != OnlineType.MMOP_OFFLINE) blockDevices.onlineMemoryBlocks(startPfn, nrPages, defaultOnlineType);
             return 0;
         }
     }
@@ -765,126 +425,6 @@ public final class MemoryHotplug {
         }
     }
 
-    /**
-     * move_pfn_range_to_zone(): grows the zone and node spans over the range and initialises its
-     * memmap for the zone (PageOffline on mainline, PG_reserved on v4.6 and for ZONE_DEVICE),
-     * pageblocks of {@code migratetype}. For ZONE_DEVICE only the pages hosting the altmap's memmap
-     * are initialised here (memremap_pages initialises the rest with memmap_init_zone_device), and
-     * a section shared with other memory is marked SECTION_TAINT_ZONE_DEVICE.
-     */
-    public void movePfnRangeToZone(Zone zone, long startPfn, long nrPages, VmemAltmap altmap, int migratetype) {
-        try (var f = k.enter("move_pfn_range_to_zone")) {
-            assertMemHotplugHeldWrite();
-            k.point("move_pfn_range_to_zone:resize_zone_range", zone, Access.WRITE);
-            zone.resizeZoneRange(startPfn, nrPages);
-            zone.pgdat.resizePgdatRange(startPfn, nrPages);
-            long end = startPfn + nrPages;
-            if (zone.type == ZoneType.DEVICE) {
-                if (startPfn % sparse.pagesPerSection() != 0) sectionTaintZoneDevice(startPfn);
-                if (end % sparse.pagesPerSection() != 0) sectionTaintZoneDevice(end);
-                if (altmap == null) return;
-                // memmap_init_range honours the driver's reserve; Fukasawa's RFC (variant
-                // MmInit.INIT_ZONE_DEVICE_RESERVED) dropped that skip and initialised it too
-                boolean skipReserve = startPfn == altmap.basePfn && !ba.config().has(MmInit.INIT_ZONE_DEVICE_RESERVED);
-                long s = skipReserve ? startPfn + altmap.reserve : startPfn;
-                long e = altmap.basePfn + altmap.offset();
-                if (s < e) {
-                    MmInit.initReservedRange(ba, s, e, zone.idx(), zone.nid());
-                    setPageblocks(s, e, migratetype);
-                }
-                return;
-            }
-            // pfn_valid() walkers (v4.13-v5.3 kpageflags, seed 001) can see this memmap: one point
-            // before the bulk initialisation lets them run before or after it
-            k.point("memmap_init_range", memmap.sectionOf(startPfn), Access.WRITE);
-            MmInit.memmapInitRange(ba, startPfn, end, zone, BuddyAllocator.MeminitContext.HOTPLUG, migratetype);
-        }
-    }
-
-    private void setPageblocks(long s, long e, int mt) {
-        for (long pb = s & ~(Zone.PAGEBLOCK_NR_PAGES - 1L); pb < e; pb += Zone.PAGEBLOCK_NR_PAGES)
-            ba.setPageblockMigratetype(pb, mt);
-    }
-
-    private void sectionTaintZoneDevice(long pfn) {
-        MemSection ms = sparse.section(sparse.pfnToSectionNr(pfn));
-        if (ms == null) return;
-        k.point("section_taint_zone_device", ms, Access.WRITE);
-        ms.flags |= MemSection.SECTION_TAINT_ZONE_DEVICE;
-    }
-
-    /**
-     * remove_pfn_range_from_zone(): poisons the range's memmap (page_init_poison: the struct pages
-     * are uninitialised again; with CONFIG_DEBUG_VM, as every default config here has) and, except
-     * for ZONE_DEVICE, shrinks the zone and node spans to
-     * the online sections left. v4.6 has no such step (the memmap stays initialised until remove).
-     */
-    public void removePfnRangeFromZone(Zone zone, long startPfn, long nrPages) {
-        try (var f = k.enter("remove_pfn_range_from_zone")) {
-            long end = startPfn + nrPages;
-            // page_init_poison() writes only when struct page poisoning is on (CONFIG_DEBUG_VM);
-            // otherwise the stale struct pages stay as the offline left them
-            for (long p = startPfn; p < end && config.has(KernelConfig.CONFIG_DEBUG_VM); ) {
-                SectionMemmap sm = memmap.sectionOf(p);
-                long stop = Math.min(end, sm.startPfn + sm.nrPages);
-                k.point("page_init_poison", sm, Access.WRITE);
-                sm.poison(memmap.index(p), (int) (stop - sm.startPfn));
-                p = stop;
-            }
-            if (zone.type == ZoneType.DEVICE) return;
-            shrinkZoneSpan(zone, startPfn, end);
-            updatePgdatSpan(zone.pgdat);
-        }
-    }
-
-    /** shrink_zone_span(): moves a zone edge that the range touched to the nearest online subsection of the zone. */
-    private void shrinkZoneSpan(Zone zone, long startPfn, long endPfn) {
-        k.point("shrink_zone_span", zone, Access.WRITE);
-        long zs = zone.zoneStartPfn(), ze = zone.zoneEndPfn();
-        if (zs == startPfn) {
-            long pfn = findSmallestSectionPfn(zone, endPfn, ze);
-            if (pfn >= 0) zone.setSpan(pfn, ze - pfn);
-            else zone.setSpan(0, 0);
-        } else if (ze == endPfn) {
-            long pfn = findBiggestSectionPfn(zone, zs, startPfn);
-            if (pfn >= 0) zone.setSpan(zs, pfn + 1 - zs);
-            else zone.setSpan(0, 0);
-        }
-    }
-
-    private boolean subsectionInZone(Zone zone, long pfn) {
-        MemSection ms = sparse.section(sparse.pfnToSectionNr(pfn));
-        if (ms == null || !ms.valid()) return false;
-        if (!ms.online()) return false;
-        if (!ms.early() && (ms.usage == null || (ms.usage.subsectionMap & (1L << sparse.subsectionMapIndex(pfn))) == 0)) return false;
-        if (memmap.poisoned(pfn)) return false;
-        return ba.pageZone(pfn) == zone;
-    }
-
-    private long findSmallestSectionPfn(Zone zone, long start, long end) {
-        for (long p = start; p < end; p += sparse.pagesPerSubsection()) if (subsectionInZone(zone, p)) return p;
-        return -1;
-    }
-
-    private long findBiggestSectionPfn(Zone zone, long start, long end) {
-        for (long p = end - 1; p >= start; p -= sparse.pagesPerSubsection())
-            if (subsectionInZone(zone, p & ~(sparse.pagesPerSubsection() - 1))) return p;
-        return -1;
-    }
-
-    /** update_pgdat_span(): the node spans its non-empty zones. */
-    private void updatePgdatSpan(PgData pg) {
-        long ns = 0, ne = 0;
-        for (ZoneType t : ZoneType.values()) {
-            Zone z = pg.zone(t);
-            if (z.spannedPages() == 0) continue;
-            if (ne == 0) { ns = z.zoneStartPfn(); ne = z.zoneEndPfn(); continue; }
-            ns = Math.min(ns, z.zoneStartPfn());
-            ne = Math.max(ne, z.zoneEndPfn());
-        }
-        pg.setSpan(ns, ne - ns);
-    }
-
     // =========================================================================================
     // online (mm/memory_hotplug.c: online_pages)
     // =========================================================================================
@@ -904,8 +444,8 @@ public final class MemoryHotplug {
                 memHotplugDone();
             }
         }
-        MemoryBlock mem = blockOfPfn(startPfn);
-        int nid = mem != null ? mem.nid : sparse.section(sparse.pfnToSectionNr(startPfn)).nid;
+        int blockNid = blockDevices.nidOfBlock(startPfn);
+        int nid = blockNid >= 0 ? blockNid : sparse.section(sparse.pfnToSectionNr(startPfn)).nid;
         Zone zone = zoneForPfnRange(onlineType, nid, startPfn, nrPages);
         memHotplugBegin();
         try {
@@ -968,9 +508,9 @@ public final class MemoryHotplug {
             PgData pg = zone.pgdat;
             long end = pfn + nrPages;
             if (type == OnlineType.MMOP_ONLINE_KERNEL && zone.type == ZoneType.MOVABLE
-                    && movePfnRangeLeft(pg.zone(ZoneType.NORMAL), zone, pfn, end) != 0) return Errno.EINVAL.neg();
+                    && zones.movePfnRangeLeft(pg.zone(ZoneType.NORMAL), zone, pfn, end) != 0) return Errno.EINVAL.neg();
             if (type == OnlineType.MMOP_ONLINE_MOVABLE && zone.type == ZoneType.NORMAL
-                    && movePfnRangeRight(zone, pg.zone(ZoneType.MOVABLE), pfn, end) != 0) return Errno.EINVAL.neg();
+                    && zones.movePfnRangeRight(zone, pg.zone(ZoneType.MOVABLE), pfn, end) != 0) return Errno.EINVAL.neg();
             // the moves above may have changed the range's zone
             zone = ba.pageZone(pfn);
             MemoryNotify arg = new MemoryNotify(pfn, nrPages, zone.pgdat.nodePresentPages() == 0 ? zone.nid() : -1);
@@ -990,50 +530,8 @@ public final class MemoryHotplug {
         }
     }
 
-    /**
-     * move_pfn_range_right() (v4.6): online_movable of the last block of ZONE_NORMAL moves it into
-     * ZONE_MOVABLE: Normal ends at {@code start}, Movable starts there (its end, or the range's end
-     * when empty), and the range's struct pages are relinked (fix_zone_id). -EINVAL unless the
-     * range is at the right end of {@code z1}.
-     */
-    private int movePfnRangeRight(Zone z1, Zone z2, long start, long end) {
-        k.point("move_pfn_range_right", z1, Access.WRITE);
-        if (z1.zoneStartPfn() > start || z1.zoneEndPfn() > end || start >= z1.zoneEndPfn()) return Errno.EINVAL.neg();
-        long z2End = z2.empty() ? end : z2.zoneEndPfn();
-        z1.setSpan(z1.zoneStartPfn(), start - z1.zoneStartPfn());
-        z2.setSpan(start, z2End - start);
-        MmInit.memmapInitRange(ba, start, end, z2, BuddyAllocator.MeminitContext.HOTPLUG, MigrateType.MOVABLE);
-        return 0;
-    }
-
-    /** move_pfn_range_left() (v4.6): online_kernel of the first block of ZONE_MOVABLE moves it into ZONE_NORMAL. */
-    private int movePfnRangeLeft(Zone z1, Zone z2, long start, long end) {
-        k.point("move_pfn_range_left", z2, Access.WRITE);
-        if (start > z2.zoneStartPfn() || end <= z2.zoneStartPfn() || z2.zoneEndPfn() < end) return Errno.EINVAL.neg();
-        long z1Start = z1.empty() ? start : z1.zoneStartPfn();
-        long z2End = z2.zoneEndPfn();
-        z1.setSpan(z1Start, end - z1Start);
-        z2.setSpan(end, z2End - end);
-        MmInit.memmapInitRange(ba, start, end, z1, BuddyAllocator.MeminitContext.HOTPLUG, MigrateType.MOVABLE);
-        return 0;
-    }
-
-    /** test_pages_in_a_zone() (v4.6): every valid page of the range is in one zone. */
-    private boolean testPagesInAZone(long start, long end) {
-        Zone zone = null;
-        for (long p = start; p < end; p += 1L << Zone.MAX_PAGE_ORDER) {
-            if (!memmap.backed(p) || memmap.poisoned(p)) continue;
-            for (long q = p; q < Math.min(end, p + (1L << Zone.MAX_PAGE_ORDER)); q++) {
-                Zone z = ba.pageZone(q);
-                if (zone == null) zone = z;
-                else if (z != zone) return false;
-            }
-        }
-        return zone != null;
-    }
-
     // =========================================================================================
-    // offline (mm/memory_hotplug.c: offline_pages)
+    // offline (mm/memory_hotplug.c: offline_pages; the code is OfflinePages)
     // =========================================================================================
 
     /**
@@ -1052,211 +550,13 @@ public final class MemoryHotplug {
     }
 
     /**
-     * offline_pages(start_pfn, nr_pages, zone): isolates the range's pageblocks (-EBUSY "failure to
-     * isolate range" when a pageblock holds an unmovable page), notifies MEM_GOING_OFFLINE (a veto
-     * ends in MEM_CANCEL_OFFLINE), then repeats migrating the LRU pages out (mm/migrate.c,
-     * MR_MEMORY_HOTPLUG) until every page is free and isolated; takes the free pages off the
-     * buddy allocator, clears SECTION_IS_ONLINE, adjusts the counts, notifies MEM_OFFLINE and
-     * poisons the memmap again (mainline). Any failure after isolation undoes it and notifies
-     * MEM_CANCEL_OFFLINE.
-     *
-     * <p>A page that never becomes free (pinned, or an unmovable page in ZONE_MOVABLE) keeps the
-     * kernel's loop going until the writer gets a signal; the model sends that signal after
-     * {@link #OFFLINE_MAX_PASSES} passes: mainline returns -EINTR ("signal backoff"), v4.6 -EAGAIN
-     * (its 120 s timeout).
+     * offline_pages(start_pfn, nr_pages, zone) (the code is {@link OfflinePages}): isolate,
+     * MEM_GOING_OFFLINE, migrate until free, take off the buddy, MEM_OFFLINE; caller holds
+     * mem_hotplug_lock for write. The model plays the user's signal after
+     * {@link #OFFLINE_MAX_PASSES} passes (mainline -EINTR, v4.6 -EAGAIN).
      */
     public int offlinePagesInZone(long startPfn, long nrPages, Zone zone) {
-        try (var f = k.enter("offline_pages")) {
-            assertMemHotplugHeldWrite();
-            long end = startPfn + nrPages;
-            String reason;
-            int ret;
-            if (nrPages == 0 || startPfn % Zone.PAGEBLOCK_NR_PAGES != 0 || end % sparse.pagesPerSection() != 0) {
-                k.warn("mm/memory_hotplug.c", 1930, "offline_pages: misaligned range");
-                return Errno.EINVAL.neg();
-            }
-            if (!rangeIsSystemRam(startPfn, end)) {
-                ret = Errno.EINVAL.neg();
-                reason = "memory holes";
-                return failedRemoval(startPfn, end, reason, ret);
-            }
-            if (ba.pageZone(startPfn) != zone || ba.pageZone(end - 1) != zone) {
-                ret = Errno.EINVAL.neg();
-                reason = "multizone range";
-                return failedRemoval(startPfn, end, reason, ret);
-            }
-            // zone_pcp_disable + lru_cache_disable: nothing of the range may sit on a per-cpu list
-            ba.drainAllPages(zone);
-            lruCacheDrain();
-            // start_isolate_page_range(): set_migratetype_isolate checks has_unmovable_pages per
-            // pageblock under zone->lock, then isolates
-            for (long pb = startPfn; pb < end; pb += Zone.PAGEBLOCK_NR_PAGES) {
-                long bad;
-                zone.lock.lock();
-                try {
-                    bad = hasUnmovablePages(pb, pb + Zone.PAGEBLOCK_NR_PAGES, true);
-                } finally {
-                    zone.lock.unlock();
-                }
-                if (bad >= 0) {
-                    if (!v46) dumpUnmovable(bad);
-                    return failedRemoval(startPfn, end, "failure to isolate range", Errno.EBUSY.neg());
-                }
-            }
-            isolation.startIsolatePageRange(startPfn, end);
-            migrateMessages = 0;
-            MemoryNotify arg = new MemoryNotify(startPfn, nrPages, nodeLosesLastMemory(zone, nrPages) ? zone.nid() : -1);
-            ret = MemoryNotifier.notifierToErrno(memoryNotify(MemoryNotifier.MEM_GOING_OFFLINE, arg));
-            if (ret != 0) return failedRemovalIsolated(startPfn, end, arg, "notifier failure", ret);
-            int passes = 0;
-            while (true) {
-                if (++passes > OFFLINE_MAX_PASSES)
-                    return failedRemovalIsolated(startPfn, end, arg, v46 ? "timeout" : "signal backoff",
-                            v46 ? Errno.EAGAIN.neg() : Errno.EINTR.neg());
-                k.point("offline_pages:cond_resched", null, Access.NONE);
-                long pfn = startPfn;
-                boolean unmovable = false;
-                while (true) {
-                    long found = scanMovablePages(pfn, end);
-                    if (found == -1) break;
-                    if (found == -2) { unmovable = true; break; }
-                    pfn = doMigrateRange(found, end);
-                }
-                if (unmovable) return failedRemovalIsolated(startPfn, end, arg, "unmovable page", Errno.EBUSY.neg());
-                ba.drainAllPages(zone);
-                if (isolation.testPagesIsolated(startPfn, end) == 0) break;
-                lruCacheDrain();
-            }
-            // __offline_isolated_pages(): free pages out of the buddy, sections no longer online
-            ba.offlineIsolatedPages(startPfn, end);
-            sparse.offlineMemSections(startPfn, end);
-            if (v46) {
-                for (long p = startPfn; p < end; p++) memmap.setBit(p, PageFlag.RESERVED);
-                k.log().printk("Offlined Pages " + nrPages);
-            }
-            // nr_isolate_pageblock -= nr_pages / pageblock_nr_pages: the kernel leaves the stale
-            // MIGRATE_ISOLATE marks for the next online to overwrite; the model resets them to MOVABLE
-            // (no free page is left in the range to move), which uncounts them the same way
-            isolation.undoIsolatePageRange(startPfn, end, MigrateType.MOVABLE);
-            k.point("offline_pages:adjust_managed_page_count", zone, Access.WRITE);
-            zone.adjustManagedPages(-nrPages);
-            zone.adjustPresentPages(-nrPages);
-            ba.initPerZoneWmarkMin();
-            memoryNotify(MemoryNotifier.MEM_OFFLINE, arg);
-            MemoryBlock mem = blockOfPfn(startPfn);
-            if (!v46 && mem != null) mem.nrHwpoison += countHwpoison(startPfn, end);
-            if (!v46) removePfnRangeFromZone(zone, startPfn, nrPages);
-            return 0;
-        }
-    }
-
-    private void dumpUnmovable(long pfn) {
-        // set_migratetype_isolate with REPORT_FAILURE: dump_page(unmovable, "unmovable page")
-        k.log().printk(mmsim.mm.linux.DumpPage.dumpPage(memmap, pfn, "unmovable page"));
-    }
-
-    private int failedRemovalIsolated(long start, long end, MemoryNotify arg, String reason, int ret) {
-        isolation.undoIsolatePageRange(start, end, MigrateType.MOVABLE);
-        memoryNotify(MemoryNotifier.MEM_CANCEL_OFFLINE, arg);
-        return failedRemoval(start, end, reason, ret);
-    }
-
-    /** failed_removal: pr_debug on mainline (not in the log by default), KERN_INFO on v4.6. */
-    private int failedRemoval(long start, long end, String reason, int ret) {
-        if (v46) {
-            int shift = layout.arch().pageShift();
-            k.log().printk(String.format(Locale.ROOT, "memory offlining [mem %#010x-%#010x] failed", start << shift, (end << shift) - 1));
-        }
-        return ret;
-    }
-
-    private boolean nodeLosesLastMemory(Zone zone, long nrPages) {
-        return zone.pgdat.nodePresentPages() <= nrPages;
-    }
-
-    /** walk_system_ram_range(): the whole range is iomem "System RAM". */
-    private boolean rangeIsSystemRam(long startPfn, long endPfn) {
-        int shift = layout.arch().pageShift();
-        long s = startPfn << shift, e = endPfn << shift;
-        while (s < e) {
-            var en = systemRam.floorEntry(s);
-            if (en == null || en.getValue() <= s) return false;
-            s = en.getValue();
-        }
-        return true;
-    }
-
-    /** lru_add_drain_all(): pages in per-CPU LRU batches reach the LRU (PG_lru) so they can be isolated. */
-    private void lruCacheDrain() {
-        swap.lruAddDrainAll();
-    }
-
-    /**
-     * scan_movable_pages(): the first LRU page of [start, end) (-1 = -ENOENT none left, -2 =
-     * -EBUSY a PageOffline page with a reference, which neither migrates nor frees).
-     */
-    private long scanMovablePages(long start, long end) {
-        for (long p = start; p < end; p++) {
-            // lockless pfn walk; one point per pageblock keeps the explorer's choices few (the
-            // flags it reads are re-checked under the page's isolation in do_migrate_range)
-            if ((p & (Zone.PAGEBLOCK_NR_PAGES - 1)) == 0) k.point("scan_movable_pages", memmap.sectionOf(p), Access.READ);
-            if (memmap.isBuddy(p)) { p += (1L << memmap.privateData(p)) - 1; continue; }
-            if ((headFlags(p) & PageFlag.LRU.mask) != 0) return p;
-            if (memmap.hasType(p, PageType.OFFLINE) && memmap.refcount(p) > 0) return -2;
-        }
-        return -1;
-    }
-
-    /**
-     * do_migrate_range(): isolates the LRU pages from {@code start} (hwpoisoned ones are skipped),
-     * migrates them to pages allocated outside the range (MR_MEMORY_HOTPLUG), puts back the ones
-     * that failed. Returns the pfn to continue scanning from.
-     */
-    private long doMigrateRange(long start, long end) {
-        try (var f = k.enter("do_migrate_range")) {
-            List<Long> source = new ArrayList<>();
-            long p = start;
-            for (; p < end && source.size() < 512; p++) {
-                if ((headFlags(p) & PageFlag.LRU.mask) == 0 || memmap.isTail(p)) continue;
-                if (memmap.testBit(p, PageFlag.HWPOISON)) continue;
-                k.point("do_migrate_range:get_page_unless_zero", memmap.sectionOf(p), Access.WRITE);
-                int rc = memmap.refcount(p);
-                if (rc == 0) continue;
-                memmap.setRefcount(p, rc + 1);
-                if (vmscan.isolateLruPage(p) == 0) {
-                    source.add(p);
-                } else if (migrateRatelimit()) {
-                    k.log().printk(String.format(Locale.ROOT, "failed to isolate pfn %x", p));
-                    k.log().printk(mmsim.mm.linux.DumpPage.dumpPage(memmap, p, "isolation failed"));
-                }
-                core.putPage(p);
-            }
-            if (!source.isEmpty()) {
-                int nid = ba.pageZone(source.get(0)).nid();
-                int target = nid;
-                for (int n = 0; n < ba.nrNodes(); n++) if (n != nid && ba.node(n).nodePresentPages() > 0) { target = n; break; }
-                final int t = target;
-                int ret = migrate.migratePages(source, src -> ba.allocPagesNode(t, Gfp.GFP_HIGHUSER_MOVABLE, 0),
-                        mmsim.mm.migrate.Migrate.MigrateMode.SYNC, mmsim.mm.migrate.Migrate.MigrateReason.MEMORY_HOTPLUG);
-                if (ret != 0) {
-                    for (long s : source) {
-                        if (!migrateRatelimit()) break;
-                        k.log().printk(String.format(Locale.ROOT, "migrating pfn %x failed ret:%d", s, ret));
-                        k.log().printk(mmsim.mm.linux.DumpPage.dumpPage(memmap, s, "migration failure"));
-                    }
-                    migrate.putbackMovablePages(source);
-                }
-            }
-            return p;
-        }
-    }
-
-    /**
-     * migrate_rs (DEFINE_RATELIMIT_STATE, DEFAULT_RATELIMIT_BURST 10 per 5 s): the model has no
-     * clock, so the burst is counted per offline_pages call.
-     */
-    private boolean migrateRatelimit() {
-        return migrateMessages++ < 10;
+        return offline.offlinePagesInZone(startPfn, nrPages, zone);
     }
 
     // =========================================================================================
@@ -1291,20 +591,17 @@ public final class MemoryHotplug {
             // is a caller error the kernel does not check for, reported here as -EINVAL
             for (long b = startBytes; b < startBytes + sizeBytes; b += blockSizeBytes) {
                 Long end = systemRam.get(b);
-                if (end == null || end != b + blockSizeBytes || blocks.get(b / blockSizeBytes) == null) return Errno.EINVAL.neg();
+                if (end == null || end != b + blockSizeBytes || !blockDevices.hasBlock(b / blockSizeBytes)) return Errno.EINVAL.neg();
             }
-            for (long pfn = startPfn; pfn < startPfn + nrPages; pfn += pagesPerBlock()) {
-                MemoryBlock b = blocks.get(pfn / pagesPerBlock());
-                if (b == null) continue;
-                k.point("check_memblock_offlined_cb", b, Access.READ);
-                if (b.state != MemoryBlock.MEM_OFFLINE) {
-                    long begin = b.startPfn << shift, endpa = begin + blockSizeBytes - 1;
-                    if (v46) throw k.bug("mm/memory_hotplug.c", 2097, "kernel BUG at mm/memory_hotplug.c:2097!");
-                    k.log().printk(String.format(Locale.ROOT, "removing memory fails, because memory [0x%016x-0x%016x] is onlined", begin, endpa));
-                    return Errno.EBUSY.neg();
-                }
+            // walk_memory_blocks(start, size, NULL, check_memblock_offlined_cb)
+            long onlinePfn = blockDevices.firstOnlineBlock(startPfn, nrPages);
+            if (onlinePfn >= 0) {
+                long begin = onlinePfn << shift, endpa = begin + blockSizeBytes - 1;
+                if (v46) throw k.bug("mm/memory_hotplug.c", 2097, "kernel BUG at mm/memory_hotplug.c:2097!");
+                k.log().printk(String.format(Locale.ROOT, "removing memory fails, because memory [0x%016x-0x%016x] is onlined", begin, endpa));
+                return Errno.EBUSY.neg();
             }
-            removeMemoryBlockDevices(startPfn, nrPages);
+            blockDevices.removeMemoryBlockDevices(startPfn, nrPages);
             memHotplugBegin();
             try {
                 archRemoveMemory(startPfn, nrPages, null);
@@ -1336,7 +633,7 @@ public final class MemoryHotplug {
             long end = startPfn + nrPages;
             if (v46) {
                 Zone zone = ba.pageZone(startPfn);
-                shrinkZoneSpanV46(zone, startPfn, end);
+                zones.shrinkZoneSpanV46(zone, startPfn, end);
             }
             for (long p = startPfn; p < end; ) {
                 long sectionEnd = (p / sparse.pagesPerSection() + 1) * sparse.pagesPerSection();
@@ -1346,13 +643,5 @@ public final class MemoryHotplug {
                 p += cur;
             }
         }
-    }
-
-    private void shrinkZoneSpanV46(Zone zone, long start, long end) {
-        k.point("shrink_zone_span", zone, Access.WRITE);
-        long zs = zone.zoneStartPfn(), ze = zone.zoneEndPfn();
-        if (zs == start) zone.setSpan(end >= ze ? 0 : end, end >= ze ? 0 : ze - end);
-        else if (ze == end) zone.setSpan(zs, start - zs);
-        updatePgdatSpan(zone.pgdat);
     }
 }

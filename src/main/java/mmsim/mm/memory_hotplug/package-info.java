@@ -1,6 +1,9 @@
 /**
- * Memory hotplug (mm/memory_hotplug.c, drivers/base/memory.c, include/linux/memory.h): one
- * {@link mmsim.mm.memory_hotplug.MemoryHotplug} per machine, {@code machine.memoryHotplug()}.
+ * Memory hotplug (mm/memory_hotplug.c, the memory notifier chain of drivers/base/memory.c,
+ * include/linux/memory.h): one {@link mmsim.mm.memory_hotplug.MemoryHotplug} per machine,
+ * {@code machine.memoryHotplug()}. The block devices themselves are {@code mmsim.mm.memory_block}
+ * (above this package), reached from here only through
+ * {@link mmsim.mm.memory_hotplug.MemoryBlockDevices}.
  *
  * <h2>For other subsystems</h2>
  * <ul>
@@ -13,7 +16,7 @@
  *       pfn, nr, altmap, migratetype)}, {@code memHotplugDone()}; and back with
  *       {@code removePfnRangeFromZone} + {@code archRemoveMemory}.</li>
  *   <li>Readers that must keep memory from going away: {@code getOnlineMems()} / {@code putOnlineMems()}.</li>
- *   <li>User space: {@code stateStore(block, "online_movable")}, {@code onlineStore(block, "0")}, or
+ *   <li>User space: {@code machine.memoryBlocks().stateStore(block, "online_movable")}, {@code onlineStore(block, "0")}, or
  *       the sysfs files of mmsim.iface.sysfs.MemorySysfs; drivers: {@code addMemory}, {@code removeMemory}.</li>
  * </ul>
  */

@@ -1,5 +1,8 @@
 package mmsim.mm.memory_hotplug;
 
+import mmsim.mm.memory_block.MemoryBlock;
+import mmsim.mm.memory_block.MemoryBlocks;
+
 import mmsim.explore.ExplorationResult;
 import mmsim.explore.ExploreOptions;
 import mmsim.explore.Explorer;
@@ -33,8 +36,9 @@ class HotplugExploreTest {
         return () -> {
             Machine m = Machine.boot(LAYOUT, config);
             MemoryHotplug hp = m.memoryHotplug();
+            MemoryBlocks blocks = m.memoryBlocks();
             Kernel k = m.kernel();
-            MemoryBlock b = hp.block(4);
+            MemoryBlock b = blocks.block(4);
             int[] results = new int[2];
             return new Program.Instance() {
                 public Kernel kernel() { return k; }
@@ -42,8 +46,8 @@ class HotplugExploreTest {
                 public String cpuName(int cpu) { return cpu == 0 ? "CPU A (online, offline memory4)" : "CPU B (alloc, free)"; }
                 public void runCpu(int cpu) {
                     if (cpu == 0) {
-                        results[0] = hp.stateStore(b, config.era() == KernelConfig.Era.V4_6 ? "online" : "online_movable");
-                        results[1] = hp.stateStore(b, "offline");
+                        results[0] = blocks.stateStore(b, config.era() == KernelConfig.Era.V4_6 ? "online" : "online_movable");
+                        results[1] = blocks.stateStore(b, "offline");
                     } else {
                         long p = m.allocator().allocPages(Gfp.GFP_HIGHUSER_MOVABLE, 0);
                         long q = m.allocator().allocPages(Gfp.GFP_HIGHUSER_MOVABLE, 3);
@@ -75,15 +79,16 @@ class HotplugExploreTest {
         Program p = () -> {
             Machine m = Machine.boot(LAYOUT, KernelConfig.mainline());
             MemoryHotplug hp = m.memoryHotplug();
+            MemoryBlocks blocks = m.memoryBlocks();
             Kernel k = m.kernel();
-            MemoryBlock b = hp.block(4);
+            MemoryBlock b = blocks.block(4);
             int[] res = new int[2];
             return new Program.Instance() {
                 public Kernel kernel() { return k; }
                 public int nrCpus() { return 2; }
                 public String cpuName(int cpu) { return cpu == 0 ? "CPU A (echo online)" : "CPU B (remove_memory)"; }
                 public void runCpu(int cpu) {
-                    if (cpu == 0) res[0] = hp.stateStore(b, "online");
+                    if (cpu == 0) res[0] = blocks.stateStore(b, "online");
                     else res[1] = hp.removeMemory(0x20000000L, 128L << 20);
                 }
                 public Map<String, String> finish() {

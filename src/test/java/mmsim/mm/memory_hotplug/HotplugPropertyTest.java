@@ -1,5 +1,8 @@
 package mmsim.mm.memory_hotplug;
 
+import mmsim.mm.memory_block.MemoryBlock;
+import mmsim.mm.memory_block.MemoryBlocks;
+
 import mmsim.iface.procfs.MmProcFiles;
 import mmsim.mm.linux.KernelConfig;
 import mmsim.mm.Machine;
@@ -60,11 +63,12 @@ class HotplugPropertyTest {
         KernelConfig c = v46 ? KernelConfig.v4_6() : KernelConfig.mainline();
         Machine m = Machine.boot(MachineLayout.parse("prop", LAYOUT), c);
         MemoryHotplug hp = m.memoryHotplug();
+        MemoryBlocks blocks = m.memoryBlocks();
         List<Block> live = new ArrayList<>();
         for (Step st : steps) {
             long start = SLOT0 + st.slot * BLOCK;
             long id = start / BLOCK;
-            MemoryBlock before = hp.block(id);
+            MemoryBlock before = blocks.block(id);
             int stateBefore = before == null ? -1 : before.state();
             int ret = 0;
             switch (st.kind) {
@@ -73,8 +77,8 @@ class HotplugPropertyTest {
                     if (v46 && before != null && before.state() != MemoryBlock.MEM_OFFLINE) continue; // v4.6: BUG()
                     ret = hp.removeMemory(start, BLOCK);
                 }
-                case ONLINE -> { if (before != null) ret = hp.stateStore(before, ONLINE[st.arg % 3]); }
-                case OFFLINE -> { if (before != null) ret = hp.stateStore(before, "offline"); }
+                case ONLINE -> { if (before != null) ret = blocks.stateStore(before, ONLINE[st.arg % 3]); }
+                case OFFLINE -> { if (before != null) ret = blocks.stateStore(before, "offline"); }
                 case ALLOC -> {
                     int order = st.arg % 4 == 0 ? 9 : st.arg % 4;
                     long pfn = m.allocator().allocPages(GFPS[st.arg % 2], order);
@@ -87,7 +91,7 @@ class HotplugPropertyTest {
                     }
                 }
             }
-            MemoryBlock after = hp.block(id);
+            MemoryBlock after = blocks.block(id);
             if (ret != 0 && before != null && after != null)
                 assertEquals(stateBefore, after.state(), st + " failed with " + ret + " and changed the state");
             check(m, hp, v46, st + " -> " + ret);
@@ -97,6 +101,7 @@ class HotplugPropertyTest {
     }
 
     static void check(Machine m, MemoryHotplug hp, boolean v46, String what) {
+        MemoryBlocks blocks = m.memoryBlocks();
         assertEquals(List.of(), ModelCheck.check(m), what);
         // buddyinfo: "Node 0, zone   Normal      a      b ..." per populated zone
         for (String line : MmProcFiles.buddyinfo(m).split("\n")) {
@@ -109,7 +114,7 @@ class HotplugPropertyTest {
         }
         for (int slot = 0; slot < 4; slot++) {
             long id = (SLOT0 + slot * BLOCK) / BLOCK;
-            MemoryBlock b = hp.block(id);
+            MemoryBlock b = blocks.block(id);
             MemSection ms = m.sparse().section(id);
             if (b == null) {
                 assertFalse(ms != null && ms.valid(), what + String.format(Locale.ROOT, ": section %d valid without a block", id));

@@ -1,5 +1,8 @@
 package mmsim.mm.memory_hotplug;
 
+import mmsim.mm.memory_block.MemoryBlock;
+import mmsim.mm.memory_block.MemoryBlocks;
+
 import mmsim.mm.linux.VmemAltmap;
 
 import mmsim.kernel.Errno;
@@ -36,15 +39,16 @@ class MemoryHotplugTest {
     void bootBlocksAreOnlineAndTheFirmwareBlockIsAddedOffline() {
         Machine m = small(KernelConfig.mainline());
         MemoryHotplug hp = m.memoryHotplug();
-        assertEquals(List.of("memory0", "memory1", "memory2", "memory3", "memory4"), hp.blocks().stream().map(MemoryBlock::name).toList());
-        for (long id = 0; id < 4; id++) assertEquals(MemoryBlock.MEM_ONLINE, hp.block(id).state());
-        MemoryBlock b4 = hp.block(4);
+        MemoryBlocks blocks = m.memoryBlocks();
+        assertEquals(List.of("memory0", "memory1", "memory2", "memory3", "memory4"), blocks.blocks().stream().map(MemoryBlock::name).toList());
+        for (long id = 0; id < 4; id++) assertEquals(MemoryBlock.MEM_ONLINE, blocks.block(id).state());
+        MemoryBlock b4 = blocks.block(4);
         assertEquals(MemoryBlock.MEM_OFFLINE, b4.state());
         assertTrue(b4.devOffline());
         assertEquals("PRESENT|HAS_MEM_MAP", m.sparse().section(4).flagNames());
         assertTrue(m.memmap().poisoned(HP_PFN), "mainline: memmap poisoned until online");
-        assertNull(hp.block(0).zone(), "memory0 spans DMA and DMA32");
-        assertEquals("DMA32", hp.block(1).zone().name());
+        assertNull(blocks.block(0).zone(), "memory0 spans DMA and DMA32");
+        assertEquals("DMA32", blocks.block(1).zone().name());
         clean(m);
     }
 
@@ -52,9 +56,10 @@ class MemoryHotplugTest {
     void onlineFreesTheBlockIntoTheBuddyAndOfflineTakesItBack() {
         Machine m = small(KernelConfig.mainline());
         MemoryHotplug hp = m.memoryHotplug();
+        MemoryBlocks blocks = m.memoryBlocks();
         long free0 = freePages(m), total0 = m.allocator().totalramPages();
-        MemoryBlock b = hp.block(4);
-        assertEquals(0, hp.stateStore(b, "online\n"));
+        MemoryBlock b = blocks.block(4);
+        assertEquals(0, blocks.stateStore(b, "online\n"));
         assertEquals(MemoryBlock.MEM_ONLINE, b.state());
         assertFalse(b.devOffline());
         Zone normal = m.node(0).zone(ZoneType.NORMAL);
@@ -70,7 +75,7 @@ class MemoryHotplugTest {
         assertEquals(0, normal.nrIsolatePageblock());
         clean(m);
 
-        assertEquals(0, hp.stateStore(b, "offline"));
+        assertEquals(0, blocks.stateStore(b, "offline"));
         assertEquals(MemoryBlock.MEM_OFFLINE, b.state());
         assertNull(b.zone());
         assertEquals(free0, freePages(m));
@@ -83,9 +88,9 @@ class MemoryHotplugTest {
         clean(m);
 
         // and again: the stale pageblock state of the first round does not matter
-        assertEquals(0, hp.stateStore(b, "online_movable"));
+        assertEquals(0, blocks.stateStore(b, "online_movable"));
         assertEquals("Movable", b.zone().name());
-        assertEquals(0, hp.stateStore(b, "offline"));
+        assertEquals(0, blocks.stateStore(b, "offline"));
         clean(m);
     }
 
@@ -93,16 +98,17 @@ class MemoryHotplugTest {
     void aBlockThatHadAHwpoisonedPageIsNotOnlinedAgain() {
         Machine m = small(KernelConfig.mainline());
         MemoryHotplug hp = m.memoryHotplug();
-        MemoryBlock b = hp.block(4);
-        assertEquals(0, hp.stateStore(b, "online_movable"));
+        MemoryBlocks blocks = m.memoryBlocks();
+        MemoryBlock b = blocks.block(4);
+        assertEquals(0, blocks.stateStore(b, "online_movable"));
         // what memory_failure does to a free page: off the buddy, PG_hwpoison
         long bad = HP_PFN + 4096;
         m.allocator().drainAllPages(b.zone());
         assertTrue(m.allocator().takePageOffBuddy(bad));
         m.memmap().setBit(bad, PageFlag.HWPOISON);
-        assertEquals(0, hp.stateStore(b, "offline"), "offline skips the hwpoisoned page");
+        assertEquals(0, blocks.stateStore(b, "offline"), "offline skips the hwpoisoned page");
         clean(m);
-        assertEquals(Errno.EHWPOISON.neg(), hp.stateStore(b, "online"));
+        assertEquals(Errno.EHWPOISON.neg(), blocks.stateStore(b, "online"));
         assertEquals(MemoryBlock.MEM_OFFLINE, b.state());
     }
 
@@ -110,12 +116,13 @@ class MemoryHotplugTest {
     void withoutDebugVmTheOfflineMemmapStaysStale() {
         Machine m = small(KernelConfig.mainline().without(KernelConfig.CONFIG_DEBUG_VM));
         MemoryHotplug hp = m.memoryHotplug();
-        assertEquals(0, hp.stateStore(hp.block(4), "online"));
-        assertEquals(0, hp.stateStore(hp.block(4), "offline"));
+        MemoryBlocks blocks = m.memoryBlocks();
+        assertEquals(0, blocks.stateStore(blocks.block(4), "online"));
+        assertEquals(0, blocks.stateStore(blocks.block(4), "offline"));
         assertFalse(m.memmap().poisoned(HP_PFN + 100), "page_init_poison is a no-op without struct page poisoning");
         assertFalse(m.sparse().section(4).online());
         clean(m);
-        assertEquals(0, hp.stateStore(hp.block(4), "online"));
+        assertEquals(0, blocks.stateStore(blocks.block(4), "online"));
         clean(m);
     }
 
@@ -123,23 +130,24 @@ class MemoryHotplugTest {
     void sameStateAgainAndBadWordsAreEinvalAndLeaveTheState() {
         Machine m = small(KernelConfig.mainline());
         MemoryHotplug hp = m.memoryHotplug();
-        MemoryBlock b = hp.block(4);
-        assertEquals(Errno.EINVAL.neg(), hp.stateStore(b, "offline"), "already offline");
-        assertEquals(Errno.EINVAL.neg(), hp.stateStore(b, "onlin"));
-        assertEquals(Errno.EINVAL.neg(), hp.stateStore(b, "online\n\n"));
-        assertEquals(Errno.EINVAL.neg(), hp.stateStore(b, ""));
+        MemoryBlocks blocks = m.memoryBlocks();
+        MemoryBlock b = blocks.block(4);
+        assertEquals(Errno.EINVAL.neg(), blocks.stateStore(b, "offline"), "already offline");
+        assertEquals(Errno.EINVAL.neg(), blocks.stateStore(b, "onlin"));
+        assertEquals(Errno.EINVAL.neg(), blocks.stateStore(b, "online\n\n"));
+        assertEquals(Errno.EINVAL.neg(), blocks.stateStore(b, ""));
         assertEquals(MemoryBlock.MEM_OFFLINE, b.state());
-        assertEquals(0, hp.stateStore(b, "online_kernel"));
-        assertEquals(Errno.EINVAL.neg(), hp.stateStore(b, "online"), "already online");
-        assertEquals(Errno.EINVAL.neg(), hp.stateStore(b, "online_movable"), "already online, whatever the zone");
+        assertEquals(0, blocks.stateStore(b, "online_kernel"));
+        assertEquals(Errno.EINVAL.neg(), blocks.stateStore(b, "online"), "already online");
+        assertEquals(Errno.EINVAL.neg(), blocks.stateStore(b, "online_movable"), "already online, whatever the zone");
         assertEquals(MemoryBlock.MEM_ONLINE, b.state());
         assertEquals("Normal", b.zone().name());
         // the generic 'online' attribute: the current state again is fine, bad booleans are not
-        assertEquals(0, hp.onlineStore(b, "1"));
-        assertEquals(Errno.EINVAL.neg(), hp.onlineStore(b, "2"));
-        assertEquals(0, hp.onlineStore(b, "0"));
+        assertEquals(0, blocks.onlineStore(b, "1"));
+        assertEquals(Errno.EINVAL.neg(), blocks.onlineStore(b, "2"));
+        assertEquals(0, blocks.onlineStore(b, "0"));
         assertEquals(MemoryBlock.MEM_OFFLINE, b.state());
-        assertEquals(0, hp.onlineStore(b, "0"));
+        assertEquals(0, blocks.onlineStore(b, "0"));
         clean(m);
     }
 
@@ -147,32 +155,34 @@ class MemoryHotplugTest {
     void aBlockSpanningTwoZonesCannotBeOfflined() {
         Machine m = small(KernelConfig.mainline());
         MemoryHotplug hp = m.memoryHotplug();
-        assertEquals(Errno.EINVAL.neg(), hp.stateStore(hp.block(0), "offline"));
-        assertEquals(MemoryBlock.MEM_ONLINE, hp.block(0).state());
-        assertEquals("none", hp.validZones(hp.block(0)));
-        assertEquals("DMA32", hp.validZones(hp.block(1)));
-        assertEquals("Normal Movable", hp.validZones(hp.block(4)));
+        MemoryBlocks blocks = m.memoryBlocks();
+        assertEquals(Errno.EINVAL.neg(), blocks.stateStore(blocks.block(0), "offline"));
+        assertEquals(MemoryBlock.MEM_ONLINE, blocks.block(0).state());
+        assertEquals("none", blocks.validZones(blocks.block(0)));
+        assertEquals("DMA32", blocks.validZones(blocks.block(1)));
+        assertEquals("Normal Movable", blocks.validZones(blocks.block(4)));
     }
 
     @Test
     void anUnmovablePageMakesOfflineEbusyAndTheBlockStaysOnline() {
         Machine m = small(KernelConfig.mainline());
         MemoryHotplug hp = m.memoryHotplug();
-        MemoryBlock b = hp.block(4);
-        assertEquals(0, hp.stateStore(b, "online_kernel"));
+        MemoryBlocks blocks = m.memoryBlocks();
+        MemoryBlock b = blocks.block(4);
+        assertEquals(0, blocks.stateStore(b, "online_kernel"));
         Zone normal = b.zone();
         long pfn = m.allocator().allocPagesZone(normal, Gfp.GFP_KERNEL, 0);
         assertTrue(pfn >= HP_PFN && pfn < HP_PFN + PAGES);
         m.allocator().drainAllPages(normal);
         long free = freePages(m);
-        assertEquals(Errno.EBUSY.neg(), hp.stateStore(b, "offline"));
+        assertEquals(Errno.EBUSY.neg(), blocks.stateStore(b, "offline"));
         assertEquals(MemoryBlock.MEM_ONLINE, b.state());
         assertEquals(free, freePages(m), "isolation undone: free pages counted again");
         assertEquals(0, normal.nrIsolatePageblock());
         assertTrue(m.sparse().section(4).online());
         m.allocator().freePages(pfn, 0);
         clean(m);
-        assertEquals(0, hp.stateStore(b, "offline"));
+        assertEquals(0, blocks.stateStore(b, "offline"));
         clean(m);
     }
 
@@ -180,14 +190,15 @@ class MemoryHotplugTest {
     void aGoingOnlineVetoCancelsWithTheInjectedErrno() {
         Machine m = small(KernelConfig.mainline());
         MemoryHotplug hp = m.memoryHotplug();
+        MemoryBlocks blocks = m.memoryBlocks();
         List<String> seen = new ArrayList<>();
         hp.registerMemoryNotifier("test", 0, (action, arg) -> {
             seen.add(MemoryNotifier.actionName(action) + " " + Long.toHexString(arg.startPfn()) + "+" + arg.nrPages());
             return action == MemoryNotifier.MEM_GOING_ONLINE ? MemoryNotifier.notifierFromErrno(Errno.ENOMEM.neg()) : MemoryNotifier.NOTIFY_OK;
         });
         long free = freePages(m);
-        MemoryBlock b = hp.block(4);
-        assertEquals(Errno.ENOMEM.neg(), hp.stateStore(b, "online"));
+        MemoryBlock b = blocks.block(4);
+        assertEquals(Errno.ENOMEM.neg(), blocks.stateStore(b, "online"));
         assertEquals(List.of("MEM_GOING_ONLINE 20000+32768", "MEM_CANCEL_ONLINE 20000+32768"), seen);
         assertEquals(MemoryBlock.MEM_OFFLINE, b.state());
         assertTrue(b.devOffline());
@@ -201,15 +212,16 @@ class MemoryHotplugTest {
     void aGoingOfflineVetoCancelsAndTheStateIsGoingOfflineMeanwhile() {
         Machine m = small(KernelConfig.mainline());
         MemoryHotplug hp = m.memoryHotplug();
-        MemoryBlock b = hp.block(4);
-        assertEquals(0, hp.stateStore(b, "online"));
+        MemoryBlocks blocks = m.memoryBlocks();
+        MemoryBlock b = blocks.block(4);
+        assertEquals(0, blocks.stateStore(b, "online"));
         List<String> seen = new ArrayList<>();
         hp.registerMemoryNotifier("test", 0, (action, arg) -> {
             seen.add(MemoryNotifier.actionName(action) + " state=" + b.state());
             return action == MemoryNotifier.MEM_GOING_OFFLINE ? MemoryNotifier.NOTIFY_BAD : MemoryNotifier.NOTIFY_OK;
         });
         long free = freePages(m);
-        assertEquals(Errno.EPERM.neg(), hp.stateStore(b, "offline"), "NOTIFY_BAD is notifier_to_errno -EPERM");
+        assertEquals(Errno.EPERM.neg(), blocks.stateStore(b, "offline"), "NOTIFY_BAD is notifier_to_errno -EPERM");
         assertEquals(List.of("MEM_GOING_OFFLINE state=" + MemoryBlock.MEM_GOING_OFFLINE, "MEM_CANCEL_OFFLINE state=" + MemoryBlock.MEM_GOING_OFFLINE), seen);
         assertEquals(MemoryBlock.MEM_ONLINE, b.state());
         assertEquals(free, freePages(m));
@@ -220,12 +232,13 @@ class MemoryHotplugTest {
     void notifierChainRunsByPriorityAndStopsAtStopMask() {
         Machine m = small(KernelConfig.mainline());
         MemoryHotplug hp = m.memoryHotplug();
+        MemoryBlocks blocks = m.memoryBlocks();
         List<String> order = new ArrayList<>();
         hp.registerMemoryNotifier("low", 0, (a, arg) -> { order.add("low"); return MemoryNotifier.NOTIFY_OK; });
         hp.registerMemoryNotifier("high", 10, (a, arg) -> { order.add("high"); return MemoryNotifier.NOTIFY_OK; });
         hp.registerMemoryNotifier("low2", 0, (a, arg) -> { order.add("low2"); return MemoryNotifier.notifierFromErrno(Errno.EBUSY.neg()); });
         hp.registerMemoryNotifier("lowest", -1, (a, arg) -> { order.add("lowest"); return MemoryNotifier.NOTIFY_OK; });
-        assertEquals(Errno.EBUSY.neg(), hp.stateStore(hp.block(4), "online"));
+        assertEquals(Errno.EBUSY.neg(), blocks.stateStore(blocks.block(4), "online"));
         assertEquals(List.of("high", "low", "low2", "high", "low", "low2"), order, "GOING_ONLINE stops at low2, CANCEL_ONLINE too");
         assertEquals(0x8000 | 17, MemoryNotifier.notifierFromErrno(-16));
         assertEquals(-16, MemoryNotifier.notifierToErrno(MemoryNotifier.notifierFromErrno(-16)));
@@ -238,22 +251,23 @@ class MemoryHotplugTest {
     void removeMemoryNeedsOfflineBlocksAndTakesSectionsAndDevicesAway() {
         Machine m = small(KernelConfig.mainline());
         MemoryHotplug hp = m.memoryHotplug();
-        assertEquals(0, hp.stateStore(hp.block(4), "online"));
+        MemoryBlocks blocks = m.memoryBlocks();
+        assertEquals(0, blocks.stateStore(blocks.block(4), "online"));
         int before = m.kernel().log().size();
         assertEquals(Errno.EBUSY.neg(), hp.removeMemory(HP_START, BLOCK));
         assertEquals(List.of("removing memory fails, because memory [0x0000000020000000-0x0000000027ffffff] is onlined"),
                 m.kernel().log().linesFrom(before));
-        assertEquals(0, hp.stateStore(hp.block(4), "offline"));
-        MemoryBlock stale = hp.block(4);
+        assertEquals(0, blocks.stateStore(blocks.block(4), "offline"));
+        MemoryBlock stale = blocks.block(4);
         assertEquals(0, hp.removeMemory(HP_START, BLOCK));
-        assertNull(hp.block(4));
-        assertEquals(Errno.ENODEV.neg(), hp.stateStore(stale, "online"), "a store through a file opened before the removal");
+        assertNull(blocks.block(4));
+        assertEquals(Errno.ENODEV.neg(), blocks.stateStore(stale, "online"), "a store through a file opened before the removal");
         assertEquals(0, m.sparse().section(4).flags);
         assertFalse(m.sparse().pfnValid(HP_PFN));
         clean(m);
         // and back
         assertEquals(0, hp.addMemory(0, HP_START, BLOCK));
-        assertEquals(MemoryBlock.MEM_OFFLINE, hp.block(4).state());
+        assertEquals(MemoryBlock.MEM_OFFLINE, blocks.block(4).state());
         assertEquals(Errno.EEXIST.neg(), hp.addMemory(0, HP_START, BLOCK), "System RAM resource already there");
         assertEquals(Errno.EEXIST.neg(), hp.addMemory(0, 0, BLOCK), "overlaps boot RAM");
         clean(m);
@@ -263,12 +277,13 @@ class MemoryHotplugTest {
     void addMemoryChecksBlockAlignment() {
         Machine m = small(KernelConfig.mainline());
         MemoryHotplug hp = m.memoryHotplug();
+        MemoryBlocks blocks = m.memoryBlocks();
         int before = m.kernel().log().size();
         assertEquals(Errno.EINVAL.neg(), hp.addMemory(0, 0x40000000L + (2 << 20), BLOCK));
         assertEquals(List.of("Block size [0x8000000] unaligned hotplug range: start 0x40200000, size 0x8000000"), m.kernel().log().linesFrom(before));
         assertEquals(Errno.EINVAL.neg(), hp.addMemory(0, 0x40000000L, 64L << 20));
         assertEquals(0, hp.addMemory(0, 0x40000000L, 2 * BLOCK));
-        assertEquals(List.of(MemoryBlock.MEM_OFFLINE, MemoryBlock.MEM_OFFLINE), List.of(hp.block(8).state(), hp.block(9).state()));
+        assertEquals(List.of(MemoryBlock.MEM_OFFLINE, MemoryBlock.MEM_OFFLINE), List.of(blocks.block(8).state(), blocks.block(9).state()));
         clean(m);
     }
 
@@ -276,10 +291,11 @@ class MemoryHotplugTest {
     void autoOnlineBlocksOnlinesWhatAddMemoryAdds() {
         Machine m = small(KernelConfig.mainline());
         MemoryHotplug hp = m.memoryHotplug();
+        MemoryBlocks blocks = m.memoryBlocks();
         hp.setDefaultOnlineType(OnlineType.MMOP_ONLINE_MOVABLE);
         assertEquals(0, hp.addMemory(0, 0x40000000L, BLOCK));
-        assertEquals(MemoryBlock.MEM_ONLINE, hp.block(8).state());
-        assertEquals("Movable", hp.block(8).zone().name());
+        assertEquals(MemoryBlock.MEM_ONLINE, blocks.block(8).state());
+        assertEquals("Movable", blocks.block(8).zone().name());
         clean(m);
     }
 
@@ -287,6 +303,7 @@ class MemoryHotplugTest {
     void subsectionGranularArchAddMemoryForZoneDevice() {
         Machine m = small(KernelConfig.mainline());
         MemoryHotplug hp = m.memoryHotplug();
+        MemoryBlocks blocks = m.memoryBlocks();
         long pfn = 0x30000000L >>> 12, nr = 512;         // 2 MiB in section 6
         hp.memHotplugBegin();
         try {
@@ -313,6 +330,7 @@ class MemoryHotplugTest {
     void lockingNeedsMemHotplugLockForOnlinePagesToZone() {
         Machine m = small(KernelConfig.mainline());
         MemoryHotplug hp = m.memoryHotplug();
+        MemoryBlocks blocks = m.memoryBlocks();
         assertThrows(KernelFault.class, () -> hp.onlinePagesToZone(HP_PFN, PAGES, m.node(0).zone(ZoneType.NORMAL)));
     }
 
@@ -322,29 +340,30 @@ class MemoryHotplugTest {
     void v46InitialisesTheMemmapAtAddTimeAndKeepsItAfterOffline() {
         Machine m = small(KernelConfig.v4_6());
         MemoryHotplug hp = m.memoryHotplug();
-        MemoryBlock b = hp.block(4);
+        MemoryBlocks blocks = m.memoryBlocks();
+        MemoryBlock b = blocks.block(4);
         assertFalse(m.memmap().poisoned(HP_PFN));
         assertTrue(m.memmap().testBit(HP_PFN, PageFlag.RESERVED));
         assertEquals("Normal", m.allocator().pageZone(HP_PFN).name());
-        assertEquals("Normal Movable", hp.validZones(b), "v4.6: the last block of Normal may move to Movable");
-        assertEquals("none", hp.validZones(hp.block(0)));
-        assertEquals("DMA32", hp.validZones(hp.block(1)));
-        assertEquals(1, hp.removable(b), "v4.6: an offline block's pageblocks are MIGRATE_MOVABLE");
+        assertEquals("Normal Movable", blocks.validZones(b), "v4.6: the last block of Normal may move to Movable");
+        assertEquals("none", blocks.validZones(blocks.block(0)));
+        assertEquals("DMA32", blocks.validZones(blocks.block(1)));
+        assertEquals(1, blocks.removable(b), "v4.6: an offline block's pageblocks are MIGRATE_MOVABLE");
         clean(m);
         long free = freePages(m);
-        assertEquals(0, hp.stateStore(b, "online"));
+        assertEquals(0, blocks.stateStore(b, "online"));
         m.allocator().drainAllPages(m.node(0).zone(ZoneType.NORMAL));
         assertEquals(free + PAGES, freePages(m));
-        assertEquals(1, hp.removable(b));
-        assertEquals(1, hp.removable(hp.block(1)), "free boot memory in movable pageblocks");
+        assertEquals(1, blocks.removable(b));
+        assertEquals(1, blocks.removable(blocks.block(1)), "free boot memory in movable pageblocks");
         // an unmovable allocation that claims a pageblock makes the block not removable
         long pfn = m.allocator().allocPagesZone(m.node(0).zone(ZoneType.NORMAL), Gfp.GFP_KERNEL, 9);
         assertEquals(mmsim.mm.linux.MigrateType.UNMOVABLE, m.allocator().pageblockMigratetype(pfn));
-        assertEquals(0, hp.removable(b));
+        assertEquals(0, blocks.removable(b));
         m.allocator().freePages(pfn, 9);
         clean(m);
         int before = m.kernel().log().size();
-        assertEquals(0, hp.stateStore(b, "offline"));
+        assertEquals(0, blocks.stateStore(b, "offline"));
         assertEquals(List.of("Offlined Pages 32768"), m.kernel().log().linesFrom(before));
         assertTrue(m.memmap().testBit(HP_PFN + 5, PageFlag.RESERVED));
         assertFalse(m.memmap().poisoned(HP_PFN + 5));
@@ -356,7 +375,8 @@ class MemoryHotplugTest {
     void v46RemoveOfAnOnlineBlockIsABug() {
         Machine m = small(KernelConfig.v4_6());
         MemoryHotplug hp = m.memoryHotplug();
-        assertEquals(0, hp.stateStore(hp.block(4), "online"));
+        MemoryBlocks blocks = m.memoryBlocks();
+        assertEquals(0, blocks.stateStore(blocks.block(4), "online"));
         assertThrows(KernelFault.Bug.class, () -> hp.removeMemory(HP_START, BLOCK));
     }
 
@@ -364,6 +384,7 @@ class MemoryHotplugTest {
     void v46RemoveAfterOfflineTakesTheSectionAndShrinksTheZone() {
         Machine m = small(KernelConfig.v4_6());
         MemoryHotplug hp = m.memoryHotplug();
+        MemoryBlocks blocks = m.memoryBlocks();
         assertEquals(0, hp.removeMemory(HP_START, BLOCK));
         assertTrue(m.node(0).zone(ZoneType.NORMAL).empty());
         assertFalse(m.sparse().pfnValid(HP_PFN));
@@ -371,7 +392,7 @@ class MemoryHotplugTest {
         int log = m.kernel().log().size();
         assertEquals(0, hp.addMemory(0, HP_START, BLOCK));
         assertEquals(List.of("init_memory_mapping: [mem 0x20000000-0x27ffffff]"), m.kernel().log().linesFrom(log));
-        assertEquals(0, hp.stateStore(hp.block(4), "online"));
+        assertEquals(0, blocks.stateStore(blocks.block(4), "online"));
         clean(m);
     }
 
@@ -379,24 +400,25 @@ class MemoryHotplugTest {
     void v46OnlineMovableShiftsTheLastNormalBlockAndOnlineKernelShiftsItBack() {
         Machine m = small(KernelConfig.v4_6());
         MemoryHotplug hp = m.memoryHotplug();
+        MemoryBlocks blocks = m.memoryBlocks();
         assertEquals(0, hp.addMemory(0, 0x28000000L, BLOCK));       // memory5, right after memory4
         Zone normal = m.node(0).zone(ZoneType.NORMAL), movable = m.node(0).zone(ZoneType.MOVABLE);
-        assertEquals("Normal", hp.validZones(hp.block(4)));
-        assertEquals("Normal Movable", hp.validZones(hp.block(5)));
-        assertEquals(Errno.EINVAL.neg(), hp.stateStore(hp.block(4), "online_movable"), "not at the end of Normal");
-        assertEquals(MemoryBlock.MEM_OFFLINE, hp.block(4).state());
-        assertEquals(0, hp.stateStore(hp.block(5), "online_movable"));
+        assertEquals("Normal", blocks.validZones(blocks.block(4)));
+        assertEquals("Normal Movable", blocks.validZones(blocks.block(5)));
+        assertEquals(Errno.EINVAL.neg(), blocks.stateStore(blocks.block(4), "online_movable"), "not at the end of Normal");
+        assertEquals(MemoryBlock.MEM_OFFLINE, blocks.block(4).state());
+        assertEquals(0, blocks.stateStore(blocks.block(5), "online_movable"));
         assertEquals("Movable", m.allocator().pageZone(HP_PFN + PAGES).name());
         assertEquals(HP_PFN + PAGES, movable.zoneStartPfn());
         assertEquals(HP_PFN + PAGES, normal.zoneEndPfn());
-        assertEquals("Movable Normal", hp.validZones(hp.block(5)));
-        assertEquals("Normal Movable", hp.validZones(hp.block(4)));
-        assertEquals(0, hp.stateStore(hp.block(4), "online_movable"));
+        assertEquals("Movable Normal", blocks.validZones(blocks.block(5)));
+        assertEquals("Normal Movable", blocks.validZones(blocks.block(4)));
+        assertEquals(0, blocks.stateStore(blocks.block(4), "online_movable"));
         assertTrue(normal.empty());
         assertEquals(HP_PFN, movable.zoneStartPfn());
         clean(m);
-        assertEquals(0, hp.stateStore(hp.block(4), "offline"));
-        assertEquals(0, hp.stateStore(hp.block(4), "online_kernel"));
+        assertEquals(0, blocks.stateStore(blocks.block(4), "offline"));
+        assertEquals(0, blocks.stateStore(blocks.block(4), "online_kernel"));
         assertEquals("Normal", m.allocator().pageZone(HP_PFN).name());
         assertEquals(HP_PFN + PAGES, movable.zoneStartPfn());
         clean(m);

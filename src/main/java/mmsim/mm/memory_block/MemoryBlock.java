@@ -1,4 +1,4 @@
-package mmsim.mm.memory_hotplug;
+package mmsim.mm.memory_block;
 
 import mmsim.mm.linux.VmemAltmap;
 
@@ -6,6 +6,8 @@ import mmsim.kernel.Kernel;
 import mmsim.kernel.LockClass;
 import mmsim.kernel.sync.Mutex;
 import mmsim.mm.linux.Zone;
+import mmsim.mm.memory_hotplug.MemoryNotifier;
+import mmsim.mm.memory_hotplug.OnlineType;
 
 /**
  * struct memory_block (include/linux/memory.h) with the parts of its struct device that matter:
