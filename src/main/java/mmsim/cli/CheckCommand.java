@@ -48,6 +48,10 @@ public final class CheckCommand implements Callable<Integer> {
     @Option(names = {"-p", "--pretty"}, description = "Indented JSON; implies --json.")
     boolean pretty;
 
+    @Option(names = "--format", paramLabel = "F", defaultValue = "text",
+            description = "text (default), json, ktap (kselftest's KTAP, for kernel CI) or junit (JUnit XML).")
+    String format;
+
     @Option(names = "--color", paramLabel = "WHEN", defaultValue = "auto",
             description = "Colour the table: auto (only on a terminal, not with NO_COLOR), always, never.")
     Term.ColorWhen color;
@@ -76,6 +80,9 @@ public final class CheckCommand implements Callable<Integer> {
 
     private Integer run() {
         var out = spec.commandLine().getOut();
+        if (!List.of("text", "json", "ktap", "junit").contains(format)) {
+            throw new UsageError("--format: '" + format + "' is not one of text, json, ktap, junit");
+        }
         var err = spec.commandLine().getErr();
         OpRegistry ops = OpRegistry.standard();
         Catalogue cat = Catalogue.standard();
@@ -147,7 +154,15 @@ public final class CheckCommand implements Callable<Integer> {
         }
         progress.finish();
         int exit = broken ? Main.EXIT_USAGE : Reports.exitCode(rows);
-        if (json || pretty) {
+        if (format.equals("ktap")) {
+            ResultFormats.ktap(out, rows);
+            return exit;
+        }
+        if (format.equals("junit")) {
+            ResultFormats.junit(out, rows, reproducible);
+            return exit;
+        }
+        if (json || pretty || format.equals("json")) {
             Map<String, Object> o = new LinkedHashMap<>();
             o.put("schema_version", Reports.SCHEMA_VERSION);
             List<Object> r = new ArrayList<>();

@@ -190,6 +190,8 @@ final class Reports {
             o.put("preemptions", f.failure().preemptions());
             o.put("steps", f.failure().steps());
             o.put("trace", f.failure().trace().render());
+            o.put("condensed_trace", f.failure().trace().condensed());
+            o.put("trace_steps", ResultFormats.steps(f.failure().trace()));
             o.put("report", f.failure().verdict().report());
             findings.add(o);
         }
