@@ -96,9 +96,9 @@ final class Reports {
         var fail = f.failure();
         out.println(Term.bold(colour, fail.verdict().title()));
         out.println();
-        out.printf("scenario  %s   variant %s   verdict %s (%s%s)%n", r.scenario().name(), r.variant().name(),
-                fail.verdict().kind().id(), f.cls(), f.declaration() != null && f.declaration().comment() != null
-                        ? ": " + f.declaration().comment() : "");
+        out.printf("scenario  %s   variant %s   verdict %s%n", r.scenario().name(), r.variant().name(), fail.verdict().kind().id());
+        out.printf("declared  %s%s%n", f.cls(), f.declaration() != null && f.declaration().comment() != null
+                ? ": " + f.declaration().comment() : "");
         out.println("replay    " + replayCommand(r, f));
         if (!fail.observed().isEmpty()) out.println("observed  " + observed(fail.observed()));
         out.println();
