@@ -67,8 +67,11 @@ public final class TraceCondenser {
         TraceCondenser c = new TraceCondenser(trace);
         // From the richest detail down: frames kept between entry and row, window, held locks.
         int[][] levels = {{4, 3, 1}, {3, 2, 1}, {2, 2, 1}, {2, 1, 0}, {1, 1, 0}, {0, 1, 0}};
-        String table = c.table(c.rows(c.all(), Integer.MAX_VALUE), Math.max(20, width));
-        if (table.lines().count() <= rows) return table;   // short enough to show every step
+        String table = null;
+        if (trace.events().size() <= rows) {   // short enough to show every step
+            table = c.table(c.rows(c.all(), Integer.MAX_VALUE), Math.max(20, width));
+            if (table.lines().count() <= rows) return table;
+        }
         for (int[] l : levels) {
             table = c.table(c.rows(c.select(l[1], l[2] == 1), l[0]), Math.max(20, width));
             if (table.lines().count() <= rows) break;
@@ -126,10 +129,10 @@ public final class TraceCondenser {
             for (int cpu : cpus()) keepWindow(keep, n, cpu, window, locks);
         }
         // A note says what the row before it did: keep it with that row.
-        for (int i = 1; i < n; i++) {
-            if (ev.get(i).kind() != Trace.Kind.NOTE) continue;
-            int prev = previousOnCpu(i);
-            if (prev >= 0 && keep[prev]) keep[i] = true;
+        Map<Integer, Integer> lastOnCpu = new HashMap<>();
+        for (int i = 0; i < n; i++) {
+            Integer prev = lastOnCpu.put(ev.get(i).cpu(), i);
+            if (ev.get(i).kind() == Trace.Kind.NOTE && prev != null && keep[prev]) keep[i] = true;
         }
         return keep;
     }
@@ -195,10 +198,6 @@ public final class TraceCondenser {
         return out;
     }
 
-    private int previousOnCpu(int i) {
-        for (int j = i - 1; j >= 0; j--) if (ev.get(j).cpu() == ev.get(i).cpu()) return j;
-        return -1;
-    }
 
     private TreeSet<Integer> cpus() {
         TreeSet<Integer> s = new TreeSet<>();
@@ -327,12 +326,10 @@ public final class TraceCondenser {
         cols.sort(Integer::compare);
         int k = cols.size();
         // Depth shown: the rank of the row's depth among the depths that CPU shows, capped.
+        Map<Integer, TreeSet<Integer>> depthSets = new HashMap<>();
+        for (Row r : rows) depthSets.computeIfAbsent(r.cpu(), x -> new TreeSet<>()).add(r.depth());
         Map<Integer, List<Integer>> depthsOf = new HashMap<>();
-        for (Row r : rows) {
-            TreeSet<Integer> s = new TreeSet<>();
-            for (Row x : rows) if (x.cpu() == r.cpu()) s.add(x.depth());
-            depthsOf.putIfAbsent(r.cpu(), new ArrayList<>(s));
-        }
+        depthSets.forEach((cpu, set) -> depthsOf.put(cpu, new ArrayList<>(set)));
         String[][] cells = new String[rows.size()][];
         int[] need = new int[k];
         for (int c = 0; c < k; c++) need[c] = Math.min(MIN_HEADER, trace.cpuNames().get(cols.get(c)).length());
