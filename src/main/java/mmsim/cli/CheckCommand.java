@@ -48,6 +48,10 @@ public final class CheckCommand implements Callable<Integer> {
     @Option(names = {"-p", "--pretty"}, description = "Indented JSON; implies --json.")
     boolean pretty;
 
+    @Option(names = "--format", paramLabel = "F", defaultValue = "text",
+            description = "text (default), json, ktap (kselftest's KTAP, for kernel CI) or junit (JUnit XML).")
+    String format;
+
     @Option(names = "--color", paramLabel = "WHEN", defaultValue = "auto",
             description = "Colour the table: auto (only on a terminal, not with NO_COLOR), always, never.")
     Term.ColorWhen color;
@@ -64,6 +68,11 @@ public final class CheckCommand implements Callable<Integer> {
     @Option(names = "--no-reduction", description = "DFS without sleep-set reduction: every schedule within the bound (the execution counts of earlier releases).")
     boolean noReduction;
 
+    @Option(names = "--quiet-traces", description = "Print the table and the summary only, no failing traces.")
+    boolean quietTraces;
+
+    @picocli.CommandLine.Mixin TraceOptions traces = new TraceOptions();
+
     @Override
     public Integer call() throws Exception {
         return UsageError.guard(spec, this::run);
@@ -71,6 +80,9 @@ public final class CheckCommand implements Callable<Integer> {
 
     private Integer run() {
         var out = spec.commandLine().getOut();
+        if (!List.of("text", "json", "ktap", "junit").contains(format)) {
+            throw new UsageError("--format: '" + format + "' is not one of text, json, ktap, junit");
+        }
         var err = spec.commandLine().getErr();
         OpRegistry ops = OpRegistry.standard();
         Catalogue cat = Catalogue.standard();
@@ -142,7 +154,15 @@ public final class CheckCommand implements Callable<Integer> {
         }
         progress.finish();
         int exit = broken ? Main.EXIT_USAGE : Reports.exitCode(rows);
-        if (json || pretty) {
+        if (format.equals("ktap")) {
+            ResultFormats.ktap(out, rows);
+            return exit;
+        }
+        if (format.equals("junit")) {
+            ResultFormats.junit(out, rows, reproducible);
+            return exit;
+        }
+        if (json || pretty || format.equals("json")) {
             Map<String, Object> o = new LinkedHashMap<>();
             o.put("schema_version", Reports.SCHEMA_VERSION);
             List<Object> r = new ArrayList<>();
@@ -160,23 +180,21 @@ public final class CheckCommand implements Callable<Integer> {
         boolean colour = Term.colour(color);
         Map<VariantResult, String> cells = new java.util.IdentityHashMap<>();
         necessity.forEach((row, a) -> cells.put(row, a.cell()));
-        Reports.table(out, rows, colour, reproducible, cells);
+        Reports.table(out, rows, colour, reproducible, Term.columns(120), cells);
+        out.println();
+        out.println(Reports.summary(rows, broken));
+        for (VariantResult r : rows) {
+            if (r.status() != ScenarioRunner.Status.OK) out.println("  " + r.scenario().name() + " / " + r.variant().name() + ": " + r.note());
+        }
+        if (quietTraces) return exit;
         for (VariantResult r : rows) {
             for (Finding f : r.findings()) {
                 out.println();
                 out.println("== " + r.scenario().name() + " / " + r.variant().name() + ": " + f.cls()
                         + (r.status() == ScenarioRunner.Status.VIOLATED && f == r.findings().get(r.findings().size() - 1) ? " (violates the declaration)" : ""));
-                Reports.finding(out, r, f, colour);
+                Reports.finding(out, r, f, colour, traces);
             }
-        }
-        long ok = rows.stream().filter(r -> r.status() == ScenarioRunner.Status.OK).count();
-        long bad = rows.stream().filter(r -> r.status() == ScenarioRunner.Status.VIOLATED).count();
-        long inc = rows.size() - ok - bad;
-        out.println();
-        out.printf("%d scenario variants: %d as declared, %d VIOLATED, %d incomplete%s%n", rows.size(), ok, bad, inc,
-                broken ? "; some scenario files are broken (see above)" : "");
-        for (VariantResult r : rows) {
-            if (r.status() != ScenarioRunner.Status.OK) out.println("  " + r.scenario().name() + " / " + r.variant().name() + ": " + r.note());
+            if (!r.findings().isEmpty()) Reports.outcomes(out, r);
         }
         return exit;
     }

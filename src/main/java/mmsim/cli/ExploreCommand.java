@@ -73,6 +73,8 @@ public final class ExploreCommand implements Callable<Integer> {
     @Option(names = "--color", paramLabel = "WHEN", defaultValue = "auto", description = "Colour: auto (only on a terminal, not with NO_COLOR), always, never.")
     Term.ColorWhen color;
 
+    @picocli.CommandLine.Mixin TraceOptions traces = new TraceOptions();
+
     @Override
     public Integer call() throws Exception {
         return UsageError.guard(spec, this::run);
@@ -127,9 +129,10 @@ public final class ExploreCommand implements Callable<Integer> {
                 out.printf("  sleep sets: %d alternatives pruned, %d redundant executions abandoned (--no-reduction explores them)%n",
                         r.reduction().pruned(), r.reduction().redundant());
             }
+            Reports.outcomes(out, r);
             for (Finding f : r.findings()) {
                 out.println();
-                Reports.finding(out, r, f, colour);
+                Reports.finding(out, r, f, colour, traces);
             }
         }
         return Reports.exitCode(rows);

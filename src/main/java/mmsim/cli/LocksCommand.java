@@ -57,6 +57,8 @@ public final class LocksCommand implements Callable<Integer> {
     @Option(names = {"-q", "--quiet"}, description = "No progress on stderr.")
     boolean quiet;
 
+    @picocli.CommandLine.Mixin TraceOptions traces = new TraceOptions();
+
     @Option(names = "--color", paramLabel = "WHEN", defaultValue = "auto", description = "Colour: auto (only on a terminal, not with NO_COLOR), always, never.")
     Term.ColorWhen color;
 
@@ -73,7 +75,7 @@ public final class LocksCommand implements Callable<Integer> {
         ScenarioRunner.validate(s);
         Analysis a = LockNecessity.analyse(s, v, st, pairs, listener(spec.commandLine().getErr(), Term.progress(quiet || json)));
         if (json) out.println(Json.write(json(a)));
-        else text(out, a, Term.colour(color));
+        else text(out, a, Term.colour(color), traces);
         return exitCode(a);
     }
 
@@ -105,7 +107,7 @@ public final class LocksCommand implements Callable<Integer> {
         };
     }
 
-    private static void text(PrintWriter out, Analysis a, boolean colour) {
+    private static void text(PrintWriter out, Analysis a, boolean colour, TraceOptions traces) {
         ScenarioRunner.VariantResult b = a.baseline();
         out.printf("%s / %s: %s — %d executions, %s%n", b.scenario().name(), b.variant().name(), b.verdict(), b.executions(), b.coverage());
         out.println();
@@ -131,7 +133,7 @@ public final class LocksCommand implements Callable<Integer> {
             if (f == null) continue;
             out.println();
             out.println("== without " + d.label() + ": necessary");
-            Reports.finding(out, d.run(), f, colour);
+            Reports.finding(out, d.run(), f, colour, traces);
         }
         String why = a.whyNoneNecessary();
         if (why != null) {

@@ -43,6 +43,8 @@ public final class ReplayCommand implements Callable<Integer> {
     @Option(names = {"-j", "--json"}, description = "Print JSON.")
     boolean json;
 
+    @picocli.CommandLine.Mixin TraceOptions traces = new TraceOptions();
+
     @Override
     public Integer call() throws Exception {
         return UsageError.guard(spec, this::run);
@@ -81,7 +83,7 @@ public final class ReplayCommand implements Callable<Integer> {
             out.println("schedule  " + schedule);
             if (!r.observed().isEmpty()) out.println("observed  " + Reports.observed(r.observed()));
             out.println();
-            out.print(Reports.ensureNewline(r.trace().render()));
+            out.print(Reports.ensureNewline(traces.render(r.trace())));
             String report = r.verdict().report();
             if (report != null && !report.isBlank()) {
                 out.println();

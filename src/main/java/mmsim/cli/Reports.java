@@ -10,7 +10,6 @@ import java.util.Map;
 
 import mmsim.explore.Outcome;
 import mmsim.scenario.Grader;
-import mmsim.scenario.LockNecessity;
 import mmsim.scenario.ScenarioRunner.Finding;
 import mmsim.scenario.ScenarioRunner.Status;
 import mmsim.scenario.ScenarioRunner.VariantResult;
@@ -22,41 +21,65 @@ final class Reports {
     static final int SCHEMA_VERSION = 1;
 
     /**
-     * The verdict table: scenario × variant → verdict, the class its scenario declares for it
-     * (EXPECTED, INTERESTING, FORBIDDEN; "-" when it holds), executions, coverage, time, status.
+     * The verdict table, grouped by scenario: for each variant its status, the class its scenario
+     * declares for what was found ("-" when it holds), executions, coverage, time and the verdict.
+     * The verdict comes last and is cut to fit {@code columns}; coverage and time are left out
+     * when the terminal is too narrow for them. With {@code necessary} cells, a NECESSARY column
+     * names the lock classes each row of a scenario asking {@code question locks} needs ("-" for
+     * rows not asked).
      */
-    static void table(PrintWriter out, List<VariantResult> rows, boolean colour, boolean reproducible) {
-        table(out, rows, colour, reproducible, Map.of());
-    }
-
-    /**
-     * The verdict table with a NECESSARY column when {@code necessary} has cells: the lock classes
-     * each row of a scenario asking {@code question locks} needs ("-" for rows not asked).
-     */
-    static void table(PrintWriter out, List<VariantResult> rows, boolean colour, boolean reproducible, Map<VariantResult, String> necessary) {
-        int wS = "SCENARIO".length(), wV = "VARIANT".length(), wT = "VERDICT".length();
+    static void table(PrintWriter out, List<VariantResult> rows, boolean colour, boolean reproducible, int columns,
+                      Map<VariantResult, String> necessary) {
+        int wV = "SCENARIO / VARIANT".length(), wC = "COVERAGE".length(), wN = "NECESSARY".length();
         for (VariantResult r : rows) {
-            wS = Math.max(wS, r.scenario().name().length());
-            wV = Math.max(wV, r.variant().name().length());
-            wT = Math.max(wT, Math.min(64, r.verdict().length()));
+            wV = Math.max(wV, r.variant().name().length() + 2);
+            wC = Math.max(wC, r.coverage().length());
+            wN = Math.max(wN, necessary.getOrDefault(r, "-").length());
         }
         boolean withLocks = !necessary.isEmpty();
-        String fmt = "%-" + wS + "s  %-" + wV + "s  %-" + wT + "s  %-11s  %10s  %-21s  %7s  %s" + (withLocks ? "  %s" : "%s") + "%n";
-        out.printf(Locale.ROOT, fmt, "SCENARIO", "VARIANT", "VERDICT", "DECLARED", "EXECUTIONS", "COVERAGE", "TIME",
-                withLocks ? "STATUS    " : "STATUS", withLocks ? "NECESSARY" : "");
+        int fixed = wV + 2 + 10 + 2 + 11 + 2 + 10 + 2 + (withLocks ? wN + 2 : 0);
+        boolean wide = columns - fixed - wC - 2 - 6 - 2 >= 30;
+        int wT = Math.max(10, columns - fixed - (wide ? wC + 2 + 6 + 2 : 0));
+        String head = String.format(Locale.ROOT, "%-" + wV + "s  %-10s  %-11s  %10s  ", "SCENARIO / VARIANT", "STATUS", "CLASS", "EXECUTIONS")
+                + (wide ? String.format(Locale.ROOT, "%-" + wC + "s  %6s  ", "COVERAGE", "TIME") : "")
+                + (withLocks ? String.format(Locale.ROOT, "%-" + wN + "s  ", "NECESSARY") : "") + "VERDICT";
+        out.println(head);
+        String scenario = null;
         for (VariantResult r : rows) {
-            String verdict = r.verdict().length() > 64 ? r.verdict().substring(0, 61) + "..." : r.verdict();
+            if (!r.scenario().name().equals(scenario)) {
+                scenario = r.scenario().name();
+                out.println(scenario);
+            }
+            String verdict = r.verdict().length() > wT ? r.verdict().substring(0, wT - 3) + "..." : r.verdict();
             String status = switch (r.status()) {
-                case OK -> Term.green(colour, "ok");
-                case VIOLATED -> Term.red(colour, "VIOLATED");
-                case INCOMPLETE -> Term.yellow(colour, "incomplete");
+                case OK -> "ok";
+                case VIOLATED -> "VIOLATED";
+                case INCOMPLETE -> "incomplete";
+            };
+            String padded = String.format(Locale.ROOT, "%-10s", status);
+            padded = switch (r.status()) {
+                case OK -> Term.green(colour, padded);
+                case VIOLATED -> Term.red(colour, padded);
+                case INCOMPLETE -> Term.yellow(colour, padded);
             };
             String declared = r.findings().isEmpty() ? "-" : r.findings().get(0).cls().name();
-            // pad by the visible width (ok, VIOLATED, incomplete: as long as the status names), not the colour codes
-            if (withLocks) status = status + " ".repeat(10 - r.status().name().length());
-            out.printf(Locale.ROOT, fmt, r.scenario().name(), r.variant().name(), verdict, declared, r.executions(), r.coverage(),
-                    reproducible ? "-" : seconds(r.elapsed()), status, withLocks ? necessary.getOrDefault(r, "-") : "");
+            StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "  %-" + (wV - 2) + "s  %s  %-11s  %10d  ",
+                    r.variant().name(), padded, declared, r.executions()));
+            if (wide) line.append(String.format(Locale.ROOT, "%-" + wC + "s  %6s  ", r.coverage(), reproducible ? "-" : seconds(r.elapsed())));
+            if (withLocks) line.append(String.format(Locale.ROOT, "%-" + wN + "s  ", necessary.getOrDefault(r, "-")));
+            line.append(verdict);
+            out.println(line.toString().stripTrailing());
         }
+    }
+
+    /** The one-line answer under the table. */
+    static String summary(List<VariantResult> rows, boolean broken) {
+        long ok = rows.stream().filter(r -> r.status() == Status.OK).count();
+        long bad = rows.stream().filter(r -> r.status() == Status.VIOLATED).count();
+        long inc = rows.size() - ok - bad;
+        long found = rows.stream().mapToLong(r -> r.findings().size()).sum();
+        return String.format(Locale.ROOT, "%d scenario variants: %d as declared, %d VIOLATED, %d incomplete; %d failing execution%s found%s",
+                rows.size(), ok, bad, inc, found, found == 1 ? "" : "s", broken ? "; some scenario files are broken (see above)" : "");
     }
 
     static String seconds(Duration d) {
@@ -65,34 +88,49 @@ final class Reports {
 
     /** The replay command line for a finding. */
     static String replayCommand(VariantResult r, Finding f) {
-        StringBuilder sb = new StringBuilder("./mmsim replay ").append(r.scenario().file()).append(" --variant ").append(r.variant().name());
-        for (String c : LockNecessity.droppedBeyondFile(r.scenario(), r.variant())) sb.append(" --drop-lock ").append(shellWord(c));
-        return sb.append(" --schedule ").append(f.failure().schedule()).toString();
-    }
-
-    /** {@code s} as one shell word: quoted when it holds anything but letters, digits and {@code _-.,/+=:}. */
-    static String shellWord(String s) {
-        return s.matches("[A-Za-z0-9_\\-.,/+=:]+") ? s : "'" + s.replace("'", "'\\''") + "'";
+        return "./mmsim replay " + r.scenario().file() + " --variant " + r.variant().name() + " --schedule " + f.failure().schedule();
     }
 
     /** A finding: the one-line title, the header, the two-column trace, the kernel report, the replay line. */
-    static void finding(PrintWriter out, VariantResult r, Finding f, boolean colour) {
+    static void finding(PrintWriter out, VariantResult r, Finding f, boolean colour, TraceOptions traces) {
         var fail = f.failure();
         out.println(Term.bold(colour, fail.verdict().title()));
         out.println();
-        out.printf("scenario  %s   variant %s   verdict %s (%s%s)%n", r.scenario().name(), r.variant().name(),
-                fail.verdict().kind().id(), f.cls(), f.declaration() != null && f.declaration().comment() != null
-                        ? ": " + f.declaration().comment() : "");
+        out.printf("scenario  %s   variant %s   verdict %s%n", r.scenario().name(), r.variant().name(), fail.verdict().kind().id());
+        out.printf("declared  %s%s%n", f.cls(), f.declaration() != null && f.declaration().comment() != null
+                ? ": " + f.declaration().comment() : "");
         out.println("replay    " + replayCommand(r, f));
         if (!fail.observed().isEmpty()) out.println("observed  " + observed(fail.observed()));
         out.println();
-        out.print(ensureNewline(fail.trace().render()));
+        out.print(ensureNewline(traces.render(fail.trace())));
         String report = fail.verdict().report();
         if (report != null && !report.isBlank()) {
             out.println();
             out.print(ensureNewline(report));
         }
         out.println();
+    }
+
+    /**
+     * The outcomes an exploration saw, as herd7 lists its states and jcstress its results: one
+     * line per outcome (the verdict and the values the CPUs' variables took) with its count and
+     * the class the scenario gives it, most frequent first.
+     */
+    static void outcomes(PrintWriter out, VariantResult r) {
+        Grader g = new Grader(r.scenario());
+        List<Map.Entry<Outcome, Long>> seen = new ArrayList<>(r.outcomes().entrySet());
+        seen.sort((a, b) -> Long.compare(b.getValue(), a.getValue()));
+        out.printf(Locale.ROOT, "outcomes  %d seen in %d executions%n", seen.size(), r.executions());
+        List<String[]> lines = new ArrayList<>();
+        int w = 0;
+        for (Map.Entry<Outcome, Long> e : seen) {
+            Outcome o = e.getKey();
+            String what = o.verdictKind().id() + (o.observed().isEmpty() ? "" : "  " + observed(o.observed()));
+            w = Math.max(w, what.length());
+            lines.add(new String[] {String.valueOf(e.getValue()), what,
+                    g.classify(r.variant().name(), o.verdictKind(), o.observed()).name()});
+        }
+        for (String[] l : lines) out.printf(Locale.ROOT, "  %8s  %-" + Math.max(1, w) + "s  %s%n", l[0], l[1], l[2]);
     }
 
     static String observed(Map<String, String> vars) {
@@ -152,6 +190,8 @@ final class Reports {
             o.put("preemptions", f.failure().preemptions());
             o.put("steps", f.failure().steps());
             o.put("trace", f.failure().trace().render());
+            o.put("condensed_trace", f.failure().trace().condensed());
+            o.put("trace_steps", ResultFormats.steps(f.failure().trace()));
             o.put("report", f.failure().verdict().report());
             findings.add(o);
         }

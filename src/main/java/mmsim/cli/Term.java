@@ -49,6 +49,22 @@ public final class Term {
         return !quiet && isTerminal(2);
     }
 
+    /**
+     * Columns of the output: {@code $COLUMNS} when set, the terminal's width when stdout is one
+     * (asked through JLine), else {@code fallback}.
+     */
+    public static int columns(int fallback) {
+        String env = System.getenv("COLUMNS");
+        if (env != null && env.matches("\\d{2,4}")) return Integer.parseInt(env);
+        if (!isTerminal(1)) return fallback;
+        try (org.jline.terminal.Terminal t = org.jline.terminal.TerminalBuilder.builder().system(true).dumb(true).build()) {
+            int w = t.getWidth();
+            return w >= 40 ? w : fallback;
+        } catch (Exception | Error e) {
+            return fallback;
+        }
+    }
+
     public static String red(boolean on, String s) { return style(on, "bold,red", s); }
     public static String green(boolean on, String s) { return style(on, "green", s); }
     public static String yellow(boolean on, String s) { return style(on, "yellow", s); }

@@ -319,7 +319,7 @@ final class Engine implements Sched {
     public void point(String label, Object location, Access access) {
         if (mode != RUNNING || runAs >= 0) {
             if (mode == ABANDON) throw Carrier.Abandoned.INSTANCE;
-            if (tracing && mode != IDLE) rec.add(currentCpu(), Trace.Kind.STEP, depth[currentCpu()], label);
+            if (tracing && mode != IDLE) rec.step(currentCpu(), depth[currentCpu()], label, location, access);
             return;
         }
         points++;
@@ -332,7 +332,7 @@ final class Engine implements Sched {
             next = c;
             carrier.suspend();
         }
-        if (tracing) rec.add(me, Trace.Kind.STEP, depth[me], label);
+        if (tracing) rec.step(me, depth[me], label, location, access);
     }
 
     @Override

@@ -57,7 +57,7 @@ public record ExplorationResult(Strategy strategy, int bound, long executions, l
     /**
      * "no failure in 1,644 executions, exhaustive within preemption bound 3",
      * "budget cut after 10,000 executions (random, seed 7): no failure found",
-     * "FAILED after 2 executions: BUG: unable to handle page fault in stable_page_flags".
+     * "FAILED after 2 executions: BUG: unable to handle kernel paging request in stable_page_flags".
      */
     public String summary() {
         if (failure.isPresent()) {

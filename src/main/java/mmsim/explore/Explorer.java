@@ -139,7 +139,7 @@ public final class Explorer {
 
     /**
      * What makes two failures distinct: the verdict's kind and title (the title names the
-     * function, e.g. "BUG: unable to handle page fault in stable_page_flags"); for an outcome
+     * function, e.g. "BUG: unable to handle kernel paging request in stable_page_flags"); for an outcome
      * that failed on its observed values alone, those values.
      */
     private static String distinct(Engine.Run run) {

@@ -1,7 +1,10 @@
 package mmsim.explore;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import mmsim.kernel.Access;
 
 /**
  * A traced execution as data: events in global order, each on one CPU's column. Rendered as a
@@ -14,8 +17,17 @@ public final class Trace {
     /** What a row shows. */
     public enum Kind { ENTER, STEP, NOTE, PREEMPTED, WAITS, FAULT, DONE }
 
-    /** One row: on CPU {@code cpu}, at nesting {@code depth}. */
-    public record Event(int cpu, Kind kind, int depth, String text) {
+    /**
+     * One row: on CPU {@code cpu}, at nesting {@code depth}. A STEP carries what its preemption
+     * point did ({@code access}) to which shared location: {@code location} numbers the locations
+     * of one trace in order of first use (-1: none), so two steps on the same object compare equal
+     * and a replay gives the same numbers.
+     */
+    public record Event(int cpu, Kind kind, int depth, String text, Access access, int location) {
+        public Event(int cpu, Kind kind, int depth, String text) {
+            this(cpu, kind, depth, text, Access.NONE, -1);
+        }
+
         String cell() {
             String indent = "  ".repeat(Math.max(0, depth));
             return switch (kind) {
@@ -41,7 +53,20 @@ public final class Trace {
     public List<String> cpuNames() { return cpuNames; }
     public List<Event> events() { return events; }
 
-    /** The two-column (one column per CPU) table. */
+    /**
+     * The condensed table a commit message shows: at most {@code width} columns, about
+     * {@code rows} rows, only the steps that matter (see {@link TraceCondenser}).
+     */
+    public String condensed(int width, int rows) {
+        return TraceCondenser.render(this, width, rows);
+    }
+
+    /** {@link #condensed(int, int)} at 80 columns and about 40 rows. */
+    public String condensed() {
+        return condensed(TraceCondenser.DEFAULT_WIDTH, TraceCondenser.DEFAULT_ROWS);
+    }
+
+    /** The two-column (one column per CPU) table with every step. */
     public String render() {
         int n = cpuNames.size();
         int[] width = new int[n];
@@ -88,9 +113,15 @@ public final class Trace {
     /** Collects events during a traced execution. */
     static final class Recorder {
         final List<Event> events = new ArrayList<>();
+        private final Map<Object, Integer> locations = new HashMap<>();
 
         void add(int cpu, Kind kind, int depth, String text) {
             events.add(new Event(cpu, kind, depth, text));
+        }
+
+        void step(int cpu, int depth, String label, Object location, Access access) {
+            int id = location == null ? -1 : locations.computeIfAbsent(location, l -> locations.size());
+            events.add(new Event(cpu, Kind.STEP, depth, label, access == null ? Access.NONE : access, id));
         }
     }
 }

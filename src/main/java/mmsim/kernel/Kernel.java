@@ -609,7 +609,7 @@ public final class Kernel {
                 + objectInfo
                 + "==================================================================\n";
         log.printk(report);
-        return new KernelFault.Kasan("use-after-free", function, report);
+        return new KernelFault.Kasan("use-after-free", write, function, report);
     }
 
     /** WARN_ON(): logs the warning and remembers it as a taint; execution goes on. */

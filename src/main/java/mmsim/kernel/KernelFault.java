@@ -19,7 +19,7 @@ public abstract sealed class KernelFault extends RuntimeException
         this.report = report;
     }
 
-    /** One line, e.g. {@code BUG: unable to handle page fault in stable_page_flags}. */
+    /** One line in syzkaller's form, e.g. {@code BUG: unable to handle kernel paging request in stable_page_flags}. */
     public String title() {
         return getMessage();
     }
@@ -35,8 +35,10 @@ public abstract sealed class KernelFault extends RuntimeException
         private final String function;
 
         public Oops(long address, String function, String report) {
+            // The title syzkaller gives the report (pkg/report's linux oops table): the console says
+            // "BUG: unable to handle page fault for address", the dashboard "kernel paging request".
             super((Long.compareUnsigned(address, 4096) < 0
-                    ? "BUG: kernel NULL pointer dereference in " : "BUG: unable to handle page fault in ") + function,
+                    ? "BUG: unable to handle kernel NULL pointer dereference in " : "BUG: unable to handle kernel paging request in ") + function,
                     report);
             this.address = address;
             this.function = function;
@@ -58,10 +60,10 @@ public abstract sealed class KernelFault extends RuntimeException
         public String function() { return function; }
     }
 
-    /** A KASAN report: use-after-free or out-of-bounds access to model memory. */
+    /** A KASAN report: use-after-free or out-of-bounds access to model memory. Titled as syzkaller does: "KASAN: use-after-free Read in f". */
     public static final class Kasan extends KernelFault {
-        public Kasan(String kind, String function, String report) {
-            super("KASAN: " + kind + " in " + function, report);
+        public Kasan(String kind, boolean write, String function, String report) {
+            super("KASAN: " + kind + (write ? " Write" : " Read") + " in " + function, report);
         }
     }
 

@@ -137,9 +137,9 @@ class CliEndToEndTest {
         Run r = run("check");
         assertEquals(0, r.exit(), r.out() + r.err());
         assertTrue(r.out().contains("SCENARIO"), r.out());
-        assertTrue(Pattern.compile("010-holds\\s+new\\s+holds\\s+-\\s+\\d+\\s+exhaustive \\(bound 2\\)").matcher(r.out()).find(), r.out());
-        assertTrue(Pattern.compile("010-holds\\s+old\\s+holds").matcher(r.out()).find(), r.out());
-        assertTrue(r.out().contains("2 scenario variants: 2 as declared, 0 VIOLATED, 0 incomplete"), r.out());
+        assertTrue(Pattern.compile("\\n010-holds\\n  new\\s+ok\\s+-\\s+\\d+\\s+exhaustive \\(bound 2\\)\\s+\\S+\\s+holds\\n").matcher(r.out()).find(), r.out());
+        assertTrue(Pattern.compile("\\n  old\\s+ok\\s+-.*holds\\n").matcher(r.out()).find(), r.out());
+        assertTrue(r.out().contains("\n\n2 scenario variants: 2 as declared, 0 VIOLATED, 0 incomplete"), "the summary right under the table:\n" + r.out());
         assertEquals("", r.err(), "no progress noise when stderr is not a terminal");
     }
 
@@ -150,10 +150,18 @@ class CliEndToEndTest {
         Run r = run("check", "--color=never");
         assertEquals(1, r.exit(), r.out() + r.err());
         assertTrue(r.out().contains("VIOLATED"), r.out());
-        assertTrue(Pattern.compile("020-violated\\s+only\\s+.*\\s+FORBIDDEN\\s+\\d+\\s").matcher(r.out()).find(),
+        assertTrue(Pattern.compile("020-violated\\n  only\\s+VIOLATED\\s+FORBIDDEN\\s+\\d+\\s").matcher(r.out()).find(),
                 "the table names the declared class of the verdict:\n" + r.out());
-        assertTrue(r.out().contains("== 020-violated / only: FORBIDDEN"), r.out());
-        assertTrue(r.out().contains("CPU A (note) | CPU B (cat /proc/nope)"), "two-column trace header:\n" + r.out());
+        assertTrue(r.out().indexOf("scenario variants:") < r.out().indexOf("== 020-violated / only: FORBIDDEN"),
+                "summary before the failures:\n" + r.out());
+        assertTrue(r.out().contains("CPU A (note)\n------------\nA runs\n"), "a short trace shown whole, B's empty column hidden:\n" + r.out());
+        assertTrue(r.out().contains("outcomes  1 seen in"), "the outcomes, herd7-style:\n" + r.out());
+        assertTrue(Pattern.compile("\\n\\s+\\d+  passed  r=-ENOENT\\s+FORBIDDEN\\n").matcher(r.out()).find(), r.out());
+        Run full = run("check", "020", "--full-trace");
+        assertTrue(full.out().contains("CPU A (note) | CPU B (cat /proc/nope)"), "two-column trace header:\n" + full.out());
+        Run quiet = run("check", "--quiet-traces");
+        assertFalse(quiet.out().contains("== 020-violated"), quiet.out());
+        assertTrue(quiet.out().contains("scenario variants:"), quiet.out());
         assertTrue(r.out().contains("replay    ./mmsim replay scenarios/020-violated.mms --variant only --schedule "), r.out());
         assertTrue(r.out().contains("observed  r=-ENOENT"), r.out());
         assertFalse(r.out().contains("\u001b["), "no colour with --color=never");
@@ -199,7 +207,7 @@ class CliEndToEndTest {
         assertEquals(trace, firstMatch("\"trace\":(\"(?:[^\"\\\\]|\\\\.)*\")", r.out()), "replayed trace equals the original");
         assertTrue(r.out().contains("\"observed\":{\"r\":\"-ENOENT\"}"), r.out());
 
-        Run text = run("replay", "020", "--schedule", schedule);
+        Run text = run("replay", "020", "--schedule", schedule, "--full-trace");
         assertEquals(1, text.exit());
         assertTrue(text.out().contains("CPU A (note) | CPU B (cat /proc/nope)"), text.out());
     }

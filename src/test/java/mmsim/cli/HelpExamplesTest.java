@@ -165,7 +165,7 @@ class HelpExamplesTest {
         Example replay = examples().stream().filter(e -> e.args().getFirst().equals("replay")).findFirst().orElseThrow();
         CliEndToEndTest.Run r = CliEndToEndTest.run(replay.args().toArray(String[]::new));
         assertEquals(0, r.exit(), replay.printed() + "\n" + r.out() + r.err());
-        assertTrue(r.out().contains("KASAN: use-after-free in page_is_idle"), r.out());
+        assertTrue(r.out().contains("KASAN: use-after-free Read in page_is_idle"), r.out());
     }
 
     @Test

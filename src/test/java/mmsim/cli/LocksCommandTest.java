@@ -64,7 +64,7 @@ class LocksCommandTest {
     void theIpiIsWhatClosesGupFastAgainstMunmap() {
         Run r = CliEndToEndTest.run("locks", "scenarios/011c-gup-fast-vs-munmap.mms", "--variant", "mainline", "-q", "--color", "never");
         assertEquals(0, r.exit(), r.out() + r.err());
-        assertTrue(r.out().matches("(?s).*\\n  local_irq_disable\\s+necessary\\s+\\d+\\s+stopped at find\\s+KASAN: use-after-free in gup_fast_pte_range\\n.*"), r.out());
+        assertTrue(r.out().matches("(?s).*\\n  local_irq_disable\\s+necessary\\s+\\d+\\s+stopped at find\\s+KASAN: use-after-free Read in gup_fast_pte_range\\n.*"), r.out());
         assertTrue(r.out().contains("local_irq_save (dropped)"), "the trace shows where IRQs would have gone off:\n" + r.out());
         assertTrue(r.out().strip().endsWith("necessary: local_irq_disable"), r.out());
     }
@@ -85,7 +85,7 @@ class LocksCommandTest {
         Run r = CliEndToEndTest.run("locks", "scenarios/011c-gup-fast-vs-munmap.mms", "--variant", "no-ipi", "-q", "--color", "never");
         assertEquals(1, r.exit(), r.out() + r.err());
         assertTrue(r.out().contains("is declared to break (EXPECTED)"), r.out());
-        assertTrue(r.out().strip().endsWith("not sufficient: variant no-ipi fails (KASAN: use-after-free in gup_fast_pte_range)"), r.out());
+        assertTrue(r.out().strip().endsWith("not sufficient: variant no-ipi fails (KASAN: use-after-free Read in gup_fast_pte_range)"), r.out());
     }
 
     @Test

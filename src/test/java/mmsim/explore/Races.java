@@ -169,7 +169,7 @@ public final class Races {
                 + "Read of size 4 at addr ffff888012345678 by task " + c.comm() + "/" + c.pid() + "\n\n"
                 + k.cpuLine(c) + k.callTrace(c)
                 + "==================================================================\n";
-        return new mmsim.kernel.KernelFault.Kasan("slab-use-after-free Read", fn, report);
+        return new mmsim.kernel.KernelFault.Kasan("slab-use-after-free", false, fn, report);
     }
 
     public static Program rcu(boolean sync) {

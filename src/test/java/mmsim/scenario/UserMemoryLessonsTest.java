@@ -53,7 +53,7 @@ class UserMemoryLessonsTest {
         assertEquals(Set.of("pinned", "-EFAULT"), seen);
         ScenarioRunner.VariantResult broken = ScenarioRunner.run(s, s.variant("no-ipi"), ScenarioRunner.Settings.of(s), p -> { });
         assertEquals(ScenarioRunner.Status.OK, broken.status(), "the declared KASAN report is reached: " + broken.verdict());
-        assertTrue(broken.verdict().contains("use-after-free in gup_fast"), broken.verdict());
+        assertTrue(broken.verdict().contains("use-after-free Read in gup_fast"), broken.verdict());
     }
 
     @Test
