@@ -27,7 +27,6 @@ import picocli.CommandLine.Model.CommandSpec;
                 "  mmsim explore scenarios/000-kpageflags-vs-offline.mms --variant v4.6",
                 "  mmsim explore 000 --variant v4.6 --strategy pct --budget 30s --seed 7",
                 "  mmsim explore my-race.mms --bound 3 --json   # a file mmsim new wrote",
-                "  mmsim explore 010 --variant mainline --drop-lock 'zone->lock'",
                 "  cat my-race.mms | mmsim explore -",
                 "", "Exit status: 0 as declared, 1 a declared outcome violated, 2 usage or broken", "scenario, 4 the budget ran out before an answer."})
 public final class ExploreCommand implements Callable<Integer> {

@@ -10,6 +10,7 @@ import java.util.Map;
 
 import mmsim.explore.Outcome;
 import mmsim.scenario.Grader;
+import mmsim.scenario.LockNecessity;
 import mmsim.scenario.ScenarioRunner.Finding;
 import mmsim.scenario.ScenarioRunner.Status;
 import mmsim.scenario.ScenarioRunner.VariantResult;
@@ -88,7 +89,14 @@ final class Reports {
 
     /** The replay command line for a finding. */
     static String replayCommand(VariantResult r, Finding f) {
-        return "./mmsim replay " + r.scenario().file() + " --variant " + r.variant().name() + " --schedule " + f.failure().schedule();
+        StringBuilder sb = new StringBuilder("./mmsim replay ").append(r.scenario().file()).append(" --variant ").append(r.variant().name());
+        for (String c : LockNecessity.droppedBeyondFile(r.scenario(), r.variant())) sb.append(" --drop-lock ").append(shellWord(c));
+        return sb.append(" --schedule ").append(f.failure().schedule()).toString();
+    }
+
+    /** {@code s} as one shell word: quoted when it holds anything but letters, digits and {@code _-.,/+=:}. */
+    static String shellWord(String s) {
+        return s.matches("[A-Za-z0-9_\\-.,/+=:]+") ? s : "'" + s.replace("'", "'\\''") + "'";
     }
 
     /** A finding: the one-line title, the header, the two-column trace, the kernel report, the replay line. */

@@ -32,7 +32,7 @@ class LocksCommandTest {
         assertTrue(row.find(), r.out());
         String verdict = row.group(1).strip();
         assertTrue(r.out().matches("(?s).*\\n  pcp->lock\\s+not needed\\s+\\d+\\s+exhaustive \\(bound 2\\).*"), r.out());
-        assertTrue(r.out().strip().endsWith("sufficient: variant mainline holds within bound 2 (104 executions, exhaustive); necessary: zone->lock"),
+        assertTrue(r.out().strip().matches("(?s).*sufficient: variant mainline holds within bound 2 \\(\\d+ executions, exhaustive\\); necessary: zone->lock"),
                 r.out());
 
         Matcher replay = Pattern.compile("(?m)^replay    (\\./mmsim replay .*--drop-lock 'zone->lock'.*)$").matcher(r.out());
@@ -62,7 +62,8 @@ class LocksCommandTest {
 
     @Test
     void theIpiIsWhatClosesGupFastAgainstMunmap() {
-        Run r = CliEndToEndTest.run("locks", "scenarios/011c-gup-fast-vs-munmap.mms", "--variant", "mainline", "-q", "--color", "never");
+        Run r = CliEndToEndTest.run("locks", "scenarios/011c-gup-fast-vs-munmap.mms", "--variant", "mainline", "-q", "--color", "never",
+                "--full-trace");
         assertEquals(0, r.exit(), r.out() + r.err());
         assertTrue(r.out().matches("(?s).*\\n  local_irq_disable\\s+necessary\\s+\\d+\\s+stopped at find\\s+KASAN: use-after-free Read in gup_fast_pte_range\\n.*"), r.out());
         assertTrue(r.out().contains("local_irq_save (dropped)"), "the trace shows where IRQs would have gone off:\n" + r.out());
@@ -93,8 +94,8 @@ class LocksCommandTest {
         Run r = CliEndToEndTest.run("check", "010", "--color", "never", "-q");
         assertEquals(0, r.exit(), r.out() + r.err());
         String header = r.out().lines().findFirst().orElseThrow();
-        assertTrue(header.endsWith("NECESSARY"), header);
-        assertTrue(r.out().matches("(?s).*\\n010-buddy-alloc-free\\s+mainline\\s+holds.*ok\\s+zone->lock\\n.*"), r.out());
+        assertTrue(header.matches(".*\\bNECESSARY\\b.*"), header);
+        assertTrue(r.out().matches("(?s).*\\n010-buddy-alloc-free\\n  mainline\\s+ok\\s+-\\s+\\d+\\s+zone->lock\\s+holds\\n.*"), r.out());
         Run json = CliEndToEndTest.run("check", "010", "--json");
         assertTrue(json.out().contains("\"necessary_locks\":[\"zone->lock\"]"), json.out());
         assertNotNull(json.out());
