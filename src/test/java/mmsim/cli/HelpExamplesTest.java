@@ -63,7 +63,7 @@ class HelpExamplesTest {
 
     /** Every example of every command's help, the {@code new} examples first (others use the file they write). */
     static List<Example> examples() throws Exception {
-        CommandLine root = new CommandLine(new Main());
+        CommandLine root = Main.commandLine();   // every subcommand (no arguments: none is chosen lazily)
         List<CommandLine> commands = new ArrayList<>();
         commands.add(root);
         commands.addAll(root.getSubcommands().values());
