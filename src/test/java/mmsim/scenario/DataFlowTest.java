@@ -152,6 +152,16 @@ class DataFlowTest {
                 end
                 """, ScenarioParserTest.OPS));
         assertTrue(e.getMessage().startsWith("flow.mms:11:14: variable $p is not assigned before this line in cpu A"), e.getMessage());
+        // a join on a variable no program assigns is a typo caught here, not a deadlock found by exploring
+        e = assertThrows(ScenarioError.class, () -> ScenarioParser.parse("flow.mms", HEAD + """
+                cpu A
+                  alloc_pages 0 -> p
+                end
+                cpu B
+                  wait $q
+                end
+                """, ScenarioParserTest.OPS));
+        assertTrue(e.getMessage().startsWith("flow.mms:14:8: variable $q is not assigned before this line in cpu B"), e.getMessage());
     }
 
     @Test

@@ -20,14 +20,11 @@ final class BasicOps implements OpProvider {
             return ctx -> { ctx.kernel().note(text); return null; };
         });
         r.add("wait", "wait $var", "block this CPU until another CPU's program has assigned $var (a user-space join: "
-                + "pthread_join, a pipe); a $var no program assigns ends the execution in a deadlock", false, a -> {
-            String w = a.word("$var");
-            if (!w.startsWith("$") || w.length() < 2) throw a.error("expected a variable such as $r, got '" + w + "'");
-            String name = w.substring(1);
-            return ctx -> {
-                ctx.kernel().sched().waitUntil(() -> ctx.vars().containsKey(name), "wait $" + name);
-                return null;
-            };
+                + "pthread_join, a pipe)", false, a -> {
+            a.varRef("$var");
+            // the program runner waits for every variable a step names before it runs the step
+            // (ScenarioProgram.runCpu), so the join is that wait and the step itself does nothing
+            return ctx -> null;
         });
         r.add("cat", "cat PATH [-> var]", "read a text file (procfs, sysfs, debugfs); var gets its text or -ERRNO", true, a -> {
             String path = a.path("PATH");
