@@ -106,6 +106,7 @@ public final class Machine {
         this.isolation = new PageIsolation(kernel, memmap, allocator);                       // mm/page_isolation.c
         this.pageExt = new mmsim.mm.page_ext.PageExt(kernel, config, sparse, allocator);      // mm/page_ext.c
         this.pageOwner = new mmsim.mm.page_owner.PageOwner(kernel, config, sparse, allocator, pageExt);
+        if (config.has(KernelConfig.CONFIG_PAGE_OWNER)) allocator.setPageOwnerHooks(pageOwner); // post_alloc_hook, free_pages_prepare
         // user memory (mmap, rmap, swap, vmscan, migrate, gup) comes before memory hotplug,
         // whose offline_pages migrates user pages (do_migrate_range -> migrate_pages)
         this.userMemory = new UserMemory(kernel, config,

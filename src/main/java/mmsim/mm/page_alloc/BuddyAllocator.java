@@ -18,6 +18,7 @@ import mmsim.mm.linux.DumpPage;
 import mmsim.mm.linux.Memmap;
 import mmsim.mm.linux.PageFlag;
 import mmsim.mm.linux.PageFlagsLayout;
+import mmsim.mm.linux.PageOwnerHooks;
 import mmsim.mm.linux.PageType;
 import mmsim.mm.sparse.SparseMem;
 import mmsim.mm.linux.ZoneStat;
@@ -99,6 +100,8 @@ public final class BuddyAllocator {
     final java.util.TreeMap<Long, Integer> highOrderInUse = new java.util.TreeMap<>();
     /** free_pages_prepare() keeps order-0 hwpoisoned pages out of pcp/buddy (v5.10+; memory-failure sets it for its variants). */
     boolean divertHwpoisonAtFree;
+    /** page_owner's set/reset calls (include/linux/page_owner.h); null without CONFIG_PAGE_OWNER. */
+    PageOwnerHooks pageOwner;
 
     public BuddyAllocator(Kernel k, KernelConfig config, Memmap memmap, SparseMem sparse, int nrNodes) {
         this.k = k;
@@ -128,6 +131,9 @@ public final class BuddyAllocator {
     public PgData node(int nid) { return nodes[nid]; }
     public long minFreeKbytes() { return wmarks.minFreeKbytes(); }
     public boolean checksEnabled() { return checkPages; }
+
+    /** Wires page_owner's hooks (boot, once page_owner exists); they act only once page_owner is inited. */
+    public void setPageOwnerHooks(PageOwnerHooks hooks) { this.pageOwner = hooks; }
 
     /** page_zone(): the zone named by the page's flags word (node and zone fields). */
     public Zone pageZone(long pfn) {
@@ -471,10 +477,14 @@ public final class BuddyAllocator {
         return added;
     }
 
-    /** prep_new_page() / post_alloc_hook(): private 0, refcount 1, compound setup on __GFP_COMP. */
+    /**
+     * prep_new_page() / post_alloc_hook(): private 0, refcount 1, set_page_owner(), compound
+     * setup on __GFP_COMP. Runs after rmqueue dropped zone->lock.
+     */
     private void prepNewPage(long pfn, int order, int gfp) {
         memmap.setPrivateData(pfn, 0);
         memmap.setRefcount(pfn, 1);
+        if (pageOwner != null) pageOwner.setPageOwner(pfn, order, gfp);
         if (order > 0 && (gfp & Gfp.__GFP_COMP) != 0) prepCompoundPage(pfn, order);
         else if (order > 0) highOrderInUse.put(pfn, order);
     }

@@ -42,6 +42,7 @@ final class PageAllocChecks {
      */
     boolean freePagesPrepare(long pfn, int order) {
         if (b.divertHwpoisonAtFree && order == 0 && memmap.testBit(pfn, PageFlag.HWPOISON)) {
+            if (b.pageOwner != null) b.pageOwner.resetPageOwner(pfn, order);
             return false;   // "Do not let hwpoison pages hit pcplists/buddy": the page stays off every list
         }
         int bad = 0;
@@ -65,6 +66,7 @@ final class PageAllocChecks {
             if (bad > 0) return false;
         }
         memmap.setFlags(pfn, memmap.flags(pfn) & ~PageFlag.CHECK_AT_PREP);
+        if (b.pageOwner != null) b.pageOwner.resetPageOwner(pfn, order);
         return true;
     }
 

@@ -440,6 +440,14 @@ public final class PageExt {
         return new Entry(t, t.base + (long) index * entrySize, index, pfn);
     }
 
+    /**
+     * page_ext_next(curr): the entry of the next pfn, by pointer arithmetic on the same table (the
+     * caller stays inside one MAX_ORDER block, so inside one section).
+     */
+    public Entry pageExtNext(Entry e) {
+        return new Entry(e.table(), e.address() + entrySize, e.index() + 1, e.pfn() + 1);
+    }
+
     /** page_ext_get(page): rcu_read_lock() + lookup; unlocks again when there is none. */
     public Entry pageExtGet(long pfn) {
         try (var f = k.enter("page_ext_get")) {

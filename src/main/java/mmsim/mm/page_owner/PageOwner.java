@@ -23,8 +23,9 @@ import mmsim.mm.sparse.SparseMem;
  * on a 64-bit kernel (the page_ext race of seed 000 without the 32-bit page_idle route).
  *
  * <p>What is modelled: the records made at boot for pages already allocated
- * (init_early_allocated_pages, the "early allocated" dummy stack), {@link #setPageOwner} for a
- * caller that records an allocation, and the reader per era:
+ * (init_early_allocated_pages, the "early allocated" dummy stack), {@link #setPageOwner} from the
+ * page allocator's post_alloc_hook on every allocation once page_owner is inited,
+ * {@link #resetPageOwner} from free_pages_prepare on every free, and the reader per era:
  * <ul>
  * <li>v4.6: pfn_valid per MAX_ORDER block, PageBuddy skips a free block, lookup_page_ext with no
  *     NULL check, test_bit(PAGE_EXT_OWNER);</li>
@@ -32,15 +33,14 @@ import mmsim.mm.sparse.SparseMem;
  * <li>mainline: page_ext_get()/page_ext_put() around the page_ext accesses (RCU), and
  *     PAGE_EXT_OWNER_ALLOCATED.</li>
  * </ul>
- * Not modelled: the allocator does not call __set_page_owner on each allocation (post_alloc_hook
- * has no hook here), so only boot-time allocations and explicit {@link #setPageOwner} calls have
- * records; stack traces are the dummy early stack.
+ * Not modelled: stack traces (every record prints the dummy early stack), the free record's
+ * timestamp and pid, migrate reasons.
  *
  * <p>Locking: none on the read side, as in the kernel ("Some pages could be missed by concurrent
  * allocation or free, because we don't hold the zone lock"); every struct page and page_ext
  * access is a preemption point.
  */
-public final class PageOwner {
+public final class PageOwner implements mmsim.mm.linux.PageOwnerHooks {
     /** MAX_ORDER_NR_PAGES: the walk validates one pfn per such block. */
     private static final long MAX_ORDER_NR_PAGES = 1L << Zone.MAX_PAGE_ORDER;
     /** The pid recorded for early allocations (the boot task). */
@@ -115,18 +115,67 @@ public final class PageOwner {
     }
 
     /**
-     * __set_page_owner(page, order, gfp_mask): the record on each of the 2^order pages (the kernel
-     * writes every page_ext of the block), then PAGE_EXT_OWNER (and _ALLOCATED on mainline).
+     * __set_page_owner(page, order, gfp_mask), called by post_alloc_hook on every allocation:
+     * the record on each of the 2^order pages, then PAGE_EXT_OWNER (and _ALLOCATED on mainline).
+     * <ul>
+     * <li>v4.6: lookup_page_ext(page + i) per page, no NULL check;</li>
+     * <li>{@link PageExt#NULL_CHECKS} (v4.7, f86e4271978b): {@code if (unlikely(!page_ext)) return};</li>
+     * <li>mainline: one page_ext_get() for the block, page_ext_next() over its pages, page_ext_put().</li>
+     * </ul>
      */
+    @Override
     public void setPageOwner(long pfn, int order, int gfpMask) {
         if (!inited) return;
         try (var f = k.enter("__set_page_owner")) {
-            for (long p = pfn; p < pfn + (1L << order); p++) {
-                PageExt.Entry e = v46 ? pageExt.lookupPageExt(p) : pageExt.pageExtGet(p);
-                if (e == null) continue;
-                setOwnerRecord(e, order, gfpMask, k.cpu().pid());
-                if (!v46) pageExt.pageExtPut(e);
+            int pid = k.cpu().pid();
+            if (v46) {
+                for (long p = pfn; p < pfn + (1L << order); p++) {
+                    PageExt.Entry e = pageExt.lookupPageExt(p);
+                    if (e == null && config.has(PageExt.NULL_CHECKS)) return;
+                    setOwnerRecord(e, order, gfpMask, pid);
+                }
+                return;
             }
+            PageExt.Entry first = pageExt.pageExtGet(pfn);
+            if (first == null) return;
+            PageExt.Entry e = first;
+            for (long i = 0; i < (1L << order); i++, e = i < (1L << order) ? pageExt.pageExtNext(e) : e) {
+                setOwnerRecord(e, order, gfpMask, pid);
+            }
+            pageExt.pageExtPut(first);
+        }
+    }
+
+    /**
+     * __reset_page_owner(page, order), called by free_pages_prepare on every free:
+     * <ul>
+     * <li>v4.6: {@code __clear_bit(PAGE_EXT_OWNER)} on lookup_page_ext(page + i) of each page, no
+     *     NULL check (one of the call sites f86e4271978b fixed);</li>
+     * <li>{@link PageExt#NULL_CHECKS}: a page without page_ext is skipped;</li>
+     * <li>mainline: page_ext_get() once; PAGE_EXT_OWNER_ALLOCATED cleared on each page (the
+     *     record itself stays, for "freed" dumps).</li>
+     * </ul>
+     */
+    @Override
+    public void resetPageOwner(long pfn, int order) {
+        if (!inited) return;
+        try (var f = k.enter("__reset_page_owner")) {
+            if (v46) {
+                for (long p = pfn; p < pfn + (1L << order); p++) {
+                    PageExt.Entry e = pageExt.lookupPageExt(p);
+                    if (e == null && config.has(PageExt.NULL_CHECKS)) continue;
+                    pageExt.setFlag(e, pageExt.ownerBit(), false, "__reset_page_owner:__clear_bit(PAGE_EXT_OWNER)");
+                }
+                return;
+            }
+            PageExt.Entry first = pageExt.pageExtGet(pfn);
+            if (first == null) return;
+            PageExt.Entry e = first;
+            for (long i = 0; i < (1L << order); i++, e = i < (1L << order) ? pageExt.pageExtNext(e) : e) {
+                pageExt.setFlag(e, pageExt.ownerAllocatedBit(), false,
+                        "__update_page_owner_free_handle:__clear_bit(PAGE_EXT_OWNER_ALLOCATED)");
+            }
+            pageExt.pageExtPut(first);
         }
     }
 

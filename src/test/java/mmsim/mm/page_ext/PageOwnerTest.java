@@ -49,10 +49,10 @@ class PageOwnerTest {
     }
 
     @Test
-    void setPageOwnerRecordsAnAllocationAndTheReaderSkipsFreeBlocksAndTails() {
+    void everyAllocationIsRecordedByPostAllocHookAndTheReaderSkipsFreeBlocksAndTails() {
         Machine m = Machine.boot(L, KernelConfig.mainline().with(KernelConfig.CONFIG_PAGE_OWNER));
+        // no explicit call: alloc_pages -> post_alloc_hook -> set_page_owner
         long pfn = m.allocator().allocPages(Gfp.GFP_KERNEL, 2);
-        m.pageOwner().setPageOwner(pfn, 2, Gfp.GFP_KERNEL);
         // start the walk just past the head: the three tails are skipped, then the walk goes on
         VirtualFs.ReadResult r = VirtualFs.of(m).read(PageOwnerFile.PATH, pfn, 4096);
         String rec = new String(r.data(), StandardCharsets.UTF_8);
@@ -60,5 +60,33 @@ class PageOwnerTest {
         assertTrue(rec.contains(String.format("PFN %#x ", pfn)), rec);
         VirtualFs.ReadResult next = VirtualFs.of(m).read(PageOwnerFile.PATH, pfn + 1, 4096);
         assertFalse(new String(next.data(), StandardCharsets.UTF_8).contains(String.format("PFN %#x ", pfn)), "tails are not printed");
+    }
+
+    /**
+     * mm/page_alloc.c free_pages_prepare -> reset_page_owner: after the free the reader no longer
+     * prints the block (mainline: PAGE_EXT_OWNER_ALLOCATED cleared; v4.6: PAGE_EXT_OWNER cleared),
+     * and a new allocation of the same pfn is recorded again with its own order and mask.
+     */
+    @Test
+    void aFreeResetsTheRecordAndTheNextAllocationRewritesIt() {
+        for (KernelConfig c : new KernelConfig[] {KernelConfig.v4_6().with(KernelConfig.CONFIG_PAGE_OWNER),
+                KernelConfig.mainline().with(KernelConfig.CONFIG_PAGE_OWNER)}) {
+            Machine m = Machine.boot(L, c);
+            long pfn = m.allocator().allocPages(Gfp.GFP_KERNEL, 3);
+            String fmt = c.era() == KernelConfig.Era.V4_6 ? "PFN %d " : "PFN %#x ";
+            assertTrue(read(m, pfn).contains(String.format(fmt, pfn)), c + ": allocated block is printed");
+            m.allocator().freePages(pfn, 3);
+            assertFalse(read(m, pfn).contains(String.format(fmt, pfn)), c + ": a freed block is not printed");
+            long again = m.allocator().allocPages(Gfp.GFP_KERNEL, 0);
+            if (again == pfn) {
+                assertTrue(read(m, pfn).startsWith(String.format("Page allocated via order 0, mask %#x", Gfp.GFP_KERNEL)), c.toString());
+            }
+            assertEquals(java.util.List.of(), ModelCheck.check(m));
+        }
+    }
+
+    private static String read(Machine m, long pos) {
+        VirtualFs.ReadResult r = VirtualFs.of(m).read(PageOwnerFile.PATH, pos, 4096);
+        return new String(r.data(), StandardCharsets.UTF_8);
     }
 }
