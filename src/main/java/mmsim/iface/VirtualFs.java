@@ -57,7 +57,15 @@ public final class VirtualFs {
 
     /** write(2) on the file: the bytes consumed (&gt;= 0) or {@code -errno}. */
     @FunctionalInterface
-    public interface Writer { long write(byte[] data); }
+    public interface Writer {
+        long write(byte[] data);
+
+        /**
+         * pwrite(2) at {@code offset}: text attributes ignore the position (sysfs_kf_write
+         * hands the store the buffer alone); binary attributes override this.
+         */
+        default long pwrite(long offset, byte[] data) { return write(data); }
+    }
 
     public static final class File implements Node {
         public final int mode;
@@ -102,6 +110,7 @@ public final class VirtualFs {
         mmsim.iface.debugfs.PageOwnerFile.install(fs, m);
         mmsim.iface.debugfs.PtdumpFiles.install(fs, m);
         mmsim.iface.sysfs.HwpoisonSysfs.install(fs, m);
+        mmsim.iface.sysfs.PageIdleSysfs.install(fs, m);
         // ---- end of installers --------------------------------------------------------------
         return fs;
     }
@@ -273,13 +282,17 @@ public final class VirtualFs {
     public String readAll(String path) { return new String(readAllBytes(path), StandardCharsets.UTF_8); }
 
     /** write(2) of {@code data}: the count or -errno (ENOENT, EISDIR, EACCES from the VFS). */
-    public long write(String path, byte[] data) {
+    public long write(String path, byte[] data) { return pwrite(path, 0, data); }
+
+    /** pwrite(2) of {@code data} at {@code offset}: the count or -errno (a negative offset is EINVAL). */
+    public long pwrite(String path, long offset, byte[] data) {
         Node n = resolve(path, true);
         if (n == null) return Errno.ENOENT.neg();
         if (n instanceof Dir) return Errno.EISDIR.neg();
         File f = (File) n;
         if (!f.writable()) return Errno.EACCES.neg();
-        return f.writer.write(data);
+        if (offset < 0) return Errno.EINVAL.neg();
+        return f.writer.pwrite(offset, data);
     }
 
     /** echo TEXT &gt; path: the count or -errno. */

@@ -68,6 +68,7 @@ public final class Machine {
     private long maxPfn;
     private final UserMemory userMemory;
     private final Khugepaged khugepaged;
+    private final mmsim.mm.page_idle.PageIdle pageIdle;
     private final MemoryHotplug memoryHotplug;
     private final MemoryBlocks memoryBlocks;
     private final Memremap memremap;
@@ -143,6 +144,8 @@ public final class Machine {
         this.khugepaged = new Khugepaged(userMemory, userMemory.arch, userMemory.tables, userMemory.pgalloc, userMemory.swap,
                 userMemory.swapState, userMemory.rmap, userMemory.memory, userMemory.vmscan, userMemory.hugeMemory);
         userMemory.mmap.registerRangeAdvice(mmsim.mm.mmap.Mmap.MADV_COLLAPSE, khugepaged::madviseCollapse);
+        // mm/page_idle.c: idle page tracking over user pages (rmap), its bits in page_ext on 32-bit
+        this.pageIdle = new mmsim.mm.page_idle.PageIdle(kernel, config, sparse, userMemory, pageExt, this::maxPfn);
         // ---- a new subsystem wires in here, above what it calls, handed its collaborators; it
         // declares its variant switches in its OPTIONS, which KNOWN_OPTIONS collects.
     }
@@ -213,6 +216,8 @@ public final class Machine {
 
     /** The khugepaged daemon (mm/khugepaged.c); scenarios and tests run its passes. */
     public Khugepaged khugepaged() { return khugepaged; }
+    /** Idle page tracking (mm/page_idle.c), behind /sys/kernel/mm/page_idle/bitmap. */
+    public mmsim.mm.page_idle.PageIdle pageIdle() { return pageIdle; }
     /** Memory hotplug (mm/memory_hotplug.c) and the memory block devices (drivers/base/memory.c). */
     public MemoryHotplug memoryHotplug() { return memoryHotplug; }
 

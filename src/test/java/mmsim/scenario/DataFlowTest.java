@@ -126,6 +126,51 @@ class DataFlowTest {
         assertEquals("passed p>=0x10000 p!=NULL", s.expects().get(1).pattern());
     }
 
+    /**
+     * Division in operands finds the page_idle bitmap word of a pfn ($p/64*8), pwrite writes u64
+     * words (literal or read back from a variable), and a literal zero divisor is an error at
+     * its column.
+     */
+    @Test
+    void divisionFindsTheBitmapWordAndPwriteWritesWords() {
+        ScenarioRunner.VariantResult r = explore("""
+                setup
+                  mmap 64K private -> a
+                  write $a 64K
+                  pagemap $a pfn -> p
+                end
+                cpu A "mark idle, read back"
+                  pwrite /sys/kernel/mm/page_idle/bitmap at $p/64*8 words 0xffffffffffffffff -> w
+                  read /sys/kernel/mm/page_idle/bitmap at $p/64*8 count 8 -> idle
+                  pwrite /sys/kernel/mm/page_idle/bitmap at $p/64*8 words $idle -> again
+                  pwrite /sys/kernel/mm/page_idle/bitmap at 4 words 0x1 -> unaligned
+                end
+                cpu B
+                  note b
+                end
+                expect * passed ACCEPTABLE
+                bound 0
+                """);
+        assertEquals(ScenarioRunner.Status.OK, r.status(), r.note() + " " + r.findings());
+        for (Map<String, String> o : observed(r)) {
+            assertEquals("8", o.get("w"));
+            assertEquals("8", o.get("again"));
+            assertEquals("-EINVAL", o.get("unaligned"));
+            long pfn = Long.decode(o.get("p"));
+            long idle = Long.parseUnsignedLong(o.get("idle").substring(2), 16);
+            assertTrue((idle >>> (pfn % 64) & 1) == 1, "the first page is on the LRU and idle: " + o);
+        }
+        ScenarioError e = assertThrows(ScenarioError.class, () -> ScenarioParser.parse("flow.mms", HEAD + """
+                cpu A
+                  read /proc/kpageflags at 8/0 count 8
+                end
+                cpu B
+                  note b
+                end
+                """, ScenarioParserTest.OPS));
+        assertTrue(e.getMessage().startsWith("flow.mms:11:28: expected OFFSET"), e.getMessage());
+    }
+
     @Test
     void malformedConditionsAndUnassignedVariablesAreErrorsAtTheirColumn() {
         String cpus = """

@@ -122,4 +122,19 @@ class Seed000ScenariosTest {
         assertHolds(mainline);
         assertTrue(mainline.findings().isEmpty(), mainline.findings().toString());
     }
+
+    /**
+     * The idle page bitmap on 32-bit: the page reference page_idle_get_page() takes keeps
+     * offline_pages from freeing page_ext under the reader in both 2016 variants; mainline's
+     * pfn_to_online_page() leaves the 000c window open in this reader too.
+     */
+    @Test
+    @Tag("slow")
+    void pageIdleVsOffline() {
+        Scenario s = load("000e-page-idle-vs-offline");
+        assertHolds(run(s, "v4.6"));
+        assertHolds(run(s, "v4.7-null-checks"));
+        Failure ml = assertBroken(s, run(s, "mainline"), OutcomeClass.EXPECTED, Set.of("oops"));
+        assertTrue(ml.render().contains("page_idle_get_folio"), ml.render());
+    }
 }

@@ -131,9 +131,15 @@ public final class Memory {
         long pmdE = store.peekEntry(arch.tableEntryPfn(pudE), PgtableArch.pmdIndex(addr));
         if (arch.pmdTransHuge(pmdE)) return !write || arch.pmdWrite(pmdE);
         if (!arch.isTableEntry(pmdE)) return false;
-        long pte = store.peekEntry(arch.tableEntryPfn(pmdE), PgtableArch.pteIndex(addr));
+        long ptePfn = arch.tableEntryPfn(pmdE);
+        int idx = PgtableArch.pteIndex(addr);
+        long pte = store.peekEntry(ptePfn, idx);
         if (pte == 0 || (pte & 1) == 0) return false; // P/V bit clear: the MMU faults
-        return !write || arch.pteWrite(pte);
+        if (write && !arch.pteWrite(pte)) return false;
+        // the walk sets the accessed bit of the PTE it uses (x86's A bit, arm64's hardware AF
+        // update), in the same atomic step: what page_referenced and page_idle later clear
+        if (!arch.pteYoung(pte)) store.poke(ptePfn, idx, arch.pteMkyoung(pte));
+        return true;
     }
 
     /** handle_mm_fault(): allocate the tables down to the PTE, then handle_pte_fault. */

@@ -76,8 +76,8 @@ public final class PageExt {
     //   bit 0 DEBUG_POISON, 1 DEBUG_GUARD, 2 OWNER, 3 YOUNG, 4 IDLE (YOUNG/IDLE only on !64BIT)
     // mainline:
     //   bit 0 OWNER, 1 OWNER_ALLOCATED, 2 YOUNG, 3 IDLE (YOUNG/IDLE only on !64BIT)
-    private static final int V46_OWNER = 2, V46_IDLE = 4;
-    private static final int ML_OWNER = 0, ML_OWNER_ALLOCATED = 1, ML_IDLE = 3;
+    private static final int V46_OWNER = 2, V46_YOUNG = 3, V46_IDLE = 4;
+    private static final int ML_OWNER = 0, ML_OWNER_ALLOCATED = 1, ML_YOUNG = 2, ML_IDLE = 3;
 
     /**
      * PAGE_EXT_INVALID: bit 0 of {@code ms->page_ext} (the pointer, not the flags word) marks a
@@ -502,6 +502,7 @@ public final class PageExt {
     }
 
     private int idleBit() { return v46 ? V46_IDLE : ML_IDLE; }
+    private int youngBit() { return v46 ? V46_YOUNG : ML_YOUNG; }
 
     /** PAGE_EXT_OWNER_ALLOCATED's bit (mainline; 2016 had no such bit: -1). */
     public int ownerAllocatedBit() { return v46 ? -1 : ML_OWNER_ALLOCATED; }
@@ -568,16 +569,26 @@ public final class PageExt {
 
     /** set_page_idle(page) / folio_set_idle() through page_ext (32-bit): what page_idle's bitmap write does. */
     public void setPageIdle(long pfn, boolean idle) {
-        String label = (v46 ? "set_page_idle" : "folio_set_idle") + ":set_bit(PAGE_EXT_IDLE, &page_ext->flags)";
+        setIdleBit(pfn, idleBit(), idle, (v46 ? (idle ? "set_page_idle" : "clear_page_idle") : (idle ? "folio_set_idle" : "folio_clear_idle"))
+                + (idle ? ":set_bit" : ":clear_bit") + "(PAGE_EXT_IDLE, &page_ext->flags)");
+    }
+
+    /** set_page_young(page) / folio_set_young() through page_ext (32-bit): page_idle's mark for reclaim. */
+    public void setPageYoung(long pfn) {
+        setIdleBit(pfn, youngBit(), true, (v46 ? "set_page_young" : "folio_set_young") + ":set_bit(PAGE_EXT_YOUNG, &page_ext->flags)");
+    }
+
+    /** The one lookup-then-set of include/linux/page_idle.h's page_ext accessors, per era. */
+    private void setIdleBit(long pfn, int bit, boolean value, String label) {
         if (v46) {
             Entry e = lookupPageExt(pfn);
             if (e == null && config.has(NULL_CHECKS)) return;
-            setFlag(e, idleBit(), idle, label);
+            setFlag(e, bit, value, label);
             return;
         }
         Entry e = pageExtGet(pfn);
         if (e == null) return;
-        setFlag(e, idleBit(), idle, label);
+        setFlag(e, bit, value, label);
         pageExtPut(e);
     }
 }

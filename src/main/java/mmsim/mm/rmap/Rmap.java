@@ -315,6 +315,24 @@ public final class Rmap {
     public boolean rmapWalk(long pfn, boolean migration, OneVisitor one) {
         assertPageLocked(pfn);
         if (!um.pageAnon(pfn)) return rmapWalkFile(pfn, migration, one);
+        return rmapWalkAnon(pfn, migration, one);
+    }
+
+    /**
+     * rmap_walk() of an anonymous page the caller has NOT locked, with rwc->anon_lock =
+     * folio_lock_anon_vma_read (mm/page_idle.c's walk): the caller's reference keeps the
+     * anon_vma findable through page->mapping, the root rwsem is taken for read as usual. File
+     * pages still need the page lock (the caller trylocks them, as page_idle does).
+     */
+    public boolean rmapWalkAnonUnlocked(long pfn, OneVisitor one) {
+        if (!um.pageAnon(pfn)) {
+            assertPageLocked(pfn);
+            return rmapWalkFile(pfn, false, one);
+        }
+        return rmapWalkAnon(pfn, false, one);
+    }
+
+    private boolean rmapWalkAnon(long pfn, boolean migration, OneVisitor one) {
         try (var f = k.enter("rmap_walk_anon")) {
             AnonVma av = anonVmaOf(pfn);
             if (av == null || av.freed) return true;

@@ -131,8 +131,9 @@ public final class Args {
     }
 
     /**
-     * A value computed when the step runs: numbers and {@code $var}s joined by {@code +}, {@code -}
-     * and {@code *} ({@code $a+4K}, {@code $p*8}, {@code $p*8+16}), {@code *} binding tighter.
+     * A value computed when the step runs: numbers and {@code $var}s joined by {@code +}, {@code -},
+     * {@code *} and {@code /} ({@code $a+4K}, {@code $p*8}, {@code $p/64*8}), {@code *} and {@code /}
+     * binding tighter, left to right.
      * Written as one word, without blanks.
      */
     public record Address(String text, java.util.function.ToLongFunction<OpContext> eval) {
@@ -158,12 +159,12 @@ public final class Args {
         java.util.function.ToLongFunction<OpContext> e = expression(t, t.text());
         if (e == null) {
             i--;
-            throw error("expected " + what + " (" + example + "; + - * join numbers and $vars), got '" + t.text() + "'");
+            throw error("expected " + what + " (" + example + "; + - * / join numbers and $vars), got '" + t.text() + "'");
         }
         return new Address(t.text(), e);
     }
 
-    /** expr := term (('+'|'-') term)*, term := atom ('*' atom)*, atom := NUMBER | $var; null when malformed. */
+    /** expr := term (('+'|'-') term)*, term := atom (('*'|'/') atom)*, atom := NUMBER | $var; null when malformed. */
     private java.util.function.ToLongFunction<OpContext> expression(Token t, String s) {
         java.util.function.ToLongFunction<OpContext> sum = null;
         int sign = 1;
@@ -182,9 +183,14 @@ public final class Args {
         return sum;
     }
 
+    /** term := atom (('*'|'/') atom)*, left to right; '/' divides unsigned and truncates ($p/64*8: the u64 word of pfn $p). */
     private java.util.function.ToLongFunction<OpContext> term(Token t, String s) {
         java.util.function.ToLongFunction<OpContext> product = null;
-        for (String atom : s.split("\\*", -1)) {
+        char op = '*';
+        int from = 0;
+        for (int j = 0; j <= s.length(); j++) {
+            if (j < s.length() && s.charAt(j) != '*' && s.charAt(j) != '/') continue;
+            String atom = s.substring(from, j);
             java.util.function.ToLongFunction<OpContext> a;
             if (atom.startsWith("$")) {
                 String name = atom.substring(1);
@@ -193,13 +199,20 @@ public final class Args {
                 a = c -> c.varNumber(name);
             } else {
                 Long v = parseNumber(atom);
-                if (v == null || v < 0) return null;
+                if (v == null || v < 0 || (op == '/' && v == 0)) return null;
                 long n = v;
                 a = c -> n;
             }
             final var prev = product;
             final var at = a;
-            product = prev == null ? at : c -> prev.applyAsLong(c) * at.applyAsLong(c);
+            final String text = atom;
+            product = prev == null ? at : op == '*' ? c -> prev.applyAsLong(c) * at.applyAsLong(c) : c -> {
+                long d = at.applyAsLong(c);
+                if (d == 0) throw new IllegalStateException("division by zero: " + text + " is 0");
+                return Long.divideUnsigned(prev.applyAsLong(c), d);
+            };
+            if (j < s.length()) op = s.charAt(j);
+            from = j + 1;
         }
         return product;
     }

@@ -54,6 +54,25 @@ final class BasicOps implements OpProvider {
                         }
                     };
                 });
+        r.add("pwrite", "pwrite PATH at OFFSET words W[,W...] [-> var]",
+                "pwrite(2) little-endian u64 words W (numbers, or a $var holding 0x..,0x.. as read gives) at OFFSET "
+                + "into a binary file (/sys/kernel/mm/page_idle/bitmap: bit pfn%64 of word pfn/64); var gets the bytes written or -ERRNO",
+                true, a -> {
+                    String path = a.path("PATH");
+                    a.keyword("at");
+                    Args.Address offset = a.operand("OFFSET", "a byte offset such as 0x1000 or $pfn*8");
+                    a.keyword("words");
+                    String var = a.hasMore() && a.peek().startsWith("$") ? a.varRef("W") : null;
+                    long[] constant = var == null ? words(a, a.word("W")) : null;
+                    return ctx -> {
+                        long[] w = constant != null ? constant : parseWords(ctx.var(var));
+                        if (w == null) return Args.errnoValue(Errno.EINVAL);
+                        ByteBuffer bb = ByteBuffer.allocate(w.length * 8).order(ByteOrder.LITTLE_ENDIAN);
+                        for (long x : w) bb.putLong(x);
+                        long n = ctx.machine().fs().pwrite(path, offset.resolve(ctx), bb.array());
+                        return n < 0 ? Args.errnoValue(Errno.of(n)) : Long.toString(n);
+                    };
+                });
         r.add("dmesg", "dmesg [mark] [-> var]",
                 "the kernel log lines since the mark (the end of setup, or the last 'dmesg mark'); var gets them joined by ' | ', or '' when none",
                 true, a -> {
@@ -94,6 +113,25 @@ final class BasicOps implements OpProvider {
         if (star < 0) return ctx.var(ref);
         Long n = Args.parseNumber(ref.substring(star + 1));
         return "0x" + Long.toHexString(ctx.varNumber(ref.substring(0, star)) * (n == null ? 1 : n));
+    }
+
+    /** W[,W...] as u64 words, or an error at the operand naming it. */
+    private static long[] words(Args a, String text) {
+        long[] w = parseWords(text);
+        if (w == null) throw a.error("expected u64 words such as 0xffffffffffffffff or 0x1,0x0, got '" + text + "'");
+        return w;
+    }
+
+    /** {@code 0x1,0x800} (what {@link #u64s} prints) as words; null when a word is no number. */
+    private static long[] parseWords(String text) {
+        String[] parts = text.split(",", -1);
+        long[] w = new long[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            Long v = Args.parseNumber(parts[i].strip());
+            if (v == null) return null;
+            w[i] = v;
+        }
+        return w;
     }
 
     /** Little-endian u64 words as {@code 0x1,0x800}; a short tail is shown as its bytes. */
