@@ -69,6 +69,7 @@ public final class Machine {
     private final UserMemory userMemory;
     private final Khugepaged khugepaged;
     private final mmsim.mm.page_idle.PageIdle pageIdle;
+    private final mmsim.mm.acpi_memhotplug.AcpiMemhotplug acpiMemhotplug;
     private final MemoryHotplug memoryHotplug;
     private final MemoryBlocks memoryBlocks;
     private final Memremap memremap;
@@ -119,6 +120,8 @@ public final class Machine {
         // offline through it; add/remove_memory call back through MemoryBlockDevices)
         this.memoryBlocks = new MemoryBlocks(kernel, config, layout, sparse, allocator, memoryHotplug);
         memoryHotplug.setMemoryBlockDevices(memoryBlocks);
+        // drivers/acpi: the memory device's eject (QEMU's device_del of a DIMM) offlines its blocks, then removes them
+        this.acpiMemhotplug = new mmsim.mm.acpi_memhotplug.AcpiMemhotplug(kernel, memoryHotplug, memoryBlocks, layout.arch().pageShift());
         this.memremap = new Memremap(kernel, config, layout, memmap, sparse, allocator, memoryHotplug);
         this.compaction = new Compaction(kernel, config, sparse, allocator);                   // mm/compaction.c
         this.memoryFailure = config.has(KernelConfig.CONFIG_MEMORY_FAILURE)                  // mm/memory-failure.c
@@ -216,6 +219,8 @@ public final class Machine {
 
     /** The khugepaged daemon (mm/khugepaged.c); scenarios and tests run its passes. */
     public Khugepaged khugepaged() { return khugepaged; }
+    /** The ACPI memory device driver's eject (drivers/acpi/acpi_memhotplug.c, scan.c). */
+    public mmsim.mm.acpi_memhotplug.AcpiMemhotplug acpiMemhotplug() { return acpiMemhotplug; }
     /** Idle page tracking (mm/page_idle.c), behind /sys/kernel/mm/page_idle/bitmap. */
     public mmsim.mm.page_idle.PageIdle pageIdle() { return pageIdle; }
     /** Memory hotplug (mm/memory_hotplug.c) and the memory block devices (drivers/base/memory.c). */

@@ -581,6 +581,28 @@ public final class MemoryHotplug {
         }
     }
 
+    /**
+     * __remove_memory(start, size): remove_memory for a caller that already holds
+     * device_hotplug_lock (the ACPI memory driver's detach); a failure is a BUG() there, the
+     * caller having offlined every block first.
+     */
+    public void removeMemoryLocked(long startBytes, long sizeBytes) {
+        try (var f = k.enter("__remove_memory")) {
+            deviceHotplugLock.assertHeld();
+            if (tryRemoveMemory(startBytes, sizeBytes) != 0) throw k.bug("mm/memory_hotplug.c", 0, "kernel BUG at mm/memory_hotplug.c: __remove_memory");
+        }
+    }
+
+    /** Whether every block of [start, start+size) was hot-added (add_memory) and still has its block device. */
+    public boolean hotAdded(long startBytes, long sizeBytes) {
+        if (sizeBytes <= 0 || ((startBytes | sizeBytes) & (blockSizeBytes - 1)) != 0) return false;
+        for (long b = startBytes; b < startBytes + sizeBytes; b += blockSizeBytes) {
+            Long end = systemRam.get(b);
+            if (end == null || end != b + blockSizeBytes || !blockDevices.hasBlock(b / blockSizeBytes)) return false;
+        }
+        return true;
+    }
+
     private int tryRemoveMemory(long startBytes, long sizeBytes) {
         try (var f = k.enter("try_remove_memory")) {
             int shift = layout.arch().pageShift();
@@ -589,10 +611,7 @@ public final class MemoryHotplug {
             long startPfn = startBytes >>> shift, nrPages = sizeBytes >>> shift;
             // the model removes only what add_memory added (as the ACPI driver does): anything else
             // is a caller error the kernel does not check for, reported here as -EINVAL
-            for (long b = startBytes; b < startBytes + sizeBytes; b += blockSizeBytes) {
-                Long end = systemRam.get(b);
-                if (end == null || end != b + blockSizeBytes || !blockDevices.hasBlock(b / blockSizeBytes)) return Errno.EINVAL.neg();
-            }
+            if (!hotAdded(startBytes, sizeBytes)) return Errno.EINVAL.neg();
             // walk_memory_blocks(start, size, NULL, check_memblock_offlined_cb)
             long onlinePfn = blockDevices.firstOnlineBlock(startPfn, nrPages);
             if (onlinePfn >= 0) {

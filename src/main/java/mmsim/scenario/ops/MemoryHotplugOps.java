@@ -32,6 +32,14 @@ final class MemoryHotplugOps implements OpProvider {
                     long size = a.number("SIZE", 1, Long.MAX_VALUE);
                     return ctx -> result(ctx.machine().machine().memoryHotplug().removeMemory(start, size));
                 });
+        r.add("device_del", "device_del START SIZE [-> var]",
+                "QEMU's device_del of the DIMM at [START, START+SIZE): the ACPI eject offlines every block (two passes; "
+                + "'memory memoryN: Offline failed.' and the blocks onlined again on failure), then removes the memory; "
+                + "var gets ok or -ERRNO (-EBUSY when a block stays online, -ENODEV when no hot-added DIMM is there)", true, a -> {
+                    long start = a.number("START", 0, Long.MAX_VALUE);
+                    long size = a.number("SIZE", 1, Long.MAX_VALUE);
+                    return ctx -> result(ctx.machine().machine().acpiMemhotplug().ejectRequest(start, size));
+                });
         r.add("modprobe", "modprobe " + INJECT_MODULE + " [priority=N] | " + HwpoisonInject.MODULE + " [-> var]",
                 "load the memory notifier error injection module (debugfs notifier-error-inject/memory) "
                         + "or the hwpoison injector (debugfs hwpoison/)", true, a -> {
