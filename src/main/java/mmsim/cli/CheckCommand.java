@@ -143,7 +143,7 @@ public final class CheckCommand implements Callable<Integer> {
                         rows.add(a.baseline());
                         necessity.put(a.baseline(), a);
                     } else {
-                        rows.add(ScenarioRunner.run(s, v, st, progress.listener()));
+                        rows.add(mmsim.scenario.UnopenedPaths.check(ScenarioRunner.run(s, v, st, progress.listener())));
                     }
                 } catch (ScenarioError e) {
                     err.println("mmsim: " + e.getMessage());

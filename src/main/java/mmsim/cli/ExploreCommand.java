@@ -105,7 +105,7 @@ public final class ExploreCommand implements Callable<Integer> {
         try {
             for (Scenario.Variant v : variants) {
                 progress.start(s.name() + " " + v.name());
-                rows.add(ScenarioRunner.run(s, v, st, progress.listener()));
+                rows.add(mmsim.scenario.UnopenedPaths.check(ScenarioRunner.run(s, v, st, progress.listener())));
                 progress.done();
             }
         } finally {

@@ -171,6 +171,39 @@ class DataFlowTest {
         assertTrue(e.getMessage().startsWith("flow.mms:11:28: expected OFFSET"), e.getMessage());
     }
 
+    /**
+     * A path no execution opened is an error at its column once the exploration is exhaustive;
+     * a path another CPU's hotplug creates is not (some interleaving opened it).
+     */
+    @Test
+    void aPathNoExecutionOpenedIsAnErrorAtItsColumn() {
+        ScenarioRunner.VariantResult typo = explore("""
+                cpu A "cat"
+                  cat /sys/devices/system/memory/memory1/stat -> s
+                end
+                cpu B
+                  note b
+                end
+                expect * passed ACCEPTABLE
+                bound 1
+                """);
+        ScenarioError e = assertThrows(ScenarioError.class, () -> UnopenedPaths.check(typo));
+        assertTrue(e.getMessage().startsWith("flow.mms:11:7: no execution opened /sys/devices/system/memory/memory1/stat"), e.getMessage());
+        ScenarioRunner.VariantResult appears = explore("""
+                cpu A "cat the new block"
+                  cat /sys/devices/system/memory/memory8/state -> s
+                end
+                cpu B "hot-add"
+                  add_memory 0 0x40000000 128M -> r
+                end
+                expect * passed ACCEPTABLE
+                bound 1
+                """);
+        assertTrue(appears.exhausted());
+        assertEquals(appears, UnopenedPaths.check(appears));
+        assertTrue(observed(appears).stream().anyMatch(o -> o.get("s").equals("offline")), observed(appears).toString());
+    }
+
     @Test
     void malformedConditionsAndUnassignedVariablesAreErrorsAtTheirColumn() {
         String cpus = """
