@@ -50,7 +50,7 @@ public final class PageTypesCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         var out = System.out;
-        return PageTypes.run(args.toArray(String[]::new), this::openSource, out, System.err);
+        return PageTypes.run(args.toArray(String[]::new), this::openSource, "v4.6".equals(era), out, System.err);
     }
 
     /**

@@ -8,24 +8,35 @@ import java.util.Locale;
  * long (comma-separated names) spellings, the bit-names block of -h, and the two ways the tool
  * rewrites raw kpageflags words (raw mode's overloaded names, default mode's hidden bits).
  *
- * <p>The table is the current tool's 44 names; which name a bit carries in which kernel era is
- * decided here and nowhere else. Stateless; no locking.
+ * <p>Two builds of the tool: {@link #TODAY}, the 6.12 tree's, has 43 names (PG_uncached was
+ * removed for 6.12, "x86: Remove PG_uncached", and bit 39 lost its name, so the symbolic column
+ * is 43 letters and a set bit 39 is "unknown flag bit 39"); {@link #WITH_UNCACHED}, the tool
+ * of the trees that still had the flag (the model's v4.6 era), has 44 with "c:uncached". Which
+ * table a run uses is decided by the caller (the model's era, or today's tool for host files).
+ * Immutable; no locking.
  */
 final class PageTypeFlags {
+    /** bit -> "letter:name", null for a bit this build does not name. */
+    private final String[] names;
 
-    private PageTypeFlags() { }
+    private PageTypeFlags(boolean uncached) {
+        this.names = BASE.clone();
+        if (uncached) names[KPF_UNCACHED] = "c:uncached";
+    }
 
-    // ---- the tool's flag names (bit -> "letter:name"), the current tool's 44 names -------------
+    // ---- the tool's flag names (bit -> "letter:name") --------------------------------------
 
-    private static final String[] NAMES = new String[64];
+    private static final int KPF_UNCACHED = 39;
+    private static final String[] BASE = new String[64];
     static {
+        final String[] NAMES = BASE;
         String[] low = {"L:locked", "E:error", "R:referenced", "U:uptodate", "D:dirty", "l:lru", "A:active",
             "S:slab", "W:writeback", "I:reclaim", "B:buddy", "M:mmap", "a:anonymous", "s:swapcache",
             "b:swapbacked", "H:compound_head", "T:compound_tail", "G:huge", "u:unevictable", "X:hwpoison",
             "n:nopage", "x:ksm", "t:thp", "o:offline", "z:zero_page", "i:idle_page", "g:pgtable"};
         System.arraycopy(low, 0, NAMES, 0, low.length);
         String[] hack = {"r:reserved", "m:mlocked", "d:owner_2", "P:private", "p:private_2", "O:owner_private",
-            "h:arch", "c:uncached", "f:softdirty", "H:arch_2"};
+            "h:arch", null, "f:softdirty", "H:arch_2"};
         System.arraycopy(hack, 0, NAMES, 32, hack.length);
         NAMES[47] = "d:anon_exclusive";
         NAMES[48] = "I:readahead";
@@ -36,6 +47,12 @@ final class PageTypeFlags {
         NAMES[63] = "1:mmap_exclusive";
     }
 
+    /** tools/mm/page-types.c as of 6.12: no name for bit 39. */
+    static final PageTypeFlags TODAY = new PageTypeFlags(false);
+    /** The tool before 6.12 (and in the 2016 trees): bit 39 is c:uncached. */
+    static final PageTypeFlags WITH_UNCACHED = new PageTypeFlags(true);
+
+
     private static final int KPF_ERROR = 1, KPF_ACTIVE = 6, KPF_SLAB = 7, KPF_WRITEBACK = 8, KPF_RECLAIM = 9,
             KPF_ANON = 12, KPF_COMPOUND_HEAD = 15, KPF_COMPOUND_TAIL = 16, KPF_HUGE = 17, KPF_OWNER_2 = 34,
             KPF_ANON_EXCLUSIVE = 47, KPF_READAHEAD = 48, KPF_SLUB_FROZEN = 50, KPF_SLUB_DEBUG = 51;
@@ -45,39 +62,39 @@ final class PageTypeFlags {
     static final long BITS_COMPOUND = (1L << KPF_COMPOUND_HEAD) | (1L << KPF_COMPOUND_TAIL);
 
     /** The lowest bit set in {@code flags} that has no name, or -1 (the tool refuses such a word). */
-    static int firstUnnamedBit(long flags) {
+    int firstUnnamedBit(long flags) {
         for (int i = 0; i < 64; i++) {
-            if (NAMES[i] == null && ((flags >>> i) & 1) != 0) return i;
+            if (names[i] == null && ((flags >>> i) & 1) != 0) return i;
         }
         return -1;
     }
 
     /** The first bit, in bit order, whose name starts with {@code prefix}; -1 when none does. */
-    static int bitByNamePrefix(String prefix) {
+    int bitByNamePrefix(String prefix) {
         for (int i = 0; i < 64; i++) {
-            if (NAMES[i] != null && NAMES[i].startsWith(prefix, 2)) return i;
+            if (names[i] != null && names[i].startsWith(prefix, 2)) return i;
         }
         return -1;
     }
 
     /** page_flag_name(): one letter or '_' per named bit; the caller has refused unnamed bits. */
-    static String symbolicName(long flags) {
+    String symbolicName(long flags) {
         char[] buf = new char[64];
         int j = 0;
         for (int i = 0; i < 64; i++) {
-            if (NAMES[i] == null) continue;
-            buf[j++] = ((flags >>> i) & 1) != 0 ? NAMES[i].charAt(0) : '_';
+            if (names[i] == null) continue;
+            buf[j++] = ((flags >>> i) & 1) != 0 ? names[i].charAt(0) : '_';
         }
         return new String(buf, 0, j);
     }
 
     /** page_flag_longname(): the names of the set bits, comma-separated. */
-    static String longName(long flags) {
+    String longName(long flags) {
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < 64; i++) {
-            if (NAMES[i] == null || ((flags >>> i) & 1) == 0) continue;
+            if (names[i] == null || ((flags >>> i) & 1) == 0) continue;
             if (!sb.isEmpty()) sb.append(',');
-            sb.append(NAMES[i], 2, NAMES[i].length());
+            sb.append(names[i], 2, names[i].length());
         }
         return sb.toString();
     }
@@ -89,12 +106,12 @@ final class PageTypeFlags {
     }
 
     /** The bit-names block of usage(): four names a line, each marked raw (r) or overloaded (o). */
-    static String bitNamesHelp() {
+    String bitNamesHelp() {
         StringBuilder sb = new StringBuilder();
         int j = 0;
         for (int i = 0; i < 64; i++) {
-            if (NAMES[i] == null) continue;
-            sb.append(String.format(Locale.ROOT, "%16s%s", NAMES[i].substring(2), flagType(1L << i)));
+            if (names[i] == null) continue;
+            sb.append(String.format(Locale.ROOT, "%16s%s", names[i].substring(2), flagType(1L << i)));
             if (++j > 3) {
                 j = 0;
                 sb.append('\n');

@@ -79,7 +79,8 @@ public final class PageTypes {
     private FsFactory factory;
     private Source source;
     private SourceKind sourceKind;
-    private final PageTypesOptions opt = new PageTypesOptions(this::fatal);   // the options given
+    private final PageTypeFlags flagTable;   // the tool build: today's names, or with c:uncached
+    private final PageTypesOptions opt;      // the options given
 
     private ToolFs.Handle kpageflagsFd;
     private ToolFs.Handle kpagecountFd;
@@ -101,9 +102,11 @@ public final class PageTypes {
 
     private final ByteBuffer ioBuf = ByteBuffer.allocateDirect(BATCH * 8).order(ByteOrder.LITTLE_ENDIAN);
 
-    private PageTypes(OutputStream stdout, PrintStream err) {
+    private PageTypes(OutputStream stdout, PrintStream err, PageTypeFlags flagTable) {
         this.out = new Out(stdout);
         this.err = err;
+        this.flagTable = flagTable;
+        this.opt = new PageTypesOptions(this::fatal, flagTable);
     }
 
     /**
@@ -112,7 +115,15 @@ public final class PageTypes {
      * status: 0, or 1 (EXIT_FAILURE) for every refusal, as the C tool does.
      */
     public static int run(String[] args, FsFactory factory, OutputStream stdout, PrintStream stderr) {
-        PageTypes t = new PageTypes(stdout, stderr);
+        return run(args, factory, false, stdout, stderr);
+    }
+
+    /**
+     * The same with the tool of the trees that had PG_uncached ({@code withUncached}: the model's
+     * v4.6 era) instead of today's (6.12: bit 39 unnamed).
+     */
+    public static int run(String[] args, FsFactory factory, boolean withUncached, OutputStream stdout, PrintStream stderr) {
+        PageTypes t = new PageTypes(stdout, stderr, withUncached ? PageTypeFlags.WITH_UNCACHED : PageTypeFlags.TODAY);
         try {
             return t.main(args, factory);
         } catch (Exit e) {
@@ -161,7 +172,7 @@ public final class PageTypes {
                 }
                 case 'F' -> opt.kpageflags = arg;      // null for --kpageflags, as in the C tool
                 case 'h' -> {
-                    out.append(PageTypesOptions.usage());
+                    out.append(opt.usage());
                     throw new Exit(0);
                 }
                 case PageTypesOptions.OPT_ORDER -> {
@@ -171,7 +182,7 @@ public final class PageTypes {
                 }
                 case PageTypesOptions.OPT_SOURCE, PageTypesOptions.OPT_WITH_COUNT, PageTypesOptions.OPT_WITH_CGROUP -> { /* taken by chooseSource() */ }
                 default -> {
-                    out.append(PageTypesOptions.usage());
+                    out.append(opt.usage());
                     throw new Exit(1);
                 }
             }
@@ -268,9 +279,9 @@ public final class PageTypes {
 
     /** page_flag_name(): the symbolic flags; a bit the table does not name ends the run. */
     private String pageFlagName(long flags) {
-        int unnamed = PageTypeFlags.firstUnnamedBit(flags);
+        int unnamed = flagTable.firstUnnamedBit(flags);
         if (unnamed >= 0) fatal("unknown flag bit " + unnamed + "\n");
-        return PageTypeFlags.symbolicName(flags);
+        return flagTable.symbolicName(flags);
     }
 
     // ---- list and summary -------------------------------------------------------------------
@@ -317,7 +328,7 @@ public final class PageTypes {
         for (int i : slots) {
             out.append(String.format(Locale.ROOT, "0x%016x\t%10s %8s  %s\t%s\n", pageFlags[i],
                     Long.toUnsignedString(nrPages[i]), Long.toUnsignedString(pages2mb(nrPages[i])),
-                    pageFlagName(pageFlags[i]), PageTypeFlags.longName(pageFlags[i])));
+                    pageFlagName(pageFlags[i]), flagTable.longName(pageFlags[i])));
         }
         out.append(String.format(Locale.ROOT, "             total\t%10s %8s\n",
                 Long.toUnsignedString(totalPages), Long.toUnsignedString(pages2mb(totalPages))));
@@ -448,7 +459,7 @@ public final class PageTypes {
 
     private void describeFlags(String arg) {
         long flags = opt.parseFlagNames(arg, 0, false);
-        out.append(String.format(Locale.ROOT, "0x%016x\t%s\t%s\n", flags, pageFlagName(flags), PageTypeFlags.longName(flags)));
+        out.append(String.format(Locale.ROOT, "0x%016x\t%s\t%s\n", flags, pageFlagName(flags), flagTable.longName(flags)));
     }
 
     /** Buffered stdout: the tool prints millions of short lines with -L. */

@@ -78,8 +78,12 @@ final class PageTypesOptions {
     private final long[] filterMask = new long[MAX_BIT_FILTERS];
     private final long[] filterBits = new long[MAX_BIT_FILTERS];
 
-    PageTypesOptions(Refusal refusal) {
+    /** The flag table of the tool build being run (today's, or the one with c:uncached). */
+    final PageTypeFlags flags;
+
+    PageTypesOptions(Refusal refusal, PageTypeFlags flags) {
         this.refusal = refusal;
+        this.flags = flags;
     }
 
     private void fatal(String message) {
@@ -204,7 +208,7 @@ final class PageTypesOptions {
         if (str.isEmpty() || len == 0) return 0;
         String tok = str.substring(0, len);
         if (len <= 8 && "compound".startsWith(tok)) return PageTypeFlags.BITS_COMPOUND;
-        int bit = PageTypeFlags.bitByNamePrefix(tok);
+        int bit = flags.bitByNamePrefix(tok);
         if (bit >= 0) return 1L << bit;
         return parseNumber(str);
     }
@@ -264,7 +268,7 @@ final class PageTypesOptions {
 
 
     /** usage(): the C tool's text, the bit names, then mmsim's own options. */
-    static String usage() {
+    String usage() {
         return """
                 page-types [options]
                             -r|--raw                   Raw mode, for kernel developers
@@ -301,7 +305,7 @@ final class PageTypesOptions {
                             =bit1,bit2                 flags == (bit1|bit2)
                 bit-names:
                 """
-                + PageTypeFlags.bitNamesHelp()
+                + flags.bitNamesHelp()
                 + """
                 mmsim (these options are not in the kernel's tool):
                             --source model|host        read the booted model's /proc files (default),

@@ -20,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * page-types on a captured slice of a real 6.18 kernel's kpageflags/kpagecount/kpagecgroup
  * (src/test/resources/mmsim/iface/kpage-host-6.18, see its README). The expected outputs were
  * written by gen-expected.py, an independent implementation of page-types' format rules
- * (header, row and total formats, 44-letter symbolic flags, the hash-slot order, -l/-L lines),
+ * (header, row and total formats, today's 43-letter symbolic flags, the hash-slot order, -l/-L lines),
  * so these tests compare two implementations of the same rules on real kernel data.
  */
 class PageTypesHostDumpTest {
@@ -111,11 +111,48 @@ class PageTypesHostDumpTest {
     @Test
     void describe() {
         Run r = run("-d", "anon,lru");
-        assertEquals("0x0000000000001020\t_____l______a_______________________________\tlru,anonymous\n", r.out());
+        assertEquals("0x0000000000001020\t_____l______a______________________________\tlru,anonymous\n", r.out());
         assertEquals(0, r.status());
         // prefixes match the first name in bit order ("l" is locked), "c" is compound = head|tail
-        assertEquals("0x0000000000018001\tL______________HT___________________________\tlocked,compound_head,compound_tail\n",
+        assertEquals("0x0000000000018001\tL______________HT__________________________\tlocked,compound_head,compound_tail\n",
                 run("-d", "l,c").out());
+    }
+
+    /**
+     * tools/mm/page-types.c of 6.12: PG_uncached went ("x86: Remove PG_uncached"), so bit 39 has
+     * no name in page_flag_names[]: page_flag_name() refuses it (fatal "unknown flag bit 39",
+     * EXIT_FAILURE) and -h lists no uncached(r). The tool of the older trees still names it.
+     */
+    @Test
+    void bit39IsUnnamedInTodaysToolAndNamedInTheOlderOne() {
+        Run today = run("-d", "0x8000000000");
+        assertEquals(1, today.status());
+        assertEquals("unknown flag bit 39\n", today.err());
+        assertTrue(!run("-h").out().contains("uncached"), "today's -h has no uncached(r)");
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        int status = PageTypes.run(new String[] {"-d", "0x8000000000"}, s -> new HostFs(), true, out, System.err);
+        assertEquals(0, status);
+        assertEquals("0x0000008000000000\t__________________________________c_________\tuncached\n", out.toString(StandardCharsets.UTF_8));
+        ByteArrayOutputStream help = new ByteArrayOutputStream();
+        PageTypes.run(new String[] {"-h"}, s -> new HostFs(), true, help, System.err);
+        assertTrue(help.toString(StandardCharsets.UTF_8).contains("uncached(r)"));
+    }
+
+    /**
+     * -a's range arithmetic (parse_addr_range, add_addr_range, do_u64_read): -a -2 is the index
+     * ULONG_MAX-1, one page: pread's index check fails ("index overflow", exit 1). -a -1 is
+     * the index ULONG_MAX, and add_addr_range clamps its size to ULONG_MAX - offset = 0, so
+     * nothing is read and the tool prints an empty total (exit 0). (Issue #20 expected -a -1 to
+     * fail like -a -2; the 6.12 source says otherwise.)
+     */
+    @Test
+    void addressRangesAtTheTopOfTheIndexSpace() {
+        Run two = run(withDump("-a", "-2"));
+        assertEquals(1, two.status());
+        assertEquals("index overflow: 18446744073709551614\n", two.err());
+        Run one = run(withDump("-a", "-1"));
+        assertEquals(0, one.status());
+        assertTrue(one.out().contains("total\t         0        0"), one.out());
     }
 
     @Test

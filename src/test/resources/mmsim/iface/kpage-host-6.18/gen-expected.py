@@ -10,9 +10,11 @@ for i, n in enumerate("L:locked E:error R:referenced U:uptodate D:dirty l:lru A:
                       "T:compound_tail G:huge u:unevictable X:hwpoison n:nopage x:ksm t:thp o:offline "
                       "z:zero_page i:idle_page g:pgtable".split()):
     names[i] = n
+# today's tool (6.12+): bit 39 (c:uncached) has no name since PG_uncached was removed
 for i, n in enumerate("r:reserved m:mlocked d:owner_2 P:private p:private_2 O:owner_private h:arch "
-                      "c:uncached f:softdirty H:arch_2".split()):
-    names[32 + i] = n
+                      "- f:softdirty H:arch_2".split()):
+    if n != "-":
+        names[32 + i] = n
 names.update({47: "d:anon_exclusive", 48: "I:readahead", 50: "A:slub_frozen", 51: "E:slub_debug",
               61: "F:file", 62: "w:swap", 63: "1:mmap_exclusive"})
 
