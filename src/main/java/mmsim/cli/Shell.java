@@ -240,7 +240,8 @@ final class Shell {
         for (String d : dirs) {
             try {
                 if (!machine.isDirectory(d)) {
-                    if (!machine.exists(d)) throw new Errno.ErrnoException(Errno.ENOENT, d);
+                    Errno bad = machine.fs().lookupError(d);
+                    if (bad != null) throw new Errno.ErrnoException(bad, d);
                     out.println(longFormat ? longEntry(d, d) : d);
                     continue;
                 }

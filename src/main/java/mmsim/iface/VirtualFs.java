@@ -80,8 +80,22 @@ public final class VirtualFs {
             this.writer = writer;
         }
 
+        /**
+         * What write(2) by root gets from a file with no store: EACCES from kernfs's open check
+         * (sysfs, the default); EIO from procfs's proc_reg_write when the proc_ops have no
+         * proc_write (root passes the mode check); EINVAL from vfs_write for /proc/PID files,
+         * whose file_operations have no write at all (FMODE_CAN_WRITE unset).
+         */
+        Errno writeWithoutStore = Errno.EACCES;
+
         public boolean readable() { return (mode & 0444) != 0 && reader != null; }
         public boolean writable() { return (mode & 0222) != 0 && writer != null; }
+
+        /** Sets what a write to this file gets when it has no store (see {@link #writeWithoutStore}). */
+        public File onWriteWithoutStore(Errno e) {
+            this.writeWithoutStore = e;
+            return this;
+        }
     }
 
     private final Dir root = new Dir();
@@ -238,17 +252,35 @@ public final class VirtualFs {
 
     public boolean exists(String path) { return resolve(path, true) != null; }
 
+    /**
+     * Why a path names no usable node for open(2), or null when it does (symlinks followed):
+     * ENOENT, or ENOTDIR when a component before the last is a file (link_path_walk) or the path
+     * ends in '/' and names a file (a trailing slash demands a directory).
+     */
+    public Errno lookupError(String path) { return lookupError(path, resolve(path, true)); }
+
+    private Errno lookupError(String path, Node n) {
+        if (n != null) return n instanceof File && path.length() > 1 && path.endsWith("/") ? Errno.ENOTDIR : null;
+        List<String> parts = split(path.startsWith("/") ? path : "/" + path);
+        for (int i = 1; i < parts.size(); i++) {
+            if (resolve("/" + String.join("/", parts.subList(0, i)), true) instanceof File) return Errno.ENOTDIR;
+        }
+        return Errno.ENOENT;
+    }
+
     /** ls: the entry names of a directory, sorted. */
     public List<String> list(String path) {
         Node n = resolve(path, true);
-        if (n == null) throw new Errno.ErrnoException(Errno.ENOENT, "ls: cannot access '" + path + "': No such file or directory");
+        Errno bad = lookupError(path, n);
+        if (bad != null) throw new Errno.ErrnoException(bad, "ls: cannot access '" + path + "': " + bad.text);
         if (!(n instanceof Dir d)) throw new Errno.ErrnoException(Errno.ENOTDIR, "ls: " + path + ": Not a directory");
         return d.names();
     }
 
     public File file(String path) {
         Node n = resolve(path, true);
-        if (n == null) throw new Errno.ErrnoException(Errno.ENOENT, path + ": No such file or directory");
+        Errno bad = lookupError(path, n);
+        if (bad != null) throw new Errno.ErrnoException(bad, path + ": " + bad.text);
         if (n instanceof Dir) throw new Errno.ErrnoException(Errno.EISDIR, path + ": Is a directory");
         return (File) n;
     }
@@ -256,7 +288,8 @@ public final class VirtualFs {
     /** read(2) at {@code offset}: the file's answer, ENOENT/EISDIR/EACCES from the VFS. */
     public ReadResult read(String path, long offset, int count) {
         Node n = resolve(path, true);
-        if (n == null) return ReadResult.error(Errno.ENOENT);
+        Errno bad = lookupError(path, n);
+        if (bad != null) return ReadResult.error(bad);
         if (n instanceof Dir) return ReadResult.error(Errno.EISDIR);
         File f = (File) n;
         if (!f.readable()) return ReadResult.error(Errno.EACCES);
@@ -287,10 +320,11 @@ public final class VirtualFs {
     /** pwrite(2) of {@code data} at {@code offset}: the count or -errno (a negative offset is EINVAL). */
     public long pwrite(String path, long offset, byte[] data) {
         Node n = resolve(path, true);
-        if (n == null) return Errno.ENOENT.neg();
+        Errno bad = lookupError(path, n);
+        if (bad != null) return bad.neg();
         if (n instanceof Dir) return Errno.EISDIR.neg();
         File f = (File) n;
-        if (!f.writable()) return Errno.EACCES.neg();
+        if (!f.writable()) return f.writeWithoutStore.neg();
         if (offset < 0) return Errno.EINVAL.neg();
         return f.writer.pwrite(offset, data);
     }

@@ -278,6 +278,11 @@ public final class Machine {
         int shift = arch.pageShift();
         // mm_init.c: sparse_init, free_area_init, memblock_free_all, init_per_zone_wmark_min
         MmInit.bootMemory(kernel, layout, sparse, allocator);
+        // empty_zero_page lives in the kernel image's .bss (arch/x86/kernel/head_64.S, arm64's
+        // vmlinux.lds): a PG_reserved page of the first reserved range (the image), never a
+        // page the allocator hands out, so it can never pin a hot-pluggable block
+        List<MachineLayout.Range> image = layout.ranges(MachineLayout.Kind.RESERVE);
+        if (!image.isEmpty()) userMemory.zeroPfn = image.get(0).endPfn() - 1;
         // page_ext_init(): after the buddy allocator is up (the tables come from it), before the
         // firmware's hot-pluggable ranges are added
         PgData[] nodes = new PgData[layout.nodes()];

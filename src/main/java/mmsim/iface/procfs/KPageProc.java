@@ -21,7 +21,7 @@ public final class KPageProc {
             fs.addFile(path, 0400, true, (off, count) -> {
                 KPageFiles.ReadResult r = of(m).read(kind, off, count);
                 return r.ok() ? VirtualFs.ReadResult.of(r.data()) : VirtualFs.ReadResult.error(r.errno());
-            }, null);
+            }, null).onWriteWithoutStore(mmsim.kernel.Errno.EIO);   // proc_reg_write: no proc_write -> EIO
         }
     }
 
@@ -40,6 +40,7 @@ public final class KPageProc {
             // 32-bit page_idle: the idle bit lives in page_ext (mm/page_ext.c answers, with its points)
             @Override public StablePageFlags.PageExtIdle pageExtIdle() { return m.pageExt().needed() ? m.pageExt()::pageIsIdle : null; }
             // is_huge_zero_folio() / is_zero_pfn(): mm/huge_memory.c and the zero page, when user memory exists
+            @Override public boolean isZeroPfn(long pfn) { return pfn == m.userMemory().zeroPfn; }
             @Override public boolean isHugeZeroFolio(long head) {
                 return head == m.userMemory().hugeMemory.hugeZeroPfn();
             }

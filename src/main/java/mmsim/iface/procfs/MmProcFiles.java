@@ -28,10 +28,10 @@ public final class MmProcFiles {
     private MmProcFiles() { }
 
     public static void install(VirtualFs fs, Machine m) {
-        fs.textFile("/proc/buddyinfo", 0444, () -> buddyinfo(m));
-        fs.textFile("/proc/pagetypeinfo", 0400, () -> pagetypeinfo(m));
-        fs.textFile("/proc/zoneinfo", 0444, () -> zoneinfo(m));
-        fs.textFile("/proc/meminfo", 0444, () -> meminfo(m));
+        fs.textFile("/proc/buddyinfo", 0444, () -> buddyinfo(m)).onWriteWithoutStore(mmsim.kernel.Errno.EIO);   // proc_reg_write without proc_write
+        fs.textFile("/proc/pagetypeinfo", 0400, () -> pagetypeinfo(m)).onWriteWithoutStore(mmsim.kernel.Errno.EIO);
+        fs.textFile("/proc/zoneinfo", 0444, () -> zoneinfo(m)).onWriteWithoutStore(mmsim.kernel.Errno.EIO);
+        fs.textFile("/proc/meminfo", 0444, () -> meminfo(m)).onWriteWithoutStore(mmsim.kernel.Errno.EIO);
     }
 
     /** frag_show(): "Node %d, zone %8s " then "%6lu " per order, for populated zones. */

@@ -69,14 +69,15 @@ public final class ProcPidFiles {
     private static void addPid(VirtualFs fs, UserMemory um, MmStruct mm) {
         String dir = "/proc/" + mm.pid;
         fs.mkdirs(dir);
-        fs.textFile(dir + "/maps", 0444, () -> maps(um, mm));
-        fs.textFile(dir + "/smaps_rollup", 0444, () -> smapsRollup(um, mm));
+        // no write in their file_operations: vfs_write refuses with EINVAL (FMODE_CAN_WRITE unset)
+        fs.textFile(dir + "/maps", 0444, () -> maps(um, mm)).onWriteWithoutStore(Errno.EINVAL);
+        fs.textFile(dir + "/smaps_rollup", 0444, () -> smapsRollup(um, mm)).onWriteWithoutStore(Errno.EINVAL);
         // pagemap: S_IRUSR, binary; read(2) at offset vaddr / PAGE_SIZE * 8
         fs.addFile(dir + "/pagemap", 0400, true, (off, count) -> {
             long[] e = new long[1];
             byte[] b = pagemapRead(um, mm, off, count, e);
             return b == null ? VirtualFs.ReadResult.error(Errno.of(e[0])) : VirtualFs.ReadResult.of(b);
-        }, null);
+        }, null).onWriteWithoutStore(Errno.EINVAL);
     }
 
     // ---- /proc/PID/maps -------------------------------------------------------------------------

@@ -63,7 +63,7 @@ public final class ProcVmstat {
             "swap_ra", "swap_ra_hit");
 
     public static void install(VirtualFs fs, Machine m) {
-        fs.textFile("/proc/vmstat", 0444, () -> vmstat(m));
+        fs.textFile("/proc/vmstat", 0444, () -> vmstat(m)).onWriteWithoutStore(mmsim.kernel.Errno.EIO);
     }
 
     /** vmstat_show() for every item. */

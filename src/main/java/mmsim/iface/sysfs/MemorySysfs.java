@@ -27,7 +27,10 @@ import java.util.Locale;
  *   memoryN/valid_zones   zone names (see MemoryBlocks.validZones)
  *   memoryN/removable     "%d\n"
  *   memoryN/node&lt;nid&gt;    -&gt; ../../node/node&lt;nid&gt;,  node/node&lt;nid&gt;/memoryN -&gt; ../../memory/memoryN
- *   uevent (empty), memoryN/subsystem -&gt; ../../../../bus/memory; no power/ directories
+ *   uevent (empty), memoryN/subsystem -&gt; ../../../../bus/memory, power/ (DevicePower) on the
+ *   memory root, each block and each node
+ *   /sys/bus/memory: devices/memoryN -&gt; ../../../devices/system/memory/memoryN, drivers/ (empty),
+ *   drivers_autoprobe "1\n", drivers_probe and uevent (0200), as bus_register makes them
  * </pre>
  * A store returns the byte count or the kernel's -errno; the directories follow the block
  * devices as add_memory and remove_memory register and unregister them.
@@ -38,6 +41,8 @@ import java.util.Locale;
 public final class MemorySysfs {
     public static final String DIR = "/sys/devices/system/memory";
     public static final String NODE_DIR = "/sys/devices/system/node";
+    /** The memory bus (drivers/base/memory.c memory_subsys, a subsys_system_register bus). */
+    public static final String BUS_DIR = "/sys/bus/memory";
 
     private MemorySysfs() { }
 
@@ -60,12 +65,18 @@ public final class MemorySysfs {
             return (long) buf.length();
         });
         fs.attribute(DIR + "/uevent", 0644, () -> "", MemorySysfs::ueventStore);
-        for (int nid = 0; nid < m.layout().nodes(); nid++) fs.mkdirs(NODE_DIR + "/node" + nid);
+        DevicePower.add(fs, DIR);
+        installBus(fs, blocks);
+        for (int nid = 0; nid < m.layout().nodes(); nid++) {
+            fs.mkdirs(NODE_DIR + "/node" + nid);
+            DevicePower.add(fs, NODE_DIR + "/node" + nid);
+        }
         for (MemoryBlock b : blocks.blocks()) addBlock(fs, blocks, k, b);
         blocks.onBlockAdded(b -> addBlock(fs, blocks, k, b));
         blocks.onBlockRemoved(b -> {
             fs.remove(DIR + "/" + b.name());
             fs.remove(NODE_DIR + "/node" + b.nid + "/" + b.name());
+            fs.remove(BUS_DIR + "/devices/" + b.name());
         });
     }
 
@@ -90,6 +101,29 @@ public final class MemorySysfs {
         fs.symlink(d + "/subsystem", "../../../../bus/memory");
         fs.symlink(d + "/node" + b.nid, "../../node/node" + b.nid);
         fs.symlink(NODE_DIR + "/node" + b.nid + "/" + b.name(), "../../memory/" + b.name());
+        fs.symlink(BUS_DIR + "/devices/" + b.name(), "../../../devices/system/memory/" + b.name());
+        DevicePower.add(fs, d);
+    }
+
+    /**
+     * bus_register()'s files for the memory bus (drivers/base/bus.c): devices/ and drivers/,
+     * drivers_autoprobe (a bool, "1"), drivers_probe (write a device name: -ENODEV for none; a
+     * memory block has no driver to bind, so a known name is accepted) and uevent.
+     */
+    private static void installBus(VirtualFs fs, MemoryBlocks blocks) {
+        fs.mkdirs(BUS_DIR + "/devices");
+        fs.mkdirs(BUS_DIR + "/drivers");
+        boolean[] autoprobe = {true};
+        fs.attribute(BUS_DIR + "/drivers_autoprobe", 0644, () -> (autoprobe[0] ? "1" : "0") + "\n", buf -> {
+            autoprobe[0] = buf.isEmpty() || buf.charAt(0) != '0';
+            return (long) buf.length();
+        });
+        fs.attribute(BUS_DIR + "/drivers_probe", 0200, null, buf -> {
+            String name = buf.endsWith("\n") ? buf.substring(0, buf.length() - 1) : buf;
+            boolean known = name.startsWith("memory") && fs.exists(BUS_DIR + "/devices/" + name);
+            return known ? (long) buf.length() : (long) Errno.ENODEV.neg();
+        });
+        fs.attribute(BUS_DIR + "/uevent", 0200, null, MemorySysfs::ueventStore);
     }
 
     /**

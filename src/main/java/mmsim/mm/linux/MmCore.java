@@ -26,7 +26,10 @@ public class MmCore {
     public final KernelConfig config;
     public final MmPages pages;
     public final long[] events = new long[VmEvent.values().length];
-    /** The shared zero page (empty_zero_page / ZERO_PAGE(0)); allocated at boot, never freed. */
+    /**
+     * The shared zero page (empty_zero_page / ZERO_PAGE(0)): part of the kernel image, set by the
+     * machine at boot to a pfn of the image's reserved range; -1 until then.
+     */
     public long zeroPfn = -1;
     private final Map<Long, AnonVma> anonVmas = new HashMap<>();
     private long nextAnonVmaAddress = 0xffff888004000000L;
@@ -78,7 +81,10 @@ public class MmCore {
 
     public long event(VmEvent e) { return events[e.ordinal()]; }
 
-    /** The zero page, allocated on first use (a boot-time allocation in the kernel). */
+    /**
+     * The zero page. A machine whose layout reserves no kernel image gets one from the allocator
+     * on first use (reserved, never freed); otherwise it is the image's page set at boot.
+     */
     public long zeroPage() {
         if (zeroPfn < 0) {
             zeroPfn = pages.allocPage(false);

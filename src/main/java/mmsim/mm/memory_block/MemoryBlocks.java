@@ -178,7 +178,7 @@ public final class MemoryBlocks implements MemoryBlockDevices {
      */
     public int onlineStore(MemoryBlock mem, String buf) {
         try (var f = k.enter("online_store")) {
-            Boolean val = kstrtobool(buf);
+            Boolean val = kstrtobool(buf, !v46);
             if (val == null) return Errno.EINVAL.neg();
             hp.lockDeviceHotplug();
             try {
@@ -191,10 +191,16 @@ public final class MemoryBlocks implements MemoryBlockDevices {
         }
     }
 
-    /** kstrtobool(): y/Y/1/on -> true, n/N/0/off -> false (first characters, as lib/kstrtox.c), else null. */
-    static Boolean kstrtobool(String s) {
+    /**
+     * kstrtobool() (lib/kstrtox.c), by first characters: y/Y/1/on -> true, n/N/0/off -> false,
+     * else null. {@code trueFalse}: today's also takes t/T (true) and f/F (false), so "true" and
+     * "false" are accepted; the 2016 strtobool did not.
+     */
+    static Boolean kstrtobool(String s, boolean trueFalse) {
         if (s.isEmpty()) return null;
         char c = s.charAt(0);
+        if (trueFalse && (c == 't' || c == 'T')) return true;
+        if (trueFalse && (c == 'f' || c == 'F')) return false;
         switch (c) {
             case 'y', 'Y', '1': return true;
             case 'n', 'N', '0': return false;

@@ -485,10 +485,12 @@ public final class MemoryHotplug {
                 return ret;
             }
             // online_pages_range(): every page to the buddy (isolated lists), then online_mem_sections
+            boolean needZonelistsRebuild = !zone.populated();
             ba.onlinePageRange(pfn, nrPages);
             sparse.onlineMemSections(pfn, end);
             k.point("adjust_present_page_count", zone, Access.WRITE);
             zone.adjustPresentPages(nrPages);
+            if (needZonelistsRebuild) ba.buildAllZonelists();
             isolation.undoIsolatePageRange(pfn, end, MigrateType.MOVABLE);
             ba.initPerZoneWmarkMin();
             memoryNotify(MemoryNotifier.MEM_ONLINE, arg);
@@ -521,9 +523,11 @@ public final class MemoryHotplug {
                         pfn << layout.arch().pageShift(), ((pfn + nrPages) << layout.arch().pageShift()) - 1));
                 return ret;
             }
+            boolean needZonelistsRebuild = !zone.populated();
             ba.onlinePageRange(pfn, nrPages);
             k.point("online_pages:present_pages", zone, Access.WRITE);
             zone.adjustPresentPages(nrPages);
+            if (needZonelistsRebuild) ba.buildAllZonelists();
             ba.initPerZoneWmarkMin();
             memoryNotify(MemoryNotifier.MEM_ONLINE, arg);
             return 0;
@@ -609,10 +613,8 @@ public final class MemoryHotplug {
             if (sizeBytes <= 0 || ((startBytes | sizeBytes) & (blockSizeBytes - 1)) != 0)
                 throw k.bug("mm/memory_hotplug.c", 2200, "kernel BUG at mm/memory_hotplug.c: check_hotplug_memory_range");
             long startPfn = startBytes >>> shift, nrPages = sizeBytes >>> shift;
-            // the model removes only what add_memory added (as the ACPI driver does): anything else
-            // is a caller error the kernel does not check for, reported here as -EINVAL
-            if (!hotAdded(startBytes, sizeBytes)) return Errno.EINVAL.neg();
-            // walk_memory_blocks(start, size, NULL, check_memblock_offlined_cb)
+            // walk_memory_blocks(start, size, NULL, check_memblock_offlined_cb): the first check, so
+            // an online block is -EBUSY whether boot memory or hot-added
             long onlinePfn = blockDevices.firstOnlineBlock(startPfn, nrPages);
             if (onlinePfn >= 0) {
                 long begin = onlinePfn << shift, endpa = begin + blockSizeBytes - 1;
@@ -620,6 +622,9 @@ public final class MemoryHotplug {
                 k.log().printk(String.format(Locale.ROOT, "removing memory fails, because memory [0x%016x-0x%016x] is onlined", begin, endpa));
                 return Errno.EBUSY.neg();
             }
+            // the model removes only what add_memory added (as the ACPI driver does): anything else
+            // is a caller error the kernel does not check for, reported here as -EINVAL
+            if (!hotAdded(startBytes, sizeBytes)) return Errno.EINVAL.neg();
             blockDevices.removeMemoryBlockDevices(startPfn, nrPages);
             memHotplugBegin();
             try {

@@ -208,6 +208,7 @@ final class OfflinePages {
             zone.adjustManagedPages(-nrPages);
             zone.adjustPresentPages(-nrPages);
             ba.initPerZoneWmarkMin();
+            if (!zone.populated()) ba.buildAllZonelists();   // the zone emptied: zone_pcp_reset, then the rebuild
             hp.memoryNotify(MemoryNotifier.MEM_OFFLINE, arg);
             if (!v46) hp.blockDevices().memblkNrPoisonAdd(startPfn, hp.countHwpoison(startPfn, end));
             if (!v46) hp.removePfnRangeFromZone(zone, startPfn, nrPages);

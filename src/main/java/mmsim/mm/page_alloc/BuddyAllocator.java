@@ -132,6 +132,12 @@ public final class BuddyAllocator {
     public long minFreeKbytes() { return wmarks.minFreeKbytes(); }
     public boolean checksEnabled() { return checkPages; }
 
+    /**
+     * build_all_zonelists(NULL): after online_pages populated a zone or offline_pages emptied
+     * one (the caller holds mem_hotplug_lock); logs what the kernel logs ({@link Zonelists}).
+     */
+    public void buildAllZonelists() { Zonelists.buildAllZonelists(k, config, nodes); }
+
     /** Wires page_owner's hooks (boot, once page_owner exists); they act only once page_owner is inited. */
     public void setPageOwnerHooks(PageOwnerHooks hooks) { this.pageOwner = hooks; }
 

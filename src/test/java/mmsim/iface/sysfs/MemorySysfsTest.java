@@ -33,8 +33,8 @@ class MemorySysfsTest {
         assertEquals("offline\n", fs.readAll(D + "/auto_online_blocks"));
         // CONFIG_MEMORY_FAILURE adds hard_offline_page and soft_offline_page (drivers/base/memory.c)
         assertEquals(List.of("auto_online_blocks", "block_size_bytes", "hard_offline_page", "memory0", "memory1", "memory2", "memory3",
-                "memory4", "soft_offline_page", "uevent"), fs.list(D));
-        assertEquals(List.of("node0", "online", "phys_device", "phys_index", "removable", "state", "subsystem", "uevent", "valid_zones"),
+                "memory4", "power", "soft_offline_page", "uevent"), fs.list(D));
+        assertEquals(List.of("node0", "online", "phys_device", "phys_index", "power", "removable", "state", "subsystem", "uevent", "valid_zones"),
                 fs.list(D + "/memory0"));
         assertEquals("", fs.readAll(D + "/memory0/uevent"));
         assertEquals(7, fs.write(D + "/memory0/uevent", "change\n"));

@@ -95,11 +95,14 @@ class HwpoisonPropertyTest {
                 }
                 case SOFT_PFN, HARD_PFN -> {
                     long pfn = pick(seen, kernelBlocks, s.pick(), m);
+                    // soft_offline_page of a page already poisoned returns 0 ("page already
+                    // poisoned") without taking it: not a recovery unpoison may undo
+                    boolean poisonedBefore = m.memmap().testBit(pfn, mmsim.mm.linux.PageFlag.HWPOISON);
                     int r = s.kind() == Kind.SOFT_PFN ? mf.softOffline().softOfflinePage(pfn, 0)
                             : mf.memoryFailure(pfn, MemoryFailure.MF_SW_SIMULATED);
                     assertTrue(r <= 0, "offline: " + r);
                     seen.add(pfn);
-                    if (r == 0 && m.memmap().testBit(pfn, mmsim.mm.linux.PageFlag.HWPOISON)) recovered.add(pfn);
+                    if (r == 0 && !poisonedBefore && m.memmap().testBit(pfn, mmsim.mm.linux.PageFlag.HWPOISON)) recovered.add(pfn);
                 }
                 case UNPOISON -> {
                     long pfn = recovered.isEmpty() ? pick(seen, kernelBlocks, s.pick(), m)

@@ -364,7 +364,7 @@ class MemoryHotplugTest {
         clean(m);
         int before = m.kernel().log().size();
         assertEquals(0, blocks.stateStore(b, "offline"));
-        assertEquals(List.of("Offlined Pages 32768"), m.kernel().log().linesFrom(before));
+        assertEquals("Offlined Pages 32768", m.kernel().log().linesFrom(before).get(0));
         assertTrue(m.memmap().testBit(HP_PFN + 5, PageFlag.RESERVED));
         assertFalse(m.memmap().poisoned(HP_PFN + 5));
         assertEquals(free, freePages(m));
