@@ -56,3 +56,12 @@ expect * passed p=-EFAULT FORBIDDEN "GUP of a writable anonymous mapping cannot 
 expect * passed d!=ok FORBIDDEN "MADV_DONTNEED of a mapped range cannot fail"
 expect * passed ACCEPTABLE "collapsed or not, every path serialised"
 bound 1
+
+# Yang's question, answered by `./mmsim locks 003b --variant V` (and the NECESSARY column of
+# check). The PMD table's split lock has its own class here, pmd_lockptr(ptdesc) (lockdep gives
+# PTE and PMD split locks one class; see PageTableStore):
+#   v5.6, mainline: pmd_lockptr(ptdesc) is not needed within bound 1 - dropping every pmd_lock
+#     (collapse's, the huge-PMD fault's, split_huge_pmd's, follow_huge_pmd's) still holds, which
+#     agrees with the *-no-pmd-lock variants; the lock that is necessary is mm->mmap_lock
+#     (khugepaged's write side against the fault and zap paths).
+question locks

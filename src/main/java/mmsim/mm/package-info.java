@@ -31,7 +31,9 @@
  *     anon_vma-&gt;rwsem (root)       anon_vma_prepare, anon_vma_fork (write); rmap_walk_anon (read)
  *     mapping-&gt;i_mmap_rwsem        rmap_walk_file (read)
  *       mm-&gt;page_table_lock        anon_vma_prepare; __pud_alloc / __pmd_alloc populating entries
+ *       pmd_lockptr(ptdesc)        pmd_lock: huge PMD faults, split_huge_pmd, collapse's pmdp_collapse_flush
  *       ptlock_ptr(ptdesc)         pte_offset_map_lock: faults, zap_pte_range, rmap_one, gup
+ *                                  (one lockdep class in the kernel; two here, see PageTableStore)
  *         swap_address_space xa_lock   try_to_unmap_one (swap cache), free_swap_and_cache
  *         mapping-&gt;i_pages.xa_lock     shmem_get_folio (shmem page cache)
  *         lruvec-&gt;lru_lock             lru_add_drain / folio_batch_move_lru, isolate_lru_folios

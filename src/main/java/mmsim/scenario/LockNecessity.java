@@ -27,7 +27,8 @@ import mmsim.scenario.ScenarioRunner.VariantResult;
  * once per pair of classes. A class is
  * <ul>
  *   <li><b>necessary</b> when the variant holds and, without the class, a FORBIDDEN outcome
- *       appears: the finding's schedule replays it;</li>
+ *       or a failing verdict (oops, BUG, KASAN, inconsistency, ...) appears, even one the file
+ *       calls INTERESTING: the finding's schedule replays it;</li>
  *   <li><b>not needed</b> within the bound when the search without it was exhaustive and found
  *       nothing forbidden;</li>
  *   <li><b>unknown</b> when the budget ran out first: never reported as not needed.</li>
@@ -230,7 +231,9 @@ public final class LockNecessity {
         VariantResult r = ScenarioRunner.run(scenario, v, st, listener.progress(), new Hooks(k -> { }, MINIMIZE));
         Result result = switch (r.status()) {
             case VIOLATED -> r.findings().isEmpty() ? Result.UNKNOWN : Result.NECESSARY;
-            case OK -> r.exhausted() ? Result.NOT_NEEDED : Result.UNKNOWN;
+            // a failing verdict the file calls INTERESTING still fails: the baseline held, so the
+            // class kept it away (a kernel that oopses only "interestingly" still oopses)
+            case OK -> failure(r) != null ? Result.NECESSARY : r.exhausted() ? Result.NOT_NEEDED : Result.UNKNOWN;
             case INCOMPLETE -> Result.UNKNOWN;
         };
         return new Drop(classes, result, r);

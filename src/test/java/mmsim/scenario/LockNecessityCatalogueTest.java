@@ -67,6 +67,28 @@ class LockNecessityCatalogueTest {
         check(Path.of("scenarios", "010-buddy-alloc-free.mms"));
     }
 
+    /**
+     * Seed 003, Yang Shi: "it looks acquiring pmd lock is not necessary". The PMD table's split
+     * lock has its own class, so dropping it leaves the PTE locks in place: within bound 1 the
+     * mainline collapse holds without it, which agrees with the variant that removes only
+     * collapse's pmd_lock. In that variant, dropping mmap_lock breaks it with an inconsistency
+     * the file calls INTERESTING: still a failure, so mmap_lock is necessary.
+     */
+    @Test
+    void yangsPmdLockIsNotNeededAndTheVariantWithoutItAgrees() {
+        Path f = Path.of("scenarios", "003b-collapse-without-pmd-lock.mms");
+        Scenario s = Catalogue.load(f, OpRegistry.standard());
+        Analysis a = LockNecessity.analyse(s, s.variant("mainline"), ScenarioRunner.Settings.of(s), false, LockNecessity.Listener.NONE);
+        assertTrue(a.holds());
+        LockNecessity.Drop pmd = a.singles().stream().filter(d -> d.label().equals("pmd_lockptr(ptdesc)")).findFirst().orElseThrow();
+        assertEquals(LockNecessity.Result.NOT_NEEDED, pmd.result());
+        assertTrue(a.singles().stream().anyMatch(d -> d.label().equals("ptlock_ptr(ptdesc)")), "the PTE locks are a class of their own");
+        ScenarioRunner.VariantResult without = ScenarioRunner.run(s, s.variant("mainline-no-pmd-lock"), ScenarioRunner.Settings.of(s), p -> { });
+        assertTrue(without.exhausted() && without.findings().isEmpty(), without.verdict());
+        Analysis v56 = LockNecessity.analyse(s, s.variant("v5.6-no-pmd-lock"), ScenarioRunner.Settings.of(s), false, LockNecessity.Listener.NONE);
+        assertEquals(List.of("mm->mmap_lock"), v56.necessary());
+    }
+
     @Test
     void pfnValidNeedsBothHalvesOfRcu() {
         check(Path.of("scenarios", "000b-pfn-valid-vs-remove-memory.mms"));

@@ -148,7 +148,7 @@ public final class HugeMemory {
 
     /** folio_add_new_anon_rmap(folio, vma, haddr) at PMD level: the folio's first and only mapping. Caller holds the pmd lock. */
     public void addNewAnonRmapPmd(long head, VmArea vma, long haddr) {
-        k.lockdep().assertHeldClass(k, PageTableStore.PTL_CLASS); // the pmd lock
+        k.lockdep().assertHeldClass(k, PageTableStore.PMD_PTL_CLASS); // the pmd lock
         try (var f = k.enter("folio_add_new_anon_rmap")) {
             pages.set(head, PageFlag.SWAPBACKED);
             pages.setEntireMapcount(head, 0);
@@ -161,7 +161,7 @@ public final class HugeMemory {
 
     /** folio_remove_rmap_pmd(): one PMD stops mapping the folio. Caller holds the pmd lock. */
     public void removeRmapPmd(long head) {
-        k.lockdep().assertHeldClass(k, PageTableStore.PTL_CLASS); // the pmd lock
+        k.lockdep().assertHeldClass(k, PageTableStore.PMD_PTL_CLASS); // the pmd lock
         try (var f = k.enter("folio_remove_rmap_pmd")) {
             int now = pages.entireMapcount(head) - 1;
             pages.setEntireMapcount(head, now);

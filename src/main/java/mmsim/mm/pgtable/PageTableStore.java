@@ -32,10 +32,20 @@ import mmsim.mm.pgtable.PgtableArch.Level;
  * are atomic, so {@link #getAndClear} models ptep_get_and_clear's xchg.
  */
 public final class PageTableStore {
-    /** The lock class of every split page-table lock: ptlock_init gives them one lockdep class (its static key). */
+    /**
+     * The lock class of the PTE tables' split locks (pte_lockptr). ptlock_init gives every split
+     * lock, PTE-table and PMD-table alike, one lockdep class (its static key); the model gives the
+     * PMD tables' locks a class of their own ({@link #PMD_PTLOCK}) so that a question such as
+     * "is the pmd lock around pmdp_collapse_flush necessary?" (seed 003) can drop one without the
+     * other. Lock order and "held" assertions are per class here as in lockdep.
+     */
     private static final LockClass PTLOCK = LockClass.spinlock("ptlock_ptr(ptdesc)");
-    /** Their lockdep class, as the lock's toString() gives it. */
+    /** The PMD tables' split locks (pmd_lockptr: pmd_lock(), pmd_trans_huge_lock()). */
+    private static final LockClass PMD_PTLOCK = LockClass.spinlock("pmd_lockptr(ptdesc)");
+    /** The PTE locks' class, as the lock's toString() gives it. */
     public static final String PTL_CLASS = "&" + PTLOCK.name();
+    /** The PMD locks' class, as the lock's toString() gives it. */
+    public static final String PMD_PTL_CLASS = "&" + PMD_PTLOCK.name();
 
     /** One table page: its level, entries and (for PTE and PMD tables) its split lock. */
     public static final class Table {
@@ -49,9 +59,8 @@ public final class PageTableStore {
             this.pfn = pfn;
             this.level = level;
             this.entries = new long[PgtableArch.PTRS_PER_TABLE];
-            this.ptl = level == Level.PTE || level == Level.PMD
-                    // one lockdep class for every split lock, as ptlock_init gives them
-                    ? new SpinLock(k, PTLOCK)
+            this.ptl = level == Level.PTE ? new SpinLock(k, PTLOCK)
+                    : level == Level.PMD ? new SpinLock(k, PMD_PTLOCK)
                     : null;
         }
 
