@@ -311,6 +311,25 @@ public final class HugeMemory {
         }
     }
 
+    /**
+     * split_huge_pmd_address(vma, addr, freeze=false, folio) as try_to_migrate_one calls it with
+     * TTU_SPLIT_HUGE_PMD for split_huge_page's unmap_folio: the huge PMD of {@code vma} at addr,
+     * if it still maps {@code head}, becomes a PTE table. The caller holds the folio's lock and its
+     * anon_vma for write (which keeps the VMA and its tables), not mmap_lock.
+     */
+    public void splitHugePmdAddress(VmArea vma, long addr, long head) {
+        vma.anonVma.root.rwsem.assertHeldWrite();
+        PgtableAlloc.Loc pmd = pgalloc.pmdLoc(vma.vmMm, addr, false);
+        if (pmd == null) return;
+        try (var f = k.enter("split_huge_pmd_address")) {
+            SpinLock ptl = pgalloc.pmdLockptr(pmd);
+            ptl.lock();
+            long v = store.read(pmd.table(), pmd.idx(), "__split_huge_pmd:pmd_trans_huge");
+            if (arch.pmdTransHuge(v) && !isHugeZeroPmd(v) && arch.pmdPfn(v) == head) splitHugePmdLocked(vma, pmd, addr & PgtableArch.PMD_MASK);
+            ptl.unlock();
+        }
+    }
+
     /** __split_huge_pmd_locked(). Caller holds the pmd lock. */
     private void splitHugePmdLocked(VmArea vma, PgtableAlloc.Loc pmd, long haddr) {
         pgalloc.pmdLockptr(pmd).assertHeld();

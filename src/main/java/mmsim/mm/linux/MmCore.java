@@ -34,6 +34,8 @@ public class MmCore {
     private final Map<Long, AnonVma> anonVmas = new HashMap<>();
     private long nextAnonVmaAddress = 0xffff888004000000L;
     private final List<Lruvec> lruvecs = new ArrayList<>();
+    /** The deferred split queue of partially mapped THPs (pgdat->deferred_split_queue). */
+    public final DeferredSplitQueue deferredSplit;
     /** Installed by the machine once IPIs exist; the default only marks the point. */
     private TlbFlusher tlbFlusher;
 
@@ -60,6 +62,7 @@ public class MmCore {
         this.k = k;
         this.config = config;
         this.pages = pages;
+        this.deferredSplit = new DeferredSplitQueue(k);
         // native_flush_tlb_multi(): an IPI to the other CPUs of mm_cpumask, waiting for all of them;
         // a CPU with IRQs disabled (GUP-fast) acknowledges only when it enables them again
         this.tlbFlusher = (mm, s, e) -> {
@@ -143,6 +146,12 @@ public class MmCore {
                 if (pages.testClear(pfn, PageFlag.LRU)) delFromLru(lv, pfn);
                 lv.lruLock.unlock();
             }
+            if (pages.compoundOrder(pfn) > 0) {
+                // folio_undo_large_rmappable(): a freed THP leaves the deferred split queue
+                deferredSplit.splitQueueLock.lock();
+                deferredSplit.removeLocked(pfn);
+                deferredSplit.splitQueueLock.unlock();
+            }
             // free_pages_prepare(): anonymous mapping pointer and swap-backed/active state go away
             if ((pages.mapping(pfn) & PAGE_MAPPING_FLAGS) != 0) pages.setMapping(pfn, 0);
             pages.clear(pfn, PageFlag.SWAPBACKED);
@@ -151,6 +160,18 @@ public class MmCore {
             pages.clear(pfn, PageFlag.UPTODATE);
             pages.clear(pfn, PageFlag.DIRTY);
             pages.freePage(pfn);
+        }
+    }
+
+    /**
+     * deferred_split_folio() (mm/huge_memory.c): a large anonymous folio left partially mapped
+     * goes on the deferred split queue (once), for deferred_split_scan to split later.
+     */
+    public void deferredSplitFolio(long head) {
+        try (var f = k.enter("deferred_split_folio")) {
+            deferredSplit.splitQueueLock.lock();
+            if (deferredSplit.addLocked(head)) count(VmEvent.THP_DEFERRED_SPLIT_PAGE);
+            deferredSplit.splitQueueLock.unlock();
         }
     }
 

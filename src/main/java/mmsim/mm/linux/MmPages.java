@@ -22,6 +22,16 @@ public interface MmPages {
      */
     long allocCompound(int order);
 
+    /**
+     * __split_huge_page()'s struct page work (__split_huge_page_tail for each tail, then the
+     * head): the large folio at {@code head} becomes 2^order base pages. Each tail stops pointing
+     * at the head, takes the head's page-state flags (PG_locked, dirty, uptodate, active,
+     * referenced, swapbacked, mlocked, unevictable; not PG_lru), mapping and index + i, and gets
+     * {@code tailRef} references; the head loses PG_head, its order and the first tail's folio
+     * words, and keeps its own refcount. The caller froze the refcount and unmapped the folio.
+     */
+    void splitCompound(long head, int tailRef);
+
     /** compound_head(): the head's pfn for a tail page, else pfn itself. */
     long compoundHead(long pfn);
     /** folio_order(): 0 for a base page. */

@@ -18,6 +18,7 @@ import mmsim.mm.linux.KernelConfig;
 import mmsim.mm.linux.PageFlag;
 import mmsim.mm.linux.MmPages;
 import mmsim.mm.linux.VmEvent;
+import mmsim.mm.huge_memory.SplitHugePage;
 import mmsim.mm.linux.AnonVma;
 
 /**
@@ -82,8 +83,10 @@ public final class Migrate {
     private final Kernel k;
     private final MmPages pages;
     private MemoryFailureSourceHook memoryFailureHook;
+    private final SplitHugePage splitHugePage;
 
-    public Migrate(MmCore um, Swap swap, SwapState swapState, Shmem shmem, Rmap rmap, Vmscan vmscan) {
+    public Migrate(MmCore um, Swap swap, SwapState swapState, Shmem shmem, Rmap rmap, Vmscan vmscan, SplitHugePage splitHugePage) {
+        this.splitHugePage = splitHugePage;
         this.um = um;
         this.swap = swap;
         this.swapState = swapState;
@@ -121,7 +124,21 @@ public final class Migrate {
             List<Long> failedList = new ArrayList<>();
             for (int pass = 0; pass < NR_MAX_MIGRATE_PAGES_RETRY && !retry.isEmpty(); pass++) {
                 List<Long> again = new ArrayList<>();
-                for (long pfn : retry) {
+                for (int i = 0; i < retry.size(); i++) {
+                    long pfn = retry.get(i);
+                    if (pages.compoundOrder(pfn) > 0) {
+                        // migrate_pages_batch() without whole-THP migration (no set_pmd_migration_entry in
+                        // the model): split the THP (try_split_folio) and migrate its pages; the tails
+                        // join this pass and the caller's list. A pinned THP cannot be split and stays.
+                        int split = trySplitFolio(pfn, retry, from);
+                        if (split != 0) {
+                            um.count(VmEvent.THP_MIGRATION_FAIL);
+                            if (split == Errno.EAGAIN.neg()) again.add(pfn);
+                            else failedList.add(pfn);
+                            continue;
+                        }
+                        um.count(VmEvent.THP_MIGRATION_SPLIT);
+                    }
                     int rc = unmapAndMove(pfn, getNewPage, mode, reason);
                     if (rc == 0) {
                         from.remove((Object) pfn);
@@ -142,6 +159,22 @@ public final class Migrate {
         }
     }
 
+    /**
+     * try_split_folio(): lock the isolated THP and split it; the tails (isolated, a reference each)
+     * are appended to {@code pass} and {@code from}. 0, or the split's errno.
+     */
+    private int trySplitFolio(long head, List<Long> pass, List<Long> from) {
+        try (var f = k.enter("try_split_folio")) {
+            if (!um.trylockPage(head)) return Errno.EAGAIN.neg();
+            List<Long> tails = new ArrayList<>();
+            int rc = splitHugePage.splitHugePage(head, tails);
+            um.unlockPage(head);
+            pass.addAll(tails);
+            from.addAll(tails);
+            return rc;
+        }
+    }
+
     /** putback_movable_pages(): failed pages go back to the LRU. */
     public void putbackMovablePages(List<Long> list) {
         try (var f = k.enter("putback_movable_pages")) {
@@ -155,8 +188,6 @@ public final class Migrate {
     /** unmap_and_move() (migrate_folio_unmap + migrate_folio_move): 0, -EAGAIN, -ENOMEM or -EBUSY. */
     private int unmapAndMove(long src, LongUnaryOperator getNewPage, MigrateMode mode, MigrateReason reason) {
         try (var f = k.enter("unmap_and_move")) {
-            // a THP would be migrated whole or split first (migrate_pages_batch): not modelled, it stays
-            if (pages.compoundOrder(src) > 0) return Errno.EBUSY.neg();
             if (pages.refcount(src) == 1) {
                 // page was freed from under us (only our isolation ref left): nothing to migrate
                 pages.clear(src, PageFlag.ACTIVE);

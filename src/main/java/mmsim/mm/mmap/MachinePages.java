@@ -44,6 +44,30 @@ public final class MachinePages implements MmPages {
         return head;
     }
 
+    /** The page-state flags __split_huge_page_tail copies from the head to each tail (mm/huge_memory.c). */
+    private static final long SPLIT_TAIL_FLAGS = PageFlag.LOCKED.mask | PageFlag.REFERENCED.mask | PageFlag.SWAPBACKED.mask
+            | PageFlag.UPTODATE.mask | PageFlag.ACTIVE.mask | PageFlag.DIRTY.mask | PageFlag.MLOCKED.mask | PageFlag.UNEVICTABLE.mask;
+
+    @Override
+    public void splitCompound(long head, int tailRef) {
+        int nr = 1 << mm.compoundOrder(head);
+        long copied = mm.flags(head) & SPLIT_TAIL_FLAGS;
+        long mapping = mm.mapping(head), index = mm.indexWord(head);
+        // the first tail's folio words (order byte, PG_large_rmappable, _entire_mapcount, _nr_pages_mapped) become page words again
+        mm.setCompoundOrder(head, 0);
+        mm.clearBit(head + 1, PageFlag.WORKINGSET);
+        mm.setLruNext(head + 1, Memmap.NIL);
+        mm.setLruPrev(head + 1, Memmap.NIL);
+        for (long p = head + 1; p < head + nr; p++) {
+            mm.clearCompoundHead(p);
+            mm.setFlags(p, mm.flags(p) | copied);
+            mm.setMapping(p, mapping);
+            mm.setIndexWord(p, index + (p - head));
+            mm.setRefcount(p, tailRef);
+        }
+        mm.clearBit(head, PageFlag.HEAD);
+    }
+
     /** The pfn that holds a page's reference count: the head of its compound page (page_folio). */
     @Override public long compoundHead(long pfn) { return mm.isTail(pfn) ? mm.compoundHead(pfn, "page_folio") : pfn; }
     @Override public int compoundOrder(long pfn) { return mm.isHead(pfn) ? mm.compoundOrder(pfn) : 0; }

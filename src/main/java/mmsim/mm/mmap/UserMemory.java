@@ -46,6 +46,7 @@ public final class UserMemory extends MmCore {
     public final mmsim.mm.shmem.Shmem shmem;
     /** Transparent huge pages (mm/huge_memory.c): the PMD level of faults, zaps and fork. */
     public final mmsim.mm.huge_memory.HugeMemory hugeMemory;
+    public final mmsim.mm.huge_memory.SplitHugePage splitHugePage;
     private final TreeMap<Integer, MmStruct> tasks = new TreeMap<>();
     private int nextPid = 1000;
     private final java.util.List<TaskListener> taskListeners = new java.util.ArrayList<>();
@@ -72,8 +73,9 @@ public final class UserMemory extends MmCore {
         this.rmap = new Rmap(this, arch, tables, pgalloc, swapState, shmem);
         this.hugeMemory = new mmsim.mm.huge_memory.HugeMemory(this, arch, tables, pgalloc, swap, rmap);
         this.memory = new Memory(this, arch, tables, pgalloc, swap, swapState, shmem, rmap, hugeMemory);
-        this.vmscan = new Vmscan(this, arch, tables, pgalloc, swap, swapState, rmap, memory);
-        this.migrate = new Migrate(this, swap, swapState, shmem, rmap, vmscan);
+        this.splitHugePage = new mmsim.mm.huge_memory.SplitHugePage(this, rmap, hugeMemory);
+        this.vmscan = new Vmscan(this, arch, tables, pgalloc, swap, swapState, rmap, memory, splitHugePage);
+        this.migrate = new Migrate(this, swap, swapState, shmem, rmap, vmscan, splitHugePage);
         this.gup = new Gup(this, arch, tables, pgalloc, memory, hugeMemory);
         this.mmap = new Mmap(this);
     }

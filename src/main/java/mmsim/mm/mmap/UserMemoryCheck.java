@@ -195,6 +195,12 @@ public final class UserMemoryCheck {
         if (anonMapped != um.event(VmEvent.NR_ANON_MAPPED)) {
             bad.add("nr_anon_pages is " + um.event(VmEvent.NR_ANON_MAPPED) + " but " + anonMapped + " anonymous pages are mapped");
         }
+        for (long head : um.deferredSplit.peek()) {
+            // a folio leaves the queue when it is split or freed (folio_undo_large_rmappable)
+            if (pg.compoundOrder(head) == 0 || pg.refcount(head) <= 0 || !um.pageAnon(head)) {
+                bad.add(String.format("deferred split queue holds pfn %#x, no live anonymous large folio", head));
+            }
+        }
         for (var e : swapRefs.entrySet()) {
             int c = um.swapState.swapCount(SwapEntry.swpEntry(0, e.getKey()));
             if (c != e.getValue()) bad.add(String.format("swap slot %#x: count %d but %d swap PTEs", e.getKey(), c, e.getValue()));

@@ -253,7 +253,14 @@ public final class Rmap {
                 throw vmBugOnPage(pfn, "VM_BUG_ON_PAGE(page_mapcount(page) < 0)");
             }
             // a subpage of a THP that a PMD still maps stays counted (folio->_nr_pages_mapped, ENTIRELY_MAPPED)
-            if (now == -1 && !entirelyMapped(pfn)) um.count(pfn, um.pageAnon(pfn) ? VmEvent.NR_ANON_MAPPED : VmEvent.NR_FILE_MAPPED, -1);
+            if (now == -1 && !entirelyMapped(pfn)) {
+                um.count(pfn, um.pageAnon(pfn) ? VmEvent.NR_ANON_MAPPED : VmEvent.NR_FILE_MAPPED, -1);
+                long head = pages.compoundHead(pfn);
+                // __folio_remove_rmap(): an anonymous THP some of whose pages are still mapped is queued for splitting
+                if (head != pfn || pages.compoundOrder(head) > 0) {
+                    if (um.pageAnon(head) && anySubpageMapped(head)) um.deferredSplitFolio(head);
+                }
+            }
         }
     }
 
@@ -274,6 +281,19 @@ public final class Rmap {
     private boolean entirelyMapped(long pfn) {
         long head = pages.compoundHead(pfn);
         return pages.compoundOrder(head) > 0 && pages.entireMapcount(head) >= 0;
+    }
+
+    /** folio->_nr_pages_mapped != 0: some page of the large folio is still mapped by a PTE. */
+    private boolean anySubpageMapped(long head) {
+        int nr = 1 << pages.compoundOrder(head);
+        for (int i = 0; i < nr; i++) if (pages.peekMapcount(head + i) >= 0) return true;
+        return false;
+    }
+
+    /** page_to_pgoff(): a THP's subpage sits at its head's index plus its offset in the folio. */
+    public long pageIndex(long pfn) {
+        long head = pages.compoundHead(pfn);
+        return pages.index(head) + (pfn - head);
     }
 
     private RuntimeException vmBugOnPage(long pfn, String what) {
@@ -315,7 +335,18 @@ public final class Rmap {
     public boolean rmapWalk(long pfn, boolean migration, OneVisitor one) {
         assertPageLocked(pfn);
         if (!um.pageAnon(pfn)) return rmapWalkFile(pfn, migration, one);
-        return rmapWalkAnon(pfn, migration, one);
+        return rmapWalkAnon(pfn, migration, false, one);
+    }
+
+    /**
+     * rmap_walk_locked(): the same walk of an anonymous page whose anon_vma root rwsem the caller
+     * already holds for write (split_huge_page's unmap_folio and remap_page, TTU_RMAP_LOCKED).
+     */
+    public boolean rmapWalkLocked(long pfn, boolean migration, OneVisitor one) {
+        assertPageLocked(pfn);
+        AnonVma av = anonVmaOf(pfn);
+        if (av != null) av.root.rwsem.assertHeldWrite();
+        return rmapWalkAnon(pfn, migration, true, one);
     }
 
     /**
@@ -329,22 +360,22 @@ public final class Rmap {
             assertPageLocked(pfn);
             return rmapWalkFile(pfn, false, one);
         }
-        return rmapWalkAnon(pfn, false, one);
+        return rmapWalkAnon(pfn, false, false, one);
     }
 
-    private boolean rmapWalkAnon(long pfn, boolean migration, OneVisitor one) {
+    private boolean rmapWalkAnon(long pfn, boolean migration, boolean locked, OneVisitor one) {
         try (var f = k.enter("rmap_walk_anon")) {
             AnonVma av = anonVmaOf(pfn);
             if (av == null || av.freed) return true;
-            av.root.rwsem.downRead();
+            if (!locked) av.root.rwsem.downRead();
             try {
-                long index = pages.index(pfn);
+                long index = pageIndex(pfn);
                 for (AnonVma.Chain c : new ArrayList<>(av.chains)) {
                     if (!visitVma(pfn, c.vma(), index, migration, one)) return false;
                 }
                 return true;
             } finally {
-                av.root.rwsem.upRead();
+                if (!locked) av.root.rwsem.upRead();
             }
         }
     }
@@ -466,10 +497,13 @@ public final class Rmap {
      * try_to_migrate(): replaces every PTE of the page with a migration entry naming it (writable
      * if the PTE was) and drops the mapping's reference.
      */
-    public boolean tryToMigrate(long pfn) {
+    public boolean tryToMigrate(long pfn) { return tryToMigrate(pfn, false); }
+
+    /** try_to_migrate() with TTU_RMAP_LOCKED when {@code rmapLocked}: the caller holds the anon_vma for write. */
+    public boolean tryToMigrate(long pfn, boolean rmapLocked) {
         try (var f = k.enter("try_to_migrate")) {
             assertPageLocked(pfn);
-            rmapWalk(pfn, false, (vma, addr, pte) -> {
+            OneVisitor one = (vma, addr, pte) -> {
                 try (var g = k.enter("try_to_migrate_one")) {
                     PgtableArch a = arch;
                     long pteval = tables.getAndClear(pte.table(), pte.idx(), "try_to_migrate_one:ptep_clear_flush");
@@ -481,7 +515,9 @@ public final class Rmap {
                     um.putPage(pfn);
                     return true;
                 }
-            });
+            };
+            if (rmapLocked) rmapWalkLocked(pfn, false, one);
+            else rmapWalk(pfn, false, one);
             return !um.pageMapped(pfn);
         }
     }
@@ -490,12 +526,15 @@ public final class Rmap {
      * remove_migration_ptes(src, dst): every migration entry for {@code src} becomes a PTE of
      * {@code dst} (dst == src when migration failed). Both pages are locked.
      */
-    public void removeMigrationPtes(long src, long dst) {
+    public void removeMigrationPtes(long src, long dst) { removeMigrationPtes(src, dst, false); }
+
+    /** remove_migration_ptes() with RMP_LOCKED when {@code rmapLocked} (split_huge_page's remap_page). */
+    public void removeMigrationPtes(long src, long dst, boolean rmapLocked) {
         try (var f = k.enter("remove_migration_ptes")) {
             assertPageLocked(dst);
             assertPageLocked(src);
             // dst carries src's mapping and index, so the walk of src's anon_vma finds the entries
-            rmapWalk(src, true, (vma, addr, pte) -> {
+            OneVisitor one = (vma, addr, pte) -> {
                 try (var g = k.enter("remove_migration_pte")) {
                     PgtableArch a = arch;
                     long old = tables.read(pte.table(), pte.idx(), "remove_migration_pte:ptep_get");
@@ -509,7 +548,9 @@ public final class Rmap {
                     tables.write(pte.table(), pte.idx(), v, "remove_migration_pte:set_pte_at");
                     return true;
                 }
-            });
+            };
+            if (rmapLocked) rmapWalkLocked(src, true, one);
+            else rmapWalk(src, true, one);
         }
     }
 

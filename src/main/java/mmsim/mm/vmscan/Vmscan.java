@@ -1,5 +1,6 @@
 package mmsim.mm.vmscan;
 
+import mmsim.mm.huge_memory.SplitHugePage;
 import mmsim.mm.linux.MmCore;
 import mmsim.mm.memory.Memory;
 import mmsim.mm.pgtable.PageTableStore;
@@ -53,8 +54,10 @@ public final class Vmscan {
     private final Memory memory;
     private final Kernel k;
     private final MmPages pages;
+    private final SplitHugePage splitHugePage;
 
-    public Vmscan(MmCore um, PgtableArch arch, PageTableStore tables, PgtableAlloc pgalloc, Swap swap, SwapState swapState, Rmap rmap, Memory memory) {
+    public Vmscan(MmCore um, PgtableArch arch, PageTableStore tables, PgtableAlloc pgalloc, Swap swap, SwapState swapState, Rmap rmap, Memory memory,
+                  SplitHugePage splitHugePage) {
         this.um = um;
         this.arch = arch;
         this.tables = tables;
@@ -65,6 +68,7 @@ public final class Vmscan {
         this.memory = memory;
         this.k = um.k;
         this.pages = um.pages;
+        this.splitHugePage = splitHugePage;
     }
 
     /**
@@ -180,7 +184,8 @@ public final class Vmscan {
             um.count(kswapd ? VmEvent.PGSCAN_KSWAPD : VmEvent.PGSCAN_DIRECT, isolated.size());
             List<Long> keep = new ArrayList<>();
             int[] stat = new int[3];
-            for (long pfn : isolated) shrinkPage(pfn, keep, stat, false);
+            // a THP split on the way appends its tails to the list being shrunk (split_folio_to_list)
+            for (int i = 0; i < isolated.size(); i++) shrinkPage(isolated.get(i), isolated, keep, stat, false);
             um.count(kswapd ? VmEvent.PGSTEAL_KSWAPD : VmEvent.PGSTEAL_DIRECT, stat[0]);
             moveFoliosToLru(lv, keep);
             return new Result(isolated.size(), stat[0], stat[1], stat[2]);
@@ -192,7 +197,7 @@ public final class Vmscan {
      * unmap, write out, and free it if nothing else holds it. stat = {reclaimed, activated, kept}.
      * {@code ignoreReferences}: MADV_PAGEOUT's reclaim_pages() skips the referenced check.
      */
-    private void shrinkPage(long pfn, List<Long> keep, int[] stat, boolean ignoreReferences) {
+    private void shrinkPage(long pfn, List<Long> folioList, List<Long> keep, int[] stat, boolean ignoreReferences) {
         try (var f = k.enter("shrink_folio_list")) {
             if (pages.testSet(pfn, PageFlag.LOCKED)) { // !folio_trylock(): someone else has it
                 keep.add(pfn);
@@ -200,8 +205,6 @@ public final class Vmscan {
                 return;
             }
             if (!um.pageAnon(pfn)) { keepLocked(pfn, keep, stat); return; } // shmem writeout not modelled
-            // a THP would be split (split_folio_to_list) and its pages swapped one by one: not modelled, kept
-            if (pages.compoundOrder(pfn) > 0) { activate(pfn, keep, stat); return; }
             long[] vmFlags = {0};
             int refs = ignoreReferences ? 0 : rmap.pageReferenced(pfn, vmFlags);
             boolean referencedPage = pages.testClear(pfn, PageFlag.REFERENCED);
@@ -211,6 +214,15 @@ public final class Vmscan {
             }
             if (refs > 0) pages.set(pfn, PageFlag.REFERENCED); // one young PTE: give it another round
             if (refs > 0) { keepLocked(pfn, keep, stat); return; }
+            if (pages.compoundOrder(pfn) > 0) {
+                // a THP cannot go to swap whole (no THP_SWAP): split it, its tails join folioList, and
+                // the head goes on as a base page; an extra reference (a GUP pin) keeps the THP
+                if (!splitHugePage.canSplitFolio(pfn) || splitHugePage.splitHugePage(pfn, folioList) != 0) {
+                    activate(pfn, keep, stat);
+                    return;
+                }
+                um.count(VmEvent.THP_SWPOUT_FALLBACK);
+            }
             if (pages.test(pfn, PageFlag.SWAPBACKED) && !pages.test(pfn, PageFlag.OWNER_PRIV_1)) {
                 if (!swapState.addToSwap(pfn)) { activate(pfn, keep, stat); return; }
             }
@@ -277,6 +289,10 @@ public final class Vmscan {
             for (long a = start; a < end; a += mmsim.mm.pgtable.PgtableArch.PAGE_SIZE) {
                 var pmd = pgalloc.pmdLoc(vma.vmMm, a, false);
                 if (pmd == null) continue;
+                if (pageoutHugePmd(vma, pmd, a, end, isolated)) {
+                    a = (a & PgtableArch.PMD_MASK) + PgtableArch.PMD_SIZE - PgtableArch.PAGE_SIZE;
+                    continue;
+                }
                 var pte = pgalloc.pteOffsetMapLock(pmd, a);
                 if (pte == null) continue;
                 long v = tables.read(pte.table(), pte.idx(), "madvise_cold_or_pageout_pte_range:ptep_get");
@@ -285,7 +301,7 @@ public final class Vmscan {
                 if (pfn >= 0 && um.pageMapcount(pfn) == 1 && um.pageAnon(pfn)) {
                     um.getPage(pfn);
                     pte.unlock();
-                    if (isolateLruPage(pfn) == 0) isolated.add(pfn);
+                    if (isolateLruPage(pfn) == 0) isolated.add(pages.compoundHead(pfn)); // the folio is what was isolated
                     um.putPage(pfn);
                     continue;
                 }
@@ -293,14 +309,41 @@ public final class Vmscan {
             }
             List<Long> keep = new ArrayList<>();
             int[] stat = new int[3];
-            for (long pfn : isolated) {
+            for (int i = 0; i < isolated.size(); i++) {
+                long pfn = isolated.get(i);
                 pages.clear(pfn, PageFlag.ACTIVE);
                 pages.clear(pfn, PageFlag.REFERENCED);
-                if (pageout) shrinkPage(pfn, keep, stat, true); // reclaim_pages(): ignore_references
+                if (pageout) shrinkPage(pfn, isolated, keep, stat, true); // reclaim_pages(): ignore_references
                 else keep.add(pfn);
             }
             for (long pfn : keep) putbackLruPage(pfn);
         }
+    }
+
+    /**
+     * madvise_cold_or_pageout_pte_range()'s huge PMD part: a THP that only this PMD maps and the
+     * range covers whole is isolated as one folio (reclaim splits it); a THP the range covers in
+     * part has its PMD split so the PTE loop handles the pages in range. True when the PMD was
+     * huge and fully handled here.
+     */
+    private boolean pageoutHugePmd(mmsim.mm.linux.VmArea vma, PgtableAlloc.Loc pmd, long addr, long end, List<Long> isolated) {
+        var ptl = pgalloc.pmdLockptr(pmd);
+        ptl.lock();
+        long v = tables.read(pmd.table(), pmd.idx(), "madvise_cold_or_pageout_pte_range:pmd_trans_huge");
+        if (!arch.pmdTransHuge(v)) { ptl.unlock(); return false; }
+        long head = arch.pmdPfn(v);
+        long haddr = addr & PgtableArch.PMD_MASK;
+        boolean whole = haddr == addr && end - addr >= PgtableArch.PMD_SIZE;
+        if (whole && head != splitHugePage.hugeMemory().hugeZeroPfn() && pages.entireMapcount(head) == 0 && um.pageAnon(head)) {
+            um.getPage(head);
+            ptl.unlock();
+            if (isolateLruPage(head) == 0) isolated.add(head);
+            um.putPage(head);
+            return true;
+        }
+        ptl.unlock();
+        if (!whole) splitHugePage.hugeMemory().splitHugePmd(vma, pmd, addr);
+        return whole;
     }
 
     /** unlock_page(). */
