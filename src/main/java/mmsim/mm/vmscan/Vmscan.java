@@ -76,8 +76,9 @@ public final class Vmscan {
      * of the caller's. Returns 0, or -EBUSY when the page is not on an LRU list (in a per-CPU
      * batch, already isolated, or being freed). The caller must hold a reference.
      */
-    public int isolateLruPage(long pfn) {
+    public int isolateLruPage(long page) {
         try (var f = k.enter("isolate_lru_page")) {
+            long pfn = pages.compoundHead(page); // folio_isolate_lru(page_folio(page)): a THP's tail isolates the folio
             if (pages.refcount(pfn) == 0) {
                 throw k.bug("mm/vmscan.c", 0, pages.dumpPage(pfn, "VM_BUG_ON_PAGE(!page_count(page))"));
             }
@@ -299,9 +300,18 @@ public final class Vmscan {
                 long pfn = arch.ptePresent(v) ? memory.vmNormalPage(v) : -1;
                 // shmem pages (not PageAnon) would be written out by shmem_writeout: not modelled, left alone
                 if (pfn >= 0 && um.pageMapcount(pfn) == 1 && um.pageAnon(pfn)) {
-                    um.getPage(pfn);
+                    long head = pages.compoundHead(pfn);
+                    um.getPage(head); // folio_get(): on the folio, which is the head after a split too
                     pte.unlock();
-                    if (isolateLruPage(pfn) == 0) isolated.add(pages.compoundHead(pfn)); // the folio is what was isolated
+                    if (pages.compoundOrder(head) > 0) {
+                        // a PTE-mapped THP: split it first so only the pages in range are reclaimed
+                        // (split_folio under the folio lock); if that fails the page is skipped
+                        boolean split = um.trylockPage(head) && splitLocked(head);
+                        um.putPage(head);
+                        if (split) a -= mmsim.mm.pgtable.PgtableArch.PAGE_SIZE; // look at this PTE again
+                        continue;
+                    }
+                    if (isolateLruPage(pfn) == 0) isolated.add(pfn);
                     um.putPage(pfn);
                     continue;
                 }
@@ -344,6 +354,13 @@ public final class Vmscan {
         ptl.unlock();
         if (!whole) splitHugePage.hugeMemory().splitHugePmd(vma, pmd, addr);
         return whole;
+    }
+
+    /** split_folio() of a folio the caller just locked; unlocks it. True when it was split. */
+    private boolean splitLocked(long head) {
+        int rc = splitHugePage.splitHugePage(head, null);
+        unlockPage(head);
+        return rc == 0;
     }
 
     /** unlock_page(). */

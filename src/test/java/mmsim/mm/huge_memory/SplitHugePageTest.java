@@ -174,6 +174,16 @@ class SplitHugePageTest {
         assertConsistent();
     }
 
+    @Test
+    void pageoutOfOnePageSplitsThePmdThenTheThp() {
+        long head = head();
+        assertEquals(0, um.mmap.madvise(mm, p + PgtableArch.PAGE_SIZE, PgtableArch.PAGE_SIZE, Mmap.MADV_PAGEOUT));
+        assertConsistent();
+        assertEquals(0, um.pages.compoundOrder(head), "reclaim split the THP");
+        assertTrue((pagemap(p + PgtableArch.PAGE_SIZE) & (1L << 62)) != 0, "the page in range is swapped");
+        assertEquals(head, pagemap(p) & ((1L << 55) - 1), "the others stay");
+    }
+
     private List<Long> isolate(long head) {
         um.getPage(head);
         assertEquals(0, um.vmscan.isolateLruPage(head));

@@ -7,7 +7,6 @@ import java.util.List;
 
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
@@ -20,41 +19,41 @@ import mmsim.mm.linux.MmStruct;
 import mmsim.mm.linux.VmEvent;
 import mmsim.mm.mmap.Mmap;
 import mmsim.mm.mmap.UserMemory;
-import mmsim.mm.pgtable.PgtableAlloc;
+import mmsim.mm.mmap.RandomUserSteps;
 import mmsim.mm.pgtable.PgtableArch;
 
 /**
- * Random sequences of faults, madvise (HUGEPAGE, NOHUGEPAGE, DONTNEED, PAGEOUT), khugepaged
- * passes, THP faults and splits (partial munmap and DONTNEED, COW after fork), fork, exit,
- * kswapd, migration and GUP references over a 2-PMD window keep the whole model consistent
+ * Random sequences of faults, madvise (HUGEPAGE, NOHUGEPAGE, DONTNEED, PAGEOUT, COLLAPSE), khugepaged
+ * passes, THP faults and PMD splits (partial munmap and DONTNEED, COW after fork), THP splits
+ * (split_huge_page, the deferred split shrinker, reclaim and migration splitting a THP), fork,
+ * exit, kswapd and GUP references over a 2-PMD window keep the whole model consistent
  * after every step: ModelCheck (buddy state, and user memory: refcount = PTEs + PMDs + caches +
  * batches + GUP + isolation, _mapcount per page, _entire_mapcount per THP, nr_anon_pages,
  * nr_anon_transparent_hugepages, rss, deposited tables live and reachable) finds nothing.
  */
 class ThpPropertyTest {
-    enum Kind { WRITE, READ, FORK, EXIT, DONTNEED, PAGEOUT, MUNMAP, HUGEPAGE, NOHUGEPAGE, KHUGEPAGED, KSWAPD, MIGRATE, GUP, UNPIN }
-
-    record Step(Kind kind, int proc, int page, int pages) { }
+    enum Kind { WRITE, READ, FORK, EXIT, DONTNEED, PAGEOUT, MUNMAP, HUGEPAGE, NOHUGEPAGE, KHUGEPAGED, COLLAPSE, KSWAPD, MIGRATE, GUP, UNPIN,
+        SPLIT, DEFERRED_SPLIT }
 
     static final long BASE = 0x40000000L;
     static final int WINDOW = 2 * PgtableArch.HPAGE_PMD_NR;
 
     @Provide
-    Arbitrary<List<Step>> programs() {
+    Arbitrary<List<RandomUserSteps.Step<Kind>>> programs() {
         Arbitrary<Kind> kind = Arbitraries.frequencyOf(
                 Tuple.of(8, Arbitraries.just(Kind.WRITE)), Tuple.of(3, Arbitraries.just(Kind.READ)),
                 Tuple.of(5, Arbitraries.just(Kind.KHUGEPAGED)), Tuple.of(2, Arbitraries.just(Kind.FORK)),
                 Tuple.of(3, Arbitraries.just(Kind.HUGEPAGE)), Tuple.of(1, Arbitraries.just(Kind.NOHUGEPAGE)),
                 Tuple.of(2, Arbitraries.of(Kind.DONTNEED, Kind.MUNMAP)), Tuple.of(2, Arbitraries.just(Kind.KSWAPD)),
-                Tuple.of(1, Arbitraries.of(Kind.EXIT, Kind.PAGEOUT, Kind.MIGRATE, Kind.GUP, Kind.UNPIN)));
+                Tuple.of(2, Arbitraries.of(Kind.MIGRATE, Kind.SPLIT, Kind.DEFERRED_SPLIT, Kind.PAGEOUT)),
+                Tuple.of(1, Arbitraries.of(Kind.EXIT, Kind.GUP, Kind.UNPIN, Kind.COLLAPSE)));
         // pages cluster at the starts of the two PMD ranges so that khugepaged finds ranges worth collapsing
         Arbitrary<Integer> page = Arbitraries.integers().between(0, 1).flatMap(h -> Arbitraries.integers().between(0, 40).map(p -> h * 512 + p));
-        return Combinators.combine(kind, Arbitraries.integers().between(0, 3), page, Arbitraries.integers().between(1, 40))
-                .as(Step::new).list().ofMinSize(1).ofMaxSize(40);
+        return RandomUserSteps.programs(kind, page, 40);
     }
 
-    @Property(tries = 40)
-    void everyStepKeepsTheModelConsistent(@ForAll("programs") List<Step> steps, @ForAll boolean zeroPage) {
+    @Property(tries = 80)
+    void everyStepKeepsTheModelConsistent(@ForAll("programs") List<RandomUserSteps.Step<Kind>> steps, @ForAll boolean zeroPage) {
         Machine m = Machine.boot();
         UserMemory um = m.userMemory();
         Khugepaged kh = m.khugepaged();
@@ -67,7 +66,7 @@ class ThpPropertyTest {
                 Mmap.MAP_PRIVATE | Mmap.MAP_ANONYMOUS | Mmap.MAP_FIXED));
         List<Long> pinned = new ArrayList<>();
         int n = 0;
-        for (Step s : steps) {
+        for (RandomUserSteps.Step<Kind> s : steps) {
             n++;
             MmStruct mm = procs.get(s.proc() % procs.size());
             long addr = BASE + (long) s.page() * PgtableArch.PAGE_SIZE;
@@ -92,7 +91,13 @@ class ThpPropertyTest {
                 }
                 case KHUGEPAGED -> kh.scanPass();
                 case KSWAPD -> um.vmscan.shrinkNode(0, 16, true);
-                case MIGRATE -> migrate(um, mm, addr);
+                case MIGRATE -> RandomUserSteps.migrate(um, mm, addr);
+                case COLLAPSE -> {
+                    int r = um.mmap.madvise(mm, addr & PgtableArch.PMD_MASK, PgtableArch.PMD_SIZE, Mmap.MADV_COLLAPSE);
+                    assertTrue(r <= 0, s + " -> " + r);
+                }
+                case SPLIT -> split(um, mm, addr);
+                case DEFERRED_SPLIT -> um.splitHugePage.deferredSplitScan(s.pages());
                 case GUP -> {
                     long[] out = new long[1];
                     if (um.gup.getUserPagesFast(mm, addr, 1, (s.pages() & 1) == 0, out) == 1) pinned.add(out[0]);
@@ -105,6 +110,8 @@ class ThpPropertyTest {
         }
         net.jqwik.api.statistics.Statistics.label("collapsed").collect(kh.settings.pagesCollapsed > 0);
         net.jqwik.api.statistics.Statistics.label("split").collect(um.event(VmEvent.THP_SPLIT_PMD) > 0);
+        net.jqwik.api.statistics.Statistics.label("THP split").collect(um.event(VmEvent.THP_SPLIT_PAGE) > 0);
+        net.jqwik.api.statistics.Statistics.label("THP split failed").collect(um.event(VmEvent.THP_SPLIT_PAGE_FAILED) > 0);
         for (long p : pinned) um.gup.putUserPage(p);
         for (MmStruct mm : procs) um.mmap.exit(mm);
         um.swap.lruAddDrainAll();
@@ -113,30 +120,16 @@ class ThpPropertyTest {
         assertEquals(0, um.tables.liveTables(), "every page table, deposited ones included, is freed once every process exited");
     }
 
-    /** Isolates and migrates the page mapped at addr by a PTE, as offlining would (a THP stays: -EBUSY). */
-    private static void migrate(UserMemory um, MmStruct mm, long addr) {
-        um.swap.lruAddDrainAll();
-        PgtableAlloc.Loc pmd = um.pgalloc.pmdLoc(mm, addr, false);
-        if (pmd == null) return;
-        long pmdval = um.tables.peekEntry(pmd.table(), pmd.idx());
-        long pfn;
-        if (um.arch.pmdTransHuge(pmdval)) {
-            if (um.hugeMemory.isHugeZeroPmd(pmdval)) return;
-            pfn = um.arch.pmdPfn(pmdval);
-        } else {
-            if (!um.arch.isTableEntry(pmdval)) return;
-            long pte = um.tables.peekEntry(um.arch.tableEntryPfn(pmdval), PgtableArch.pteIndex(addr));
-            pfn = um.arch.ptePresent(pte) ? um.memory.vmNormalPage(pte) : -1;
-            if (pfn < 0) return;
-            pfn = um.pages.compoundHead(pfn);
+    /** split_huge_pages_pid()'s work on one address (debugfs split_huge_pages): lock the THP mapped there and split it. */
+    private static void split(UserMemory um, MmStruct mm, long addr) {
+        long head = RandomUserSteps.folioAt(um, mm, addr);
+        if (head < 0 || um.pages.compoundOrder(head) == 0) return;
+        um.getPage(head);
+        if (um.trylockPage(head)) {
+            int r = um.splitHugePage.splitHugePage(head, null);
+            assertTrue(r == 0 || r == mmsim.kernel.Errno.EAGAIN.neg(), "split -> " + r);
+            um.unlockPage(head);
         }
-        um.getPage(pfn);
-        int iso = um.vmscan.isolateLruPage(pfn);
-        um.putPage(pfn);
-        if (iso != 0) return;
-        List<Long> from = new ArrayList<>(List.of(pfn));
-        um.migrate.migratePages(from, x -> um.pages.allocPage(false), mmsim.mm.migrate.Migrate.MigrateMode.SYNC,
-                mmsim.mm.migrate.Migrate.MigrateReason.MEMORY_HOTPLUG);
-        um.migrate.putbackMovablePages(from);
+        um.putPage(head);
     }
 }

@@ -11,7 +11,6 @@ import java.util.List;
 
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
@@ -20,8 +19,6 @@ import mmsim.mm.linux.KernelConfig;
 import mmsim.mm.Machine;
 import mmsim.mm.linux.MachineLayout;
 import mmsim.mm.debug.ModelCheck;
-import mmsim.mm.migrate.Migrate;
-import mmsim.mm.pgtable.PgtableAlloc;
 import mmsim.mm.pgtable.PgtableArch;
 
 /**
@@ -36,30 +33,23 @@ class UserMemoryPropertyTest {
     enum Kind { MMAP, MMAP_SHARED, MUNMAP, READ, WRITE, FORK, EXIT, DONTNEED, PAGEOUT, KSWAPD, MIGRATE, GUP, UNPIN }
 
     /** One step: what, in which process (index into the live ones), at which page of the window, how many pages. */
-    record Step(Kind kind, int proc, int page, int pages) { }
-
     static final long BASE = 0x10000000L;
     /** The pages steps act on: a small window, so that steps meet each other's pages. */
     static final int WINDOW = 24;
 
     @Provide
-    Arbitrary<List<Step>> programs() {
+    Arbitrary<List<RandomUserSteps.Step<Kind>>> programs() {
         // faults are what the other steps act on: they come most often
         Arbitrary<Kind> kind = Arbitraries.frequencyOf(
                 net.jqwik.api.Tuple.of(8, Arbitraries.just(Kind.WRITE)), net.jqwik.api.Tuple.of(4, Arbitraries.just(Kind.READ)),
                 net.jqwik.api.Tuple.of(2, Arbitraries.just(Kind.FORK)), net.jqwik.api.Tuple.of(2, Arbitraries.just(Kind.PAGEOUT)),
                 net.jqwik.api.Tuple.of(2, Arbitraries.just(Kind.KSWAPD)), net.jqwik.api.Tuple.of(3, Arbitraries.just(Kind.MIGRATE)),
                 net.jqwik.api.Tuple.of(1, Arbitraries.of(Kind.MMAP, Kind.MMAP_SHARED, Kind.MUNMAP, Kind.EXIT, Kind.DONTNEED, Kind.GUP, Kind.UNPIN)));
-        Arbitrary<Step> step = Combinators.combine(
-                kind,
-                Arbitraries.integers().between(0, 3),
-                Arbitraries.integers().between(0, WINDOW - 1),
-                Arbitraries.integers().between(1, 6)).as(Step::new);
-        return step.list().ofMinSize(1).ofMaxSize(40);
+        return RandomUserSteps.programs(kind, Arbitraries.integers().between(0, WINDOW - 1), 6);
     }
 
     @Property(tries = 60)
-    void everyStepKeepsTheModelConsistent(@ForAll("programs") List<Step> steps, @ForAll boolean oldEra) {
+    void everyStepKeepsTheModelConsistent(@ForAll("programs") List<RandomUserSteps.Step<Kind>> steps, @ForAll boolean oldEra) {
         Machine m = Machine.boot(MachineLayout.small(), oldEra ? KernelConfig.v4_6() : KernelConfig.mainline());
         UserMemory um = m.userMemory();
         um.zeroPage();
@@ -73,12 +63,11 @@ class UserMemoryPropertyTest {
                 Mmap.MAP_SHARED | Mmap.MAP_ANONYMOUS | Mmap.MAP_FIXED));
         List<Long> pinned = new ArrayList<>();
         int n = 0;
-        for (Step s : steps) {
+        for (RandomUserSteps.Step<Kind> s : steps) {
             n++;
             MmStruct mm = procs.get(s.proc() % procs.size());
             long addr = BASE + (long) s.page() * PgtableArch.PAGE_SIZE;
             long len = (long) Math.min(s.pages(), WINDOW - s.page()) * PgtableArch.PAGE_SIZE;
-            if (s.kind() == Kind.MIGRATE) um.swap.lruAddDrainAll(); // offline_pages() drains the LRU batches before it scans
             switch (s.kind()) {
                 case MMAP -> assertEquals(addr, um.mmap.mmap(mm, addr, len, Mmap.PROT_READ | Mmap.PROT_WRITE,
                         Mmap.MAP_PRIVATE | Mmap.MAP_ANONYMOUS | Mmap.MAP_FIXED));
@@ -126,27 +115,13 @@ class UserMemoryPropertyTest {
         assertEquals(0, um.shmem.files().size(), "every shmem inode is evicted once every process exited");
     }
 
-    /**
-     * Migrates the first anonymous page mapped at or after addr in the window (if any) as memory
-     * offlining would: isolate, migrate_pages, put back what failed.
-     */
+    /** Migrates the first page mapped at or after addr in the window (if any), as memory offlining would. */
     private static void migrate(UserMemory um, MmStruct mm, long addr) {
         for (long a = addr; a < BASE + WINDOW * PgtableArch.PAGE_SIZE; a += PgtableArch.PAGE_SIZE) {
-            PgtableAlloc.Loc pmd = um.pgalloc.pmdLoc(mm, a, false);
-            if (pmd == null) return;
-            long pmdval = um.tables.peekEntry(pmd.table(), pmd.idx());
-            if (!um.arch.isTableEntry(pmdval)) return;
-            long pte = um.tables.peekEntry(um.arch.tableEntryPfn(pmdval), PgtableArch.pteIndex(a));
-            long pfn = um.arch.ptePresent(pte) ? um.memory.vmNormalPage(pte) : -1;
-            if (pfn < 0) continue;
-            um.getPage(pfn); // the caller's reference, as isolate_lru_page requires
-            int iso = um.vmscan.isolateLruPage(pfn);
-            um.putPage(pfn);
-            if (iso != 0) return;
-            List<Long> from = new ArrayList<>(List.of(pfn));
-            um.migrate.migratePages(from, s -> um.pages.allocPage(false), Migrate.MigrateMode.SYNC, Migrate.MigrateReason.MEMORY_HOTPLUG);
-            um.migrate.putbackMovablePages(from);
-            return;
+            if (RandomUserSteps.folioAt(um, mm, a) >= 0) {
+                RandomUserSteps.migrate(um, mm, a);
+                return;
+            }
         }
     }
 }
