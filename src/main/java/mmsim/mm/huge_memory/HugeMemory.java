@@ -445,6 +445,39 @@ public final class HugeMemory {
     }
 
     /**
+     * folio_walk_start() + folio_try_get() as split_huge_pages_pid walks: the large anonymous
+     * folio mapped at addr (by a huge PMD or a PTE) with a reference of the caller's, or -1.
+     * Caller holds mmap_lock.
+     */
+    public long getLargeFolioAt(VmArea vma, long addr) {
+        vma.vmMm.mmapLock.assertHeld();
+        PgtableAlloc.Loc pmd = pgalloc.pmdLoc(vma.vmMm, addr, false);
+        if (pmd == null) return -1;
+        try (var f = k.enter("folio_walk_start")) {
+            SpinLock ptl = pgalloc.pmdLockptr(pmd);
+            ptl.lock();
+            long v = store.read(pmd.table(), pmd.idx(), "folio_walk_start:pmdp_get");
+            if (arch.pmdTransHuge(v)) {
+                long head = isHugeZeroPmd(v) ? -1 : arch.pmdPfn(v);
+                if (head >= 0 && !pages.getPageUnlessZero(head)) head = -1;
+                ptl.unlock();
+                return head;
+            }
+            ptl.unlock();
+            PgtableAlloc.PteLock pte = pgalloc.pteOffsetMapLock(pmd, addr);
+            if (pte == null) return -1;
+            long e = store.read(pte.table(), pte.idx(), "folio_walk_start:ptep_get");
+            long head = -1;
+            if (arch.ptePresent(e) && !arch.pteSpecial(e) && arch.ptePfn(e) != um.zeroPfn) {
+                head = pages.compoundHead(arch.ptePfn(e));
+                if (pages.compoundOrder(head) == 0 || !pages.getPageUnlessZero(head)) head = -1;
+            }
+            pte.unlock();
+            return head;
+        }
+    }
+
+    /**
      * follow_huge_pmd() for slow GUP: the subpage at addr with a reference on its folio, or -1
      * when a fault is needed (a write to a read-only PMD). {@code -2}: the PMD is not huge.
      */

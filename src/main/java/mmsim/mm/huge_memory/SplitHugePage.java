@@ -178,6 +178,33 @@ public final class SplitHugePage {
     }
 
     /**
+     * split_huge_pages_pid() (the debugfs file split_huge_pages, "PID,0xSTART,0xEND") for the one
+     * page at addr: under mmap_lock for read, the large anonymous folio mapped there is referenced,
+     * trylocked and split. 0 when split; -EINVAL when no THP is mapped there; -EAGAIN when its lock
+     * is taken; else the split's errno.
+     */
+    public int splitHugePagesPid(mmsim.mm.linux.MmStruct mm, long addr) {
+        try (var f = k.enter("split_huge_pages_pid")) {
+            mm.mmapLock.downRead();
+            try {
+                mmsim.mm.linux.VmArea vma = mm.vmaLookup(addr);
+                if (vma == null || !vma.isAnonymous()) return Errno.EINVAL.neg();
+                long head = huge.getLargeFolioAt(vma, addr);
+                if (head < 0) return Errno.EINVAL.neg();
+                int rc = Errno.EAGAIN.neg();
+                if (um.trylockPage(head)) {
+                    rc = splitHugePage(head, null);
+                    um.unlockPage(head);
+                }
+                um.putPage(head);
+                return rc;
+            } finally {
+                mm.mmapLock.upRead();
+            }
+        }
+    }
+
+    /**
      * deferred_split_scan(): the THP shrinker splits up to {@code nrToScan} queued folios it can
      * get a reference on and lock; those it cannot split go back on the queue. Returns the number
      * split.

@@ -229,7 +229,7 @@ final class UserMemoryOps implements OpProvider {
     }
 
     /** Which process an operation acts on: the scenario's own, a literal pid, or a pid variable. */
-    private record Pid(String var, int pid) {
+    record Pid(String var, int pid) {
         MmStruct mm(OpContext ctx) {
             MmStruct mm;
             if (var == null && pid == 0) {
@@ -245,7 +245,7 @@ final class UserMemoryOps implements OpProvider {
         }
     }
 
-    private static Pid pid(Args a) {
+    static Pid pid(Args a) {
         if (!"in".equals(a.peek())) return new Pid(null, 0);
         a.keyword("in");
         return pidArg(a);
@@ -284,12 +284,12 @@ final class UserMemoryOps implements OpProvider {
         return p;
     }
 
-    private static String errno(long ret) {
+    static String errno(long ret) {
         Errno e = Errno.of(ret);
         return e == null ? Long.toString(ret) : Args.errnoValue(e);
     }
 
-    private static String result(int ret) { return ret == 0 ? "ok" : errno(ret); }
+    static String result(int ret) { return ret == 0 ? "ok" : errno(ret); }
 
     /** What the access raised: faultIn's -EFAULT is SIGSEGV, -EIO / -EHWPOISON SIGBUS, -ENOMEM the OOM path. */
     private static String signal(int ret) {
