@@ -96,18 +96,18 @@ public final class SplitHugePage {
             if (!canSplitFolio(head)) {
                 ret = extraRefErrno();
             } else {
-                unmapFolio(head, nr, av);
+                java.util.BitSet converted = unmapFolio(head, nr, av);
                 DeferredSplitQueue ds = um.deferredSplit;
                 ds.splitQueueLock.lock();
                 if (pages.refcount(head) == 1 + extraPins) {
                     pages.refAdd(head, -(1 + extraPins)); // folio_ref_freeze(folio, 1 + extra_pins)
                     ds.removeLocked(head);
                     ds.splitQueueLock.unlock();
-                    splitFrozen(head, nr, list, extraPins);
+                    splitFrozen(head, nr, list, extraPins, converted);
                     ret = 0;
                 } else {
                     ds.splitQueueLock.unlock();
-                    remapPage(head, nr);
+                    remapPage(head, nr, converted);
                     ret = extraRefErrno();
                 }
             }
@@ -122,23 +122,21 @@ public final class SplitHugePage {
      * unmap_folio(): every huge PMD mapping the folio is split (split_huge_pmd_address), then every
      * PTE mapping one of its pages becomes a migration entry (try_to_migrate, rmap locked).
      */
-    private void unmapFolio(long head, int nr, AnonVma av) {
+    private java.util.BitSet unmapFolio(long head, int nr, AnonVma av) {
         try (var f = k.enter("unmap_folio")) {
             long index = pages.index(head);
             for (AnonVma.Chain c : new ArrayList<>(av.chains)) {
                 long addr = c.vma().vmaAddress(index);
                 if (addr >= 0 && HugeMemory.suitable(c.vma(), addr)) huge.splitHugePmdAddress(c.vma(), addr, head);
             }
-            for (int i = 0; i < nr; i++) {
-                if (pages.peekMapcount(head + i) >= 0) rmap.tryToMigrate(head + i, true);
-            }
+            return rmap.tryToMigrateFolioLocked(head, nr);
         }
     }
 
     /** remap_page(folio, nr): each page's migration entries become PTEs of it again. */
-    private void remapPage(long head, int nr) {
+    private void remapPage(long head, int nr, java.util.BitSet converted) {
         try (var f = k.enter("remap_page")) {
-            for (int i = 0; i < nr; i++) rmap.removeMigrationPtes(head + i, head + i, true);
+            rmap.removeMigrationPtesFolioLocked(head, nr, converted);
         }
     }
 
@@ -148,7 +146,7 @@ public final class SplitHugePage {
      * the PTEs back, and the tails unlocked with their split reference dropped (a tail no PTE maps
      * is freed here).
      */
-    private void splitFrozen(long head, int nr, List<Long> list, int extraPins) {
+    private void splitFrozen(long head, int nr, List<Long> list, int extraPins, java.util.BitSet converted) {
         try (var f = k.enter("__split_huge_page")) {
             Lruvec lv = um.lruvec(head);
             lv.lruLock.lock();
@@ -169,7 +167,7 @@ public final class SplitHugePage {
             }
             lv.lruLock.unlock();
             pages.refAdd(head, 1 + extraPins); // folio_ref_unfreeze(origin_folio, 1 + extra_pins)
-            remapPage(head, nr);
+            remapPage(head, nr, converted);
             for (long p = head + 1; p < head + nr; p++) {
                 pages.clear(p, PageFlag.LOCKED);
                 um.putPage(p); // free_page_and_swap_cache(): the split reference

@@ -335,18 +335,7 @@ public final class Rmap {
     public boolean rmapWalk(long pfn, boolean migration, OneVisitor one) {
         assertPageLocked(pfn);
         if (!um.pageAnon(pfn)) return rmapWalkFile(pfn, migration, one);
-        return rmapWalkAnon(pfn, migration, false, one);
-    }
-
-    /**
-     * rmap_walk_locked(): the same walk of an anonymous page whose anon_vma root rwsem the caller
-     * already holds for write (split_huge_page's unmap_folio and remap_page, TTU_RMAP_LOCKED).
-     */
-    public boolean rmapWalkLocked(long pfn, boolean migration, OneVisitor one) {
-        assertPageLocked(pfn);
-        AnonVma av = anonVmaOf(pfn);
-        if (av != null) av.root.rwsem.assertHeldWrite();
-        return rmapWalkAnon(pfn, migration, true, one);
+        return rmapWalkAnon(pfn, migration, one);
     }
 
     /**
@@ -360,14 +349,14 @@ public final class Rmap {
             assertPageLocked(pfn);
             return rmapWalkFile(pfn, false, one);
         }
-        return rmapWalkAnon(pfn, false, false, one);
+        return rmapWalkAnon(pfn, false, one);
     }
 
-    private boolean rmapWalkAnon(long pfn, boolean migration, boolean locked, OneVisitor one) {
+    private boolean rmapWalkAnon(long pfn, boolean migration, OneVisitor one) {
         try (var f = k.enter("rmap_walk_anon")) {
             AnonVma av = anonVmaOf(pfn);
             if (av == null || av.freed) return true;
-            if (!locked) av.root.rwsem.downRead();
+            av.root.rwsem.downRead();
             try {
                 long index = pageIndex(pfn);
                 for (AnonVma.Chain c : new ArrayList<>(av.chains)) {
@@ -375,7 +364,7 @@ public final class Rmap {
                 }
                 return true;
             } finally {
-                if (!locked) av.root.rwsem.upRead();
+                av.root.rwsem.upRead();
             }
         }
     }
@@ -497,10 +486,7 @@ public final class Rmap {
      * try_to_migrate(): replaces every PTE of the page with a migration entry naming it (writable
      * if the PTE was) and drops the mapping's reference.
      */
-    public boolean tryToMigrate(long pfn) { return tryToMigrate(pfn, false); }
-
-    /** try_to_migrate() with TTU_RMAP_LOCKED when {@code rmapLocked}: the caller holds the anon_vma for write. */
-    public boolean tryToMigrate(long pfn, boolean rmapLocked) {
+    public boolean tryToMigrate(long pfn) {
         try (var f = k.enter("try_to_migrate")) {
             assertPageLocked(pfn);
             OneVisitor one = (vma, addr, pte) -> {
@@ -516,8 +502,7 @@ public final class Rmap {
                     return true;
                 }
             };
-            if (rmapLocked) rmapWalkLocked(pfn, false, one);
-            else rmapWalk(pfn, false, one);
+            rmapWalk(pfn, false, one);
             return !um.pageMapped(pfn);
         }
     }
@@ -526,10 +511,7 @@ public final class Rmap {
      * remove_migration_ptes(src, dst): every migration entry for {@code src} becomes a PTE of
      * {@code dst} (dst == src when migration failed). Both pages are locked.
      */
-    public void removeMigrationPtes(long src, long dst) { removeMigrationPtes(src, dst, false); }
-
-    /** remove_migration_ptes() with RMP_LOCKED when {@code rmapLocked} (split_huge_page's remap_page). */
-    public void removeMigrationPtes(long src, long dst, boolean rmapLocked) {
+    public void removeMigrationPtes(long src, long dst) {
         try (var f = k.enter("remove_migration_ptes")) {
             assertPageLocked(dst);
             assertPageLocked(src);
@@ -549,8 +531,98 @@ public final class Rmap {
                     return true;
                 }
             };
-            if (rmapLocked) rmapWalkLocked(src, true, one);
-            else rmapWalk(src, true, one);
+            rmapWalk(src, true, one);
+        }
+    }
+
+    /** What one PTE of a folio-wide walk does with the page it maps (or the entry naming it); true when it changed the PTE. */
+    private interface FolioPte {
+        boolean apply(VmArea vma, long addr, PgtableAlloc.PteLock pte, long pfn, long v);
+    }
+
+    /**
+     * rmap_walk_locked() of a whole large folio, as page_vma_mapped_walk walks one: per VMA of the
+     * anon_vma (whose rwsem the caller holds for write), the PTEs where the folio's pages would sit,
+     * each PTE table under its lock once, and one TLB flush of the VMA's range when any PTE
+     * changed (TTU_BATCH_FLUSH's try_to_unmap_flush). Only the pages in {@code only} are looked
+     * for: a PTE where none of them can be (an unmapped page, one never turned into a migration
+     * entry) is read by the kernel's walk to no effect.
+     */
+    private void walkFolioPtesLocked(long head, int nr, java.util.BitSet only, FolioPte one) {
+        AnonVma av = anonVmaOf(head);
+        if (av == null) return;
+        av.root.rwsem.assertHeldWrite();
+        long index = pages.index(head);
+        for (AnonVma.Chain c : new ArrayList<>(av.chains)) {
+            VmArea vma = c.vma();
+            PgtableAlloc.PteLock cur = null;
+            long curPmd = -1, first = -1, last = -1;
+            for (int i = only.nextSetBit(0); i >= 0 && i < nr; i = only.nextSetBit(i + 1)) {
+                long addr = vma.vmaAddress(index + i);
+                if (addr < 0) continue;
+                if ((addr & PgtableArch.PMD_MASK) != curPmd) {
+                    if (cur != null) cur.unlock();
+                    curPmd = addr & PgtableArch.PMD_MASK;
+                    PgtableAlloc.Loc pmd = pgalloc.pmdLoc(vma.vmMm, addr, false);
+                    cur = pmd == null ? null : pgalloc.pteOffsetMapLock(pmd, addr);
+                }
+                if (cur == null) continue;
+                PgtableAlloc.PteLock pte = new PgtableAlloc.PteLock(cur.table(), PgtableArch.pteIndex(addr), cur.ptl());
+                long v = tables.read(pte.table(), pte.idx(), "page_vma_mapped_walk:ptep_get");
+                if (one.apply(vma, addr, pte, head + i, v)) {
+                    if (first < 0) first = addr;
+                    last = addr;
+                }
+            }
+            if (cur != null) cur.unlock();
+            if (first >= 0) um.flushTlbRange(vma, first, last + PgtableArch.PAGE_SIZE);
+        }
+    }
+
+    /**
+     * unmap_folio()'s try_to_migrate(folio, TTU_RMAP_LOCKED | TTU_BATCH_FLUSH) after the PMDs were
+     * split: every present PTE mapping one of the folio's pages becomes a migration entry naming
+     * that page, its rmap and reference dropped. The folio is locked, its anon_vma held for write.
+     */
+    public java.util.BitSet tryToMigrateFolioLocked(long head, int nr) {
+        try (var f = k.enter("try_to_migrate")) {
+            assertPageLocked(head);
+            java.util.BitSet mapped = new java.util.BitSet(nr), converted = new java.util.BitSet(nr);
+            for (int i = 0; i < nr; i++) if (pages.peekMapcount(head + i) >= 0) mapped.set(i); // folio->_nr_pages_mapped
+            walkFolioPtesLocked(head, nr, mapped, (vma, addr, pte, pfn, v) -> {
+                if (!arch.ptePresent(v) || arch.ptePfn(v) != pfn) return false;
+                long pteval = tables.getAndClear(pte.table(), pte.idx(), "try_to_migrate_one:ptep_get_and_clear");
+                if (arch.pteDirty(pteval)) pages.set(pfn, PageFlag.DIRTY);
+                long entry = SwapEntry.makeMigrationEntry(pfn, arch.pteWrite(pteval), false);
+                tables.write(pte.table(), pte.idx(), arch.swpEntryToPte(entry), "try_to_migrate_one:set_pte_at(migration)");
+                pageRemoveRmap(pfn);
+                um.putPage(pfn);
+                converted.set((int) (pfn - head));
+                return true;
+            });
+            return converted;
+        }
+    }
+
+    /**
+     * remap_page()'s remove_migration_ptes(folio, folio, RMP_LOCKED) for each page of a (now
+     * split, or not) folio: every migration entry naming one of its pages ({@code converted}, as
+     * tryToMigrateFolioLocked returned) becomes a PTE of it again.
+     */
+    public void removeMigrationPtesFolioLocked(long head, int nr, java.util.BitSet converted) {
+        try (var f = k.enter("remove_migration_ptes")) {
+            assertPageLocked(head);
+            walkFolioPtesLocked(head, nr, converted, (vma, addr, pte, pfn, v) -> {
+                if (!arch.isSwapPte(v)) return false;
+                long entry = arch.pteToSwpEntry(v);
+                if (!SwapEntry.isMigrationEntry(entry) || SwapEntry.pfnSwapEntryToPfn(entry) != pfn) return false;
+                long nv = arch.pteMkyoung(arch.pteMkold(arch.pfnPte(pfn, vma.vmPageProt)));
+                if (SwapEntry.isWritableMigrationEntry(entry)) nv = arch.pteMkwrite(arch.pteMkdirty(nv));
+                um.getPage(pfn);
+                pageAddAnonRmap(pfn, vma, addr);
+                tables.write(pte.table(), pte.idx(), nv, "remove_migration_pte:set_pte_at");
+                return false; // a new PTE where there was none: nothing to flush
+            });
         }
     }
 
