@@ -50,7 +50,7 @@ public final class SplitHugePage {
 
     /**
      * The errno of a split that found extra references: -EAGAIN today (split_huge_page_to_list_to_order,
-     * 6.12); -EBUSY in the v4.6 era (split_huge_page_to_list's can_split_huge_page check, kept to v5.15).
+     * 6.12); -EBUSY in the v4.6 era (split_huge_page_to_list's can_split_huge_page check, the 2016-2020 code; 6.1 already has -EAGAIN).
      */
     private int extraRefErrno() {
         return um.config.era() == KernelConfig.Era.V4_6 ? Errno.EBUSY.neg() : Errno.EAGAIN.neg();

@@ -184,6 +184,24 @@ class SplitHugePageTest {
         assertEquals(head, pagemap(p) & ((1L << 55) - 1), "the others stay");
     }
 
+    @Test
+    void theV46EraFailsAPinnedSplitWithEbusy() {
+        Machine old = Machine.boot(mmsim.mm.linux.MachineLayout.small(), mmsim.mm.linux.KernelConfig.v4_6());
+        UserMemory u = old.userMemory();
+        u.zeroPage();
+        u.hugeMemory.settings.enabled = ThpSettings.Enabled.ALWAYS;
+        MmStruct t = u.newProcess("thp46");
+        long a = u.mmap.mmap(t, BASE, HPAGE, Mmap.PROT_READ | Mmap.PROT_WRITE, Mmap.MAP_PRIVATE | Mmap.MAP_ANONYMOUS);
+        assertEquals(0, u.memory.faultIn(t, a, true));
+        u.swap.lruAddDrain();
+        long[] out = new long[1];
+        assertEquals(1, u.gup.getUserPagesFast(t, a, 1, true, out));
+        assertEquals(Errno.EBUSY.neg(), u.splitHugePage.splitHugePagesPid(t, a), "split_huge_page_to_list's can_split_huge_page: -EBUSY in the 2020 code, -EAGAIN by 6.1");
+        u.gup.putUserPage(out[0]);
+        assertEquals(0, u.splitHugePage.splitHugePagesPid(t, a));
+        assertTrue(UserMemoryCheck.check(u).isEmpty(), String.join("\n", UserMemoryCheck.check(u)));
+    }
+
     private List<Long> isolate(long head) {
         um.getPage(head);
         assertEquals(0, um.vmscan.isolateLruPage(head));
