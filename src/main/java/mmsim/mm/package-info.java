@@ -37,6 +37,8 @@
  *         swap_address_space xa_lock   try_to_unmap_one (swap cache), free_swap_and_cache
  *         mapping-&gt;i_pages.xa_lock     shmem_get_folio (shmem page cache)
  *         lruvec-&gt;lru_lock             lru_add_drain / folio_batch_move_lru, isolate_lru_folios
+ *         ds_queue-&gt;split_queue_lock   deferred_split_folio from the rmap; split_huge_page's freeze
+ *                                      (under the anon_vma rwsem); folio_undo_large_rmappable on free
  *
  * pcp-&gt;lock                        rmqueue_pcplist, free_unref_page, drain_all_pages: the page
  *   zone-&gt;lock                     allocator runs under any lock above; zone-&gt;lock is the leaf

@@ -26,7 +26,8 @@ import mmsim.mm.linux.VmFlags;
  * (do_huge_pmd_anonymous_page, the huge zero page on a read fault), the write fault on a huge
  * PMD (do_huge_pmd_wp_page: reuse or split and fall back), zap_huge_pmd, copy_huge_pmd for fork,
  * __split_huge_pmd, follow_huge_pmd for slow GUP, and the PMD-level rmap of a folio
- * (folio_add_new_anon_rmap / folio_remove_rmap_pmd / folio_dup_anon_rmap_pmd).
+ * (folio_add_new_anon_rmap / folio_remove_rmap_pmd / folio_dup_anon_rmap_pmd). Splitting the
+ * folio itself (split_huge_page, the deferred split queue) is {@link SplitHugePage}.
  *
  * <p>The mapcounts are kept as v6.12 keeps them: a PMD mapping counts in the folio's
  * {@code _entire_mapcount} (-1 based, in the first tail), a PTE mapping of one subpage in that

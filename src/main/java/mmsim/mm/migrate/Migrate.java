@@ -23,7 +23,10 @@ import mmsim.mm.linux.AnonVma;
 
 /**
  * Page migration of anonymous pages (mm/migrate.c): migrate_pages -> unmap_and_move ->
- * try_to_migrate (migration entries) -> move the page state -> remove_migration_ptes.
+ * try_to_migrate (migration entries) -> move the page state -> remove_migration_ptes. A THP is
+ * split first (try_split_folio, as migrate_pages_batch does where whole-THP migration is not
+ * available: set_pmd_migration_entry is not modelled) and its pages migrate one by one; a THP
+ * with an extra reference cannot be split and fails (retried, then left on the list).
  *
  * <p>Entry point for other subsystems (memory offlining, soft offline, compaction):
  * <pre>

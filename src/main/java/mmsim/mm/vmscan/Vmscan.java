@@ -24,7 +24,9 @@ import mmsim.mm.linux.VmEvent;
 /**
  * Page reclaim (mm/vmscan.c): the LRU lists per node, isolating pages from them and putting
  * them back, and one reclaim pass (shrink_active_list + shrink_inactive_list +
- * shrink_folio_list) as kswapd or direct reclaim run it, for anonymous pages.
+ * shrink_folio_list) as kswapd or direct reclaim run it, for anonymous pages. A THP cannot be
+ * swapped whole (no THP_SWAP): reclaim splits it (split_folio_to_list; its tails join the list
+ * being shrunk) unless an extra reference makes can_split_folio fail, and then keeps it active.
  *
  * <p>The rules the model keeps (and checks): a page is on an LRU list iff PG_lru is set; PG_lru
  * is set and cleared only under lruvec->lru_lock; a page isolated from the LRU has PG_lru clear
