@@ -71,6 +71,9 @@ public final class CheckCommand implements Callable<Integer> {
     @Option(names = "--quiet-traces", description = "Print the table and the summary only, no failing traces.")
     boolean quietTraces;
 
+    @Option(names = "--html", paramLabel = "DIR", description = "Also write a self-contained HTML report to DIR/index.html: the table, and per failure a CPU timeline, the kernel report, the traces and the memory map.")
+    String html;
+
     @picocli.CommandLine.Mixin TraceOptions traces = new TraceOptions();
 
     @Override
@@ -84,6 +87,7 @@ public final class CheckCommand implements Callable<Integer> {
             throw new UsageError("--format: '" + format + "' is not one of text, json, ktap, junit");
         }
         var err = spec.commandLine().getErr();
+        Path htmlPage = html == null ? null : HtmlOutput.inDirectory(html);
         OpRegistry ops = OpRegistry.standard();
         Catalogue cat = Catalogue.standard();
         LinkedHashSet<Path> files = new LinkedHashSet<>();
@@ -154,6 +158,9 @@ public final class CheckCommand implements Callable<Integer> {
         }
         progress.finish();
         int exit = broken ? Main.EXIT_USAGE : Reports.exitCode(rows);
+        Map<VariantResult, String> cells = new java.util.IdentityHashMap<>();
+        necessity.forEach((row, a) -> cells.put(row, a.cell()));
+        if (htmlPage != null) HtmlOutput.write(htmlPage, "mmsim check", rows, cells, reproducible);
         if (format.equals("ktap")) {
             ResultFormats.ktap(out, rows);
             return exit;
@@ -178,8 +185,6 @@ public final class CheckCommand implements Callable<Integer> {
             return exit;
         }
         boolean colour = Term.colour(color);
-        Map<VariantResult, String> cells = new java.util.IdentityHashMap<>();
-        necessity.forEach((row, a) -> cells.put(row, a.cell()));
         Reports.table(out, rows, colour, reproducible, Term.columns(120), cells);
         out.println();
         out.println(Reports.summary(rows, broken));

@@ -72,6 +72,9 @@ public final class ExploreCommand implements Callable<Integer> {
     @Option(names = "--color", paramLabel = "WHEN", defaultValue = "auto", description = "Colour: auto (only on a terminal, not with NO_COLOR), always, never.")
     Term.ColorWhen color;
 
+    @Option(names = "--html", paramLabel = "FILE", description = "Also write a self-contained HTML report to FILE: per failure a CPU timeline, the kernel report, the traces and the memory map.")
+    String html;
+
     @picocli.CommandLine.Mixin TraceOptions traces = new TraceOptions();
 
     @Override
@@ -81,6 +84,7 @@ public final class ExploreCommand implements Callable<Integer> {
 
     private Integer run() {
         var out = spec.commandLine().getOut();
+        java.nio.file.Path htmlPage = html == null ? null : HtmlOutput.file(html);
         OpRegistry ops = OpRegistry.standard();
         Scenario s = ScenarioArgs.warn(ScenarioArgs.load(file, ops, System.in), spec.commandLine().getErr());
         List<Scenario.Variant> variants = new ArrayList<>();
@@ -112,6 +116,7 @@ public final class ExploreCommand implements Callable<Integer> {
             Runtime.getRuntime().removeShutdownHook(onInterrupt);
         }
         progress.finish();
+        if (htmlPage != null) HtmlOutput.write(htmlPage, "mmsim explore " + s.name(), rows, Map.of(), false);
         boolean colour = Term.colour(color);
         for (VariantResult r : rows) {
             if (json) {

@@ -27,6 +27,7 @@ public final class ScenarioProgram implements Program {
     private final MachineLayout layout;
     private final KernelConfig config;
     private final java.util.function.Consumer<Kernel> onExecution;
+    private java.util.function.Consumer<Booted> onMachine = m -> { };
 
     public ScenarioProgram(Scenario scenario, Variant variant) {
         this(scenario, variant, k -> { }, false);
@@ -125,6 +126,16 @@ public final class ScenarioProgram implements Program {
         return new ScenarioProgram(scenario, variant, onExecution, true);
     }
 
+    /**
+     * The same program, handing each execution's machine to {@code onMachine} before any CPU runs:
+     * after a replay it holds the machine as the execution left it (the HTML report's memory map).
+     */
+    public ScenarioProgram observingMachine(java.util.function.Consumer<Booted> onMachine) {
+        ScenarioProgram p = new ScenarioProgram(scenario, variant, onExecution, rebootEachExecution);
+        p.onMachine = onMachine;
+        return p;
+    }
+
     /** Boots a fresh machine and runs the setup program on CPU 0, unexplored. */
     private World bootAndSetup() {
         Booted m = Booted.boot(layout, config);
@@ -164,6 +175,7 @@ public final class ScenarioProgram implements Program {
             this.vars = w.vars();
             // after the copy: what the hook installs belongs to this execution's kernel alone
             onExecution.accept(machine.kernel());
+            onMachine.accept(machine);
         }
 
         @Override public Kernel kernel() { return machine.kernel(); }
