@@ -214,7 +214,10 @@ public final class HtmlReport {
                 .formatted(map.blockSizeBytes(), map.pagesPerSection()));
         b.append("<div class=\"memmap\">\n");
         for (MemoryMap.Block blk : map.blocks()) {
-            String zone = blk.zones().isEmpty() ? "none" : blk.zones().split("\\s+")[0].toLowerCase(Locale.ROOT);
+            // valid_zones names the block's zone once it is online (until offlining ends); an offline
+            // block's list is where it could go (drivers/base/memory.c valid_zones_show)
+            boolean inZone = !blk.state().equals("offline") && !blk.zones().isEmpty() && !blk.zones().contains(" ");
+            String zone = inZone ? blk.zones().toLowerCase(Locale.ROOT) : "none";
             b.append("<div class=\"block state-%s zone-%s\" title=\"%s: %s, %s\"><div class=\"name\">%s</div><div class=\"what\">%s<br>%s</div><div class=\"sections\">"
                     .formatted(esc(cssWord(blk.state())), esc(cssWord(zone)), esc(blk.name()), esc(blk.state()), esc(blk.zones()),
                             esc(blk.name()), esc(blk.state()), esc(blk.zones())));
