@@ -103,7 +103,8 @@ public final class HtmlReport {
     /**
      * One lane per CPU, one line per trace step in execution order. The failing step is the trace's
      * fault (else its last step); the object it touched is the last location its CPU accessed; the
-     * race window runs from another CPU's first access to that object to the failure.
+     * race window runs from another CPU's first access to that object to the failure (or, if none,
+     * from the failing CPU's last access before it was preempted).
      */
     static void swimlanes(StringBuilder b, List<Map<String, Object>> steps, String version) {
         TreeSet<String> cpus = new TreeSet<>();
@@ -128,6 +129,14 @@ public final class HtmlReport {
                 break;
             }
         }
+        if (start == fail) start = lastAccessBeforePreemption(steps, fail, failCpu);
+        // folds never hide the window's first step, the failure or an access to the failing object
+        int[] nextKept = new int[steps.size() + 1];
+        nextKept[steps.size()] = steps.size();
+        for (int i = steps.size() - 1; i >= 0; i--) {
+            boolean kept = i == start || i == fail || (conflict != null && conflict.equals(steps.get(i).get("location")));
+            nextKept[i] = kept ? i : nextKept[i + 1];
+        }
         b.append("<table class=\"swimlanes\"><thead><tr><th>#</th>");
         for (String c : cpus) b.append("<th class=\"lane\">CPU ").append(esc(c)).append("</th>");
         b.append("</tr></thead><tbody>\n");
@@ -136,11 +145,11 @@ public final class HtmlReport {
             Map<String, Object> s = steps.get(i);
             List<String> cls = new ArrayList<>(List.of("step", "kind-" + str(s.get("kind"))));
             if (i >= foldEnd) {
-                int[] fold = repetition(steps, i, Math.min(start, steps.size()));
+                int[] fold = repetition(steps, i, nextKept[i]);
                 if (fold != null) {
                     // the first period stays; the repeats after it fold behind one line
                     b.append("<tr class=\"fold\"><td></td><td colspan=\"").append(cpus.size())
-                            .append("\">... the next ").append(fold[0] == 1 ? "step" : fold[0] + " steps").append(" repeat x")
+                            .append("\">... the next ").append(fold[0] == 1 ? "step repeats" : fold[0] + " steps repeat").append(" x")
                             .append(fold[1]).append(" (").append(fold[0] * (fold[1] - 1)).append(" steps folded)</td></tr>\n");
                     foldEnd = i + fold[0] * fold[1];
                     foldFrom = i + fold[0];
@@ -162,8 +171,23 @@ public final class HtmlReport {
     }
 
     /**
+     * When no other CPU touched the failing object: the failing CPU's last access before the other
+     * CPUs ran, its time of check before the time of use that failed (e.g. pfn_to_online_page
+     * before the offlining frees what it checked); the failure itself when there is none.
+     */
+    private static int lastAccessBeforePreemption(List<Map<String, Object>> steps, int fail, String failCpu) {
+        int other = fail - 1;
+        while (other >= 0 && failCpu.equals(steps.get(other).get("cpu"))) other--;
+        for (int i = other - 1; i >= 0; i--) {
+            Map<String, Object> s = steps.get(i);
+            if (failCpu.equals(s.get("cpu")) && "step".equals(s.get("kind"))) return i;
+        }
+        return fail;
+    }
+
+    /**
      * A run of at least 3 repeats of the same 1 to 4 steps starting at {@code i} and ending before
-     * {@code limit} (the race window is never folded), as {period, repeats}; null if none.
+     * {@code limit}, as {period, repeats}; null if none.
      */
     private static int[] repetition(List<Map<String, Object>> steps, int i, int limit) {
         for (int p = 1; p <= 4; p++) {
