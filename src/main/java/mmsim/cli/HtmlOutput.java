@@ -15,7 +15,10 @@ import mmsim.scenario.ScenarioProgram;
 import mmsim.scenario.ScenarioRunner.Finding;
 import mmsim.scenario.ScenarioRunner.VariantResult;
 
-/** {@code --html}: where check and explore write the report page, and the rows it is built from. */
+/**
+ * {@code --html}: where check and explore write the report page, and the rows it is built from.
+ * Locking: none; runs after the explorations, when no simulated CPU runs.
+ */
 final class HtmlOutput {
     private HtmlOutput() { }
 

@@ -18,6 +18,8 @@ import java.util.TreeSet;
  *
  * <p>Templating is Java text blocks and one escaping helper, {@link #esc}: every string that
  * comes from a scenario, a trace or the kernel's report goes through it.
+ *
+ * <p>Locking: none. A pure function of its arguments; it never touches a machine.
  */
 public final class HtmlReport {
     private HtmlReport() { }
@@ -234,8 +236,14 @@ public final class HtmlReport {
             b.append("<p>(this kernel has no memory block devices)</p>\n");
             return;
         }
-        b.append("<p>memory blocks of 0x%x bytes, sections of %d pages. Block: state (fill) and zone (edge); section: absent, present, memmap, online.</p>\n"
+        b.append("<p>memory blocks of 0x%x bytes (/sys/devices/system/memory), sections of %d pages.</p>\n"
                 .formatted(map.blockSizeBytes(), map.pagesPerSection()));
+        b.append("<p class=\"legend\">block state: <span class=\"key state-online\">online</span><span class=\"key state-going-offline\">going-offline</span>"
+                + "<span class=\"key state-offline\">offline</span> zone (edge): <span class=\"key zone-dma\">DMA/DMA32</span>"
+                + "<span class=\"key zone-normal\">Normal</span><span class=\"key zone-movable\">Movable</span><span class=\"key zone-device\">Device</span>"
+                + "<span class=\"key\">several or none</span> section: <span class=\"section sec-absent\"></span>absent "
+                + "<span class=\"section sec-present\"></span>present <span class=\"section sec-memmap\"></span>memmap "
+                + "<span class=\"section sec-online\"></span>online</p>\n");
         b.append("<div class=\"memmap\">\n");
         for (MemoryMap.Block blk : map.blocks()) {
             // valid_zones names the block's zone once it is online (until offlining ends); an offline
@@ -295,6 +303,7 @@ public final class HtmlReport {
             .swimlanes .access{color:#777;font-size:11px}.swimlanes .fn{color:#777}.swimlanes.race-only tr:not(.race){display:none}
             .swimlanes tr.folded{display:none}.swimlanes.unfolded tr.folded{display:table-row}.swimlanes tr.fold td{color:#666;font-style:italic}
             .memmap{display:flex;flex-wrap:wrap;gap:6px}
+            .key{display:inline-block;border:3px solid #ccc;padding:0 4px;margin:0 4px 0 0;font-size:12px}
             .block{border:4px solid #ccc;padding:4px;width:10em;font-size:12px}.block .name{font-weight:bold}
             .state-online{background:#d8f0d8}.state-offline{background:#e4e4e4}.state-going-offline{background:#ffe2b0}
             .zone-normal{border-color:#3a6ec2}.zone-movable{border-color:#8c3ac2}.zone-dma32,.zone-dma{border-color:#2a9d8f}
