@@ -5,6 +5,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 import mmsim.explore.Explorer;
+import mmsim.explore.Program;
 import mmsim.scenario.Grader;
 import mmsim.scenario.OutcomeClass;
 import mmsim.scenario.Scenario;
@@ -23,7 +24,9 @@ import picocli.CommandLine.Model.CommandSpec;
         description = "Run one execution of a scenario again, following a schedule string that check or explore printed, and print its trace, the kernel report and the observed values. The same schedule always gives the same execution.",
         footer = {"", "Example:",
                 "  mmsim replay 000-kpageflags-vs-offline --variant v4.6 --schedule B446A13",
-                "", "Exit status: 0 the outcome is allowed by the scenario, 1 it is FORBIDDEN for", "the variant, 2 usage error, broken scenario or a schedule that does not fit", "the scenario."})
+                "  mmsim replay 000 --variant v4.6 --schedule B446A13 --sh -c 'kmem -f 0x1040'",
+                "  mmsim replay 000 --variant v4.6 --schedule B446A13 --stop-at 400",
+                "", "Exit status: 0 the outcome is allowed by the scenario, 1 it is FORBIDDEN for", "the variant, 2 usage error, broken scenario or a schedule that does not fit", "the scenario. With --sh or --stop-at: the status of the last shell command."})
 public final class ReplayCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
@@ -45,19 +48,37 @@ public final class ReplayCommand implements Callable<Integer> {
 
     @picocli.CommandLine.Mixin TraceOptions traces = new TraceOptions();
 
+    @Option(names = "--sh", description = "After the replay, open the shell on the machine as it stood at the failing step (the last step of the schedule): kmem, vtop, dump_page, page-types, cat, ...")
+    boolean sh;
+
+    @Option(names = "--stop-at", paramLabel = "STEP", description = "Stop the replay after STEP scheduling steps (1 .. the schedule's length) and open the shell there; implies --sh.")
+    Integer stopAt;
+
+    @Option(names = {"-c", "--command"}, paramLabel = "CMD", description = "With --sh: run CMD (repeatable) in the shell instead of reading standard input.")
+    java.util.List<String> commands = new java.util.ArrayList<>();
+
     @Override
     public Integer call() throws Exception {
         return UsageError.guard(spec, this::run);
     }
 
-    private Integer run() {
+    private Integer run() throws java.io.IOException {
         var out = spec.commandLine().getOut();
         Scenario s = ScenarioArgs.load(file, OpRegistry.standard(), System.in);
         Scenario.Variant v = ScenarioArgs.dropLocks(ScenarioArgs.onlyOrNamed(s, variant), dropLocks);
         ScenarioRunner.validate(s);
+        boolean shell = sh || stopAt != null;
+        if (shell && json) throw new UsageError("--json and --sh/--stop-at do not go together (the shell prints text)");
+        if (!commands.isEmpty() && !shell) throw new UsageError("-c runs shell commands: give --sh or --stop-at too");
+        ScenarioProgram program = new ScenarioProgram(s, v);
+        // the replay's one world, kept so the shell can look at it after the run
+        Program.Instance[] world = new Program.Instance[1];
+        Program keeping = () -> world[0] = program.instantiate();
+        int total = steps(schedule).length;
+        String run = stopAt == null ? schedule : stopSchedule(stopAt);
         mmsim.explore.Replayed r;
         try {
-            r = Explorer.replay(new ScenarioProgram(s, v), schedule);
+            r = Explorer.replay(keeping, run);
         } catch (IllegalArgumentException e) {
             throw new UsageError("--schedule: " + e.getMessage());
         }
@@ -90,6 +111,42 @@ public final class ReplayCommand implements Callable<Integer> {
                 out.print(Reports.ensureNewline(report));
             }
         }
+        if (shell) return shell(s, v, world[0], stopAt == null ? total : stopAt, total, out);
         return cls == OutcomeClass.FORBIDDEN ? Main.EXIT_VIOLATED : Main.EXIT_OK;
+    }
+
+    private static byte[] steps(String schedule) {
+        String body = schedule.strip();
+        if (body.endsWith("!")) body = body.substring(0, body.length() - 1);
+        try {
+            return mmsim.explore.Schedule.decode(body);
+        } catch (IllegalArgumentException e) {
+            throw new UsageError("--schedule: " + e.getMessage());
+        }
+    }
+
+    /** The schedule cut after {@code step} steps, marked to end there (a step-limit replay). */
+    private String stopSchedule(int step) {
+        byte[] all = steps(schedule);
+        if (step < 1 || step > all.length) {
+            throw new UsageError("--stop-at: step " + step + " is outside the execution (1.." + all.length + " for schedule " + schedule + ")");
+        }
+        return mmsim.explore.Schedule.encode(all, step) + "!";
+    }
+
+    /**
+     * The shell on the replayed world: the explorer's scheduler is replaced by the direct one
+     * (the shell runs everything on CPU 0), the machine is left as the last step left it.
+     */
+    private int shell(Scenario s, Scenario.Variant v, Program.Instance world, int step, int total, java.io.PrintWriter out) throws java.io.IOException {
+        mmsim.scenario.Booted machine = ScenarioProgram.machineOf(world);
+        machine.kernel().setSched(new mmsim.kernel.DirectSched(machine.kernel().nrCpus()));
+        String next = step < total ? ", next " + world.cpuName(steps(schedule)[step]) : "";
+        out.println();
+        out.printf("machine at step %d of %d%s%n", step, total, next);
+        out.flush();
+        Shell shell = Shell.on(machine, s.name() + " variant " + v.name() + " at step " + step + " of " + total,
+                out, spec.commandLine().getErr());
+        return ShCommand.interact(shell, commands);
     }
 }

@@ -54,6 +54,14 @@ public final class ShCommand implements Callable<Integer> {
         var out = spec.commandLine().getOut();
         var err = spec.commandLine().getErr();
         Shell sh = Shell.boot(layout, era, config, out, err);
+        return interact(sh, commands);
+    }
+
+    /**
+     * Runs the shell: the {@code -c} commands when there are any, else standard input (a script
+     * when it is not a terminal; line editing, history and completion when it is).
+     */
+    static int interact(Shell sh, java.util.List<String> commands) throws IOException {
         if (!commands.isEmpty()) {
             int st = 0;
             for (String c : commands) {
@@ -88,7 +96,19 @@ public final class ShCommand implements Callable<Integer> {
                 } catch (EndOfFileException e) {
                     break;
                 }
-                st = sh.execute(line);
+                // Ctrl-C while a command runs interrupts that command (its loops check the flag),
+                // not the shell; at the prompt JLine turns it into UserInterruptException above
+                Thread self = Thread.currentThread();
+                Terminal.SignalHandler prev = terminal.handle(Terminal.Signal.INT, sig -> self.interrupt());
+                try {
+                    st = sh.execute(line);
+                } finally {
+                    terminal.handle(Terminal.Signal.INT, prev);
+                    if (Thread.interrupted()) {
+                        tout.println("^C");
+                        st = 130;
+                    }
+                }
                 tout.flush();
             }
             return sh.exited() ? sh.exitStatus() : st;

@@ -30,7 +30,8 @@ import mmsim.scenario.ops.OpRegistry;
  * them ({@code echo: write error: Device or resource busy}); the machine keeps its state.
  */
 final class Shell {
-    private static final List<String> BUILTINS = List.of("cat", "echo", "ls", "dump_page", "dmesg", "vars", "help", "exit");
+    private static final List<String> BUILTINS = List.of("cat", "echo", "ls", "dump_page", "kmem", "vtop",
+            "page-types", "dmesg", "vars", "help", "exit");
 
     private final Booted machine;
     private final OpRegistry ops = OpRegistry.standard();
@@ -52,6 +53,11 @@ final class Shell {
         this.err = err;
         machine.kernel().setTask(0, "sh", 1);
         dmesgSeen = machine.kernel().log().size();
+    }
+
+    /** A shell on a machine that already ran (the replay of a failure, stopped where it stopped). */
+    static Shell on(Booted machine, String description, PrintWriter out, PrintWriter err) {
+        return new Shell(machine, description, out, err);
     }
 
     static Shell boot(Path layoutFile, String era, List<String> config, PrintWriter out, PrintWriter err) {
@@ -133,7 +139,10 @@ final class Shell {
                 case "cat" -> done(cat(t));
                 case "echo" -> done(echo(t));
                 case "ls" -> done(ls(t));
-                case "dump_page" -> done(dumpPage(t));
+                case "dump_page" -> done(inspect().dumpPage(words(t)));
+                case "kmem" -> done(inspect().kmem(words(t)));
+                case "vtop" -> done(ShellVtop.vtop(machine.machine(), words(t), out, err));
+                case "page-types" -> done(inspect().pageTypes(words(t)));
                 case "dmesg" -> done(t.size() > 1 ? operation(t, line) : dmesg());
                 case "vars" -> {
                     vars.forEach((k, v) -> out.println(k + "=" + v));
@@ -166,6 +175,12 @@ final class Shell {
         out.println("  echo TEXT > PATH         write TEXT to a sysfs/debugfs file");
         out.println("  ls [-l] [PATH]           list a directory (default /); -l with the kernel's file modes");
         out.println("  dump_page PFN            the kernel's dump_page() of one page");
+        out.println("  kmem -f [PFN]            free areas per zone and order (crash); with PFN, the free list holding it");
+        out.println("  kmem -p PFN              crash's page line: PAGE PHYSICAL MAPPING INDEX CNT FLAGS");
+        out.println("  kmem -n                  memory sections and their memmap (crash)");
+        out.println("  kmem -z                  zone watermarks min/low/high, as /proc/zoneinfo");
+        out.println("  vtop ADDR [PID]          page-table walk per level (kernel addresses via init_mm)");
+        out.println("  page-types [OPTIONS]     tools/mm/page-types on this machine (page-types -h)");
         out.println("  dmesg                    the kernel log");
         out.println("  vars                     values assigned with '-> var'");
         out.println("  help, exit [N]");
@@ -273,14 +288,10 @@ final class Shell {
         return VirtualFs.modeString(f.mode) + " 1 root root " + size + " " + name;
     }
 
-    private int dumpPage(List<Token> t) {
-        Long pfn = t.size() == 2 ? Args.parseNumber(t.get(1).text()) : null;
-        if (pfn == null || pfn < 0) {
-            err.println("dump_page: usage: dump_page PFN (decimal or 0x hex)");
-            return 1;
-        }
-        out.print(machine.dumpPage(pfn));
-        return 0;
+    private ShellInspect inspect() { return new ShellInspect(machine.machine(), out, err); }
+
+    private static List<String> words(List<Token> t) {
+        return t.subList(1, t.size()).stream().map(Token::text).toList();
     }
 
     private int dmesg() {
