@@ -22,8 +22,8 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code mmsim sh}: a shell on a booted machine. */
 @Command(name = "sh", mixinStandardHelpOptions = true,
-        header = "A shell on a booted machine: cat, echo >, ls, dump_page, the operations.",
-        description = "A shell on a booted model machine: cat, echo > and ls over /proc, /sys and debugfs, the driver and user operations of the scenario language (add_memory, alloc_pages, ...), dump_page PFN and dmesg. On a terminal it has line editing, history (~/.mmsim_history) and Tab completion of commands and paths; otherwise it reads a script from standard input, one command per line, without prompts. Type 'help' inside for the commands.",
+        header = "A shell on a booted machine: cat, echo >, ls, dump_page, kmem, vtop, page-types, the operations.",
+        description = "A shell on a booted model machine: cat, echo > and ls over /proc, /sys and debugfs, the driver and user operations of the scenario language (add_memory, alloc_pages, ...), dump_page PFN, the crash(8)-style inspection kmem -f/-p/-n/-z and vtop, page-types, and dmesg (replay --sh opens it on a replayed failure). On a terminal it has line editing, history (~/.mmsim_history) and Tab completion of commands and paths; otherwise it reads a script from standard input, one command per line, without prompts. Type 'help' inside for the commands.",
         footer = {"", "Examples:",
                 "  mmsim sh                                  # the built-in small machine, interactive",
                 "  mmsim sh layouts/two-node-hotplug.layout --era v4.6",

@@ -55,6 +55,9 @@ final class ShellInspect {
         };
     }
 
+    /** Ctrl-C in the shell interrupts the command's thread (ShCommand): stop, keep the shell. */
+    private static boolean interrupted() { return Thread.currentThread().isInterrupted(); }
+
     private int usage(String msg) {
         err.println(msg);
         return 1;
@@ -84,6 +87,7 @@ final class ShellInspect {
     /** crash's {@code kmem -f} summary: per populated zone, blocks and pages per order, by migratetype. */
     private int freeAreas() {
         for (Zone z : m.zones()) {
+            if (interrupted()) return 130;
             if (z.empty()) continue;
             long free = 0;
             for (int o = 0; o < Zone.NR_PAGE_ORDERS; o++) free += z.freeArea(o).nrFree() << o;
@@ -193,6 +197,7 @@ final class ShellInspect {
         Memmap mm = m.memmap();
         out.println(" NR  SECTION          CODED_MEM_MAP     MEM_MAP           STATE  PFN");
         for (long nr = 0; nr < sparse.nrSections(); nr++) {
+            if (interrupted()) return 130;
             MemSection s = sparse.section(nr);
             if (s == null || !s.present()) continue;
             long pfn = sparse.sectionNrToPfn(nr);

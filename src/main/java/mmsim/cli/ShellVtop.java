@@ -46,7 +46,8 @@ final class ShellVtop {
             Long pid = Args.parseNumber(args.get(1));
             MmStruct mm = pid == null ? null : m.userMemory().task((int) (long) pid);
             if (mm == null) {
-                err.println("vtop: invalid task or pid value: " + args.get(1));
+                String pids = m.userMemory().tasks().stream().map(t -> String.valueOf(t.pid)).collect(java.util.stream.Collectors.joining(" "));
+                err.println("vtop: invalid task or pid value: " + args.get(1) + (pids.isEmpty() ? " (no user processes)" : " (processes: " + pids + ")"));
                 return 1;
             }
             if (kernel || mm.pgd < 0) {
