@@ -128,6 +128,7 @@ public final class TraceCondenser {
         if (fault < 0) {
             for (int cpu : cpus()) keepWindow(keep, n, cpu, window, locks);
         }
+        keepDroppedLocksAroundInterruptions(keep);
         // A note says what the row before it did: keep it with that row.
         Map<Integer, Integer> lastOnCpu = new HashMap<>();
         for (int i = 0; i < n; i++) {
@@ -135,6 +136,40 @@ public final class TraceCondenser {
             if (ev.get(i).kind() == Trace.Kind.NOTE && prev != null && keep[prev]) keep[i] = true;
         }
         return keep;
+    }
+
+    /**
+     * A lock a variant dropped is a note, not a step: it has no location, so neither the window
+     * (steps only) nor the held-lock rule (lock calls on locations) sees it, and a note is kept
+     * only with a kept row before it, which the entry point above {@code local_irq_save} is not
+     * until the rows add the calling paths. Yet the dropped calls are what bound the race window
+     * of a lock-necessity trace: for each time a CPU was interrupted (preempted, waiting,
+     * faulting), keep that CPU's last dropped-lock note before it and its first one after it.
+     */
+    private void keepDroppedLocksAroundInterruptions(boolean[] keep) {
+        for (int i = 0; i < ev.size(); i++) {
+            Trace.Kind k = ev.get(i).kind();
+            if (k != Trace.Kind.PREEMPTED && k != Trace.Kind.WAITS && k != Trace.Kind.FAULT) continue;
+            int cpu = ev.get(i).cpu();
+            for (int j = i - 1; j >= 0; j--) {
+                if (isDroppedLock(ev.get(j), cpu)) {
+                    keep[j] = true;
+                    break;
+                }
+            }
+            for (int j = i + 1; j < ev.size(); j++) {
+                Trace.Event e = ev.get(j);
+                if (e.cpu() == cpu && (e.kind() == Trace.Kind.PREEMPTED || e.kind() == Trace.Kind.WAITS)) break;
+                if (isDroppedLock(e, cpu)) {
+                    keep[j] = true;
+                    break;
+                }
+            }
+        }
+    }
+
+    private static boolean isDroppedLock(Trace.Event e, int cpu) {
+        return e.cpu() == cpu && e.kind() == Trace.Kind.NOTE && e.text().endsWith(mmsim.kernel.Kernel.DROPPED_LOCK);
     }
 
     /** The last {@code window} steps of {@code cpu} before event {@code at}, and the locks it holds there. */

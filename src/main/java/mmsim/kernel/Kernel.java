@@ -277,8 +277,11 @@ public final class Kernel {
     }
 
     /** The trace note a dropped acquisition or release leaves: where the lock would have been. */
+    /** The suffix of a trace note for a lock call a variant dropped (the condenser looks for it). */
+    public static final String DROPPED_LOCK = " (dropped)";
+
     public void droppedLockNote(String operation) {
-        if (sched.tracing()) sched.note(operation + " (dropped)");
+        if (sched.tracing()) sched.note(operation + DROPPED_LOCK);
     }
 
     // ---- atomic context ---------------------------------------------------------------------

@@ -109,6 +109,37 @@ class TraceCondenserTest {
         }
     }
 
+    /**
+     * A GUP-fast walk with IRQs off dropped: the dropped local_irq_save is a note right after the
+     * entry point, far from the preemption; the condensed trace keeps it (it opens the window
+     * the preemption cuts) and the dropped restore after it, but not a dropped pair elsewhere.
+     */
+    @Test
+    void keepsTheDroppedLockCallsAroundThePreemption() {
+        List<Trace.Event> ev = new ArrayList<>();
+        ev.add(new Trace.Event(0, Trace.Kind.ENTER, 0, "unrelated_path"));
+        ev.add(new Trace.Event(0, Trace.Kind.NOTE, 1, "rcu_read_lock (dropped)"));
+        ev.add(new Trace.Event(0, Trace.Kind.NOTE, 1, "rcu_read_unlock (dropped)"));
+        ev.add(new Trace.Event(0, Trace.Kind.ENTER, 0, "get_user_pages_fast"));
+        ev.add(new Trace.Event(0, Trace.Kind.NOTE, 1, "local_irq_save (dropped)"));
+        ev.add(new Trace.Event(0, Trace.Kind.ENTER, 1, "gup_fast"));
+        for (int i = 0; i < 20; i++) ev.add(new Trace.Event(0, Trace.Kind.STEP, 2, "walk step " + i, Access.READ, 10 + i));
+        ev.add(new Trace.Event(0, Trace.Kind.STEP, 2, "ptep_get_lockless", Access.READ, 1));
+        ev.add(new Trace.Event(0, Trace.Kind.PREEMPTED, 0, ""));
+        ev.add(new Trace.Event(1, Trace.Kind.ENTER, 0, "__vm_munmap"));
+        for (int i = 0; i < 30; i++) ev.add(new Trace.Event(1, Trace.Kind.STEP, 1, "zap step " + i, Access.WRITE, 40 + i));
+        ev.add(new Trace.Event(1, Trace.Kind.STEP, 1, "pte_free", Access.WRITE, 1));
+        ev.add(new Trace.Event(0, Trace.Kind.STEP, 2, "pte recheck", Access.READ, 1));
+        ev.add(new Trace.Event(0, Trace.Kind.NOTE, 1, "local_irq_restore (dropped)"));
+        ev.add(new Trace.Event(0, Trace.Kind.FAULT, 1, "<-- KASAN"));
+        String t = new Trace(List.of("CPU A", "CPU B"), ev).condensed(WIDTH, LINES);
+        assertFits(t, LINES, WIDTH);
+        assertTrue(t.contains("local_irq_save (dropped)"), t);
+        assertTrue(t.indexOf("local_irq_save (dropped)") < t.indexOf("-- preempted --"), t);
+        assertTrue(t.contains("local_irq_restore (dropped)"), t);
+        assertFalse(t.contains("rcu_read_lock (dropped)"), "a dropped pair the preemption does not cut is elided:\n" + t);
+    }
+
     static void assertFits(String table, int lines, int width) {
         assertTrue(table.lines().count() <= lines, table.lines().count() + " lines:\n" + table);
         table.lines().forEach(l -> assertTrue(l.length() <= width, l.length() + " columns: " + l + "\n" + table));
