@@ -70,8 +70,9 @@ public final class ReplayCommand implements Callable<Integer> {
         boolean shell = sh || stopAt != null;
         if (shell && json) throw new UsageError("--json and --sh/--stop-at do not go together (the shell prints text)");
         if (!commands.isEmpty() && !shell) throw new UsageError("-c runs shell commands: give --sh or --stop-at too");
-        ScenarioProgram program = new ScenarioProgram(s, v);
-        // the replay's one world, kept so the shell can look at it after the run
+        // the replay's one world and its machine, kept so the shell can look at them after the run
+        mmsim.scenario.Booted[] machine = new mmsim.scenario.Booted[1];
+        ScenarioProgram program = new ScenarioProgram(s, v).observingMachine(m -> machine[0] = m);
         Program.Instance[] world = new Program.Instance[1];
         Program keeping = () -> world[0] = program.instantiate();
         int total = steps(schedule).length;
@@ -111,7 +112,7 @@ public final class ReplayCommand implements Callable<Integer> {
                 out.print(Reports.ensureNewline(report));
             }
         }
-        if (shell) return shell(s, v, world[0], stopAt == null ? total : stopAt, total, out);
+        if (shell) return shell(s, v, world[0], machine[0], stopAt == null ? total : stopAt, total, out);
         return cls == OutcomeClass.FORBIDDEN ? Main.EXIT_VIOLATED : Main.EXIT_OK;
     }
 
@@ -138,8 +139,7 @@ public final class ReplayCommand implements Callable<Integer> {
      * The shell on the replayed world: the explorer's scheduler is replaced by the direct one
      * (the shell runs everything on CPU 0), the machine is left as the last step left it.
      */
-    private int shell(Scenario s, Scenario.Variant v, Program.Instance world, int step, int total, java.io.PrintWriter out) throws java.io.IOException {
-        mmsim.scenario.Booted machine = ScenarioProgram.machineOf(world);
+    private int shell(Scenario s, Scenario.Variant v, Program.Instance world, mmsim.scenario.Booted machine, int step, int total, java.io.PrintWriter out) throws java.io.IOException {
         machine.kernel().setSched(new mmsim.kernel.DirectSched(machine.kernel().nrCpus()));
         String next = step < total ? ", next " + world.cpuName(steps(schedule)[step]) : "";
         out.println();

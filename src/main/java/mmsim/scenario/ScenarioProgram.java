@@ -157,8 +157,8 @@ public final class ScenarioProgram implements Program {
         }
     }
 
-    /** The machine of an instance of this program (tests; replay --sh inspects it after the run). */
-    public static Booted machineOf(Instance i) {
+    /** The machine of an instance of this program (tests). */
+    static Booted machineOf(Instance i) {
         return ((ScenarioInstance) i).machine;
     }
 
