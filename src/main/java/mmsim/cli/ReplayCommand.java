@@ -23,9 +23,9 @@ import picocli.CommandLine.Model.CommandSpec;
         header = "Re-run one execution of a scenario from its schedule string.",
         description = "Run one execution of a scenario again, following a schedule string that check or explore printed, and print its trace, the kernel report and the observed values. The same schedule always gives the same execution.",
         footer = {"", "Example:",
-                "  mmsim replay 000-kpageflags-vs-offline --variant v4.6 --schedule B446A13",
-                "  mmsim replay 000 --variant v4.6 --schedule B446A13 --sh -c 'kmem -f 0x1040'",
-                "  mmsim replay 000 --variant v4.6 --schedule B446A13 --stop-at 400",
+                "  mmsim replay 000-kpageflags-vs-offline --variant v4.6 --schedule B447A13",
+                "  mmsim replay 000 --variant v4.6 --schedule B447A13 --sh -c 'kmem -f 0x1040'",
+                "  mmsim replay 000 --variant v4.6 --schedule B447A13 --stop-at 400",
                 "", "Exit status: 0 the outcome is allowed by the scenario, 1 it is FORBIDDEN for", "the variant, 2 usage error, broken scenario or a schedule that does not fit", "the scenario. With --sh or --stop-at: the status of the last shell command."})
 public final class ReplayCommand implements Callable<Integer> {
     @Spec CommandSpec spec;

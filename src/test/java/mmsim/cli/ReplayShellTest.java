@@ -152,4 +152,22 @@ class ReplayShellTest {
         assertTrue(kernel.out().contains("ffff888001040000  1040000\n"), kernel.out());
         assertTrue(kernel.out().contains("  PAGE: 1000000  (2MB)"), kernel.out());
     }
+
+    /**
+     * KASAN poisons a freed page in free_pages_prepare, after put_page_testzero dropped the last
+     * reference (mm/page_alloc.c): one step before the found schedule's preemption (the writer
+     * preempted inside put_page_testzero, the page_ext table still referenced) the reader's
+     * access is no use-after-free; at the found schedule it is.
+     */
+    @Test
+    void kasanFiresOnlyOnceTheTableHasNoReference() {
+        var m = Pattern.compile("^B(\\d+)A(\\d+)$").matcher(schedule);
+        assertTrue(m.matches(), schedule);
+        String earlier = "B" + (Integer.parseInt(m.group(1)) - 1) + "A" + m.group(2);
+        Run before = CliEndToEndTest.run("replay", FILE, "--variant", "v4.6", "--schedule", earlier);
+        assertFalse(before.out().contains("KASAN"), before.out());
+        Run at = CliEndToEndTest.run("replay", FILE, "--variant", "v4.6", "--schedule", schedule);
+        assertTrue(at.out().contains("KASAN: use-after-free Read in page_is_idle"), at.out());
+        assertTrue(at.out().contains("page: refcount:0"), at.out());
+    }
 }

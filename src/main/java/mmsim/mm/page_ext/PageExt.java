@@ -493,6 +493,9 @@ public final class PageExt {
         if (t == null) throw k.pageFault(e.address(), write, fn);      // NULL base + pfn
         if (!t.freed) return t.flags;
         if (t.vmalloced()) throw k.pageFault(e.address(), write, fn);  // vfree unmapped it
+        // KASAN poisons the pages in free_pages_prepare, after put_page_testzero dropped the last
+        // reference: between free_page_ext's start and that, the table is still addressable
+        if (allocator.memmap().refcount(t.memPfn) != 0) return t.flags;
         throw k.kasanUseAfterFree(e.address(), FLAGS_SIZE, write, fn, String.format(Locale.ROOT,
                 "The buggy address belongs to the physical page:%n"
                         + "page: refcount:0 mapcount:0 mapping:0000000000000000 index:0x0 pfn:%#x%n"
