@@ -117,7 +117,9 @@ final class ResultFormats {
         for (Trace.Event e : t.events()) {
             List<String> stack = stacks.computeIfAbsent(e.cpu(), c -> new ArrayList<>());
             int d = Math.max(0, e.depth());
-            while (stack.size() > d) stack.remove(stack.size() - 1);
+            // a preemption, a wait or the end is no call depth: the CPU's stack stays as it was
+            boolean marker = e.kind() == Trace.Kind.PREEMPTED || e.kind() == Trace.Kind.WAITS || e.kind() == Trace.Kind.DONE;
+            if (!marker) while (stack.size() > d) stack.remove(stack.size() - 1);
             String function = stack.isEmpty() ? null : stack.get(stack.size() - 1);
             if (e.kind() == Trace.Kind.ENTER) {
                 stack.add(e.text());

@@ -119,4 +119,19 @@ class ReportFormatsTest {
             assertTrue(doc.contains("`" + keys.group(1) + "`"), "docs/json-schema.md documents `" + keys.group(1) + "`");
         }
     }
+
+    /** A preemption row (depth 0) is no return: the step after it is still in the frame entered before. */
+    @Test
+    void aStepAfterAPreemptionKeepsItsFunction() {
+        List<mmsim.explore.Trace.Event> ev = List.of(
+                new mmsim.explore.Trace.Event(0, mmsim.explore.Trace.Kind.ENTER, 0, "kpageflags_read"),
+                new mmsim.explore.Trace.Event(0, mmsim.explore.Trace.Kind.ENTER, 1, "stable_page_flags"),
+                new mmsim.explore.Trace.Event(0, mmsim.explore.Trace.Kind.PREEMPTED, 0, ""),
+                new mmsim.explore.Trace.Event(1, mmsim.explore.Trace.Kind.ENTER, 0, "offline_pages"),
+                new mmsim.explore.Trace.Event(0, mmsim.explore.Trace.Kind.STEP, 2, "stable_page_flags:page_folio"));
+        List<Object> steps = ResultFormats.steps(new mmsim.explore.Trace(List.of("A", "B"), ev));
+        @SuppressWarnings("unchecked")
+        java.util.Map<String, Object> last = (java.util.Map<String, Object>) steps.get(steps.size() - 1);
+        assertEquals("stable_page_flags", last.get("function"));
+    }
 }
