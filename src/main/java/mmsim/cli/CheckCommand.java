@@ -140,7 +140,8 @@ public final class CheckCommand implements Callable<Integer> {
                 if (variant != null && !v.name().equals(variant)) continue;
                 progress.start(s.name() + " " + v.name());
                 try {
-                    ScenarioRunner.Settings st = ScenarioRunner.Settings.of(s).reduction(!noReduction).all(all);
+                    ScenarioRunner.Settings st = ScenarioRunner.Settings.of(s).reduction(!noReduction);
+                    if (all) st = st.all(true);   // else the file's own `report all`, if any
                     if (s.asks(Scenario.QUESTION_LOCKS)) {
                         // the analysis's baseline is the row; then each lock class is dropped in turn
                         LockNecessity.Analysis a = LockNecessity.analyse(s, v, st, false, progressOnly(progress));

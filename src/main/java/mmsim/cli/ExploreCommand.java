@@ -154,7 +154,8 @@ public final class ExploreCommand implements Callable<Integer> {
         Settings st = ScenarioArgs.settings(s, strategy, bound, budget, seed);
         if (stepLimit != null && stepLimit < 1000) throw new UsageError("--step-limit: expected at least 1000, got " + stepLimit);
         if (stepLimit != null) st = st.stepLimit(stepLimit);
-        return st.reduction(!noReduction).all(all);
+        st = st.reduction(!noReduction);
+        return all ? st.all(true) : st;   // else the file's own `report all`, if any
     }
 
     /** Completion candidates of --strategy, in the case help and README write them. */

@@ -22,12 +22,13 @@ import mmsim.scenario.ops.OpRegistry.Step;
  * @param stepLimit   the file's {@code step_limit}, or 0 to derive it from the scenario
  * @param warnings    "file:line:col: warning: ..." lines for what is legal but surely unmeant
  * @param questions   what check also answers for each variant: {@code locks} (which lock classes it needs)
+ * @param reportAll   {@code report all}: explore on after the first failure and list each distinct one
  */
 public record Scenario(String file, String name, String title, String thread, String layout, int layoutLine,
                        List<String> config, List<Variant> variants, List<Step> setup, List<CpuProgram> cpus,
                        List<Expect> expects, int bound, long budgetExecutions, Duration budgetTime,
                        String strategy, long seed, List<Step> finalSteps, int stepLimit, List<String> warnings,
-                       List<String> questions) {
+                       List<String> questions, boolean reportAll) {
 
     /** {@code question locks}: check adds a column naming the lock classes each holding variant needs. */
     public static final String QUESTION_LOCKS = "locks";

@@ -47,7 +47,7 @@ public final class ScenarioParser {
 
     /** The statements of the language, in the order docs/scenario-language.md presents them. */
     public static final List<String> KEYWORDS = List.of("scenario", "title", "thread", "layout", "config", "variant",
-            "setup", "cpu", "final", "expect", "bound", "budget", "step_limit", "strategy", "seed", "question");
+            "setup", "cpu", "final", "expect", "bound", "budget", "step_limit", "strategy", "seed", "question", "report");
     private static final List<String> STRATEGIES = List.of("dfs", "random", "pct");
     private static final List<String> CLASSES = List.of("ACCEPTABLE", "INTERESTING", "FORBIDDEN", "EXPECTED");
 
@@ -83,6 +83,7 @@ public final class ScenarioParser {
         List<Expect> expects = new ArrayList<>();
         Set<String> seen = new HashSet<>();
         List<String> questions = new ArrayList<>();
+        boolean reportAll = false;
 
         while (ln < lines.length) {
             int lineNo = ln + 1;
@@ -151,6 +152,13 @@ public final class ScenarioParser {
                     }
                     questions.add(q);
                 }
+                case "report" -> {
+                    String what = single(t, "what to report: all (every distinct failure, not only the first)");
+                    if (!what.equals("all")) {
+                        throw new ScenarioError(t.get(1).pos(), "unknown report '" + what + "'; expected 'report all'");
+                    }
+                    reportAll = true;
+                }
                 default -> throw new AssertionError(k);
             }
         }
@@ -175,7 +183,7 @@ public final class ScenarioParser {
         }
         return new Scenario(file, name, title == null ? name : title, thread, layout, layoutLine, List.copyOf(config),
                 List.copyOf(variants), setup, List.copyOf(cpus), List.copyOf(expects), bound, budgetExec, budgetTime, strategy, seed,
-                finalSteps, stepLimit, shadowed(expects), List.copyOf(questions));
+                finalSteps, stepLimit, shadowed(expects), List.copyOf(questions), reportAll);
     }
 
     // ---- blocks ---------------------------------------------------------------------------

@@ -72,7 +72,7 @@ public final class ScenarioRunner {
 
         public static Settings of(Scenario s) {
             return new Settings(Strategy.valueOf(s.strategy().toUpperCase(java.util.Locale.ROOT)), s.bound(),
-                    s.budgetExecutions(), s.budgetTime(), s.seed(), s.stepLimit());
+                    s.budgetExecutions(), s.budgetTime(), s.seed(), s.stepLimit(), true, s.reportAll());
         }
     }
 

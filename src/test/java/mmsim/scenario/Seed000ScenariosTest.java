@@ -137,4 +137,25 @@ class Seed000ScenariosTest {
         Failure ml = assertBroken(s, run(s, "mainline"), OutcomeClass.EXPECTED, Set.of("oops"));
         assertTrue(ml.render().contains("page_idle_get_folio"), ml.render());
     }
+
+    /**
+     * {@code report all} in the file (as {@code --all}): 000's v4.6 declares two EXPECTED kinds,
+     * the oops of NULL + pfn and the KASAN of the freed table; exploring on past the first failure
+     * shows both, each with its own replay. Without the line, the first one alone.
+     */
+    @Test
+    void reportAllInTheFileShowsBothExpectedKinds() throws Exception {
+        String text = java.nio.file.Files.readString(Path.of("scenarios/000-kpageflags-vs-offline.mms"))
+                .replace("\nbound 1", "\nreport all\nbound 1");
+        Scenario all = ScenarioParser.parse("scenarios/000-kpageflags-vs-offline.mms", text, OpRegistry.standard());
+        assertTrue(ScenarioRunner.Settings.of(all).all());
+        VariantResult r = run(all, "v4.6");
+        Set<String> kinds = new java.util.TreeSet<>();
+        for (var f : r.findings()) {
+            kinds.add(f.failure().verdict().kind().id());
+            assertTrue(f.failure().schedule() != null && !f.failure().schedule().isEmpty(), f.failure().render());
+        }
+        assertEquals(Set.of("kasan", "oops"), kinds);
+        assertEquals(1, run(load("000-kpageflags-vs-offline"), "v4.6").findings().size());
+    }
 }
