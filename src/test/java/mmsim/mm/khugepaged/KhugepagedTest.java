@@ -184,6 +184,46 @@ class KhugepagedTest {
         assertConsistent();
     }
 
+    /** check_swap(): smaps (the rollup: one VMA) shows exactly {@code size} bytes swapped out. */
+    private boolean checkSwap(long size) {
+        String smaps = mmsim.iface.VirtualFs.of(m).readAll("/proc/" + mm.pid + "/smaps_rollup");
+        java.util.regex.Matcher x = java.util.regex.Pattern.compile("Swap: +(\\d+) kB").matcher(smaps);
+        assertTrue(x.find(), smaps);
+        return Long.parseLong(x.group(1)) * 1024 == size;
+    }
+
+    /**
+     * collapse_max_ptes_swap (tools/testing/selftests/mm/khugepaged.c), khugepaged context: one
+     * page swapped out is swapped in by __collapse_huge_page_swapin and collapsed; max_ptes_swap+1
+     * swapped out exceed the limit (SCAN_EXCEED_SWAP_PTE); max_ptes_swap collapse again.
+     */
+    @Test
+    void collapseMaxPtesSwap() {
+        int maxPtesSwap = m.khugepaged().settings.maxPtesSwap;
+        long page = PgtableArch.PAGE_SIZE;
+        long p = setupArea(1);
+        fault(p, p + HPAGE);
+        assertEquals(0, um.mmap.madvise(mm, p, page, Mmap.MADV_PAGEOUT));
+        assertTrue(checkSwap(page), "Swapout one page");
+        khugepagedCollapse(p, 1);
+        assertTrue(isHuge(p), "Collapse with swapping in single PTE entry");
+        assertConsistent();
+
+        fault(p, p + HPAGE);
+        assertEquals(0, um.mmap.madvise(mm, p, (maxPtesSwap + 1) * page, Mmap.MADV_PAGEOUT));
+        assertTrue(checkSwap((maxPtesSwap + 1) * page), "Swapout max_ptes_swap + 1 pages");
+        khugepagedCollapse(p, 1);
+        assertFalse(isHuge(p), "Maybe collapse with max_ptes_swap exceeded");
+        assertConsistent();
+
+        fault(p, p + HPAGE);
+        assertEquals(0, um.mmap.madvise(mm, p, maxPtesSwap * page, Mmap.MADV_PAGEOUT));
+        assertTrue(checkSwap(maxPtesSwap * page), "Swapout max_ptes_swap pages");
+        khugepagedCollapse(p, 1);
+        assertTrue(isHuge(p), "Collapse with max_ptes_swap pages swapped out");
+        assertConsistent();
+    }
+
     @Test
     void collapseMaxPtesShared() {
         long p = setupArea(1);
