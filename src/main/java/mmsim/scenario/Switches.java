@@ -26,6 +26,7 @@ public final class Switches {
         put("CONFIG_MEMORY_HOTREMOVE", "memory offlining and hot-remove (default y)");
         put("CONFIG_MEMORY_FAILURE", "hwpoison: memory_failure(), soft offline, MADV_HWPOISON (default y)");
         put("CONFIG_ZONE_DEVICE", "ZONE_DEVICE pages of devm_memremap_pages (default y)");
+        put("CONFIG_MEMCG", "the memory controller (default y): user pages are charged to the root memcg, whose inode /proc/kpagecgroup reports; =n reads 0");
         put("CONFIG_PAGE_OWNER", "page_owner records the allocator of each page in page_ext (/sys/kernel/debug/page_owner)");
         put("CONFIG_CMA", "contiguous memory allocator pageblocks (default y)");
         put("pcp-lists", "per-cpu page lists in front of the buddy lists (default y; =n for unit tests)");

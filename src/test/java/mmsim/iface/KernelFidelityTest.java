@@ -152,4 +152,31 @@ class KernelFidelityTest {
         List<String> v46 = old.kernel().log().linesFrom(oldMark);
         assertTrue(v46.get(0).matches("Built 1 zonelists in Node order, mobility grouping on\\.  Total pages: \\d+"), v46.toString());
     }
+
+    /**
+     * mm/memcontrol.c page_cgroup_ino via fs/proc/page.c kpagecgroup_read: a user page committed
+     * to the (root) memcg reads the root cgroup's inode, a free or kernel page 0; without
+     * CONFIG_MEMCG every page reads 0.
+     */
+    @Test
+    void kpagecgroupReadsTheRootMemcgOfAChargedPage() {
+        for (KernelConfig c : List.of(KernelConfig.mainline(), KernelConfig.v4_6(), KernelConfig.mainline().without(KernelConfig.CONFIG_MEMCG))) {
+            Machine m = boot(c);
+            var um = m.userMemory();
+            var mm = um.newProcess("a.out");
+            long a = um.mmap.mmap(mm, 0, 4096, mmsim.mm.mmap.Mmap.PROT_READ | mmsim.mm.mmap.Mmap.PROT_WRITE,
+                    mmsim.mm.mmap.Mmap.MAP_PRIVATE | mmsim.mm.mmap.Mmap.MAP_ANONYMOUS);
+            assertEquals(0, um.memory.faultIn(mm, a, true));
+            long[] pfn = new long[1];
+            assertEquals(1, um.gup.getUserPagesFast(mm, a, 1, false, pfn));
+            um.gup.putUserPage(pfn[0]);
+            long kernelPage = m.allocator().allocPages(mmsim.mm.linux.Gfp.GFP_KERNEL, 0);
+            VirtualFs fs = VirtualFs.of(m);
+            long expect = c.has(KernelConfig.CONFIG_MEMCG) ? 1 : 0;
+            assertEquals(expect, u64(fs.read("/proc/kpagecgroup", pfn[0] * 8, 8).data()), c.toString());
+            assertEquals(0, u64(fs.read("/proc/kpagecgroup", kernelPage * 8, 8).data()), c.toString());
+        }
+    }
+
+    private static long u64(byte[] b) { return ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).getLong(); }
 }

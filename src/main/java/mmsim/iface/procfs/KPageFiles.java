@@ -29,8 +29,8 @@ import java.util.function.LongSupplier;
  * concurrent offline/remove can change the section and the memmap between the lookup and the
  * reads of struct page (the residual race of aad5f69bc161's changelog, and the 2016 races).
  *
- * <p>kpagecgroup: memcg is not modelled, so page_cgroup_ino() is 0 for every page (as for
- * pages charged to no memcg).
+ * <p>kpagecgroup: page_cgroup_ino() (StablePageFlags): the root memcg's inode for a charged user
+ * page with CONFIG_MEMCG, else 0.
  */
 public final class KPageFiles {
 
@@ -134,7 +134,7 @@ public final class KPageFiles {
                 long value = switch (kind) {
                     case KPAGEFLAGS -> spf.stablePageFlags(page);
                     case KPAGECOUNT -> page < 0 ? 0 : spf.pageMapcount(page);
-                    case KPAGECGROUP -> page < 0 ? 0 : spf.pageCgroupIno(page);   // no memcg in the model: 0
+                    case KPAGECGROUP -> page < 0 ? 0 : spf.pageCgroupIno(page);
                 };
                 LE_LONG.set(out, off, value);
                 // cond_resched(): v4.6's kpagecount_read had none

@@ -75,6 +75,7 @@ public final class StablePageFlags {
     private final Hooks hooks;
     private final boolean v46;
     private final boolean memoryFailure;     // CONFIG_MEMORY_FAILURE
+    private final boolean memcg;             // CONFIG_MEMCG: user pages are charged to the root memcg
     private final boolean is64bit;           // CONFIG_64BIT (with CONFIG_PAGE_IDLE_FLAG: PG_idle is a page flag)
     private final boolean zoneDeviceReservedCheck;   // variant Memremap.PFN_ZONE_DEVICE_RESERVED
     // flagsWordBits()'s last answer; written and read with no point between, so a CPU switch
@@ -89,21 +90,30 @@ public final class StablePageFlags {
         this.v46 = config.era() == KernelConfig.Era.V4_6;
         this.memoryFailure = config.has(KernelConfig.CONFIG_MEMORY_FAILURE);
         this.is64bit = config.has(KernelConfig.CONFIG_64BIT);
+        this.memcg = config.has(KernelConfig.CONFIG_MEMCG);
         this.zoneDeviceReservedCheck = config.has(mmsim.mm.memremap.Memremap.PFN_ZONE_DEVICE_RESERVED);
     }
 
+    /** cgroup_ino() of the root memory cgroup: its kernfs node, the hierarchy's first (inode 1). */
+    public static final long ROOT_MEM_CGROUP_INO = 1;
+
     /**
-     * page_cgroup_ino(page) (mm/memcontrol.c) for an existing page: no memcg is modelled, so 0,
-     * but the kernel reads the page first (page_folio() today, PageSlab()'s compound_head() in
-     * v5.3), so an uninitialised memmap faults here as in stable_page_flags. v4.6 read only
-     * page->mem_cgroup, which the model does not keep: 0 without a read.
+     * page_cgroup_ino(page) (mm/memcontrol.c): the inode of the online memcg the page is charged
+     * to, or 0. The model's tasks all live in the root memcg and charges only user pages
+     * (mem_cgroup_charge / commit_charge of anonymous and shmem folios): a page with an anon or
+     * file mapping reads the root's inode, everything else 0 (the kmem charges of
+     * __GFP_ACCOUNT allocations, user page tables among them, are not modelled). The mapping
+     * word stands in for memcg_data, which the kernel sets and clears with it. Today the kernel
+     * reads the folio (page_folio: an uninitialised memmap faults here as in stable_page_flags);
+     * v4.6 read the page's own page->mem_cgroup. 0 for every page without CONFIG_MEMCG.
      */
     public long pageCgroupIno(long pfn) {
-        if (v46) return 0;
-        if (!k.sched().exploring() && !k.sched().tracing() && plainReadable(pfn)) return 0;
-        try (var f = k.enter("page_cgroup_ino")) {
-            compoundHead(pfn, "page_cgroup_ino:page_folio", true);
-            return 0;
+        if (!memcg) return 0;
+        boolean p = k.sched().exploring() || k.sched().tracing() || !plainReadable(pfn);
+        try (var f = p ? k.enter("page_cgroup_ino") : null) {
+            long folio = v46 ? pfn : compoundHead(pfn, "page_cgroup_ino:page_folio", p);
+            long charged = mapping(folio, v46 ? "page_cgroup_ino:page->mem_cgroup" : "page_cgroup_ino:folio_memcg_check", p);
+            return charged != 0 ? ROOT_MEM_CGROUP_INO : 0;
         }
     }
 

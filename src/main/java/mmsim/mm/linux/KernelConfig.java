@@ -41,6 +41,12 @@ public final class KernelConfig {
     public static final String CONFIG_ZONE_DEVICE = "CONFIG_ZONE_DEVICE";
     public static final String CONFIG_PAGE_OWNER = "CONFIG_PAGE_OWNER";
     public static final String CONFIG_CMA = "CONFIG_CMA";
+    /**
+     * The memory controller: user pages are committed to their task's memcg (the root one in the
+     * model, cgroup v2 inode 1), which /proc/kpagecgroup reports. Off (CONFIG_MEMCG=n, or a kernel
+     * booted with cgroup_disable=memory), every page reads 0.
+     */
+    public static final String CONFIG_MEMCG = "CONFIG_MEMCG";
     /** Per-cpu page lists in front of the buddy lists (always on in real kernels; a switch here for unit tests). */
     public static final String PCP_LISTS = "pcp-lists";
 
@@ -54,7 +60,7 @@ public final class KernelConfig {
     public static final List<String> OPTIONS = List.of(
             CONFIG_64BIT, CONFIG_DEBUG_VM, CONFIG_DEBUG_VM_PGFLAGS, CONFIG_SPARSEMEM_VMEMMAP, CONFIG_MEMORY_HOTPLUG,
             CONFIG_MEMORY_HOTREMOVE, CONFIG_MEMORY_FAILURE, CONFIG_ZONE_DEVICE, CONFIG_PAGE_OWNER, CONFIG_CMA,
-            PCP_LISTS);
+            CONFIG_MEMCG, PCP_LISTS);
 
     /**
      * {@code drop-lock=CLASS}: run without a lock class, to see whether it is necessary.
@@ -89,7 +95,7 @@ public final class KernelConfig {
     /** A distro-like kernel of the era with CONFIG_DEBUG_VM on (mmsim is a debugging tool). */
     public static KernelConfig defaults(Era era) {
         KernelConfig c = of(era, CONFIG_64BIT, CONFIG_SPARSEMEM_VMEMMAP, CONFIG_MEMORY_HOTPLUG, CONFIG_MEMORY_HOTREMOVE,
-                CONFIG_MEMORY_FAILURE, CONFIG_ZONE_DEVICE, CONFIG_DEBUG_VM, CONFIG_CMA, PCP_LISTS);
+                CONFIG_MEMORY_FAILURE, CONFIG_ZONE_DEVICE, CONFIG_DEBUG_VM, CONFIG_CMA, CONFIG_MEMCG, PCP_LISTS);
         return c;
     }
 
