@@ -179,4 +179,34 @@ class KernelFidelityTest {
     }
 
     private static long u64(byte[] b) { return ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).getLong(); }
+
+    /**
+     * PG_anon_exclusive (include/linux/page-flags.h: PG_owner_2, exported raw as KPF_OWNER_2 by
+     * fs/proc/page.c): set by folio_add_new_anon_rmap for a fresh anonymous page, cleared when
+     * fork shares it (__folio_try_dup_anon_rmap), set again when a write fault reuses the page
+     * (do_wp_page -> wp_page_reuse). v4.6 had no such flag.
+     */
+    @Test
+    void anonExclusiveFollowsFaultForkAndReuse() {
+        for (KernelConfig c : List.of(KernelConfig.mainline(), KernelConfig.v4_6())) {
+            Machine m = boot(c);
+            var um = m.userMemory();
+            var parent = um.newProcess("a.out");
+            long a = um.mmap.mmap(parent, 0, 4096, mmsim.mm.mmap.Mmap.PROT_READ | mmsim.mm.mmap.Mmap.PROT_WRITE,
+                    mmsim.mm.mmap.Mmap.MAP_PRIVATE | mmsim.mm.mmap.Mmap.MAP_ANONYMOUS);
+            assertEquals(0, um.memory.faultIn(parent, a, true));
+            long[] pfn = new long[1];
+            assertEquals(1, um.gup.getUserPagesFast(parent, a, 1, false, pfn));
+            um.gup.putUserPage(pfn[0]);
+            VirtualFs fs = VirtualFs.of(m);
+            boolean today = c.era() == KernelConfig.Era.MAINLINE;
+            long owner2 = 1L << 34;   // KPF_OWNER_2
+            assertEquals(today ? owner2 : 0, u64(fs.read("/proc/kpageflags", pfn[0] * 8, 8).data()) & owner2, c + ": fresh anon page");
+            var child = um.mmap.fork(parent);
+            assertEquals(0, u64(fs.read("/proc/kpageflags", pfn[0] * 8, 8).data()) & owner2, c + ": shared by fork");
+            um.mmap.exit(child);
+            assertEquals(0, um.memory.faultIn(parent, a, true));   // write to the read-only PTE: reuse
+            assertEquals(today ? owner2 : 0, u64(fs.read("/proc/kpageflags", pfn[0] * 8, 8).data()) & owner2, c + ": reused");
+        }
+    }
 }

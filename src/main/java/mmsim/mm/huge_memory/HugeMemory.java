@@ -155,6 +155,7 @@ public final class HugeMemory {
             pages.setEntireMapcount(head, 0);
             pages.setMapping(head, vma.anonVma.address | MmCore.PAGE_MAPPING_ANON);
             pages.setIndex(head, vma.linearPageIndex(haddr));
+            um.setAnonExclusive(head, true);   // PMD-mapped: the head page's bit stands for the folio
             um.count(head, VmEvent.NR_ANON_MAPPED, HPAGE_PMD_NR);
             um.count(head, VmEvent.NR_ANON_THPS, HPAGE_PMD_NR);
         }
@@ -432,6 +433,7 @@ public final class HugeMemory {
                 long head = arch.pmdPfn(pmd);
                 um.getPage(head);
                 pages.setEntireMapcount(head, pages.entireMapcount(head) + 1); // folio_try_dup_anon_rmap_pmd
+                um.setAnonExclusive(head, false);
                 dst.vmMm.rss[MmStruct.MM_ANONPAGES] += HPAGE_PMD_NR;
             }
             dst.vmMm.pgtablesBytes += PgtableArch.PAGE_SIZE;

@@ -99,6 +99,16 @@ public class MmCore {
 
     // ---- mm.h, pagemap.h: references, page lock, mapcount -------------------------------------
 
+    /**
+     * PG_anon_exclusive (include/linux/page-flags.h, since v5.19; the model's mainline era only):
+     * set when an anonymous page gets its first, exclusive mapping or a write fault reuses it,
+     * cleared when fork shares it or reclaim unmaps it to swap. It shares its bit with
+     * PG_mappedtodisk (PG_owner_2), which /proc/kpageflags reports as KPF_OWNER_2.
+     */
+    public void setAnonExclusive(long pfn, boolean on) {
+        if (config.era() != KernelConfig.Era.V4_6) pages.setAnonExclusive(pfn, on);
+    }
+
     /** get_page(): the caller already holds a reference (VM_BUG_ON otherwise). */
     public void getPage(long pfn) {
         int now = pages.refAdd(pfn, 1);

@@ -54,6 +54,11 @@ public interface MmPages {
     /** atomic_add_return on _mapcount. */
     int mapcountAdd(long pfn, int delta);
     void setRawMapcount(long pfn, int value);
+    /**
+     * SetPageAnonExclusive / ClearPageAnonExclusive on this page's own flags (PG_anon_exclusive =
+     * PG_owner_2, PF_ANY): written in the step of the rmap change it belongs to, no point of its own.
+     */
+    void setAnonExclusive(long pfn, boolean on);
 
     boolean test(long pfn, PageFlag f);
     /** The bit with no preemption point: for waitUntil conditions and checks only. */

@@ -284,7 +284,8 @@ public final class Memory {
             }
             long old = vmNormalPage(now);
             if (old >= 0 && canReuseAnonPage(old)) {
-                // wp_page_reuse(): the only user writes in place
+                // wp_page_reuse(): the only user writes in place, and owns the page exclusively now
+                um.setAnonExclusive(old, true);
                 store.write(pte.table(), pte.idx(), arch.pteMkwrite(arch.pteMkdirty(arch.pteMkyoung(now))), "wp_page_reuse:ptep_set_access_flags");
                 pte.unlock();
                 return 0;

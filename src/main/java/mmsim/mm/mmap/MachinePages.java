@@ -86,6 +86,10 @@ public final class MachinePages implements MmPages {
         return v;
     }
 
+    @Override public void setAnonExclusive(long pfn, boolean on) {
+        if (on) mm.setBit(pfn, PageFlag.OWNER_2);
+        else mm.clearBit(pfn, PageFlag.OWNER_2);
+    }
     @Override public void setRawMapcount(long pfn, int value) { mm.writeMapcount(pfn, value, "atomic_set(&page->_mapcount)"); }
     /** The page a flag lives on (PF_HEAD / PF_NO_TAIL / PF_ONLY_HEAD: the folio's head; the first tail's low byte is the order). */
     private long flagPage(long pfn, PageFlag f) {

@@ -213,6 +213,7 @@ public final class Rmap {
             pages.setRawMapcount(pfn, 0); // _mapcount = 0: mapped once, starting from -1
             pages.setMapping(pfn, vma.anonVma.address | MmCore.PAGE_MAPPING_ANON);
             pages.setIndex(pfn, vma.linearPageIndex(addr));
+            um.setAnonExclusive(pfn, true);   // __folio_set_anon(..., exclusive): RMAP_EXCLUSIVE
             um.count(pfn, VmEvent.NR_ANON_MAPPED, 1);
         }
     }
@@ -239,9 +240,10 @@ public final class Rmap {
         }
     }
 
-    /** page_dup_rmap(): fork copies a mapping. */
+    /** page_dup_rmap(): fork copies a mapping; an anonymous page is no longer exclusive (__folio_try_dup_anon_rmap). */
     public void pageDupRmap(long pfn) {
         pages.mapcountAdd(pfn, 1);
+        if (um.pageAnon(pfn)) um.setAnonExclusive(pfn, false);
     }
 
     /** page_remove_rmap(): one PTE stops mapping the page. */
@@ -476,6 +478,7 @@ public final class Rmap {
             mm.rss[MmStruct.MM_ANONPAGES]--;
             mm.rss[MmStruct.MM_SWAPENTS]++;
             tables.write(pte.table(), pte.idx(), a.swpEntryToPte(entry), "try_to_unmap_one:set_pte_at(swp_pte)");
+            um.setAnonExclusive(pfn, false);   // folio_try_share_anon_rmap_pte: the swap entry may be shared
             pageRemoveRmap(pfn);
             um.putPage(pfn);
             return true;
