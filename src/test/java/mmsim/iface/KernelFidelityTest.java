@@ -162,20 +162,30 @@ class KernelFidelityTest {
     void kpagecgroupReadsTheRootMemcgOfAChargedPage() {
         for (KernelConfig c : List.of(KernelConfig.mainline(), KernelConfig.v4_6(), KernelConfig.mainline().without(KernelConfig.CONFIG_MEMCG))) {
             Machine m = boot(c);
-            var um = m.userMemory();
-            var mm = um.newProcess("a.out");
-            long a = um.mmap.mmap(mm, 0, 4096, mmsim.mm.mmap.Mmap.PROT_READ | mmsim.mm.mmap.Mmap.PROT_WRITE,
-                    mmsim.mm.mmap.Mmap.MAP_PRIVATE | mmsim.mm.mmap.Mmap.MAP_ANONYMOUS);
-            assertEquals(0, um.memory.faultIn(mm, a, true));
-            long[] pfn = new long[1];
-            assertEquals(1, um.gup.getUserPagesFast(mm, a, 1, false, pfn));
-            um.gup.putUserPage(pfn[0]);
+            var mm = m.userMemory().newProcess("a.out");
+            long[] pfn = {writtenAnonPage(m, mm, mapAnonPage(m, mm))};
             long kernelPage = m.allocator().allocPages(mmsim.mm.linux.Gfp.GFP_KERNEL, 0);
             VirtualFs fs = VirtualFs.of(m);
             long expect = c.has(KernelConfig.CONFIG_MEMCG) ? 1 : 0;
             assertEquals(expect, u64(fs.read("/proc/kpagecgroup", pfn[0] * 8, 8).data()), c.toString());
             assertEquals(0, u64(fs.read("/proc/kpagecgroup", kernelPage * 8, 8).data()), c.toString());
         }
+    }
+
+    /** One page of private anonymous read-write memory in {@code mm}: its address. */
+    private static long mapAnonPage(Machine m, mmsim.mm.linux.MmStruct mm) {
+        return m.userMemory().mmap.mmap(mm, 0, 4096, mmsim.mm.mmap.Mmap.PROT_READ | mmsim.mm.mmap.Mmap.PROT_WRITE,
+                mmsim.mm.mmap.Mmap.MAP_PRIVATE | mmsim.mm.mmap.Mmap.MAP_ANONYMOUS);
+    }
+
+    /** The page a write to {@code addr} in {@code mm} faults in, found through GUP-fast. */
+    private static long writtenAnonPage(Machine m, mmsim.mm.linux.MmStruct mm, long addr) {
+        var um = m.userMemory();
+        assertEquals(0, um.memory.faultIn(mm, addr, true));
+        long[] pfn = new long[1];
+        assertEquals(1, um.gup.getUserPagesFast(mm, addr, 1, false, pfn));
+        um.gup.putUserPage(pfn[0]);
+        return pfn[0];
     }
 
     private static long u64(byte[] b) { return ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).getLong(); }
@@ -192,12 +202,8 @@ class KernelFidelityTest {
             Machine m = boot(c);
             var um = m.userMemory();
             var parent = um.newProcess("a.out");
-            long a = um.mmap.mmap(parent, 0, 4096, mmsim.mm.mmap.Mmap.PROT_READ | mmsim.mm.mmap.Mmap.PROT_WRITE,
-                    mmsim.mm.mmap.Mmap.MAP_PRIVATE | mmsim.mm.mmap.Mmap.MAP_ANONYMOUS);
-            assertEquals(0, um.memory.faultIn(parent, a, true));
-            long[] pfn = new long[1];
-            assertEquals(1, um.gup.getUserPagesFast(parent, a, 1, false, pfn));
-            um.gup.putUserPage(pfn[0]);
+            long a = mapAnonPage(m, parent);
+            long[] pfn = {writtenAnonPage(m, parent, a)};
             VirtualFs fs = VirtualFs.of(m);
             boolean today = c.era() == KernelConfig.Era.MAINLINE;
             long owner2 = 1L << 34;   // KPF_OWNER_2
