@@ -163,7 +163,8 @@ public final class Explorer {
     /**
      * Fewest preemptions first, then fewest steps: bounded DFS with bound 0, 1, ... up to the
      * failure's own count, looking for the same verdict; the first bound that has one is
-     * explored completely for the shortest. Gives up (keeping the best so far) after {@code limit}
+     * explored completely for the shortest, abandoning every execution where it grows as long as
+     * the shortest found (the same result as running each to its end, for a fraction). Gives up (keeping the best so far) after {@code limit}
      * executions or when the run's {@code budget} is spent; its executions count against that budget.
      */
     static byte[] minimize(Program program, Carrier carrier, int stepLimit, Predicate<Engine.Run> same,
@@ -174,18 +175,24 @@ public final class Explorer {
         long used = 0;
         for (int b = 0; b <= bestPre; b++) {
             DfsSearch d = new DfsSearch(b);
-            boolean found = false;
+            boolean[] found = {false};
+            byte[][] shortest = {best};
+            // once this bound has a failure, an execution as long as it cannot be shorter: abandon
+            // it where it reaches that length (and with it every schedule that shares the prefix)
+            Engine.Chooser cutting = (step, cur, en) -> found[0] && step >= shortest[0].length - 1 ? Engine.REDUNDANT : d.choose(step, cur, en);
             do {
                 if (used++ >= limit || budget.spent()) return best;
-                Engine.Run r = e.run(program.instantiate(), d, false);
+                Engine.Run r = e.run(program.instantiate(), cutting, false);
                 budget.spend();
+                if (r.redundant) continue;
                 if (same.test(r) && (e.preemptions < bestPre || (e.preemptions == bestPre && e.steps < best.length))) {
                     best = Arrays.copyOf(e.chosen, e.steps);
                     bestPre = e.preemptions;
-                    found = true;
+                    shortest[0] = best;
+                    found[0] = true;
                 }
             } while (d.advance(e));
-            if (found) return best;
+            if (found[0]) return best;
         }
         return best;
     }

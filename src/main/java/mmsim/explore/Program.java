@@ -3,9 +3,11 @@ package mmsim.explore;
 import java.util.Map;
 
 /**
- * What the explorer runs. {@link #instantiate()} builds a fresh, independent world for every
- * execution: nothing may be shared between two instances, or executions stop being
- * deterministic functions of their schedule.
+ * What the explorer runs. {@link #instantiate()} builds the world of one execution, equal to
+ * every other instance's at its start: nothing may carry over from one execution to the next,
+ * or executions stop being deterministic functions of their schedule. An instance is used only
+ * until the next {@code instantiate()}, so a program may build the next world in the storage of
+ * the last one.
  */
 public interface Program {
 

@@ -16,6 +16,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
+import mmsim.mm.linux.Restorable;
+
 /**
  * A deep copy of an object graph, generic over the classes in it: how the explorer starts every
  * execution from the machine as setup left it without booting again (issue 13). The model needs
@@ -76,18 +78,73 @@ public final class GraphCopy {
     private final IdentityHashMap<Object, Object> copies = new IdentityHashMap<>();
     private final ArrayDeque<Object> pending = new ArrayDeque<>();
     private final List<Object> rehash = new ArrayList<>();
+    private final Recycler recycler;
 
-    private GraphCopy() { }
+    private GraphCopy(Recycler recycler) {
+        this.recycler = recycler;
+    }
+
+    /**
+     * The {@link Restorable} copies made by earlier {@link GraphCopy#of(Object, Recycler)} calls
+     * from one original graph, reused by later calls: a copy of a restorable object is restored
+     * in place (only what its marks say was written is copied back) instead of copied whole. The
+     * graphs handed out before must no longer be used: their restorable objects now belong to
+     * the newest copy.
+     */
+    public static final class Recycler {
+        private final IdentityHashMap<Object, Object> copyOf = new IdentityHashMap<>();
+        private boolean verifyNext;
+
+        /** The next copy compares every restored object with its original and fails on a difference. */
+        public void verifyNext() { verifyNext = true; }
+    }
 
     /** A deep copy of {@code root}'s graph by the rules above. */
     public static <T> T of(T root) {
-        GraphCopy g = new GraphCopy();
+        return of(root, null);
+    }
+
+    /**
+     * As {@link #of(Object)}, reusing the restorable objects of the copies {@code recycler} made
+     * before (null: copy everything). IllegalStateException when a verified restore differs from
+     * its original: a write in the model did not set its mark.
+     */
+    public static <T> T of(T root, Recycler recycler) {
+        GraphCopy g = new GraphCopy(recycler);
         @SuppressWarnings("unchecked") T copy = (T) g.copyOf(root);
         Object o;
         while ((o = g.pending.poll()) != null) g.fill(o, g.copies.get(o));
         // rebuilding a table can reach further tables (its values' fields): the list grows as it is walked
         for (int i = 0; i < g.rehash.size(); i++) g.rebuild(g.rehash.get(i));
+        if (recycler != null) recycler.verifyNext = false;
         return copy;
+    }
+
+    /**
+     * The copy of restorable {@code o} an earlier call made, restored to equal {@code o}, with the
+     * primitive arrays it holds standing for {@code o}'s; null on the first call.
+     */
+    @SuppressWarnings("unchecked")
+    private Object recycled(Object o, Plan p) {
+        Object c = recycler.copyOf.get(o);
+        if (c == null) return null;
+        Restorable<Object> r = (Restorable<Object>) c;
+        r.restoreFrom(o);
+        if (recycler.verifyNext) {
+            String diff = r.differenceFrom(o);
+            if (diff != null) throw new IllegalStateException("restoring the machine for the next execution: " + diff);
+        }
+        for (int i = 0; i < p.offsets.length; i++) {
+            if (p.types[i] != 'L') continue;
+            Object of = U.getReference(o, p.offsets[i]);
+            if (of == null || !of.getClass().isArray() || !of.getClass().getComponentType().isPrimitive()) continue;
+            Object cf = U.getReference(c, p.offsets[i]);
+            Object before = copies.putIfAbsent(of, cf);
+            if (before != null && before != cf) {
+                throw new IllegalStateException("an array of a " + o.getClass().getName() + " is shared with another object; it cannot be restored in place");
+            }
+        }
+        return c;
     }
 
     private Object copyOf(Object o) {
@@ -111,11 +168,19 @@ public final class GraphCopy {
             case PLAIN -> {
                 if (statics.containsKey(o)) return o;
                 if (p.offsets.length == 0 && o.getClass().isHidden()) return o; // a lambda capturing nothing
+                if (recycler != null && o instanceof Restorable<?>) {
+                    c = recycled(o, p);
+                    if (c != null) {
+                        copies.put(o, c);
+                        return c;
+                    }
+                }
                 try {
                     c = U.allocateInstance(o.getClass());
                 } catch (InstantiationException e) {
                     throw new IllegalStateException("cannot copy a " + o.getClass().getName(), e);
                 }
+                if (recycler != null && o instanceof Restorable<?>) recycler.copyOf.put(o, c);
                 pending.add(o);
             }
         }

@@ -18,7 +18,9 @@ import mmsim.scenario.ops.OpRegistry.Step;
  * One scenario under one variant, as the explorer runs it. The first {@link #instantiate()} boots
  * a machine from the layout and the variant's kernel config and runs the setup program on CPU 0
  * (before the explorer installs its scheduler, so setup is never explored); every instance is a
- * deep copy of that machine ({@link GraphCopy}) with one CPU body per {@code cpu} block. Variables ({@code -> name}) live per execution and are the observed
+ * deep copy of that machine ({@link GraphCopy}) with one CPU body per {@code cpu} block, whose
+ * struct-page arrays are those of the previous instance restored in place (an instance is dead
+ * once the next is made; {@link #copyingEachExecution()} when it must not be). Variables ({@code -> name}) live per execution and are the observed
  * values the grader reads.
  */
 public final class ScenarioProgram implements Program {
@@ -40,6 +42,12 @@ public final class ScenarioProgram implements Program {
 
     private ScenarioProgram(Scenario scenario, Variant variant, java.util.function.Consumer<Kernel> onExecution,
                             boolean rebootEachExecution) {
+        this(scenario, variant, onExecution, rebootEachExecution, true);
+    }
+
+    private ScenarioProgram(Scenario scenario, Variant variant, java.util.function.Consumer<Kernel> onExecution,
+                            boolean rebootEachExecution, boolean restoreInPlace) {
+        this.recycler = restoreInPlace ? new GraphCopy.Recycler() : null;
         this.rebootEachExecution = rebootEachExecution;
         this.scenario = scenario;
         this.variant = variant;
@@ -109,12 +117,28 @@ public final class ScenarioProgram implements Program {
     static final int FULL_CHECK_EVERY = 64;
     private long instances;
 
+    /**
+     * The struct-page arrays of the last instance, restored in place for the next one (only the
+     * blocks it wrote are copied back: {@link mmsim.mm.linux.Restorable}); on the instances that
+     * get the full check, the restore is also compared with the original in full, so a write that
+     * missed its mark fails loudly. Null when instances must outlive the next one.
+     */
+    private final GraphCopy.Recycler recycler;
+    private boolean verifyEveryRestore;
+
+    /** Compares every restore with the original in full, not only the full-check instances' (tests). */
+    ScenarioProgram verifyingEveryRestore() {
+        verifyEveryRestore = true;
+        return this;
+    }
+
     @Override
     public Instance instantiate() {
         if (rebootEachExecution) return new ScenarioInstance(bootAndSetup(), true);
         if (pristine == null) pristine = bootAndSetup();
         boolean full = instances++ % FULL_CHECK_EVERY == 0;
-        return new ScenarioInstance(GraphCopy.of(pristine), full);
+        if (recycler != null && (full || verifyEveryRestore)) recycler.verifyNext();
+        return new ScenarioInstance(GraphCopy.of(pristine, recycler), full);
     }
 
     /**
@@ -127,11 +151,21 @@ public final class ScenarioProgram implements Program {
     }
 
     /**
+     * The same program, copying the whole machine for every execution instead of restoring the
+     * last one in place: the reference the restore is compared against in tests and benchmarks,
+     * and what a caller that keeps instances alive needs.
+     */
+    public ScenarioProgram copyingEachExecution() {
+        return new ScenarioProgram(scenario, variant, onExecution, false, false);
+    }
+
+    /**
      * The same program, handing each execution's machine to {@code onMachine} before any CPU runs:
      * after a replay it holds the machine as the execution left it (the HTML report's memory map).
      */
     public ScenarioProgram observingMachine(java.util.function.Consumer<Booted> onMachine) {
-        ScenarioProgram p = new ScenarioProgram(scenario, variant, onExecution, rebootEachExecution);
+        // the observer keeps the machine: a later instance must not restore it in place
+        ScenarioProgram p = new ScenarioProgram(scenario, variant, onExecution, rebootEachExecution, false);
         p.onMachine = onMachine;
         return p;
     }

@@ -189,7 +189,10 @@ public final class ModelCheck {
                     state[(int) p] = (byte) State.ALLOCATED.ordinal();
                     long extent = 1;
                     if (mm.isHead(p)) extent = 1L << mm.compoundOrder(p);
-                    else if (ba.highOrderInUse(p) > 0) extent = 1L << ba.highOrderInUse(p);
+                    else {
+                        int order = ba.highOrderInUse(p);
+                        if (order > 0) extent = 1L << order;
+                    }
                     for (long q = p + 1; q < p + extent; q++) {
                         if (state[(int) q] == State.FREE.ordinal()) problems.add(Problem.inconsistency(String.format(Locale.ROOT, "pfn %#x: free but inside the allocated block at %#x", q, p)));
                         state[(int) q] = (byte) State.ALLOCATED.ordinal();

@@ -76,11 +76,20 @@ public enum PageFlag {
     public final long mask;
     public final Policy policy;
 
+    /** Preemption-point labels of the accessors, made once: a flag test is among the model's hottest paths. */
+    public final String testLabel, setLabel, clearLabel, testSetLabel, testClearLabel;
+
     PageFlag(String kernelName, int bit, Policy policy) {
         this.kernelName = kernelName;
         this.bit = bit;
         this.mask = 1L << bit;
         this.policy = policy;
+        String a = accessorOf(kernelName);
+        testLabel = "Page" + a;
+        setLabel = "SetPage" + a;
+        clearLabel = "ClearPage" + a;
+        testSetLabel = "TestSetPage" + a;
+        testClearLabel = "TestClearPage" + a;
     }
 
     /**
@@ -88,10 +97,14 @@ public enum PageFlag {
      * {@code Dirty} of PageDirty/SetPageDirty, {@code OwnerPriv1}, {@code LRU}, {@code HWPoison}.
      */
     public String accessor() {
-        return switch (this) {
-            case LRU -> "LRU";
-            case HWPOISON -> "HWPoison";
-            case SWAPBACKED -> "SwapBacked";
+        return testLabel.substring("Page".length());
+    }
+
+    private static String accessorOf(String kernelName) {
+        return switch (kernelName) {
+            case "lru" -> "LRU";
+            case "hwpoison" -> "HWPoison";
+            case "swapbacked" -> "SwapBacked";
             default -> {
                 StringBuilder sb = new StringBuilder();
                 for (String w : kernelName.split("_")) sb.append(Character.toUpperCase(w.charAt(0))).append(w.substring(1));

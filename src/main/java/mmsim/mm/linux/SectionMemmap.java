@@ -28,7 +28,7 @@ import java.util.Arrays;
  * <p>Poison (page_init_poison, all bits set) is -1 in every array: flags = ~0 (PagePoisoned),
  * compound_head = ~0 (a "tail" whose head pointer is 0xfffffffffffffffe), _mapcount = -1.
  */
-public final class SectionMemmap {
+public final class SectionMemmap implements Restorable<SectionMemmap> {
     /** All ones: page_init_poison's PAGE_POISON_PATTERN in every word. */
     public static final long POISON = -1L;
 
@@ -126,6 +126,55 @@ public final class SectionMemmap {
 
     public void clearWritten() {
         java.util.Arrays.fill(written, 0);
+    }
+
+    /**
+     * Copies back from {@code original} the blocks written since the marks were cleared, then
+     * clears them. A mapping or index array allocated since (first non-zero write) is dropped
+     * when the original had none: reads then see what they saw before it existed.
+     */
+    @Override
+    public void restoreFrom(SectionMemmap original) {
+        if (original.startPfn != startPfn || original.nrPages != nrPages) {
+            throw new IllegalArgumentException("section memmap at pfn " + startPfn + " restored from the one at pfn " + original.startPfn);
+        }
+        if (original.mapping == null) mapping = null;
+        else if (mapping == null) mapping = original.mapping.clone();
+        if (original.index == null) index = null;
+        else if (index == null) index = original.index.clone();
+        for (int w = 0; w < written.length; w++) {
+            for (long m = written[w]; m != 0; m &= m - 1) {
+                int from = ((w << 6) + Long.numberOfTrailingZeros(m)) * WRITTEN_BLOCK_PAGES;
+                if (from >= nrPages) break;
+                int len = Math.min(WRITTEN_BLOCK_PAGES, nrPages - from);
+                System.arraycopy(original.flags, from, flags, from, len);
+                System.arraycopy(original.refcount, from, refcount, from, len);
+                System.arraycopy(original.mapcount, from, mapcount, from, len);
+                System.arraycopy(original.compoundHead, from, compoundHead, from, len);
+                System.arraycopy(original.privateData, from, privateData, from, len);
+                System.arraycopy(original.lruNext, from, lruNext, from, len);
+                System.arraycopy(original.lruPrev, from, lruPrev, from, len);
+                if (original.mapping != null) System.arraycopy(original.mapping, from, mapping, from, len);
+                if (original.index != null) System.arraycopy(original.index, from, index, from, len);
+            }
+        }
+        clearWritten();
+    }
+
+    @Override
+    public String differenceFrom(SectionMemmap o) {
+        for (int i = 0; i < nrPages; i++) {
+            String field = flags[i] != o.flags[i] ? "flags" : refcount[i] != o.refcount[i] ? "_refcount"
+                    : mapcount[i] != o.mapcount[i] ? "_mapcount" : compoundHead[i] != o.compoundHead[i] ? "compound_head"
+                    : privateData[i] != o.privateData[i] ? "private" : lruNext[i] != o.lruNext[i] ? "lru.next"
+                    : lruPrev[i] != o.lruPrev[i] ? "lru.prev" : mappingAt(i) != o.mappingAt(i) ? "mapping"
+                    : indexAt(i) != o.indexAt(i) ? "index" : null;
+            if (field != null) {
+                return "struct page of pfn 0x" + Long.toHexString(startPfn + i) + ": " + field + " differs from the machine setup left"
+                        + " (written without SectionMemmap.markWritten)";
+            }
+        }
+        return null;
     }
 
     long[] ensureMapping() {

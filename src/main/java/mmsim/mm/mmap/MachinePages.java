@@ -96,12 +96,12 @@ public final class MachinePages implements MmPages {
         return f.policy == PageFlag.Policy.ANY || f.policy == PageFlag.Policy.NO_COMPOUND || !mm.backed(pfn) ? pfn : compoundHead(pfn);
     }
 
-    @Override public boolean test(long pfn, PageFlag f) { return (mm.readFlags(flagPage(pfn, f), "Page" + f.accessor()) & f.mask) != 0; }
+    @Override public boolean test(long pfn, PageFlag f) { return (mm.readFlags(flagPage(pfn, f), f.testLabel) & f.mask) != 0; }
     @Override public boolean peek(long pfn, PageFlag f) { return mm.backed(pfn) && mm.testBit(flagPage(pfn, f), f); }
-    @Override public void set(long pfn, PageFlag f) { mm.atomicSet(flagPage(pfn, f), f, "SetPage" + f.accessor()); }
-    @Override public void clear(long pfn, PageFlag f) { mm.atomicClear(flagPage(pfn, f), f, "ClearPage" + f.accessor()); }
-    @Override public boolean testSet(long pfn, PageFlag f) { return mm.testAndSet(flagPage(pfn, f), f, "TestSetPage" + f.accessor()); }
-    @Override public boolean testClear(long pfn, PageFlag f) { return mm.testAndClear(flagPage(pfn, f), f, "TestClearPage" + f.accessor()); }
+    @Override public void set(long pfn, PageFlag f) { mm.atomicSet(flagPage(pfn, f), f, f.setLabel); }
+    @Override public void clear(long pfn, PageFlag f) { mm.atomicClear(flagPage(pfn, f), f, f.clearLabel); }
+    @Override public boolean testSet(long pfn, PageFlag f) { return mm.testAndSet(flagPage(pfn, f), f, f.testSetLabel); }
+    @Override public boolean testClear(long pfn, PageFlag f) { return mm.testAndClear(flagPage(pfn, f), f, f.testClearLabel); }
     @Override public long flagsWord(long pfn) { return mm.readFlags(pfn, "page->flags"); }
     @Override public long mapping(long pfn) { return mm.mapping(pfn); }
     @Override public void setMapping(long pfn, long value) { mm.setMapping(pfn, value); }

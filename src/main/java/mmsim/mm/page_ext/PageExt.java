@@ -7,6 +7,8 @@ import mmsim.kernel.Access;
 import mmsim.kernel.Kernel;
 import mmsim.mm.linux.KernelConfig;
 import mmsim.mm.linux.PageFlag;
+import mmsim.mm.linux.Restorable;
+import mmsim.mm.linux.SectionMemmap;
 import mmsim.mm.memory_hotplug.MemoryHotplug;
 import mmsim.mm.memory_hotplug.MemoryNotifier;
 import mmsim.mm.memory_hotplug.MemoryNotify;
@@ -97,10 +99,18 @@ public final class PageExt {
     private static final long PAGE_OFFSET_X86 = 0xffff888000000000L, PAGE_OFFSET_ARM64 = 0xffff000000000000L;
     private static final long VMALLOC_START_X86 = 0xffffc90000000000L, VMALLOC_START_ARM64 = 0xffff800008000000L;
 
-    /** One section's table: page_ext->flags per page (primitive array), and where it lives. */
-    public static final class Table {
+    /**
+     * One section's table: page_ext->flags per page (primitive array), and where it lives. Writes
+     * go through {@link #setFlag} and {@link #writeOwner}, which mark the entry's block written,
+     * so the explorer can restore a used copy in place ({@link Restorable}).
+     */
+    public static final class Table implements Restorable<Table> {
+        /** Entries per written mark, as the memmap's ({@link SectionMemmap#WRITTEN_BLOCK_PAGES}). */
+        private static final int WRITTEN_BLOCK = SectionMemmap.WRITTEN_BLOCK_PAGES;
         final long section;
         final long[] flags;
+        /** One bit per {@link #WRITTEN_BLOCK} entries written since the last restore. */
+        private final long[] written;
         /** Kernel virtual address of entry 0. */
         final long base;
         /** First pfn of the pages holding the table, or -1 when vmalloc'ed. */
@@ -114,6 +124,7 @@ public final class PageExt {
             this.section = section;
             this.flags = new long[nrEntries];
             this.owner = pageOwner ? new long[nrEntries] : null;
+            this.written = new long[(nrEntries / WRITTEN_BLOCK + 64) / 64];
             this.base = base;
             this.memPfn = memPfn;
             this.order = order;
@@ -125,6 +136,34 @@ public final class PageExt {
         public int order() { return order; }
 
         @Override public String toString() { return "page_ext table of section " + section; }
+
+        void markWritten(int i) {
+            int b = i / WRITTEN_BLOCK;
+            written[b >>> 6] |= 1L << b;
+        }
+
+        @Override
+        public void restoreFrom(Table original) {
+            freed = original.freed;
+            for (int w = 0; w < written.length; w++) {
+                for (long m = written[w]; m != 0; m &= m - 1) {
+                    int from = ((w << 6) + Long.numberOfTrailingZeros(m)) * WRITTEN_BLOCK;
+                    if (from >= flags.length) break;
+                    int len = Math.min(WRITTEN_BLOCK, flags.length - from);
+                    System.arraycopy(original.flags, from, flags, from, len);
+                    if (owner != null) System.arraycopy(original.owner, from, owner, from, len);
+                }
+            }
+            java.util.Arrays.fill(written, 0);
+        }
+
+        @Override
+        public String differenceFrom(Table o) {
+            if (freed != o.freed) return this + ": freed differs from the machine setup left";
+            int i = java.util.Arrays.mismatch(flags, o.flags);
+            if (i < 0 && owner != null) i = java.util.Arrays.mismatch(owner, o.owner);
+            return i < 0 ? null : this + ": entry " + i + " differs from the machine setup left (written without Table.markWritten)";
+        }
     }
 
     /** The preemption-point location of {@code mem_section[nr].page_ext} (value equality). */
@@ -482,6 +521,7 @@ public final class PageExt {
         Table t = e == null ? null : e.table();
         k.point(label, t, Access.SYNC);
         long[] fl = deref(e, true, label);
+        t.markWritten(e.index());
         if (on) fl[e.index()] |= 1L << bit;
         else fl[e.index()] &= ~(1L << bit);
     }
@@ -541,6 +581,7 @@ public final class PageExt {
         Table t = e == null ? null : e.table();
         k.point(label, t, Access.WRITE);
         deref(e, true, label);
+        t.markWritten(e.index());
         t.owner[e.index()] = word;
     }
     /** PAGE_EXT_OWNER's bit in page_ext->flags for this era. */
