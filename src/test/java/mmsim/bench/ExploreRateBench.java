@@ -29,7 +29,7 @@ public final class ExploreRateBench {
         int rows = 0;
         for (Path f : Catalogue.standard().files()) {
             Scenario s = Catalogue.load(f, ops);
-            if (!s.name().contains(filter)) continue;
+            if (!s.name().matches(".*(" + filter + ").*")) continue; // a regular expression: "010|011|003b"
             for (Scenario.Variant v : s.variants()) {
                 ExploreOptions o = ExploreOptions.defaults().preemptionBound(s.bound()).stopAtFirstFailure(false)
                         .isFailure(x -> false).maxExecutions(5_000);
