@@ -54,7 +54,7 @@ variant v4.6                       era=v4.6
 variant swap-order                 era=v4.6 hwpoison-set-before-put
 variant vlastimil-testzero         era=v4.6 hwpoison-put-testzero
 variant v4.19                      era=v4.6 hwpoison-set-free-buddy
-variant v5.10                      era=mainline hwpoison-no-mf-mutex
+variant v5.10                      era=mainline hwpoison-no-mf-mutex CONFIG_PER_VMA_LOCK=n
 variant mainline                   era=mainline
 setup
   mmap 4K private -> a

@@ -26,6 +26,11 @@
  *                                  user-memory tree below nests here from the page lock down
  *
  * mm-&gt;mmap_lock                    faults, madvise (read); mmap, munmap, fork (write)
+ *   vma-&gt;vm_lock-&gt;lock              vma_start_write under mmap_lock (write): taken and released
+ *                                  once per VMA per mmap_lock section (CONFIG_PER_VMA_LOCK). A fault
+ *                                  under the VMA lock holds it for read *instead of* mmap_lock
+ *                                  (lock_vma_under_rcu) and nests everything below under it;
+ *                                  it only ever trylocks mmap_lock (vmf_anon_prepare)
  *   page lock (PG_locked)          lock_page / trylock_page: reclaim, migration, swap-in, shmem
  *                                  (a page flag: lockdep does not see it; rmap asserts it)
  *     anon_vma-&gt;rwsem (root)       anon_vma_prepare, anon_vma_fork (write); rmap_walk_anon (read)

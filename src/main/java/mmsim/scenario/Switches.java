@@ -29,6 +29,7 @@ public final class Switches {
         put("CONFIG_MEMCG", "the memory controller (default y): user pages are charged to the root memcg, whose inode /proc/kpagecgroup reports; =n reads 0");
         put("CONFIG_PAGE_OWNER", "page_owner records the allocator of each page in page_ext (/sys/kernel/debug/page_owner)");
         put("CONFIG_CMA", "contiguous memory allocator pageblocks (default y)");
+        put("CONFIG_PER_VMA_LOCK", "page faults under the VMA's own lock, found under RCU (v6.4+; default y in mainline, =n for older kernels)");
         put("pcp-lists", "per-cpu page lists in front of the buddy lists (default y; =n for unit tests)");
         put("page_ext-null-checks", "f86e4271978b (v4.7): lookup_page_ext returns NULL for a section without page_ext and callers check");
         put("page_ext-with-memmap", "Minchan Kim's proposal: page_ext allocated with the memmap at hot-add, freed at hot-remove");
@@ -48,6 +49,7 @@ public final class Switches {
         put("collapse-release-under-ptl", "Kirill Shutemov's suggestion (2020): release_pte_page() inside the pte-lock section, before page_remove_rmap");
         put("collapse-yang-v1", "Yang Shi's v1 patch (2020): no putback; after page_remove_rmap, drop the isolation reference and free");
         put("collapse-no-pmd-lock", "Yang Shi's question (2020): no pmd_lock around pmdp_collapse_flush in collapse_huge_page");
+        put("collapse-no-vma-start-write", "counterfactual: collapse_huge_page without vma_start_write, so a fault under the per-VMA lock runs during the collapse");
         put("rmap-sees-detached-table", "counterfactual negative control: rmap walks reach the PTE table collapse detached");
         put("tlb-flush-paravirt", "x86 under a hypervisor: the TLB flush is a hypercall, a preempted vCPU gets no IPI");
         put("ppc-radix-serialize", "powerpc book3s64 radix: pmdp_collapse_flush also IPIs mm_cpumask (serialize_against_pte_lookup)");

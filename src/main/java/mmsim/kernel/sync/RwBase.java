@@ -138,6 +138,13 @@ abstract sealed class RwBase permits RwLock, RwSem, PercpuRwSem {
 
     public boolean isWriteLocked() { return writer >= 0; }
 
+    /** Held for read or write by the current CPU (a dropped lock counts as held: nothing to wait for). */
+    public boolean heldByCurrentCpu() {
+        if (dropped) return true;
+        int me = k.smpProcessorId();
+        return writer == me || readersOn[me] > 0;
+    }
+
     /** lockdep_assert_held(): the current CPU holds it, for read or write. */
     public void assertHeld() {
         if (dropped) return;

@@ -193,7 +193,7 @@ public final class HugeMemory {
      * Returns VM_FAULT_FALLBACK when the fault is to be handled with PTEs. Caller holds mmap_lock.
      */
     public int handlePmdFault(VmArea vma, long addr, PgtableAlloc.Loc pmd, int flags) {
-        vma.vmMm.mmapLock.assertHeld();
+        vma.assertFaultLocked();
         long pmdval = store.read(pmd.table(), pmd.idx(), "__handle_mm_fault:pmdp_get_lockless");
         boolean write = (flags & FAULT_FLAG_WRITE) != 0;
         if (arch.pmdNone(pmdval)) {
@@ -210,7 +210,8 @@ public final class HugeMemory {
         try (var f = k.enter("do_huge_pmd_anonymous_page")) {
             long haddr = addr & PgtableArch.PMD_MASK;
             MmStruct mm = vma.vmMm;
-            if (!rmap.anonVmaPrepare(vma)) return VM_FAULT_OOM;
+            int prepared = rmap.vmfAnonPrepare(vma);
+            if (prepared != 0) return prepared;
             khugepagedEnterVma(vma);
             if (!write && settings.useZeroPage) {
                 long pgtable = pgalloc.allocTable(PgtableArch.Level.PTE);
@@ -303,7 +304,7 @@ public final class HugeMemory {
 
     /** __split_huge_pmd(): the huge PMD at addr (if still huge) becomes a PTE table mapping the same pages. Caller holds mmap_lock. */
     public void splitHugePmd(VmArea vma, PgtableAlloc.Loc pmd, long addr) {
-        vma.vmMm.mmapLock.assertHeld();
+        vma.assertFaultLocked();
         try (var f = k.enter("__split_huge_pmd")) {
             SpinLock ptl = pgalloc.pmdLockptr(pmd);
             ptl.lock();

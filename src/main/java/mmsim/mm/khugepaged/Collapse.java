@@ -109,6 +109,8 @@ final class Collapse {
             if (vma == null) return ScanResult.SCAN_VMA_CHECK;
             PgtableAlloc.Loc pmd = pgalloc.pmdLoc(mm, haddr, false);
             if (pmd == null || !arch.isTableEntry(store.read(pmd.table(), pmd.idx(), "check_pmd_still_valid"))) return ScanResult.SCAN_PMD_NULL;
+            // v6.4+ (Suren Baghdasaryan): no fault under the per-VMA lock while the table is detached
+            if (!kh.has(Khugepaged.NO_VMA_START_WRITE)) mm.vmaStartWrite(vma);
             AnonVma av = vma.anonVma;
             if (av == null) return ScanResult.SCAN_VMA_CHECK;
             av.root.rwsem.downWrite(); // anon_vma_lock_write
@@ -149,7 +151,7 @@ final class Collapse {
 
             return ScanResult.SCAN_SUCCEED;
         } finally {
-            mm.mmapLock.upWrite();
+            mm.mmapWriteUnlock();
         }
     }
 

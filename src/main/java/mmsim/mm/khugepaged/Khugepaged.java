@@ -60,9 +60,12 @@ public final class Khugepaged {
     /** powerpc book3s64 radix before v6.0: pmdp_collapse_flush also IPIs mm_cpumask (serialize_against_pte_lookup). */
     public static final String PPC_RADIX_SERIALIZE = "ppc-radix-serialize";
 
+    /** Counterfactual (wave-2 facts, 2.7): collapse_huge_page without vma_start_write under CONFIG_PER_VMA_LOCK. */
+    public static final String NO_VMA_START_WRITE = "collapse-no-vma-start-write";
+
     /** Every switch above, for Machine.knownOptions's list of known options. */
     public static final List<String> OPTIONS = List.of(NO_TABLE_SYNC, RELEASE_UNDER_PTL, YANG_V1, NO_PMD_LOCK,
-            RMAP_SEES_DETACHED, TLB_FLUSH_PARAVIRT, PPC_RADIX_SERIALIZE);
+            RMAP_SEES_DETACHED, TLB_FLUSH_PARAVIRT, PPC_RADIX_SERIALIZE, NO_VMA_START_WRITE);
 
     final MmCore um;
     final Kernel k;

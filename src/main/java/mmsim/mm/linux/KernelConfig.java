@@ -47,6 +47,8 @@ public final class KernelConfig {
      * booted with cgroup_disable=memory), every page reads 0.
      */
     public static final String CONFIG_MEMCG = "CONFIG_MEMCG";
+    /** Page faults under the VMA's own lock (v6.4+, def_bool y on x86_64 and arm64): {@code MmStruct.CONFIG_PER_VMA_LOCK}. */
+    public static final String CONFIG_PER_VMA_LOCK = "CONFIG_PER_VMA_LOCK";
     /** Per-cpu page lists in front of the buddy lists (always on in real kernels; a switch here for unit tests). */
     public static final String PCP_LISTS = "pcp-lists";
 
@@ -60,7 +62,7 @@ public final class KernelConfig {
     public static final List<String> OPTIONS = List.of(
             CONFIG_64BIT, CONFIG_DEBUG_VM, CONFIG_DEBUG_VM_PGFLAGS, CONFIG_SPARSEMEM_VMEMMAP, CONFIG_MEMORY_HOTPLUG,
             CONFIG_MEMORY_HOTREMOVE, CONFIG_MEMORY_FAILURE, CONFIG_ZONE_DEVICE, CONFIG_PAGE_OWNER, CONFIG_CMA,
-            CONFIG_MEMCG, PCP_LISTS);
+            CONFIG_MEMCG, PCP_LISTS, CONFIG_PER_VMA_LOCK);
 
     /**
      * {@code drop-lock=CLASS}: run without a lock class, to see whether it is necessary.
@@ -96,7 +98,7 @@ public final class KernelConfig {
     public static KernelConfig defaults(Era era) {
         KernelConfig c = of(era, CONFIG_64BIT, CONFIG_SPARSEMEM_VMEMMAP, CONFIG_MEMORY_HOTPLUG, CONFIG_MEMORY_HOTREMOVE,
                 CONFIG_MEMORY_FAILURE, CONFIG_ZONE_DEVICE, CONFIG_DEBUG_VM, CONFIG_CMA, CONFIG_MEMCG, PCP_LISTS);
-        return c;
+        return era == Era.MAINLINE ? c.with(CONFIG_PER_VMA_LOCK) : c;
     }
 
     public static KernelConfig mainline() { return defaults(Era.MAINLINE); }

@@ -22,7 +22,11 @@ import mmsim.kernel.sync.SpinLock;
  *     anon_vma_prepare's vma->anon_vma assignment; PTE and PMD tables have split locks.</li>
  * <li>{@code rss}: atomic counters (add_mm_counter), read by /proc without locks.</li>
  * </ul>
- * The VMA tree (the maple tree since v6.1, an rbtree before) is a TreeMap keyed by vm_start.
+ * <li>{@code mmLockSeq} (mm->mm_lock_seq, CONFIG_PER_VMA_LOCK): advanced by mmap_write_unlock
+ *     ({@link #mmapWriteUnlock}); read locklessly by {@link #vmaStartRead}. See {@link VmArea}.</li>
+ * The VMA tree (the maple tree since v6.1, an rbtree before) is a TreeMap keyed by vm_start;
+ * under CONFIG_PER_VMA_LOCK faults walk it under RCU alone, as the maple tree allows (a VMA is
+ * freed after a grace period, so the walker reads a detached one safely and then rechecks).
  *
  * <p>Lock order: the mm lock tree in the {@code mmsim.mm} package-info. find_vma and vma_lookup
  * assert mmap_lock, as the kernel's do (mmap_assert_locked); checkers and tests outside an
@@ -59,8 +63,23 @@ public final class MmStruct {
     public long totalVm;
     /** Set once exit_mmap has torn the address space down. */
     public boolean dead;
+    /**
+     * CONFIG_PER_VMA_LOCK (v6.4+, default y on x86_64 and arm64): page faults first try the
+     * VMA's own lock; writers under mmap_lock mark the VMAs they change (vma_start_write).
+     */
+    public final boolean perVmaLock;
+    /** mm->mm_lock_seq: see the class comment. */
+    int mmLockSeq;
+
+    /** The config option that turns the per-VMA lock on (mm/Kconfig PER_VMA_LOCK). */
+    public static final String CONFIG_PER_VMA_LOCK = KernelConfig.CONFIG_PER_VMA_LOCK;
 
     public MmStruct(Kernel k, int pid, String comm, long mmapBase) {
+        this(k, pid, comm, mmapBase, false);
+    }
+
+    public MmStruct(Kernel k, int pid, String comm, long mmapBase, boolean perVmaLock) {
+        this.perVmaLock = perVmaLock;
         this.k = k;
         this.pid = pid;
         this.comm = comm;
@@ -77,6 +96,89 @@ public final class MmStruct {
 
     /** mmap_assert_write_locked(): lockdep_assert_held_write(&mm->mmap_lock). */
     public void mmapAssertWriteLocked() { mmapLock.assertHeldWrite(); }
+
+    // ---- per-VMA locks (include/linux/mm.h, mmap_lock.h; mm/memory.c lock_vma_under_rcu) -------
+
+    /** Where a vma's vm_lock_seq is read and written (value equality: one location per VMA). */
+    public record VmLockSeq(VmArea vma) {
+        @Override public String toString() { return "vma->vm_lock_seq"; }
+    }
+
+    /** Where mm->mm_lock_seq is read and written. */
+    public record MmLockSeq(MmStruct mm) {
+        @Override public String toString() { return "mm->mm_lock_seq"; }
+    }
+
+    /**
+     * mmap_write_unlock(): vma_end_write_all (mm_lock_seq advances, which unlocks every VMA
+     * write-locked since mmap_write_lock), then up_write.
+     */
+    public void mmapWriteUnlock() {
+        if (perVmaLock) {
+            mmapAssertWriteLocked();
+            k.point("vma_end_write_all:mm_lock_seq", new MmLockSeq(this), mmsim.kernel.Access.WRITE);
+            mmLockSeq++;
+        }
+        mmapLock.upWrite();
+    }
+
+    /**
+     * vma_start_write(): marks {@code vma} write-locked until mmap_write_unlock. Waits, by taking
+     * vm_lock for write once, for the faults that hold it for read. Caller holds mmap_lock for write.
+     */
+    public void vmaStartWrite(VmArea vma) {
+        if (!perVmaLock) return;
+        mmapAssertWriteLocked();
+        if (vma.vmLockSeq == mmLockSeq) return; // __is_vma_write_locked: already, in this mmap_lock section
+        vma.vmLock.downWrite();
+        k.point("vma_start_write:vm_lock_seq", new VmLockSeq(vma), mmsim.kernel.Access.WRITE);
+        vma.vmLockSeq = mmLockSeq;
+        vma.vmLock.upWrite();
+    }
+
+    /**
+     * vma_start_read(): takes {@code vma}'s lock for read unless the VMA is write-locked. The
+     * first comparison is the lockless early exit, the second the authoritative one under the lock.
+     */
+    public boolean vmaStartRead(VmArea vma) {
+        k.point("vma_start_read:vm_lock_seq", new VmLockSeq(vma), mmsim.kernel.Access.READ);
+        if (vma.vmLockSeq == mmLockSeq) return false;
+        if (!vma.vmLock.downReadTrylock()) return false;
+        k.point("vma_start_read:mm_lock_seq", new MmLockSeq(this), mmsim.kernel.Access.READ);
+        if (vma.vmLockSeq == mmLockSeq) {
+            vma.vmLock.upRead();
+            return false;
+        }
+        return true;
+    }
+
+    /** vma_end_read(). */
+    public void vmaEndRead(VmArea vma) {
+        vma.vmLock.upRead();
+    }
+
+    /**
+     * lock_vma_under_rcu(): the VMA containing {@code addr}, found without mmap_lock and returned
+     * read-locked, or null (none there, write-locked, or detached or changed after the walk):
+     * the caller then takes mmap_lock.
+     */
+    public VmArea lockVmaUnderRcu(long addr) {
+        try (var f = k.enter("lock_vma_under_rcu")) {
+            k.rcuReadLock();
+            try {
+                k.point("lock_vma_under_rcu:mas_walk", this, mmsim.kernel.Access.READ);
+                VmArea vma = vmaLookupRaw(addr);
+                if (vma == null || !vmaStartRead(vma)) return null;
+                if (vma.detached || addr < vma.vmStart || addr >= vma.vmEnd) {
+                    vmaEndRead(vma);
+                    return null;
+                }
+                return vma;
+            } finally {
+                k.rcuReadUnlock();
+            }
+        }
+    }
 
     /** find_vma(mm, addr): the first VMA with vm_end > addr. */
     public VmArea findVma(long addr) {
@@ -110,9 +212,17 @@ public final class MmStruct {
     /** map_count. */
     public int mapCount() { return vmas.size(); }
 
-    public void insert(VmArea v) { vmas.put(v.vmStart, v); }
+    /** vma_iter_store(). Caller holds mmap_lock for write (or owns the mm: fork's child, boot). */
+    public void insert(VmArea v) {
+        if (perVmaLock) k.point("vma_iter_store", this, mmsim.kernel.Access.WRITE); // RCU walkers read the tree
+        vmas.put(v.vmStart, v);
+    }
 
-    public void remove(VmArea v) { vmas.remove(v.vmStart); }
+    /** vma_iter_clear(). Caller holds mmap_lock for write. */
+    public void remove(VmArea v) {
+        if (perVmaLock) k.point("vma_iter_clear", this, mmsim.kernel.Access.WRITE);
+        vmas.remove(v.vmStart);
+    }
 
     /** get_mm_counter(). */
     public long counter(int member) { return rss[member]; }

@@ -12,8 +12,21 @@ import java.util.List;
  * under mmap_lock (read) plus mm->page_table_lock; rmap walkers read it from page->mapping.
  * {@code anonVmaChain} (vma->anon_vma_chain) is changed under mmap_lock (write) and the
  * anon_vma root rwsem.
+ *
+ * <p>Per-VMA lock (CONFIG_PER_VMA_LOCK, v6.4+): {@code vmLock} (vma->vm_lock->lock) is taken
+ * for read by a page fault that found the VMA under RCU instead of taking mmap_lock
+ * ({@link MmStruct#lockVmaUnderRcu}); a writer holding mmap_lock for write marks the VMA
+ * write-locked ({@link MmStruct#vmaStartWrite}: vm_lock_seq = mm_lock_seq, after waiting for the
+ * readers in flight) before changing it or its page tables, and mmap_write_unlock unlocks every
+ * such VMA at once by advancing mm_lock_seq.
  */
 public final class VmArea {
+    /** The lock class of every vma->vm_lock->lock. */
+    private static final mmsim.kernel.LockClass VM_LOCK = mmsim.kernel.LockClass.rwsem("vma->vm_lock->lock");
+    /** vma->vm_lock->lock: held for read by a fault under the per-VMA lock. */
+    public final mmsim.kernel.sync.RwSem vmLock;
+    /** vma->vm_lock_seq: equal to the mm's mm_lock_seq while the VMA is write-locked (UINT_MAX at creation). */
+    int vmLockSeq = -1;
     public long vmStart;
     public long vmEnd;
     public long vmFlags;
@@ -35,6 +48,7 @@ public final class VmArea {
 
     public VmArea(MmStruct mm, long start, long end, long flags, long pageProt, long pgoff) {
         this.vmMm = mm;
+        this.vmLock = new mmsim.kernel.sync.RwSem(mm.k, VM_LOCK);
         this.vmStart = start;
         this.vmEnd = end;
         this.vmFlags = flags;
@@ -63,5 +77,19 @@ public final class VmArea {
 
     @Override public String toString() {
         return String.format("vma %#x-%#x flags %#x", vmStart, vmEnd, vmFlags);
+    }
+
+    /**
+     * assert_fault_locked() without the fault flags: a fault path runs with the mm's mmap_lock or
+     * (under CONFIG_PER_VMA_LOCK) this VMA's own lock held for read by this CPU.
+     */
+    public void assertFaultLocked() {
+        if (vmLock.heldByCurrentCpu()) return;
+        vmMm.mmapAssertLocked();
+    }
+
+    /** True while this CPU runs a fault under this VMA's lock rather than the mmap_lock. */
+    public boolean faultUnderVmaLock() {
+        return vmMm.perVmaLock && vmLock.heldByCurrentCpu() && !vmMm.mmapLock.heldByCurrentCpu();
     }
 }

@@ -49,6 +49,8 @@ public final class Memory {
     public static final int VM_FAULT_RETRY = 0x400;
     // fault flags
     public static final int FAULT_FLAG_WRITE = 0x1;
+    /** The fault holds the VMA's lock, not mmap_lock (include/linux/mm_types.h, 1 << 12). */
+    public static final int FAULT_FLAG_VMA_LOCK = 0x1000;
 
     private final MmCore um;
     private final Swap swap;
@@ -90,8 +92,33 @@ public final class Memory {
         try (var f = k.enter(k.arch() == Kernel.Arch.X86_64 ? "exc_page_fault" : "do_mem_abort")) {
             mm.cpumask |= 1L << k.smpProcessorId();
             // a present PTE that allows the access needs no fault: the CPU just uses it
+            boolean vmaLockRetried = false;
             for (int attempt = 0; attempt < 16; attempt++) {
                 if (accessible(mm, addr, write)) return 0;
+                if (mm.perVmaLock && !vmaLockRetried) {
+                    // arch/x86/mm/fault.c (and arm64's do_page_fault) since v6.4: first the VMA's
+                    // own lock, found under RCU; mmap_lock only when that fails or asks for a retry
+                    VmArea vma = mm.lockVmaUnderRcu(addr);
+                    if (vma != null) {
+                        if (!accessAllowed(vma, write)) {
+                            mm.vmaEndRead(vma);
+                            return Errno.EFAULT.neg();
+                        }
+                        um.count(VmEvent.PGFAULT);
+                        int r = handleMmFault(vma, addr & PgtableArch.PAGE_MASK, (write ? FAULT_FLAG_WRITE : 0) | FAULT_FLAG_VMA_LOCK);
+                        // the model's fault paths return VM_FAULT_RETRY with the lock still held
+                        // (the kernel's drop it where they wait): released here either way
+                        mm.vmaEndRead(vma);
+                        if ((r & VM_FAULT_RETRY) != 0) {
+                            vmaLockRetried = true; // count_vm_vma_lock_event(VMA_LOCK_RETRY), then lock_mmap
+                            continue;
+                        }
+                        int err = faultError(r);
+                        if (err != 0) return err;
+                        continue; // the CPU retries the access
+                    }
+                }
+                vmaLockRetried = false;
                 mm.mmapLock.downRead();
                 VmArea vma = mm.vmaLookup(addr);
                 if (vma == null || !accessAllowed(vma, write)) {
@@ -102,14 +129,21 @@ public final class Memory {
                 int r = handleMmFault(vma, addr & PgtableArch.PAGE_MASK, write ? FAULT_FLAG_WRITE : 0);
                 mm.mmapLock.upRead();
                 if ((r & VM_FAULT_RETRY) != 0) continue;
-                if ((r & VM_FAULT_OOM) != 0) return Errno.ENOMEM.neg();
-                if ((r & VM_FAULT_HWPOISON) != 0) return Errno.EHWPOISON.neg();
-                if ((r & VM_FAULT_SIGBUS) != 0) return Errno.EIO.neg();
-                if ((r & VM_FAULT_SIGSEGV) != 0) return Errno.EFAULT.neg();
+                int err = faultError(r);
+                if (err != 0) return err;
                 // the CPU retries the access; it faults again if the PTE still does not allow it
             }
             return accessible(mm, addr, write) ? 0 : Errno.EFAULT.neg();
         }
+    }
+
+    /** mm_fault_error(): what the access returns for a fault result; 0 when it is retried. */
+    private static int faultError(int r) {
+        if ((r & VM_FAULT_OOM) != 0) return Errno.ENOMEM.neg();
+        if ((r & VM_FAULT_HWPOISON) != 0) return Errno.EHWPOISON.neg();
+        if ((r & VM_FAULT_SIGBUS) != 0) return Errno.EIO.neg();
+        if ((r & VM_FAULT_SIGSEGV) != 0) return Errno.EFAULT.neg();
+        return 0;
     }
 
     private static boolean accessAllowed(VmArea vma, boolean write) {
@@ -145,7 +179,8 @@ public final class Memory {
     /** handle_mm_fault(): allocate the tables down to the PTE, then handle_pte_fault. */
     public int handleMmFault(VmArea vma, long addr, int flags) {
         try (var f = k.enter("handle_mm_fault")) {
-            vma.vmMm.mmapAssertLocked();
+            if ((flags & FAULT_FLAG_VMA_LOCK) != 0) vma.vmLock.assertHeldRead();
+            else vma.vmMm.mmapAssertLocked();
             MmStruct mm = vma.vmMm;
             PgtableAlloc.Loc pmd = pgalloc.pmdLoc(mm, addr, true);
             if (pmd == null) return VM_FAULT_OOM;
@@ -194,7 +229,8 @@ public final class Memory {
                 pte.unlock();
                 return 0;
             }
-            if (!rmap.anonVmaPrepare(vma)) return VM_FAULT_OOM;
+            int prepared = rmap.vmfAnonPrepare(vma);
+            if (prepared != 0) return prepared;
             long page = pages.allocPage(false);
             if (page < 0) return VM_FAULT_OOM;
             pages.set(page, PageFlag.UPTODATE);
@@ -319,7 +355,8 @@ public final class Memory {
     private int wpPageCopy(VmArea vma, long addr, PgtableAlloc.Loc pmd, long orig, long old) {
         try (var f = k.enter("wp_page_copy")) {
             MmStruct mm = vma.vmMm;
-            if (!rmap.anonVmaPrepare(vma)) { if (old >= 0) um.putPage(old); return VM_FAULT_OOM; }
+            int prepared = rmap.vmfAnonPrepare(vma);
+            if (prepared != 0) { if (old >= 0) um.putPage(old); return prepared; }
             long page = pages.allocPage(false);
             if (page < 0) {
                 if (old >= 0) um.putPage(old);
@@ -388,10 +425,11 @@ public final class Memory {
                 um.putPage(page);
                 return VM_FAULT_RETRY;
             }
-            if (!rmap.anonVmaPrepare(vma)) {
+            int prepared = rmap.vmfAnonPrepare(vma);
+            if (prepared != 0) {
                 um.unlockPage(page);
                 um.putPage(page);
-                return VM_FAULT_OOM;
+                return prepared;
             }
             PgtableAlloc.PteLock pte = pgalloc.pteOffsetMapLock(pmd, addr);
             if (pte == null || store.read(pte.table(), pte.idx(), "do_swap_page:pte_same") != orig) {

@@ -85,12 +85,13 @@ public final class Mmap {
                 if (k.arch() == Kernel.Arch.X86_64) vmFlags |= VmFlags.VM_SOFTDIRTY;
                 VmArea v = new VmArea(mm, start, start + len, vmFlags, um.arch.vmGetPageProt(vmFlags), shared ? 0 : start >>> PgtableArch.PAGE_SHIFT);
                 if (shared) um.shmem.shmemZeroSetup(v);
+                mm.vmaStartWrite(v); // not visible to a fault under the VMA lock before it is set up
                 mm.insert(v);
                 um.hugeMemory.khugepagedEnterVma(v); // __mmap_region()
                 mm.totalVm += len >>> PgtableArch.PAGE_SHIFT;
                 return start;
             } finally {
-                mm.mmapLock.upWrite();
+                mm.mmapWriteUnlock();
             }
         }
     }
@@ -127,7 +128,7 @@ public final class Mmap {
                 unmapLocked(mm, addr, len);
                 return 0;
             } finally {
-                mm.mmapLock.upWrite();
+                mm.mmapWriteUnlock();
             }
         }
     }
@@ -139,6 +140,7 @@ public final class Mmap {
         java.util.List<VmArea> gone = new java.util.ArrayList<>();
         for (VmArea v : mm.vmaList()) {
             if (v.vmEnd <= start || v.vmStart >= end) continue;
+            mm.vmaStartWrite(v); // vms_gather_munmap_vmas / __split_vma: no fault under its lock from here
             if (v.vmStart < start) v = split(mm, v, start);
             if (v.vmEnd > end) split(mm, v, end);
             gone.add(v);
@@ -159,6 +161,8 @@ public final class Mmap {
     /** __split_vma(): the part from {@code at} on becomes a new VMA (same anon_vmas); returns it. */
     private VmArea split(MmStruct mm, VmArea v, long at) {
         VmArea tail = new VmArea(mm, at, v.vmEnd, v.vmFlags, v.vmPageProt, v.vmPgoff + ((at - v.vmStart) >>> PgtableArch.PAGE_SHIFT));
+        mm.vmaStartWrite(v);
+        mm.vmaStartWrite(tail);
         // anon_vma_clone(): the new VMA is linked to every anon_vma of the old one
         if (!v.anonVmaChain.isEmpty()) {
             var root = v.anonVmaChain.get(0).anonVma().root;
@@ -212,10 +216,14 @@ public final class Mmap {
                     switch (advice) {
                         case MADV_DONTNEED -> um.memory.zapRange(v, s, e);
                         case MADV_HUGEPAGE -> {
+                            mm.vmaStartWrite(v); // madvise_update_vma
                             v.vmFlags = (v.vmFlags | VmFlags.VM_HUGEPAGE) & ~VmFlags.VM_NOHUGEPAGE;
                             um.hugeMemory.khugepagedEnterVma(v); // hugepage_madvise()
                         }
-                        case MADV_NOHUGEPAGE -> v.vmFlags = (v.vmFlags | VmFlags.VM_NOHUGEPAGE) & ~VmFlags.VM_HUGEPAGE;
+                        case MADV_NOHUGEPAGE -> {
+                            mm.vmaStartWrite(v);
+                            v.vmFlags = (v.vmFlags | VmFlags.VM_NOHUGEPAGE) & ~VmFlags.VM_HUGEPAGE;
+                        }
                         case MADV_PAGEOUT, MADV_COLD -> um.vmscan.pageoutRange(v, s, e, advice == MADV_PAGEOUT);
                         default -> { }
                     }
@@ -223,7 +231,7 @@ public final class Mmap {
                 }
                 return ret;
             } finally {
-                if (write) mm.mmapLock.upWrite(); else mm.mmapLock.upRead();
+                if (write) mm.mmapWriteUnlock(); else mm.mmapLock.upRead();
             }
         }
     }
@@ -231,12 +239,13 @@ public final class Mmap {
     /** fork(): dup_mmap copies every VMA and its page tables into a new mm (kernel/fork.c). */
     public MmStruct fork(MmStruct parent) {
         try (var f = k.enter("dup_mmap")) {
-            MmStruct child = new MmStruct(k, um.allocPid(), parent.comm, parent.mmapBase);
+            MmStruct child = new MmStruct(k, um.allocPid(), parent.comm, parent.mmapBase, parent.perVmaLock);
             child.pgd = um.pgalloc.pgdAlloc(child);
             parent.mmapLock.downWrite();
             child.mmapLock.downWrite();
             try {
                 for (VmArea v : parent.vmaList()) {
+                    parent.vmaStartWrite(v); // dup_mmap: no fault changes the parent's tables under the copy
                     if ((v.vmFlags & VmFlags.VM_DONTCOPY) != 0) continue;
                     VmArea n = new VmArea(child, v.vmStart, v.vmEnd, v.vmFlags, v.vmPageProt, v.vmPgoff);
                     um.rmap.anonVmaFork(n, v);
@@ -247,8 +256,8 @@ public final class Mmap {
                     if (v.anonVma != null || v.vmFile == null) um.memory.copyPageRange(n, v);
                 }
             } finally {
-                child.mmapLock.upWrite();
-                parent.mmapLock.upWrite();
+                child.mmapWriteUnlock();
+                parent.mmapWriteUnlock();
             }
             um.addTask(child);
             return child;
@@ -264,7 +273,7 @@ public final class Mmap {
                 um.pgalloc.freeAll(mm);
                 mm.dead = true;
             } finally {
-                mm.mmapLock.upWrite();
+                mm.mmapWriteUnlock();
             }
             um.removeTask(mm);
         }

@@ -83,7 +83,7 @@ public final class UserMemory extends MmCore {
     /** A new process with an empty address space (execve of a fresh binary); returns its mm. */
     public MmStruct newProcess(String comm) {
         int pid = nextPid++;
-        MmStruct mm = new MmStruct(k, pid, comm, arch.taskSize() & ~0xffffffffL);
+        MmStruct mm = new MmStruct(k, pid, comm, arch.taskSize() & ~0xffffffffL, config.has(MmStruct.CONFIG_PER_VMA_LOCK));
         mm.pgd = pgalloc.pgdAlloc(mm);
         addTask(mm);
         return mm;

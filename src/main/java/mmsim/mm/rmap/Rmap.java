@@ -105,9 +105,28 @@ public final class Rmap {
         return av;
     }
 
+    /** vm_fault_t values vmfAnonPrepare returns (include/linux/mm_types.h). */
+    public static final int VM_FAULT_OOM = 0x1, VM_FAULT_RETRY = 0x400;
+
+    /**
+     * vmf_anon_prepare() (mm/memory.c): anon_vma_prepare() for a fault. A fault under the
+     * per-VMA lock needs mmap_lock for read to prepare one, and only tries it: contended, the
+     * fault is retried under mmap_lock. Returns 0, VM_FAULT_OOM or VM_FAULT_RETRY.
+     */
+    public int vmfAnonPrepare(VmArea vma) {
+        if (!vma.faultUnderVmaLock()) return anonVmaPrepare(vma) ? 0 : VM_FAULT_OOM;
+        k.point("vmf_anon_prepare:vma->anon_vma", vma, mmsim.kernel.Access.READ);
+        if (vma.anonVma != null) return 0;
+        if (!vma.vmMm.mmapLock.downReadTrylock()) return VM_FAULT_RETRY;
+        boolean ok = anonVmaPrepare(vma);
+        vma.vmMm.mmapLock.upRead();
+        return ok ? 0 : VM_FAULT_OOM;
+    }
+
     /**
      * anon_vma_prepare(): gives the VMA an anon_vma before its first anonymous page.
-     * Returns false on allocation failure (VM_FAULT_OOM).
+     * Returns false on allocation failure (VM_FAULT_OOM). Caller holds mmap_lock (a fault under
+     * the per-VMA lock comes through {@link #vmfAnonPrepare}).
      */
     public boolean anonVmaPrepare(VmArea vma) {
         try (var f = k.enter("anon_vma_prepare")) {
