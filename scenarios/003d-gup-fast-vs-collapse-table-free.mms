@@ -28,9 +28,9 @@ layout
   ram 0x100000  +127M           # the rest of 128 MiB
   reserve 0x100000 +15M         # kernel image
 end
-variant v5.6-x86-native   era=mainline gup-fast-no-pmd-recheck collapse-no-table-sync
-variant v5.6-x86-paravirt era=mainline gup-fast-no-pmd-recheck collapse-no-table-sync tlb-flush-paravirt CONFIG_MMU_GATHER_RCU_TABLE_FREE
-variant v5.6-arm64        era=mainline gup-fast-no-pmd-recheck collapse-no-table-sync tlb-flush-no-ipi CONFIG_MMU_GATHER_RCU_TABLE_FREE
+variant v5.6-x86-native   era=mainline gup-fast-no-pmd-recheck collapse-no-table-sync collapse-no-compound
+variant v5.6-x86-paravirt era=mainline gup-fast-no-pmd-recheck collapse-no-table-sync tlb-flush-paravirt CONFIG_MMU_GATHER_RCU_TABLE_FREE collapse-no-compound
+variant v5.6-arm64        era=mainline gup-fast-no-pmd-recheck collapse-no-table-sync tlb-flush-no-ipi CONFIG_MMU_GATHER_RCU_TABLE_FREE collapse-no-compound
 variant v6.0-arm64        era=mainline collapse-no-table-sync tlb-flush-no-ipi CONFIG_MMU_GATHER_RCU_TABLE_FREE
 variant mainline-arm64    era=mainline tlb-flush-no-ipi CONFIG_MMU_GATHER_RCU_TABLE_FREE
 variant mainline          era=mainline

@@ -60,7 +60,9 @@ public final class MachinePages implements MmPages {
         mm.setLruPrev(head + 1, Memmap.NIL);
         for (long p = head + 1; p < head + nr; p++) {
             mm.clearCompoundHead(p);
-            mm.setFlags(p, mm.flags(p) | copied);
+            // a tail's own flags are cleared first (PAGE_FLAGS_CHECK_AT_PREP): a PG_anon_exclusive left on an
+            // unmapped subpage goes; a mapped one's is in its migration entry, from where remap_page restores it
+            mm.setFlags(p, (mm.flags(p) & ~PageFlag.OWNER_2.mask) | copied);
             mm.setMapping(p, mapping);
             mm.setIndexWord(p, index + (p - head));
             mm.setRefcount(p, tailRef);

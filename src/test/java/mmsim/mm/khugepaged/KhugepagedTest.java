@@ -19,76 +19,7 @@ import org.junit.jupiter.api.Test;
  * tools/testing/selftests/mm/khugepaged.c (thp enabled "madvise", as its default settings),
  * checking THP-ness as the selftest's check_huge does: the PMD maps a huge page.
  */
-class KhugepagedTest {
-    static final int RW = Mmap.PROT_READ | Mmap.PROT_WRITE;
-    static final int ANON = Mmap.MAP_PRIVATE | Mmap.MAP_ANONYMOUS;
-    static final long HPAGE = PgtableArch.PMD_SIZE;
-    static final long BASE = 0x40000000L;
-
-    private final Machine m = Machine.boot();
-    private final UserMemory um = m.userMemory();
-    private final MmStruct mm;
-
-    KhugepagedTest() {
-        um.zeroPage();
-        um.hugeMemory.settings.enabled = ThpSettings.Enabled.MADVISE;
-        mm = um.newProcess("khugepaged");
-    }
-
-    private long setupArea(int nrHpages) {
-        long a = um.mmap.mmap(mm, BASE, nrHpages * HPAGE, RW, ANON);
-        assertEquals(BASE, a);
-        return a;
-    }
-
-    private long pmdOf(long addr) {
-        PgtableAlloc.Loc pmd = um.pgalloc.pmdLoc(mm, addr, false);
-        return pmd == null ? 0 : um.tables.peekEntry(pmd.table(), pmd.idx());
-    }
-
-    /**
-     * check_huge_anon(): the selftest reads AnonHugePages of the mapping from smaps (here the
-     * rollup: one VMA) and, for each huge page, pagemap must give 512 consecutive frames. The
-     * PMD itself must agree.
-     */
-    private boolean isHuge(long addr) {
-        boolean pmdHuge = um.arch.pmdTransHuge(pmdOf(addr));
-        String smaps = mmsim.iface.VirtualFs.of(m).readAll("/proc/" + mm.pid + "/smaps_rollup");
-        java.util.regex.Matcher x = java.util.regex.Pattern.compile("AnonHugePages: +(\\d+) kB").matcher(smaps);
-        assertTrue(x.find(), smaps);
-        boolean smapsHuge = Long.parseLong(x.group(1)) >= 2048;
-        assertEquals(pmdHuge, smapsHuge, "smaps AnonHugePages and the PMD disagree:\n" + smaps);
-        if (pmdHuge) {
-            long first = pagemapPfn(addr & PgtableArch.PMD_MASK);
-            for (int i = 1; i < 512; i += 97) assertEquals(first + i, pagemapPfn((addr & PgtableArch.PMD_MASK) + i * PgtableArch.PAGE_SIZE));
-        }
-        return pmdHuge;
-    }
-
-    private long pagemapPfn(long va) {
-        byte[] b = mmsim.iface.VirtualFs.of(m).read("/proc/" + mm.pid + "/pagemap", (va >>> 12) * 8, 8).data();
-        long e = java.nio.ByteBuffer.wrap(b).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
-        assertTrue(e < 0, "present");
-        return e & ((1L << 55) - 1);
-    }
-
-    private void fault(long start, long end) {
-        for (long p = start; p < end; p += PgtableArch.PAGE_SIZE) assertEquals(0, um.memory.faultIn(mm, p, true));
-    }
-
-    /** khugepaged context: MADV_HUGEPAGE, then passes until full_scans advances twice (wait_for_scan). */
-    private void khugepagedCollapse(long p, int nrHpages) {
-        assertEquals(0, um.mmap.madvise(mm, p, nrHpages * HPAGE, Mmap.MADV_HUGEPAGE));
-        long target = m.khugepaged().settings.fullScans + 2;
-        for (int i = 0; i < 100 && m.khugepaged().settings.fullScans < target; i++) m.khugepaged().scanPass();
-    }
-
-    private void assertConsistent() {
-        List<String> bad = UserMemoryCheck.check(um);
-        assertTrue(bad.isEmpty(), String.join("\n", bad));
-        mmsim.mm.debug.ModelCheck.assertConsistent(m);
-    }
-
+class KhugepagedTest extends KhugepagedSelftest {
     @Test
     void knobDefaultsAreTheKernels() {
         KhugepagedSettings s = m.khugepaged().settings;
@@ -225,7 +156,7 @@ class KhugepagedTest {
     }
 
     @Test
-    void collapseMaxPtesShared() {
+    void maxPtesSharedCountsBasePagesSharedOverFork() {
         long p = setupArea(1);
         fault(p, p + HPAGE);
         MmStruct child = um.mmap.fork(mm);
