@@ -30,6 +30,12 @@ import mmsim.mm.linux.AnonVma;
  * under the pte lock pte_clear + page_remove_rmap -> free_page_and_swap_cache (the mapping's
  * reference). From putback on a page is on an LRU (once its CPU's batch drains) and reclaim may
  * isolate it; Kirill's argument is that reclaim's rmap walk cannot reach the detached PTE.
+ *
+ * <p>A page of a PTE-mapped THP (v5.8+, 6.12's compound_pagelist) is handled as its folio: the
+ * folio is locked, checked (is_refcount_suitable over all its mappings) and isolated once, at its
+ * first PTE; the copy unmaps each of its PTEs under the pte lock (folio_remove_rmap_pte, one
+ * reference each) without releasing it, and after the loop each such folio is unlocked, its
+ * swap cache dropped and put back on the LRU, which frees it when no mapping is left.
  */
 final class Collapse {
     private final Khugepaged kh;
