@@ -158,6 +158,7 @@ public final class SplitHugePage {
                 }
             }
             lv.lruLock.unlock();
+            pages.splitPageOwner(head, Integer.numberOfTrailingZeros(nr), 0); // split_page_owner(head, order, new_order)
             pages.refAdd(head, 1 + extraPins); // folio_ref_unfreeze(origin_folio, 1 + extra_pins)
             remapPage(head, nr, converted);
             for (long p = head + 1; p < head + nr; p++) {

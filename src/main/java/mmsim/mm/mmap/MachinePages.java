@@ -70,6 +70,9 @@ public final class MachinePages implements MmPages {
         mm.clearBit(head, PageFlag.HEAD);
     }
 
+    @Override
+    public void splitPageOwner(long head, int oldOrder, int newOrder) { buddy.splitPageOwner(head, oldOrder, newOrder); }
+
     /** The pfn that holds a page's reference count: the head of its compound page (page_folio). */
     @Override public long compoundHead(long pfn) { return mm.isTail(pfn) ? mm.compoundHead(pfn, "page_folio") : pfn; }
     @Override public int compoundOrder(long pfn) { return mm.isHead(pfn) ? mm.compoundOrder(pfn) : 0; }

@@ -25,7 +25,8 @@ import mmsim.mm.sparse.SparseMem;
  * <p>What is modelled: the records made at boot for pages already allocated
  * (init_early_allocated_pages, the "early allocated" dummy stack), {@link #setPageOwner} from the
  * page allocator's post_alloc_hook on every allocation once page_owner is inited,
- * {@link #resetPageOwner} from free_pages_prepare on every free, and the reader per era:
+ * {@link #resetPageOwner} from free_pages_prepare on every free, {@link #splitPageOwner} when a
+ * THP is split, and the reader per era:
  * <ul>
  * <li>v4.6: pfn_valid per MAX_ORDER block, PageBuddy skips a free block, lookup_page_ext with no
  *     NULL check, test_bit(PAGE_EXT_OWNER);</li>
@@ -177,6 +178,40 @@ public final class PageOwner implements mmsim.mm.linux.PageOwnerHooks {
             }
             pageExt.pageExtPut(first);
         }
+    }
+
+    /**
+     * __split_page_owner(page, old_order, new_order) (mm/page_owner.c; 6.1 has the same loop with
+     * order 0): each of the 2^old_order records keeps its allocator, gfp mask and pid and gets
+     * new_order, so read_page_owner prints every page of a split THP as an allocation of its own.
+     * Mainline: one page_ext_get() and page_ext_next() over the pages; v4.6: lookup_page_ext per
+     * page as the era's other hooks.
+     */
+    @Override
+    public void splitPageOwner(long pfn, int oldOrder, int newOrder) {
+        if (!inited) return;
+        try (var f = k.enter("__split_page_owner")) {
+            if (v46) {
+                for (long p = pfn; p < pfn + (1L << oldOrder); p++) {
+                    PageExt.Entry e = pageExt.lookupPageExt(p);
+                    if (e == null && config.has(PageExt.NULL_CHECKS)) continue;
+                    setOwnerOrder(e, newOrder);
+                }
+                return;
+            }
+            PageExt.Entry first = pageExt.pageExtGet(pfn);
+            if (first == null) return;
+            PageExt.Entry e = first;
+            for (long i = 0; i < (1L << oldOrder); i++, e = i < (1L << oldOrder) ? pageExt.pageExtNext(e) : e) {
+                setOwnerOrder(e, newOrder);
+            }
+            pageExt.pageExtPut(first);
+        }
+    }
+
+    private void setOwnerOrder(PageExt.Entry e, int order) {
+        long word = pageExt.readOwner(e, "__split_page_owner:get_page_owner");
+        pageExt.writeOwner(e, PageExt.ownerWord(order, PageExt.ownerGfp(word), PageExt.ownerPid(word)), "__split_page_owner:page_owner->order");
     }
 
     private void setOwnerRecord(PageExt.Entry e, int order, int gfpMask, int pid) {
