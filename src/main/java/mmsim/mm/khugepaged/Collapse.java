@@ -100,6 +100,7 @@ final class Collapse {
             mm.mmapLock.downRead();
             VmArea v = kh.revalidate(mm, haddr);
             if (v == null) { mm.mmapLock.upRead(); return ScanResult.SCAN_VMA_CHECK; }
+            int swappedIn = 0;
             for (long a = haddr; a < haddr + PgtableArch.PMD_SIZE; a += PgtableArch.PAGE_SIZE) {
                 PgtableAlloc.Loc pmd = pgalloc.pmdLoc(mm, a, false);
                 if (pmd == null) break;
@@ -107,8 +108,13 @@ final class Collapse {
                 if (pte == null) break;
                 boolean swap = arch.isSwapPte(store.readLocked(pte.table(), pte.idx(), "__collapse_huge_page_swapin:ptep_get"));
                 pte.unlock();
-                if (swap) memory.handleMmFault(v, a, 0);
+                if (swap) {
+                    memory.handleMmFault(v, a, 0);
+                    swappedIn++;
+                }
             }
+            // "Drain LRU cache to remove extra pin on the swapped in pages" (mm/khugepaged.c)
+            if (swappedIn > 0) this.swap.lruAddDrain();
             mm.mmapLock.upRead();
         }
         mm.mmapLock.downWrite();

@@ -68,11 +68,14 @@ abstract class KhugepagedSelftest {
         assertTrue(x.find(), smaps);
         boolean smapsHuge = Long.parseLong(x.group(1)) >= 2048;
         assertEquals(pmdHuge, smapsHuge, "smaps AnonHugePages and the PMD disagree:\n" + smaps);
-        if (pmdHuge) {
-            long first = pagemapPfn(in, addr & PgtableArch.PMD_MASK);
-            for (int i = 1; i < 512; i += 97) assertEquals(first + i, pagemapPfn(in, (addr & PgtableArch.PMD_MASK) + i * PAGE));
-        }
+        if (pmdHuge) assertContiguous(in, addr);
         return pmdHuge;
+    }
+
+    /** pagemap of a huge page: 512 consecutive frames. */
+    private void assertContiguous(MmStruct in, long addr) {
+        long first = pagemapPfn(in, addr & PgtableArch.PMD_MASK);
+        for (int i = 1; i < 512; i += 97) assertEquals(first + i, pagemapPfn(in, (addr & PgtableArch.PMD_MASK) + i * PAGE));
     }
 
     long pagemapPfn(long va) { return pagemapPfn(mm, va); }
@@ -99,11 +102,15 @@ abstract class KhugepagedSelftest {
     }
 
     /**
-     * validate_memory(p, start, end): the contents are not modelled, so what can be checked is
-     * that every page the selftest reads is still mapped (pagemap: present).
+     * validate_memory(p, start, end): the selftest reads one word of each page (a read fault
+     * where the page is not mapped, e.g. swapped out). The contents are not modelled, so what is
+     * checked is that the read succeeds and leaves the page present in pagemap.
      */
     void validateMemory(MmStruct in, long p, long start, long end) {
-        for (long a = p + start; a < p + end; a += PAGE) pagemapPfn(in, a);
+        for (long a = p + start; a < p + end; a += PAGE) {
+            assertEquals(0, um.memory.faultIn(in, a, false));
+            pagemapPfn(in, a);
+        }
     }
 
     /** khugepaged context: MADV_HUGEPAGE, then passes until full_scans advances twice (wait_for_scan). */
@@ -116,24 +123,50 @@ abstract class KhugepagedSelftest {
         assertEquals(0, um.mmap.madvise(in, p, nrHpages * HPAGE, Mmap.MADV_NOHUGEPAGE));
     }
 
+    void collapse(Context c, MmStruct in, String msg, long p, boolean expect) { collapse(c, in, msg, p, 1, expect); }
+
     /**
-     * c->collapse(msg, p, 1, ops, expect) in either context: the range must be small before
-     * (the sanity check), huge afterwards exactly when {@code expect}; in the madvise context the
-     * return value of MADV_COLLAPSE must agree.
+     * c->collapse(msg, p, nr_hpages, ops, expect) in either context: the range must be small
+     * before (the sanity check), and afterwards check_huge(p, expect ? nr_hpages : 0): smaps'
+     * AnonHugePages of the (one-VMA) process and every PMD agree; in the madvise context the
+     * return value of MADV_COLLAPSE must agree too.
      */
-    void collapse(Context c, MmStruct in, String msg, long p, boolean expect) {
-        assertFalse(isHuge(in, p), msg + ": unexpected huge page before the collapse");
+    void collapse(Context c, MmStruct in, String msg, long p, int nrHpages, boolean expect) {
+        assertEquals(0, hugeCount(in, p, nrHpages), msg + ": unexpected huge page before the collapse");
         if (c == Context.KHUGEPAGED) {
-            khugepagedCollapse(in, p, 1);
+            khugepagedCollapse(in, p, nrHpages);
         } else {
             ThpSettings.Enabled saved = um.hugeMemory.settings.enabled;
             um.hugeMemory.settings.enabled = ThpSettings.Enabled.NEVER; // MADV_COLLAPSE ignores the sysfs mode
-            assertEquals(0, um.mmap.madvise(in, p, HPAGE, Mmap.MADV_HUGEPAGE)); // clears VM_NOHUGEPAGE
-            int ret = um.mmap.madvise(in, p, HPAGE, Mmap.MADV_COLLAPSE);
+            assertEquals(0, um.mmap.madvise(in, p, nrHpages * HPAGE, Mmap.MADV_HUGEPAGE)); // clears VM_NOHUGEPAGE
+            int ret = madviseCollapseRetry(in, p, nrHpages * HPAGE);
             um.hugeMemory.settings.enabled = saved;
             assertEquals(expect, ret == 0, msg + ": MADV_COLLAPSE returned " + ret);
         }
-        assertEquals(expect, isHuge(in, p), msg);
+        assertEquals(expect ? nrHpages : 0, hugeCount(in, p, nrHpages), msg);
+    }
+
+    /** madvise_collapse_retry(): one more try after -EAGAIN. */
+    int madviseCollapseRetry(MmStruct in, long p, long size) {
+        int ret = um.mmap.madvise(in, p, size, Mmap.MADV_COLLAPSE);
+        if (ret == mmsim.kernel.Errno.EAGAIN.neg()) ret = um.mmap.madvise(in, p, size, Mmap.MADV_COLLAPSE);
+        return ret;
+    }
+
+    /** check_huge_anon()'s count: huge PMDs in [p, p + nr_hpages * 2 MiB), which smaps' AnonHugePages must match. */
+    int hugeCount(MmStruct in, long p, int nrHpages) {
+        int n = 0;
+        for (int i = 0; i < nrHpages; i++) {
+            if (um.arch.pmdTransHuge(pmdOf(in, p + i * HPAGE))) {
+                assertContiguous(in, p + i * HPAGE);
+                n++;
+            }
+        }
+        String smaps = VirtualFs.of(m).readAll("/proc/" + in.pid + "/smaps_rollup");
+        java.util.regex.Matcher x = java.util.regex.Pattern.compile("AnonHugePages: +(\\d+) kB").matcher(smaps);
+        assertTrue(x.find(), smaps);
+        assertEquals(n * 2048L, Long.parseLong(x.group(1)), "AnonHugePages counts the huge PMDs:\n" + smaps);
+        return n;
     }
 
     /**
@@ -143,7 +176,7 @@ abstract class KhugepagedSelftest {
     long allocHpage() {
         long p = setupArea(1);
         fault(p, p + HPAGE);
-        assertEquals(0, um.mmap.madvise(mm, p, HPAGE, Mmap.MADV_COLLAPSE), "Allocate huge page");
+        assertEquals(0, madviseCollapseRetry(mm, p, HPAGE), "Allocate huge page");
         assertTrue(isHuge(p), "Allocate huge page");
         assertEquals(0, um.mmap.madvise(mm, p, HPAGE, Mmap.MADV_HUGEPAGE));
         return p;

@@ -13,6 +13,8 @@ import mmsim.mm.mmap.UserMemoryCheck;
 import mmsim.mm.pgtable.PgtableAlloc;
 import mmsim.mm.pgtable.PgtableArch;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * THP faults and khugepaged's collapse, after the anon sequences of the kernel's selftest
@@ -83,38 +85,6 @@ class KhugepagedTest extends KhugepagedSelftest {
         assertConsistent();
     }
 
-    @Test
-    void collapseEmptyDoesNothing() {
-        long p = setupArea(1);
-        khugepagedCollapse(p, 1);
-        assertFalse(isHuge(p), "Do not collapse empty PTE table");
-        assertConsistent();
-    }
-
-    @Test
-    void collapseSinglePteEntry() {
-        long p = setupArea(1);
-        fault(p, p + PgtableArch.PAGE_SIZE);
-        khugepagedCollapse(p, 1);
-        assertTrue(isHuge(p), "Collapse PTE table with single PTE entry present");
-        assertEquals(512, mm.counter(MmStruct.MM_ANONPAGES));
-        assertConsistent();
-    }
-
-    @Test
-    void collapseMaxPtesNone() {
-        int maxPtesNone = 512 / 8;
-        m.khugepaged().settings.maxPtesNone = maxPtesNone;
-        long p = setupArea(1);
-        fault(p, p + (512 - maxPtesNone - 1) * PgtableArch.PAGE_SIZE);
-        khugepagedCollapse(p, 1);
-        assertFalse(isHuge(p), "Maybe collapse with max_ptes_none exceeded");
-        fault(p, p + (512 - maxPtesNone) * PgtableArch.PAGE_SIZE);
-        khugepagedCollapse(p, 1);
-        assertTrue(isHuge(p), "Collapse with max_ptes_none PTEs empty");
-        assertConsistent();
-    }
-
     /** check_swap(): smaps (the rollup: one VMA) shows exactly {@code size} bytes swapped out. */
     private boolean checkSwap(long size) {
         String smaps = mmsim.iface.VirtualFs.of(m).readAll("/proc/" + mm.pid + "/smaps_rollup");
@@ -124,35 +94,30 @@ class KhugepagedTest extends KhugepagedSelftest {
     }
 
     /**
-     * collapse_max_ptes_swap (tools/testing/selftests/mm/khugepaged.c), khugepaged context: one
-     * page swapped out is swapped in by __collapse_huge_page_swapin and collapsed; max_ptes_swap+1
-     * swapped out exceed the limit (SCAN_EXCEED_SWAP_PTE); max_ptes_swap collapse again.
+     * collapse_max_ptes_swap (tools/testing/selftests/mm/khugepaged.c): max_ptes_swap+1 pages
+     * swapped out exceed the limit for khugepaged (SCAN_EXCEED_SWAP_PTE), not for MADV_COLLAPSE,
+     * which swaps them in (__collapse_huge_page_swapin) and collapses; in the khugepaged context
+     * max_ptes_swap swapped out collapse.
      */
-    @Test
-    void collapseMaxPtesSwap() {
+    @ParameterizedTest
+    @EnumSource(Context.class)
+    void collapseMaxPtesSwap(Context c) {
         int maxPtesSwap = m.khugepaged().settings.maxPtesSwap;
-        long page = PgtableArch.PAGE_SIZE;
         long p = setupArea(1);
         fault(p, p + HPAGE);
-        assertEquals(0, um.mmap.madvise(mm, p, page, Mmap.MADV_PAGEOUT));
-        assertTrue(checkSwap(page), "Swapout one page");
-        khugepagedCollapse(p, 1);
-        assertTrue(isHuge(p), "Collapse with swapping in single PTE entry");
+        assertEquals(0, um.mmap.madvise(mm, p, (maxPtesSwap + 1) * PAGE, Mmap.MADV_PAGEOUT));
+        assertTrue(checkSwap((maxPtesSwap + 1) * PAGE), "Swapout max_ptes_swap + 1 pages");
+        collapse(c, mm, "Maybe collapse with max_ptes_swap exceeded", p, c == Context.MADVISE);
+        validateMemory(mm, p, 0, HPAGE);
         assertConsistent();
-
-        fault(p, p + HPAGE);
-        assertEquals(0, um.mmap.madvise(mm, p, (maxPtesSwap + 1) * page, Mmap.MADV_PAGEOUT));
-        assertTrue(checkSwap((maxPtesSwap + 1) * page), "Swapout max_ptes_swap + 1 pages");
-        khugepagedCollapse(p, 1);
-        assertFalse(isHuge(p), "Maybe collapse with max_ptes_swap exceeded");
-        assertConsistent();
-
-        fault(p, p + HPAGE);
-        assertEquals(0, um.mmap.madvise(mm, p, maxPtesSwap * page, Mmap.MADV_PAGEOUT));
-        assertTrue(checkSwap(maxPtesSwap * page), "Swapout max_ptes_swap pages");
-        khugepagedCollapse(p, 1);
-        assertTrue(isHuge(p), "Collapse with max_ptes_swap pages swapped out");
-        assertConsistent();
+        if (c == Context.KHUGEPAGED) {
+            fault(p, p + HPAGE);
+            assertEquals(0, um.mmap.madvise(mm, p, maxPtesSwap * PAGE, Mmap.MADV_PAGEOUT));
+            assertTrue(checkSwap(maxPtesSwap * PAGE), "Swapout max_ptes_swap pages");
+            collapse(c, mm, "Collapse with max_ptes_swap pages swapped out", p, true);
+            validateMemory(mm, p, 0, HPAGE);
+            assertConsistent();
+        }
     }
 
     @Test
@@ -167,18 +132,6 @@ class KhugepagedTest extends KhugepagedSelftest {
         }
         khugepagedCollapse(p, 1);
         assertFalse(isHuge(p), "Maybe collapse with max_ptes_shared exceeded");
-        assertConsistent();
-        um.mmap.exit(child);
-        assertConsistent();
-    }
-
-    @Test
-    void collapseForkThenChildSeesSmallPages() {
-        long p = setupArea(1);
-        fault(p, p + PgtableArch.PAGE_SIZE);
-        MmStruct child = um.mmap.fork(mm);
-        assertFalse(isHuge(p), "Allocate small page");
-        khugepagedCollapse(p, 1);
         assertConsistent();
         um.mmap.exit(child);
         assertConsistent();
@@ -235,6 +188,97 @@ class KhugepagedTest extends KhugepagedSelftest {
         um.gup.putUserPage(out[0]);
         khugepagedCollapse(p, 1);
         assertTrue(isHuge(p));
+        assertConsistent();
+    }
+
+    // ---- the selftest's anon tests in both contexts (tools/testing/selftests/mm/khugepaged.c) ----------
+
+    /** collapse_full: four fully populated PTE tables collapse into four THPs. */
+    @ParameterizedTest
+    @EnumSource(Context.class)
+    void selftestCollapseFull(Context c) {
+        int nr = 4;
+        long p = setupArea(nr);
+        fault(p, p + nr * HPAGE);
+        collapse(c, mm, "Collapse multiple fully populated PTE table", p, nr, true);
+        validateMemory(mm, p, 0, nr * HPAGE);
+        assertEquals(0, um.mmap.munmap(mm, p, nr * HPAGE));
+        assertConsistent();
+    }
+
+    /** collapse_empty: a PTE-less range is not collapsed (MADV_COLLAPSE: SCAN_PMD_NULL, -EINVAL). */
+    @ParameterizedTest
+    @EnumSource(Context.class)
+    void selftestCollapseEmpty(Context c) {
+        long p = setupArea(1);
+        collapse(c, mm, "Do not collapse empty PTE table", p, false);
+        assertConsistent();
+    }
+
+    /** collapse_single_pte_entry: one present page and 511 none (max_ptes_none 511) collapse. */
+    @ParameterizedTest
+    @EnumSource(Context.class)
+    void selftestCollapseSinglePteEntry(Context c) {
+        long p = setupArea(1);
+        fault(p, p + PAGE);
+        collapse(c, mm, "Collapse PTE table with single PTE entry present", p, true);
+        assertEquals(512, mm.counter(MmStruct.MM_ANONPAGES));
+        assertConsistent();
+    }
+
+    /**
+     * collapse_max_ptes_none with max_ptes_none = 256: 255 pages present exceed it (khugepaged:
+     * SCAN_EXCEED_NONE_PTE; MADV_COLLAPSE ignores the limit); 256 present collapse.
+     */
+    @ParameterizedTest
+    @EnumSource(Context.class)
+    void selftestCollapseMaxPtesNone(Context c) {
+        int maxPtesNone = 512 / 2;
+        m.khugepaged().settings.maxPtesNone = maxPtesNone;
+        long p = setupArea(1);
+        fault(p, p + (512 - maxPtesNone - 1) * PAGE);
+        collapse(c, mm, "Maybe collapse with max_ptes_none exceeded", p, c == Context.MADVISE);
+        validateMemory(mm, p, 0, (512 - maxPtesNone - 1) * PAGE);
+        if (c == Context.KHUGEPAGED) {
+            fault(p, p + (512 - maxPtesNone) * PAGE);
+            collapse(c, mm, "Collapse with max_ptes_none PTEs empty", p, true);
+            validateMemory(mm, p, 0, (512 - maxPtesNone) * PAGE);
+        }
+        assertConsistent();
+    }
+
+    /** collapse_swapin_single_pte: one page swapped out is swapped in (__collapse_huge_page_swapin) and collapsed. */
+    @ParameterizedTest
+    @EnumSource(Context.class)
+    void selftestCollapseSwapinSinglePte(Context c) {
+        long p = setupArea(1);
+        fault(p, p + HPAGE);
+        assertEquals(0, um.mmap.madvise(mm, p, PAGE, Mmap.MADV_PAGEOUT));
+        assertTrue(checkSwap(PAGE), "Swapout one page");
+        collapse(c, mm, "Collapse with swapping in single PTE entry", p, true);
+        validateMemory(mm, p, 0, HPAGE);
+        assertConsistent();
+    }
+
+    /**
+     * collapse_fork: a small page shared over fork; the child faults a second page and collapses
+     * (its shared page counts against max_ptes_shared only once); the parent keeps small pages.
+     */
+    @ParameterizedTest
+    @EnumSource(Context.class)
+    void selftestCollapseFork(Context c) {
+        long p = setupArea(1);
+        fault(p, p + PAGE);
+        assertFalse(isHuge(p), "Allocate small page");
+        MmStruct child = um.mmap.fork(mm);
+        assertFalse(isHuge(child, p), "Share small page over fork()");
+        fault(child, p + PAGE, p + 2 * PAGE);
+        collapse(c, child, "Collapse PTE table with single page shared with parent process", p, true);
+        validateMemory(child, p, 0, PAGE);
+        assertConsistent();
+        um.mmap.exit(child);
+        assertFalse(isHuge(p), "Check if parent still has small page");
+        validateMemory(mm, p, 0, PAGE);
         assertConsistent();
     }
 }
