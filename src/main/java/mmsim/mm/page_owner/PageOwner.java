@@ -161,23 +161,33 @@ public final class PageOwner implements mmsim.mm.linux.PageOwnerHooks {
     public void resetPageOwner(long pfn, int order) {
         if (!inited) return;
         try (var f = k.enter("__reset_page_owner")) {
-            if (v46) {
-                for (long p = pfn; p < pfn + (1L << order); p++) {
-                    PageExt.Entry e = pageExt.lookupPageExt(p);
-                    if (e == null && config.has(PageExt.NULL_CHECKS)) continue;
-                    pageExt.setFlag(e, pageExt.ownerBit(), false, "__reset_page_owner:__clear_bit(PAGE_EXT_OWNER)");
-                }
-                return;
-            }
-            PageExt.Entry first = pageExt.pageExtGet(pfn);
-            if (first == null) return;
-            PageExt.Entry e = first;
-            for (long i = 0; i < (1L << order); i++, e = i < (1L << order) ? pageExt.pageExtNext(e) : e) {
-                pageExt.setFlag(e, pageExt.ownerAllocatedBit(), false,
-                        "__update_page_owner_free_handle:__clear_bit(PAGE_EXT_OWNER_ALLOCATED)");
-            }
-            pageExt.pageExtPut(first);
+            forEachPageExt(pfn, order, e -> {
+                if (v46) pageExt.setFlag(e, pageExt.ownerBit(), false, "__reset_page_owner:__clear_bit(PAGE_EXT_OWNER)");
+                else pageExt.setFlag(e, pageExt.ownerAllocatedBit(), false, "__update_page_owner_free_handle:__clear_bit(PAGE_EXT_OWNER_ALLOCATED)");
+            });
         }
+    }
+
+    /**
+     * The page_ext of each of the 2^order pages from pfn, as the era reaches them: v4.6
+     * lookup_page_ext(page + i) per page (one without page_ext skipped under
+     * {@link PageExt#NULL_CHECKS}, used unchecked before); mainline one page_ext_get() for the
+     * block, page_ext_next() over its pages, page_ext_put().
+     */
+    private void forEachPageExt(long pfn, int order, java.util.function.Consumer<PageExt.Entry> each) {
+        if (v46) {
+            for (long p = pfn; p < pfn + (1L << order); p++) {
+                PageExt.Entry e = pageExt.lookupPageExt(p);
+                if (e == null && config.has(PageExt.NULL_CHECKS)) continue;
+                each.accept(e);
+            }
+            return;
+        }
+        PageExt.Entry first = pageExt.pageExtGet(pfn);
+        if (first == null) return;
+        PageExt.Entry e = first;
+        for (long i = 0; i < (1L << order); i++, e = i < (1L << order) ? pageExt.pageExtNext(e) : e) each.accept(e);
+        pageExt.pageExtPut(first);
     }
 
     /**
@@ -191,21 +201,7 @@ public final class PageOwner implements mmsim.mm.linux.PageOwnerHooks {
     public void splitPageOwner(long pfn, int oldOrder, int newOrder) {
         if (!inited) return;
         try (var f = k.enter("__split_page_owner")) {
-            if (v46) {
-                for (long p = pfn; p < pfn + (1L << oldOrder); p++) {
-                    PageExt.Entry e = pageExt.lookupPageExt(p);
-                    if (e == null && config.has(PageExt.NULL_CHECKS)) continue;
-                    setOwnerOrder(e, newOrder);
-                }
-                return;
-            }
-            PageExt.Entry first = pageExt.pageExtGet(pfn);
-            if (first == null) return;
-            PageExt.Entry e = first;
-            for (long i = 0; i < (1L << oldOrder); i++, e = i < (1L << oldOrder) ? pageExt.pageExtNext(e) : e) {
-                setOwnerOrder(e, newOrder);
-            }
-            pageExt.pageExtPut(first);
+            forEachPageExt(pfn, oldOrder, e -> setOwnerOrder(e, newOrder));
         }
     }
 

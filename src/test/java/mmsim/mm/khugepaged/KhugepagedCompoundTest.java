@@ -38,11 +38,7 @@ class KhugepagedCompoundTest extends KhugepagedSelftest {
         collapse(c, mm, "Collapse PTE table with single PTE mapping compound page", p, true);
         validateMemory(mm, p, 0, PAGE);
         assertNotEquals(old, pagemapPfn(p), "copied into a new THP");
-        um.swap.lruAddDrainAll(); // the putback went through this CPU's LRU batch, which holds a reference until drained
-        assertEquals(0, um.pages.refcount(old), "the old THP is freed once its last PTE is gone");
-        assertConsistent();
-        assertEquals(0, um.mmap.munmap(mm, p, HPAGE));
-        assertConsistent();
+        assertFreedThenCleanup(old, p);
     }
 
     /**
@@ -65,9 +61,17 @@ class KhugepagedCompoundTest extends KhugepagedSelftest {
         collapse(c, mm, "Collapse PTE table full of compound pages", p, true);
         if (c == Context.KHUGEPAGED) assertEquals(collapsed + 1, m.khugepaged().settings.pagesCollapsed);
         validateMemory(mm, p, 0, HPAGE);
-        um.swap.lruAddDrainAll(); // the putback went through this CPU's LRU batch, which holds a reference until drained
-        assertEquals(0, um.pages.refcount(old), "the old THP, unmapped and put back, is freed");
         assertEquals(512, mm.counter(MmStruct.MM_ANONPAGES));
+        assertFreedThenCleanup(old, p);
+    }
+
+    /**
+     * The old THP, unmapped by the copy and put back (through this CPU's LRU batch, whose
+     * reference goes when it drains), is freed; the model is consistent; cleanup_area.
+     */
+    private void assertFreedThenCleanup(long old, long p) {
+        um.swap.lruAddDrainAll();
+        assertEquals(0, um.pages.refcount(old), "the old THP is freed once its last PTE is gone");
         assertConsistent();
         assertEquals(0, um.mmap.munmap(mm, p, HPAGE));
         assertConsistent();
