@@ -281,4 +281,21 @@ class KhugepagedTest extends KhugepagedSelftest {
         validateMemory(mm, p, 0, PAGE);
         assertConsistent();
     }
+
+    /**
+     * alloc_at_fault: with enabled "always" the first write maps a THP (do_huge_pmd_anonymous_page);
+     * MADV_DONTNEED of one page splits the huge PMD (zap_pmd_range -> __split_huge_pmd).
+     */
+    @Test
+    void selftestAllocAtFault() {
+        um.hugeMemory.settings.enabled = ThpSettings.Enabled.ALWAYS;
+        long p = setupArea(1);
+        fault(p, p + PAGE);
+        assertEquals(1, hugeCount(mm, p, 1), "Allocate huge page on fault");
+        um.hugeMemory.settings.enabled = ThpSettings.Enabled.MADVISE; // thp_pop_settings
+        assertEquals(0, um.mmap.madvise(mm, p, PAGE, Mmap.MADV_DONTNEED));
+        assertEquals(0, hugeCount(mm, p, 1), "Split huge PMD on MADV_DONTNEED");
+        assertEquals(0, um.mmap.munmap(mm, p, HPAGE));
+        assertConsistent();
+    }
 }
