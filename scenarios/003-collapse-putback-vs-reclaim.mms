@@ -46,10 +46,10 @@ layout
   ram 0x100000  +127M           # the rest of 128 MiB
   reserve 0x100000 +15M         # kernel image
 end
-variant v5.6                     era=mainline collapse-no-table-sync gup-fast-no-pmd-recheck CONFIG_PER_VMA_LOCK=n
-variant yang-v1                  era=mainline collapse-no-table-sync gup-fast-no-pmd-recheck collapse-yang-v1 CONFIG_PER_VMA_LOCK=n
-variant kirill-release-under-ptl era=mainline collapse-no-table-sync gup-fast-no-pmd-recheck collapse-release-under-ptl CONFIG_PER_VMA_LOCK=n
-variant rmap-sees-detached-table era=mainline collapse-no-table-sync gup-fast-no-pmd-recheck rmap-sees-detached-table CONFIG_PER_VMA_LOCK=n
+variant v5.6                     era=mainline collapse-no-table-sync gup-fast-no-pmd-recheck collapse-no-compound CONFIG_PER_VMA_LOCK=n
+variant yang-v1                  era=mainline collapse-no-table-sync gup-fast-no-pmd-recheck collapse-yang-v1 collapse-no-compound CONFIG_PER_VMA_LOCK=n
+variant kirill-release-under-ptl era=mainline collapse-no-table-sync gup-fast-no-pmd-recheck collapse-release-under-ptl collapse-no-compound CONFIG_PER_VMA_LOCK=n
+variant rmap-sees-detached-table era=mainline collapse-no-table-sync gup-fast-no-pmd-recheck rmap-sees-detached-table collapse-no-compound CONFIG_PER_VMA_LOCK=n
 variant mainline                 era=mainline
 setup
   mmap 2M at 0x40000000 -> a    # one PMD range, 2 MiB aligned

@@ -30,8 +30,8 @@ layout
   ram 0x100000  +127M           # the rest of 128 MiB
   reserve 0x100000 +15M         # kernel image
 end
-variant v5.6                 era=mainline collapse-no-table-sync gup-fast-no-pmd-recheck CONFIG_PER_VMA_LOCK=n
-variant v5.6-no-pmd-lock     era=mainline collapse-no-table-sync gup-fast-no-pmd-recheck collapse-no-pmd-lock CONFIG_PER_VMA_LOCK=n
+variant v5.6                 era=mainline collapse-no-table-sync gup-fast-no-pmd-recheck collapse-no-compound CONFIG_PER_VMA_LOCK=n
+variant v5.6-no-pmd-lock     era=mainline collapse-no-table-sync gup-fast-no-pmd-recheck collapse-no-pmd-lock collapse-no-compound CONFIG_PER_VMA_LOCK=n
 variant mainline             era=mainline
 variant mainline-no-pmd-lock era=mainline collapse-no-pmd-lock
 setup

@@ -28,9 +28,9 @@ layout
   ram 0x100000  +127M           # the rest of 128 MiB
   reserve 0x100000 +15M         # kernel image
 end
-variant v5.6-x86-native   era=mainline gup-fast-no-pmd-recheck collapse-no-table-sync CONFIG_PER_VMA_LOCK=n
-variant v5.6-x86-paravirt era=mainline gup-fast-no-pmd-recheck collapse-no-table-sync tlb-flush-paravirt CONFIG_MMU_GATHER_RCU_TABLE_FREE CONFIG_PER_VMA_LOCK=n
-variant v5.6-arm64        era=mainline gup-fast-no-pmd-recheck collapse-no-table-sync tlb-flush-no-ipi CONFIG_MMU_GATHER_RCU_TABLE_FREE CONFIG_PER_VMA_LOCK=n
+variant v5.6-x86-native   era=mainline gup-fast-no-pmd-recheck collapse-no-table-sync collapse-no-compound CONFIG_PER_VMA_LOCK=n
+variant v5.6-x86-paravirt era=mainline gup-fast-no-pmd-recheck collapse-no-table-sync tlb-flush-paravirt CONFIG_MMU_GATHER_RCU_TABLE_FREE collapse-no-compound CONFIG_PER_VMA_LOCK=n
+variant v5.6-arm64        era=mainline gup-fast-no-pmd-recheck collapse-no-table-sync tlb-flush-no-ipi CONFIG_MMU_GATHER_RCU_TABLE_FREE collapse-no-compound CONFIG_PER_VMA_LOCK=n
 variant v6.0-arm64        era=mainline collapse-no-table-sync tlb-flush-no-ipi CONFIG_MMU_GATHER_RCU_TABLE_FREE CONFIG_PER_VMA_LOCK=n
 variant mainline-arm64    era=mainline tlb-flush-no-ipi CONFIG_MMU_GATHER_RCU_TABLE_FREE
 variant mainline          era=mainline

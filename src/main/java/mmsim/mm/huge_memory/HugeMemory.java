@@ -178,6 +178,26 @@ public final class HugeMemory {
         }
     }
 
+    /** folio_mapcount(): PMD mappings plus PTE mappings of any of its pages (folio->_large_mapcount + 1). */
+    public int folioMapcount(long head) {
+        int n = pages.entireMapcount(head) + 1;
+        int nr = 1 << pages.compoundOrder(head);
+        for (int i = 0; i < nr; i++) n += pages.peekMapcount(head + i) + 1;
+        return n;
+    }
+
+    /**
+     * folio_likely_mapped_shared() of a large folio (include/linux/mm.h, 6.12): one mapping is
+     * exclusive; a PMD mapping beside others, or more mappings than pages, is shared; else the
+     * first page's own _mapcount decides.
+     */
+    public boolean folioLikelyMappedShared(long head) {
+        int mapcount = folioMapcount(head);
+        if (mapcount <= 1) return false;
+        if (pages.entireMapcount(head) + 1 > 0 || mapcount > 1 << pages.compoundOrder(head)) return true;
+        return pages.peekMapcount(head) > 0;
+    }
+
     /** True when any mapping (PMD or PTE) maps some page of the folio (folio_mapped). */
     public boolean folioMapped(long head) {
         if (pages.entireMapcount(head) >= 0) return true;
@@ -315,6 +335,19 @@ public final class HugeMemory {
     }
 
     /**
+     * vma_adjust_trans_huge() at a new VMA boundary {@code at} (split_huge_pmd_if_needed): a huge
+     * PMD mapping across an unaligned {@code at} inside the VMA is split. Caller holds mmap_lock
+     * for write.
+     */
+    public void vmaAdjustTransHuge(VmArea vma, long at) {
+        vma.vmMm.mmapAssertWriteLocked();
+        long haddr = at & PgtableArch.PMD_MASK;
+        if (haddr == at || !suitable(vma, haddr)) return;
+        PgtableAlloc.Loc pmd = pgalloc.pmdLoc(vma.vmMm, haddr, false);
+        if (pmd != null) splitHugePmd(vma, pmd, haddr);
+    }
+
+    /**
      * split_huge_pmd_address(vma, addr, freeze=false, folio) as try_to_migrate_one calls it with
      * TTU_SPLIT_HUGE_PMD for split_huge_page's unmap_folio: the huge PMD of {@code vma} at addr,
      * if it still maps {@code head}, becomes a PTE table. The caller holds the folio's lock and its
@@ -346,10 +379,13 @@ public final class HugeMemory {
             long head = arch.pmdPfn(old);
             if (!zero) {
                 if (arch.pmdDirty(old)) pages.set(head, PageFlag.DIRTY);
+                // the PMD's PageAnonExclusive (the head page's bit) goes to every PTE: RMAP_EXCLUSIVE (6.12)
+                boolean exclusive = um.pageAnonExclusive(head);
                 pages.refAdd(head, HPAGE_PMD_NR - 1); // folio_ref_add: one reference per PTE
                 for (int i = 0; i < HPAGE_PMD_NR; i++) {
                     // folio_add_anon_rmap_ptes(): each subpage mapped once more by a PTE
                     pages.mapcountAdd(head + i, 1);
+                    if (exclusive) um.setAnonExclusive(head + i, true);
                 }
             }
             for (int i = 0; i < HPAGE_PMD_NR; i++) {

@@ -56,21 +56,13 @@ public final class SplitHugePage {
         return um.config.era() == KernelConfig.Era.V4_6 ? Errno.EBUSY.neg() : Errno.EAGAIN.neg();
     }
 
-    /** folio_mapcount(): PMD mappings plus PTE mappings of any of its pages (folio->_large_mapcount + 1). */
-    public int folioMapcount(long head) {
-        int n = pages.entireMapcount(head) + 1;
-        int nr = 1 << pages.compoundOrder(head);
-        for (int i = 0; i < nr; i++) n += pages.peekMapcount(head + i) + 1;
-        return n;
-    }
-
     /**
      * can_split_folio(folio, caller_pins=1, &extra_pins): every reference but the caller's and the
      * swap cache's is a mapping's. A GUP pin (or any other get_page) makes it false.
      */
     public boolean canSplitFolio(long head) {
         int extraPins = pages.test(head, PageFlag.OWNER_PRIV_1) ? 1 << pages.compoundOrder(head) : 0;
-        return folioMapcount(head) == pages.refcount(head) - extraPins - 1;
+        return huge.folioMapcount(head) == pages.refcount(head) - extraPins - 1;
     }
 
     /**
@@ -166,6 +158,7 @@ public final class SplitHugePage {
                 }
             }
             lv.lruLock.unlock();
+            pages.splitPageOwner(head, Integer.numberOfTrailingZeros(nr), 0); // split_page_owner(head, order, new_order)
             pages.refAdd(head, 1 + extraPins); // folio_ref_unfreeze(origin_folio, 1 + extra_pins)
             remapPage(head, nr, converted);
             for (long p = head + 1; p < head + nr; p++) {

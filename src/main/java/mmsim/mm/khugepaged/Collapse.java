@@ -30,6 +30,12 @@ import mmsim.mm.linux.AnonVma;
  * under the pte lock pte_clear + page_remove_rmap -> free_page_and_swap_cache (the mapping's
  * reference). From putback on a page is on an LRU (once its CPU's batch drains) and reclaim may
  * isolate it; Kirill's argument is that reclaim's rmap walk cannot reach the detached PTE.
+ *
+ * <p>A page of a PTE-mapped THP (v5.8+, 6.12's compound_pagelist) is handled as its folio: the
+ * folio is locked, checked (is_refcount_suitable over all its mappings) and isolated once, at its
+ * first PTE; the copy unmaps each of its PTEs under the pte lock (folio_remove_rmap_pte, one
+ * reference each) without releasing it, and after the loop each such folio is unlocked, its
+ * swap cache dropped and put back on the LRU, which frees it when no mapping is left.
  */
 final class Collapse {
     private final Khugepaged kh;
@@ -50,6 +56,8 @@ final class Collapse {
     private final int unmapped;
     /** cc->is_khugepaged: the daemon's limits apply (MADV_COLLAPSE ignores max_ptes_* and the referenced test). */
     private final boolean khugepaged;
+    /** compound_pagelist: the PTE-mapped THPs isolate locked and isolated, each once (v5.8+). */
+    private final java.util.List<Long> compoundPagelist = new java.util.ArrayList<>();
     /** The detached table's entries as isolate saw them under its lock (the copy re-reads present ones). */
     private final long[] seen = new long[HugeMemory.HPAGE_PMD_NR];
 
@@ -92,6 +100,7 @@ final class Collapse {
             mm.mmapLock.downRead();
             VmArea v = kh.revalidate(mm, haddr);
             if (v == null) { mm.mmapLock.upRead(); return ScanResult.SCAN_VMA_CHECK; }
+            int swappedIn = 0;
             for (long a = haddr; a < haddr + PgtableArch.PMD_SIZE; a += PgtableArch.PAGE_SIZE) {
                 PgtableAlloc.Loc pmd = pgalloc.pmdLoc(mm, a, false);
                 if (pmd == null) break;
@@ -99,8 +108,13 @@ final class Collapse {
                 if (pte == null) break;
                 boolean swap = arch.isSwapPte(store.readLocked(pte.table(), pte.idx(), "__collapse_huge_page_swapin:ptep_get"));
                 pte.unlock();
-                if (swap) memory.handleMmFault(v, a, 0);
+                if (swap) {
+                    memory.handleMmFault(v, a, 0);
+                    swappedIn++;
+                }
             }
+            // "Drain LRU cache to remove extra pin on the swapped in pages" (mm/khugepaged.c)
+            if (swappedIn > 0) this.swap.lruAddDrain();
             mm.mmapLock.upRead();
         }
         mm.mmapLock.downWrite();
@@ -173,13 +187,18 @@ final class Collapse {
                 if (!arch.ptePresent(v)) { r = ScanResult.SCAN_PTE_NON_PRESENT; break; }
                 long page = memory.vmNormalPage(v);
                 if (page < 0) { r = ScanResult.SCAN_PAGE_NULL; break; }
-                if (um.pageMapcount(page) > 1 && ++shared > s.maxPtesShared && khugepaged) { r = ScanResult.SCAN_EXCEED_SHARED_PTE; break; }
-                if (pages.compoundOrder(pages.compoundHead(page)) > 0) { r = ScanResult.SCAN_PAGE_COMPOUND; break; }
-                if (!um.trylockPage(page)) { r = ScanResult.SCAN_PAGE_LOCK; break; }
-                // a GUP pin (or anyone's reference) makes the page unsuitable: its holder could write the old copy
-                if (!kh.refcountSuitable(page)) { um.unlockPage(page); r = ScanResult.SCAN_PAGE_COUNT; break; }
-                if (vmscan.isolateLruPage(page) != 0) { um.unlockPage(page); r = ScanResult.SCAN_DEL_PAGE_LRU; break; }
-                if (arch.pteYoung(v) || pages.test(page, PageFlag.REFERENCED)) referenced++;
+                long folio = pages.compoundHead(page);
+                boolean large = pages.compoundOrder(folio) > 0;
+                if (kh.mappedShared(page, folio) && ++shared > s.maxPtesShared && khugepaged) { r = ScanResult.SCAN_EXCEED_SHARED_PTE; break; }
+                if (large && kh.has(Khugepaged.NO_COMPOUND)) { r = ScanResult.SCAN_PAGE_COMPOUND; break; }
+                if (!large || !compoundPagelist.contains(folio)) { // a PTE-mapped THP is isolated once, at its first PTE
+                    if (!um.trylockPage(folio)) { r = ScanResult.SCAN_PAGE_LOCK; break; }
+                    // a GUP pin (or anyone's reference) makes the page unsuitable: its holder could write the old copy
+                    if (!kh.refcountSuitable(folio)) { um.unlockPage(folio); r = ScanResult.SCAN_PAGE_COUNT; break; }
+                    if (vmscan.isolateLruPage(folio) != 0) { um.unlockPage(folio); r = ScanResult.SCAN_DEL_PAGE_LRU; break; }
+                    if (large) compoundPagelist.add(folio);
+                }
+                if (arch.pteYoung(v) || pages.test(folio, PageFlag.REFERENCED)) referenced++;
                 if (arch.pteWrite(v)) writable = true;
             }
             if (r == ScanResult.SCAN_SUCCEED) {
@@ -188,11 +207,13 @@ final class Collapse {
                 else return r;
                 i = HugeMemory.HPAGE_PMD_NR;
             }
-            // release_pte_pages(): what was isolated before the failure goes back
+            // release_pte_pages(): what was isolated before the failure goes back, a THP once
             for (int j = 0; j < i; j++) {
                 long page = arch.ptePresent(seen[j]) ? memory.vmNormalPage(seen[j]) : -1;
-                if (page >= 0) releasePtePage(page);
+                if (page >= 0 && pages.compoundOrder(pages.compoundHead(page)) == 0) releasePtePage(page);
             }
+            for (long folio : compoundPagelist) releasePtePage(folio);
+            compoundPagelist.clear();
             return r;
         }
     }
@@ -228,6 +249,15 @@ final class Collapse {
                 long page = arch.ptePresent(v) ? memory.vmNormalPage(v) : -1;
                 if (page < 0) page = memory.vmNormalPage(seen[i]); // the counterfactual's reclaim replaced it
                 // copy_user_highpage(): contents are not modelled
+                if (pages.compoundOrder(pages.compoundHead(page)) > 0) {
+                    // a page of a PTE-mapped THP: unmapped here, its folio released once after the loop
+                    ptePtl.lock();
+                    store.write(table, i, 0, "__collapse_huge_page_copy:ptep_clear");
+                    rmap.pageRemoveRmap(page);
+                    ptePtl.unlock();
+                    um.putPage(page); // free_page_and_swap_cache(): the folio is locked by us, only the reference goes
+                    continue;
+                }
                 if (kh.has(Khugepaged.YANG_V1)) {
                     ptePtl.lock();
                     store.write(table, i, 0, "__collapse_huge_page_copy:pte_clear");
@@ -256,6 +286,13 @@ final class Collapse {
                 swapState.freeSwapCache(page);
                 um.putPage(page);
             }
+            // the compound_pagelist: each THP unlocked, its swap cache dropped, back on the LRU (freed if now unmapped)
+            for (long folio : compoundPagelist) {
+                um.unlockPage(folio);
+                swapState.freeSwapCache(folio);
+                vmscan.putbackLruPage(folio);
+            }
+            compoundPagelist.clear();
         }
     }
 }

@@ -60,12 +60,20 @@ public final class Khugepaged {
     /** powerpc book3s64 radix before v6.0: pmdp_collapse_flush also IPIs mm_cpumask (serialize_against_pte_lookup). */
     public static final String PPC_RADIX_SERIALIZE = "ppc-radix-serialize";
 
+    /**
+     * Before v5.8 ("khugepaged: allow to collapse PTE-mapped compound pages"): a PTE mapping a
+     * page of a THP stops the scan with SCAN_PAGE_COMPOUND ("TODO: teach khugepaged to collapse
+     * THP mapped with pte").
+     */
+    public static final String NO_COMPOUND = "collapse-no-compound";
+
     /** Counterfactual (wave-2 facts, 2.7): collapse_huge_page without vma_start_write under CONFIG_PER_VMA_LOCK. */
     public static final String NO_VMA_START_WRITE = "collapse-no-vma-start-write";
 
     /** Every switch above, for Machine.knownOptions's list of known options. */
     public static final List<String> OPTIONS = List.of(NO_TABLE_SYNC, RELEASE_UNDER_PTL, YANG_V1, NO_PMD_LOCK,
-            RMAP_SEES_DETACHED, TLB_FLUSH_PARAVIRT, PPC_RADIX_SERIALIZE, NO_VMA_START_WRITE);
+            RMAP_SEES_DETACHED, TLB_FLUSH_PARAVIRT, PPC_RADIX_SERIALIZE, NO_COMPOUND,
+            NO_VMA_START_WRITE);
 
     final MmCore um;
     final Kernel k;
@@ -248,13 +256,15 @@ public final class Khugepaged {
                 if (arch.pteWrite(v)) writable = true;
                 long page = memory.vmNormalPage(v);
                 if (page < 0) { result = ScanResult.SCAN_PAGE_NULL; break; }
-                if (um.pageMapcount(page) > 1 && ++shared > settings.maxPtesShared && khugepaged) { result = ScanResult.SCAN_EXCEED_SHARED_PTE; break; }
-                if (pages.compoundOrder(pages.compoundHead(page)) > 0) { result = ScanResult.SCAN_PAGE_COMPOUND; break; } // PTE-mapped THPs: not modelled
-                if (!pages.test(page, PageFlag.LRU)) { result = ScanResult.SCAN_PAGE_LRU; break; }
-                if (pages.test(page, PageFlag.LOCKED)) { result = ScanResult.SCAN_PAGE_LOCK; break; }
-                if (!um.pageAnon(page)) { result = ScanResult.SCAN_PAGE_ANON; break; }
-                if (!refcountSuitable(page)) { result = ScanResult.SCAN_PAGE_COUNT; break; }
-                if (arch.pteYoung(v) || pages.test(page, PageFlag.REFERENCED)) referenced++;
+                // a PTE-mapped THP is judged as its folio (v5.8+): each of its PTEs counts, the tests are the folio's
+                long folio = pages.compoundHead(page);
+                if (mappedShared(page, folio) && ++shared > settings.maxPtesShared && khugepaged) { result = ScanResult.SCAN_EXCEED_SHARED_PTE; break; }
+                if (pages.compoundOrder(folio) > 0 && has(NO_COMPOUND)) { result = ScanResult.SCAN_PAGE_COMPOUND; break; }
+                if (!pages.test(folio, PageFlag.LRU)) { result = ScanResult.SCAN_PAGE_LRU; break; }
+                if (pages.test(folio, PageFlag.LOCKED)) { result = ScanResult.SCAN_PAGE_LOCK; break; }
+                if (!um.pageAnon(folio)) { result = ScanResult.SCAN_PAGE_ANON; break; }
+                if (!refcountSuitable(folio)) { result = ScanResult.SCAN_PAGE_COUNT; break; }
+                if (arch.pteYoung(v) || pages.test(folio, PageFlag.REFERENCED)) referenced++;
             }
             pte.unlock();
             if (result == ScanResult.SCAN_SUCCEED) {
@@ -269,10 +279,25 @@ public final class Khugepaged {
         }
     }
 
-    /** is_refcount_suitable() (v5.8+; "page_count != 1 + PageSwapCache" before): no reference but the mappings' and the swap cache's. */
-    boolean refcountSuitable(long page) {
-        int expected = um.pageMapcount(page) + (pages.test(page, PageFlag.OWNER_PRIV_1) ? 1 : 0);
-        return pages.refcount(page) == expected;
+    /**
+     * is_refcount_suitable(folio) (v5.8+; "page_count != 1 + PageSwapCache" before): no reference
+     * but the mappings' (folio_mapcount: a large folio's PMD and PTE mappings) and the swap
+     * cache's (one per page).
+     */
+    boolean refcountSuitable(long folio) {
+        int order = pages.compoundOrder(folio);
+        int mapcount = order == 0 ? um.pageMapcount(folio) : huge.folioMapcount(folio);
+        int expected = mapcount + (pages.test(folio, PageFlag.OWNER_PRIV_1) ? 1 << order : 0);
+        return pages.refcount(folio) == expected;
+    }
+
+    /**
+     * The shared test of hpage_collapse_scan_pmd / __collapse_huge_page_isolate: a base page
+     * mapped more than once; a large folio by folio_likely_mapped_shared (6.12).
+     */
+    boolean mappedShared(long page, long folio) {
+        if (pages.compoundOrder(folio) == 0) return um.pageMapcount(page) > 1;
+        return huge.folioLikelyMappedShared(folio);
     }
 
     /** Records the table collapse holds detached (for the counterfactual rmap only). */

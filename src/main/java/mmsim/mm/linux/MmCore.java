@@ -109,6 +109,13 @@ public class MmCore {
         if (config.era() != KernelConfig.Era.V4_6) pages.setAnonExclusive(pfn, on);
     }
 
+    /**
+     * PageAnonExclusive(page): read, like it is written, in the step of the rmap change it
+     * belongs to (under the page table lock, or with the folio locked and unmapped), so no point
+     * of its own. Always false in the v4.6 era.
+     */
+    public boolean pageAnonExclusive(long pfn) { return pages.peek(pfn, PageFlag.OWNER_2); }
+
     /** get_page(): the caller already holds a reference (VM_BUG_ON otherwise). */
     public void getPage(long pfn) {
         int now = pages.refAdd(pfn, 1);

@@ -32,6 +32,9 @@ public interface MmPages {
      */
     void splitCompound(long head, int tailRef);
 
+    /** split_page_owner(head, old_order, new_order), after the split: each page's page_owner record gets the new order. */
+    void splitPageOwner(long head, int oldOrder, int newOrder);
+
     /** compound_head(): the head's pfn for a tail page, else pfn itself. */
     long compoundHead(long pfn);
     /** folio_order(): 0 for a base page. */

@@ -1,8 +1,9 @@
 package mmsim.mm.linux;
 
 /**
- * include/linux/page_owner.h: the two calls the page allocator makes into page_owner,
- * set_page_owner() from post_alloc_hook() and reset_page_owner() from free_pages_prepare().
+ * include/linux/page_owner.h: the calls the page allocator makes into page_owner,
+ * set_page_owner() from post_alloc_hook(), reset_page_owner() from free_pages_prepare(), and
+ * split_page_owner() when a high-order page is split (mm/huge_memory.c's __split_huge_page).
  * In the kernel they are inline wrappers behind the page_owner_inited static key; here the
  * allocator holds one of these (wired at boot by the machine) so mm/page_alloc does not import
  * mm/page_owner, which sits above it.
@@ -16,4 +17,10 @@ public interface PageOwnerHooks {
 
     /** reset_page_owner(page, order): the pages are being freed. */
     void resetPageOwner(long pfn, int order);
+
+    /**
+     * split_page_owner(page, old_order, new_order): a high-order page became pages of new_order
+     * (split_huge_page, split_page); each page's record now says new_order.
+     */
+    void splitPageOwner(long pfn, int oldOrder, int newOrder);
 }

@@ -60,13 +60,18 @@ public final class MachinePages implements MmPages {
         mm.setLruPrev(head + 1, Memmap.NIL);
         for (long p = head + 1; p < head + nr; p++) {
             mm.clearCompoundHead(p);
-            mm.setFlags(p, mm.flags(p) | copied);
+            // a tail's own flags are cleared first (PAGE_FLAGS_CHECK_AT_PREP): a PG_anon_exclusive left on an
+            // unmapped subpage goes; a mapped one's is in its migration entry, from where remap_page restores it
+            mm.setFlags(p, (mm.flags(p) & ~PageFlag.OWNER_2.mask) | copied);
             mm.setMapping(p, mapping);
             mm.setIndexWord(p, index + (p - head));
             mm.setRefcount(p, tailRef);
         }
         mm.clearBit(head, PageFlag.HEAD);
     }
+
+    @Override
+    public void splitPageOwner(long head, int oldOrder, int newOrder) { buddy.splitPageOwner(head, oldOrder, newOrder); }
 
     /** The pfn that holds a page's reference count: the head of its compound page (page_folio). */
     @Override public long compoundHead(long pfn) { return mm.isTail(pfn) ? mm.compoundHead(pfn, "page_folio") : pfn; }

@@ -158,29 +158,82 @@ public final class Mmap {
         if (!gone.isEmpty()) um.pgalloc.freePgtables(mm, start, end);
     }
 
-    /** __split_vma(): the part from {@code at} on becomes a new VMA (same anon_vmas); returns it. */
+    /**
+     * __split_vma(): the part from {@code at} on becomes a new VMA (same anon_vmas); returns it.
+     * vma_adjust_trans_huge() first: a huge PMD straddling {@code at} is split, since a PMD cannot
+     * map across two VMAs.
+     */
     private VmArea split(MmStruct mm, VmArea v, long at) {
         VmArea tail = new VmArea(mm, at, v.vmEnd, v.vmFlags, v.vmPageProt, v.vmPgoff + ((at - v.vmStart) >>> PgtableArch.PAGE_SHIFT));
         mm.vmaStartWrite(v);
         mm.vmaStartWrite(tail);
-        // anon_vma_clone(): the new VMA is linked to every anon_vma of the old one
-        if (!v.anonVmaChain.isEmpty()) {
-            var root = v.anonVmaChain.get(0).anonVma().root;
-            root.rwsem.downWrite();
-            for (var c : v.anonVmaChain) {
-                var n = new mmsim.mm.linux.AnonVma.Chain(tail, c.anonVma());
-                tail.anonVmaChain.add(n);
-                c.anonVma().chains.add(n);
-            }
-            tail.anonVma = v.anonVma;
-            root.rwsem.upWrite();
-        }
+        um.hugeMemory.vmaAdjustTransHuge(v, at);
+        anonVmaClone(tail, v);
         if (v.vmFile != null) um.shmem.vmaOpen(tail, v.vmFile);
         mm.remove(v);
         v.vmEnd = at;
         mm.insert(v);
         mm.insert(tail);
         return tail;
+    }
+
+    /**
+     * madvise_update_vma() -> vma_modify_flags(): [s, e) of {@code v} gets {@code flags}, split off
+     * into a VMA of its own when the range is a part of v, then merged with a neighbour that now
+     * matches (vma_merge_existing_range). Returns the VMA covering [s, e). Caller holds mmap_lock
+     * for write.
+     */
+    private VmArea updateVmaFlags(MmStruct mm, VmArea v, long s, long e, long flags) {
+        mm.mmapAssertWriteLocked();
+        if (flags == v.vmFlags) return v;
+        if (s > v.vmStart) v = split(mm, v, s);
+        if (e < v.vmEnd) split(mm, v, e);
+        mm.vmaStartWrite(v); // vm_flags_reset asserts the VMA write-locked
+        v.vmFlags = flags;
+        VmArea prev = v.vmStart == 0 ? null : mm.vmaLookup(v.vmStart - 1);
+        if (prev != null && mergeable(prev, v)) v = merge(mm, prev, v);
+        VmArea next = mm.findVma(v.vmEnd);
+        if (next != null && mergeable(v, next)) v = merge(mm, v, next);
+        return v;
+    }
+
+    /**
+     * is_mergeable_vma() + is_mergeable_anon_vma() for two anonymous private VMAs: adjacent, the
+     * same flags and protection, contiguous pgoff, and the same anon_vma (or none on either side).
+     */
+    private static boolean mergeable(VmArea a, VmArea b) {
+        return a.vmEnd == b.vmStart && a.vmFlags == b.vmFlags && a.vmPageProt == b.vmPageProt
+                && a.vmFile == null && b.vmFile == null
+                && b.vmPgoff == a.vmPgoff + ((b.vmStart - a.vmStart) >>> PgtableArch.PAGE_SHIFT)
+                && (a.anonVma == b.anonVma || a.anonVma == null && a.anonVmaChain.isEmpty() || b.anonVma == null && b.anonVmaChain.isEmpty());
+    }
+
+    /** The merge of vma_merge_existing_range(): {@code a} grows over {@code b}, whose anon_vma links go (anon_vma_merge -> unlink_anon_vmas). */
+    private VmArea merge(MmStruct mm, VmArea a, VmArea b) {
+        mm.vmaStartWrite(a);
+        mm.vmaStartWrite(b);
+        if (a.anonVma == null && b.anonVma != null) anonVmaClone(a, b); // dup_anon_vma(): the survivor takes the other's links
+        um.rmap.unlinkAnonVmas(b);
+        mm.remove(b);
+        mm.remove(a);
+        a.vmEnd = b.vmEnd;
+        mm.insert(a);
+        b.detached = true;
+        return a;
+    }
+
+    /** anon_vma_clone(dst, src): dst is linked to every anon_vma of src and shares its anon_vma. */
+    private static void anonVmaClone(VmArea dst, VmArea src) {
+        if (src.anonVmaChain.isEmpty()) return;
+        var root = src.anonVmaChain.get(0).anonVma().root;
+        root.rwsem.downWrite();
+        for (var c : src.anonVmaChain) {
+            var n = new mmsim.mm.linux.AnonVma.Chain(dst, c.anonVma());
+            dst.anonVmaChain.add(n);
+            c.anonVma().chains.add(n);
+        }
+        dst.anonVma = src.anonVma;
+        root.rwsem.upWrite();
     }
 
     /** madvise(addr, len, advice). */
@@ -216,14 +269,10 @@ public final class Mmap {
                     switch (advice) {
                         case MADV_DONTNEED -> um.memory.zapRange(v, s, e);
                         case MADV_HUGEPAGE -> {
-                            mm.vmaStartWrite(v); // madvise_update_vma
-                            v.vmFlags = (v.vmFlags | VmFlags.VM_HUGEPAGE) & ~VmFlags.VM_NOHUGEPAGE;
+                            v = updateVmaFlags(mm, v, s, e, (v.vmFlags | VmFlags.VM_HUGEPAGE) & ~VmFlags.VM_NOHUGEPAGE);
                             um.hugeMemory.khugepagedEnterVma(v); // hugepage_madvise()
                         }
-                        case MADV_NOHUGEPAGE -> {
-                            mm.vmaStartWrite(v);
-                            v.vmFlags = (v.vmFlags | VmFlags.VM_NOHUGEPAGE) & ~VmFlags.VM_HUGEPAGE;
-                        }
+                        case MADV_NOHUGEPAGE -> updateVmaFlags(mm, v, s, e, (v.vmFlags | VmFlags.VM_NOHUGEPAGE) & ~VmFlags.VM_HUGEPAGE);
                         case MADV_PAGEOUT, MADV_COLD -> um.vmscan.pageoutRange(v, s, e, advice == MADV_PAGEOUT);
                         default -> { }
                     }

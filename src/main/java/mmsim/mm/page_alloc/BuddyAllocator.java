@@ -141,6 +141,11 @@ public final class BuddyAllocator {
     /** Wires page_owner's hooks (boot, once page_owner exists); they act only once page_owner is inited. */
     public void setPageOwnerHooks(PageOwnerHooks hooks) { this.pageOwner = hooks; }
 
+    /** split_page_owner() (include/linux/page_owner.h): a no-op unless page_owner is on. */
+    public void splitPageOwner(long pfn, int oldOrder, int newOrder) {
+        if (pageOwner != null) pageOwner.splitPageOwner(pfn, oldOrder, newOrder);
+    }
+
     /** page_zone(): the zone named by the page's flags word (node and zone fields). */
     public Zone pageZone(long pfn) {
         long f = memmap.flags(pfn);

@@ -25,7 +25,8 @@ import mmsim.mm.sparse.SparseMem;
  * <p>What is modelled: the records made at boot for pages already allocated
  * (init_early_allocated_pages, the "early allocated" dummy stack), {@link #setPageOwner} from the
  * page allocator's post_alloc_hook on every allocation once page_owner is inited,
- * {@link #resetPageOwner} from free_pages_prepare on every free, and the reader per era:
+ * {@link #resetPageOwner} from free_pages_prepare on every free, {@link #splitPageOwner} when a
+ * THP is split, and the reader per era:
  * <ul>
  * <li>v4.6: pfn_valid per MAX_ORDER block, PageBuddy skips a free block, lookup_page_ext with no
  *     NULL check, test_bit(PAGE_EXT_OWNER);</li>
@@ -160,23 +161,53 @@ public final class PageOwner implements mmsim.mm.linux.PageOwnerHooks {
     public void resetPageOwner(long pfn, int order) {
         if (!inited) return;
         try (var f = k.enter("__reset_page_owner")) {
-            if (v46) {
-                for (long p = pfn; p < pfn + (1L << order); p++) {
-                    PageExt.Entry e = pageExt.lookupPageExt(p);
-                    if (e == null && config.has(PageExt.NULL_CHECKS)) continue;
-                    pageExt.setFlag(e, pageExt.ownerBit(), false, "__reset_page_owner:__clear_bit(PAGE_EXT_OWNER)");
-                }
-                return;
-            }
-            PageExt.Entry first = pageExt.pageExtGet(pfn);
-            if (first == null) return;
-            PageExt.Entry e = first;
-            for (long i = 0; i < (1L << order); i++, e = i < (1L << order) ? pageExt.pageExtNext(e) : e) {
-                pageExt.setFlag(e, pageExt.ownerAllocatedBit(), false,
-                        "__update_page_owner_free_handle:__clear_bit(PAGE_EXT_OWNER_ALLOCATED)");
-            }
-            pageExt.pageExtPut(first);
+            forEachPageExt(pfn, order, e -> {
+                if (v46) pageExt.setFlag(e, pageExt.ownerBit(), false, "__reset_page_owner:__clear_bit(PAGE_EXT_OWNER)");
+                else pageExt.setFlag(e, pageExt.ownerAllocatedBit(), false, "__update_page_owner_free_handle:__clear_bit(PAGE_EXT_OWNER_ALLOCATED)");
+            });
         }
+    }
+
+    /**
+     * The page_ext of each of the 2^order pages from pfn, as the era reaches them: v4.6
+     * lookup_page_ext(page + i) per page (one without page_ext skipped under
+     * {@link PageExt#NULL_CHECKS}, used unchecked before); mainline one page_ext_get() for the
+     * block, page_ext_next() over its pages, page_ext_put().
+     */
+    private void forEachPageExt(long pfn, int order, java.util.function.Consumer<PageExt.Entry> each) {
+        if (v46) {
+            for (long p = pfn; p < pfn + (1L << order); p++) {
+                PageExt.Entry e = pageExt.lookupPageExt(p);
+                if (e == null && config.has(PageExt.NULL_CHECKS)) continue;
+                each.accept(e);
+            }
+            return;
+        }
+        PageExt.Entry first = pageExt.pageExtGet(pfn);
+        if (first == null) return;
+        PageExt.Entry e = first;
+        for (long i = 0; i < (1L << order); i++, e = i < (1L << order) ? pageExt.pageExtNext(e) : e) each.accept(e);
+        pageExt.pageExtPut(first);
+    }
+
+    /**
+     * __split_page_owner(page, old_order, new_order) (mm/page_owner.c; 6.1 has the same loop with
+     * order 0): each of the 2^old_order records keeps its allocator, gfp mask and pid and gets
+     * new_order, so read_page_owner prints every page of a split THP as an allocation of its own.
+     * Mainline: one page_ext_get() and page_ext_next() over the pages; v4.6: lookup_page_ext per
+     * page as the era's other hooks.
+     */
+    @Override
+    public void splitPageOwner(long pfn, int oldOrder, int newOrder) {
+        if (!inited) return;
+        try (var f = k.enter("__split_page_owner")) {
+            forEachPageExt(pfn, oldOrder, e -> setOwnerOrder(e, newOrder));
+        }
+    }
+
+    private void setOwnerOrder(PageExt.Entry e, int order) {
+        long word = pageExt.readOwner(e, "__split_page_owner:get_page_owner");
+        pageExt.writeOwner(e, PageExt.ownerWord(order, PageExt.ownerGfp(word), PageExt.ownerPid(word)), "__split_page_owner:page_owner->order");
     }
 
     private void setOwnerRecord(PageExt.Entry e, int order, int gfpMask, int pid) {

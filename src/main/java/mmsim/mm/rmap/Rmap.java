@@ -517,7 +517,7 @@ public final class Rmap {
                     long pteval = tables.getAndClear(pte.table(), pte.idx(), "try_to_migrate_one:ptep_clear_flush");
                     um.flushTlbPage(vma, addr);
                     if (a.pteDirty(pteval)) pages.set(pfn, PageFlag.DIRTY);
-                    long entry = SwapEntry.makeMigrationEntry(pfn, a.pteWrite(pteval), false);
+                    long entry = SwapEntry.makeMigrationEntry(pfn, a.pteWrite(pteval), shareAnonExclusive(pfn));
                     tables.write(pte.table(), pte.idx(), a.swpEntryToPte(entry), "try_to_migrate_one:set_pte_at(migration)");
                     pageRemoveRmap(pfn);
                     um.putPage(pfn);
@@ -547,14 +547,38 @@ public final class Rmap {
                     v = a.pteMkyoung(v);
                     if (SwapEntry.isWritableMigrationEntry(entry)) v = a.pteMkwrite(a.pteMkdirty(v));
                     um.getPage(dst);
-                    if (um.pageAnon(dst)) pageAddAnonRmap(dst, vma, addr);
-                    else pageAddFileRmap(dst);
+                    if (um.pageAnon(dst)) {
+                        pageAddAnonRmap(dst, vma, addr);
+                        if (migrationEntryExclusive(entry)) um.setAnonExclusive(dst, true); // RMAP_EXCLUSIVE
+                    } else {
+                        pageAddFileRmap(dst);
+                    }
                     tables.write(pte.table(), pte.idx(), v, "remove_migration_pte:set_pte_at");
                     return true;
                 }
             };
             rmapWalk(src, true, one);
         }
+    }
+
+    /**
+     * try_to_migrate_one()'s anon_exclusive: an anonymous page's PG_anon_exclusive moves from the
+     * page into its migration entry (folio_try_share_anon_rmap_pte clears it; a read-only PTE gets
+     * a readable-exclusive entry, a writable one is exclusive by being writable). Returns whether
+     * the page was exclusive.
+     */
+    private boolean shareAnonExclusive(long pfn) {
+        boolean exclusive = um.pageAnonExclusive(pfn);
+        if (exclusive) um.setAnonExclusive(pfn, false);
+        return exclusive;
+    }
+
+    /**
+     * remove_migration_pte(): an entry that is not a plain readable one (writable, or
+     * readable-exclusive) gives the page back PG_anon_exclusive (RMAP_EXCLUSIVE).
+     */
+    private static boolean migrationEntryExclusive(long entry) {
+        return SwapEntry.swpType(entry) != SwapEntry.SWP_MIGRATION_READ;
     }
 
     /** What one PTE of a folio-wide walk does with the page it maps (or the entry naming it); true when it changed the PTE. */
@@ -615,7 +639,7 @@ public final class Rmap {
                 if (!arch.ptePresent(v) || arch.ptePfn(v) != pfn) return false;
                 long pteval = tables.getAndClear(pte.table(), pte.idx(), "try_to_migrate_one:ptep_get_and_clear");
                 if (arch.pteDirty(pteval)) pages.set(pfn, PageFlag.DIRTY);
-                long entry = SwapEntry.makeMigrationEntry(pfn, arch.pteWrite(pteval), false);
+                long entry = SwapEntry.makeMigrationEntry(pfn, arch.pteWrite(pteval), shareAnonExclusive(pfn));
                 tables.write(pte.table(), pte.idx(), arch.swpEntryToPte(entry), "try_to_migrate_one:set_pte_at(migration)");
                 pageRemoveRmap(pfn);
                 um.putPage(pfn);
@@ -642,6 +666,7 @@ public final class Rmap {
                 if (SwapEntry.isWritableMigrationEntry(entry)) nv = arch.pteMkwrite(arch.pteMkdirty(nv));
                 um.getPage(pfn);
                 pageAddAnonRmap(pfn, vma, addr);
+                if (migrationEntryExclusive(entry)) um.setAnonExclusive(pfn, true); // RMAP_EXCLUSIVE
                 tables.write(pte.table(), pte.idx(), nv, "remove_migration_pte:set_pte_at");
                 return false; // a new PTE where there was none: nothing to flush
             });

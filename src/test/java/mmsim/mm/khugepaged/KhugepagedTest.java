@@ -13,82 +13,15 @@ import mmsim.mm.mmap.UserMemoryCheck;
 import mmsim.mm.pgtable.PgtableAlloc;
 import mmsim.mm.pgtable.PgtableArch;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * THP faults and khugepaged's collapse, after the anon sequences of the kernel's selftest
  * tools/testing/selftests/mm/khugepaged.c (thp enabled "madvise", as its default settings),
  * checking THP-ness as the selftest's check_huge does: the PMD maps a huge page.
  */
-class KhugepagedTest {
-    static final int RW = Mmap.PROT_READ | Mmap.PROT_WRITE;
-    static final int ANON = Mmap.MAP_PRIVATE | Mmap.MAP_ANONYMOUS;
-    static final long HPAGE = PgtableArch.PMD_SIZE;
-    static final long BASE = 0x40000000L;
-
-    private final Machine m = Machine.boot();
-    private final UserMemory um = m.userMemory();
-    private final MmStruct mm;
-
-    KhugepagedTest() {
-        um.zeroPage();
-        um.hugeMemory.settings.enabled = ThpSettings.Enabled.MADVISE;
-        mm = um.newProcess("khugepaged");
-    }
-
-    private long setupArea(int nrHpages) {
-        long a = um.mmap.mmap(mm, BASE, nrHpages * HPAGE, RW, ANON);
-        assertEquals(BASE, a);
-        return a;
-    }
-
-    private long pmdOf(long addr) {
-        PgtableAlloc.Loc pmd = um.pgalloc.pmdLoc(mm, addr, false);
-        return pmd == null ? 0 : um.tables.peekEntry(pmd.table(), pmd.idx());
-    }
-
-    /**
-     * check_huge_anon(): the selftest reads AnonHugePages of the mapping from smaps (here the
-     * rollup: one VMA) and, for each huge page, pagemap must give 512 consecutive frames. The
-     * PMD itself must agree.
-     */
-    private boolean isHuge(long addr) {
-        boolean pmdHuge = um.arch.pmdTransHuge(pmdOf(addr));
-        String smaps = mmsim.iface.VirtualFs.of(m).readAll("/proc/" + mm.pid + "/smaps_rollup");
-        java.util.regex.Matcher x = java.util.regex.Pattern.compile("AnonHugePages: +(\\d+) kB").matcher(smaps);
-        assertTrue(x.find(), smaps);
-        boolean smapsHuge = Long.parseLong(x.group(1)) >= 2048;
-        assertEquals(pmdHuge, smapsHuge, "smaps AnonHugePages and the PMD disagree:\n" + smaps);
-        if (pmdHuge) {
-            long first = pagemapPfn(addr & PgtableArch.PMD_MASK);
-            for (int i = 1; i < 512; i += 97) assertEquals(first + i, pagemapPfn((addr & PgtableArch.PMD_MASK) + i * PgtableArch.PAGE_SIZE));
-        }
-        return pmdHuge;
-    }
-
-    private long pagemapPfn(long va) {
-        byte[] b = mmsim.iface.VirtualFs.of(m).read("/proc/" + mm.pid + "/pagemap", (va >>> 12) * 8, 8).data();
-        long e = java.nio.ByteBuffer.wrap(b).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
-        assertTrue(e < 0, "present");
-        return e & ((1L << 55) - 1);
-    }
-
-    private void fault(long start, long end) {
-        for (long p = start; p < end; p += PgtableArch.PAGE_SIZE) assertEquals(0, um.memory.faultIn(mm, p, true));
-    }
-
-    /** khugepaged context: MADV_HUGEPAGE, then passes until full_scans advances twice (wait_for_scan). */
-    private void khugepagedCollapse(long p, int nrHpages) {
-        assertEquals(0, um.mmap.madvise(mm, p, nrHpages * HPAGE, Mmap.MADV_HUGEPAGE));
-        long target = m.khugepaged().settings.fullScans + 2;
-        for (int i = 0; i < 100 && m.khugepaged().settings.fullScans < target; i++) m.khugepaged().scanPass();
-    }
-
-    private void assertConsistent() {
-        List<String> bad = UserMemoryCheck.check(um);
-        assertTrue(bad.isEmpty(), String.join("\n", bad));
-        mmsim.mm.debug.ModelCheck.assertConsistent(m);
-    }
-
+class KhugepagedTest extends KhugepagedSelftest {
     @Test
     void knobDefaultsAreTheKernels() {
         KhugepagedSettings s = m.khugepaged().settings;
@@ -152,38 +85,6 @@ class KhugepagedTest {
         assertConsistent();
     }
 
-    @Test
-    void collapseEmptyDoesNothing() {
-        long p = setupArea(1);
-        khugepagedCollapse(p, 1);
-        assertFalse(isHuge(p), "Do not collapse empty PTE table");
-        assertConsistent();
-    }
-
-    @Test
-    void collapseSinglePteEntry() {
-        long p = setupArea(1);
-        fault(p, p + PgtableArch.PAGE_SIZE);
-        khugepagedCollapse(p, 1);
-        assertTrue(isHuge(p), "Collapse PTE table with single PTE entry present");
-        assertEquals(512, mm.counter(MmStruct.MM_ANONPAGES));
-        assertConsistent();
-    }
-
-    @Test
-    void collapseMaxPtesNone() {
-        int maxPtesNone = 512 / 8;
-        m.khugepaged().settings.maxPtesNone = maxPtesNone;
-        long p = setupArea(1);
-        fault(p, p + (512 - maxPtesNone - 1) * PgtableArch.PAGE_SIZE);
-        khugepagedCollapse(p, 1);
-        assertFalse(isHuge(p), "Maybe collapse with max_ptes_none exceeded");
-        fault(p, p + (512 - maxPtesNone) * PgtableArch.PAGE_SIZE);
-        khugepagedCollapse(p, 1);
-        assertTrue(isHuge(p), "Collapse with max_ptes_none PTEs empty");
-        assertConsistent();
-    }
-
     /** check_swap(): smaps (the rollup: one VMA) shows exactly {@code size} bytes swapped out. */
     private boolean checkSwap(long size) {
         String smaps = mmsim.iface.VirtualFs.of(m).readAll("/proc/" + mm.pid + "/smaps_rollup");
@@ -193,39 +94,34 @@ class KhugepagedTest {
     }
 
     /**
-     * collapse_max_ptes_swap (tools/testing/selftests/mm/khugepaged.c), khugepaged context: one
-     * page swapped out is swapped in by __collapse_huge_page_swapin and collapsed; max_ptes_swap+1
-     * swapped out exceed the limit (SCAN_EXCEED_SWAP_PTE); max_ptes_swap collapse again.
+     * collapse_max_ptes_swap (tools/testing/selftests/mm/khugepaged.c): max_ptes_swap+1 pages
+     * swapped out exceed the limit for khugepaged (SCAN_EXCEED_SWAP_PTE), not for MADV_COLLAPSE,
+     * which swaps them in (__collapse_huge_page_swapin) and collapses; in the khugepaged context
+     * max_ptes_swap swapped out collapse.
      */
-    @Test
-    void collapseMaxPtesSwap() {
+    @ParameterizedTest
+    @EnumSource(Context.class)
+    void collapseMaxPtesSwap(Context c) {
         int maxPtesSwap = m.khugepaged().settings.maxPtesSwap;
-        long page = PgtableArch.PAGE_SIZE;
         long p = setupArea(1);
         fault(p, p + HPAGE);
-        assertEquals(0, um.mmap.madvise(mm, p, page, Mmap.MADV_PAGEOUT));
-        assertTrue(checkSwap(page), "Swapout one page");
-        khugepagedCollapse(p, 1);
-        assertTrue(isHuge(p), "Collapse with swapping in single PTE entry");
+        assertEquals(0, um.mmap.madvise(mm, p, (maxPtesSwap + 1) * PAGE, Mmap.MADV_PAGEOUT));
+        assertTrue(checkSwap((maxPtesSwap + 1) * PAGE), "Swapout max_ptes_swap + 1 pages");
+        collapse(c, mm, "Maybe collapse with max_ptes_swap exceeded", p, c == Context.MADVISE);
+        validateMemory(mm, p, 0, HPAGE);
         assertConsistent();
-
-        fault(p, p + HPAGE);
-        assertEquals(0, um.mmap.madvise(mm, p, (maxPtesSwap + 1) * page, Mmap.MADV_PAGEOUT));
-        assertTrue(checkSwap((maxPtesSwap + 1) * page), "Swapout max_ptes_swap + 1 pages");
-        khugepagedCollapse(p, 1);
-        assertFalse(isHuge(p), "Maybe collapse with max_ptes_swap exceeded");
-        assertConsistent();
-
-        fault(p, p + HPAGE);
-        assertEquals(0, um.mmap.madvise(mm, p, maxPtesSwap * page, Mmap.MADV_PAGEOUT));
-        assertTrue(checkSwap(maxPtesSwap * page), "Swapout max_ptes_swap pages");
-        khugepagedCollapse(p, 1);
-        assertTrue(isHuge(p), "Collapse with max_ptes_swap pages swapped out");
-        assertConsistent();
+        if (c == Context.KHUGEPAGED) {
+            fault(p, p + HPAGE);
+            assertEquals(0, um.mmap.madvise(mm, p, maxPtesSwap * PAGE, Mmap.MADV_PAGEOUT));
+            assertTrue(checkSwap(maxPtesSwap * PAGE), "Swapout max_ptes_swap pages");
+            collapse(c, mm, "Collapse with max_ptes_swap pages swapped out", p, true);
+            validateMemory(mm, p, 0, HPAGE);
+            assertConsistent();
+        }
     }
 
     @Test
-    void collapseMaxPtesShared() {
+    void maxPtesSharedCountsBasePagesSharedOverFork() {
         long p = setupArea(1);
         fault(p, p + HPAGE);
         MmStruct child = um.mmap.fork(mm);
@@ -236,18 +132,6 @@ class KhugepagedTest {
         }
         khugepagedCollapse(p, 1);
         assertFalse(isHuge(p), "Maybe collapse with max_ptes_shared exceeded");
-        assertConsistent();
-        um.mmap.exit(child);
-        assertConsistent();
-    }
-
-    @Test
-    void collapseForkThenChildSeesSmallPages() {
-        long p = setupArea(1);
-        fault(p, p + PgtableArch.PAGE_SIZE);
-        MmStruct child = um.mmap.fork(mm);
-        assertFalse(isHuge(p), "Allocate small page");
-        khugepagedCollapse(p, 1);
         assertConsistent();
         um.mmap.exit(child);
         assertConsistent();
@@ -304,6 +188,114 @@ class KhugepagedTest {
         um.gup.putUserPage(out[0]);
         khugepagedCollapse(p, 1);
         assertTrue(isHuge(p));
+        assertConsistent();
+    }
+
+    // ---- the selftest's anon tests in both contexts (tools/testing/selftests/mm/khugepaged.c) ----------
+
+    /** collapse_full: four fully populated PTE tables collapse into four THPs. */
+    @ParameterizedTest
+    @EnumSource(Context.class)
+    void selftestCollapseFull(Context c) {
+        int nr = 4;
+        long p = setupArea(nr);
+        fault(p, p + nr * HPAGE);
+        collapse(c, mm, "Collapse multiple fully populated PTE table", p, nr, true);
+        validateMemory(mm, p, 0, nr * HPAGE);
+        assertEquals(0, um.mmap.munmap(mm, p, nr * HPAGE));
+        assertConsistent();
+    }
+
+    /** collapse_empty: a PTE-less range is not collapsed (MADV_COLLAPSE: SCAN_PMD_NULL, -EINVAL). */
+    @ParameterizedTest
+    @EnumSource(Context.class)
+    void selftestCollapseEmpty(Context c) {
+        long p = setupArea(1);
+        collapse(c, mm, "Do not collapse empty PTE table", p, false);
+        assertConsistent();
+    }
+
+    /** collapse_single_pte_entry: one present page and 511 none (max_ptes_none 511) collapse. */
+    @ParameterizedTest
+    @EnumSource(Context.class)
+    void selftestCollapseSinglePteEntry(Context c) {
+        long p = setupArea(1);
+        fault(p, p + PAGE);
+        collapse(c, mm, "Collapse PTE table with single PTE entry present", p, true);
+        assertEquals(512, mm.counter(MmStruct.MM_ANONPAGES));
+        assertConsistent();
+    }
+
+    /**
+     * collapse_max_ptes_none with max_ptes_none = 256: 255 pages present exceed it (khugepaged:
+     * SCAN_EXCEED_NONE_PTE; MADV_COLLAPSE ignores the limit); 256 present collapse.
+     */
+    @ParameterizedTest
+    @EnumSource(Context.class)
+    void selftestCollapseMaxPtesNone(Context c) {
+        int maxPtesNone = 512 / 2;
+        m.khugepaged().settings.maxPtesNone = maxPtesNone;
+        long p = setupArea(1);
+        fault(p, p + (512 - maxPtesNone - 1) * PAGE);
+        collapse(c, mm, "Maybe collapse with max_ptes_none exceeded", p, c == Context.MADVISE);
+        validateMemory(mm, p, 0, (512 - maxPtesNone - 1) * PAGE);
+        if (c == Context.KHUGEPAGED) {
+            fault(p, p + (512 - maxPtesNone) * PAGE);
+            collapse(c, mm, "Collapse with max_ptes_none PTEs empty", p, true);
+            validateMemory(mm, p, 0, (512 - maxPtesNone) * PAGE);
+        }
+        assertConsistent();
+    }
+
+    /** collapse_swapin_single_pte: one page swapped out is swapped in (__collapse_huge_page_swapin) and collapsed. */
+    @ParameterizedTest
+    @EnumSource(Context.class)
+    void selftestCollapseSwapinSinglePte(Context c) {
+        long p = setupArea(1);
+        fault(p, p + HPAGE);
+        assertEquals(0, um.mmap.madvise(mm, p, PAGE, Mmap.MADV_PAGEOUT));
+        assertTrue(checkSwap(PAGE), "Swapout one page");
+        collapse(c, mm, "Collapse with swapping in single PTE entry", p, true);
+        validateMemory(mm, p, 0, HPAGE);
+        assertConsistent();
+    }
+
+    /**
+     * collapse_fork: a small page shared over fork; the child faults a second page and collapses
+     * (its shared page counts against max_ptes_shared only once); the parent keeps small pages.
+     */
+    @ParameterizedTest
+    @EnumSource(Context.class)
+    void selftestCollapseFork(Context c) {
+        long p = setupArea(1);
+        fault(p, p + PAGE);
+        assertFalse(isHuge(p), "Allocate small page");
+        MmStruct child = um.mmap.fork(mm);
+        assertFalse(isHuge(child, p), "Share small page over fork()");
+        fault(child, p + PAGE, p + 2 * PAGE);
+        collapse(c, child, "Collapse PTE table with single page shared with parent process", p, true);
+        validateMemory(child, p, 0, PAGE);
+        assertConsistent();
+        um.mmap.exit(child);
+        assertFalse(isHuge(p), "Check if parent still has small page");
+        validateMemory(mm, p, 0, PAGE);
+        assertConsistent();
+    }
+
+    /**
+     * alloc_at_fault: with enabled "always" the first write maps a THP (do_huge_pmd_anonymous_page);
+     * MADV_DONTNEED of one page splits the huge PMD (zap_pmd_range -> __split_huge_pmd).
+     */
+    @Test
+    void selftestAllocAtFault() {
+        um.hugeMemory.settings.enabled = ThpSettings.Enabled.ALWAYS;
+        long p = setupArea(1);
+        fault(p, p + PAGE);
+        assertEquals(1, hugeCount(mm, p, 1), "Allocate huge page on fault");
+        um.hugeMemory.settings.enabled = ThpSettings.Enabled.MADVISE; // thp_pop_settings
+        assertEquals(0, um.mmap.madvise(mm, p, PAGE, Mmap.MADV_DONTNEED));
+        assertEquals(0, hugeCount(mm, p, 1), "Split huge PMD on MADV_DONTNEED");
+        assertEquals(0, um.mmap.munmap(mm, p, HPAGE));
         assertConsistent();
     }
 }

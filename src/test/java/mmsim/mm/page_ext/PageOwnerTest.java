@@ -89,4 +89,48 @@ class PageOwnerTest {
         VirtualFs.ReadResult r = VirtualFs.of(m).read(PageOwnerFile.PATH, pos, 4096);
         return new String(r.data(), StandardCharsets.UTF_8);
     }
+
+    /**
+     * __split_page_owner() (mm/page_owner.c), called by __split_huge_page: before the split a THP
+     * is one record of order 9 and read_page_owner skips its tails; after split_huge_page every
+     * page is a record of order 0 with the THP's gfp mask.
+     */
+    @Test
+    void aSplitThpShowsEveryPageAsAnOrderZeroRecord() {
+        for (KernelConfig c : new KernelConfig[] {KernelConfig.v4_6().with(KernelConfig.CONFIG_PAGE_OWNER),
+                KernelConfig.mainline().with(KernelConfig.CONFIG_PAGE_OWNER)}) {
+            Machine m = Machine.boot(L, c);
+            var um = m.userMemory();
+            um.hugeMemory.settings.enabled = mmsim.mm.huge_memory.ThpSettings.Enabled.MADVISE;
+            var mm = um.newProcess("thp");
+            long base = 0x40000000L, hpage = mmsim.mm.pgtable.PgtableArch.PMD_SIZE;
+            int rw = mmsim.mm.mmap.Mmap.PROT_READ | mmsim.mm.mmap.Mmap.PROT_WRITE;
+            assertEquals(base, um.mmap.mmap(mm, base, hpage, rw, mmsim.mm.mmap.Mmap.MAP_PRIVATE | mmsim.mm.mmap.Mmap.MAP_ANONYMOUS));
+            assertEquals(0, um.mmap.madvise(mm, base, hpage, mmsim.mm.mmap.Mmap.MADV_HUGEPAGE));
+            assertEquals(0, um.memory.faultIn(mm, base, true));
+            var pmd = um.pgalloc.pmdLoc(mm, base, false);
+            long head = um.arch.pmdPfn(um.tables.peekEntry(pmd.table(), pmd.idx()));
+            String rec = record(m, head);
+            assertTrue(rec.startsWith(String.format("Page allocated via order 9, mask %#x", Gfp.GFP_TRANSHUGE_LIGHT | Gfp.__GFP_ZERO)), c + ": " + rec);
+            assertFalse(record(m, head + 5).contains(pfnText(c, head + 5)), c + ": a THP's tails are not printed");
+
+            um.swap.lruAddDrainAll();
+            assertEquals(0, um.splitHugePage.splitHugePagesPid(mm, base));
+            assertEquals(0, um.pages.compoundOrder(head));
+            for (long p : new long[] {head, head + 5, head + 511}) {
+                String r = record(m, p);
+                assertTrue(r.startsWith(String.format("Page allocated via order 0, mask %#x", Gfp.GFP_TRANSHUGE_LIGHT | Gfp.__GFP_ZERO)), c + ": " + r);
+                assertTrue(r.contains(pfnText(c, p)), c + ": the page's own record: " + r);
+            }
+            assertEquals(java.util.List.of(), ModelCheck.check(m));
+        }
+    }
+
+    private static String record(Machine m, long pfn) {
+        return new String(VirtualFs.of(m).read(PageOwnerFile.PATH, pfn, 4096).data(), StandardCharsets.UTF_8);
+    }
+
+    private static String pfnText(KernelConfig c, long pfn) {
+        return c.era() == KernelConfig.Era.V4_6 ? "PFN " + pfn + " " : String.format("PFN %#x ", pfn);
+    }
 }
