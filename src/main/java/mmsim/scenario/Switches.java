@@ -48,7 +48,7 @@ public final class Switches {
         put("collapse-no-table-sync", "before 2ba99c5e0881 (v6.1): no tlb_remove_table_sync_one() after pmdp_collapse_flush in collapse_huge_page");
         put("collapse-release-under-ptl", "Kirill Shutemov's suggestion (2020): release_pte_page() inside the pte-lock section, before page_remove_rmap");
         put("collapse-yang-v1", "Yang Shi's v1 patch (2020): no putback; after page_remove_rmap, drop the isolation reference and free");
-        put("collapse-no-compound", "before v5.8: khugepaged stops at a PTE-mapped THP (SCAN_PAGE_COMPOUND) instead of collapsing it");
+        put("collapse-no-compound", "before v5.8: khugepaged stops at a PTE-mapped THP (SCAN_PAGE_COMPOUND), has no max_ptes_shared, and wants page_count == 1 + PageSwapCache");
         put("collapse-no-pmd-lock", "Yang Shi's question (2020): no pmd_lock around pmdp_collapse_flush in collapse_huge_page");
         put("collapse-no-vma-start-write", "counterfactual: collapse_huge_page without vma_start_write, so a fault under the per-VMA lock runs during the collapse");
         put("rmap-sees-detached-table", "counterfactual negative control: rmap walks reach the PTE table collapse detached");

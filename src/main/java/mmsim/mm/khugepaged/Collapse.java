@@ -189,7 +189,10 @@ final class Collapse {
                 if (page < 0) { r = ScanResult.SCAN_PAGE_NULL; break; }
                 long folio = pages.compoundHead(page);
                 boolean large = pages.compoundOrder(folio) > 0;
-                if (kh.mappedShared(page, folio) && ++shared > s.maxPtesShared && khugepaged) { r = ScanResult.SCAN_EXCEED_SHARED_PTE; break; }
+                if (!kh.has(Khugepaged.NO_COMPOUND) && kh.mappedShared(page, folio) && ++shared > s.maxPtesShared && khugepaged) {
+                    r = ScanResult.SCAN_EXCEED_SHARED_PTE; // max_ptes_shared: v5.8+
+                    break;
+                }
                 if (large && kh.has(Khugepaged.NO_COMPOUND)) { r = ScanResult.SCAN_PAGE_COMPOUND; break; }
                 if (!large || !compoundPagelist.contains(folio)) { // a PTE-mapped THP is isolated once, at its first PTE
                     if (!um.trylockPage(folio)) { r = ScanResult.SCAN_PAGE_LOCK; break; }

@@ -61,9 +61,11 @@ public final class Khugepaged {
     public static final String PPC_RADIX_SERIALIZE = "ppc-radix-serialize";
 
     /**
-     * Before v5.8 ("khugepaged: allow to collapse PTE-mapped compound pages"): a PTE mapping a
-     * page of a THP stops the scan with SCAN_PAGE_COMPOUND ("TODO: teach khugepaged to collapse
-     * THP mapped with pte").
+     * Before v5.8 (Kirill Shutemov's series "khugepaged: allow to collapse PTE-mapped compound
+     * pages" and "allow to collapse a page shared across fork"): a PTE mapping a page of a THP
+     * stops the scan with SCAN_PAGE_COMPOUND ("TODO: teach khugepaged to collapse THP mapped with
+     * pte"), there is no max_ptes_shared, and a page qualifies only with page_count == 1 +
+     * PageSwapCache (a page shared across fork, or pinned, fails with SCAN_PAGE_COUNT).
      */
     public static final String NO_COMPOUND = "collapse-no-compound";
 
@@ -258,7 +260,7 @@ public final class Khugepaged {
                 if (page < 0) { result = ScanResult.SCAN_PAGE_NULL; break; }
                 // a PTE-mapped THP is judged as its folio (v5.8+): each of its PTEs counts, the tests are the folio's
                 long folio = pages.compoundHead(page);
-                if (mappedShared(page, folio) && ++shared > settings.maxPtesShared && khugepaged) { result = ScanResult.SCAN_EXCEED_SHARED_PTE; break; }
+                if (!has(NO_COMPOUND) && mappedShared(page, folio) && ++shared > settings.maxPtesShared && khugepaged) { result = ScanResult.SCAN_EXCEED_SHARED_PTE; break; }
                 if (pages.compoundOrder(folio) > 0 && has(NO_COMPOUND)) { result = ScanResult.SCAN_PAGE_COMPOUND; break; }
                 if (!pages.test(folio, PageFlag.LRU)) { result = ScanResult.SCAN_PAGE_LRU; break; }
                 if (pages.test(folio, PageFlag.LOCKED)) { result = ScanResult.SCAN_PAGE_LOCK; break; }
@@ -285,6 +287,7 @@ public final class Khugepaged {
      * cache's (one per page).
      */
     boolean refcountSuitable(long folio) {
+        if (has(NO_COMPOUND)) return pages.refcount(folio) == 1 + (pages.test(folio, PageFlag.OWNER_PRIV_1) ? 1 : 0); // v5.7 and before
         int order = pages.compoundOrder(folio);
         int mapcount = order == 0 ? um.pageMapcount(folio) : huge.folioMapcount(folio);
         int expected = mapcount + (pages.test(folio, PageFlag.OWNER_PRIV_1) ? 1 << order : 0);

@@ -165,4 +165,31 @@ class KhugepagedCompoundTest extends KhugepagedSelftest {
         assertEquals(ScanResult.SCAN_PAGE_COMPOUND, old.khugepaged().scanPmd(omm, BASE, true));
         assertEquals(ScanResult.SCAN_PAGE_COMPOUND, old.khugepaged().scanPmd(omm, BASE, false));
     }
+
+    /**
+     * Before v5.8 a page shared across fork is not collapsed at all (mm/khugepaged.c of v5.7:
+     * khugepaged_scan_pmd wants page_count == 1 + PageSwapCache; max_ptes_shared came with
+     * v5.8), where today one shared page is within max_ptes_shared (256) and the range collapses.
+     */
+    @Test
+    void beforeV58OneSharedPageStopsTheScanWithScanPageCount() {
+        for (boolean before58 : new boolean[] {true, false}) {
+            KernelConfig c = before58 ? KernelConfig.mainline().with(Khugepaged.NO_COMPOUND) : KernelConfig.mainline();
+            Machine mach = Machine.boot(mmsim.mm.linux.MachineLayout.small(), c);
+            var oum = mach.userMemory();
+            MmStruct omm = oum.newProcess("khugepaged");
+            assertEquals(BASE, oum.mmap.mmap(omm, BASE, HPAGE, RW, ANON));
+            assertEquals(0, oum.mmap.madvise(omm, BASE, HPAGE, Mmap.MADV_NOHUGEPAGE));
+            for (long a = BASE; a < BASE + HPAGE; a += PAGE) assertEquals(0, oum.memory.faultIn(omm, a, true));
+            MmStruct child = oum.mmap.fork(omm);
+            // the child writes every page but the first: only that one stays shared
+            for (long a = BASE + PAGE; a < BASE + HPAGE; a += PAGE) assertEquals(0, oum.memory.faultIn(child, a, true));
+            assertEquals(0, oum.memory.faultIn(omm, BASE + HPAGE - PAGE, true)); // one writable PTE (wp_page_reuse)
+            assertEquals(0, oum.mmap.madvise(omm, BASE, HPAGE, Mmap.MADV_HUGEPAGE));
+            oum.swap.lruAddDrainAll(); // the LRU batches' references are not the test's subject
+            ScanResult r = mach.khugepaged().scanPmd(omm, BASE, true);
+            if (before58) assertEquals(ScanResult.SCAN_PAGE_COUNT, r);
+            else assertEquals(ScanResult.SCAN_SUCCEED, r);
+        }
+    }
 }
