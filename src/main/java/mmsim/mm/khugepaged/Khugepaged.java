@@ -130,8 +130,10 @@ public final class Khugepaged {
      * madvise_collapse() (MADV_COLLAPSE, v6.1): a synchronous collapse of every PMD range inside
      * [start, end), regardless of the sysfs "enabled" mode and of the max_ptes_* limits (the
      * caller asked for it). A range already PMD-mapped counts as done. Returns 0 when every range
-     * is huge afterwards, else -ENOMEM (no huge page), -EAGAIN (a transient reason: a page
-     * locked, pinned or off the LRU) or -EINVAL.
+     * is huge afterwards, else the errno of the last failure (madvise_collapse_errno): -ENOMEM
+     * (no huge page), -EAGAIN (a transient reason: a page locked, pinned or off the LRU) or
+     * -EINVAL. A failure outside mm/khugepaged.c's whitelist (a VMA that changed, a PTE limit)
+     * ends the walk over the ranges.
      */
     public int madviseCollapse(MmStruct mm, long start, long end) {
         try (var f = k.enter("madvise_collapse")) {
@@ -141,18 +143,35 @@ public final class Khugepaged {
             mm.mmapLock.upRead();
             if (!ok) return mmsim.kernel.Errno.EINVAL.neg();
             swap.lruAddDrainAll();
-            int last = 0;
-            for (long h = (start + PgtableArch.PMD_SIZE - 1) & PgtableArch.PMD_MASK; h + PgtableArch.PMD_SIZE <= end; h += PgtableArch.PMD_SIZE) {
+            long hstart = (start + PgtableArch.PMD_SIZE - 1) & PgtableArch.PMD_MASK, hend = end & PgtableArch.PMD_MASK;
+            long ranges = hend > hstart ? (hend - hstart) / PgtableArch.PMD_SIZE : 0;
+            int thps = 0;
+            ScanResult lastFail = ScanResult.SCAN_FAIL;
+            for (long h = hstart; h < hend; h += PgtableArch.PMD_SIZE) {
                 ScanResult r = scanPmd(mm, h, false);
-                switch (r) {
-                    case SCAN_SUCCEED, SCAN_PMD_MAPPED -> { }
-                    case SCAN_ALLOC_HUGE_PAGE_FAIL -> last = mmsim.kernel.Errno.ENOMEM.neg();
-                    case SCAN_PAGE_LOCK, SCAN_PAGE_COUNT, SCAN_PAGE_LRU, SCAN_DEL_PAGE_LRU -> last = mmsim.kernel.Errno.EAGAIN.neg();
-                    default -> last = mmsim.kernel.Errno.EINVAL.neg();
+                if (r == ScanResult.SCAN_SUCCEED || r == ScanResult.SCAN_PMD_MAPPED) {
+                    thps++;
+                    continue;
                 }
+                lastFail = r;
+                if (!switch (r) { // the results after which the next range is still tried; any other ends the call
+                    case SCAN_PMD_NULL, SCAN_PTE_NON_PRESENT, SCAN_PAGE_RO, SCAN_LACK_REFERENCED_PAGE, SCAN_PAGE_NULL,
+                         SCAN_PAGE_COUNT, SCAN_PAGE_LOCK, SCAN_PAGE_COMPOUND, SCAN_PAGE_LRU, SCAN_DEL_PAGE_LRU -> true;
+                    default -> false;
+                }) break;
             }
-            return last;
+            return thps == ranges ? 0 : madviseCollapseErrno(lastFail);
         }
+    }
+
+    /** madvise_collapse_errno(): what MADV_COLLAPSE tells the caller, so it can pick a fallback. */
+    static int madviseCollapseErrno(ScanResult r) {
+        return switch (r) {
+            case SCAN_ALLOC_HUGE_PAGE_FAIL -> mmsim.kernel.Errno.ENOMEM.neg();
+            case SCAN_EXCEED_NONE_PTE -> mmsim.kernel.Errno.EBUSY.neg();
+            case SCAN_PAGE_COUNT, SCAN_PAGE_LOCK, SCAN_PAGE_LRU, SCAN_DEL_PAGE_LRU -> mmsim.kernel.Errno.EAGAIN.neg(); // try again
+            default -> mmsim.kernel.Errno.EINVAL.neg();
+        };
     }
 
     /** __khugepaged_enter(): registers mm once (MMF_VM_HUGEPAGE). */

@@ -85,6 +85,27 @@ class KhugepagedTest extends KhugepagedSelftest {
         assertConsistent();
     }
 
+    /**
+     * madvise_collapse (mm/khugepaged.c): a range that fails for a whitelisted, transient reason
+     * (a pinned page: SCAN_PAGE_COUNT) does not stop the walk; the next range is collapsed and the
+     * call reports the failure's errno (madvise_collapse_errno: -EAGAIN).
+     */
+    @Test
+    void madviseCollapseGoesOnAfterAPinnedRangeAndSaysEagain() {
+        long p = setupArea(2);
+        fault(p, p + 2 * HPAGE);
+        long[] pinned = new long[1];
+        assertEquals(1, um.gup.getUserPagesFast(mm, p, 1, true, pinned)); // a GUP reference: page_count too high
+        assertEquals(mmsim.kernel.Errno.EAGAIN.neg(), um.mmap.madvise(mm, p, 2 * HPAGE, Mmap.MADV_COLLAPSE));
+        // the PMDs themselves: smaps' rollup sums both ranges
+        assertFalse(um.arch.pmdTransHuge(pmdOf(mm, p)));
+        assertTrue(um.arch.pmdTransHuge(pmdOf(mm, p + HPAGE)), "the range after the pinned one is still collapsed");
+        um.gup.putUserPage(pinned[0]);
+        assertEquals(0, um.mmap.madvise(mm, p, 2 * HPAGE, Mmap.MADV_COLLAPSE));
+        assertTrue(um.arch.pmdTransHuge(pmdOf(mm, p)));
+        assertConsistent();
+    }
+
     /** check_swap(): smaps (the rollup: one VMA) shows exactly {@code size} bytes swapped out. */
     private boolean checkSwap(long size) {
         String smaps = mmsim.iface.VirtualFs.of(m).readAll("/proc/" + mm.pid + "/smaps_rollup");
