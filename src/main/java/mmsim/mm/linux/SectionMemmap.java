@@ -107,6 +107,21 @@ public final class SectionMemmap implements Restorable<SectionMemmap> {
         if (index != null) Arrays.fill(index, from, to, 0);
     }
 
+    /**
+     * How many struct pages after {@code i}, below {@code to}, hold exactly the words of struct
+     * page {@code i} (every array, mapping and index included).
+     */
+    int sameAs(int i, int to) {
+        long f = flags[i];
+        int rc = refcount[i], mc = mapcount[i], ch = compoundHead[i], pd = privateData[i], ln = lruNext[i], lp = lruPrev[i];
+        int j = i + 1;
+        while (j < to && flags[j] == f && refcount[j] == rc && mapcount[j] == mc && compoundHead[j] == ch
+                && privateData[j] == pd && lruNext[j] == ln && lruPrev[j] == lp) j++;
+        if (mapping != null) for (int e = i + 1; e < j; e++) if (mapping[e] != mapping[i]) { j = e; break; }
+        if (index != null) for (int e = i + 1; e < j; e++) if (index[e] != index[i]) { j = e; break; }
+        return j - i - 1;
+    }
+
     /** Marks struct page {@code i} (an index into this section) written. */
     public void markWritten(int i) {
         int b = i / WRITTEN_BLOCK_PAGES;
