@@ -111,14 +111,15 @@ public final class Memmap {
     public boolean backed(long pfn) { return sectionOf(pfn) != null; }
 
     /**
-     * How many struct pages after {@code pfn}, below {@code limit} and in its section, hold
-     * exactly the words of pfn's struct page. Raw (no point): for a reader that nothing else
-     * runs beside. Faults like any raw read when pfn's memmap is not populated.
+     * How many struct pages after {@code pfn}, below {@code limit} and in its section, hold the
+     * same flags, compound_head, mapping, _mapcount and _refcount words as pfn's: the state page
+     * flag readers see (list links, index and private may differ). Raw (no point): for a reader
+     * that nothing else runs beside. Faults like any raw read when pfn's memmap is not populated.
      */
-    public int sameStructPagesAfter(long pfn, long limit) {
+    public int sameStateAfter(long pfn, long limit) {
         SectionMemmap m = at(pfn, Field.FLAGS, false);
         int i = (int) pfn & mask;
-        return m.sameAs(i, (int) Math.min(m.nrPages, i + Math.max(0, limit - pfn)));
+        return m.sameStateAs(i, (int) Math.min(m.nrPages, i + Math.max(0, limit - pfn)));
     }
 
     public int index(long pfn) { return (int) pfn & mask; }

@@ -108,17 +108,16 @@ public final class SectionMemmap implements Restorable<SectionMemmap> {
     }
 
     /**
-     * How many struct pages after {@code i}, below {@code to}, hold exactly the words of struct
-     * page {@code i} (every array, mapping and index included).
+     * How many struct pages after {@code i}, below {@code to}, hold the same flags, compound_head,
+     * mapping, _mapcount and _refcount words as struct page {@code i} (list links, index and
+     * private may differ).
      */
-    int sameAs(int i, int to) {
+    int sameStateAs(int i, int to) {
         long f = flags[i];
-        int rc = refcount[i], mc = mapcount[i], ch = compoundHead[i], pd = privateData[i], ln = lruNext[i], lp = lruPrev[i];
+        int rc = refcount[i], mc = mapcount[i], ch = compoundHead[i];
         int j = i + 1;
-        while (j < to && flags[j] == f && refcount[j] == rc && mapcount[j] == mc && compoundHead[j] == ch
-                && privateData[j] == pd && lruNext[j] == ln && lruPrev[j] == lp) j++;
+        while (j < to && flags[j] == f && refcount[j] == rc && mapcount[j] == mc && compoundHead[j] == ch) j++;
         if (mapping != null) for (int e = i + 1; e < j; e++) if (mapping[e] != mapping[i]) { j = e; break; }
-        if (index != null) for (int e = i + 1; e < j; e++) if (index[e] != index[i]) { j = e; break; }
         return j - i - 1;
     }
 

@@ -31,8 +31,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * (the raw pass: PFN lookups once per subsection, runs of identical struct pages and free
  * buddy blocks read in one step) give the same bytes as the per-page pass the explorer and
  * tracing use (every PFN looked up, every memmap word read through a point), on machines put
- * in random states by scenario operations: buddy allocations of every order, anonymous and THP
- * memory (faults, fork, khugepaged, splits, reclaim), hwpoison and soft offline, a DIMM onlined
+ * in random states by scenario operations: buddy allocations of every order, anonymous, shmem
+ * and THP memory (faults, fork, khugepaged, splits, reclaim), hwpoison and soft offline, a DIMM onlined
  * and offlined, ZONE_DEVICE memory mapped and unmapped; both eras.
  */
 class KPageWalkPropertyTest {
@@ -69,7 +69,7 @@ class KPageWalkPropertyTest {
                     int[] blk = live.remove(rnd.nextInt(live.size()));
                     yield "free_pages $a" + blk[0] + " " + blk[1];
                 }
-                case 3, 4 -> "mmap " + (1 + rnd.nextInt(4)) + "M -> m" + maps++;
+                case 3, 4 -> "mmap " + (1 + rnd.nextInt(4)) + "M " + (rnd.nextBoolean() ? "private" : "shared") + " -> m" + maps++;
                 case 5 -> maps == 0 ? "drain_all_pages" : "madvise $m" + rnd.nextInt(maps) + " 2M MADV_HUGEPAGE";
                 case 6, 7 -> maps == 0 ? "khugepaged" : (rnd.nextBoolean() ? "write" : "touch") + " $m" + rnd.nextInt(maps) + " " + (1 + rnd.nextInt(1024)) + "K";
                 case 8 -> maps == 0 ? "kswapd" : "madvise $m" + rnd.nextInt(maps) + " " + (4 << rnd.nextInt(8)) + "K "
@@ -109,6 +109,30 @@ class KPageWalkPropertyTest {
             assertTrue(raw.length > 0);
             assertArrayEquals(perPage, raw, () -> kind + " after " + ran + " (" + (v46 ? "v4.6" : "mainline") + "), first differing pfn "
                     + firstDifference(perPage, raw) / 8);
+        }
+    }
+
+    /**
+     * A run of like pages ends at the first page that differs in any word stable_page_flags
+     * reads: one read over pages that differ one word each gives what reading each alone gives.
+     */
+    @net.jqwik.api.Example
+    void aRunEndsAtTheFirstPageThatDiffersInAWordTheReaderUses() {
+        for (KernelConfig c : List.of(KernelConfig.mainline(), KernelConfig.v4_6())) {
+            KPageFixture f = new KPageFixture(c, 1);
+            long p = 0x100;
+            f.memmap.setMapping(p + 2, 0x1000 | StablePageFlags.PAGE_MAPPING_ANON);   // anonymous
+            f.memmap.setMapping(p + 4, 0x2000);                                        // a file's
+            f.memmap.setMapcount(p + 6, 0);                                            // mapped once
+            f.memmap.setRefcount(p + 8, 2);
+            f.memmap.setBit(p + 10, mmsim.mm.linux.PageFlag.DIRTY);
+            f.memmap.setBit(p + 12, mmsim.mm.linux.PageFlag.HWPOISON);
+            KPageFiles.ReadResult r = f.files.read(KPageFiles.Kind.KPAGEFLAGS, p * 8, 16 * 8);
+            for (int i = 0; i < 16; i++) {
+                long together = java.nio.ByteBuffer.wrap(r.data(), i * 8, 8).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
+                assertTrue(together == f.kpageflags(p + i), c.era() + " pfn +" + i + ": " + Long.toHexString(together)
+                        + " read together, " + Long.toHexString(f.kpageflags(p + i)) + " alone");
+            }
         }
     }
 
