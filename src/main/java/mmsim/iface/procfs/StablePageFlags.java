@@ -189,20 +189,29 @@ public final class StablePageFlags {
     /**
      * In a walk's raw pass, how many pfns after {@code pfn} (below {@code limit}) read the value
      * {@link #stablePageFlags} just gave for {@code pfn}, without reading them one by one: the
-     * pages whose flags, compound_head, mapping, _mapcount and _refcount words are pfn's, as long
-     * as what the value asks about the pfn itself answers the same. That holds for a page that is
-     * not compound (those five words of its own are all it reads) when it is no zero page, and
-     * when a free buddy block decided KPF_BUDDY, up to the block's end. Answers 0 (read each page) outside a walk, on a compound or
-     * unreadable page, and where a per-pfn hook is in play (the ZONE_DEVICE reserve variant,
-     * page_ext idle bits). A free buddy block of a booted machine, or the pages of one anonymous
-     * mapping on one LRU list, read in one step.
+     * pages in pfn's state (Memmap.sameStateAfter), as long as what the value asks about the pfn
+     * itself answers the same. A page that is not compound reads only its own flags,
+     * compound_head, mapping, _mapcount and _refcount, and asks whether it is a zero page and
+     * (free, untyped) whether a free buddy block holds it: the run is cut at a zero page and at
+     * the block's end. A tail reads its own flags and _mapcount and the rest from its head, the
+     * same for the run (a free-buddy answer is asked per page: no run when the head's _refcount is
+     * 0). Answers 0 (read each page) outside a walk, on a head or unreadable page, and where a
+     * per-pfn hook is in play (the ZONE_DEVICE reserve variant, page_ext idle bits). A free buddy
+     * block of a booted machine, the pages of one anonymous mapping on one LRU list, or the tails
+     * of a THP read in one step.
      */
     public int sameValueAfter(long pfn, long limit) {
         if (!walking || zoneDeviceReservedCheck || (!is64bit && hooks.pageExtIdle() != null)) return 0;
-        if (!plainReadable(pfn) || mm.compoundHeadRaw(pfn) != 0) return 0;
+        if (!plainReadable(pfn)) return 0;
+        int ch = mm.compoundHeadRaw(pfn);
+        long end = pfn + 1 + mm.sameStateAfter(pfn, limit);
+        if ((ch & 1) != 0) {
+            long head = pfn - (ch >>> 1);
+            if (mm.refcount(head) == 0 && !PageType.BUDDY.isSet(mm.mapcount(pfn))) return 0;
+            return (int) (end - pfn - 1);
+        }
         long kf = mm.flags(pfn);
         if ((kf & PageFlag.HEAD.mask) != 0 || hooks.isZeroPfn(pfn) || hooks.isHugeZeroFolio(pfn)) return 0;
-        long end = pfn + 1 + mm.sameStateAfter(pfn, limit);
         if (mm.refcount(pfn) == 0 && !PageType.BUDDY.isSet(mm.mapcount(pfn))) {
             // the value asked is_free_buddy_page(pfn): the same answer up to the end of its block
             if (pfn < freeFrom || pfn >= freeTo) return 0;

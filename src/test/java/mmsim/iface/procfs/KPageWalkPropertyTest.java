@@ -114,7 +114,8 @@ class KPageWalkPropertyTest {
 
     /**
      * A run of like pages ends at the first page that differs in any word stable_page_flags
-     * reads: one read over pages that differ one word each gives what reading each alone gives.
+     * reads: one read over pages (and tails of a compound page) that differ one word each gives
+     * what reading each alone gives.
      */
     @net.jqwik.api.Example
     void aRunEndsAtTheFirstPageThatDiffersInAWordTheReaderUses() {
@@ -127,8 +128,12 @@ class KPageWalkPropertyTest {
             f.memmap.setRefcount(p + 8, 2);
             f.memmap.setBit(p + 10, mmsim.mm.linux.PageFlag.DIRTY);
             f.memmap.setBit(p + 12, mmsim.mm.linux.PageFlag.HWPOISON);
-            KPageFiles.ReadResult r = f.files.read(KPageFiles.Kind.KPAGEFLAGS, p * 8, 16 * 8);
-            for (int i = 0; i < 16; i++) {
+            // a compound page of order 3 at +16: its tails read their own flags and page type
+            f.makeCompound(p + 16, 3);
+            f.memmap.setType(p + 16 + 3, mmsim.mm.linux.PageType.OFFLINE);
+            f.memmap.setBit(p + 16 + 5, mmsim.mm.linux.PageFlag.HWPOISON);
+            KPageFiles.ReadResult r = f.files.read(KPageFiles.Kind.KPAGEFLAGS, p * 8, 32 * 8);
+            for (int i = 0; i < 32; i++) {
                 long together = java.nio.ByteBuffer.wrap(r.data(), i * 8, 8).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
                 assertTrue(together == f.kpageflags(p + i), c.era() + " pfn +" + i + ": " + Long.toHexString(together)
                         + " read together, " + Long.toHexString(f.kpageflags(p + i)) + " alone");
