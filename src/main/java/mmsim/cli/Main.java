@@ -17,6 +17,9 @@ import picocli.CommandLine.Command;
  * names a subcommand registers only that one; only the usage (no subcommand, {@code --help},
  * {@code help}, completion, an unknown word) needs them all.
  *
+ * <p>{@code --version} and the usage ({@code --help}, no arguments) need no command model at
+ * all: {@link UsageText} answers them with the text picocli gave at build time.
+ *
  * <p>Exit codes follow kselftest: 0 everything as declared, 1 a declared outcome violated,
  * 2 usage error or broken input, 4 a bound or budget hit before an answer, 130 interrupted.
  */
@@ -53,21 +56,26 @@ public final class Main implements Runnable {
         System.exit(execute(args));
     }
 
-    /** The subcommands, by name, in the order the usage lists them. */
-    private static final Map<String, Supplier<Object>> SUBCOMMANDS = new LinkedHashMap<>();
-    static {
-        SUBCOMMANDS.put("help", CommandLine.HelpCommand::new);
-        SUBCOMMANDS.put("check", CheckCommand::new);
-        SUBCOMMANDS.put("explore", ExploreCommand::new);
-        SUBCOMMANDS.put("replay", ReplayCommand::new);
-        SUBCOMMANDS.put("locks", LocksCommand::new);
-        SUBCOMMANDS.put("sh", ShCommand::new);
-        SUBCOMMANDS.put("list", ListCommand::new);
-        SUBCOMMANDS.put("generate-completion", CompletionCommand::new);
-        SUBCOMMANDS.put("page-types", PageTypesCommand::new);
-        SUBCOMMANDS.put("boot", BootCommand::new);
-        SUBCOMMANDS.put("cat", CatCommand::new);
-        SUBCOMMANDS.put("new", NewCommand::new);
+    /**
+     * The subcommands, by name, in the order the usage lists them. A holder class: a run that
+     * needs no command model ({@link UsageText#quickAnswer}) does not make these factories.
+     */
+    private static final class Subcommands {
+        static final Map<String, Supplier<Object>> ALL = new LinkedHashMap<>();
+        static {
+            ALL.put("help", CommandLine.HelpCommand::new);
+            ALL.put("check", CheckCommand::new);
+            ALL.put("explore", ExploreCommand::new);
+            ALL.put("replay", ReplayCommand::new);
+            ALL.put("locks", LocksCommand::new);
+            ALL.put("sh", ShCommand::new);
+            ALL.put("list", ListCommand::new);
+            ALL.put("generate-completion", CompletionCommand::new);
+            ALL.put("page-types", PageTypesCommand::new);
+            ALL.put("boot", BootCommand::new);
+            ALL.put("cat", CatCommand::new);
+            ALL.put("new", NewCommand::new);
+        }
     }
     /** Subcommands that need every other one registered (they list or complete them). */
     private static final Set<String> NEEDS_ALL = Set.of("help", "generate-completion");
@@ -77,16 +85,27 @@ public final class Main implements Runnable {
         CommandLine cl = new CommandLine(new Main());
         String first = args.length == 0 ? null : args[0];
         boolean versionOnly = args.length == 1 && (first.equals("--version") || first.equals("-V"));
-        if (first != null && SUBCOMMANDS.containsKey(first) && !NEEDS_ALL.contains(first)) {
-            cl.addSubcommand(first, SUBCOMMANDS.get(first).get());
+        if (first != null && Subcommands.ALL.containsKey(first) && !NEEDS_ALL.contains(first)) {
+            cl.addSubcommand(first, Subcommands.ALL.get(first).get());
         } else if (!versionOnly) {
-            SUBCOMMANDS.forEach((name, command) -> cl.addSubcommand(name, command.get()));
+            Subcommands.ALL.forEach((name, command) -> cl.addSubcommand(name, command.get()));
         }
         return cl;
     }
 
     /** Runs the command line and returns the exit code (used by tests). */
     public static int execute(String... args) {
+        String quick = UsageText.quickAnswer(args);
+        if (quick != null) {
+            System.out.print(quick);
+            System.out.flush();
+            return EXIT_OK;
+        }
+        return executeWithPicocli(args);
+    }
+
+    /** The command line through picocli, whatever it asks (also what {@link UsageText} stands in for). */
+    static int executeWithPicocli(String... args) {
         CommandLine cl = commandLine(args);
         // --strategy random, RANDOM and Random are one strategy: help, README and completion write it lower case
         cl.setCaseInsensitiveEnumValuesAllowed(true);

@@ -118,6 +118,7 @@ public final class VirtualFs {
         mmsim.iface.procfs.MmProcFiles.install(fs, m);
         mmsim.iface.procfs.KPageProc.install(fs, m);
         mmsim.iface.sysfs.MemorySysfs.install(fs, m);
+        mmsim.iface.sysfs.AcpiSysfs.install(fs, m);
         mmsim.iface.sysfs.ThpSysfs.install(fs, m);
         mmsim.iface.procfs.ProcPidFiles.install(fs, m);
         mmsim.iface.procfs.ProcVmstat.install(fs, m);

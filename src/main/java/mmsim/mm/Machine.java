@@ -297,11 +297,12 @@ public final class Machine {
         // and the kernel image, and the arch's half of memory hotplug (before any hot-add)
         if (archMmu != null) archMmu.pagingInit();
 
-        // hot-pluggable memory the firmware announces at boot (ACPI memory devices): add_memory(),
-        // which adds the sections and leaves the blocks offline (auto_online_blocks is "offline")
+        // hot-pluggable memory the firmware announces at boot (ACPI memory devices): the ACPI
+        // driver's add_memory(), which adds the sections and leaves the blocks offline
+        // (auto_online_blocks is "offline"), then binds the blocks to the device (firmware_node)
         for (MachineLayout.Range r : layout.ranges(MachineLayout.Kind.HOTPLUG)) {
             if (!r.addedAtBoot()) continue;
-            int err = memoryHotplug.addMemory(r.nid(), r.start(), r.end() - r.start());
+            int err = acpiMemhotplug.memoryDeviceAdd(r.nid(), r.start(), r.end() - r.start());
             if (err != 0) throw new IllegalStateException("add_memory of layout line " + r.line() + " failed: " + err);
         }
         // max_pfn: the end of boot RAM, raised on x86 by every hot-add (arch_add_memory ->

@@ -111,36 +111,54 @@ public final class KPageFiles {
             }
             if (pos < 0) return ReadResult.error(Errno.EINVAL);   // loff_t past 2^63: rw_verify_area refuses it
             byte[] out = new byte[(int) count];
-            long pfn = pos / KPMSIZE;
             // Outside exploration no other CPU runs: the PFN -> page answer (section online and
             // subsection present, or pfn_valid) is the same for every PFN of a subsection, so it is
             // asked once per subsection. Under the explorer it is asked per PFN, as the kernel does.
             boolean perPfn = k.sched().exploring() || k.sched().tracing();
-            long pps = sparse.pagesPerSubsection();
-            long knownFrom = 1, knownTo = 0;
-            boolean knownPresent = false;
-            for (int off = 0; off < count; off += (int) KPMSIZE, pfn++) {
-                long page;
-                if (perPfn) {
-                    page = lookup(pfn);
-                } else {
-                    if (pfn < knownFrom || pfn >= knownTo) {
-                        knownFrom = pfn & -pps;
-                        knownTo = knownFrom + pps;
-                        knownPresent = lookup(pfn) >= 0;
-                    }
-                    page = knownPresent ? pfn : -1;
-                }
-                long value = switch (kind) {
-                    case KPAGEFLAGS -> spf.stablePageFlags(page);
-                    case KPAGECOUNT -> page < 0 ? 0 : spf.pageMapcount(page);
-                    case KPAGECGROUP -> page < 0 ? 0 : spf.pageCgroupIno(page);
-                };
-                LE_LONG.set(out, off, value);
-                // cond_resched(): v4.6's kpagecount_read had none
-                if (!(v46 && kind == Kind.KPAGECOUNT)) k.point(kind.condResched, null, Access.NONE);
+            if (!perPfn) spf.beginWalk();
+            try {
+                readEntries(kind, pos / KPMSIZE, out, perPfn);
+            } finally {
+                if (!perPfn) spf.endWalk();
             }
             return new ReadResult(out, null);
+        }
+    }
+
+    private void readEntries(Kind kind, long pfn, byte[] out, boolean perPfn) {
+        long pps = sparse.pagesPerSubsection();
+        long knownFrom = 1, knownTo = 0;
+        boolean knownPresent = false;
+        for (int off = 0; off < out.length; off += (int) KPMSIZE, pfn++) {
+            long page;
+            if (perPfn) {
+                page = lookup(pfn);
+            } else {
+                if (pfn < knownFrom || pfn >= knownTo) {
+                    knownFrom = pfn & -pps;
+                    knownTo = knownFrom + pps;
+                    knownPresent = lookup(pfn) >= 0;
+                }
+                page = knownPresent ? pfn : -1;
+            }
+            long value = switch (kind) {
+                case KPAGEFLAGS -> spf.stablePageFlags(page);
+                case KPAGECOUNT -> page < 0 ? 0 : spf.pageMapcount(page);
+                case KPAGECGROUP -> page < 0 ? 0 : spf.pageCgroupIno(page);
+            };
+            LE_LONG.set(out, off, value);
+            // cond_resched(): v4.6's kpagecount_read had none
+            if (!(v46 && kind == Kind.KPAGECOUNT)) k.point(kind.condResched, null, Access.NONE);
+            if (kind == Kind.KPAGEFLAGS && page >= 0 && !perPfn) {
+                // the pages after it that certainly read the same value (a free block, a run of reserved pages)
+                int same = spf.sameValueAfter(pfn, Math.min(knownTo, pfn + (out.length - off) / KPMSIZE));
+                for (; same > 0; same--) {
+                    off += (int) KPMSIZE;
+                    pfn++;
+                    LE_LONG.set(out, off, value);
+                    k.point(kind.condResched, null, Access.NONE);
+                }
+            }
         }
     }
 

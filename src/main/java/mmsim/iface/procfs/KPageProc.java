@@ -35,6 +35,7 @@ public final class KPageProc {
         StablePageFlags.Hooks hooks = new StablePageFlags.Hooks() {
             // mm/page_alloc.c answers, under zone->lock, in every run (explored or not)
             @Override public boolean isFreeBuddyPage(long pfn) { return m.allocator().isFreeBuddyPage(pfn); }
+            @Override public long freeBuddyBlockEnd(long pfn) { return m.allocator().freeBuddyBlockEnd(pfn); }
             // ZONE_DEVICE: mm/memremap.c answers (pgmap_array lookups, with their points)
             @Override public boolean pfnZoneDeviceReserved(long pfn) { return m.memremap().pfnZoneDeviceReserved(pfn); }
             // 32-bit page_idle: the idle bit lives in page_ext (mm/page_ext.c answers, with its points)

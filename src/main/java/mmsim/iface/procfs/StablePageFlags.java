@@ -39,6 +39,13 @@ public final class StablePageFlags {
         /** is_free_buddy_page() (mm/page_alloc.c, takes zone->lock): {@code pfn} lies inside a free buddy block. */
         boolean isFreeBuddyPage(long pfn);
 
+        /**
+         * is_free_buddy_page() telling where the free block holding {@code pfn} ends (one past
+         * its last pfn), or -1 when it is in none. Asked instead of {@link #isFreeBuddyPage} by a
+         * walk outside exploration ({@link #beginWalk}); by default the block is the page alone.
+         */
+        default long freeBuddyBlockEnd(long pfn) { return isFreeBuddyPage(pfn) ? pfn + 1 : -1; }
+
         /** is_zero_pfn(): the shared zero page. */
         default boolean isZeroPfn(long pfn) { return false; }
 
@@ -81,6 +88,10 @@ public final class StablePageFlags {
     // flagsWordBits()'s last answer; written and read with no point between, so a CPU switch
     // (which happens only at points) never sees the pair half updated
     private long lastFlagsWord, lastFlagsWordBits;
+    // Between beginWalk and endWalk, the last free buddy block found, [freeFrom, freeTo): the
+    // raw pass answers is_free_buddy_page() for the rest of the block without asking again
+    private boolean walking;
+    private long freeFrom, freeTo;
 
     public StablePageFlags(Kernel k, KernelConfig config, Memmap memmap, Hooks hooks) {
         this.k = k;
@@ -140,12 +151,76 @@ public final class StablePageFlags {
                 if (hooks.pfnZoneDeviceReserved(pfn)) return 1L << KPF_RESERVED;
             }
         }
-        if (!k.sched().exploring() && !k.sched().tracing() && plainReadable(pfn)) {
+        // a walk (beginWalk) runs outside exploration and tracing: no need to ask the scheduler per page
+        if ((walking || !k.sched().exploring() && !k.sched().tracing()) && plainReadable(pfn)) {
             return v46 ? stablePageFlagsV46(pfn, false) : stablePageFlagsMainline(pfn, false);
         }
         try (var f = k.enter("stable_page_flags")) {
             return v46 ? stablePageFlagsV46(pfn, true) : stablePageFlagsMainline(pfn, true);
         }
+    }
+
+    /**
+     * A whole-file read outside exploration begins: nothing else runs until {@link #endWalk},
+     * so a free buddy block found for one pfn stays free for the pfns after it. Only the raw
+     * pass uses that; the pointed pass asks per page, as the kernel does.
+     */
+    public void beginWalk() {
+        walking = true;
+        freeFrom = freeTo = 0;
+    }
+
+    /** The walk of {@link #beginWalk} is over (also when it faulted). */
+    public void endWalk() {
+        walking = false;
+    }
+
+    /** is_free_buddy_page(pfn); in the raw pass of a walk, from the last free block found when it holds pfn. */
+    private boolean isFreeBuddyPage(long pfn, boolean p) {
+        if (p || !walking) return hooks.isFreeBuddyPage(pfn);
+        if (pfn >= freeFrom && pfn < freeTo) return true;
+        long end = hooks.freeBuddyBlockEnd(pfn);
+        if (end < 0) return false;
+        freeFrom = pfn;
+        freeTo = end;
+        return true;
+    }
+
+    /**
+     * In a walk's raw pass, how many pfns after {@code pfn} (below {@code limit}) read the value
+     * {@link #stablePageFlags} just gave for {@code pfn}, without reading them one by one: the
+     * pages in pfn's state (Memmap.sameStateAfter), as long as what the value asks about the pfn
+     * itself answers the same. A page that is not compound reads only its own flags,
+     * compound_head, mapping, _mapcount and _refcount, and asks whether it is a zero page and
+     * (free, untyped) whether a free buddy block holds it: the run is cut at a zero page and at
+     * the block's end. A tail reads its own flags and _mapcount and the rest from its head, the
+     * same for the run (a free-buddy answer is asked per page: no run when the head's _refcount is
+     * 0). Answers 0 (read each page) outside a walk, on a head or unreadable page, and where a
+     * per-pfn hook is in play (the ZONE_DEVICE reserve variant, page_ext idle bits). A free buddy
+     * block of a booted machine, the pages of one anonymous mapping on one LRU list, or the tails
+     * of a THP read in one step.
+     */
+    public int sameValueAfter(long pfn, long limit) {
+        if (!walking || zoneDeviceReservedCheck || (!is64bit && hooks.pageExtIdle() != null)) return 0;
+        if (!plainReadable(pfn)) return 0;
+        int ch = mm.compoundHeadRaw(pfn);
+        long end = pfn + 1 + mm.sameStateAfter(pfn, limit);
+        if ((ch & 1) != 0) {
+            long head = pfn - (ch >>> 1);
+            if (mm.refcount(head) == 0 && !PageType.BUDDY.isSet(mm.mapcount(pfn))) return 0;
+            return (int) (end - pfn - 1);
+        }
+        long kf = mm.flags(pfn);
+        if ((kf & PageFlag.HEAD.mask) != 0 || hooks.isZeroPfn(pfn) || hooks.isHugeZeroFolio(pfn)) return 0;
+        if (mm.refcount(pfn) == 0 && !PageType.BUDDY.isSet(mm.mapcount(pfn))) {
+            // the value asked is_free_buddy_page(pfn): the same answer up to the end of its block
+            if (pfn < freeFrom || pfn >= freeTo) return 0;
+            end = Math.min(end, freeTo);
+        }
+        for (long q = pfn + 1; q < end; q++) {
+            if (hooks.isZeroPfn(q) || hooks.isHugeZeroFolio(q)) end = q;
+        }
+        return (int) (end - pfn - 1);
     }
 
     /** The raw pass may read this page: backed memmap, and a compound_head that is not poison. */
@@ -199,7 +274,7 @@ public final class StablePageFlags {
         int pageType = pfn == head ? folioType : mapcount(pfn, "stable_page_flags:page->page_type", p);
         if (PageType.BUDDY.isSet(pageType)) {
             u |= 1L << KPF_BUDDY;
-        } else if (refcount(head, "stable_page_flags:page_count", p) == 0 && hooks.isFreeBuddyPage(pfn)) {
+        } else if (refcount(head, "stable_page_flags:page_count", p) == 0 && isFreeBuddyPage(pfn, p)) {
             u |= 1L << KPF_BUDDY;
         }
         if (PageType.OFFLINE.isSet(pageType)) u |= 1L << KPF_OFFLINE;
@@ -291,7 +366,7 @@ public final class StablePageFlags {
         int ownType = pfn == head ? headType : mapcount(pfn, "stable_page_flags:PageBuddy", p);
         if (PageType.BUDDY.isSet(ownType)) {
             u |= 1L << KPF_BUDDY;
-        } else if (refcount(head, "stable_page_flags:page_count", p) == 0 && hooks.isFreeBuddyPage(pfn)) {
+        } else if (refcount(head, "stable_page_flags:page_count", p) == 0 && isFreeBuddyPage(pfn, p)) {
             u |= 1L << KPF_BUDDY;
         }
         if (PageType.OFFLINE.isSet(ownType)) u |= 1L << KPF_BALLOON;

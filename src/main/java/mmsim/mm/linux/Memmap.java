@@ -110,6 +110,19 @@ public final class Memmap {
 
     public boolean backed(long pfn) { return sectionOf(pfn) != null; }
 
+    /**
+     * How many struct pages after {@code pfn}, below {@code limit} and in its section, are in
+     * pfn's state as page-flag readers see it: the same flags and _mapcount words, and the same
+     * head for a tail, the same compound_head, _refcount and mapping for any other page (list
+     * links, index and private may differ; SectionMemmap.sameStateAs). Raw (no point): for a reader
+     * that nothing else runs beside. Faults like any raw read when pfn's memmap is not populated.
+     */
+    public int sameStateAfter(long pfn, long limit) {
+        SectionMemmap m = at(pfn, Field.FLAGS, false);
+        int i = (int) pfn & mask;
+        return m.sameStateAs(i, (int) Math.min(m.nrPages, i + Math.max(0, limit - pfn)));
+    }
+
     public int index(long pfn) { return (int) pfn & mask; }
 
     // ---- addresses --------------------------------------------------------------------------

@@ -107,6 +107,27 @@ public final class SectionMemmap implements Restorable<SectionMemmap> {
         if (index != null) Arrays.fill(index, from, to, 0);
     }
 
+    /**
+     * How many struct pages after {@code i}, below {@code to}, are in the state of struct page
+     * {@code i} as a page-flag reader sees it: the same flags, _mapcount, and either (a tail) the
+     * same head, or (any other page) the same compound_head, _refcount and mapping words. A
+     * tail's own _refcount and mapping are not compared (readers look at its head's); list
+     * links, index and private never are.
+     */
+    int sameStateAs(int i, int to) {
+        long f = flags[i];
+        int rc = refcount[i], mc = mapcount[i], ch = compoundHead[i];
+        int j = i + 1;
+        if ((ch & 1) != 0 && ch != -1) {
+            // a tail: compound_head holds (pfn - head) << 1 | 1, so the same head is ch + 2 per page
+            while (j < to && flags[j] == f && mapcount[j] == mc && compoundHead[j] == ch + 2 * (j - i)) j++;
+            return j - i - 1;
+        }
+        while (j < to && flags[j] == f && refcount[j] == rc && mapcount[j] == mc && compoundHead[j] == ch) j++;
+        if (mapping != null) for (int e = i + 1; e < j; e++) if (mapping[e] != mapping[i]) { j = e; break; }
+        return j - i - 1;
+    }
+
     /** Marks struct page {@code i} (an index into this section) written. */
     public void markWritten(int i) {
         int b = i / WRITTEN_BLOCK_PAGES;

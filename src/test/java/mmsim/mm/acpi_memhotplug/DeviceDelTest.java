@@ -52,6 +52,42 @@ class DeviceDelTest {
         assertEquals(List.of(), ModelCheck.check(m));
     }
 
+    /**
+     * drivers/acpi/acpi_memhotplug.c acpi_memory_enable_device binds each memory block of the DIMM
+     * to its ACPI device (acpi_bind_memory_blocks -> drivers/acpi/glue.c acpi_bind_one): the
+     * block gets a firmware_node link to PNP0C80:NN, the device a physical_node link back; the
+     * eject unbinds them (acpi_unbind_one) and the device goes, so a DIMM added again takes the
+     * freed instance 00. Boot memory and memory added by add_memory() itself have no ACPI companion.
+     */
+    @Test
+    void aDimmsBlocksAreBoundToItsAcpiDevice() {
+        Machine m = Machine.boot();
+        VirtualFs fs = VirtualFs.of(m);
+        String dev = "/sys/devices/LNXSYSTM:00/LNXSYBUS:00/PNP0C80:00";
+        assertEquals("../../../LNXSYSTM:00/LNXSYBUS:00/PNP0C80:00", readLink(fs, BLOCK + "/firmware_node"));
+        assertEquals("../../../system/memory/memory4", readLink(fs, dev + "/physical_node"));
+        assertEquals("00000004\n", fs.readAll(BLOCK + "/firmware_node/physical_node/phys_index"));
+        assertFalse(fs.exists("/sys/devices/system/memory/memory0/firmware_node"), "boot memory: no ACPI companion");
+        assertEquals(0, m.memoryHotplug().addMemory(0, 0x28000000L, SIZE));
+        assertFalse(fs.exists("/sys/devices/system/memory/memory5/firmware_node"), "add_memory() alone binds nothing");
+
+        assertEquals(0, m.acpiMemhotplug().ejectRequest(DIMM, SIZE));
+        assertFalse(fs.exists(dev), "acpi_bus_trim deleted the device");
+        assertEquals(List.of(), m.acpiMemhotplug().devices());
+        // a DIMM of two blocks plugged in later: one device, two physical nodes, the freed instance
+        assertEquals(0, m.acpiMemhotplug().memoryDeviceAdd(0, 0x30000000L, 2 * SIZE));
+        assertEquals("../../../system/memory/memory6", readLink(fs, dev + "/physical_node"));
+        assertEquals("../../../system/memory/memory7", readLink(fs, dev + "/physical_node1"));
+        assertEquals("../../../LNXSYSTM:00/LNXSYBUS:00/PNP0C80:00", readLink(fs, "/sys/devices/system/memory/memory7/firmware_node"));
+        assertEquals(List.of(), ModelCheck.check(m));
+    }
+
+    private static String readLink(VirtualFs fs, String path) {
+        VirtualFs.Node n = fs.resolve(path, false);
+        assertTrue(n instanceof VirtualFs.Symlink, path + " is a symlink");
+        return ((VirtualFs.Symlink) n).target();
+    }
+
     @Test
     void bootMemoryIsNoDimm() {
         Machine m = Machine.boot();
