@@ -24,6 +24,12 @@ import java.util.Arrays;
  * the bounded space is then not always covered in full (Coons, Musuvathi and McKinley, "Bounded
  * partial-order reduction", OOPSLA 2013), which is why the catalogue is explored with and
  * without reduction in the tests and must give the same verdicts.
+ *
+ * <p>With a {@link Split}, the search explores only its shard's subtrees ({@link Shard}): at the
+ * split depth, an execution entering a subtree another shard owns is abandoned like a redundant
+ * one ({@link #skipped}). Its prefix is still recorded, so the skipped choice is marked tried at
+ * its node and the sleep sets of later siblings are those of the unsharded search: the shards'
+ * executions together are exactly the unsharded search's.
  */
 final class DfsSearch implements Engine.Chooser {
     private final int bound;
@@ -38,6 +44,16 @@ final class DfsSearch implements Engine.Chooser {
     private int[] preBefore = new int[257];
     private int depth;
     private int prefixLen;
+    // the subtree filter of a sharded search (null: the whole tree)
+    private final Split split;
+    private long subtrees, segment = -1;
+    private boolean reachedSplit, owned, skipped, segmentClosed;
+
+    /**
+     * Cuts the tree at {@code depth} decisions. {@code shard}: whose subtrees run; null runs none
+     * (a probe counting subtrees, {@link ShardSplit}).
+     */
+    record Split(int depth, Shard shard) { }
 
     DfsSearch(int bound) {
         this(bound, null);
@@ -45,8 +61,50 @@ final class DfsSearch implements Engine.Chooser {
 
     /** {@code reduce}: the engine whose pending steps decide dependence (sleep sets); null for none. */
     DfsSearch(int bound, Engine reduce) {
+        this(bound, reduce, null);
+    }
+
+    DfsSearch(int bound, Engine reduce, Split split) {
         this.bound = bound;
         this.reduce = reduce;
+        this.split = split;
+    }
+
+    /** Subtrees at the split depth entered so far, owned or not. */
+    long subtrees() { return subtrees; }
+
+    /** Whether the last execution was abandoned at the split depth because another shard owns its subtree. */
+    boolean skipped() { return skipped; }
+
+    /** Whether the last execution is this shard's to count: in an owned subtree, or above the split depth on shard 0. */
+    boolean mine() {
+        return split == null || (reachedSplit ? owned : split.shard() != null && split.shard().countsTop());
+    }
+
+    /** The DFS-order segment of the last execution: its subtree, or its own when it ended above the split depth. */
+    long segment() {
+        closeSegment();
+        return segment;
+    }
+
+    private void closeSegment() {
+        if (split != null && !segmentClosed) {
+            segment++;
+            segmentClosed = true;
+        }
+    }
+
+    /** At the split depth: numbers a newly entered subtree; false when another shard owns it. */
+    private boolean enterSubtree() {
+        reachedSplit = true;
+        segmentClosed = true;
+        if (prefixLen <= split.depth()) {   // the prefix changed above the split depth: a new subtree
+            segment++;
+            owned = split.shard() != null && split.shard().owns(subtrees);
+            subtrees++;
+        }
+        skipped = !owned;
+        return owned;
     }
 
     /** Alternatives never tried because their CPU was asleep (each would have led to at least one execution). */
@@ -54,6 +112,10 @@ final class DfsSearch implements Engine.Chooser {
 
     @Override
     public int choose(int step, int cur, long en) {
+        if (split != null) {
+            if (step == 0) reachedSplit = skipped = segmentClosed = false;
+            if (step == split.depth() && !enterSubtree()) return Engine.REDUNDANT;
+        }
         long z = step == 0 ? 0 : sleepNext;
         if (reduce != null) {
             if (step == sleep.length) sleep = Arrays.copyOf(sleep, step * 2);
@@ -89,6 +151,7 @@ final class DfsSearch implements Engine.Chooser {
 
     /** Takes in the execution just run; false when the bounded space is exhausted. */
     boolean advance(Engine e) {
+        closeSegment();
         int s = e.steps;
         if (s > chosen.length) {
             int len = Math.max(s, chosen.length * 2);
@@ -119,6 +182,8 @@ final class DfsSearch implements Engine.Chooser {
                 }
             }
             // node i is finished: count the alternatives within the bound that sleep sets pruned
+            // (a sharded search counts nodes above the split depth on shard 0 only: every shard walks them)
+            if (split != null && i < split.depth() && (split.shard() == null || !split.shard().countsTop())) continue;
             for (long m = enabled[i] & ~tried[i] & asleep; m != 0; m &= m - 1) {
                 if (preBefore[i] + (isPreemption(i, Long.numberOfTrailingZeros(m)) ? 1 : 0) <= bound) pruned++;
             }
