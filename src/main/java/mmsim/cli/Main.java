@@ -59,6 +59,7 @@ public final class Main implements Runnable {
         SUBCOMMANDS.put("help", CommandLine.HelpCommand::new);
         SUBCOMMANDS.put("check", CheckCommand::new);
         SUBCOMMANDS.put("explore", ExploreCommand::new);
+        SUBCOMMANDS.put("merge", MergeCommand::new);
         SUBCOMMANDS.put("replay", ReplayCommand::new);
         SUBCOMMANDS.put("locks", LocksCommand::new);
         SUBCOMMANDS.put("sh", ShCommand::new);

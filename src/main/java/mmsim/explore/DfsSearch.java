@@ -94,8 +94,13 @@ final class DfsSearch implements Engine.Chooser {
         }
     }
 
-    /** At the split depth: numbers a newly entered subtree; false when another shard owns it. */
+    /**
+     * At the split depth: numbers a newly entered subtree; false when another shard owns it. Asked
+     * again at the same step (model code unwinding an abandoned execution may reach a point in a
+     * finally block), it answers as before.
+     */
     private boolean enterSubtree() {
+        if (reachedSplit) return owned;
         reachedSplit = true;
         segmentClosed = true;
         if (prefixLen <= split.depth()) {   // the prefix changed above the split depth: a new subtree

@@ -91,14 +91,18 @@ public final class Explorer {
             outcomes.merge(outcome, 1L, Long::sum);
             byte[] failing = null;
             int failingPreemptions = 0;
-            if (o.isFailure().test(outcome) && failedAs.add(distinct(run))) {
+            String key = o.isFailure().test(outcome) ? distinct(run) : null;
+            if (key != null && failedAs.add(key)) {
                 failing = Arrays.copyOf(engine.chosen, engine.steps);
                 failingPreemptions = engine.preemptions;
             }
             boolean more = true;
             if (tally != null) {
                 long pruned = dfs.pruned(), segment = dfs.segment();
-                if (failing != null) tally.failureSegments.add(segment);
+                if (failing != null) {
+                    tally.failureSegments.add(segment);
+                    tally.failureKeys.add(key);
+                }
                 more = dfs.advance(engine);
                 tally.add(segment, 1, 0, dfs.pruned() - pruned, outcome);
             } else if (dfs != null) {
@@ -131,13 +135,14 @@ public final class Explorer {
                 ? new ExplorationResult.Reduction(true, redundant, dfs.pruned()) : ExplorationResult.Reduction.OFF;
         return new ExplorationResult(strategy, o.preemptionBound(), executions, points, exhausted, cut && failure == null,
                 Optional.ofNullable(failure), Collections.unmodifiableMap(outcomes), Duration.ofNanos(end - start), o.seed(), reduction,
-                failures, tally == null ? null : new ShardTally(shard, split.depth(), dfs.subtrees(), tally.segments(), tally.failureSegments));
+                failures, tally == null ? null : new ShardTally(shard, split.depth(), dfs.subtrees(), tally.segments(), tally.failureSegments, tally.failureKeys));
     }
 
     /** A sharded search's figures per segment of the DFS order ({@link ShardTally}). */
     private static final class Tally {
         final List<ShardTally.Segment> segments = new ArrayList<>();
         final List<Long> failureSegments = new ArrayList<>();
+        final List<String> failureKeys = new ArrayList<>();
         private long index = -1, executions, redundant, pruned;
         private Map<Outcome, Long> outcomes = new LinkedHashMap<>();
 

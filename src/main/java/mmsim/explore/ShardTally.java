@@ -16,11 +16,14 @@ import java.util.Map;
  * @param subtrees         subtrees this shard's DFS went past, owned or not
  * @param segments         segments with anything counted, in DFS order
  * @param failureSegments  the segment of each of the result's failures, in the same order
+ * @param failureKeys      what made each failure distinct when found (kind and title, or the observed values)
  */
-public record ShardTally(Shard shard, int splitDepth, long subtrees, List<Segment> segments, List<Long> failureSegments) {
+public record ShardTally(Shard shard, int splitDepth, long subtrees, List<Segment> segments, List<Long> failureSegments,
+                         List<String> failureKeys) {
     public ShardTally {
         segments = List.copyOf(segments);
         failureSegments = List.copyOf(failureSegments);
+        failureKeys = List.copyOf(failureKeys);
     }
 
     /** One segment's figures: executions, redundant executions and pruned alternatives, and the outcomes in first-seen order. */
