@@ -31,7 +31,7 @@ import picocli.CommandLine.Model.CommandSpec;
                 "  mmsim check                    # the whole catalogue",
                 "  mmsim check 010 011            # scenarios whose names start with 010 or 011",
                 "  mmsim check --json | jq .rows  # for scripts",
-                "  mmsim check --shard 1/4 --json > shard-1.json   # one of 4 batch jobs; then: mmsim merge shard-*.json",
+                "  mmsim check 011 --shard 1/4 --json > part-1.json   # one of 4 batch jobs",
                 "", "Exit status: 0 every variant behaved as declared; 1 a declared outcome was", "violated (a FORBIDDEN outcome seen, or an EXPECTED one not reached although", "the search was exhaustive); 2 usage error or broken scenario file; 4 a budget", "ran out before an answer."})
 public final class CheckCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
@@ -194,6 +194,7 @@ public final class CheckCommand implements Callable<Integer> {
             }
             o.put("rows", r);
             o.put("exit", exit);
+            if (part != null) o.put("shard", ShardJson.of(part));   // the file's shard, even with no row of its own
             out.println(pretty ? Json.pretty(o) : Json.write(o));
             return exit;
         }

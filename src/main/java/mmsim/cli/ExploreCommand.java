@@ -28,7 +28,8 @@ import picocli.CommandLine.Model.CommandSpec;
                 "  mmsim explore 000 --variant v4.6 --strategy pct --budget 30s --seed 7",
                 "  mmsim explore my-race.mms --bound 3 --json   # a file mmsim new wrote",
                 "  cat my-race.mms | mmsim explore -",
-                "  mmsim explore 000 --variant mainline --shard 2/4 --json > shard-2.json   # then: mmsim merge shard-*.json",
+                "  mmsim explore 010 --shard 0/2 --json > shard-0.json   # half the search,",
+                "  mmsim explore 010 --shard 1/2 --json > shard-1.json   # the other half",
                 "", "Exit status: 0 as declared, 1 a declared outcome violated, 2 usage or broken", "scenario, 4 the budget ran out before an answer."})
 public final class ExploreCommand implements Callable<Integer> {
     @Spec CommandSpec spec;

@@ -24,8 +24,7 @@ import picocli.CommandLine.Model.CommandSpec;
         header = "Merge the --json outputs of the shards of one run into what the unsharded run prints.",
         description = "Merge the --json outputs of `mmsim check --shard I/N` (or `explore --shard I/N`), one file per shard, into the --json output one unsharded run prints: the same executions, outcome counts, verdicts and first failure (the earliest in DFS order). Exact when every shard explored its part to the end (or to the failure); a row a budget cut says so in merge_note.",
         footer = {"", "Examples:",
-                "  for i in 0 1 2 3; do mmsim check --shard $i/4 --json > shard-$i.json & done; wait",
-                "  mmsim merge shard-*.json | jq .rows",
+                "  mmsim merge shard-0.json shard-1.json   # as mmsim explore 010 --json prints",
                 "", "Exit status: as the unsharded run's (0 as declared, 1 violated, 4 incomplete);", "2 bad input: a missing or duplicate shard, shards of different runs, a file", "that is not a sharded --json output."})
 public final class MergeCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
@@ -183,8 +182,15 @@ public final class MergeCommand implements Callable<Integer> {
                 rows.add((Map<String, Object>) m);
             }
         }
-        if (rows.isEmpty()) throw new ShardJson.BadInput(file + ": no rows: not the --json output of a sharded check or explore");
-        Map<String, Object> s0 = section(file, rows.get(0));
+        Map<String, Object> s0;
+        if (check && whole instanceof Map<?, ?> m && m.get("shard") instanceof Map<?, ?> top) {
+            s0 = (Map<String, Object>) top;   // check names its shard at the top: it may have no row of its own
+            if (!(s0.get("index") instanceof Number && s0.get("count") instanceof Number)) throw new ShardJson.BadInput(file + ": a malformed shard section");
+        } else if (rows.isEmpty()) {
+            throw new ShardJson.BadInput(file + ": no rows: not the --json output of a sharded check or explore");
+        } else {
+            s0 = section(file, rows.get(0));
+        }
         int index = ((Number) s0.get("index")).intValue(), count = ((Number) s0.get("count")).intValue();
         for (Map<String, Object> r : rows) {
             Map<String, Object> s = section(file, r);

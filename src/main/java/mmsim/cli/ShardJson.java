@@ -87,10 +87,16 @@ final class ShardJson {
 
     /** The section of a row run whole by shard 0 (it cannot be split: not a DFS, or a lock analysis). */
     static Map<String, Object> whole(mmsim.explore.Shard shard) {
+        Map<String, Object> m = of(shard);
+        m.put("whole", true);
+        return m;
+    }
+
+    /** Which shard: at the top of check's output, so that a shard with no row of its own still says. */
+    static Map<String, Object> of(mmsim.explore.Shard shard) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("index", shard.index());
         m.put("count", shard.count());
-        m.put("whole", true);
         return m;
     }
 
@@ -116,9 +122,9 @@ final class ShardJson {
         out.remove("shard");
         if (bool(zero.shard(), "whole")) return out;
         for (Part p : parts) {
-            for (String k : List.of("split_depth", "all", "expected", "step_limit")) same(zero, p, k, zero.shard().get(k), p.shard().get(k));
             for (String k : List.of("strategy", "bound")) same(zero, p, k, zero.row().get(k), p.row().get(k));
             same(zero, p, "sleep-set reduction", reduction(zero.row()).get("sleep_sets"), reduction(p.row()).get("sleep_sets"));
+            for (String k : List.of("all", "step_limit", "expected", "split_depth")) same(zero, p, k, zero.shard().get(k), p.shard().get(k));
         }
         boolean all = bool(zero.shard(), "all");
         String expected = (String) zero.shard().get("expected");
@@ -141,7 +147,7 @@ final class ShardJson {
                     });
             exhausted = ps.stream().allMatch(Phase::exhausted);
             noteCuts(ps, cut);
-            grade = RowGrade.all(findings.stream().map(ShardJson::graded).toList(), expected, exhausted, bound);
+            grade = RowGrade.all(findings.stream().map(ShardJson::graded).toList(), expected, exhausted, bound, null);
         } else {
             List<Phase> ps = parts.stream().map(p -> phase(p, 0)).toList();
             Failure first = first(ps);
@@ -165,7 +171,7 @@ final class ShardJson {
                 if (then != null) findings.add(then);
             }
             grade = RowGrade.first(findings.stream().map(ShardJson::graded).toList(), expected, exhausted, bound,
-                    num(zero.shard(), "step_limit").intValue());
+                    num(zero.shard(), "step_limit").intValue(), null);
         }
         boolean budgetCut = !cut.isEmpty() && findings.isEmpty();
         out.put("status", grade.status().name().toLowerCase(java.util.Locale.ROOT));

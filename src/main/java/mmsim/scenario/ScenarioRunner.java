@@ -188,7 +188,7 @@ public final class ScenarioRunner {
         }
         f.ifPresent(x -> findings.add(finding(grader, v, x)));
         RowGrade g = RowGrade.first(findings.stream().map(RowGrade.Graded::of).toList(), firstExpected(grader, v), r.exhausted(),
-                st.bound(), st.stepLimit());
+                st.bound(), st.stepLimit(), st.shard());
         return new VariantResult(scenario, variant, st, g.status(), g.verdict(), g.note(), List.copyOf(findings), executions,
                 r.exhausted(), r.budgetCut(), elapsed, outcomes, reduction, sharded(st, grader, v, phases));
     }
@@ -201,7 +201,7 @@ public final class ScenarioRunner {
                                         ShardedRun sharded) {
         String v = variant.name();
         List<Finding> findings = r.failures().stream().map(x -> finding(grader, v, x)).toList();
-        RowGrade g = RowGrade.all(findings.stream().map(RowGrade.Graded::of).toList(), firstExpected(grader, v), r.exhausted(), st.bound());
+        RowGrade g = RowGrade.all(findings.stream().map(RowGrade.Graded::of).toList(), firstExpected(grader, v), r.exhausted(), st.bound(), st.shard());
         return new VariantResult(scenario, variant, st, g.status(), g.verdict(), g.note(), findings, r.executions(), r.exhausted(),
                 r.budgetCut(), r.elapsed(), new LinkedHashMap<>(r.outcomes()), r.reduction(), sharded);
     }
