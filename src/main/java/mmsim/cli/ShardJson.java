@@ -42,7 +42,7 @@ final class ShardJson {
         m.put("count", s.shard().count());
         m.put("whole", false);
         ShardTally first = s.phases().isEmpty() ? null : s.phases().get(0).tally();
-        m.put("split_depth", first == null ? null : first.splitDepth());
+        m.put("split", first == null ? null : first.split());
         m.put("subtrees", first == null ? null : first.subtrees());
         m.put("all", s.all());
         m.put("expected", s.expected());
@@ -124,7 +124,7 @@ final class ShardJson {
         for (Part p : parts) {
             for (String k : List.of("strategy", "bound")) same(zero, p, k, zero.row().get(k), p.row().get(k));
             same(zero, p, "sleep-set reduction", reduction(zero.row()).get("sleep_sets"), reduction(p.row()).get("sleep_sets"));
-            for (String k : List.of("all", "step_limit", "expected", "split_depth")) same(zero, p, k, zero.shard().get(k), p.shard().get(k));
+            for (String k : List.of("all", "step_limit", "expected", "split")) same(zero, p, k, zero.shard().get(k), p.shard().get(k));
         }
         boolean all = bool(zero.shard(), "all");
         String expected = (String) zero.shard().get("expected");

@@ -25,9 +25,9 @@ import java.util.Arrays;
  * partial-order reduction", OOPSLA 2013), which is why the catalogue is explored with and
  * without reduction in the tests and must give the same verdicts.
  *
- * <p>With a {@link Split}, the search explores only its shard's subtrees ({@link Shard}): at the
- * split depth, an execution entering a subtree another shard owns is abandoned like a redundant
- * one ({@link #skipped}). Its prefix is still recorded, so the skipped choice is marked tried at
+ * <p>With a {@link Split}, the search explores only its shard's subtrees ({@link Shard}): where
+ * the split cuts its path, an execution entering a subtree another shard owns is abandoned like a
+ * redundant one ({@link #skipped}). Its prefix is still recorded, so the skipped choice is marked tried at
  * its node and the sleep sets of later siblings are those of the unsharded search: the shards'
  * executions together are exactly the unsharded search's.
  */
@@ -48,12 +48,19 @@ final class DfsSearch implements Engine.Chooser {
     private final Split split;
     private long subtrees, segment = -1;
     private boolean reachedSplit, owned, skipped, segmentClosed;
+    private int preemptionsSoFar, cutStep = Integer.MAX_VALUE;
 
     /**
-     * Cuts the tree at {@code depth} decisions. {@code shard}: whose subtrees run; null runs none
-     * (a probe counting subtrees, {@link ShardSplit}).
+     * Where a path is cut into a subtree: at the first decision whose subtree is estimated to hold
+     * at most {@code limit} schedules ({@link ShardSplit#estimate}, from the {@code length} and
+     * {@code cpus} of the first execution and the preemptions the path has left). {@code shard}:
+     * whose subtrees run; null runs none (a probe counting subtrees, {@link ShardSplit}).
      */
-    record Split(int depth, Shard shard) { }
+    record Split(int length, int cpus, long limit, Shard shard) {
+        boolean cutsAt(int step, int preemptionsLeft) {
+            return ShardSplit.estimate(length - step, preemptionsLeft, cpus) <= limit;
+        }
+    }
 
     DfsSearch(int bound) {
         this(bound, null);
@@ -70,18 +77,18 @@ final class DfsSearch implements Engine.Chooser {
         this.split = split;
     }
 
-    /** Subtrees at the split depth entered so far, owned or not. */
+    /** Subtrees entered so far, owned or not. */
     long subtrees() { return subtrees; }
 
-    /** Whether the last execution was abandoned at the split depth because another shard owns its subtree. */
+    /** Whether the last execution was abandoned where the split cuts it because another shard owns its subtree. */
     boolean skipped() { return skipped; }
 
-    /** Whether the last execution is this shard's to count: in an owned subtree, or above the split depth on shard 0. */
+    /** Whether the last execution is this shard's to count: in an owned subtree, or one that ended above the cut on shard 0. */
     boolean mine() {
         return split == null || (reachedSplit ? owned : split.shard() != null && split.shard().countsTop());
     }
 
-    /** The DFS-order segment of the last execution: its subtree, or its own when it ended above the split depth. */
+    /** The DFS-order segment of the last execution: its subtree, or its own when it ended above the cut. */
     long segment() {
         closeSegment();
         return segment;
@@ -95,15 +102,16 @@ final class DfsSearch implements Engine.Chooser {
     }
 
     /**
-     * At the split depth: numbers a newly entered subtree; false when another shard owns it. Asked
-     * again at the same step (model code unwinding an abandoned execution may reach a point in a
+     * Where the split cuts the path: numbers a newly entered subtree; false when another shard
+     * owns it. Asked again (model code unwinding an abandoned execution may reach a point in a
      * finally block), it answers as before.
      */
-    private boolean enterSubtree() {
+    private boolean enterSubtree(int step) {
         if (reachedSplit) return owned;
         reachedSplit = true;
         segmentClosed = true;
-        if (prefixLen <= split.depth()) {   // the prefix changed above the split depth: a new subtree
+        cutStep = step;
+        if (prefixLen <= step) {   // the prefix changed above the cut: a new subtree
             segment++;
             owned = split.shard() != null && split.shard().owns(subtrees);
             subtrees++;
@@ -118,8 +126,12 @@ final class DfsSearch implements Engine.Chooser {
     @Override
     public int choose(int step, int cur, long en) {
         if (split != null) {
-            if (step == 0) reachedSplit = skipped = segmentClosed = false;
-            if (step == split.depth() && !enterSubtree()) return Engine.REDUNDANT;
+            if (step == 0) {
+                reachedSplit = skipped = segmentClosed = false;
+                preemptionsSoFar = 0;
+                cutStep = Integer.MAX_VALUE;
+            }
+            if ((reachedSplit || split.cutsAt(step, bound - preemptionsSoFar)) && !enterSubtree(step)) return Engine.REDUNDANT;
         }
         long z = step == 0 ? 0 : sleepNext;
         if (reduce != null) {
@@ -143,6 +155,7 @@ final class DfsSearch implements Engine.Chooser {
             boolean preempts = cur >= 0 && c != cur && (en & (1L << cur)) != 0;
             if (preempts && reduce != null && reduce.preemptions + 1 > bound) return Engine.REDUNDANT;
         }
+        if (split != null && cur >= 0 && c != cur && (en & (1L << cur)) != 0) preemptionsSoFar++;
         if (reduce != null) {
             long next = 0;
             for (long m = (z | done) & ~(1L << c); m != 0; m &= m - 1) {
@@ -187,8 +200,8 @@ final class DfsSearch implements Engine.Chooser {
                 }
             }
             // node i is finished: count the alternatives within the bound that sleep sets pruned
-            // (a sharded search counts nodes above the split depth on shard 0 only: every shard walks them)
-            if (split != null && i < split.depth() && (split.shard() == null || !split.shard().countsTop())) continue;
+            // (a sharded search counts nodes above the cut on shard 0 only: every shard walks them)
+            if (split != null && i < cutStep && (split.shard() == null || !split.shard().countsTop())) continue;
             for (long m = enabled[i] & ~tried[i] & asleep; m != 0; m &= m - 1) {
                 if (preBefore[i] + (isPreemption(i, Long.numberOfTrailingZeros(m)) ? 1 : 0) <= bound) pruned++;
             }

@@ -45,7 +45,7 @@ public final class Explorer {
         Shard shard = o.shard().orElse(null);
         if (shard != null && strategy != Strategy.DFS) throw new IllegalArgumentException("only the dfs strategy can be sharded, not " + strategy.lower());
         DfsSearch.Split split = shard == null ? null
-                : new DfsSearch.Split(ShardSplit.depth(program, engine, o.preemptionBound(), o.reduction(), shard.count()), shard);
+                : ShardSplit.split(program, engine, o.preemptionBound(), o.reduction(), shard);
         DfsSearch dfs = strategy == Strategy.DFS ? new DfsSearch(o.preemptionBound(), o.reduction() ? engine : null, split) : null;
         Tally tally = shard == null ? null : new Tally();
         long redundant = 0;
@@ -72,7 +72,7 @@ public final class Explorer {
             budget.spend();
             if (run.redundant || (dfs != null && !dfs.mine())) {
                 // every runnable CPU was asleep: an explored execution reordered; no verdict. Or
-                // another shard's: a subtree it owns (skipped at the split depth), or one above it
+                // another shard's: a subtree it owns (skipped where the split cuts it), or one above the cut
                 boolean counted = run.redundant && !dfs.skipped() && dfs.mine();
                 if (counted) redundant++;
                 long pruned = dfs.pruned(), segment = dfs.segment();
@@ -135,7 +135,7 @@ public final class Explorer {
                 ? new ExplorationResult.Reduction(true, redundant, dfs.pruned()) : ExplorationResult.Reduction.OFF;
         return new ExplorationResult(strategy, o.preemptionBound(), executions, points, exhausted, cut && failure == null,
                 Optional.ofNullable(failure), Collections.unmodifiableMap(outcomes), Duration.ofNanos(end - start), o.seed(), reduction,
-                failures, tally == null ? null : new ShardTally(shard, split.depth(), dfs.subtrees(), tally.segments(), tally.failureSegments, tally.failureKeys));
+                failures, tally == null ? null : new ShardTally(shard, split.length() + "/" + split.cpus() + "/" + split.limit(), dfs.subtrees(), tally.segments(), tally.failureSegments, tally.failureKeys));
     }
 
     /** A sharded search's figures per segment of the DFS order ({@link ShardTally}). */

@@ -4,15 +4,15 @@ package mmsim.explore;
  * One of {@code count} parts of a DFS exploration, for running the parts as an indexed batch job
  * (a Kubernetes Indexed Job, a Slurm job array, a CI matrix, Bazel test sharding).
  *
- * <p>The schedule tree is cut at a split depth d: every schedule prefix of d decisions roots a
- * subtree, and the subtrees, numbered in DFS order, go round-robin to the shards (subtree k to
- * shard k mod count). Neighbouring subtrees are alike in size, so round-robin balances; the
- * split depth is chosen by the explorer so that there are at least {@link #SUBTREES_PER_SHARD}
- * times more subtrees than shards. Executions that end above the split depth belong to shard 0.
- * Everything here is a function of the program and the options, so every machine agrees.
+ * <p>The schedule tree is cut into subtrees, each rooted at a schedule prefix, numbered in DFS
+ * order and dealt round-robin to the shards (subtree k to shard k mod count). Where each path is
+ * cut is chosen by the explorer ({@link ShardSplit}) so that there are at least {@link
+ * #SUBTREES_PER_SHARD} times more subtrees than shards, alike in size. Executions that end above
+ * the cut belong to shard 0. Everything here is a function of the program and the options, so
+ * every machine agrees.
  */
 public record Shard(int index, int count) {
-    /** The explorer looks for a split depth with at least this many subtrees per shard. */
+    /** The explorer looks for a split with at least this many subtrees per shard. */
     public static final int SUBTREES_PER_SHARD = 16;
 
     /** Most shards one run may be cut into. */
@@ -45,7 +45,7 @@ public record Shard(int index, int count) {
         return subtree % count == index;
     }
 
-    /** Whether this shard counts what lies above the split depth (executions ending there, pruning there). */
+    /** Whether this shard counts what lies above the cut (executions ending there, pruning there). */
     boolean countsTop() {
         return index == 0;
     }

@@ -50,13 +50,13 @@ class ShardedSearchTest {
         long executions = 0, redundant = 0, pruned = 0;
         Map<Outcome, Long> outcomes = new HashMap<>();
         Set<Long> executionSegments = new HashSet<>();
-        int depth = -1;
+        String split = null;
         for (int i = 0; i < n; i++) {
             Run part = explore(p, o.shard(new Shard(i, n)));
             ShardTally t = part.result().shard();
             assertNotNull(t, "a sharded search carries its tally");
-            if (depth < 0) depth = t.splitDepth();
-            assertEquals(depth, t.splitDepth(), "every shard splits at the same depth");
+            if (split == null) split = t.split();
+            assertEquals(split, t.split(), "every shard splits the same way");
             assertTrue(part.result().exhausted(), "shard " + i + " covers its part");
             union.addAll(part.schedules());
             executions += part.result().executions();
