@@ -31,6 +31,7 @@ import picocli.CommandLine.Model.CommandSpec;
                 "  mmsim check                    # the whole catalogue",
                 "  mmsim check 010 011            # scenarios whose names start with 010 or 011",
                 "  mmsim check --json | jq .rows  # for scripts",
+                "  mmsim check 011 --shard 1/4 --json > part-1.json   # one of 4 batch jobs",
                 "", "Exit status: 0 every variant behaved as declared; 1 a declared outcome was", "violated (a FORBIDDEN outcome seen, or an EXPECTED one not reached although", "the search was exhaustive); 2 usage error or broken scenario file; 4 a budget", "ran out before an answer."})
 public final class CheckCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
@@ -68,6 +69,9 @@ public final class CheckCommand implements Callable<Integer> {
     @Option(names = "--no-reduction", description = "DFS without sleep-set reduction: every schedule within the bound (the execution counts of earlier releases).")
     boolean noReduction;
 
+    @Option(names = "--shard", paramLabel = "I/N", description = "Explore only shard I (0-based) of N of each row's DFS, for a batch job; N alone takes I from JOB_COMPLETION_INDEX (Kubernetes). Without it, Bazel's TEST_SHARD_INDEX/TEST_TOTAL_SHARDS are read. Rows that cannot be split (a lock analysis, random or pct) run whole on shard 0. Merge the shards' --json with: mmsim merge.")
+    String shard;
+
     @Option(names = "--quiet-traces", description = "Print the table and the summary only, no failing traces.")
     boolean quietTraces;
 
@@ -87,6 +91,8 @@ public final class CheckCommand implements Callable<Integer> {
             throw new UsageError("--format: '" + format + "' is not one of text, json, ktap, junit");
         }
         var err = spec.commandLine().getErr();
+        mmsim.explore.Shard part = ShardArgs.resolve(shard, System.getenv());
+        java.util.Set<VariantResult> whole = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         Path htmlPage = html == null ? null : HtmlOutput.inDirectory(html);
         OpRegistry ops = OpRegistry.standard();
         Catalogue cat = Catalogue.standard();
@@ -138,9 +144,13 @@ public final class CheckCommand implements Callable<Integer> {
             }
             for (Scenario.Variant v : s.variants()) {
                 if (variant != null && !v.name().equals(variant)) continue;
+                ScenarioRunner.Settings st = ScenarioRunner.Settings.of(s).reduction(!noReduction);
+                // a lock analysis or a random walk cannot be split: shard 0 runs such a row whole
+                boolean runsWhole = part != null && (s.asks(Scenario.QUESTION_LOCKS) || st.strategy() != mmsim.explore.Strategy.DFS);
+                if (runsWhole && part.index() != 0) continue;
+                if (part != null && !runsWhole) st = st.shard(part);
                 progress.start(s.name() + " " + v.name());
                 try {
-                    ScenarioRunner.Settings st = ScenarioRunner.Settings.of(s).reduction(!noReduction);
                     if (all) st = st.all(true);   // else the file's own `report all`, if any
                     if (s.asks(Scenario.QUESTION_LOCKS)) {
                         // the analysis's baseline is the row; then each lock class is dropped in turn
@@ -150,6 +160,7 @@ public final class CheckCommand implements Callable<Integer> {
                     } else {
                         rows.add(mmsim.scenario.UnopenedPaths.check(ScenarioRunner.run(s, v, st, progress.listener())));
                     }
+                    if (runsWhole) whole.add(rows.get(rows.size() - 1));
                 } catch (ScenarioError e) {
                     err.println("mmsim: " + e.getMessage());
                     broken = true;
@@ -178,10 +189,12 @@ public final class CheckCommand implements Callable<Integer> {
                 Map<String, Object> row = Reports.json(x, reproducible);
                 LockNecessity.Analysis a = necessity.get(x);
                 if (a != null) row.put("necessary_locks", a.singles().isEmpty() ? null : a.necessary());
+                if (whole.contains(x)) row.put("shard", ShardJson.whole(part));
                 r.add(row);
             }
             o.put("rows", r);
             o.put("exit", exit);
+            if (part != null) o.put("shard", ShardJson.of(part));   // the file's shard, even with no row of its own
             out.println(pretty ? Json.pretty(o) : Json.write(o));
             return exit;
         }
@@ -189,6 +202,10 @@ public final class CheckCommand implements Callable<Integer> {
         Reports.table(out, rows, colour, reproducible, Term.columns(120), cells);
         out.println();
         out.println(Reports.summary(rows, broken));
+        if (part != null) {
+            out.println("shard " + part + ": the executions are this shard's part of each search; merge the --json outputs of all "
+                    + part.count() + " shards with: mmsim merge FILE...");
+        }
         for (VariantResult r : rows) {
             if (r.status() != ScenarioRunner.Status.OK) out.println("  " + r.scenario().name() + " / " + r.variant().name() + ": " + r.note());
         }

@@ -28,6 +28,8 @@ import picocli.CommandLine.Model.CommandSpec;
                 "  mmsim explore 000 --variant v4.6 --strategy pct --budget 30s --seed 7",
                 "  mmsim explore my-race.mms --bound 3 --json   # a file mmsim new wrote",
                 "  cat my-race.mms | mmsim explore -",
+                "  mmsim explore 010 --shard 0/2 --json > shard-0.json   # half the search,",
+                "  mmsim explore 010 --shard 1/2 --json > shard-1.json   # the other half",
                 "", "Exit status: 0 as declared, 1 a declared outcome violated, 2 usage or broken", "scenario, 4 the budget ran out before an answer."})
 public final class ExploreCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
@@ -59,6 +61,9 @@ public final class ExploreCommand implements Callable<Integer> {
 
     @Option(names = "--no-reduction", description = "DFS without sleep-set reduction: every schedule within the bound (the counts of earlier releases).")
     boolean noReduction;
+
+    @Option(names = "--shard", paramLabel = "I/N", description = "Explore only shard I (0-based) of N of the DFS, for a batch job; N alone takes I from JOB_COMPLETION_INDEX (Kubernetes). Without it, Bazel's TEST_SHARD_INDEX/TEST_TOTAL_SHARDS are read. Merge the shards' --json with: mmsim merge.")
+    String shard;
 
     @Option(names = "--drop-lock", paramLabel = "CLASS", description = "Run without this lock class (repeatable), as drop-lock=CLASS in the variant: e.g. 'zone->lock'. See: mmsim locks.")
     List<String> dropLocks = new ArrayList<>();
@@ -155,6 +160,11 @@ public final class ExploreCommand implements Callable<Integer> {
         if (stepLimit != null && stepLimit < 1000) throw new UsageError("--step-limit: expected at least 1000, got " + stepLimit);
         if (stepLimit != null) st = st.stepLimit(stepLimit);
         st = st.reduction(!noReduction);
+        mmsim.explore.Shard part = ShardArgs.resolve(shard, System.getenv());
+        if (part != null && st.strategy() != Strategy.DFS) {
+            throw new UsageError("--shard: only the dfs strategy can be split into shards, not " + st.strategy().lower());
+        }
+        st = st.shard(part);
         return all ? st.all(true) : st;   // else the file's own `report all`, if any
     }
 

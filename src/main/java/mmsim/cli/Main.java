@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
 
 /**
  * The {@code mmsim} command. Each subcommand is its own class in this package; register it in
- * {@link #SUBCOMMANDS} below.
+ * {@code Subcommands} below.
  *
  * <p>Subcommands are registered lazily: picocli builds a command's model by reflection over its
  * annotations, which costs more than the JVM's own start for ten commands. A command line that
@@ -66,6 +66,7 @@ public final class Main implements Runnable {
             ALL.put("help", CommandLine.HelpCommand::new);
             ALL.put("check", CheckCommand::new);
             ALL.put("explore", ExploreCommand::new);
+            ALL.put("merge", MergeCommand::new);
             ALL.put("replay", ReplayCommand::new);
             ALL.put("locks", LocksCommand::new);
             ALL.put("sh", ShCommand::new);

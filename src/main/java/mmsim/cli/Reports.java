@@ -175,36 +175,44 @@ final class Reports {
             m.put("reduction", red);
         }
         m.put("elapsed_ms", reproducible ? null : r.elapsed().toMillis());
-        Grader g = new Grader(r.scenario());
+        m.put("outcomes", outcomes(new Grader(r.scenario()), r.variant().name(), r.outcomes()));
+        List<Object> findings = new ArrayList<>();
+        for (Finding f : r.findings()) findings.add(finding(r, f));
+        m.put("findings", findings);
+        if (r.sharded() != null) m.put("shard", ShardJson.section(r));
+        return m;
+    }
+
+    /** One finding of a row, as the JSON output writes it. */
+    static Map<String, Object> finding(VariantResult r, Finding f) {
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("class", f.cls().name());
+        o.put("kind", f.failure().verdict().kind().id());
+        o.put("title", f.failure().verdict().title());
+        o.put("schedule", f.failure().schedule());
+        o.put("replay", replayCommand(r, f));
+        o.put("observed", new LinkedHashMap<>(f.failure().observed()));
+        o.put("preemptions", f.failure().preemptions());
+        o.put("steps", f.failure().steps());
+        o.put("trace", f.failure().trace().render());
+        o.put("condensed_trace", f.failure().trace().condensed());
+        o.put("trace_steps", ResultFormats.steps(f.failure().trace()));
+        o.put("report", f.failure().verdict().report());
+        return o;
+    }
+
+    /** An outcome histogram as the JSON output writes it: verdict, observed values, class, count, in first-seen order. */
+    static List<Object> outcomes(Grader g, String variant, Map<Outcome, Long> seen) {
         List<Object> outcomes = new ArrayList<>();
-        for (Map.Entry<Outcome, Long> e : r.outcomes().entrySet()) {
+        for (Map.Entry<Outcome, Long> e : seen.entrySet()) {
             Map<String, Object> o = new LinkedHashMap<>();
             o.put("verdict", e.getKey().verdictKind().id());
             o.put("observed", new LinkedHashMap<>(e.getKey().observed()));
-            o.put("class", g.classify(r.variant().name(), e.getKey().verdictKind(), e.getKey().observed()).name());
+            o.put("class", g.classify(variant, e.getKey().verdictKind(), e.getKey().observed()).name());
             o.put("count", e.getValue());
             outcomes.add(o);
         }
-        m.put("outcomes", outcomes);
-        List<Object> findings = new ArrayList<>();
-        for (Finding f : r.findings()) {
-            Map<String, Object> o = new LinkedHashMap<>();
-            o.put("class", f.cls().name());
-            o.put("kind", f.failure().verdict().kind().id());
-            o.put("title", f.failure().verdict().title());
-            o.put("schedule", f.failure().schedule());
-            o.put("replay", replayCommand(r, f));
-            o.put("observed", new LinkedHashMap<>(f.failure().observed()));
-            o.put("preemptions", f.failure().preemptions());
-            o.put("steps", f.failure().steps());
-            o.put("trace", f.failure().trace().render());
-            o.put("condensed_trace", f.failure().trace().condensed());
-            o.put("trace_steps", ResultFormats.steps(f.failure().trace()));
-            o.put("report", f.failure().verdict().report());
-            findings.add(o);
-        }
-        m.put("findings", findings);
-        return m;
+        return outcomes;
     }
 
     /** The exit code of several results: 1 if any violated, else 4 if any incomplete, else 0. */

@@ -24,6 +24,12 @@ import java.util.Arrays;
  * the bounded space is then not always covered in full (Coons, Musuvathi and McKinley, "Bounded
  * partial-order reduction", OOPSLA 2013), which is why the catalogue is explored with and
  * without reduction in the tests and must give the same verdicts.
+ *
+ * <p>With a {@link Split}, the search explores only its shard's subtrees ({@link Shard}): where
+ * the split cuts its path, an execution entering a subtree another shard owns is abandoned like a
+ * redundant one ({@link #skipped}). Its prefix is still recorded, so the skipped choice is marked tried at
+ * its node and the sleep sets of later siblings are those of the unsharded search: the shards'
+ * executions together are exactly the unsharded search's.
  */
 final class DfsSearch implements Engine.Chooser {
     private final int bound;
@@ -38,6 +44,23 @@ final class DfsSearch implements Engine.Chooser {
     private int[] preBefore = new int[257];
     private int depth;
     private int prefixLen;
+    // the subtree filter of a sharded search (null: the whole tree)
+    private final Split split;
+    private long subtrees, segment = -1;
+    private boolean reachedSplit, owned, skipped, segmentClosed;
+    private int preemptionsSoFar, cutStep = Integer.MAX_VALUE;
+
+    /**
+     * Where a path is cut into a subtree: at the first decision whose subtree is estimated to hold
+     * at most {@code limit} schedules ({@link ShardSplit#estimate}, from the {@code length} and
+     * {@code cpus} of the first execution and the preemptions the path has left). {@code shard}:
+     * whose subtrees run; null runs none (a probe counting subtrees, {@link ShardSplit}).
+     */
+    record Split(int length, int cpus, long limit, Shard shard) {
+        boolean cutsAt(int step, int preemptionsLeft) {
+            return ShardSplit.estimate(length - step, preemptionsLeft, cpus) <= limit;
+        }
+    }
 
     DfsSearch(int bound) {
         this(bound, null);
@@ -45,8 +68,56 @@ final class DfsSearch implements Engine.Chooser {
 
     /** {@code reduce}: the engine whose pending steps decide dependence (sleep sets); null for none. */
     DfsSearch(int bound, Engine reduce) {
+        this(bound, reduce, null);
+    }
+
+    DfsSearch(int bound, Engine reduce, Split split) {
         this.bound = bound;
         this.reduce = reduce;
+        this.split = split;
+    }
+
+    /** Subtrees entered so far, owned or not. */
+    long subtrees() { return subtrees; }
+
+    /** Whether the last execution was abandoned where the split cuts it because another shard owns its subtree. */
+    boolean skipped() { return skipped; }
+
+    /** Whether the last execution is this shard's to count: in an owned subtree, or one that ended above the cut on shard 0. */
+    boolean mine() {
+        return split == null || (reachedSplit ? owned : split.shard() != null && split.shard().countsTop());
+    }
+
+    /** The DFS-order segment of the last execution: its subtree, or its own when it ended above the cut. */
+    long segment() {
+        closeSegment();
+        return segment;
+    }
+
+    private void closeSegment() {
+        if (split != null && !segmentClosed) {
+            segment++;
+            segmentClosed = true;
+        }
+    }
+
+    /**
+     * Where the split cuts the path: numbers a newly entered subtree; false when another shard
+     * owns it. Asked again (model code unwinding an abandoned execution may reach a point in a
+     * finally block), it answers as before.
+     */
+    private boolean enterSubtree(int step) {
+        if (reachedSplit) return owned;
+        reachedSplit = true;
+        segmentClosed = true;
+        cutStep = step;
+        if (prefixLen <= step) {   // the prefix changed above the cut: a new subtree
+            segment++;
+            owned = split.shard() != null && split.shard().owns(subtrees);
+            subtrees++;
+        }
+        skipped = !owned;
+        return owned;
     }
 
     /** Alternatives never tried because their CPU was asleep (each would have led to at least one execution). */
@@ -54,6 +125,14 @@ final class DfsSearch implements Engine.Chooser {
 
     @Override
     public int choose(int step, int cur, long en) {
+        if (split != null) {
+            if (step == 0) {
+                reachedSplit = skipped = segmentClosed = false;
+                preemptionsSoFar = 0;
+                cutStep = Integer.MAX_VALUE;
+            }
+            if ((reachedSplit || split.cutsAt(step, bound - preemptionsSoFar)) && !enterSubtree(step)) return Engine.REDUNDANT;
+        }
         long z = step == 0 ? 0 : sleepNext;
         if (reduce != null) {
             if (step == sleep.length) sleep = Arrays.copyOf(sleep, step * 2);
@@ -76,6 +155,7 @@ final class DfsSearch implements Engine.Chooser {
             boolean preempts = cur >= 0 && c != cur && (en & (1L << cur)) != 0;
             if (preempts && reduce != null && reduce.preemptions + 1 > bound) return Engine.REDUNDANT;
         }
+        if (split != null && cur >= 0 && c != cur && (en & (1L << cur)) != 0) preemptionsSoFar++;
         if (reduce != null) {
             long next = 0;
             for (long m = (z | done) & ~(1L << c); m != 0; m &= m - 1) {
@@ -89,6 +169,7 @@ final class DfsSearch implements Engine.Chooser {
 
     /** Takes in the execution just run; false when the bounded space is exhausted. */
     boolean advance(Engine e) {
+        closeSegment();
         int s = e.steps;
         if (s > chosen.length) {
             int len = Math.max(s, chosen.length * 2);
@@ -119,6 +200,8 @@ final class DfsSearch implements Engine.Chooser {
                 }
             }
             // node i is finished: count the alternatives within the bound that sleep sets pruned
+            // (a sharded search counts nodes above the cut on shard 0 only: every shard walks them)
+            if (split != null && i < cutStep && (split.shard() == null || !split.shard().countsTop())) continue;
             for (long m = enabled[i] & ~tried[i] & asleep; m != 0; m &= m - 1) {
                 if (preBefore[i] + (isPreemption(i, Long.numberOfTrailingZeros(m)) ? 1 : 0) <= bound) pruned++;
             }

@@ -15,16 +15,23 @@ import java.util.Optional;
 public record ExplorationResult(Strategy strategy, int bound, long executions, long points,
                                 boolean exhausted, boolean budgetCut, Optional<Failure> failure,
                                 Map<Outcome, Long> outcomes, Duration elapsed, long seed, Reduction reduction,
-                                List<Failure> failures) {
+                                List<Failure> failures, ShardTally shard) {
 
     /**
      * {@code failures}: every distinct failure found, in the order found (one per verdict kind and
      * title, i.e. kind and location; per observed values for a forbidden outcome without a kernel
      * verdict), each minimised and traced; {@code failure} is the first. Only the first unless the
-     * exploration kept going after it ({@link ExploreOptions#stopAtFirstFailure}).
+     * exploration kept going after it ({@link ExploreOptions#stopAtFirstFailure}). {@code shard}:
+     * a sharded search's tally ({@link ExploreOptions#shard}), else null.
      */
     public ExplorationResult {
         failures = List.copyOf(failures);
+    }
+
+    public ExplorationResult(Strategy strategy, int bound, long executions, long points, boolean exhausted, boolean budgetCut,
+                             Optional<Failure> failure, Map<Outcome, Long> outcomes, Duration elapsed, long seed, Reduction reduction,
+                             List<Failure> failures) {
+        this(strategy, bound, executions, points, exhausted, budgetCut, failure, outcomes, elapsed, seed, reduction, failures, null);
     }
 
     public ExplorationResult(Strategy strategy, int bound, long executions, long points, boolean exhausted, boolean budgetCut,

@@ -32,6 +32,7 @@ public final class ExploreOptions {
     private Carrier.Kind carrier = null; // null: the fastest available
     private Budget budget = null; // null: one from maxExecutions and timeBudget per exploration
     private boolean reduction = true;
+    private Shard shard = null; // null: the whole tree
 
     private ExploreOptions() { }
 
@@ -52,6 +53,7 @@ public final class ExploreOptions {
         o.carrier = carrier;
         o.budget = budget;
         o.reduction = reduction;
+        o.shard = shard;
         return o;
     }
 
@@ -137,6 +139,13 @@ public final class ExploreOptions {
      */
     public boolean reduction() { return reduction; }
     public ExploreOptions reduction(boolean on) { var o = copy(); o.reduction = on; return o; }
+
+    /**
+     * The part of a DFS this exploration runs ({@link Shard}); empty: all of it. The result then
+     * carries a {@link ShardTally} from which the shards' results add up to the unsharded one.
+     */
+    public Optional<Shard> shard() { return Optional.ofNullable(shard); }
+    public ExploreOptions shard(Shard s) { var o = copy(); o.shard = s; return o; }
 
     /** The budget this exploration spends: the shared one, or a fresh one from the limits. */
     Budget budgetForRun() {

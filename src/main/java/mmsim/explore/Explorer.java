@@ -42,7 +42,12 @@ public final class Explorer {
         long start = System.nanoTime();
         Budget budget = o.budgetForRun();
         Strategy strategy = o.strategy();
-        DfsSearch dfs = strategy == Strategy.DFS ? new DfsSearch(o.preemptionBound(), o.reduction() ? engine : null) : null;
+        Shard shard = o.shard().orElse(null);
+        if (shard != null && strategy != Strategy.DFS) throw new IllegalArgumentException("only the dfs strategy can be sharded, not " + strategy.lower());
+        DfsSearch.Split split = shard == null ? null
+                : ShardSplit.split(program, engine, o.preemptionBound(), o.reduction(), shard);
+        DfsSearch dfs = strategy == Strategy.DFS ? new DfsSearch(o.preemptionBound(), o.reduction() ? engine : null, split) : null;
+        Tally tally = shard == null ? null : new Tally();
         long redundant = 0;
         RandomWalk random = strategy == Strategy.RANDOM ? new RandomWalk(o.seed()) : null;
         Pct pct = strategy == Strategy.PCT ? new Pct(o.seed(), o.pctDepth()) : null;
@@ -65,10 +70,15 @@ public final class Explorer {
             };
             Engine.Run run = engine.run(program.instantiate(), chooser, false);
             budget.spend();
-            if (run.redundant) {
-                // every runnable CPU was asleep: an explored execution reordered; no verdict
-                redundant++;
-                if (!dfs.advance(engine)) {
+            if (run.redundant || (dfs != null && !dfs.mine())) {
+                // every runnable CPU was asleep: an explored execution reordered; no verdict. Or
+                // another shard's: a subtree it owns (skipped where the split cuts it), or one above the cut
+                boolean counted = run.redundant && !dfs.skipped() && dfs.mine();
+                if (counted) redundant++;
+                long pruned = dfs.pruned(), segment = dfs.segment();
+                boolean more = dfs.advance(engine);
+                if (tally != null) tally.add(segment, 0, counted ? 1 : 0, dfs.pruned() - pruned, null);
+                if (!more) {
                     exhausted = true;
                     break;
                 }
@@ -81,12 +91,23 @@ public final class Explorer {
             outcomes.merge(outcome, 1L, Long::sum);
             byte[] failing = null;
             int failingPreemptions = 0;
-            if (o.isFailure().test(outcome) && failedAs.add(distinct(run))) {
+            String key = o.isFailure().test(outcome) ? distinct(run) : null;
+            if (key != null && failedAs.add(key)) {
                 failing = Arrays.copyOf(engine.chosen, engine.steps);
                 failingPreemptions = engine.preemptions;
             }
             boolean more = true;
-            if (dfs != null) more = dfs.advance(engine);
+            if (tally != null) {
+                long pruned = dfs.pruned(), segment = dfs.segment();
+                if (failing != null) {
+                    tally.failureSegments.add(segment);
+                    tally.failureKeys.add(key);
+                }
+                more = dfs.advance(engine);
+                tally.add(segment, 1, 0, dfs.pruned() - pruned, outcome);
+            } else if (dfs != null) {
+                more = dfs.advance(engine);
+            }
             if (pct != null) pct.observe(engine.steps);
             if (failing != null) {
                 Failure found = failureOf(program, o, carrier, run, failing, failingPreemptions, budget);
@@ -114,7 +135,39 @@ public final class Explorer {
                 ? new ExplorationResult.Reduction(true, redundant, dfs.pruned()) : ExplorationResult.Reduction.OFF;
         return new ExplorationResult(strategy, o.preemptionBound(), executions, points, exhausted, cut && failure == null,
                 Optional.ofNullable(failure), Collections.unmodifiableMap(outcomes), Duration.ofNanos(end - start), o.seed(), reduction,
-                failures);
+                failures, tally == null ? null : new ShardTally(shard, split.length() + "/" + split.cpus() + "/" + split.limit(), dfs.subtrees(), tally.segments(), tally.failureSegments, tally.failureKeys));
+    }
+
+    /** A sharded search's figures per segment of the DFS order ({@link ShardTally}). */
+    private static final class Tally {
+        final List<ShardTally.Segment> segments = new ArrayList<>();
+        final List<Long> failureSegments = new ArrayList<>();
+        final List<String> failureKeys = new ArrayList<>();
+        private long index = -1, executions, redundant, pruned;
+        private Map<Outcome, Long> outcomes = new LinkedHashMap<>();
+
+        /** Segments arrive in DFS order, so one is open at a time; figures of another shard's are all zero. */
+        void add(long segment, long execution, long redundantOne, long prunedHere, Outcome outcome) {
+            if (segment != index) {
+                close();
+                index = segment;
+            }
+            executions += execution;
+            redundant += redundantOne;
+            pruned += prunedHere;
+            if (outcome != null) outcomes.merge(outcome, 1L, Long::sum);
+        }
+
+        List<ShardTally.Segment> segments() {
+            close();
+            return segments;
+        }
+
+        private void close() {
+            if (executions + redundant + pruned > 0) segments.add(new ShardTally.Segment(index, executions, redundant, pruned, outcomes));
+            executions = redundant = pruned = 0;
+            outcomes = new LinkedHashMap<>();
+        }
     }
 
     /**

@@ -15,6 +15,7 @@ import mmsim.explore.Explorer;
 import mmsim.explore.Failure;
 import mmsim.explore.Outcome;
 import mmsim.explore.ProgressListener;
+import mmsim.explore.Shard;
 import mmsim.explore.Strategy;
 import mmsim.kernel.Kernel;
 import mmsim.scenario.Scenario.Expect;
@@ -41,10 +42,17 @@ public final class ScenarioRunner {
      * Exploration settings: the file's, overridden by the command line. {@code stepLimit} bounds
      * the scheduling steps of one execution; 0 derives it from the scenario ({@link #stepLimitOf}).
      * {@code reduction}: sleep-set reduction of the DFS; {@code all}: keep exploring after the
-     * first failure and report each distinct one (by kind and location), not only the first.
+     * first failure and report each distinct one (by kind and location), not only the first;
+     * {@code shard}: explore only this part of the DFS (null: all of it).
      */
     public record Settings(Strategy strategy, int bound, long maxExecutions, Duration timeBudget, long seed, int stepLimit,
-                           boolean reduction, boolean all) {
+                           boolean reduction, boolean all, Shard shard) {
+        /** The whole search, not a shard of it. */
+        public Settings(Strategy strategy, int bound, long maxExecutions, Duration timeBudget, long seed, int stepLimit,
+                        boolean reduction, boolean all) {
+            this(strategy, bound, maxExecutions, timeBudget, seed, stepLimit, reduction, all, null);
+        }
+
         /** With partial-order reduction (the default), stopping at the first failure, the step limit derived. */
         public Settings(Strategy strategy, int bound, long maxExecutions, Duration timeBudget, long seed) {
             this(strategy, bound, maxExecutions, timeBudget, seed, 0);
@@ -57,17 +65,22 @@ public final class ScenarioRunner {
 
         /** The same settings with sleep-set reduction on or off. */
         public Settings reduction(boolean on) {
-            return new Settings(strategy, bound, maxExecutions, timeBudget, seed, stepLimit, on, all);
+            return new Settings(strategy, bound, maxExecutions, timeBudget, seed, stepLimit, on, all, shard);
         }
 
         /** The same settings reporting every distinct failure ({@code --all}) or only the first. */
         public Settings all(boolean on) {
-            return new Settings(strategy, bound, maxExecutions, timeBudget, seed, stepLimit, reduction, on);
+            return new Settings(strategy, bound, maxExecutions, timeBudget, seed, stepLimit, reduction, on, shard);
         }
 
         /** The same settings with this step limit per execution. */
         public Settings stepLimit(int limit) {
-            return new Settings(strategy, bound, maxExecutions, timeBudget, seed, limit, reduction, all);
+            return new Settings(strategy, bound, maxExecutions, timeBudget, seed, limit, reduction, all, shard);
+        }
+
+        /** The same settings exploring one shard of the DFS ({@code --shard I/N}); null: all of it. */
+        public Settings shard(Shard part) {
+            return new Settings(strategy, bound, maxExecutions, timeBudget, seed, stepLimit, reduction, all, part);
         }
 
         public static Settings of(Scenario s) {
@@ -99,11 +112,12 @@ public final class ScenarioRunner {
      * The result of one scenario × variant.
      * @param verdict   the one-line title of the first finding, or "holds", or "not reached: PATTERN"
      * @param note      why the status is what it is, one line
+     * @param sharded   a shard's account for {@code mmsim merge} ({@link Settings#shard}), else null
      */
     public record VariantResult(Scenario scenario, Variant variant, Settings settings, Status status, String verdict,
                                 String note, List<Finding> findings, long executions, boolean exhausted,
                                 boolean budgetCut, Duration elapsed, Map<Outcome, Long> outcomes,
-                                ExplorationResult.Reduction reduction) {
+                                ExplorationResult.Reduction reduction, ShardedRun sharded) {
         public String coverage() {
             if (exhausted) return "exhaustive (bound " + settings.bound() + ")";
             if (budgetCut) return "budget cut";
@@ -150,7 +164,9 @@ public final class ScenarioRunner {
 
         ExplorationResult r = Explorer.explore(program, options(st, budget, progress, hooks,
                 o -> grader.classify(v, o.verdictKind(), o.observed()) != OutcomeClass.ACCEPTABLE));
-        if (st.all()) return graded(scenario, variant, st, grader, r);
+        List<ShardedRun.Phase> phases = new ArrayList<>();
+        phase(phases, r, grader, v);
+        if (st.all()) return graded(scenario, variant, st, grader, r, sharded(st, grader, v, phases));
         long executions = r.executions();
         ExplorationResult.Reduction reduction = r.reduction();
         Duration elapsed = r.elapsed();
@@ -162,6 +178,7 @@ public final class ScenarioRunner {
                 OutcomeClass c = grader.classify(v, o.verdictKind(), o.observed());
                 return c == OutcomeClass.FORBIDDEN || c == OutcomeClass.EXPECTED;
             }));
+            phase(phases, r, grader, v);
             executions += r.executions();
             reduction = new ExplorationResult.Reduction(reduction.on(), reduction.redundant() + r.reduction().redundant(),
                     reduction.pruned() + r.reduction().pruned());
@@ -170,87 +187,38 @@ public final class ScenarioRunner {
             f = r.failure();
         }
         f.ifPresent(x -> findings.add(finding(grader, v, x)));
-
-        Status status;
-        String verdict;
-        String note;
-        Finding decisive = findings.isEmpty() ? null : findings.get(findings.size() - 1);
-        List<Expect> expected = grader.expected(v);
-        if (decisive != null && decisive.declaration() == null && decisive.failure().verdict().kind() == mmsim.explore.Verdict.Kind.STEP_LIMIT) {
-            // not a kernel failure: the search could not finish an execution within the limit
-            status = Status.INCOMPLETE;
-            verdict = "step limit";
-            note = "an execution ran past the step limit of " + st.stepLimit() + " steps (a livelock, or a limit too small:"
-                    + " set 'step_limit N' in the scenario or --step-limit N)";
-        } else if (decisive != null && decisive.cls() == OutcomeClass.FORBIDDEN) {
-            status = Status.VIOLATED;
-            verdict = decisive.failure().verdict().title();
-            note = "FORBIDDEN " + describe(decisive);
-        } else if (decisive != null && decisive.cls() == OutcomeClass.EXPECTED) {
-            status = Status.OK;
-            verdict = decisive.failure().verdict().title();
-            note = "EXPECTED " + describe(decisive);
-        } else if (!expected.isEmpty()) {
-            verdict = "not reached: " + expected.get(0).pattern();
-            if (r.exhausted()) {
-                status = Status.VIOLATED;
-                note = "EXPECTED " + expected.get(0).pattern() + " not reached although every schedule within bound "
-                        + st.bound() + " was explored";
-            } else {
-                status = Status.INCOMPLETE;
-                note = "EXPECTED " + expected.get(0).pattern() + " not reached before the budget ran out";
-            }
-        } else {
-            verdict = decisive != null ? decisive.failure().verdict().title() : "holds";
-            status = r.exhausted() ? Status.OK : Status.INCOMPLETE;
-            note = r.exhausted() ? "no FORBIDDEN outcome in any schedule within bound " + st.bound()
-                    : "no FORBIDDEN outcome found, but the budget ran out before the search finished";
-        }
-        return new VariantResult(scenario, variant, st, status, verdict, note, List.copyOf(findings), executions,
-                r.exhausted(), r.budgetCut(), elapsed, outcomes, reduction);
+        RowGrade g = RowGrade.first(findings.stream().map(RowGrade.Graded::of).toList(), firstExpected(grader, v), r.exhausted(),
+                st.bound(), st.stepLimit(), st.shard());
+        return new VariantResult(scenario, variant, st, g.status(), g.verdict(), g.note(), List.copyOf(findings), executions,
+                r.exhausted(), r.budgetCut(), elapsed, outcomes, reduction, sharded(st, grader, v, phases));
     }
 
     /**
      * {@code --all}: one exploration that went on past every failure; each distinct failure is a
-     * finding. A FORBIDDEN one decides (VIOLATED), else an EXPECTED one (OK); without either the
-     * coverage decides as in a first-failure run.
+     * finding, graded by {@link RowGrade#all}.
      */
-    private static VariantResult graded(Scenario scenario, Variant variant, Settings st, Grader grader, ExplorationResult r) {
+    private static VariantResult graded(Scenario scenario, Variant variant, Settings st, Grader grader, ExplorationResult r,
+                                        ShardedRun sharded) {
         String v = variant.name();
         List<Finding> findings = r.failures().stream().map(x -> finding(grader, v, x)).toList();
-        Finding forbidden = findings.stream().filter(x -> x.cls() == OutcomeClass.FORBIDDEN).findFirst().orElse(null);
-        Finding expectedFind = findings.stream().filter(x -> x.cls() == OutcomeClass.EXPECTED).findFirst().orElse(null);
-        List<Expect> expected = grader.expected(v);
-        Status status;
-        String verdict, note;
-        String others = findings.size() > 1 ? " (" + findings.size() + " distinct failures)" : "";
-        if (forbidden != null) {
-            status = Status.VIOLATED;
-            verdict = forbidden.failure().verdict().title();
-            note = "FORBIDDEN " + describe(forbidden) + others;
-        } else if (expectedFind != null) {
-            status = Status.OK;
-            verdict = expectedFind.failure().verdict().title();
-            note = "EXPECTED " + describe(expectedFind) + others;
-        } else if (!expected.isEmpty()) {
-            verdict = "not reached: " + expected.get(0).pattern();
-            status = r.exhausted() ? Status.VIOLATED : Status.INCOMPLETE;
-            note = "EXPECTED " + expected.get(0).pattern() + (r.exhausted() ? " not reached although every schedule within bound "
-                    + st.bound() + " was explored" : " not reached before the budget ran out");
-        } else {
-            verdict = findings.isEmpty() ? "holds" : findings.get(0).failure().verdict().title();
-            status = r.exhausted() ? Status.OK : Status.INCOMPLETE;
-            note = (r.exhausted() ? "no FORBIDDEN outcome in any schedule within bound " + st.bound()
-                    : "no FORBIDDEN outcome found, but the budget ran out before the search finished") + others;
-        }
-        return new VariantResult(scenario, variant, st, status, verdict, note, findings, r.executions(), r.exhausted(),
-                r.budgetCut(), r.elapsed(), new LinkedHashMap<>(r.outcomes()), r.reduction());
+        RowGrade g = RowGrade.all(findings.stream().map(RowGrade.Graded::of).toList(), firstExpected(grader, v), r.exhausted(), st.bound(), st.shard());
+        return new VariantResult(scenario, variant, st, g.status(), g.verdict(), g.note(), findings, r.executions(), r.exhausted(),
+                r.budgetCut(), r.elapsed(), new LinkedHashMap<>(r.outcomes()), r.reduction(), sharded);
     }
 
-    private static String describe(Finding f) {
-        Expect d = f.declaration();
-        String kind = f.failure().verdict().kind().id();
-        return d == null ? kind + " (undeclared)" : d.pattern() + (d.comment() != null ? " — " + d.comment() : "");
+    private static String firstExpected(Grader g, String variant) {
+        List<Expect> expected = g.expected(variant);
+        return expected.isEmpty() ? null : expected.get(0).pattern();
+    }
+
+    /** A search phase for a sharded run's account (its tally is null when the budget ran out before it began). */
+    private static void phase(List<ShardedRun.Phase> phases, ExplorationResult r, Grader grader, String v) {
+        phases.add(new ShardedRun.Phase(r.shard(), r.failures().stream().map(x -> finding(grader, v, x)).toList(), r.exhausted(),
+                r.budgetCut()));
+    }
+
+    private static ShardedRun sharded(Settings st, Grader grader, String v, List<ShardedRun.Phase> phases) {
+        return st.shard() == null ? null : new ShardedRun(st.shard(), st.all(), firstExpected(grader, v), st.stepLimit(), phases);
     }
 
     private static OutcomeClass classOf(Grader g, String v, Failure f) {
@@ -268,7 +236,7 @@ public final class ScenarioRunner {
     private static ExploreOptions options(Settings st, Budget budget, ProgressListener progress, Hooks hooks,
                                           java.util.function.Predicate<Outcome> isFailure) {
         ExploreOptions o = ExploreOptions.defaults().strategy(st.strategy()).preemptionBound(st.bound()).seed(st.seed())
-                .stepLimit(st.stepLimit())
+                .stepLimit(st.stepLimit()).shard(st.shard())
                 .stopAtFirstFailure(!st.all()).isFailure(isFailure).progress(progress).budget(budget).reduction(st.reduction());
         return hooks.minimize() ? o : o.minimize(false);
     }
