@@ -8,6 +8,7 @@ import java.util.function.BooleanSupplier;
 import mmsim.kernel.Access;
 import mmsim.kernel.Kernel;
 import mmsim.kernel.KernelFault;
+import mmsim.kernel.Region;
 import mmsim.kernel.Sched;
 
 /**
@@ -77,10 +78,13 @@ final class Engine implements Sched {
     private String[] waitingFor;
     private int[] depth;
     private Frame[] frames;
-    // The access each CPU makes in its next step, from the point it stopped at; null: not known
-    // (not started yet, or blocked in waitUntil), which counts as dependent with everything.
+    // The access each CPU makes in its next step, from the point (or lock wait) it stopped at;
+    // null: not known, which counts as dependent with everything (see dependent()).
     private Object[] pendingLocation;
     private Access[] pendingAccess;
+    // Whether each CPU has reached its first point or wait: before, its next step is the part of
+    // its body before any shared access.
+    private boolean[] begun;
     private int running;
     private int next;
     private int runAs = -1;
@@ -192,6 +196,7 @@ final class Engine implements Sched {
             cos = new Carrier.Coroutine[n];
             pendingLocation = new Object[n];
             pendingAccess = new Access[n];
+            begun = new boolean[n];
             for (int i = 0; i < n; i++) {
                 final int cpu = i;
                 frames[i] = () -> depth[cpu]--;
@@ -203,6 +208,7 @@ final class Engine implements Sched {
             Arrays.fill(depth, 0);
             Arrays.fill(pendingLocation, null);
             Arrays.fill(pendingAccess, null);
+            Arrays.fill(begun, false);
         }
         k.setSched(this);
         for (int i = 0; i < n; i++) {
@@ -300,17 +306,33 @@ final class Engine implements Sched {
     }
 
     /**
-     * Whether the next steps of CPUs {@code a} and {@code b} may not commute: they touch the same
-     * location and one writes (or syncs), or either is not known. A point that names no location
-     * is not known either: the step after it may touch anything (a cond_resched in a loop of raw
-     * accesses).
+     * Whether the next step of CPU {@code sleeper} (asleep, or a candidate for sleep) and the step
+     * CPU {@code chosen} is about to take may not commute: they touch the same location and one
+     * writes or syncs (a lock's acquire and release, {@link Access#SYNC}); two reads, different
+     * locations or different locks commute. A step is what follows the point (or lock wait) where
+     * its CPU stopped, which announced its location and access. Not known, so dependent with
+     * everything: the step after a point that names an access but no location, and after a wait
+     * that names none. A point of {@link Access#NONE} (cond_resched) says that the step after it
+     * touches nothing shared before the next point: it commutes with every step.
+     *
+     * <p>A CPU that has not begun (its body has not reached its first point) is asymmetric. Its
+     * next step runs the body up to that first point, which touches nothing shared (the rule of
+     * {@link Sched}: a point comes before each shared access), so as the chosen step it wakes
+     * nobody. As a sleeper it is never put to sleep: under the preemption bound, running its empty
+     * step first is not free, because the switch after it is a preemption, so the equivalent
+     * execution with it moved to the front may be out of the bound (Coons, Musuvathi and McKinley,
+     * "Bounded partial-order reduction", OOPSLA 2013) — scenario 010 loses outcomes at bound 1 if
+     * it sleeps.
      */
-    boolean dependent(int a, int b) {
-        Access x = pendingAccess[a], y = pendingAccess[b];
-        Object la = pendingLocation[a], lb = pendingLocation[b];
-        if (x == null || y == null || la == null || lb == null) return true;
-        if (!x.conflictsWith(y)) return x == Access.NONE || y == Access.NONE;
-        return la == lb || la.equals(lb);
+    boolean dependent(int sleeper, int chosen) {
+        if (!begun[sleeper]) return true;
+        if (!begun[chosen]) return false;
+        Access x = pendingAccess[sleeper], y = pendingAccess[chosen];
+        Object la = pendingLocation[sleeper], lb = pendingLocation[chosen];
+        if (x == null || y == null) return true;
+        if (x == Access.NONE || y == Access.NONE) return false;
+        if (la == null || lb == null) return true;
+        return x.conflictsWith(y) && Region.overlap(la, lb);
     }
 
     // ---- Sched ------------------------------------------------------------------------------
@@ -324,6 +346,7 @@ final class Engine implements Sched {
         }
         points++;
         int me = running;
+        begun[me] = true;
         pendingLocation[me] = location;
         pendingAccess[me] = access;
         int c = decide(me, enabledMask());
@@ -337,6 +360,11 @@ final class Engine implements Sched {
 
     @Override
     public void waitUntil(BooleanSupplier canProceed, String what) {
+        waitUntil(canProceed, what, null, null);
+    }
+
+    @Override
+    public void waitUntil(BooleanSupplier canProceed, String what, Object location, Access access) {
         if (canProceed.getAsBoolean()) return;
         if (mode != RUNNING || runAs >= 0) {
             if (mode == ABANDON) throw Carrier.Abandoned.INSTANCE;
@@ -344,7 +372,11 @@ final class Engine implements Sched {
                     + (runAs >= 0 ? " in interrupt context" : " after every CPU has finished"));
         }
         int me = running;
-        pendingAccess[me] = null; // re-checking the condition reads what it reads
+        begun[me] = true;
+        // once the condition holds the CPU makes the access named (a lock it takes); with none
+        // named, re-checking the condition reads what it reads: not known
+        pendingLocation[me] = location;
+        pendingAccess[me] = location == null ? null : access;
         waits[me] = canProceed;
         waitingFor[me] = what;
         if (tracing) rec.add(me, Trace.Kind.WAITS, depth[me], what);

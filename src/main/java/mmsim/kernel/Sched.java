@@ -33,6 +33,15 @@ public interface Sched {
      */
     void waitUntil(BooleanSupplier canProceed, String waitingFor);
 
+    /**
+     * {@link #waitUntil(BooleanSupplier, String)} where the condition reads {@code location} and
+     * the CPU, once it may proceed, makes the access {@code access} there (a lock it waits for):
+     * a strategy then knows the waiter's next step as it knows a point's.
+     */
+    default void waitUntil(BooleanSupplier canProceed, String waitingFor, Object location, Access access) {
+        waitUntil(canProceed, waitingFor);
+    }
+
     /** The simulated CPU running now (0-based). */
     int currentCpu();
 

@@ -45,7 +45,8 @@ public final class ReductionBench {
         ExplorationResult off = Explorer.explore(new ScenarioProgram(s, v), o.reduction(false));
         ExplorationResult on = Explorer.explore(new ScenarioProgram(s, v), o.reduction(true));
         if (!off.exhausted() || !on.exhausted()) throw new AssertionError(what + ": not exhausted");
-        if (!off.outcomes().keySet().equals(on.outcomes().keySet())) throw new AssertionError(what + ": outcomes differ");
+        if (!off.outcomes().keySet().equals(on.outcomes().keySet())) throw new AssertionError(what + ": outcomes differ: " + off.outcomes().keySet() + " without reduction, "
+                + on.outcomes().keySet() + " with");
         System.out.printf("%-34s %5d %12d %12d %10d %7.1fx %9.2fs %9.2fs%n", what, bound, off.executions(), on.executions(),
                 on.reduction().redundant(), (double) off.executions() / on.executions(), off.elapsed().toMillis() / 1e3,
                 on.elapsed().toMillis() / 1e3);

@@ -2,6 +2,11 @@ package mmsim.scenario;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.TreeSet;
+
+import mmsim.explore.ExplorationResult;
+import mmsim.explore.ExploreOptions;
+import mmsim.explore.Explorer;
 
 import mmsim.scenario.ScenarioRunner.Settings;
 import mmsim.scenario.ScenarioRunner.VariantResult;
@@ -16,7 +21,9 @@ import static org.junit.jupiter.api.Assertions.*;
 /**
  * Issue 13: sleep-set reduction changes how many executions a DFS runs, never what it finds:
  * every variant gets the same status, verdict and failures (kind, title, minimised schedule)
- * with and without it. The whole catalogue runs in the slow suite.
+ * with and without it, and explored to the end of its bound without stopping at failures, the
+ * same set of outcomes (verdict kind and observed values). The whole catalogue runs in the slow
+ * suite.
  */
 class ReductionTest {
     private static final OpRegistry OPS = OpRegistry.standard();
@@ -25,13 +32,19 @@ class ReductionTest {
     @ValueSource(strings = {"010-buddy-alloc-free", "011c-gup-fast-vs-munmap", "001c-kpageflags-vs-memmap-init-zone-device",
             "000b-pfn-valid-vs-remove-memory"})
     void sameVerdictsAndFailuresWithAndWithoutReduction(String name) {
-        assertSameWithAndWithout(Catalogue.load(Path.of("scenarios", name + ".mms"), OPS));
+        Scenario s = Catalogue.load(Path.of("scenarios", name + ".mms"), OPS);
+        assertSameWithAndWithout(s);
+        assertSameOutcomesWithAndWithout(s);
     }
 
     @Tag("slow")
     @Test
     void sameVerdictsAndFailuresOnTheWholeCatalogue() {
-        for (Path f : Catalogue.standard().files()) assertSameWithAndWithout(Catalogue.load(f, OPS));
+        for (Path f : Catalogue.standard().files()) {
+            Scenario s = Catalogue.load(f, OPS);
+            assertSameWithAndWithout(s);
+            assertSameOutcomesWithAndWithout(s);
+        }
     }
 
     @Test
@@ -57,6 +70,29 @@ class ReductionTest {
             assertEquals(failures(off), failures(on), what);
             assertTrue(on.executions() <= off.executions(), what + ": " + on.executions() + " > " + off.executions());
         }
+    }
+
+    /**
+     * Every variant explored to the end of the scenario's bound, failures included (none stops
+     * the search): the reduction must reach every outcome the full search reaches, and no other.
+     */
+    private static void assertSameOutcomesWithAndWithout(Scenario s) {
+        if (!s.strategy().equalsIgnoreCase("dfs")) return;
+        for (Scenario.Variant v : s.variants()) {
+            ScenarioProgram p = new ScenarioProgram(s, v);
+            ExploreOptions o = ExploreOptions.defaults().preemptionBound(s.bound()).stepLimit(s.stepLimit() > 0 ? s.stepLimit() : ScenarioRunner.stepLimitOf(p))
+                    .stopAtFirstFailure(false).isFailure(x -> false);
+            ExplorationResult off = Explorer.explore(p, o.reduction(false));
+            ExplorationResult on = Explorer.explore(new ScenarioProgram(s, v), o.reduction(true));
+            String what = s.name() + " " + v.name() + " at bound " + s.bound();
+            assertTrue(off.exhausted() && on.exhausted(), what);
+            assertEquals(new TreeSet<>(names(off)), new TreeSet<>(names(on)), what);
+            assertTrue(on.executions() <= off.executions(), what + ": " + on.executions() + " > " + off.executions());
+        }
+    }
+
+    private static List<String> names(ExplorationResult r) {
+        return r.outcomes().keySet().stream().map(x -> x.verdictKind().id() + " " + x.observed()).toList();
     }
 
     private static List<String> failures(VariantResult r) {

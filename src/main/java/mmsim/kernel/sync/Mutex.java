@@ -41,7 +41,7 @@ public final class Mutex {
         int me = c.id;
         if (owner == me) throw Lockdeps.recursive(k, name);
         k.lockdep().acquire(k, c, this);
-        if (owner >= 0) k.sched().waitUntil(() -> owner < 0, lockLabel);
+        if (owner >= 0) k.sched().waitUntil(() -> owner < 0, lockLabel, this, Access.SYNC);
         owner = me;
         c.lockAcquired(this);
         k.lockTaken(cls);

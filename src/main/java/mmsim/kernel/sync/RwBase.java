@@ -61,7 +61,7 @@ abstract sealed class RwBase permits RwLock, RwSem, PercpuRwSem {
         int me = k.smpProcessorId();
         if (writer == me) throw Lockdeps.recursive(k, name);
         k.lockdep().acquire(k, this);
-        if (!canRead.getAsBoolean()) k.sched().waitUntil(canRead, readLabel);
+        if (!canRead.getAsBoolean()) k.sched().waitUntil(canRead, readLabel, this, Access.SYNC);
         readers++;
         readersOn[me]++;
         if (!sleeping) k.preemptDisable();
@@ -102,7 +102,7 @@ abstract sealed class RwBase permits RwLock, RwSem, PercpuRwSem {
         if (!canWrite.getAsBoolean()) {
             writersWaiting++;
             try {
-                k.sched().waitUntil(canWrite, writeLabel);
+                k.sched().waitUntil(canWrite, writeLabel, this, Access.SYNC);
             } finally {
                 writersWaiting--;
             }

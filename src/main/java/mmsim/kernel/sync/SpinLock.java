@@ -11,7 +11,7 @@ import mmsim.kernel.LockClass;
  * Its {@link LockClass} (a static key where the model makes the lock) may be dropped for a whole
  * kernel (drop-lock=CLASS, {@link Kernel#dropLockClasses}): then every operation is elided.
  */
-public final class SpinLock {
+public final class SpinLock implements mmsim.kernel.Region {
     private final Kernel k;
     private final LockClass cls;
     private final String name;
@@ -22,8 +22,19 @@ public final class SpinLock {
     private final String lockLabel;
     private final String unlockLabel;
     private int owner = -1;
+    /**
+     * What the lock guards that lockless readers name at their own points (zone->lock: the zone,
+     * whose free counts zone_watermark_ok reads without it); null: nothing. The lock's steps write
+     * it, so they conflict with those readers ({@link mmsim.kernel.Region}).
+     */
+    private final Object guarded;
 
     public SpinLock(Kernel k, LockClass cls) {
+        this(k, cls, null);
+    }
+
+    /** A lock whose critical sections write {@code guarded}, which lockless readers name at their points. */
+    public SpinLock(Kernel k, LockClass cls, Object guarded) {
         if (cls.kind() != LockClass.Kind.SPINLOCK) throw new IllegalArgumentException(cls + " is a " + cls.kind().ctype + ", not a spinlock_t");
         this.k = k;
         this.cls = cls;
@@ -32,6 +43,12 @@ public final class SpinLock {
         this.lockClass = "&" + name;
         this.lockLabel = "spin_lock(&" + name + ")";
         this.unlockLabel = "spin_unlock(&" + name + ")";
+        this.guarded = guarded;
+    }
+
+    @Override
+    public boolean contains(Object location) {
+        return guarded != null && mmsim.kernel.Region.overlap(guarded, location);
     }
 
     public void lock() {
@@ -42,7 +59,7 @@ public final class SpinLock {
         int me = c.id;
         if (owner == me) throw Lockdeps.recursive(k, name);
         k.lockdep().acquire(k, c, this);
-        if (owner >= 0) k.sched().waitUntil(free, lockLabel);
+        if (owner >= 0) k.sched().waitUntil(free, lockLabel, this, Access.SYNC);
         owner = me;
         c.preemptDisable();
         c.lockAcquired(this);

@@ -372,6 +372,17 @@ public final class Memmap {
         return refAddReturn(pfn, -1, label) == 0;
     }
 
+    /**
+     * atomic_inc_and_test / atomic_add_negative on _mapcount: one point for the read-modify-write,
+     * an atomic (SYNC) as for _refcount, so a strategy sees it conflict with a reader of the word.
+     */
+    public int mapcountAddReturn(long pfn, int delta, String label) {
+        k.point(label, loc(pfn, Field.MAPCOUNT), Access.SYNC);
+        int v = mapcount(pfn) + delta;
+        setMapcount(pfn, v);
+        return v;
+    }
+
     public int readMapcount(long pfn, String label) {
         k.point(label, loc(pfn, Field.MAPCOUNT), Access.READ);
         return mapcount(pfn);

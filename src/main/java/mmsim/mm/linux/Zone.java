@@ -57,7 +57,7 @@ public final class Zone {
     Zone(Kernel k, PgData pgdat, ZoneType type) {
         this.pgdat = pgdat;
         this.type = type;
-        this.lock = new SpinLock(k, ZONE_LOCK);
+        this.lock = new SpinLock(k, ZONE_LOCK, this);   // its sections write the counts zone_watermark_ok reads
         for (int o = 0; o < freeArea.length; o++) freeArea[o] = new FreeArea();
         pcp = new PerCpuPages[k.nrCpus()];
         for (int c = 0; c < pcp.length; c++) pcp[c] = new PerCpuPages(k, c);

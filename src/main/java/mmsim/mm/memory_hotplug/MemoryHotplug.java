@@ -411,7 +411,10 @@ public final class MemoryHotplug {
                 long cur = Math.min(end, sectionEnd) - p;
                 int err = sparse.sparseAddSection(nid, p, cur);
                 if (err != 0) return err;
-                k.point("__add_pages:cond_resched", null, Access.NONE);
+                // the step after it makes the next section's mem_section entry (sparse_add_section), or
+                // in v4.6 resizes the zone, before any point: not NONE but an access the explorer
+                // cannot place (no location), dependent with every step
+                k.point("__add_pages:cond_resched", null, Access.WRITE);
                 p += cur;
             }
             if (v46) {
@@ -662,7 +665,9 @@ public final class MemoryHotplug {
             for (long p = startPfn; p < end; ) {
                 long sectionEnd = (p / sparse.pagesPerSection() + 1) * sparse.pagesPerSection();
                 long cur = Math.min(end, sectionEnd) - p;
-                k.point("__remove_pages:cond_resched", null, Access.NONE);
+                // the step after it reads the section and its usage (sparse_remove_section) before that
+                // function's own point: not NONE but an access the explorer cannot place
+                k.point("__remove_pages:cond_resched", null, Access.READ);
                 sparse.sparseRemoveSection(p, cur);
                 p += cur;
             }

@@ -86,9 +86,7 @@ public final class MachinePages implements MmPages {
 
     @Override
     public int mapcountAdd(long pfn, int delta) {
-        int v = mm.readMapcount(pfn, delta > 0 ? "atomic_inc_and_test(&page->_mapcount)" : "atomic_add_negative(-1, &page->_mapcount)") + delta;
-        mm.setMapcount(pfn, v);
-        return v;
+        return mm.mapcountAddReturn(pfn, delta, delta > 0 ? "atomic_inc_and_test(&page->_mapcount)" : "atomic_add_negative(-1, &page->_mapcount)");
     }
 
     @Override public void setAnonExclusive(long pfn, boolean on) {

@@ -1,0 +1,18 @@
+package mmsim.kernel;
+
+/**
+ * A location that holds smaller locations points also name on their own: a section's memmap
+ * holds the struct page words of its pfns, a lock holds the data it guards. A step at the region
+ * and a step at a location inside it touch the same memory, so a strategy's dependence treats
+ * them as one location (a point at the whole memmap of a section conflicts with a reader's point
+ * at one page's flags in it).
+ */
+public interface Region {
+    /** True when {@code location}, as a point names it, lies inside this region. */
+    boolean contains(Object location);
+
+    /** Whether steps at {@code a} and {@code b} touch the same memory: equal, or one contains the other. */
+    static boolean overlap(Object a, Object b) {
+        return a == b || a.equals(b) || a instanceof Region r && r.contains(b) || b instanceof Region r && r.contains(a);
+    }
+}
