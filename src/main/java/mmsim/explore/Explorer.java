@@ -205,7 +205,7 @@ public final class Explorer {
                                      Budget budget) {
         Predicate<Engine.Run> same = r -> r.verdict.kind() == run.verdict.kind() && r.verdict.title().equals(run.verdict.title())
                 && o.isFailure().test(new Outcome(r.verdict.kind(), r.observed));
-        byte[] best = o.minimize() ? minimize(program, carrier, o.stepLimit(), same, schedule, preemptions, o.minimizeBudget(), budget) : schedule;
+        byte[] best = o.minimize() ? minimize(program, carrier, o.stepLimit(), same, schedule, preemptions, o.minimizeBudget(), budget, o.reduction()) : schedule;
         boolean limit = run.verdict instanceof Verdict.StepLimit;
         String text = Schedule.encode(best, best.length) + (limit ? STEP_LIMIT_MARK : "");
         Engine engine = new Engine(carrier, limit ? best.length : Math.max(o.stepLimit(), best.length + 1));
@@ -216,18 +216,19 @@ public final class Explorer {
     /**
      * Fewest preemptions first, then fewest steps: bounded DFS with bound 0, 1, ... up to the
      * failure's own count, looking for the same verdict; the first bound that has one is
-     * explored completely for the shortest, abandoning every execution where it grows as long as
+     * explored completely for the shortest (with sleep sets when the run has them: an execution
+     * and its reorderings have the same length), abandoning every execution where it grows as long as
      * the shortest found (the same result as running each to its end, for a fraction). Gives up (keeping the best so far) after {@code limit}
      * executions or when the run's {@code budget} is spent; its executions count against that budget.
      */
     static byte[] minimize(Program program, Carrier carrier, int stepLimit, Predicate<Engine.Run> same,
-                           byte[] schedule, int preemptions, long limit, Budget budget) {
+                           byte[] schedule, int preemptions, long limit, Budget budget, boolean reduce) {
         byte[] best = schedule;
         int bestPre = preemptions;
         Engine e = new Engine(carrier, stepLimit);
         long used = 0;
         for (int b = 0; b <= bestPre; b++) {
-            DfsSearch d = new DfsSearch(b);
+            DfsSearch d = new DfsSearch(b, reduce ? e : null);
             boolean[] found = {false};
             byte[][] shortest = {best};
             // once this bound has a failure, an execution as long as it cannot be shorter: abandon
