@@ -21,9 +21,9 @@ import mmsim.kernel.sync.SpinLock;
  * <li>{@code pageTableLock} (mm->page_table_lock): populating PGD/PUD entries and
  *     anon_vma_prepare's vma->anon_vma assignment; PTE and PMD tables have split locks.</li>
  * <li>{@code rss}: atomic counters (add_mm_counter), read by /proc without locks.</li>
- * </ul>
  * <li>{@code mmLockSeq} (mm->mm_lock_seq, CONFIG_PER_VMA_LOCK): advanced by mmap_write_unlock
  *     ({@link #mmapWriteUnlock}); read locklessly by {@link #vmaStartRead}. See {@link VmArea}.</li>
+ * </ul>
  * The VMA tree (the maple tree since v6.1, an rbtree before) is a TreeMap keyed by vm_start;
  * under CONFIG_PER_VMA_LOCK faults walk it under RCU alone, as the maple tree allows (a VMA is
  * freed after a grace period, so the walker reads a detached one safely and then rechecks).
@@ -73,10 +73,6 @@ public final class MmStruct {
 
     /** The config option that turns the per-VMA lock on (mm/Kconfig PER_VMA_LOCK). */
     public static final String CONFIG_PER_VMA_LOCK = KernelConfig.CONFIG_PER_VMA_LOCK;
-
-    public MmStruct(Kernel k, int pid, String comm, long mmapBase) {
-        this(k, pid, comm, mmapBase, false);
-    }
 
     public MmStruct(Kernel k, int pid, String comm, long mmapBase, boolean perVmaLock) {
         this.perVmaLock = perVmaLock;
