@@ -50,19 +50,14 @@ public final class SectionMemmap implements Restorable<SectionMemmap>, mmsim.ker
     long[] mapping;
     long[] index;
 
+    /** Pages per written mark ({@link WrittenBlocks#BLOCK}: MAX_ORDER_NR_PAGES). */
+    public static final int WRITTEN_BLOCK_PAGES = WrittenBlocks.BLOCK;
     /**
-     * Pages per written mark: MAX_ORDER_NR_PAGES, so a buddy block or compound page (at most
-     * max-order, naturally aligned) never straddles two marks.
-     */
-    public static final int WRITTEN_BLOCK_PAGES = 1024;
-    /**
-     * Soft-dirty marks, one bit per {@link #WRITTEN_BLOCK_PAGES} struct pages written since
-     * {@link #clearWritten()} (as clear_refs' soft-dirty bits say which pages a task wrote): lets the
-     * whole-model check look only at the struct pages that changed. Every write path of this
-     * class and of {@link Memmap} sets them; code writing the public arrays directly calls
+     * Soft-dirty marks of the struct pages written since {@link #clearWritten()}. Every write path
+     * of this class and of {@link Memmap} sets them; code writing the public arrays directly calls
      * {@link #markWritten}.
      */
-    private final long[] written;
+    private final WrittenBlocks written;
 
     /** Allocates the arrays; {@code poison} fills them with all ones (memmap the kernel leaves uninitialised). */
     public SectionMemmap(long startPfn, int nrPages, boolean poison) {
@@ -75,7 +70,7 @@ public final class SectionMemmap implements Restorable<SectionMemmap>, mmsim.ker
         privateData = new int[nrPages];
         lruNext = new int[nrPages];
         lruPrev = new int[nrPages];
-        written = new long[(nrPages / WRITTEN_BLOCK_PAGES + 64) / 64];
+        written = new WrittenBlocks(nrPages);
         markWritten(0, nrPages); // a memmap created since the marks were cleared is new as a whole
         if (poison) poison(0, nrPages);
     }
@@ -136,23 +131,21 @@ public final class SectionMemmap implements Restorable<SectionMemmap>, mmsim.ker
 
     /** Marks struct page {@code i} (an index into this section) written. */
     public void markWritten(int i) {
-        int b = i / WRITTEN_BLOCK_PAGES;
-        written[b >>> 6] |= 1L << b;
+        written.mark(i);
     }
 
     /** Marks the struct pages [from, to) written. */
     public void markWritten(int from, int to) {
-        for (int b = from / WRITTEN_BLOCK_PAGES; b * WRITTEN_BLOCK_PAGES < to; b++) written[b >>> 6] |= 1L << b;
+        written.mark(from, to);
     }
 
     /** True when a struct page in the block of index {@code i} was written since {@link #clearWritten()}. */
     public boolean blockWritten(int i) {
-        int b = i / WRITTEN_BLOCK_PAGES;
-        return (written[b >>> 6] & (1L << b)) != 0;
+        return written.written(i);
     }
 
     public void clearWritten() {
-        java.util.Arrays.fill(written, 0);
+        written.clear();
     }
 
     /**
@@ -169,23 +162,18 @@ public final class SectionMemmap implements Restorable<SectionMemmap>, mmsim.ker
         else if (mapping == null) mapping = original.mapping.clone();
         if (original.index == null) index = null;
         else if (index == null) index = original.index.clone();
-        for (int w = 0; w < written.length; w++) {
-            for (long m = written[w]; m != 0; m &= m - 1) {
-                int from = ((w << 6) + Long.numberOfTrailingZeros(m)) * WRITTEN_BLOCK_PAGES;
-                if (from >= nrPages) break;
-                int len = Math.min(WRITTEN_BLOCK_PAGES, nrPages - from);
-                System.arraycopy(original.flags, from, flags, from, len);
-                System.arraycopy(original.refcount, from, refcount, from, len);
-                System.arraycopy(original.mapcount, from, mapcount, from, len);
-                System.arraycopy(original.compoundHead, from, compoundHead, from, len);
-                System.arraycopy(original.privateData, from, privateData, from, len);
-                System.arraycopy(original.lruNext, from, lruNext, from, len);
-                System.arraycopy(original.lruPrev, from, lruPrev, from, len);
-                if (original.mapping != null) System.arraycopy(original.mapping, from, mapping, from, len);
-                if (original.index != null) System.arraycopy(original.index, from, index, from, len);
-            }
-        }
-        clearWritten();
+        written.forEachWritten((from, len) -> {
+            System.arraycopy(original.flags, from, flags, from, len);
+            System.arraycopy(original.refcount, from, refcount, from, len);
+            System.arraycopy(original.mapcount, from, mapcount, from, len);
+            System.arraycopy(original.compoundHead, from, compoundHead, from, len);
+            System.arraycopy(original.privateData, from, privateData, from, len);
+            System.arraycopy(original.lruNext, from, lruNext, from, len);
+            System.arraycopy(original.lruPrev, from, lruPrev, from, len);
+            if (original.mapping != null) System.arraycopy(original.mapping, from, mapping, from, len);
+            if (original.index != null) System.arraycopy(original.index, from, index, from, len);
+        });
+        written.clear();
     }
 
     @Override

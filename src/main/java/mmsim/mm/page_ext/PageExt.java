@@ -8,7 +8,7 @@ import mmsim.kernel.Kernel;
 import mmsim.mm.linux.KernelConfig;
 import mmsim.mm.linux.PageFlag;
 import mmsim.mm.linux.Restorable;
-import mmsim.mm.linux.SectionMemmap;
+import mmsim.mm.linux.WrittenBlocks;
 import mmsim.mm.memory_hotplug.MemoryHotplug;
 import mmsim.mm.memory_hotplug.MemoryNotifier;
 import mmsim.mm.memory_hotplug.MemoryNotify;
@@ -105,12 +105,10 @@ public final class PageExt {
      * so the explorer can restore a used copy in place ({@link Restorable}).
      */
     public static final class Table implements Restorable<Table> {
-        /** Entries per written mark, as the memmap's ({@link SectionMemmap#WRITTEN_BLOCK_PAGES}). */
-        private static final int WRITTEN_BLOCK = SectionMemmap.WRITTEN_BLOCK_PAGES;
         final long section;
         final long[] flags;
-        /** One bit per {@link #WRITTEN_BLOCK} entries written since the last restore. */
-        private final long[] written;
+        /** The entries written since the last restore. */
+        private final WrittenBlocks written;
         /** Kernel virtual address of entry 0. */
         final long base;
         /** First pfn of the pages holding the table, or -1 when vmalloc'ed. */
@@ -124,7 +122,7 @@ public final class PageExt {
             this.section = section;
             this.flags = new long[nrEntries];
             this.owner = pageOwner ? new long[nrEntries] : null;
-            this.written = new long[(nrEntries / WRITTEN_BLOCK + 64) / 64];
+            this.written = new WrittenBlocks(nrEntries);
             this.base = base;
             this.memPfn = memPfn;
             this.order = order;
@@ -137,24 +135,14 @@ public final class PageExt {
 
         @Override public String toString() { return "page_ext table of section " + section; }
 
-        void markWritten(int i) {
-            int b = i / WRITTEN_BLOCK;
-            written[b >>> 6] |= 1L << b;
-        }
-
         @Override
         public void restoreFrom(Table original) {
             freed = original.freed;
-            for (int w = 0; w < written.length; w++) {
-                for (long m = written[w]; m != 0; m &= m - 1) {
-                    int from = ((w << 6) + Long.numberOfTrailingZeros(m)) * WRITTEN_BLOCK;
-                    if (from >= flags.length) break;
-                    int len = Math.min(WRITTEN_BLOCK, flags.length - from);
-                    System.arraycopy(original.flags, from, flags, from, len);
-                    if (owner != null) System.arraycopy(original.owner, from, owner, from, len);
-                }
-            }
-            java.util.Arrays.fill(written, 0);
+            written.forEachWritten((from, len) -> {
+                System.arraycopy(original.flags, from, flags, from, len);
+                if (owner != null) System.arraycopy(original.owner, from, owner, from, len);
+            });
+            written.clear();
         }
 
         @Override
@@ -162,7 +150,7 @@ public final class PageExt {
             if (freed != o.freed) return this + ": freed differs from the machine setup left";
             int i = java.util.Arrays.mismatch(flags, o.flags);
             if (i < 0 && owner != null) i = java.util.Arrays.mismatch(owner, o.owner);
-            return i < 0 ? null : this + ": entry " + i + " differs from the machine setup left (written without Table.markWritten)";
+            return i < 0 ? null : this + ": entry " + i + " differs from the machine setup left (written without its mark)";
         }
     }
 
@@ -521,7 +509,7 @@ public final class PageExt {
         Table t = e == null ? null : e.table();
         k.point(label, t, Access.SYNC);
         long[] fl = deref(e, true, label);
-        t.markWritten(e.index());
+        t.written.mark(e.index());
         if (on) fl[e.index()] |= 1L << bit;
         else fl[e.index()] &= ~(1L << bit);
     }
@@ -581,7 +569,7 @@ public final class PageExt {
         Table t = e == null ? null : e.table();
         k.point(label, t, Access.WRITE);
         deref(e, true, label);
-        t.markWritten(e.index());
+        t.written.mark(e.index());
         t.owner[e.index()] = word;
     }
     /** PAGE_EXT_OWNER's bit in page_ext->flags for this era. */
