@@ -73,7 +73,7 @@ class LockAssertionsTest {
     void handleMmFaultWithoutMmapLockIsALockdepSplat() {
         Failure f = failure(oneCpu((m, um, mm, a) -> {
             VmArea vma = mm.findVmaRaw(a);
-            um.memory.handleMmFault(vma, a, Memory.FAULT_FLAG_WRITE);   // do_user_addr_fault took no mmap_lock
+            um.memory.handleMmFault(vma, a, mmsim.mm.linux.VmFault.FAULT_FLAG_WRITE);   // do_user_addr_fault took no mmap_lock
         }));
         Verdict v = f.verdict();
         assertEquals(Verdict.Kind.LOCKDEP, v.kind(), f.render());
@@ -92,7 +92,7 @@ class LockAssertionsTest {
         ExplorationResult r = Explorer.explore(oneCpu((m, um, mm, a) -> {
             mm.mmapLock.downRead();
             try {
-                assertEquals(0, um.memory.handleMmFault(mm.vmaLookup(a), a, Memory.FAULT_FLAG_WRITE));
+                assertEquals(0, um.memory.handleMmFault(mm.vmaLookup(a), a, mmsim.mm.linux.VmFault.FAULT_FLAG_WRITE));
             } finally {
                 mm.mmapLock.upRead();
             }

@@ -1,5 +1,6 @@
 package mmsim.mm.gup;
 
+import mmsim.mm.linux.VmFault;
 import mmsim.mm.linux.MmCore;
 
 import mmsim.kernel.Errno;
@@ -141,9 +142,9 @@ public final class Gup {
                 for (int tries = 0; tries < 8 && page < 0; tries++) {
                     page = followPage(vma, addr, write);
                     if (page >= 0) break;
-                    int r = memory.handleMmFault(vma, addr, write ? Memory.FAULT_FLAG_WRITE : 0);
-                    if ((r & Memory.VM_FAULT_OOM) != 0) return nr > 0 ? nr : Errno.ENOMEM.neg();
-                    if ((r & (Memory.VM_FAULT_SIGBUS | Memory.VM_FAULT_HWPOISON | Memory.VM_FAULT_SIGSEGV)) != 0) {
+                    int r = memory.handleMmFault(vma, addr, write ? VmFault.FAULT_FLAG_WRITE : 0);
+                    if ((r & VmFault.VM_FAULT_OOM) != 0) return nr > 0 ? nr : Errno.ENOMEM.neg();
+                    if ((r & (VmFault.VM_FAULT_SIGBUS | VmFault.VM_FAULT_HWPOISON | VmFault.VM_FAULT_SIGSEGV)) != 0) {
                         return nr > 0 ? nr : Errno.EFAULT.neg();
                     }
                 }

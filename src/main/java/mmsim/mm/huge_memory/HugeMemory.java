@@ -21,6 +21,8 @@ import mmsim.mm.pgtable.PgtableAlloc;
 import mmsim.mm.pgtable.PgtableArch;
 import mmsim.mm.linux.VmFlags;
 
+import static mmsim.mm.linux.VmFault.*;
+
 /**
  * Anonymous transparent huge pages mapped by a PMD (mm/huge_memory.c): the huge fault
  * (do_huge_pmd_anonymous_page, the huge zero page on a read fault), the write fault on a huge
@@ -43,10 +45,6 @@ public final class HugeMemory {
     /** HPAGE_PMD_ORDER. */
     public static final int HPAGE_PMD_ORDER = PgtableArch.PMD_SHIFT - PgtableArch.PAGE_SHIFT;
     public static final int HPAGE_PMD_NR = PgtableArch.HPAGE_PMD_NR;
-    /** VM_FAULT_FALLBACK (include/linux/mm_types.h): the huge path declined; handle with PTEs. */
-    public static final int VM_FAULT_FALLBACK = 0x800;
-    // the vm_fault_t bits this file returns (include/linux/mm_types.h; mm/memory.c's Memory has them all)
-    private static final int VM_FAULT_OOM = 0x1, VM_FAULT_SIGSEGV = 0x40, FAULT_FLAG_WRITE = 0x1;
 
     private final MmCore um;
     private final PgtableAlloc pgalloc;

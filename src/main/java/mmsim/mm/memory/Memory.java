@@ -23,6 +23,8 @@ import mmsim.mm.linux.MmStruct;
 import mmsim.mm.linux.VmArea;
 import mmsim.mm.linux.VmEvent;
 
+import static mmsim.mm.linux.VmFault.*;
+
 /**
  * Anonymous memory faults, unmapping and fork's page-table copy (mm/memory.c):
  * handle_mm_fault -> handle_pte_fault -> do_anonymous_page / do_wp_page / do_swap_page,
@@ -40,18 +42,6 @@ import mmsim.mm.linux.VmEvent;
  * wp_can_reuse_anon_folio.
  */
 public final class Memory {
-    // vm_fault_t bits (include/linux/mm_types.h)
-    public static final int VM_FAULT_OOM = 0x1;
-    public static final int VM_FAULT_SIGBUS = 0x2;
-    public static final int VM_FAULT_MAJOR = 0x4;
-    public static final int VM_FAULT_HWPOISON = 0x10;
-    public static final int VM_FAULT_SIGSEGV = 0x40;
-    public static final int VM_FAULT_RETRY = 0x400;
-    // fault flags
-    public static final int FAULT_FLAG_WRITE = 0x1;
-    /** The fault holds the VMA's lock, not mmap_lock (include/linux/mm_types.h, 1 << 12). */
-    public static final int FAULT_FLAG_VMA_LOCK = 0x1000;
-
     private final MmCore um;
     private final Swap swap;
     private final SwapState swapState;
@@ -186,7 +176,7 @@ public final class Memory {
             if (pmd == null) return VM_FAULT_OOM;
             // create_huge_pmd / wp_huge_pmd (mm/huge_memory.c); VM_FAULT_FALLBACK leaves it to the PTEs
             int huge = hugeMemory.handlePmdFault(vma, addr, pmd, flags);
-            if ((huge & HugeMemory.VM_FAULT_FALLBACK) == 0) return huge;
+            if ((huge & VM_FAULT_FALLBACK) == 0) return huge;
             if (!pgalloc.pteAlloc(mm, pmd)) return VM_FAULT_OOM;
             return handlePteFault(vma, addr, pmd, flags);
         }

@@ -22,6 +22,9 @@ import mmsim.mm.pgtable.PgtableAlloc;
 import mmsim.mm.pgtable.PgtableArch;
 import mmsim.mm.linux.SwapEntry;
 
+import static mmsim.mm.linux.VmFault.VM_FAULT_OOM;
+import static mmsim.mm.linux.VmFault.VM_FAULT_RETRY;
+
 /**
  * The reverse map of anonymous pages (mm/rmap.c): anon_vma lifetime, the _mapcount rules, and the
  * walks that find every PTE mapping a page (rmap_walk, try_to_unmap, try_to_migrate,
@@ -104,9 +107,6 @@ public final class Rmap {
         um.registerAnonVma(av);
         return av;
     }
-
-    /** vm_fault_t values vmfAnonPrepare returns (include/linux/mm_types.h). */
-    public static final int VM_FAULT_OOM = 0x1, VM_FAULT_RETRY = 0x400;
 
     /**
      * vmf_anon_prepare() (mm/memory.c): anon_vma_prepare() for a fault. A fault under the
