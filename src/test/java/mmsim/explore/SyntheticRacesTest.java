@@ -38,6 +38,61 @@ class SyntheticRacesTest {
         if (preemptions > 0) assertTrue(f.trace().render().contains("-- preempted --"), f.render());
     }
 
+    static Stream<Arguments> racesAndALongUse() {
+        return Stream.concat(races().map(a -> Arguments.of(a.get()[0], a.get()[1])),
+                Stream.of(Arguments.of("use after free, five uses after the lookup", useAfterLookup(5))));
+    }
+
+    /**
+     * A reader looks an object up once, then uses it five times; a writer frees it. Every
+     * failing schedule preempts the reader once, and the later the preemption the longer the
+     * execution: the DFS meets the longest first (it tries the deepest alternative first), so a
+     * minimisation that kept its first find instead of the shortest would show here.
+     */
+    static Program useAfterLookup(int uses) {
+        final class Obj { boolean freed; boolean looked; }
+        return Races.program(2, k -> new Object[] {k, new Obj()}, new String[] {"reader", "free"}, (w, cpu) -> {
+            mmsim.kernel.Kernel k = (mmsim.kernel.Kernel) w[0];
+            Obj o = (Obj) w[1];
+            if (cpu == 1) {
+                k.point("free", o, mmsim.kernel.Access.WRITE);
+                o.freed = true;
+                return;
+            }
+            k.point("lookup", o, mmsim.kernel.Access.READ);
+            if (o.freed) return; // gone already: nothing to use
+            for (int i = 0; i < uses; i++) {
+                k.point("use", o, mmsim.kernel.Access.READ);
+                if (o.freed) throw Races.kasan(k, "reader");
+            }
+        }, w -> java.util.Map.of());
+    }
+
+    /**
+     * Minimisation (its length cut and its sleep sets included) keeps what running every
+     * schedule within the bound to its end keeps: the fewest preemptions, then the fewest steps,
+     * among the executions that fail with the same verdict.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("racesAndALongUse")
+    void minimisationKeepsTheFewestPreemptionsThenTheFewestSteps(String name, Program broken) {
+        ExploreOptions o = ExploreOptions.defaults().preemptionBound(3);
+        Failure f = Explorer.explore(broken, o).failure().orElseThrow();
+        Engine e = new Engine(Carrier.best(), o.stepLimit());
+        DfsSearch everything = new DfsSearch(3);
+        int fewestPre = Integer.MAX_VALUE, fewestSteps = Integer.MAX_VALUE;
+        do {
+            Engine.Run r = e.run(broken.instantiate(), everything, false);
+            if (!r.verdict.kind().equals(f.verdict().kind()) || !r.verdict.title().equals(f.verdict().title())) continue;
+            if (e.preemptions < fewestPre || e.preemptions == fewestPre && e.steps < fewestSteps) {
+                fewestPre = e.preemptions;
+                fewestSteps = e.steps;
+            }
+        } while (everything.advance(e));
+        assertEquals(fewestPre, f.preemptions(), f.render());
+        assertEquals(fewestSteps, f.steps(), f.render());
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("races")
     void dfsExhaustsTheFixedOne(String name, Program broken, Program fixed, String kind, int preemptions) {
