@@ -150,7 +150,6 @@ public final class SplitHugePage {
                 // lru_add_split_folio()
                 if (list != null) {
                     pages.refAdd(p, 1); // folio_get(): the reclaim list's reference
-                    if (pages.test(p, PageFlag.SWAPBACKED)) um.count(p, VmEvent.NR_ISOLATED_ANON, 1);
                     list.add(p);
                 } else if (onLru) {
                     pages.set(p, PageFlag.LRU);

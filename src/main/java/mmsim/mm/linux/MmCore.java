@@ -85,6 +85,16 @@ public class MmCore {
     public long event(VmEvent e) { return events[e.ordinal()]; }
 
     /**
+     * Isolating a folio from the LRU ({@code sign} +1) or giving it back (-1): node_stat_mod_folio(folio,
+     * NR_ISOLATED_ANON + folio_is_file_lru(folio), +-folio_nr_pages(folio)) (mm/vmscan.c, mm/migrate.c).
+     * The counter is in pages, so a THP counts 512, and a split leaves it alone: its pages stay isolated,
+     * each now a folio of its own. Only swap-backed folios are counted; the model keeps no NR_ISOLATED_FILE.
+     */
+    public void modIsolated(long folio, int sign) {
+        if (pages.test(folio, PageFlag.SWAPBACKED)) count(folio, VmEvent.NR_ISOLATED_ANON, (long) sign << pages.compoundOrder(folio));
+    }
+
+    /**
      * The zero page. A machine whose layout reserves no kernel image gets one from the allocator
      * on first use (reserved, never freed); otherwise it is the image's page set at boot.
      */

@@ -366,7 +366,7 @@ public final class MemoryFailure {
             boolean dirty = pages.test(pfn, PageFlag.DIRTY);
             // me_pagecache_dirty/clean: off the LRU (delete_from_lru_cache); our reference stays as the pin
             if (um.vmscan.isolateLruPage(pfn) == 0) {
-                if (pages.test(pfn, PageFlag.SWAPBACKED)) um.count(pfn, VmEvent.NR_ISOLATED_ANON, -1);
+                um.modIsolated(pfn, -1);
                 um.putPage(pfn);
             }
             return actionResult(pfn, dirty ? MSG_DIRTY_LRU : MSG_CLEAN_LRU, RECOVERED);

@@ -284,7 +284,7 @@ public final class Migrate {
             // move_to_new_folio(): a page-cache source forgets its mapping once its PTEs point at
             // the new page (anonymous ones keep it until freed, for PageAnon)
             if (!freedUnderUs && (pages.mapping(src) & MmCore.PAGE_MAPPING_FLAGS) == 0) pages.setMapping(src, 0);
-            if (pages.test(src, PageFlag.SWAPBACKED)) um.count(src, VmEvent.NR_ISOLATED_ANON, -1);
+            um.modIsolated(src, -1);
             if (reason == MigrateReason.MEMORY_FAILURE) {
                 // also when freed under us: v4.6 and mainline both treat that as a success
                 memoryFailureHook.releaseSource(src);

@@ -170,7 +170,7 @@ public final class UserMemoryCheck {
             // off the LRU and in no batch: an isolator (reclaim, migration) holds it and a reference,
             // or memory-failure does: a page it poisoned keeps one reference and is not isolated
             int iso = !onLru && inBatch == 0 ? 1 : 0;
-            if (iso == 1 && pg.peek(pfn, PageFlag.SWAPBACKED) && !pg.peek(pfn, PageFlag.HWPOISON)) isolated++;
+            if (iso == 1 && pg.peek(pfn, PageFlag.SWAPBACKED) && !pg.peek(pfn, PageFlag.HWPOISON)) isolated += nr; // NR_ISOLATED_ANON counts pages
             int gup = folioPins.getOrDefault(pfn, 0);
             int expect = m + pmd + (inCache ? 1 : 0) + inPageCache + inBatch + gup + iso;
             int ref = pg.refcount(pfn);

@@ -90,7 +90,7 @@ public final class Vmscan {
             lv.lruLock.lock();
             um.delFromLru(lv, pfn);
             lv.lruLock.unlock();
-            if (pages.test(pfn, PageFlag.SWAPBACKED)) um.count(pfn, VmEvent.NR_ISOLATED_ANON, 1);
+            um.modIsolated(pfn, 1);
             return 0;
         }
     }
@@ -98,7 +98,7 @@ public final class Vmscan {
     /** putback_lru_page() (folio_putback_lru): back on the LRU via the batch, dropping the isolation reference. */
     public void putbackLruPage(long pfn) {
         try (var f = k.enter("putback_lru_page")) {
-            if (pages.test(pfn, PageFlag.SWAPBACKED)) um.count(pfn, VmEvent.NR_ISOLATED_ANON, -1);
+            um.modIsolated(pfn, -1);
             swap.lruCacheAdd(pfn);
             um.putPage(pfn);
         }
@@ -161,7 +161,7 @@ public final class Vmscan {
                 continue;
             }
             um.delFromLru(lv, pfn);
-            if (pages.test(pfn, PageFlag.SWAPBACKED)) um.count(pfn, VmEvent.NR_ISOLATED_ANON, 1);
+            um.modIsolated(pfn, 1);
             out.add(pfn);
         }
         lv.lruLock.unlock();
@@ -171,7 +171,7 @@ public final class Vmscan {
     /** move_folios_to_lru(): isolated pages go back on their lists; pages whose last ref we hold are freed. */
     private void moveFoliosToLru(Lruvec lv, List<Long> list) {
         for (long pfn : list) {
-            if (pages.test(pfn, PageFlag.SWAPBACKED)) um.count(pfn, VmEvent.NR_ISOLATED_ANON, -1);
+            um.modIsolated(pfn, -1);
             lv.lruLock.lock();
             pages.set(pfn, PageFlag.LRU);
             um.addToLru(lv, pfn);
@@ -259,7 +259,7 @@ public final class Vmscan {
             pages.refAdd(pfn, -expected); // page_ref_freeze
             swapState.deleteFromSwapCacheLocked(pfn);
             swapState.xaLock.unlock();
-            if (pages.test(pfn, PageFlag.SWAPBACKED)) um.count(pfn, VmEvent.NR_ISOLATED_ANON, -1);
+            um.modIsolated(pfn, -1);
             return true;
         }
     }

@@ -148,6 +148,7 @@ class SplitHugePageTest {
         assertTrue(from.isEmpty());
         assertEquals(1, um.event(VmEvent.THP_MIGRATION_SPLIT));
         assertEquals(512, um.event(VmEvent.PGMIGRATE_SUCCESS));
+        assertEquals(0, nrIsolatedAnon(), "each split page gave its own page back");
         assertNotEquals(head, pagemap(p) & ((1L << 55) - 1), "the head moved");
         java.util.Set<Long> seen = new java.util.HashSet<>();
         for (long a = p; a < p + HPAGE; a += PgtableArch.PAGE_SIZE) {
@@ -167,7 +168,9 @@ class SplitHugePageTest {
         int failed = um.migrate.migratePages(from, src -> um.pages.allocPage(false), Migrate.MigrateMode.SYNC, Migrate.MigrateReason.SYSCALL);
         assertEquals(1, failed, "the pinned THP cannot be split");
         assertEquals(List.of(head), from);
+        assertEquals(512, nrIsolatedAnon(), "still isolated, whole");
         um.migrate.putbackMovablePages(from);
+        assertEquals(0, nrIsolatedAnon());
         assertEquals(head, pagemap(p) & ((1L << 55) - 1), "still the same page");
         assertEquals(9, um.pages.compoundOrder(head), "still a THP (PTE-mapped: unmap_folio split its PMD)");
         um.gup.putUserPage(out[0]);
@@ -206,6 +209,14 @@ class SplitHugePageTest {
         um.getPage(head);
         assertEquals(0, um.vmscan.isolateLruPage(head));
         um.putPage(head);
+        // node_stat_mod_folio(folio, NR_ISOLATED_ANON, folio_nr_pages(folio)): the counter is in pages
+        assertEquals(512, nrIsolatedAnon(), "an isolated THP counts all 512 of its pages");
+        assertConsistent();
         return new ArrayList<>(List.of(head));
+    }
+
+    private long nrIsolatedAnon() {
+        String vmstat = new String(mmsim.iface.VirtualFs.of(m).read("/proc/vmstat", 0, 1 << 16).data());
+        return vmstat.lines().filter(l -> l.startsWith("nr_isolated_anon ")).mapToLong(l -> Long.parseLong(l.split(" ")[1])).findFirst().orElseThrow();
     }
 }
