@@ -86,8 +86,13 @@ final class Collapse {
         mm.mmapLock.assertHeldRead();
         try (var f = k.enter("collapse_huge_page")) {
             mm.mmapLock.upRead();
-            long folio = pages.allocCompound(HugeMemory.HPAGE_PMD_ORDER); // alloc_charge_folio
-            if (folio < 0) return ScanResult.SCAN_ALLOC_HUGE_PAGE_FAIL;
+            // alloc_charge_folio(): counted at the allocation, whether or not the collapse then succeeds
+            long folio = pages.allocCompound(HugeMemory.HPAGE_PMD_ORDER);
+            if (folio < 0) {
+                um.count(VmEvent.THP_COLLAPSE_ALLOC_FAILED);
+                return ScanResult.SCAN_ALLOC_HUGE_PAGE_FAIL;
+            }
+            um.count(VmEvent.THP_COLLAPSE_ALLOC);
             ScanResult r = locked(folio);
             if (r != ScanResult.SCAN_SUCCEED) um.putPage(folio);
             return r;

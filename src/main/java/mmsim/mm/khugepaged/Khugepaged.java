@@ -368,6 +368,5 @@ public final class Khugepaged {
 
     void collapsed() {
         settings.pagesCollapsed++;
-        um.count(VmEvent.THP_COLLAPSE_ALLOC);
     }
 }

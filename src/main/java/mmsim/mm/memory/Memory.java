@@ -89,9 +89,11 @@ public final class Memory {
                     // arch/x86/mm/fault.c (and arm64's do_page_fault) since v6.4: first the VMA's
                     // own lock, found under RCU; mmap_lock only when that fails or asks for a retry
                     VmArea vma = mm.lockVmaUnderRcu(addr);
+                    if (vma == null) um.count(VmEvent.VMA_LOCK_ABORT); // lock_vma_under_rcu's inval path
                     if (vma != null) {
                         if (!accessAllowed(vma, write)) {
                             mm.vmaEndRead(vma);
+                            um.count(VmEvent.VMA_LOCK_SUCCESS);
                             return Errno.EFAULT.neg();
                         }
                         um.count(VmEvent.PGFAULT);
@@ -100,9 +102,11 @@ public final class Memory {
                         // (the kernel's drop it where they wait): released here either way
                         mm.vmaEndRead(vma);
                         if ((r & VM_FAULT_RETRY) != 0) {
-                            vmaLockRetried = true; // count_vm_vma_lock_event(VMA_LOCK_RETRY), then lock_mmap
+                            vmaLockRetried = true;
+                            um.count(VmEvent.VMA_LOCK_RETRY); // then lock_mmap
                             continue;
                         }
+                        um.count(VmEvent.VMA_LOCK_SUCCESS);
                         int err = faultError(r);
                         if (err != 0) return err;
                         continue; // the CPU retries the access

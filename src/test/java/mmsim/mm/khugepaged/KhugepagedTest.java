@@ -106,6 +106,35 @@ class KhugepagedTest extends KhugepagedSelftest {
         assertConsistent();
     }
 
+    /**
+     * madvise_collapse() stops at a result outside mm/khugepaged.c's whitelist: with no free
+     * order-9 block the first range's alloc_charge_folio fails (thp_collapse_alloc_failed), the
+     * second range is not tried, and the call says -ENOMEM. The counters are counted at the
+     * allocation, so a second call with memory back allocates (thp_collapse_alloc) twice.
+     */
+    @Test
+    void madviseCollapseStopsAtAnAllocationFailure() {
+        long p = setupArea(2);
+        fault(p, p + 2 * HPAGE);
+        java.util.List<Long> hogs = new java.util.ArrayList<>();
+        for (long h; (h = um.pages.allocCompound(9)) >= 0; ) hogs.add(h);
+        assertEquals(mmsim.kernel.Errno.ENOMEM.neg(), um.mmap.madvise(mm, p, 2 * HPAGE, Mmap.MADV_COLLAPSE));
+        assertEquals(1, vmstat("thp_collapse_alloc_failed"), "the walk stopped after the first range");
+        assertEquals(0, vmstat("thp_collapse_alloc"));
+        assertFalse(isHuge(p));
+        assertFalse(isHuge(p + HPAGE));
+        hogs.forEach(um::putPage);
+        assertEquals(0, um.mmap.madvise(mm, p, 2 * HPAGE, Mmap.MADV_COLLAPSE));
+        assertEquals(2, vmstat("thp_collapse_alloc"));
+        assertTrue(isHuge(p) && isHuge(p + HPAGE));
+        assertConsistent();
+    }
+
+    private long vmstat(String name) {
+        String text = mmsim.iface.VirtualFs.of(m).readAll("/proc/vmstat");
+        return text.lines().filter(l -> l.startsWith(name + " ")).mapToLong(l -> Long.parseLong(l.substring(name.length() + 1))).findFirst().orElseThrow();
+    }
+
     /** check_swap(): smaps (the rollup: one VMA) shows exactly {@code size} bytes swapped out. */
     private boolean checkSwap(long size) {
         String smaps = mmsim.iface.VirtualFs.of(m).readAll("/proc/" + mm.pid + "/smaps_rollup");
