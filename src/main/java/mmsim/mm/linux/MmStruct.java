@@ -154,22 +154,29 @@ public final class MmStruct {
     }
 
     /**
-     * lock_vma_under_rcu(): the VMA containing {@code addr}, found without mmap_lock and returned
-     * read-locked, or null (none there, write-locked, or detached or changed after the walk):
-     * the caller then takes mmap_lock.
+     * lock_vma_under_rcu() (mm/memory.c): the VMA containing {@code addr}, found without mmap_lock
+     * and returned read-locked, or null (none there, write-locked, or changed after the walk): the
+     * caller then takes mmap_lock. A VMA detached between the walk and its lock was replaced by
+     * another, so the walk is done again (VMA_LOCK_MISS), not given up.
      */
     public VmArea lockVmaUnderRcu(long addr) {
         try (var f = k.enter("lock_vma_under_rcu")) {
             k.rcuReadLock();
             try {
-                k.point("lock_vma_under_rcu:mas_walk", this, mmsim.kernel.Access.READ);
-                VmArea vma = vmaLookupRaw(addr);
-                if (vma == null || !vmaStartRead(vma)) return null;
-                if (vma.detached || addr < vma.vmStart || addr >= vma.vmEnd) {
-                    vmaEndRead(vma);
-                    return null;
+                while (true) {
+                    k.point("lock_vma_under_rcu:mas_walk", this, mmsim.kernel.Access.READ);
+                    VmArea vma = vmaLookupRaw(addr);
+                    if (vma == null || !vmaStartRead(vma)) return null;
+                    if (vma.detached) {
+                        vmaEndRead(vma);
+                        continue;
+                    }
+                    if (addr < vma.vmStart || addr >= vma.vmEnd) {
+                        vmaEndRead(vma);
+                        return null;
+                    }
+                    return vma;
                 }
-                return vma;
             } finally {
                 k.rcuReadUnlock();
             }
