@@ -15,14 +15,24 @@ import mmsim.mm.pgtable.PageTableStore;
 import mmsim.mm.pgtable.PgtableAlloc;
 import mmsim.mm.pgtable.PgtableArch;
 import mmsim.mm.linux.VmFlags;
+import mmsim.mm.linux.PageFlag;
+import mmsim.mm.linux.NodeStat;
 
 /**
- * get_user_pages and get_user_pages_fast (mm/gup.c): take references on the pages backing
- * user addresses.
+ * get_user_pages, get_user_pages_fast and pin_user_pages_fast (mm/gup.c): take references on
+ * the pages backing user addresses. FOLL_GET takes a plain reference; FOLL_PIN (a DMA pin) adds
+ * GUP_PIN_COUNTING_BIAS to a small folio's refcount, or one reference and one _pincount to a large
+ * one, so folio_maybe_dma_pinned() can tell. A pinned anonymous page must be and stay
+ * PageAnonExclusive: a read-only pin of a shared one unshares it first (gup_must_unshare, then a
+ * FAULT_FLAG_UNSHARE fault), and sanity_check_pinned_pages (CONFIG_DEBUG_VM) checks it after
+ * GUP-fast and at unpin. The zero page is never pinned (no reference, nothing to unpin).
  *
  * <p>Locking (the order: the mm lock tree in the {@code mmsim.mm} package-info): the slow path
  * holds mmap_lock for read and the PTE lock while it grabs each page, faulting
- * in what is missing (a write request breaks COW first).
+ * in what is missing (a write request breaks COW first). A FOLL_PIN GUP-fast reads
+ * mm->write_protect_seq before its walk and gives up (unpinning what it took) if fork's
+ * copy_page_range wrote it meanwhile (57efa1fe5957, v5.11): fork write-protects the parent's
+ * anonymous pages while that count is odd and must not share a page GUP-fast pins under it.
  *
  * <p>GUP-fast takes no lock at all. It walks the page tables with IRQs disabled: on x86 a page
  * table is freed only after a TLB-flush IPI, and that IPI cannot be handled by a CPU with IRQs
@@ -35,8 +45,13 @@ import mmsim.mm.linux.VmFlags;
 public final class Gup {
     /** Switch: skip the v6.0 PMD re-check in GUP-fast even on mainline (to explore seed 003's race). */
     public static final String GUP_FAST_NO_PMD_RECHECK = "gup-fast-no-pmd-recheck";
+    /** Switch: FOLL_PIN GUP-fast without the write_protect_seq check against fork (before 57efa1fe5957). */
+    public static final String GUP_FAST_NO_WRITE_PROTECT_SEQ = "gup-fast-no-write-protect-seq";
     /** The variant switches of this file, collected at boot into the options a scenario may name. */
-    public static final java.util.List<String> OPTIONS = java.util.List.of(GUP_FAST_NO_PMD_RECHECK);
+    public static final java.util.List<String> OPTIONS = java.util.List.of(GUP_FAST_NO_PMD_RECHECK, GUP_FAST_NO_WRITE_PROTECT_SEQ);
+
+    /** The FOLL_ flags (include/linux/mm_types.h) that the paths here tell apart; values are the model's own. */
+    static final int FOLL_WRITE = 1, FOLL_GET = 2, FOLL_PIN = 4;
 
     private final MmCore um;
     private final PgtableAlloc pgalloc;
@@ -46,7 +61,8 @@ public final class Gup {
     private final MmPages pages;
     private final PageTableStore store;
     private final PgtableArch arch;
-    private final java.util.TreeMap<Long, Integer> pins = new java.util.TreeMap<>();
+    /** The model's ledgers of what GUP handed out and was not yet put or unpinned, by pfn (the kernel keeps none). */
+    private final java.util.TreeMap<Long, Integer> gets = new java.util.TreeMap<>(), pins = new java.util.TreeMap<>();
 
     public Gup(MmCore um, PgtableArch arch, PageTableStore store, PgtableAlloc pgalloc, Memory memory, HugeMemory hugeMemory) {
         this.hugeMemory = hugeMemory;
@@ -65,36 +81,77 @@ public final class Gup {
 
     /**
      * get_user_pages_fast(start, nrPages, write, pages): the lockless walk, then the slow path for
-     * the rest. Returns the number of pages pinned (their pfns in {@code out}), or -errno when none.
+     * the rest. Returns the number of pages taken (their pfns in {@code out}), or -errno when none.
      */
     public int getUserPagesFast(MmStruct mm, long start, int nrPages, boolean write, long[] out) {
         try (var f = k.enter("get_user_pages_fast")) {
-            mm.cpumask |= 1L << k.smpProcessorId();
-            int nr;
-            long flags = k.localIrqSave();
-            try {
-                nr = gupFast(mm, start & PgtableArch.PAGE_MASK, nrPages, write, out);
-            } finally {
-                k.localIrqRestore(flags);
-            }
-            if (nr < nrPages) {
-                mm.mmapLock.downRead();
-                try {
-                    int more = getUserPagesLocked(mm, start + (long) nr * PgtableArch.PAGE_SIZE, nrPages - nr, write, out, nr);
-                    if (more < 0 && nr == 0) return more;
-                    if (more > 0) nr += more;
-                } finally {
-                    mm.mmapLock.upRead();
-                }
-            }
-            for (int i = 0; i < nr; i++) pins.merge(out[i], 1, Integer::sum);
-            return nr;
+            return gupFastFallback(mm, start, nrPages, FOLL_GET | (write ? FOLL_WRITE : 0), out);
         }
     }
 
+    /** pin_user_pages_fast(start, nrPages, write ? FOLL_WRITE : 0, pages): as get_user_pages_fast, with FOLL_PIN. */
+    public int pinUserPagesFast(MmStruct mm, long start, int nrPages, boolean write, long[] out) {
+        try (var f = k.enter("pin_user_pages_fast")) {
+            return gupFastFallback(mm, start, nrPages, FOLL_PIN | (write ? FOLL_WRITE : 0), out);
+        }
+    }
+
+    /** gup_fast_fallback(). */
+    private int gupFastFallback(MmStruct mm, long start, int nrPages, int gupFlags, long[] out) {
+        mm.cpumask |= 1L << k.smpProcessorId();
+        if ((gupFlags & FOLL_PIN) != 0 && !mm.hasPinned) {
+            k.point("mm_set_has_pinned_flag", mm, mmsim.kernel.Access.WRITE);
+            mm.hasPinned = true;
+        }
+        int nr = gupFast(mm, start & PgtableArch.PAGE_MASK, nrPages, gupFlags, out);
+        if (nr < nrPages) {
+            mm.mmapLock.downRead();
+            try {
+                int more = getUserPagesLocked(mm, start + (long) nr * PgtableArch.PAGE_SIZE, nrPages - nr, gupFlags, out, nr);
+                if (more < 0 && nr == 0) return more;
+                if (more > 0) nr += more;
+            } finally {
+                mm.mmapLock.upRead();
+            }
+        }
+        var ledger = (gupFlags & FOLL_PIN) != 0 ? pins : gets;
+        for (int i = 0; i < nr; i++) if ((gupFlags & FOLL_GET) != 0 || out[i] != um.zeroPfn) ledger.merge(out[i], 1, Integer::sum);
+        return nr;
+    }
+
+    /** gup_fast(): the walk with IRQs off; a FOLL_PIN walk fails whole if fork write-protected the mm meanwhile. */
+    private int gupFast(MmStruct mm, long start, int nrPages, int gupFlags, long[] out) {
+        boolean seqCheck = (gupFlags & FOLL_PIN) != 0 && !um.config.has(GUP_FAST_NO_WRITE_PROTECT_SEQ);
+        int seq = 0;
+        if (seqCheck) {
+            seq = readWriteProtectSeq(mm, "gup_fast:raw_read_seqcount(&mm->write_protect_seq)");
+            if ((seq & 1) != 0) return 0;
+        }
+        int nr;
+        long flags = k.localIrqSave();
+        try {
+            nr = gupFastPgdRange(mm, start, nrPages, gupFlags, out);
+        } finally {
+            k.localIrqRestore(flags);
+        }
+        if ((gupFlags & FOLL_PIN) == 0) return nr;
+        if (seqCheck && readWriteProtectSeq(mm, "gup_fast:read_seqcount_retry(&mm->write_protect_seq)") != seq) {
+            for (int i = 0; i < nr; i++) gupPutFolio(out[i], gupFlags); // gup_fast_unpin_user_pages
+            return 0;
+        }
+        sanityCheckPinnedPages(out, 0, nr);
+        return nr;
+    }
+
+    private int readWriteProtectSeq(MmStruct mm, String label) {
+        k.point(label, mm.writeProtectSeqLocation(), mmsim.kernel.Access.READ);
+        return mm.writeProtectSeq;
+    }
+
     /** gup_fast_pgd_range ... gup_fast_pte_range: stops at the first page it cannot take. Caller has IRQs off. */
-    private int gupFast(MmStruct mm, long start, int nrPages, boolean write, long[] out) {
+    private int gupFastPgdRange(MmStruct mm, long start, int nrPages, int gupFlags, long[] out) {
         try (var f = k.enter("gup_fast")) {
+            boolean write = (gupFlags & FOLL_WRITE) != 0;
             int nr = 0;
             for (long addr = start; nr < nrPages; addr += PgtableArch.PAGE_SIZE) {
                 long pgd = store.read(mm.pgd, PgtableArch.pgdIndex(addr), "gup_fast_pgd_range:READ_ONCE(*pgdp)");
@@ -105,10 +162,12 @@ public final class Gup {
                 int pmdIdx = PgtableArch.pmdIndex(addr);
                 long pmd = store.read(pmdTable, pmdIdx, "gup_fast_pmd_range:pmdp_get_lockless");
                 if (arch.pmdTransHuge(pmd)) {
+                    // gup_fast_pmd_leaf()
                     if (write && !arch.pmdWrite(pmd)) break;
                     long page = arch.pmdPfn(pmd) + PgtableArch.pteIndex(addr);
-                    if (!pages.getPageUnlessZero(page)) break;
-                    if (store.read(pmdTable, pmdIdx, "gup_fast_pmd_leaf:recheck") != pmd) { um.putPage(page); break; }
+                    if (!tryGrabFolioFast(page, gupFlags)) break;
+                    if (store.read(pmdTable, pmdIdx, "gup_fast_pmd_leaf:recheck") != pmd) { gupPutFolio(page, gupFlags); break; }
+                    if (!arch.pmdWrite(pmd) && gupMustUnshare(page, gupFlags)) { gupPutFolio(page, gupFlags); break; }
                     out[nr++] = page;
                     continue;
                 }
@@ -119,10 +178,14 @@ public final class Gup {
                 if (!arch.ptePresent(pte) || arch.pteSpecial(pte)) break;
                 if (write && !arch.pteWrite(pte)) break;
                 long page = arch.ptePfn(pte);
-                if (!pages.getPageUnlessZero(page)) break; // try_grab_folio_fast
+                if (!tryGrabFolioFast(page, gupFlags)) break;
                 boolean changed = pmdRecheck() && store.read(pmdTable, pmdIdx, "gup_fast_pte_range:pmd recheck") != pmd;
                 if (changed || store.read(pteTable, pteIdx, "gup_fast_pte_range:pte recheck") != pte) {
-                    um.putPage(page);
+                    gupPutFolio(page, gupFlags);
+                    break;
+                }
+                if (!arch.pteWrite(pte) && gupMustUnshare(page, gupFlags)) {
+                    gupPutFolio(page, gupFlags);
                     break;
                 }
                 out[nr++] = page;
@@ -131,18 +194,101 @@ public final class Gup {
         }
     }
 
-    /** get_user_pages() with mmap_lock held for read by the caller. */
+    /**
+     * try_grab_folio_fast(): FOLL_GET is try_get_folio; FOLL_PIN takes that reference too, then
+     * (a second atomic) the rest of the bias on a small folio or one _pincount on a large one.
+     * The zero page is returned without a pin.
+     */
+    private boolean tryGrabFolioFast(long page, int gupFlags) {
+        if ((gupFlags & FOLL_PIN) != 0 && page == um.zeroPfn) return true;
+        if (!pages.getPageUnlessZero(page)) return false;
+        if ((gupFlags & FOLL_PIN) != 0) {
+            long head = pages.compoundHead(page);
+            if (pages.compoundOrder(head) > 0) pages.pincountAdd(head, 1);
+            else pages.refAdd(head, MmCore.GUP_PIN_COUNTING_BIAS - 1);
+            pages.modNodeStat(head, NodeStat.NR_FOLL_PIN_ACQUIRED, 1);
+        }
+        return true;
+    }
+
+    /** try_grab_folio(): the slow path's grab, under the PTE (or PMD) lock: one atomic add. */
+    private void tryGrabFolio(long page, int gupFlags) {
+        if ((gupFlags & FOLL_PIN) == 0) {
+            um.getPage(page);
+            return;
+        }
+        if (page == um.zeroPfn) return;
+        long head = pages.compoundHead(page);
+        if (pages.compoundOrder(head) > 0) {
+            pages.refAdd(head, 1);
+            pages.pincountAdd(head, 1);
+        } else {
+            pages.refAdd(head, MmCore.GUP_PIN_COUNTING_BIAS);
+        }
+        pages.modNodeStat(head, NodeStat.NR_FOLL_PIN_ACQUIRED, 1);
+    }
+
+    /** gup_put_folio(): drops what try_grab_folio(_fast) took. */
+    private void gupPutFolio(long page, int gupFlags) {
+        if ((gupFlags & FOLL_PIN) == 0) {
+            um.putPage(page);
+            return;
+        }
+        if (page == um.zeroPfn) return;
+        long head = pages.compoundHead(page);
+        pages.modNodeStat(head, NodeStat.NR_FOLL_PIN_RELEASED, 1);
+        if (pages.compoundOrder(head) > 0) {
+            pages.pincountAdd(head, -1);
+            um.putPage(head);
+        } else {
+            um.putPageRefs(head, MmCore.GUP_PIN_COUNTING_BIAS);
+        }
+    }
+
+    /**
+     * gup_must_unshare() (mm/internal.h): a read-only FOLL_PIN of an anonymous page that is not
+     * exclusive to this mm must unshare it first, or the pin could end up on a page the process
+     * no longer maps after its next write (COW). File pages only matter to FOLL_LONGTERM (not modelled).
+     */
+    private boolean gupMustUnshare(long page, int gupFlags) {
+        if ((gupFlags & (FOLL_WRITE | FOLL_PIN)) != FOLL_PIN) return false;
+        if (page == um.zeroPfn || !um.pageAnon(page)) return false;
+        return !pages.test(page, PageFlag.OWNER_2); // PageAnonExclusive, read after the pin (smp_rmb)
+    }
+
+    /**
+     * sanity_check_pinned_pages() (CONFIG_DEBUG_VM): every pinned anonymous page is exclusive to
+     * the mm that pinned it (for a THP the head or the page itself, as PMD- or PTE-mapped).
+     */
+    private void sanityCheckPinnedPages(long[] out, int from, int to) {
+        for (int i = from; i < to; i++) {
+            long page = out[i];
+            if (page == um.zeroPfn || !um.pageAnon(page)) continue;
+            long head = pages.compoundHead(page);
+            boolean exclusive = um.pageAnonExclusive(head) || (pages.compoundOrder(head) > 0 && um.pageAnonExclusive(page));
+            if (!exclusive) throw k.bug("mm/gup.c", 0, pages.dumpPage(page, "VM_BUG_ON_PAGE(!PageAnonExclusive(&folio->page))"));
+        }
+    }
+
+    /** get_user_pages() with mmap_lock held for read by the caller (__get_user_pages). */
     public int getUserPagesLocked(MmStruct mm, long start, int nrPages, boolean write, long[] out, int outOffset) {
+        return getUserPagesLocked(mm, start, nrPages, FOLL_GET | (write ? FOLL_WRITE : 0), out, outOffset);
+    }
+
+    private int getUserPagesLocked(MmStruct mm, long start, int nrPages, int gupFlags, long[] out, int outOffset) {
         try (var f = k.enter("__get_user_pages")) {
+            mm.mmapAssertLocked();
+            boolean write = (gupFlags & FOLL_WRITE) != 0;
             int nr = 0;
             for (long addr = start & PgtableArch.PAGE_MASK; nr < nrPages; addr += PgtableArch.PAGE_SIZE) {
                 VmArea vma = mm.vmaLookup(addr);
                 if (vma == null || (write && (vma.vmFlags & VmFlags.VM_WRITE) == 0)) return nr > 0 ? nr : Errno.EFAULT.neg();
-                long page = -1;
+                long page = FOLLOW_FAULT;
                 for (int tries = 0; tries < 8 && page < 0; tries++) {
-                    page = followPage(vma, addr, write);
+                    page = followPage(vma, addr, gupFlags);
                     if (page >= 0) break;
-                    int r = memory.handleMmFault(vma, addr, write ? VmFault.FAULT_FLAG_WRITE : 0);
+                    // faultin_page(): a write, or an unshare of an anonymous page for a read-only pin
+                    int r = memory.handleMmFault(vma, addr, write ? VmFault.FAULT_FLAG_WRITE : page == FOLLOW_UNSHARE ? VmFault.FAULT_FLAG_UNSHARE : 0);
                     if ((r & VmFault.VM_FAULT_OOM) != 0) return nr > 0 ? nr : Errno.ENOMEM.neg();
                     if ((r & (VmFault.VM_FAULT_SIGBUS | VmFault.VM_FAULT_HWPOISON | VmFault.VM_FAULT_SIGSEGV)) != 0) {
                         return nr > 0 ? nr : Errno.EFAULT.neg();
@@ -155,24 +301,34 @@ public final class Gup {
         }
     }
 
-    /** follow_page_pte(): the page at addr with a reference, under the PTE lock; -1 if a fault is needed. */
-    private long followPage(VmArea vma, long addr, boolean write) {
+    /** followPage's answers other than a page: fault it in; unshare it (follow_page_pte's -EMLINK). */
+    private static final long FOLLOW_FAULT = -1, FOLLOW_UNSHARE = -2;
+
+    /** follow_page_pte(): the page at addr, grabbed under the PTE lock; or what fault it needs first. */
+    private long followPage(VmArea vma, long addr, int gupFlags) {
         try (var f = k.enter("follow_page_pte")) {
+            boolean write = (gupFlags & FOLL_WRITE) != 0;
             PgtableAlloc.Loc pmd = pgalloc.pmdLoc(vma.vmMm, addr, false);
-            if (pmd == null) return -1;
-            long huge = hugeMemory.followHugePmd(pmd, addr, write); // follow_pmd_mask: a huge PMD
-            if (huge != -2) return huge;
+            if (pmd == null) return FOLLOW_FAULT;
+            // follow_pmd_mask: a huge PMD, grabbed under the PMD lock
+            long huge = hugeMemory.followHugePmd(pmd, addr, write, (page, writable) -> {
+                if (!writable && gupMustUnshare(page, gupFlags)) return FOLLOW_UNSHARE;
+                tryGrabFolio(page, gupFlags);
+                return page;
+            });
+            if (huge != HugeMemory.NOT_HUGE) return huge < 0 ? (huge == FOLLOW_UNSHARE ? FOLLOW_UNSHARE : FOLLOW_FAULT) : huge;
             PgtableAlloc.PteLock pte = pgalloc.pteOffsetMapLock(pmd, addr);
-            if (pte == null) return -1;
+            if (pte == null) return FOLLOW_FAULT;
             try {
                 long v = store.read(pte.table(), pte.idx(), "follow_page_pte:ptep_get");
-                if (!arch.ptePresent(v) || write && !arch.pteWrite(v)) return -1;
+                if (!arch.ptePresent(v) || write && !arch.pteWrite(v)) return FOLLOW_FAULT;
                 long page = memory.vmNormalPage(v);
                 if (page < 0) {
-                    if (write) return -1;
+                    if (write) return FOLLOW_FAULT;
                     page = arch.ptePfn(v); // the zero page: FOLL_GET takes a reference on it too
                 }
-                um.getPage(page);
+                if (!arch.pteWrite(v) && gupMustUnshare(page, gupFlags)) return FOLLOW_UNSHARE;
+                tryGrabFolio(page, gupFlags);
                 return page;
             } finally {
                 pte.unlock();
@@ -180,10 +336,19 @@ public final class Gup {
         }
     }
 
-    /** put_page() for a page GUP returned (unpin_user_page for FOLL_PIN users). */
+    /** put_page() for a page get_user_pages(_fast) returned. */
     public void putUserPage(long pfn) {
         handOver(pfn);
         um.putPage(pfn);
+    }
+
+    /** unpin_user_page(): drops a FOLL_PIN pin (nothing for the zero page), checking the page is still exclusive. */
+    public void unpinUserPage(long pfn) {
+        try (var f = k.enter("unpin_user_page")) {
+            sanityCheckPinnedPages(new long[] {pfn}, 0, 1);
+            if (pfn != um.zeroPfn) pins.computeIfPresent(pfn, (p, n) -> n == 1 ? null : n - 1);
+            gupPutFolio(pfn, FOLL_PIN);
+        }
     }
 
     /**
@@ -191,12 +356,12 @@ public final class Gup {
      * (memory_failure with MF_COUNT_INCREASED): the ledger forgets it.
      */
     public void handOver(long pfn) {
-        pins.computeIfPresent(pfn, (p, n) -> n == 1 ? null : n - 1);
+        gets.computeIfPresent(pfn, (p, n) -> n == 1 ? null : n - 1);
     }
 
-    /**
-     * References get_user_pages_fast handed out and not yet put, by pfn: the model's ledger for
-     * the whole-model check (the kernel keeps none for FOLL_GET; FOLL_PIN's bias is not modelled).
-     */
+    /** FOLL_GET references get_user_pages(_fast) handed out and not yet put, by pfn: for the whole-model check. */
+    public java.util.SortedMap<Long, Integer> gets() { return java.util.Collections.unmodifiableSortedMap(gets); }
+
+    /** FOLL_PIN pins pin_user_pages_fast handed out and not yet unpinned, by pfn (never the zero page). */
     public java.util.SortedMap<Long, Integer> pins() { return java.util.Collections.unmodifiableSortedMap(pins); }
 }

@@ -219,7 +219,8 @@ public final class HugeMemory {
             return doHugePmdAnonymousPage(vma, addr, pmd, write);
         }
         if (!arch.pmdTransHuge(pmdval)) return VM_FAULT_FALLBACK;
-        if (write && !arch.pmdWrite(pmdval)) return doHugePmdWpPage(vma, addr, pmd, pmdval);
+        boolean unshare = (flags & FAULT_FLAG_UNSHARE) != 0;
+        if ((write || unshare) && !arch.pmdWrite(pmdval)) return doHugePmdWpPage(vma, addr, pmd, pmdval, unshare);
         return 0; // huge_pmd_set_accessed(): the access bit is not modelled
     }
 
@@ -291,9 +292,9 @@ public final class HugeMemory {
      * PMD mapping) gets it writable in place; otherwise (the huge zero page, a THP shared after
      * fork) the PMD is split and the fault falls back to PTEs, whose COW copies one page (v5.8+).
      */
-    private int doHugePmdWpPage(VmArea vma, long addr, PgtableAlloc.Loc pmd, long orig) {
+    private int doHugePmdWpPage(VmArea vma, long addr, PgtableAlloc.Loc pmd, long orig, boolean unshare) {
         try (var f = k.enter("do_huge_pmd_wp_page")) {
-            if ((vma.vmFlags & VmFlags.VM_WRITE) == 0) return VM_FAULT_SIGSEGV;
+            if (!unshare && (vma.vmFlags & VmFlags.VM_WRITE) == 0) return VM_FAULT_SIGSEGV;
             if (!isHugeZeroPmd(orig)) {
                 SpinLock ptl = pgalloc.pmdLockptr(pmd);
                 ptl.lock();
@@ -302,14 +303,18 @@ public final class HugeMemory {
                     return 0;
                 }
                 long head = arch.pmdPfn(orig);
-                if (um.trylockPage(head)) {
-                    boolean reuse = pages.refcount(head) == 1 && pages.entireMapcount(head) == 0;
+                // an exclusive folio is ours whatever its refcount (a pin keeps it so): the early
+                // check under the PMD lock, which every writer of PG_anon_exclusive holds
+                boolean reuse = um.pageAnonExclusive(head);
+                if (!reuse && um.trylockPage(head)) {
+                    reuse = pages.refcount(head) == 1 && pages.entireMapcount(head) == 0;
+                    if (reuse) um.setAnonExclusive(head, true);
                     um.unlockPage(head);
-                    if (reuse) {
-                        store.write(pmd.table(), pmd.idx(), arch.pmdMkwrite(arch.pmdMkdirty(orig)), "do_huge_pmd_wp_page:pmdp_set_access_flags");
-                        ptl.unlock();
-                        return 0;
-                    }
+                }
+                if (reuse) {
+                    if (!unshare) store.write(pmd.table(), pmd.idx(), arch.pmdMkwrite(arch.pmdMkdirty(orig)), "do_huge_pmd_wp_page:pmdp_set_access_flags");
+                    ptl.unlock();
+                    return 0;
                 }
                 ptl.unlock();
             }
@@ -467,7 +472,17 @@ public final class HugeMemory {
             if (!isHugeZeroPmd(pmd)) {
                 long head = arch.pmdPfn(pmd);
                 um.getPage(head);
-                pages.setEntireMapcount(head, pages.entireMapcount(head) + 1); // folio_try_dup_anon_rmap_pmd
+                // folio_try_dup_anon_rmap_pmd(): an exclusive THP the parent may have pinned is not
+                // shared: split the PMD and copy at PTE level, where the pinned pages are copied
+                if (src.vmMm.hasPinned && um.folioMaybeDmaPinned(head) && um.pageAnonExclusive(head)) {
+                    um.putPage(head);
+                    sptl.unlock();
+                    dptl.unlock();
+                    pgalloc.freeTable(pgtable, null);
+                    splitHugePmd(src, spmd, addr);
+                    return Errno.EAGAIN.neg();
+                }
+                pages.setEntireMapcount(head, pages.entireMapcount(head) + 1);
                 um.setAnonExclusive(head, false);
                 dst.vmMm.rss[MmStruct.MM_ANONPAGES] += HPAGE_PMD_NR;
             }
@@ -515,13 +530,22 @@ public final class HugeMemory {
         }
     }
 
+    /** What {@link #followHugePmd} returns when the PMD is not a huge one (follow the PTEs). */
+    public static final long NOT_HUGE = Long.MIN_VALUE;
+
+    /** GUP's grab of the page a huge PMD maps, under the PMD lock: returns the page, or a negative answer of GUP's. */
+    public interface HugePmdGrab {
+        long grab(long page, boolean pmdWritable);
+    }
+
     /**
-     * follow_huge_pmd() for slow GUP: the subpage at addr with a reference on its folio, or -1
-     * when a fault is needed (a write to a read-only PMD). {@code -2}: the PMD is not huge.
+     * follow_huge_pmd() for slow GUP: what {@code grab} makes of the subpage at addr (GUP takes its
+     * reference or pin there, under the PMD lock), or -1 when a fault is needed (a write to a
+     * read-only PMD, or the PMD changed); {@link #NOT_HUGE} when the PMD is not huge.
      */
-    public long followHugePmd(PgtableAlloc.Loc pmd, long addr, boolean write) {
+    public long followHugePmd(PgtableAlloc.Loc pmd, long addr, boolean write, HugePmdGrab grab) {
         long v = store.read(pmd.table(), pmd.idx(), "follow_pmd_mask:pmdp_get_lockless");
-        if (!arch.pmdTransHuge(v)) return -2;
+        if (!arch.pmdTransHuge(v)) return NOT_HUGE;
         try (var f = k.enter("follow_huge_pmd")) {
             SpinLock ptl = pgalloc.pmdLockptr(pmd);
             ptl.lock();
@@ -529,9 +553,7 @@ public final class HugeMemory {
                 long now = store.read(pmd.table(), pmd.idx(), "follow_huge_pmd:pmd_trans_huge");
                 if (!arch.pmdTransHuge(now)) return -1;
                 if (write && !arch.pmdWrite(now)) return -1;
-                long page = arch.pmdPfn(now) + PgtableArch.pteIndex(addr);
-                um.getPage(page);
-                return page;
+                return grab.grab(arch.pmdPfn(now) + PgtableArch.pteIndex(addr), arch.pmdWrite(now));
             } finally {
                 ptl.unlock();
             }

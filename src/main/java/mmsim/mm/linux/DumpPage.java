@@ -49,7 +49,7 @@ public final class DumpPage {
         if (head.order() > 0) {
             long h = head.pfn();
             sb.append(String.format(Locale.ROOT, "head: order:%d mapcount:%d entire_mapcount:%d nr_pages_mapped:%d pincount:%d%n",
-                    head.order(), 0, memmap.entireMapcount(h) + 1, Math.max(0, memmap.nrPagesMapped(h)), 0));
+                    head.order(), 0, memmap.entireMapcount(h) + 1, Math.max(0, memmap.nrPagesMapped(h)), memmap.pincount(h)));
         }
         sb.append("flags: ").append(formatFlags(head.flags())).append('\n');
         PageType t = PageType.of(p.mapcount());

@@ -275,6 +275,23 @@ public final class Memmap {
     /** folio->_nr_pages_mapped, kept in the first tail's lru.next slot. */
     public int nrPagesMapped(long headPfn) { return lruNext(headPfn + 1); }
     public void setNrPagesMapped(long headPfn, int v) { setLruNext(headPfn + 1, v); }
+    /** folio->_pincount of a large folio (FOLL_PIN pins), kept in the first tail's private slot. */
+    public int pincount(long headPfn) { return privateData(headPfn + 1); }
+    public void setPincount(long headPfn, int v) { setPrivateData(headPfn + 1, v); }
+
+    /** atomic_read(&folio->_pincount). */
+    public int readPincount(long headPfn, String label) {
+        k.point(label, loc(headPfn + 1, Field.PRIVATE), Access.READ);
+        return pincount(headPfn);
+    }
+
+    /** atomic_add on folio->_pincount: one atomic step on the first tail's word. */
+    public int pincountAdd(long headPfn, int delta, String label) {
+        k.point(label, loc(headPfn + 1, Field.PRIVATE), Access.SYNC);
+        int now = pincount(headPfn) + delta;
+        setPincount(headPfn, now);
+        return now;
+    }
 
     /**
      * Tests a page flag with its compound policy (PageX()): HEAD and NO_TAIL flags are read on

@@ -84,6 +84,20 @@ public class MmCore {
 
     public long event(VmEvent e) { return events[e.ordinal()]; }
 
+    /** GUP_PIN_COUNTING_BIAS (include/linux/mm.h): what one FOLL_PIN adds to a small folio's refcount. */
+    public static final int GUP_PIN_COUNTING_BIAS = 1 << 10;
+
+    /**
+     * folio_maybe_dma_pinned() (include/linux/mm.h): a large folio counts its pins exactly in
+     * _pincount; a small one is taken as pinned once its refcount reaches the bias (false
+     * positives accepted). A read of the word, one preemption point.
+     */
+    public boolean folioMaybeDmaPinned(long folio) {
+        long head = pages.compoundHead(folio);
+        if (pages.compoundOrder(head) > 0) return pages.pincount(head) > 0;
+        return pages.refcount(head) >= GUP_PIN_COUNTING_BIAS;
+    }
+
     /**
      * Isolating a folio from the LRU ({@code sign} +1) or giving it back (-1): node_stat_mod_folio(folio,
      * NR_ISOLATED_ANON + folio_is_file_lru(folio), +-folio_nr_pages(folio)) (mm/vmscan.c, mm/migrate.c).
@@ -141,10 +155,21 @@ public class MmCore {
      */
     public void putPage(long pfn) {
         try (var f = k.enter("put_page")) {
-            int now = pages.refAdd(pfn, -1);
-            if (now < 0) throw k.bug("include/linux/mm.h", 0, pages.dumpPage(pfn, "VM_BUG_ON_PAGE(page_ref_count(page) == 0)"));
-            if (now == 0) freeUnrefPage(pages.compoundHead(pfn)); // a large folio goes as a whole
+            dropRefs(pfn, 1);
         }
+    }
+
+    /** folio_put_refs(): drops {@code refs} references in one atomic step (an unpin drops the whole bias). */
+    public void putPageRefs(long pfn, int refs) {
+        try (var f = k.enter("folio_put_refs")) {
+            dropRefs(pfn, refs);
+        }
+    }
+
+    private void dropRefs(long pfn, int refs) {
+        int now = pages.refAdd(pfn, -refs);
+        if (now < 0) throw k.bug("include/linux/mm.h", 0, pages.dumpPage(pfn, "VM_BUG_ON_PAGE(page_ref_count(page) == 0)"));
+        if (now == 0) freeUnrefPage(pages.compoundHead(pfn)); // a large folio goes as a whole
     }
 
     /** Frees a page whose refcount was frozen at zero (__remove_mapping, then free_unref_folios). */

@@ -42,6 +42,12 @@ public interface MmPages {
     /** folio->_entire_mapcount (-1 based) of a large folio's head. */
     int entireMapcount(long head);
     void setEntireMapcount(long head, int value);
+    /** atomic_read(&folio->_pincount) of a large folio. */
+    int pincount(long head);
+    /** folio->_pincount with no preemption point: for checks. */
+    int peekPincount(long head);
+    /** atomic_add / atomic_sub on a large folio's _pincount; returns the new count. */
+    int pincountAdd(long head, int delta);
 
     /** folio_ref_count(page_folio(page)): references live on the head of a compound page. */
     int refcount(long pfn);

@@ -54,6 +54,19 @@ public final class MmStruct {
     public final long[] rss = new long[4];
     /** mm->pgtables_bytes: page-table pages (other than the PGD) in bytes. */
     public long pgtablesBytes;
+    /**
+     * MMF_HAS_PINNED: this mm has ever had a page pinned with FOLL_PIN (mm_set_has_pinned_flag,
+     * mm/gup.c); fork copies a possibly pinned anonymous page instead of sharing it.
+     */
+    public boolean hasPinned;
+    /** mm->write_protect_seq: odd while fork write-protects this mm's anonymous pages (copy_page_range). */
+    public int writeProtectSeq;
+    private final Object writeProtectSeqLocation = new Object() {
+        @Override public String toString() { return "mm->write_protect_seq"; }
+    };
+
+    /** The explorer's location of mm->write_protect_seq (a word of its own, not the whole mm). */
+    public Object writeProtectSeqLocation() { return writeProtectSeqLocation; }
     /** mm_users / mm_count. */
     public int mmUsers = 1;
     public int mmCount = 1;

@@ -19,6 +19,12 @@ public final class VmFault {
 
     // enum fault_flag
     public static final int FAULT_FLAG_WRITE = 0x1;
+    /**
+     * Unshare a shared anonymous page without making the PTE writable (1 << 10): GUP's R/O
+     * FOLL_PIN of a page that is not PageAnonExclusive (gup_must_unshare), so the pin sees what
+     * the process later writes.
+     */
+    public static final int FAULT_FLAG_UNSHARE = 0x400;
     /** The fault holds the VMA's lock, not mmap_lock (1 << 12). */
     public static final int FAULT_FLAG_VMA_LOCK = 0x1000;
 }

@@ -196,8 +196,9 @@ public final class Memory {
             long orig = store.read(table, idx, "handle_pte_fault:ptep_get_lockless");
             if (arch.pteNone(orig)) return vma.vmFile != null ? doFault(vma, addr, pmd, flags) : doAnonymousPage(vma, addr, pmd, flags);
             if (!arch.ptePresent(orig)) return doSwapPage(vma, addr, pmd, orig, flags);
-            if ((flags & FAULT_FLAG_WRITE) != 0) {
-                if (!arch.pteWrite(orig)) return doWpPage(vma, addr, pmd, orig);
+            if ((flags & (FAULT_FLAG_WRITE | FAULT_FLAG_UNSHARE)) != 0) {
+                if (!arch.pteWrite(orig)) return doWpPage(vma, addr, pmd, orig, flags);
+                if ((flags & FAULT_FLAG_WRITE) == 0) return 0; // unshare of a writable PTE: exclusive already
                 PgtableAlloc.PteLock pte = pgalloc.pteOffsetMapLock(pmd, addr);
                 if (pte == null) return VM_FAULT_RETRY;
                 long now = store.read(pte.table(), pte.idx(), "handle_pte_fault:pte_same");
@@ -292,10 +293,15 @@ public final class Memory {
         return pfn == um.zeroPfn ? -1 : pfn;
     }
 
-    /** do_wp_page(): write to a present read-only PTE of a writable VMA: reuse the page or copy it. */
-    private int doWpPage(VmArea vma, long addr, PgtableAlloc.Loc pmd, long orig) {
+    /**
+     * do_wp_page(): write to a present read-only PTE of a writable VMA: reuse the page or copy it.
+     * With FAULT_FLAG_UNSHARE (GUP's read-only pin of a shared anonymous page) the same choice
+     * makes the page exclusive to this mm, but the PTE stays read-only.
+     */
+    private int doWpPage(VmArea vma, long addr, PgtableAlloc.Loc pmd, long orig, int flags) {
         try (var f = k.enter("do_wp_page")) {
-            if ((vma.vmFlags & VmFlags.VM_WRITE) == 0) return VM_FAULT_SIGSEGV;
+            boolean unshare = (flags & FAULT_FLAG_UNSHARE) != 0;
+            if (!unshare && (vma.vmFlags & VmFlags.VM_WRITE) == 0) return VM_FAULT_SIGSEGV;
             if ((vma.vmFlags & (VmFlags.VM_SHARED | VmFlags.VM_MAYSHARE)) != 0) {
                 // wp_page_shared(): no copy, the shared page becomes writable in place
                 PgtableAlloc.PteLock pte = pgalloc.pteOffsetMapLock(pmd, addr);
@@ -313,26 +319,32 @@ public final class Memory {
                 return 0;
             }
             long old = vmNormalPage(now);
-            if (old >= 0 && canReuseAnonPage(old)) {
-                // wp_page_reuse(): the only user writes in place, and owns the page exclusively now
+            // an exclusive anonymous page is ours whatever its refcount (a pin keeps it so); else
+            // wp_can_reuse_anon_folio. PG_anon_exclusive changes only under this PTE lock.
+            if (old >= 0 && um.pageAnon(old) && (um.pageAnonExclusive(old) || canReuseAnonPage(old))) {
                 um.setAnonExclusive(old, true);
+                if (unshare) {
+                    pte.unlock();
+                    return 0;
+                }
+                // wp_page_reuse(): the only user writes in place
                 store.write(pte.table(), pte.idx(), arch.pteMkwrite(arch.pteMkdirty(arch.pteMkyoung(now))), "wp_page_reuse:ptep_set_access_flags");
                 pte.unlock();
                 return 0;
             }
             if (old >= 0) um.getPage(old);
             pte.unlock();
-            return wpPageCopy(vma, addr, pmd, orig, old);
+            return wpPageCopy(vma, addr, pmd, orig, old, unshare);
         }
     }
 
     /**
-     * wp_can_reuse_anon_folio() (v5.19+): reuse when ours is the only reference (the mapping's),
-     * counting the swap cache's; the page lock keeps the swap cache stable. Under the PTE lock.
+     * wp_can_reuse_anon_folio() (v5.19+) of an anonymous page: reuse when ours is the only
+     * reference (the mapping's), counting the swap cache's; the page lock keeps the swap cache
+     * stable. Under the PTE lock.
      */
     private boolean canReuseAnonPage(long pfn) {
         k.lockdep().assertHeldClass(k, PageTableStore.PTL_CLASS);
-        if (!um.pageAnon(pfn)) return false;
         int swapcache = pages.test(pfn, PageFlag.OWNER_PRIV_1) ? 1 : 0;
         if (pages.refcount(pfn) > 3 + swapcache) return false;
         // a reference may be this CPU's LRU batch's: drain it before judging (lru_add_drain)
@@ -345,8 +357,11 @@ public final class Memory {
         return only;
     }
 
-    /** wp_page_copy(): a private copy for this mm (COW); {@code old} is -1 for the zero page. */
-    private int wpPageCopy(VmArea vma, long addr, PgtableAlloc.Loc pmd, long orig, long old) {
+    /**
+     * wp_page_copy(): a private copy for this mm (COW); {@code old} is -1 for the zero page. An
+     * unshare maps the copy read-only (and clean): the next write reuses it, exclusive as it is.
+     */
+    private int wpPageCopy(VmArea vma, long addr, PgtableAlloc.Loc pmd, long orig, long old, boolean unshare) {
         try (var f = k.enter("wp_page_copy")) {
             MmStruct mm = vma.vmMm;
             int prepared = rmap.vmfAnonPrepare(vma);
@@ -366,7 +381,8 @@ public final class Memory {
             }
             um.count(VmEvent.COW_FAULT);
             if (old < 0) mm.rss[MmStruct.MM_ANONPAGES]++;
-            long entry = arch.pteMkwrite(arch.pteMkdirty(arch.pfnPte(page, vma.vmPageProt)));
+            long entry = arch.pfnPte(page, vma.vmPageProt);
+            if (!unshare) entry = arch.pteMkwrite(arch.pteMkdirty(entry));
             // ptep_clear_flush(): nobody may keep using the old translation once we switch
             store.getAndClear(pte.table(), pte.idx(), "wp_page_copy:ptep_clear_flush");
             um.flushTlbPage(vma, addr);
@@ -527,6 +543,23 @@ public final class Memory {
             src.vmMm.mmapAssertWriteLocked();
             dst.vmMm.mmapAssertWriteLocked();
             boolean cow = (src.vmFlags & (VmFlags.VM_SHARED | VmFlags.VM_MAYWRITE)) == VmFlags.VM_MAYWRITE;
+            if (cow) writeProtectSeq(src.vmMm, "copy_page_range:raw_write_seqcount_begin(&src_mm->write_protect_seq)");
+            try {
+                return copyPmdRange(dst, src, cow);
+            } finally {
+                if (cow) writeProtectSeq(src.vmMm, "copy_page_range:raw_write_seqcount_end(&src_mm->write_protect_seq)");
+            }
+        }
+    }
+
+    /** raw_write_seqcount_begin / _end: the count is odd while fork write-protects (GUP-fast's FOLL_PIN reads it). */
+    private void writeProtectSeq(MmStruct mm, String label) {
+        k.point(label, mm.writeProtectSeqLocation(), mmsim.kernel.Access.WRITE);
+        mm.writeProtectSeq++;
+    }
+
+    private int copyPmdRange(VmArea dst, VmArea src, boolean cow) {
+        {
             for (long a = src.vmStart; a < src.vmEnd; ) {
                 long next = Math.min((a & PgtableArch.PMD_MASK) + PgtableArch.PMD_SIZE, src.vmEnd);
                 PgtableAlloc.Loc spmd = pgalloc.pmdLoc(src.vmMm, a, false);
@@ -539,7 +572,7 @@ public final class Memory {
                 if (spmd != null && arch.isTableEntry(store.read(spmd.table(), spmd.idx(), "copy_pmd_range:pmd"))) {
                     PgtableAlloc.Loc dpmd = pgalloc.pmdLoc(dst.vmMm, a, true);
                     if (dpmd == null || !pgalloc.pteAlloc(dst.vmMm, dpmd)) return Errno.ENOMEM.neg();
-                    copyPteRange(dst, src, dpmd, spmd, a, next, cow);
+                    if (copyPteRange(dst, src, dpmd, spmd, a, next, cow) != 0) return Errno.ENOMEM.neg();
                 }
                 a = next;
             }
@@ -548,50 +581,101 @@ public final class Memory {
         }
     }
 
-    private void copyPteRange(VmArea dst, VmArea src, PgtableAlloc.Loc dpmd, PgtableAlloc.Loc spmd, long start, long end, boolean cow) {
+    /**
+     * copy_pte_range(). Returns 0, or -ENOMEM when the copy of a pinned page found no memory. A
+     * page fork must copy (copy_present_page) needs a page allocated outside the PTE locks: the
+     * walk drops them, allocates (folio_prealloc) and starts again at that address (-EAGAIN).
+     */
+    private int copyPteRange(VmArea dst, VmArea src, PgtableAlloc.Loc dpmd, PgtableAlloc.Loc spmd, long start, long end, boolean cow) {
         try (var f = k.enter("copy_pte_range")) {
-            PgtableAlloc.PteLock d = pgalloc.pteOffsetMapLock(dpmd, start);
-            PgtableAlloc.PteLock s = pgalloc.pteOffsetMapLock(spmd, start);
-            if (d == null || s == null) {
-                if (s != null) s.unlock();
-                if (d != null) d.unlock();
-                return;
-            }
-            for (long a = start; a < end; a += PgtableArch.PAGE_SIZE) {
-                int idx = PgtableArch.pteIndex(a);
-                long v = store.read(s.table(), idx, "copy_pte_range:ptep_get");
-                if (v == 0) continue;
-                if (!arch.ptePresent(v)) {
-                    long entry = arch.pteToSwpEntry(v);
-                    if (SwapEntry.isMigrationEntry(entry)) {
-                        dst.vmMm.rss[MmStruct.MM_ANONPAGES]++;
-                        if (SwapEntry.isWritableMigrationEntry(entry) && cow) {
-                            // copy_nonpresent_pte: both sides must COW after the migration
-                            long ro = arch.swpEntryToPte(SwapEntry.makeMigrationEntry(SwapEntry.pfnSwapEntryToPfn(entry), false, false));
-                            store.write(s.table(), idx, ro, "copy_nonpresent_pte:set_pte_at(src)");
-                            v = ro;
-                        }
-                    } else if (!SwapEntry.nonSwapEntry(entry)) {
-                        swapState.swapDuplicate(entry);
-                        dst.vmMm.rss[MmStruct.MM_SWAPENTS]++;
+            long prealloc = -1;
+            long a = start;
+            while (a < end) {
+                PgtableAlloc.PteLock d = pgalloc.pteOffsetMapLock(dpmd, a);
+                PgtableAlloc.PteLock s = pgalloc.pteOffsetMapLock(spmd, a);
+                if (d == null || s == null) {
+                    if (s != null) s.unlock();
+                    if (d != null) d.unlock();
+                    break;
+                }
+                boolean needPage = false;
+                for (; a < end && !needPage; a += PgtableArch.PAGE_SIZE) {
+                    int idx = PgtableArch.pteIndex(a);
+                    long v = store.read(s.table(), idx, "copy_pte_range:ptep_get");
+                    if (v == 0) continue;
+                    if (!arch.ptePresent(v)) {
+                        copyNonpresentPte(dst, s, d, idx, v, cow);
+                        continue;
                     }
-                    store.write(d.table(), idx, v, "copy_nonpresent_pte:set_pte_at");
-                    continue;
+                    long page = vmNormalPage(v);
+                    if (page >= 0 && um.pageAnon(page)) {
+                        um.getPage(page);
+                        if (!rmap.tryDupAnonRmapPte(page, src)) {
+                            um.putPage(page);   // maybe pinned: the child gets its own copy
+                            if (prealloc < 0) {
+                                needPage = true;
+                                a -= PgtableArch.PAGE_SIZE; // again from this address, with a page
+                                continue;
+                            }
+                            copyPresentPage(dst, d, idx, a, prealloc);
+                            prealloc = -1;
+                            continue;
+                        }
+                        dst.vmMm.rss[MmStruct.MM_ANONPAGES]++;
+                    } else if (page >= 0) {
+                        um.getPage(page);
+                        rmap.pageDupRmap(page);
+                        dst.vmMm.rss[MmStruct.MM_ANONPAGES]++;
+                    }
+                    if (cow && arch.pteWrite(v)) {
+                        v = arch.pteWrprotect(v);
+                        store.write(s.table(), idx, v, "copy_present_pte:ptep_set_wrprotect");
+                    }
+                    store.write(d.table(), idx, arch.pteMkold(v), "copy_present_pte:set_pte_at");
                 }
-                long page = vmNormalPage(v);
-                if (page >= 0) {
-                    um.getPage(page);
-                    rmap.pageDupRmap(page);
-                    dst.vmMm.rss[MmStruct.MM_ANONPAGES]++;
+                s.unlock();
+                d.unlock();
+                if (needPage) {
+                    prealloc = pages.allocPage(false); // folio_prealloc(src_mm, src_vma, addr, false)
+                    if (prealloc < 0) return Errno.ENOMEM.neg();
                 }
-                if (cow && arch.pteWrite(v)) {
-                    v = arch.pteWrprotect(v);
-                    store.write(s.table(), idx, v, "copy_present_pte:ptep_set_wrprotect");
-                }
-                store.write(d.table(), idx, arch.pteMkold(v), "copy_present_pte:set_pte_at");
             }
-            s.unlock();
-            d.unlock();
+            if (prealloc >= 0) um.putPage(prealloc);
+            return 0;
+        }
+    }
+
+    /** copy_nonpresent_pte(): a swap or migration entry the child shares. */
+    private void copyNonpresentPte(VmArea dst, PgtableAlloc.PteLock s, PgtableAlloc.PteLock d, int idx, long v, boolean cow) {
+        long entry = arch.pteToSwpEntry(v);
+        if (SwapEntry.isMigrationEntry(entry)) {
+            dst.vmMm.rss[MmStruct.MM_ANONPAGES]++;
+            if (SwapEntry.isWritableMigrationEntry(entry) && cow) {
+                // both sides must COW after the migration
+                long ro = arch.swpEntryToPte(SwapEntry.makeMigrationEntry(SwapEntry.pfnSwapEntryToPfn(entry), false, false));
+                store.write(s.table(), idx, ro, "copy_nonpresent_pte:set_pte_at(src)");
+                v = ro;
+            }
+        } else if (!SwapEntry.nonSwapEntry(entry)) {
+            swapState.swapDuplicate(entry);
+            dst.vmMm.rss[MmStruct.MM_SWAPENTS]++;
+        }
+        store.write(d.table(), idx, v, "copy_nonpresent_pte:set_pte_at");
+    }
+
+    /**
+     * copy_present_page(): the child's own copy of a page the parent may have pinned, exclusive
+     * to the child and writable as the VMA allows; the parent's PTE stays as it is.
+     */
+    private void copyPresentPage(VmArea dst, PgtableAlloc.PteLock d, int idx, long addr, long page) {
+        try (var f = k.enter("copy_present_page")) {
+            pages.set(page, PageFlag.UPTODATE); // copy_mc_user_highpage, __folio_mark_uptodate
+            rmap.pageAddNewAnonRmap(page, dst, addr);
+            swap.lruCacheAdd(page);
+            dst.vmMm.rss[MmStruct.MM_ANONPAGES]++;
+            long entry = arch.pfnPte(page, dst.vmPageProt);
+            if ((dst.vmFlags & VmFlags.VM_WRITE) != 0) entry = arch.pteMkwrite(arch.pteMkdirty(entry));
+            store.write(d.table(), idx, entry, "copy_present_page:set_pte_at");
         }
     }
 }

@@ -58,6 +58,7 @@ public final class MachinePages implements MmPages {
         mm.clearBit(head + 1, PageFlag.WORKINGSET);
         mm.setLruNext(head + 1, Memmap.NIL);
         mm.setLruPrev(head + 1, Memmap.NIL);
+        mm.setPincount(head, 0);
         for (long p = head + 1; p < head + nr; p++) {
             mm.clearCompoundHead(p);
             // a tail's own flags are cleared first (PAGE_FLAGS_CHECK_AT_PREP): a PG_anon_exclusive left on an
@@ -78,6 +79,9 @@ public final class MachinePages implements MmPages {
     @Override public int compoundOrder(long pfn) { return mm.isHead(pfn) ? mm.compoundOrder(pfn) : 0; }
     @Override public int entireMapcount(long head) { return mm.entireMapcount(head); }
     @Override public void setEntireMapcount(long head, int value) { mm.setEntireMapcount(head, value); }
+    @Override public int pincount(long head) { return mm.readPincount(head, "atomic_read(&folio->_pincount)"); }
+    @Override public int peekPincount(long head) { return mm.pincount(head); }
+    @Override public int pincountAdd(long head, int delta) { return mm.pincountAdd(head, delta, delta > 0 ? "atomic_add(&folio->_pincount)" : "atomic_sub(&folio->_pincount)"); }
     @Override public int refcount(long pfn) { return mm.readRefcount(compoundHead(pfn), "page_ref_count"); }
     @Override public int refAdd(long pfn, int delta) { return mm.refAddReturn(compoundHead(pfn), delta, delta > 0 ? "page_ref_add" : "page_ref_sub_return"); }
     @Override public boolean getPageUnlessZero(long pfn) { return mm.getPageUnlessZero(compoundHead(pfn), "get_page_unless_zero"); }

@@ -1,5 +1,6 @@
 package mmsim.mm.mmap;
 
+import mmsim.mm.linux.MmCore;
 import mmsim.mm.linux.MmPages;
 import mmsim.mm.linux.VmArea;
 import mmsim.mm.linux.VmEvent;
@@ -89,7 +90,11 @@ public final class UserMemoryCheck {
         for (int cpu = 0; cpu < um.k.nrCpus(); cpu++) for (long p : um.swap.batch(cpu)) batched.merge(p, 1, Integer::sum);
         Map<Long, Long> cached = new TreeMap<>();   // pfn -> slot
         for (var e : um.swapState.cachedPages().entrySet()) cached.put(e.getValue(), e.getKey());
-        Map<Long, Integer> pins = um.gup.pins();
+        // GUP's references: FOLL_GET ones count 1 each; FOLL_PIN pins GUP_PIN_COUNTING_BIAS on a small
+        // folio, 1 and one _pincount on a large one (mm/gup.c try_grab_folio)
+        Map<Long, Integer> dmaPins = um.gup.pins();
+        Map<Long, Integer> pins = new TreeMap<>(um.gup.gets());
+        dmaPins.forEach((p, n) -> pins.merge(p, 0, Integer::sum));
         Map<Long, mmsim.mm.linux.ShmemFile> pageCache = new TreeMap<>(); // shmem pages -> inode
         for (mmsim.mm.linux.ShmemFile f : um.shmem.files()) {
             if (f.vmas.isEmpty()) bad.add(f + ": no VMA maps it but it was not evicted");
@@ -138,6 +143,8 @@ public final class UserMemoryCheck {
         known.remove(um.hugeMemory.hugeZeroPfn()); // the huge zero folio likewise
         Map<Long, Integer> folioPins = new TreeMap<>();
         for (var e : pins.entrySet()) folioPins.merge(pg.compoundHead(e.getKey()), e.getValue(), Integer::sum);
+        Map<Long, Integer> folioDmaPins = new TreeMap<>();
+        for (var e : dmaPins.entrySet()) folioDmaPins.merge(pg.compoundHead(e.getKey()), e.getValue(), Integer::sum);
         long isolated = 0, anonMapped = 0, fileMapped = 0, anonThps = 0;
         for (long pfn : known) {
             int nr = 1 << pg.compoundOrder(pfn);
@@ -171,7 +178,11 @@ public final class UserMemoryCheck {
             // or memory-failure does: a page it poisoned keeps one reference and is not isolated
             int iso = !onLru && inBatch == 0 ? 1 : 0;
             if (iso == 1 && pg.peek(pfn, PageFlag.SWAPBACKED) && !pg.peek(pfn, PageFlag.HWPOISON)) isolated += nr; // NR_ISOLATED_ANON counts pages
-            int gup = folioPins.getOrDefault(pfn, 0);
+            int dma = folioDmaPins.getOrDefault(pfn, 0);
+            int gup = folioPins.getOrDefault(pfn, 0) + (nr > 1 ? dma : dma * MmCore.GUP_PIN_COUNTING_BIAS);
+            if (nr > 1 && pg.peekPincount(pfn) != dma) {
+                bad.add(String.format("pfn %#x: _pincount %d but %d FOLL_PIN pins are held", pfn, pg.peekPincount(pfn), dma));
+            }
             int expect = m + pmd + (inCache ? 1 : 0) + inPageCache + inBatch + gup + iso;
             int ref = pg.refcount(pfn);
             if (ref != expect) {

@@ -510,6 +510,7 @@ public final class BuddyAllocator {
         memmap.setCompoundOrder(pfn, order);
         memmap.setEntireMapcount(pfn, -1);
         memmap.setNrPagesMapped(pfn, 0);
+        memmap.setPincount(pfn, 0);
     }
 
     // =========================================================================================

@@ -70,14 +70,24 @@ final class PageAllocChecks {
         return true;
     }
 
-    /** free_tail_page_prepare(): a tail must point at its head; clears compound_head. */
+    /**
+     * free_tail_page_prepare(): the first tail's folio words (the mapcounts, _pincount) must be
+     * back to zero, and a tail must point at its head; clears compound_head.
+     */
     private int freeTailPagePrepare(long head, long p) {
         int ret = 1;
+        String folioWord = null;
         if (p == head + 1) {
+            if (memmap.entireMapcount(head) + 1 != 0) folioWord = "nonzero entire_mapcount";
+            else if (Math.max(0, memmap.nrPagesMapped(head)) != 0) folioWord = "nonzero nr_pages_mapped";
+            else if (memmap.pincount(head) != 0) folioWord = "nonzero pincount";
             memmap.setLruNext(p, Memmap.NIL);
             memmap.setLruPrev(p, Memmap.NIL);
+            memmap.setPincount(head, 0);
         }
-        if (!memmap.isTail(p)) {
+        if (folioWord != null) {
+            badPage(p, folioWord);
+        } else if (!memmap.isTail(p)) {
             badPage(p, "PageTail not set");
         } else if (memmap.compoundHead(p, k.currentFunction()) != head) {
             badPage(p, "compound_head not consistent");

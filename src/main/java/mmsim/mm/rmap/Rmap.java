@@ -265,6 +265,22 @@ public final class Rmap {
         if (um.pageAnon(pfn)) um.setAnonExclusive(pfn, false);
     }
 
+    /**
+     * folio_try_dup_anon_rmap_pte() (include/linux/rmap.h): fork maps an anonymous page into the
+     * child too, so it stops being exclusive; false (-EBUSY) for an exclusive page that may be
+     * DMA-pinned in a parent that ever pinned (folio_needs_cow_for_dma): the child gets a copy
+     * instead, and the pin keeps seeing what the parent maps. Fork holds the write side of
+     * src's write_protect_seq (asserted, as the kernel's VM_BUG_ON).
+     */
+    public boolean tryDupAnonRmapPte(long pfn, VmArea src) {
+        MmStruct mm = src.vmMm;
+        if ((mm.writeProtectSeq & 1) == 0) throw vmBugOnPage(pfn, "VM_BUG_ON(!(raw_read_seqcount(&vma->vm_mm->write_protect_seq) & 1))");
+        boolean maybePinned = mm.hasPinned && um.folioMaybeDmaPinned(pfn);
+        if (maybePinned && um.pageAnonExclusive(pfn)) return false;
+        pageDupRmap(pfn);
+        return true;
+    }
+
     /** page_remove_rmap(): one PTE stops mapping the page. */
     public void pageRemoveRmap(long pfn) {
         try (var f = k.enter("page_remove_rmap")) {
@@ -493,11 +509,16 @@ public final class Rmap {
                 tables.write(pte.table(), pte.idx(), pteval, "try_to_unmap_one:set_pte_at(restore)");
                 return false;
             }
+            // the swap entry may be shared: PG_anon_exclusive goes, unless a pin keeps the page here
+            if (um.pageAnonExclusive(pfn) && !tryShareAnonRmapPte(pfn)) {
+                swapState.swapFree(entry);
+                tables.write(pte.table(), pte.idx(), pteval, "try_to_unmap_one:set_pte_at(restore)");
+                return false;
+            }
             MmStruct mm = vma.vmMm;
             mm.rss[MmStruct.MM_ANONPAGES]--;
             mm.rss[MmStruct.MM_SWAPENTS]++;
             tables.write(pte.table(), pte.idx(), a.swpEntryToPte(entry), "try_to_unmap_one:set_pte_at(swp_pte)");
-            um.setAnonExclusive(pfn, false);   // folio_try_share_anon_rmap_pte: the swap entry may be shared
             pageRemoveRmap(pfn);
             um.putPage(pfn);
             return true;
@@ -514,10 +535,15 @@ public final class Rmap {
             OneVisitor one = (vma, addr, pte) -> {
                 try (var g = k.enter("try_to_migrate_one")) {
                     PgtableArch a = arch;
+                    boolean exclusive = um.pageAnon(pfn) && um.pageAnonExclusive(pfn);
                     long pteval = tables.getAndClear(pte.table(), pte.idx(), "try_to_migrate_one:ptep_clear_flush");
                     um.flushTlbPage(vma, addr);
                     if (a.pteDirty(pteval)) pages.set(pfn, PageFlag.DIRTY);
-                    long entry = SwapEntry.makeMigrationEntry(pfn, a.pteWrite(pteval), shareAnonExclusive(pfn));
+                    if (exclusive && !tryShareAnonRmapPte(pfn)) {
+                        tables.write(pte.table(), pte.idx(), pteval, "try_to_migrate_one:set_pte_at(restore)");
+                        return false;
+                    }
+                    long entry = SwapEntry.makeMigrationEntry(pfn, a.pteWrite(pteval), exclusive);
                     tables.write(pte.table(), pte.idx(), a.swpEntryToPte(entry), "try_to_migrate_one:set_pte_at(migration)");
                     pageRemoveRmap(pfn);
                     um.putPage(pfn);
@@ -567,10 +593,17 @@ public final class Rmap {
      * a readable-exclusive entry, a writable one is exclusive by being writable). Returns whether
      * the page was exclusive.
      */
-    private boolean shareAnonExclusive(long pfn) {
-        boolean exclusive = um.pageAnonExclusive(pfn);
-        if (exclusive) um.setAnonExclusive(pfn, false);
-        return exclusive;
+    /**
+     * folio_try_share_anon_rmap_pte() (include/linux/rmap.h, v5.19+) for an exclusive anonymous
+     * page whose PTE the caller just cleared: PG_anon_exclusive goes, unless the page may be
+     * DMA-pinned; then false (-EBUSY), and the caller puts the PTE back and gives up. Its smp_mb
+     * between the PTE clear and the pin check pairs with GUP-fast's between the pin and its PTE
+     * recheck, so one of the two sees the other. v4.6 had no such check (nor FOLL_PIN).
+     */
+    private boolean tryShareAnonRmapPte(long pfn) {
+        if (um.config.era() != mmsim.mm.linux.KernelConfig.Era.V4_6 && um.folioMaybeDmaPinned(pfn)) return false;
+        um.setAnonExclusive(pfn, false);
+        return true;
     }
 
     /**
@@ -637,9 +670,14 @@ public final class Rmap {
             for (int i = 0; i < nr; i++) if (pages.peekMapcount(head + i) >= 0) mapped.set(i); // folio->_nr_pages_mapped
             walkFolioPtesLocked(head, nr, mapped, (vma, addr, pte, pfn, v) -> {
                 if (!arch.ptePresent(v) || arch.ptePfn(v) != pfn) return false;
+                boolean exclusive = um.pageAnon(pfn) && um.pageAnonExclusive(pfn);
                 long pteval = tables.getAndClear(pte.table(), pte.idx(), "try_to_migrate_one:ptep_get_and_clear");
                 if (arch.pteDirty(pteval)) pages.set(pfn, PageFlag.DIRTY);
-                long entry = SwapEntry.makeMigrationEntry(pfn, arch.pteWrite(pteval), shareAnonExclusive(pfn));
+                if (exclusive && !tryShareAnonRmapPte(pfn)) {
+                    tables.write(pte.table(), pte.idx(), pteval, "try_to_migrate_one:set_pte_at(restore)");
+                    return false;
+                }
+                long entry = SwapEntry.makeMigrationEntry(pfn, arch.pteWrite(pteval), exclusive);
                 tables.write(pte.table(), pte.idx(), arch.swpEntryToPte(entry), "try_to_migrate_one:set_pte_at(migration)");
                 pageRemoveRmap(pfn);
                 um.putPage(pfn);

@@ -27,6 +27,8 @@ import mmsim.mm.vmscan.Vmscan;
  * pagemap ADDR [pfn] [in PID] [-> var]                              ADDR's /proc/PID/pagemap entry, or its PFN
  * gup ADDR [write] [in PID] [-> var]                                get_user_pages_fast of one page: var gets its pfn
  * put_user_page $var                                                drops that reference
+ * pin ADDR [write] [in PID] [-> var]                                pin_user_pages_fast (FOLL_PIN) of one page
+ * unpin $var                                                        unpin_user_page of that page
  * kswapd [NID] [nr N] [-> var]                                      one kswapd pass; var gets pages reclaimed
  * shrink [NID] [nr N] [-> var]                                      one direct-reclaim pass
  * </pre>
@@ -187,6 +189,29 @@ final class UserMemoryOps implements OpProvider {
             return ctx -> {
                 Long pfn = Args.parseNumber(ctx.var(var));
                 if (pfn != null && pfn >= 0) um(ctx).gup.putUserPage(pfn);
+                return null;
+            };
+        });
+        r.add("pin", "pin ADDR [write] [in PID] [-> var]",
+                "pin_user_pages_fast() of one page (FOLL_PIN, a DMA pin: the page's refcount gains GUP_PIN_COUNTING_BIAS, a THP's _pincount one; "
+                        + "a read-only pin of a shared anonymous page unshares it first); var gets the page frame (0x..) or -ERRNO; drop it with unpin", true, a -> {
+                    Args.Address addr = a.address("ADDR");
+                    boolean write = "write".equals(a.peek());
+                    if (write) a.keyword("write");
+                    Pid pid = pid(a);
+                    return ctx -> {
+                        MmStruct mm = pid.mm(ctx);
+                        if (mm == null) return Args.errnoValue(Errno.ESRCH);
+                        long[] out = new long[1];
+                        int n = um(ctx).gup.pinUserPagesFast(mm, addr.resolve(ctx), 1, write, out);
+                        return n == 1 ? "0x" + Long.toHexString(out[0]) : n < 0 ? errno(n) : Args.errnoValue(Errno.EFAULT);
+                    };
+                });
+        r.add("unpin", "unpin $var", "unpin_user_page() of the page a pin put in $var (nothing when it failed)", false, a -> {
+            String var = a.varRef("$var");
+            return ctx -> {
+                Long pfn = Args.parseNumber(ctx.var(var));
+                if (pfn != null && pfn >= 0) um(ctx).gup.unpinUserPage(pfn);
                 return null;
             };
         });
