@@ -48,6 +48,10 @@
  * pcp-&gt;lock                        rmqueue_pcplist, free_unref_page, drain_all_pages: the page
  *   zone-&gt;lock                     allocator runs under any lock above; zone-&gt;lock is the leaf
  * </pre>
+ * GUP-fast takes none of these either: it walks with IRQs off (page tables are freed only after
+ * an IPI or an RCU grace period), rechecks each PTE and PMD after grabbing its page, and a FOLL_PIN
+ * walk brackets itself with reads of mm-&gt;write_protect_seq, the seqcount fork's copy_page_range
+ * holds odd (under mmap_lock for write) while it write-protects the parent (mm/gup.c).
  * PFN walkers (kpageflags, page-types, compaction's scanners, pfn_valid) take none of these;
  * they rely on preemption points, RCU (ms-&gt;usage, page_ext) and re-checks, as the kernel does.
  * Kernel page-table walkers (ptdump, vmalloc_to_page) take no page-table lock either: ptdump
