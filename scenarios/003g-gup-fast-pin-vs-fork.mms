@@ -24,10 +24,16 @@
 #
 # Variants:
 #   mainline                       v6.12: the write_protect_seq check.
-#   no-write-protect-seq           the counterfactual before 57efa1fe5957 (on today's
-#                                  anon-exclusive code): must break.
+#   no-write-protect-seq           the code before 57efa1fe5957 on today's anon-exclusive code:
+#                                  mainline with the seqcount dropped (drop-lock=, as `mmsim
+#                                  locks` drops each class in turn). Must break.
 #
 # CPU A pins the page for writing and reads back which page its mm maps there; CPU B forks.
+#
+# Which lock matters (`./mmsim locks 003g --variant mainline`, and the NECESSARY column of
+# check): mm->write_protect_seq alone. mmap_lock is not needed within bound 2: without it the
+# slow path's PTE lock and fork's pin check (folio_try_dup_anon_rmap_pte) still keep the pin on
+# the parent's page.
 scenario 003g-gup-fast-pin-vs-fork
 title    pin_user_pages_fast against fork: write_protect_seq keeps a pinned page exclusive
 thread   "[PATCH v2] mm/gup: prevent gup_fast from racing with COW during fork" (linux-mm, Oct 2020); seed 003's GUP-fast
@@ -39,7 +45,7 @@ layout
   reserve 0x100000 +15M         # kernel image
 end
 variant mainline              era=mainline
-variant no-write-protect-seq  era=mainline gup-fast-no-write-protect-seq
+variant no-write-protect-seq  era=mainline drop-lock=mm->write_protect_seq
 setup
   mmap 4K at 0x40000000 -> a
   write $a                      # an exclusive anonymous page, mapped writable
@@ -54,4 +60,5 @@ end
 expect no-write-protect-seq bug EXPECTED "GUP-fast pinned the page fork had just made shared: sanity_check_pinned_pages"
 expect * passed d!=$now FORBIDDEN "the pin is on a page the pinning mm no longer maps"
 expect * passed ACCEPTABLE "pinned before fork (the child gets a copy) or after (the slow path breaks COW)"
+question locks
 bound 2

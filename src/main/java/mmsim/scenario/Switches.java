@@ -56,7 +56,6 @@ public final class Switches {
         put("ppc-radix-serialize", "powerpc book3s64 radix: pmdp_collapse_flush also IPIs mm_cpumask (serialize_against_pte_lookup)");
         put("tlb-flush-no-ipi", "the TLB is flushed without an IPI and page tables freed at once (Power, s390: seed 003)");
         put("gup-fast-no-pmd-recheck", "GUP-fast without the v6.0 PMD re-check, even on mainline (seed 003)");
-        put("gup-fast-no-write-protect-seq", "counterfactual: a FOLL_PIN GUP-fast does not check mm->write_protect_seq against fork (before 57efa1fe5957, v5.11)");
         put("kernel-page-tables", "model init_mm's kernel page tables on x86_64 (always on for arm64): vmalloc, ioremap, ptdump");
         put("hot-remove-ptl-around-clear", "seed 004 thread V2 (Apr 2019): init_mm.page_table_lock around each entry hot-remove clears");
         put("hot-remove-ptl-whole", "Anshuman's proposal (seed 004): init_mm.page_table_lock held across the whole removal");

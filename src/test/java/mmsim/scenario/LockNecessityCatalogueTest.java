@@ -27,6 +27,7 @@ import org.junit.jupiter.api.Test;
  *   011c local_irq_disable               GUP-fast's IRQ-off walk holds off the TLB-flush IPI
  *   000b rcu_read_lock, synchronize_rcu  pfn_valid's RCU section vs section removal (v6.8 fix)
  *   000d rcu_read_lock, synchronize_rcu  page_ext_get's RCU section vs offline_page_ext
+ *   003g mm->write_protect_seq           fork's seqcount, not mmap_lock, keeps GUP-fast's pin off a page fork shares
  *   001, 001c, 012: none (no lock taken, or the race is closed by ordering and state checks)
  * </pre>
  */
@@ -39,6 +40,7 @@ class LockNecessityCatalogueTest {
             "011c-gup-fast-vs-munmap", List.of("local_irq_disable"),
             "000b-pfn-valid-vs-remove-memory", List.of("rcu_read_lock", "synchronize_rcu"),
             "000d-page-owner-vs-offline", List.of("rcu_read_lock", "synchronize_rcu"),
+            "003g-gup-fast-pin-vs-fork", List.of("mm->write_protect_seq"),
             "001-kpageflags-vs-altmap-reserve", List.of(),
             "001c-kpageflags-vs-memmap-init-zone-device", List.of(),
             "012-memory-block-offline-twice", List.of());
@@ -87,6 +89,11 @@ class LockNecessityCatalogueTest {
         assertTrue(without.exhausted() && without.findings().isEmpty(), without.verdict());
         Analysis v56 = LockNecessity.analyse(s, s.variant("v5.6-no-pmd-lock"), ScenarioRunner.Settings.of(s), false, LockNecessity.Listener.NONE);
         assertEquals(List.of("mm->mmap_lock"), v56.necessary());
+    }
+
+    @Test
+    void aPinAgainstForkNeedsTheWriteProtectSeqcount() {
+        check(Path.of("scenarios", "003g-gup-fast-pin-vs-fork.mms"));
     }
 
     @Test

@@ -67,7 +67,32 @@ public final class SeqCount {
         return sequence != start;
     }
 
-    /** raw_read_seqcount(): the current count without waiting. */
+    /**
+     * raw_write_seqcount_begin(): as writeBegin, without disabling preemption, for a writer whose
+     * readers never spin but fall back to a lock the writer holds (fork's write_protect_seq).
+     */
+    public void rawWriteBegin() {
+        if (dropped) { k.droppedLockNote("raw_" + beginLabel); return; }
+        k.point("raw_" + beginLabel, this, Access.WRITE);
+        if ((sequence & 1) != 0) throw k.bug("include/linux/seqlock.h", 0, "raw_write_seqcount_begin(&" + name + ") inside a write section: writers are not serialised\n");
+        sequence++;
+        k.lockTaken(cls);
+    }
+
+    /** raw_write_seqcount_end(). */
+    public void rawWriteEnd() {
+        if (dropped) { k.droppedLockNote("raw_" + endLabel); return; }
+        k.point("raw_" + endLabel, this, Access.WRITE);
+        sequence++;
+    }
+
+    /** raw_read_seqcount(): the count as it is, odd during a write, without waiting. */
+    public long rawRead() {
+        k.point("raw_read_seqcount(&" + name + ")", this, Access.READ);
+        return sequence;
+    }
+
+    /** The count with no preemption point: for checks. */
     public long raw() { return sequence; }
 
     public String name() { return name; }

@@ -32,7 +32,8 @@ import mmsim.mm.linux.NodeStat;
  * in what is missing (a write request breaks COW first). A FOLL_PIN GUP-fast reads
  * mm->write_protect_seq before its walk and gives up (unpinning what it took) if fork's
  * copy_page_range wrote it meanwhile (57efa1fe5957, v5.11): fork write-protects the parent's
- * anonymous pages while that count is odd and must not share a page GUP-fast pins under it.
+ * anonymous pages while that count is odd and must not share a page GUP-fast pins under it
+ * (drop-lock=mm->write_protect_seq is the code before that commit).
  *
  * <p>GUP-fast takes no lock at all. It walks the page tables with IRQs disabled: on x86 a page
  * table is freed only after a TLB-flush IPI, and that IPI cannot be handled by a CPU with IRQs
@@ -45,10 +46,8 @@ import mmsim.mm.linux.NodeStat;
 public final class Gup {
     /** Switch: skip the v6.0 PMD re-check in GUP-fast even on mainline (to explore seed 003's race). */
     public static final String GUP_FAST_NO_PMD_RECHECK = "gup-fast-no-pmd-recheck";
-    /** Switch: FOLL_PIN GUP-fast without the write_protect_seq check against fork (before 57efa1fe5957). */
-    public static final String GUP_FAST_NO_WRITE_PROTECT_SEQ = "gup-fast-no-write-protect-seq";
     /** The variant switches of this file, collected at boot into the options a scenario may name. */
-    public static final java.util.List<String> OPTIONS = java.util.List.of(GUP_FAST_NO_PMD_RECHECK, GUP_FAST_NO_WRITE_PROTECT_SEQ);
+    public static final java.util.List<String> OPTIONS = java.util.List.of(GUP_FAST_NO_PMD_RECHECK);
 
     /** The FOLL_ flags (include/linux/mm_types.h) that the paths here tell apart; values are the model's own. */
     static final int FOLL_WRITE = 1, FOLL_GET = 2, FOLL_PIN = 4;
@@ -121,10 +120,10 @@ public final class Gup {
 
     /** gup_fast(): the walk with IRQs off; a FOLL_PIN walk fails whole if fork write-protected the mm meanwhile. */
     private int gupFast(MmStruct mm, long start, int nrPages, int gupFlags, long[] out) {
-        boolean seqCheck = (gupFlags & FOLL_PIN) != 0 && !um.config.has(GUP_FAST_NO_WRITE_PROTECT_SEQ);
-        int seq = 0;
-        if (seqCheck) {
-            seq = readWriteProtectSeq(mm, "gup_fast:raw_read_seqcount(&mm->write_protect_seq)");
+        boolean pin = (gupFlags & FOLL_PIN) != 0;
+        long seq = 0;
+        if (pin) {
+            seq = mm.writeProtectSeq.rawRead();
             if ((seq & 1) != 0) return 0;
         }
         int nr;
@@ -134,18 +133,13 @@ public final class Gup {
         } finally {
             k.localIrqRestore(flags);
         }
-        if ((gupFlags & FOLL_PIN) == 0) return nr;
-        if (seqCheck && readWriteProtectSeq(mm, "gup_fast:read_seqcount_retry(&mm->write_protect_seq)") != seq) {
+        if (!pin) return nr;
+        if (mm.writeProtectSeq.readRetry(seq)) {
             for (int i = 0; i < nr; i++) gupPutFolio(out[i], gupFlags); // gup_fast_unpin_user_pages
             return 0;
         }
         sanityCheckPinnedPages(out, 0, nr);
         return nr;
-    }
-
-    private int readWriteProtectSeq(MmStruct mm, String label) {
-        k.point(label, mm.writeProtectSeqLocation(), mmsim.kernel.Access.READ);
-        return mm.writeProtectSeq;
     }
 
     /** gup_fast_pgd_range ... gup_fast_pte_range: stops at the first page it cannot take. Caller has IRQs off. */

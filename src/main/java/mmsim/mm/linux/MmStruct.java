@@ -8,6 +8,7 @@ import java.util.TreeMap;
 import mmsim.kernel.Kernel;
 import mmsim.kernel.LockClass;
 import mmsim.kernel.sync.RwSem;
+import mmsim.kernel.sync.SeqCount;
 import mmsim.kernel.sync.SpinLock;
 
 /**
@@ -35,6 +36,8 @@ import mmsim.kernel.sync.SpinLock;
 public final class MmStruct {
     /** The lock class of every mm->mmap_lock (lockdep's static key at the init site). */
     private static final LockClass MMAP_LOCK = LockClass.rwsem("mm->mmap_lock");
+    /** The lock class of every mm->write_protect_seq (seqcount_init in mm_init). */
+    private static final LockClass WRITE_PROTECT_SEQ = LockClass.seqcount("mm->write_protect_seq");
     /** The lock class of every mm->page_table_lock (lockdep's static key at the init site). */
     private static final LockClass PAGE_TABLE_LOCK = LockClass.spinlock("mm->page_table_lock");
 
@@ -59,14 +62,11 @@ public final class MmStruct {
      * mm/gup.c); fork copies a possibly pinned anonymous page instead of sharing it.
      */
     public boolean hasPinned;
-    /** mm->write_protect_seq: odd while fork write-protects this mm's anonymous pages (copy_page_range). */
-    public int writeProtectSeq;
-    private final Object writeProtectSeqLocation = new Object() {
-        @Override public String toString() { return "mm->write_protect_seq"; }
-    };
-
-    /** The explorer's location of mm->write_protect_seq (a word of its own, not the whole mm). */
-    public Object writeProtectSeqLocation() { return writeProtectSeqLocation; }
+    /**
+     * mm->write_protect_seq: odd while fork's copy_page_range write-protects this mm's anonymous
+     * pages (under mmap_lock for write); a FOLL_PIN GUP-fast reads it around its walk (mm/gup.c).
+     */
+    public final SeqCount writeProtectSeq;
     /** mm_users / mm_count. */
     public int mmUsers = 1;
     public int mmCount = 1;
@@ -94,6 +94,7 @@ public final class MmStruct {
         this.comm = comm;
         this.mmapLock = new RwSem(k, MMAP_LOCK);
         this.pageTableLock = new SpinLock(k, PAGE_TABLE_LOCK);
+        this.writeProtectSeq = new SeqCount(k, WRITE_PROTECT_SEQ);
         this.mmapBase = mmapBase;
     }
 

@@ -543,19 +543,14 @@ public final class Memory {
             src.vmMm.mmapAssertWriteLocked();
             dst.vmMm.mmapAssertWriteLocked();
             boolean cow = (src.vmFlags & (VmFlags.VM_SHARED | VmFlags.VM_MAYWRITE)) == VmFlags.VM_MAYWRITE;
-            if (cow) writeProtectSeq(src.vmMm, "copy_page_range:raw_write_seqcount_begin(&src_mm->write_protect_seq)");
+            // the count is odd while fork write-protects: a FOLL_PIN GUP-fast meanwhile gives up
+            if (cow) src.vmMm.writeProtectSeq.rawWriteBegin();
             try {
                 return copyPmdRange(dst, src, cow);
             } finally {
-                if (cow) writeProtectSeq(src.vmMm, "copy_page_range:raw_write_seqcount_end(&src_mm->write_protect_seq)");
+                if (cow) src.vmMm.writeProtectSeq.rawWriteEnd();
             }
         }
-    }
-
-    /** raw_write_seqcount_begin / _end: the count is odd while fork write-protects (GUP-fast's FOLL_PIN reads it). */
-    private void writeProtectSeq(MmStruct mm, String label) {
-        k.point(label, mm.writeProtectSeqLocation(), mmsim.kernel.Access.WRITE);
-        mm.writeProtectSeq++;
     }
 
     private int copyPmdRange(VmArea dst, VmArea src, boolean cow) {

@@ -274,7 +274,7 @@ public final class Rmap {
      */
     public boolean tryDupAnonRmapPte(long pfn, VmArea src) {
         MmStruct mm = src.vmMm;
-        if ((mm.writeProtectSeq & 1) == 0) throw vmBugOnPage(pfn, "VM_BUG_ON(!(raw_read_seqcount(&vma->vm_mm->write_protect_seq) & 1))");
+        if ((mm.writeProtectSeq.raw() & 1) == 0 && !k.droppedLockClasses().contains(mm.writeProtectSeq.lockClass())) throw vmBugOnPage(pfn, "VM_BUG_ON(!(raw_read_seqcount(&vma->vm_mm->write_protect_seq) & 1))");
         boolean maybePinned = mm.hasPinned && um.folioMaybeDmaPinned(pfn);
         if (maybePinned && um.pageAnonExclusive(pfn)) return false;
         pageDupRmap(pfn);
