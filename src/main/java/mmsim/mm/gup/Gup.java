@@ -120,6 +120,12 @@ public final class Gup {
 
     /** gup_fast(): the walk with IRQs off; a FOLL_PIN walk fails whole if fork write-protected the mm meanwhile. */
     private int gupFast(MmStruct mm, long start, int nrPages, int gupFlags, long[] out) {
+        try (var f = k.enter("gup_fast")) {
+            return gupFastLocked(mm, start, nrPages, gupFlags, out);
+        }
+    }
+
+    private int gupFastLocked(MmStruct mm, long start, int nrPages, int gupFlags, long[] out) {
         boolean pin = (gupFlags & FOLL_PIN) != 0;
         long seq = 0;
         if (pin) {
@@ -144,7 +150,7 @@ public final class Gup {
 
     /** gup_fast_pgd_range ... gup_fast_pte_range: stops at the first page it cannot take. Caller has IRQs off. */
     private int gupFastPgdRange(MmStruct mm, long start, int nrPages, int gupFlags, long[] out) {
-        try (var f = k.enter("gup_fast")) {
+        try (var f = k.enter("gup_fast_pgd_range")) {
             boolean write = (gupFlags & FOLL_WRITE) != 0;
             int nr = 0;
             for (long addr = start; nr < nrPages; addr += PgtableArch.PAGE_SIZE) {
@@ -255,12 +261,17 @@ public final class Gup {
      * the mm that pinned it (for a THP the head or the page itself, as PMD- or PTE-mapped).
      */
     private void sanityCheckPinnedPages(long[] out, int from, int to) {
-        for (int i = from; i < to; i++) {
-            long page = out[i];
-            if (page == um.zeroPfn || !um.pageAnon(page)) continue;
-            long head = pages.compoundHead(page);
-            boolean exclusive = um.pageAnonExclusive(head) || (pages.compoundOrder(head) > 0 && um.pageAnonExclusive(page));
-            if (!exclusive) throw k.bug("mm/gup.c", 0, pages.dumpPage(page, "VM_BUG_ON_PAGE(!PageAnonExclusive(&folio->page))"));
+        try (var f = k.enter("sanity_check_pinned_pages")) {
+            for (int i = from; i < to; i++) {
+                long page = out[i];
+                if (page == um.zeroPfn || !um.pageAnon(page)) continue;
+                long head = pages.compoundHead(page);
+                if (pages.compoundOrder(head) == 0) {
+                    if (!um.pageAnonExclusive(head)) throw k.bug("mm/gup.c", 66, pages.dumpPage(page, "VM_BUG_ON_PAGE(!PageAnonExclusive(&folio->page))"));
+                } else if (!um.pageAnonExclusive(head) && !um.pageAnonExclusive(page)) {
+                    throw k.bug("mm/gup.c", 69, pages.dumpPage(page, "VM_BUG_ON_PAGE(!PageAnonExclusive(&folio->page) && !PageAnonExclusive(page))"));
+                }
+            }
         }
     }
 
