@@ -169,55 +169,43 @@ final class UserMemoryOps implements OpProvider {
                         return e < 0 ? "0x" + Long.toHexString(e & ((1L << 55) - 1)) : "NONE"; // bit 63: present
                     };
                 });
-        r.add("gup", "gup ADDR [write] [in PID] [-> var]",
-                "get_user_pages_fast() of one page (a driver pinning user memory: lockless walk with IRQs off, then the slow path); "
-                        + "var gets the page frame (0x..) or -ERRNO; drop it with put_user_page", true, a -> {
-                    Args.Address addr = a.address("ADDR");
-                    boolean write = "write".equals(a.peek());
-                    if (write) a.keyword("write");
-                    Pid pid = pid(a);
-                    return ctx -> {
-                        MmStruct mm = pid.mm(ctx);
-                        if (mm == null) return Args.errnoValue(Errno.ESRCH);
-                        long[] out = new long[1];
-                        int n = um(ctx).gup.getUserPagesFast(mm, addr.resolve(ctx), 1, write, out);
-                        return n == 1 ? "0x" + Long.toHexString(out[0]) : n < 0 ? errno(n) : Args.errnoValue(Errno.EFAULT);
-                    };
-                });
-        r.add("put_user_page", "put_user_page $var", "put_page() of the page a gup put in $var (nothing when it failed)", false, a -> {
-            String var = a.varRef("$var");
-            return ctx -> {
-                Long pfn = Args.parseNumber(ctx.var(var));
-                if (pfn != null && pfn >= 0) um(ctx).gup.putUserPage(pfn);
-                return null;
-            };
-        });
-        r.add("pin", "pin ADDR [write] [in PID] [-> var]",
-                "pin_user_pages_fast() of one page (FOLL_PIN, a DMA pin: the page's refcount gains GUP_PIN_COUNTING_BIAS, a THP's _pincount one; "
-                        + "a read-only pin of a shared anonymous page unshares it first); var gets the page frame (0x..) or -ERRNO; drop it with unpin", true, a -> {
-                    Args.Address addr = a.address("ADDR");
-                    boolean write = "write".equals(a.peek());
-                    if (write) a.keyword("write");
-                    Pid pid = pid(a);
-                    return ctx -> {
-                        MmStruct mm = pid.mm(ctx);
-                        if (mm == null) return Args.errnoValue(Errno.ESRCH);
-                        long[] out = new long[1];
-                        int n = um(ctx).gup.pinUserPagesFast(mm, addr.resolve(ctx), 1, write, out);
-                        return n == 1 ? "0x" + Long.toHexString(out[0]) : n < 0 ? errno(n) : Args.errnoValue(Errno.EFAULT);
-                    };
-                });
-        r.add("unpin", "unpin $var", "unpin_user_page() of the page a pin put in $var (nothing when it failed)", false, a -> {
-            String var = a.varRef("$var");
-            return ctx -> {
-                Long pfn = Args.parseNumber(ctx.var(var));
-                if (pfn != null && pfn >= 0) um(ctx).gup.unpinUserPage(pfn);
-                return null;
-            };
-        });
+        gup(r, "gup", "put_user_page", false, "get_user_pages_fast() of one page (a driver taking references on user memory: "
+                + "lockless walk with IRQs off, then the slow path)", "put_page() of the page a gup put in $var (nothing when it failed)");
+        gup(r, "pin", "unpin", true, "pin_user_pages_fast() of one page (FOLL_PIN, a DMA pin: the page's refcount gains "
+                + "GUP_PIN_COUNTING_BIAS, a THP's _pincount one; a read-only pin of a shared anonymous page unshares it first)",
+                "unpin_user_page() of the page a pin put in $var (nothing when it failed)");
         reclaim(r, "kswapd", true, "one kswapd pass over node NID (default 0): deactivate, then reclaim up to N (default "
                 + Vmscan.SWAP_CLUSTER_MAX + ") inactive anonymous pages; var gets the number reclaimed");
         reclaim(r, "shrink", false, "one direct-reclaim pass (try_to_free_pages) over node NID; var gets the number reclaimed");
+    }
+
+    /** A GUP of one page ({@code pin}: FOLL_PIN, else FOLL_GET) and the op that drops what it took. */
+    private static void gup(OpRegistry r, String name, String drop, boolean pin, String what, String dropWhat) {
+        r.add(name, name + " ADDR [write] [in PID] [-> var]", what + "; var gets the page frame (0x..) or -ERRNO; drop it with " + drop, true, a -> {
+            Args.Address addr = a.address("ADDR");
+            boolean write = "write".equals(a.peek());
+            if (write) a.keyword("write");
+            Pid pid = pid(a);
+            return ctx -> {
+                MmStruct mm = pid.mm(ctx);
+                if (mm == null) return Args.errnoValue(Errno.ESRCH);
+                long[] out = new long[1];
+                var gup = um(ctx).gup;
+                int n = pin ? gup.pinUserPagesFast(mm, addr.resolve(ctx), 1, write, out) : gup.getUserPagesFast(mm, addr.resolve(ctx), 1, write, out);
+                return n == 1 ? "0x" + Long.toHexString(out[0]) : n < 0 ? errno(n) : Args.errnoValue(Errno.EFAULT);
+            };
+        });
+        r.add(drop, drop + " $var", dropWhat, false, a -> {
+            String var = a.varRef("$var");
+            return ctx -> {
+                Long pfn = Args.parseNumber(ctx.var(var));
+                if (pfn != null && pfn >= 0) {
+                    if (pin) um(ctx).gup.unpinUserPage(pfn);
+                    else um(ctx).gup.putUserPage(pfn);
+                }
+                return null;
+            };
+        });
     }
 
     private static void access(OpRegistry r, String name, boolean write) {
