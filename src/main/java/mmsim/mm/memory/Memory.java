@@ -28,7 +28,7 @@ import static mmsim.mm.linux.VmFault.*;
 /**
  * Anonymous memory faults, unmapping and fork's page-table copy (mm/memory.c):
  * handle_mm_fault -> handle_pte_fault -> do_anonymous_page / do_wp_page / do_swap_page,
- * zap_pte_range, copy_pte_range, and the TLB flushes they need.
+ * zap_pte_range, and the TLB flushes they need; fork's copy_page_range is {@link CopyPageRange}.
  *
  * <p>Locking: faults run with mmap_lock held for read (the caller's {@link #faultIn} takes it)
  * and take the PTE lock to change a PTE, re-checking that the PTE is unchanged (pte_same)
@@ -38,8 +38,7 @@ import static mmsim.mm.linux.VmFault.*;
  * reach them through a stale TLB entry; the flush is an IPI to every CPU in mm_cpumask.
  *
  * <p>Lock order: the mm lock tree in the {@code mmsim.mm} package-info. Asserted: mmap_lock by
- * handle_mm_fault and unmap_page_range, both mms' for write by copy_page_range, a PTE lock by
- * wp_can_reuse_anon_folio.
+ * handle_mm_fault and unmap_page_range, a PTE lock by wp_can_reuse_anon_folio.
  */
 public final class Memory {
     private final MmCore um;
@@ -54,6 +53,7 @@ public final class Memory {
     private final PageTableStore store;
     private final PgtableArch arch;
     private final PgtableAlloc pgalloc;
+    private final CopyPageRange copy;
 
     public Memory(MmCore um, PgtableArch arch, PageTableStore store, PgtableAlloc pgalloc, Swap swap, SwapState swapState, Shmem shmem, Rmap rmap,
                   HugeMemory hugeMemory) {
@@ -68,6 +68,7 @@ public final class Memory {
         this.rmap = rmap;
         this.k = um.k;
         this.pages = um.pages;
+        this.copy = new CopyPageRange(um, arch, store, pgalloc, swap, swapState, rmap, hugeMemory, this);
     }
 
     // ---- the user-facing entry ----------------------------------------------------------------
@@ -533,144 +534,8 @@ public final class Memory {
 
     // ---- fork ------------------------------------------------------------------------------------
 
-    /**
-     * copy_page_range() for one VMA: the child's PTEs share the parent's pages; for a private
-     * writable mapping both sides are write-protected so the first write COWs (copy_present_pte).
-     * Both mmap_locks are held for write (dup_mmap), so neither tree changes under the copy.
-     */
+    /** copy_page_range() for one VMA of fork ({@link CopyPageRange}). */
     public int copyPageRange(VmArea dst, VmArea src) {
-        try (var f = k.enter("copy_page_range")) {
-            src.vmMm.mmapAssertWriteLocked();
-            dst.vmMm.mmapAssertWriteLocked();
-            boolean cow = (src.vmFlags & (VmFlags.VM_SHARED | VmFlags.VM_MAYWRITE)) == VmFlags.VM_MAYWRITE;
-            // the count is odd while fork write-protects: a FOLL_PIN GUP-fast meanwhile gives up
-            if (cow) src.vmMm.writeProtectSeq.rawWriteBegin();
-            try {
-                return copyPmdRange(dst, src, cow);
-            } finally {
-                if (cow) src.vmMm.writeProtectSeq.rawWriteEnd();
-            }
-        }
-    }
-
-    private int copyPmdRange(VmArea dst, VmArea src, boolean cow) {
-        {
-            for (long a = src.vmStart; a < src.vmEnd; ) {
-                long next = Math.min((a & PgtableArch.PMD_MASK) + PgtableArch.PMD_SIZE, src.vmEnd);
-                PgtableAlloc.Loc spmd = pgalloc.pmdLoc(src.vmMm, a, false);
-                if (spmd != null && arch.pmdTransHuge(store.read(spmd.table(), spmd.idx(), "copy_pmd_range:pmd_trans_huge"))) {
-                    PgtableAlloc.Loc dpmd = pgalloc.pmdLoc(dst.vmMm, a, true);
-                    int r = dpmd == null ? Errno.ENOMEM.neg() : hugeMemory.copyHugePmd(dst, src, dpmd, spmd, a);
-                    if (r == Errno.ENOMEM.neg()) return r;
-                    if (r == 0) { a = next; continue; } // -EAGAIN: split, copy the PTEs
-                }
-                if (spmd != null && arch.isTableEntry(store.read(spmd.table(), spmd.idx(), "copy_pmd_range:pmd"))) {
-                    PgtableAlloc.Loc dpmd = pgalloc.pmdLoc(dst.vmMm, a, true);
-                    if (dpmd == null || !pgalloc.pteAlloc(dst.vmMm, dpmd)) return Errno.ENOMEM.neg();
-                    if (copyPteRange(dst, src, dpmd, spmd, a, next, cow) != 0) return Errno.ENOMEM.neg();
-                }
-                a = next;
-            }
-            if (cow) um.flushTlbRange(src, src.vmStart, src.vmEnd);
-            return 0;
-        }
-    }
-
-    /**
-     * copy_pte_range(). Returns 0, or -ENOMEM when the copy of a pinned page found no memory. A
-     * page fork must copy (copy_present_page) needs a page allocated outside the PTE locks: the
-     * walk drops them, allocates (folio_prealloc) and starts again at that address (-EAGAIN).
-     */
-    private int copyPteRange(VmArea dst, VmArea src, PgtableAlloc.Loc dpmd, PgtableAlloc.Loc spmd, long start, long end, boolean cow) {
-        try (var f = k.enter("copy_pte_range")) {
-            long prealloc = -1;
-            long a = start;
-            while (a < end) {
-                PgtableAlloc.PteLock d = pgalloc.pteOffsetMapLock(dpmd, a);
-                PgtableAlloc.PteLock s = pgalloc.pteOffsetMapLock(spmd, a);
-                if (d == null || s == null) {
-                    if (s != null) s.unlock();
-                    if (d != null) d.unlock();
-                    break;
-                }
-                boolean needPage = false;
-                for (; a < end && !needPage; a += PgtableArch.PAGE_SIZE) {
-                    int idx = PgtableArch.pteIndex(a);
-                    long v = store.read(s.table(), idx, "copy_pte_range:ptep_get");
-                    if (v == 0) continue;
-                    if (!arch.ptePresent(v)) {
-                        copyNonpresentPte(dst, s, d, idx, v, cow);
-                        continue;
-                    }
-                    long page = vmNormalPage(v);
-                    if (page >= 0 && um.pageAnon(page)) {
-                        um.getPage(page);
-                        if (!rmap.tryDupAnonRmapPte(page, src)) {
-                            um.putPage(page);   // maybe pinned: the child gets its own copy
-                            if (prealloc < 0) {
-                                needPage = true;
-                                a -= PgtableArch.PAGE_SIZE; // again from this address, with a page
-                                continue;
-                            }
-                            copyPresentPage(dst, d, idx, a, prealloc);
-                            prealloc = -1;
-                            continue;
-                        }
-                        dst.vmMm.rss[MmStruct.MM_ANONPAGES]++;
-                    } else if (page >= 0) {
-                        um.getPage(page);
-                        rmap.pageDupRmap(page);
-                        dst.vmMm.rss[MmStruct.MM_ANONPAGES]++;
-                    }
-                    if (cow && arch.pteWrite(v)) {
-                        v = arch.pteWrprotect(v);
-                        store.write(s.table(), idx, v, "copy_present_pte:ptep_set_wrprotect");
-                    }
-                    store.write(d.table(), idx, arch.pteMkold(v), "copy_present_pte:set_pte_at");
-                }
-                s.unlock();
-                d.unlock();
-                if (needPage) {
-                    prealloc = pages.allocPage(false); // folio_prealloc(src_mm, src_vma, addr, false)
-                    if (prealloc < 0) return Errno.ENOMEM.neg();
-                }
-            }
-            if (prealloc >= 0) um.putPage(prealloc);
-            return 0;
-        }
-    }
-
-    /** copy_nonpresent_pte(): a swap or migration entry the child shares. */
-    private void copyNonpresentPte(VmArea dst, PgtableAlloc.PteLock s, PgtableAlloc.PteLock d, int idx, long v, boolean cow) {
-        long entry = arch.pteToSwpEntry(v);
-        if (SwapEntry.isMigrationEntry(entry)) {
-            dst.vmMm.rss[MmStruct.MM_ANONPAGES]++;
-            if (SwapEntry.isWritableMigrationEntry(entry) && cow) {
-                // both sides must COW after the migration
-                long ro = arch.swpEntryToPte(SwapEntry.makeMigrationEntry(SwapEntry.pfnSwapEntryToPfn(entry), false, false));
-                store.write(s.table(), idx, ro, "copy_nonpresent_pte:set_pte_at(src)");
-                v = ro;
-            }
-        } else if (!SwapEntry.nonSwapEntry(entry)) {
-            swapState.swapDuplicate(entry);
-            dst.vmMm.rss[MmStruct.MM_SWAPENTS]++;
-        }
-        store.write(d.table(), idx, v, "copy_nonpresent_pte:set_pte_at");
-    }
-
-    /**
-     * copy_present_page(): the child's own copy of a page the parent may have pinned, exclusive
-     * to the child and writable as the VMA allows; the parent's PTE stays as it is.
-     */
-    private void copyPresentPage(VmArea dst, PgtableAlloc.PteLock d, int idx, long addr, long page) {
-        try (var f = k.enter("copy_present_page")) {
-            pages.set(page, PageFlag.UPTODATE); // copy_mc_user_highpage, __folio_mark_uptodate
-            rmap.pageAddNewAnonRmap(page, dst, addr);
-            swap.lruCacheAdd(page);
-            dst.vmMm.rss[MmStruct.MM_ANONPAGES]++;
-            long entry = arch.pfnPte(page, dst.vmPageProt);
-            if ((dst.vmFlags & VmFlags.VM_WRITE) != 0) entry = arch.pteMkwrite(arch.pteMkdirty(entry));
-            store.write(d.table(), idx, entry, "copy_present_page:set_pte_at");
-        }
+        return copy.copyPageRange(dst, src);
     }
 }
