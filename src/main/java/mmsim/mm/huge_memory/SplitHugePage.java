@@ -75,7 +75,7 @@ public final class SplitHugePage {
     public int splitHugePage(long page, List<Long> list) {
         long head = pages.compoundHead(page);
         try (var f = k.enter("split_huge_page_to_list_to_order")) {
-            if (!pages.peek(head, PageFlag.LOCKED)) throw k.bug("mm/huge_memory.c", 0, pages.dumpPage(head, "VM_BUG_ON_FOLIO(!folio_test_locked(folio))"));
+            if (!pages.peek(head, PageFlag.LOCKED)) throw k.bug("mm/huge_memory.c", 3521, pages.dumpPage(head, "VM_BUG_ON_FOLIO(!folio_test_locked(folio))"));
             if (pages.compoundOrder(head) == 0) return 0;
             if (head == huge.hugeZeroPfn() || !um.pageAnon(head)) return Errno.EBUSY.neg(); // shmem THPs are not modelled
             AnonVma av = rmap.anonVmaOf(head); // folio_get_anon_vma()

@@ -144,7 +144,7 @@ public class MmCore {
     public void getPage(long pfn) {
         int now = pages.refAdd(pfn, 1);
         if (now <= 1) {
-            throw k.bug("include/linux/mm.h", 0, pages.dumpPage(pfn, "VM_BUG_ON_PAGE(page_ref_zero_or_close_to_overflow(page))"));
+            throw k.bug("include/linux/mm.h", 1444, pages.dumpPage(pfn, "VM_BUG_ON_PAGE(page_ref_zero_or_close_to_overflow(page))"));
         }
     }
 
@@ -168,7 +168,7 @@ public class MmCore {
 
     private void dropRefs(long pfn, int refs) {
         int now = pages.refAdd(pfn, -refs);
-        if (now < 0) throw k.bug("include/linux/mm.h", 0, pages.dumpPage(pfn, "VM_BUG_ON_PAGE(page_ref_count(page) == 0)"));
+        if (now < 0) throw k.bug("include/linux/mm.h", 1140, pages.dumpPage(pfn, "VM_BUG_ON_PAGE(page_ref_count(page) == 0)"));
         if (now == 0) freeUnrefPage(pages.compoundHead(pfn)); // a large folio goes as a whole
     }
 

@@ -204,7 +204,7 @@ public final class SoftOffline {
             case PUT_TESTZERO -> {
                 // if (put_page_testzero(page)) { test_set_page_hwpoison(); __put_page(); }
                 int now = pages.refAdd(pfn, -1);
-                if (now < 0) throw k.bug("include/linux/mm.h", 0, pages.dumpPage(pfn, "VM_BUG_ON_PAGE(page_ref_count(page) == 0)"));
+                if (now < 0) throw k.bug("include/linux/mm.h", 1140, pages.dumpPage(pfn, "VM_BUG_ON_PAGE(page_ref_count(page) == 0)"));
                 if (now == 0) {
                     if (!pages.testSet(pfn, PageFlag.HWPOISON)) mf.numPoisonedPagesInc();
                     um.freeRefcountZero(pfn);            // free_pages_check's hook keeps it out of the buddy

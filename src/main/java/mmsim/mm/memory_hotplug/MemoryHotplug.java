@@ -596,7 +596,7 @@ public final class MemoryHotplug {
     public void removeMemoryLocked(long startBytes, long sizeBytes) {
         try (var f = k.enter("__remove_memory")) {
             deviceHotplugLock.assertHeld();
-            if (tryRemoveMemory(startBytes, sizeBytes) != 0) throw k.bug("mm/memory_hotplug.c", 0, "kernel BUG at mm/memory_hotplug.c: __remove_memory");
+            if (tryRemoveMemory(startBytes, sizeBytes) != 0) throw k.bug("mm/memory_hotplug.c", 2332, ""); // BUG(): a block was not offlined first
         }
     }
 
@@ -614,14 +614,14 @@ public final class MemoryHotplug {
         try (var f = k.enter("try_remove_memory")) {
             int shift = layout.arch().pageShift();
             if (sizeBytes <= 0 || ((startBytes | sizeBytes) & (blockSizeBytes - 1)) != 0)
-                throw k.bug("mm/memory_hotplug.c", 2200, "kernel BUG at mm/memory_hotplug.c: check_hotplug_memory_range");
+                throw k.bug("mm/memory_hotplug.c", 2266, ""); // BUG_ON(check_hotplug_memory_range())
             long startPfn = startBytes >>> shift, nrPages = sizeBytes >>> shift;
             // walk_memory_blocks(start, size, NULL, check_memblock_offlined_cb): the first check, so
             // an online block is -EBUSY whether boot memory or hot-added
             long onlinePfn = blockDevices.firstOnlineBlock(startPfn, nrPages);
             if (onlinePfn >= 0) {
                 long begin = onlinePfn << shift, endpa = begin + blockSizeBytes - 1;
-                if (v46) throw k.bug("mm/memory_hotplug.c", 2097, "kernel BUG at mm/memory_hotplug.c:2097!");
+                if (v46) throw k.bug("mm/memory_hotplug.c", 2097, ""); // v4.6: BUG_ON(ret) of the offlined check
                 k.log().printk(String.format(Locale.ROOT, "removing memory fails, because memory [0x%016x-0x%016x] is onlined", begin, endpa));
                 return Errno.EBUSY.neg();
             }

@@ -412,7 +412,7 @@ public final class PageExt {
                 return;
             }
             if (allocator.memmap().testBit(t.memPfn, PageFlag.RESERVED)) {
-                throw k.bug("mm/page_ext.c", 0, "BUG_ON(PageReserved(page)) freeing a page_ext table");
+                throw k.bug("mm/page_ext.c", 331, "BUG_ON(PageReserved(page)) freeing a page_ext table");
             }
             k.note(String.format(Locale.ROOT, "free_pages_exact(page_ext table at pfn %#x)", t.memPfn));
             allocator.freePages(t.memPfn, t.order);

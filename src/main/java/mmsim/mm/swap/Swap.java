@@ -50,7 +50,7 @@ public final class Swap {
     public void lruCacheAdd(long pfn) {
         try (var f = k.enter("lru_cache_add")) {
             if (pages.test(pfn, PageFlag.LRU)) {
-                throw k.bug("mm/swap.c", 0, pages.dumpPage(pfn, "VM_BUG_ON_PAGE(PageLRU(page))"));
+                throw k.bug("mm/swap.c", 507, pages.dumpPage(pfn, "VM_BUG_ON_PAGE(PageLRU(page))"));
             }
             um.getPage(pfn);
             int cpu = k.smpProcessorId();

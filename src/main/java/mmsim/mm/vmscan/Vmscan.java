@@ -82,7 +82,7 @@ public final class Vmscan {
         try (var f = k.enter("isolate_lru_page")) {
             long pfn = pages.compoundHead(page); // folio_isolate_lru(page_folio(page)): a THP's tail isolates the folio
             if (pages.refcount(pfn) == 0) {
-                throw k.bug("mm/vmscan.c", 0, pages.dumpPage(pfn, "VM_BUG_ON_PAGE(!page_count(page))"));
+                throw k.bug("mm/vmscan.c", 1791, pages.dumpPage(pfn, "VM_BUG_ON_PAGE(!page_count(page))"));
             }
             if (!pages.testClear(pfn, PageFlag.LRU)) return Errno.EBUSY.neg();
             um.getPage(pfn);
