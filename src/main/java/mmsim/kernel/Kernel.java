@@ -20,8 +20,13 @@ public final class Kernel {
     public enum Arch { X86_64, ARM64 }
 
     /** State of one simulated CPU. Touched only by the CPU itself (and by the explorer between steps). */
+    /** PF_MEMALLOC_PIN (include/linux/sched.h): this task's allocations must be long-term pinnable (no ZONE_MOVABLE). */
+    public static final int PF_MEMALLOC_PIN = 0x10000000;
+
     public static final class Cpu {
         public final int id;
+        /** The running task's PF_ flags the model keeps (PF_MEMALLOC_PIN). */
+        public int taskFlags;
         String comm = "swapper/0";
         int pid = 0;
         int irqDisableDepth;

@@ -15,6 +15,9 @@ import mmsim.mm.pgtable.PageTableStore;
 import mmsim.mm.pgtable.PgtableAlloc;
 import mmsim.mm.pgtable.PgtableArch;
 import mmsim.mm.linux.VmFlags;
+import mmsim.mm.migrate.Migrate;
+import mmsim.mm.swap.Swap;
+import mmsim.mm.vmscan.Vmscan;
 import mmsim.mm.linux.PageFlag;
 import mmsim.mm.linux.NodeStat;
 
@@ -50,12 +53,15 @@ public final class Gup {
     public static final java.util.List<String> OPTIONS = java.util.List.of(GUP_FAST_NO_PMD_RECHECK);
 
     /** The FOLL_ flags (include/linux/mm_types.h) that the paths here tell apart; values are the model's own. */
-    static final int FOLL_WRITE = 1, FOLL_GET = 2, FOLL_PIN = 4;
+    static final int FOLL_WRITE = 1, FOLL_GET = 2, FOLL_PIN = 4, FOLL_LONGTERM = 8;
 
     private final MmCore um;
     private final PgtableAlloc pgalloc;
     private final Memory memory;
     private final HugeMemory hugeMemory;
+    private final Migrate migrate;
+    private final Vmscan vmscan;
+    private final Swap swap;
     private final Kernel k;
     private final MmPages pages;
     private final PageTableStore store;
@@ -63,8 +69,12 @@ public final class Gup {
     /** The model's ledgers of what GUP handed out and was not yet put or unpinned, by pfn (the kernel keeps none). */
     private final java.util.TreeMap<Long, Integer> gets = new java.util.TreeMap<>(), pins = new java.util.TreeMap<>();
 
-    public Gup(MmCore um, PgtableArch arch, PageTableStore store, PgtableAlloc pgalloc, Memory memory, HugeMemory hugeMemory) {
+    public Gup(MmCore um, PgtableArch arch, PageTableStore store, PgtableAlloc pgalloc, Memory memory, HugeMemory hugeMemory,
+               Migrate migrate, Vmscan vmscan, Swap swap) {
         this.hugeMemory = hugeMemory;
+        this.migrate = migrate;
+        this.vmscan = vmscan;
+        this.swap = swap;
         this.um = um;
         this.arch = arch;
         this.store = store;
@@ -88,10 +98,15 @@ public final class Gup {
         }
     }
 
-    /** pin_user_pages_fast(start, nrPages, write ? FOLL_WRITE : 0, pages): as get_user_pages_fast, with FOLL_PIN. */
-    public int pinUserPagesFast(MmStruct mm, long start, int nrPages, boolean write, long[] out) {
+    /**
+     * pin_user_pages_fast(start, nrPages, (write ? FOLL_WRITE : 0) | (longterm ? FOLL_LONGTERM : 0),
+     * pages): as get_user_pages_fast, with FOLL_PIN. A long-term pin (RDMA, vfio) never leaves a
+     * page in ZONE_MOVABLE or CMA, which must stay migratable: such pages are migrated out first
+     * (check_and_migrate_movable_folios), so a movable memory block can still be offlined.
+     */
+    public int pinUserPagesFast(MmStruct mm, long start, int nrPages, boolean write, boolean longterm, long[] out) {
         try (var f = k.enter("pin_user_pages_fast")) {
-            return gupFastFallback(mm, start, nrPages, FOLL_PIN | (write ? FOLL_WRITE : 0), out);
+            return gupFastFallback(mm, start, nrPages, FOLL_PIN | (write ? FOLL_WRITE : 0) | (longterm ? FOLL_LONGTERM : 0), out);
         }
     }
 
@@ -104,14 +119,9 @@ public final class Gup {
         }
         int nr = gupFast(mm, start & PgtableArch.PAGE_MASK, nrPages, gupFlags, out);
         if (nr < nrPages) {
-            mm.mmapLock.downRead();
-            try {
-                int more = getUserPagesLocked(mm, start + (long) nr * PgtableArch.PAGE_SIZE, nrPages - nr, gupFlags, out, nr);
-                if (more < 0 && nr == 0) return more;
-                if (more > 0) nr += more;
-            } finally {
-                mm.mmapLock.upRead();
-            }
+            int more = gupLongtermLocked(mm, start + (long) nr * PgtableArch.PAGE_SIZE, nrPages - nr, gupFlags, out, nr);
+            if (more < 0 && nr == 0) return more;
+            if (more > 0) nr += more;
         }
         var ledger = (gupFlags & FOLL_PIN) != 0 ? pins : gets;
         for (int i = 0; i < nr; i++) if ((gupFlags & FOLL_GET) != 0 || out[i] != um.zeroPfn) ledger.merge(out[i], 1, Integer::sum);
@@ -202,6 +212,10 @@ public final class Gup {
     private boolean tryGrabFolioFast(long page, int gupFlags) {
         if ((gupFlags & FOLL_PIN) != 0 && page == um.zeroPfn) return true;
         if (!pages.getPageUnlessZero(page)) return false;
+        if ((gupFlags & FOLL_LONGTERM) != 0 && !pages.longtermPinnable(pages.compoundHead(page))) {
+            um.putPage(page);   // the slow path migrates it out of ZONE_MOVABLE first
+            return false;
+        }
         if ((gupFlags & FOLL_PIN) != 0) {
             long head = pages.compoundHead(page);
             if (pages.compoundOrder(head) > 0) pages.pincountAdd(head, 1);
@@ -272,6 +286,71 @@ public final class Gup {
                     throw k.bug("mm/gup.c", 69, pages.dumpPage(page, "VM_BUG_ON_PAGE(!PageAnonExclusive(&folio->page) && !PageAnonExclusive(page))"));
                 }
             }
+        }
+    }
+
+    /**
+     * __gup_longterm_locked(): the slow path under mmap_lock for read. A FOLL_LONGTERM pin runs
+     * it in a memalloc_pin_save() scope (what it faults in avoids ZONE_MOVABLE), then checks
+     * what it pinned and, while some of it is not long-term pinnable, unpins everything,
+     * migrates those folios and pins again.
+     */
+    private int gupLongtermLocked(MmStruct mm, long start, int nrPages, int gupFlags, long[] out, int off) {
+        try (var f = k.enter("__gup_longterm_locked")) {
+            Kernel.Cpu cpu = k.cpu();
+            int saved = cpu.taskFlags;
+            if ((gupFlags & FOLL_LONGTERM) != 0) cpu.taskFlags |= Kernel.PF_MEMALLOC_PIN; // memalloc_pin_save()
+            try {
+                while (true) {
+                    int nr;
+                    mm.mmapLock.downRead();
+                    try {
+                        nr = getUserPagesLocked(mm, start, nrPages, gupFlags, out, off);
+                    } finally {
+                        mm.mmapLock.upRead();
+                    }
+                    if (nr <= 0 || (gupFlags & FOLL_LONGTERM) == 0) return nr;
+                    int rc = checkAndMigrateMovableFolios(out, off, nr);
+                    if (rc != Errno.EAGAIN.neg()) return rc == 0 ? nr : rc;
+                }
+            } finally {
+                cpu.taskFlags = saved; // memalloc_pin_restore()
+            }
+        }
+    }
+
+    /**
+     * check_and_migrate_movable_folios(): 0 when every pinned folio may stay pinned; otherwise
+     * every pin is dropped, the unpinnable folios are isolated (draining the LRU batches that may
+     * hold them) and migrated with MR_LONGTERM_PIN to pages this scope allocates outside
+     * ZONE_MOVABLE, and -EAGAIN asks for the pinning again (-ENOMEM if a migration failed).
+     */
+    private int checkAndMigrateMovableFolios(long[] out, int off, int nr) {
+        try (var f = k.enter("check_and_migrate_movable_folios")) {
+            java.util.List<Long> movable = new java.util.ArrayList<>();
+            boolean collected = false;
+            int drained = 0;
+            for (int i = off; i < off + nr; i++) {
+                long folio = pages.compoundHead(out[i]);
+                if (folio == um.zeroPfn || pages.longtermPinnable(folio)) continue;
+                collected = true;
+                if (movable.contains(folio)) continue;
+                // collect_longterm_unpinnable_folios(): a folio still in a per-CPU LRU batch is not on the LRU yet
+                if (drained == 0 && !pages.test(folio, PageFlag.LRU)) { swap.lruAddDrain(); drained = 1; }
+                if (drained == 1 && !pages.test(folio, PageFlag.LRU)) { swap.lruAddDrainAll(); drained = 2; }
+                if (vmscan.isolateLruPage(folio) == 0) movable.add(folio);
+            }
+            if (!collected) return 0;
+            for (int i = off; i < off + nr; i++) gupPutFolio(out[i], FOLL_PIN); // unpin_folio
+            if (!movable.isEmpty()) {
+                int failed = migrate.migratePages(movable, src -> pages.allocPage(false), Migrate.MigrateMode.SYNC, Migrate.MigrateReason.LONGTERM_PIN);
+                if (failed != 0) {
+                    migrate.putbackMovablePages(movable);
+                    return Errno.ENOMEM.neg();
+                }
+            }
+            migrate.putbackMovablePages(movable);
+            return Errno.EAGAIN.neg();
         }
     }
 

@@ -35,6 +35,16 @@ public final class Gfp {
     public static final int GFP_HIGHUSER_MOVABLE = GFP_HIGHUSER | __GFP_MOVABLE;
     public static final int GFP_TRANSHUGE_LIGHT = GFP_HIGHUSER_MOVABLE | __GFP_COMP & ~__GFP_RECLAIM;
 
+    /**
+     * current_gfp_context() (include/linux/sched/mm.h): what the task's scope says of every
+     * allocation it makes: under memalloc_pin_save() (PF_MEMALLOC_PIN, a long-term GUP pinning)
+     * nothing may come from ZONE_MOVABLE or CMA, so __GFP_MOVABLE goes.
+     */
+    public static int currentGfpContext(int gfp, int taskFlags) {
+        if ((taskFlags & mmsim.kernel.Kernel.PF_MEMALLOC_PIN) != 0) gfp &= ~__GFP_MOVABLE;
+        return gfp;
+    }
+
     /** gfp_zone(): the highest zone the allocation may use. */
     public static ZoneType gfpZone(int gfp) {
         if ((gfp & __GFP_DMA) != 0) return ZoneType.DMA;

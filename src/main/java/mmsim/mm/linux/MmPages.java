@@ -105,6 +105,12 @@ public interface MmPages {
     /** dump_page(page, reason) text, for VM_BUG_ON_PAGE prefaces and bad_page. */
     String dumpPage(long pfn, String reason);
 
+    /**
+     * folio_is_longterm_pinnable() (include/linux/mm.h) for a folio other than the zero page:
+     * not in a CMA or isolated pageblock, not in ZONE_MOVABLE.
+     */
+    boolean longtermPinnable(long folio);
+
     /** True when pfn is a valid, online page (pfn_to_online_page != NULL). */
     boolean online(long pfn);
 }

@@ -81,6 +81,13 @@ public final class MachinePages implements MmPages {
     @Override public void setEntireMapcount(long head, int value) { mm.setEntireMapcount(head, value); }
     @Override public int pincount(long head) { return mm.readPincount(head, "atomic_read(&folio->_pincount)"); }
     @Override public int peekPincount(long head) { return mm.pincount(head); }
+
+    @Override
+    public boolean longtermPinnable(long folio) {
+        int mt = buddy.pageblockMigratetype(folio);
+        if (mt == mmsim.mm.linux.MigrateType.CMA || mt == mmsim.mm.linux.MigrateType.ISOLATE) return false;
+        return buddy.pageZone(folio).type != mmsim.mm.linux.ZoneType.MOVABLE;
+    }
     @Override public int pincountAdd(long head, int delta) { return mm.pincountAdd(head, delta, delta > 0 ? "atomic_add(&folio->_pincount)" : "atomic_sub(&folio->_pincount)"); }
     @Override public int refcount(long pfn) { return mm.readRefcount(compoundHead(pfn), "page_ref_count"); }
     @Override public int refAdd(long pfn, int delta) { return mm.refAddReturn(compoundHead(pfn), delta, delta > 0 ? "page_ref_add" : "page_ref_sub_return"); }

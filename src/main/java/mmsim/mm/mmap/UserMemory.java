@@ -76,7 +76,7 @@ public final class UserMemory extends MmCore {
         this.splitHugePage = new mmsim.mm.huge_memory.SplitHugePage(this, rmap, hugeMemory);
         this.vmscan = new Vmscan(this, arch, tables, pgalloc, swap, swapState, rmap, memory, splitHugePage);
         this.migrate = new Migrate(this, swap, swapState, shmem, rmap, vmscan, splitHugePage);
-        this.gup = new Gup(this, arch, tables, pgalloc, memory, hugeMemory);
+        this.gup = new Gup(this, arch, tables, pgalloc, memory, hugeMemory, migrate, vmscan, swap);
         this.mmap = new Mmap(this);
     }
 

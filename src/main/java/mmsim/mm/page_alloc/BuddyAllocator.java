@@ -370,6 +370,7 @@ public final class BuddyAllocator {
      */
     public long allocPagesNode(int nid, int gfp, int order) {
         if (order < 0 || order > Zone.MAX_PAGE_ORDER) return -1;
+        gfp = Gfp.currentGfpContext(gfp, k.cpu().taskFlags);
         try (var f = k.enter("__alloc_pages")) {
             int flags = (gfp & Gfp.__GFP_MEMALLOC) != 0 ? ALLOC_NO_WATERMARKS : ALLOC_WMARK_LOW;
             if (cmaEnabled && Gfp.gfpMigratetype(gfp) == MigrateType.MOVABLE) flags |= ALLOC_CMA;

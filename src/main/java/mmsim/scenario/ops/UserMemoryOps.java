@@ -27,7 +27,7 @@ import mmsim.mm.vmscan.Vmscan;
  * pagemap ADDR [pfn] [in PID] [-> var]                              ADDR's /proc/PID/pagemap entry, or its PFN
  * gup ADDR [write] [in PID] [-> var]                                get_user_pages_fast of one page: var gets its pfn
  * put_user_page $var                                                drops that reference
- * pin ADDR [write] [in PID] [-> var]                                pin_user_pages_fast (FOLL_PIN) of one page
+ * pin ADDR [write] [longterm] [in PID] [-> var]                     pin_user_pages_fast (FOLL_PIN) of one page
  * unpin $var                                                        unpin_user_page of that page
  * kswapd [NID] [nr N] [-> var]                                      one kswapd pass; var gets pages reclaimed
  * shrink [NID] [nr N] [-> var]                                      one direct-reclaim pass
@@ -172,7 +172,7 @@ final class UserMemoryOps implements OpProvider {
         gup(r, "gup", "put_user_page", false, "get_user_pages_fast() of one page (a driver taking references on user memory: "
                 + "lockless walk with IRQs off, then the slow path)", "put_page() of the page a gup put in $var (nothing when it failed)");
         gup(r, "pin", "unpin", true, "pin_user_pages_fast() of one page (FOLL_PIN, a DMA pin: the page's refcount gains "
-                + "GUP_PIN_COUNTING_BIAS, a THP's _pincount one; a read-only pin of a shared anonymous page unshares it first)",
+                + "GUP_PIN_COUNTING_BIAS, a THP's _pincount one; a read-only pin of a shared anonymous page unshares it first; longterm: FOLL_LONGTERM, which first migrates a page out of ZONE_MOVABLE or CMA)",
                 "unpin_user_page() of the page a pin put in $var (nothing when it failed)");
         reclaim(r, "kswapd", true, "one kswapd pass over node NID (default 0): deactivate, then reclaim up to N (default "
                 + Vmscan.SWAP_CLUSTER_MAX + ") inactive anonymous pages; var gets the number reclaimed");
@@ -181,17 +181,20 @@ final class UserMemoryOps implements OpProvider {
 
     /** A GUP of one page ({@code pin}: FOLL_PIN, else FOLL_GET) and the op that drops what it took. */
     private static void gup(OpRegistry r, String name, String drop, boolean pin, String what, String dropWhat) {
-        r.add(name, name + " ADDR [write] [in PID] [-> var]", what + "; var gets the page frame (0x..) or -ERRNO; drop it with " + drop, true, a -> {
+        r.add(name, name + " ADDR [write]" + (pin ? " [longterm]" : "") + " [in PID] [-> var]",
+                what + "; var gets the page frame (0x..) or -ERRNO; drop it with " + drop, true, a -> {
             Args.Address addr = a.address("ADDR");
             boolean write = "write".equals(a.peek());
             if (write) a.keyword("write");
+            boolean longterm = pin && "longterm".equals(a.peek());
+            if (longterm) a.keyword("longterm");
             Pid pid = pid(a);
             return ctx -> {
                 MmStruct mm = pid.mm(ctx);
                 if (mm == null) return Args.errnoValue(Errno.ESRCH);
                 long[] out = new long[1];
                 var gup = um(ctx).gup;
-                int n = pin ? gup.pinUserPagesFast(mm, addr.resolve(ctx), 1, write, out) : gup.getUserPagesFast(mm, addr.resolve(ctx), 1, write, out);
+                int n = pin ? gup.pinUserPagesFast(mm, addr.resolve(ctx), 1, write, longterm, out) : gup.getUserPagesFast(mm, addr.resolve(ctx), 1, write, out);
                 return n == 1 ? "0x" + Long.toHexString(out[0]) : n < 0 ? errno(n) : Args.errnoValue(Errno.EFAULT);
             };
         });

@@ -41,7 +41,7 @@ class PinUserPagesTest {
 
     private long pin(MmStruct in, long addr, boolean write) {
         long[] out = new long[1];
-        assertEquals(1, um.gup.pinUserPagesFast(in, addr, 1, write, out));
+        assertEquals(1, um.gup.pinUserPagesFast(in, addr, 1, write, false, out));
         return out[0];
     }
 
