@@ -162,7 +162,7 @@ public final class Machine {
             KernelConfig.OPTIONS, SparseMem.OPTIONS, MmInit.OPTIONS, mmsim.mm.page_ext.PageExt.OPTIONS,
             mmsim.mm.memremap.Memremap.OPTIONS, MmCore.OPTIONS, mmsim.mm.gup.Gup.OPTIONS,
             mmsim.mm.migrate.Migrate.OPTIONS, InitMm.OPTIONS, Arm64Mmu.OPTIONS, Ptdump.OPTIONS, Vmalloc.OPTIONS,
-            MemoryFailure.OPTIONS, mmsim.mm.pgtable.PgtableAlloc.OPTIONS, Khugepaged.OPTIONS);
+            MemoryFailure.OPTIONS, mmsim.mm.pgtable.PgtableAlloc.OPTIONS, Khugepaged.OPTIONS, mmsim.mm.rmap.Rmap.OPTIONS);
 
     @SafeVarargs
     private static Set<String> collectOptions(List<String>... lists) {

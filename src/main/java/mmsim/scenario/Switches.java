@@ -55,6 +55,7 @@ public final class Switches {
         put("tlb-flush-paravirt", "x86 under a hypervisor: the TLB flush is a hypercall, a preempted vCPU gets no IPI");
         put("ppc-radix-serialize", "powerpc book3s64 radix: pmdp_collapse_flush also IPIs mm_cpumask (serialize_against_pte_lookup)");
         put("tlb-flush-no-ipi", "the TLB is flushed without an IPI and page tables freed at once (Power, s390: seed 003)");
+        put("unmap-share-before-ptep-clear", "counterfactual: try_to_unmap_one checks for a pin and drops PG_anon_exclusive before ptep_clear_flush, the order folio_try_share_anon_rmap_pte forbids");
         put("gup-fast-no-pmd-recheck", "GUP-fast without the v6.0 PMD re-check, even on mainline (seed 003)");
         put("kernel-page-tables", "model init_mm's kernel page tables on x86_64 (always on for arm64): vmalloc, ioremap, ptdump");
         put("hot-remove-ptl-around-clear", "seed 004 thread V2 (Apr 2019): init_mm.page_table_lock around each entry hot-remove clears");

@@ -112,6 +112,12 @@ public final class Gup {
 
     /** gup_fast_fallback(). */
     private int gupFastFallback(MmStruct mm, long start, int nrPages, int gupFlags, long[] out) {
+        try (var f = k.enter("gup_fast_fallback")) {
+            return gupFastFallbackLocked(mm, start, nrPages, gupFlags, out);
+        }
+    }
+
+    private int gupFastFallbackLocked(MmStruct mm, long start, int nrPages, int gupFlags, long[] out) {
         mm.cpumask |= 1L << k.smpProcessorId();
         if ((gupFlags & FOLL_PIN) != 0 && !mm.hasPinned) {
             k.point("mm_set_has_pinned_flag", mm, mmsim.kernel.Access.WRITE);

@@ -49,6 +49,15 @@ import static mmsim.mm.linux.VmFault.VM_FAULT_RETRY;
  * mmap_lock by anon_vma_prepare, and both mms' for write by anon_vma_fork.
  */
 public final class Rmap {
+    /**
+     * Switch, a counterfactual of the ordering folio_try_share_anon_rmap_pte's comment demands:
+     * try_to_unmap_one checks for pins and drops PG_anon_exclusive before it clears the PTE, so a
+     * GUP-fast that read the PTE can still pin the page after the check.
+     */
+    public static final String TRY_SHARE_BEFORE_CLEAR = "unmap-share-before-ptep-clear";
+    /** The variant switches of this file, collected at boot into the options a scenario may name. */
+    public static final java.util.List<String> OPTIONS = java.util.List.of(TRY_SHARE_BEFORE_CLEAR);
+
     /** The lock class of every anon_vma->rwsem (lockdep's static key at the init site). */
     private static final LockClass ANON_VMA_RWSEM = LockClass.rwsem("anon_vma->rwsem");
 
@@ -486,6 +495,8 @@ public final class Rmap {
         try (var f = k.enter("try_to_unmap_one")) {
             if ((vma.vmFlags & mmsim.mm.linux.VmFlags.VM_LOCKED) != 0 && (flags & TTU_IGNORE_MLOCK) == 0) return false;
             PgtableArch a = arch;
+            // the counterfactual order: give up exclusivity while the PTE still maps the page
+            if (um.config.has(TRY_SHARE_BEFORE_CLEAR) && um.pageAnon(pfn) && um.pageAnonExclusive(pfn) && !tryShareAnonRmapPte(pfn)) return false;
             long pteval = tables.getAndClear(pte.table(), pte.idx(), "try_to_unmap_one:ptep_clear_flush");
             um.flushTlbPage(vma, addr);
             if (a.pteDirty(pteval)) pages.set(pfn, PageFlag.DIRTY);
@@ -601,9 +612,11 @@ public final class Rmap {
      * recheck, so one of the two sees the other. v4.6 had no such check (nor FOLL_PIN).
      */
     private boolean tryShareAnonRmapPte(long pfn) {
-        if (um.config.era() != mmsim.mm.linux.KernelConfig.Era.V4_6 && um.folioMaybeDmaPinned(pfn)) return false;
-        um.setAnonExclusive(pfn, false);
-        return true;
+        try (var f = k.enter("folio_try_share_anon_rmap_pte")) {
+            if (um.config.era() != mmsim.mm.linux.KernelConfig.Era.V4_6 && um.folioMaybeDmaPinned(pfn)) return false;
+            um.setAnonExclusive(pfn, false);
+            return true;
+        }
     }
 
     /**
