@@ -117,7 +117,7 @@ class LockAssertionsTest {
         Failure f = failure(oneCpu((m, um, mm, a) -> {
             assertEquals(0, um.memory.faultIn(mm, a, true));
             long pfn = pfnAt(um, mm, a);
-            um.rmap.tryToMigrate(pfn);   // migrate_pages locks the folio first; this caller did not
+            um.rmap.migration.tryToMigrate(pfn);   // migrate_pages locks the folio first; this caller did not
         }));
         assertEquals(Verdict.Kind.BUG, f.verdict().kind(), f.render());
         assertEquals("kernel BUG in try_to_migrate", f.verdict().title());

@@ -121,14 +121,14 @@ public final class SplitHugePage {
                 long addr = c.vma().vmaAddress(index);
                 if (addr >= 0 && HugeMemory.suitable(c.vma(), addr)) huge.splitHugePmdAddress(c.vma(), addr, head);
             }
-            return rmap.tryToMigrateFolioLocked(head, nr);
+            return rmap.migration.tryToMigrateFolioLocked(head, nr);
         }
     }
 
     /** remap_page(folio, nr): each page's migration entries become PTEs of it again. */
     private void remapPage(long head, int nr, java.util.BitSet converted) {
         try (var f = k.enter("remap_page")) {
-            rmap.removeMigrationPtesFolioLocked(head, nr, converted);
+            rmap.migration.removeMigrationPtesFolioLocked(head, nr, converted);
         }
     }
 

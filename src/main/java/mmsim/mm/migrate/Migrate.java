@@ -216,9 +216,9 @@ public final class Migrate {
             um.trylockPage(dst);
             boolean wasMapped = um.pageMapped(src);
             int rc = Errno.EAGAIN.neg();
-            if (wasMapped) rmap.tryToMigrate(src);
+            if (wasMapped) rmap.migration.tryToMigrate(src);
             if (!um.pageMapped(src)) rc = moveToNewPage(dst, src);
-            if (wasMapped) rmap.removeMigrationPtes(src, rc == 0 ? dst : src);
+            if (wasMapped) rmap.migration.removeMigrationPtes(src, rc == 0 ? dst : src);
             um.unlockPage(dst);
             um.unlockPage(src);
             if (av != null) rmap.putAnonVma(av);

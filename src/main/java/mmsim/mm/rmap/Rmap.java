@@ -27,8 +27,8 @@ import static mmsim.mm.linux.VmFault.VM_FAULT_RETRY;
 
 /**
  * The reverse map of anonymous pages (mm/rmap.c): anon_vma lifetime, the _mapcount rules, and the
- * walks that find every PTE mapping a page (rmap_walk, try_to_unmap, try_to_migrate,
- * page_referenced, remove_migration_ptes).
+ * walks that find every PTE mapping a page (rmap_walk, try_to_unmap, page_referenced); the
+ * migration entries (try_to_migrate, remove_migration_ptes) are {@link RmapMigration}.
  *
  * <p>Lock order: the mm lock tree in the {@code mmsim.mm} package-info (mm/rmap.c's header, the
  * modelled subset): mmap_lock, then the page lock, then the anon_vma root rwsem (or
@@ -96,6 +96,9 @@ public final class Rmap {
 
     public void setDetachedTables(DetachedTables d) { this.detachedTables = d; }
 
+    /** try_to_migrate and remove_migration_ptes, for migration and split_huge_page. */
+    public final RmapMigration migration;
+
     public Rmap(MmCore um, PgtableArch arch, PageTableStore tables, PgtableAlloc pgalloc, SwapState swapState, Shmem shmem) {
         this.um = um;
         this.arch = arch;
@@ -105,6 +108,7 @@ public final class Rmap {
         this.shmem = shmem;
         this.k = um.k;
         this.pages = um.pages;
+        this.migration = new RmapMigration(this, um, arch, tables, pgalloc);
     }
 
     // ---- anon_vma lifetime ------------------------------------------------------------------
@@ -319,7 +323,7 @@ public final class Rmap {
     }
 
     /** VM_BUG_ON_FOLIO(!folio_test_locked(folio), folio), as rmap_walk_file and try_to_migrate check. */
-    private void assertPageLocked(long pfn) {
+    void assertPageLocked(long pfn) {
         if (!pages.peek(pfn, PageFlag.LOCKED)) throw vmBugOnPage(pfn, "VM_BUG_ON_FOLIO(!folio_test_locked(folio))");
     }
 
@@ -537,190 +541,17 @@ public final class Rmap {
     }
 
     /**
-     * try_to_migrate(): replaces every PTE of the page with a migration entry naming it (writable
-     * if the PTE was) and drops the mapping's reference.
-     */
-    public boolean tryToMigrate(long pfn) {
-        try (var f = k.enter("try_to_migrate")) {
-            assertPageLocked(pfn);
-            OneVisitor one = (vma, addr, pte) -> {
-                try (var g = k.enter("try_to_migrate_one")) {
-                    PgtableArch a = arch;
-                    boolean exclusive = um.pageAnon(pfn) && um.pageAnonExclusive(pfn);
-                    long pteval = tables.getAndClear(pte.table(), pte.idx(), "try_to_migrate_one:ptep_clear_flush");
-                    um.flushTlbPage(vma, addr);
-                    if (a.pteDirty(pteval)) pages.set(pfn, PageFlag.DIRTY);
-                    if (exclusive && !tryShareAnonRmapPte(pfn)) {
-                        tables.write(pte.table(), pte.idx(), pteval, "try_to_migrate_one:set_pte_at(restore)");
-                        return false;
-                    }
-                    long entry = SwapEntry.makeMigrationEntry(pfn, a.pteWrite(pteval), exclusive);
-                    tables.write(pte.table(), pte.idx(), a.swpEntryToPte(entry), "try_to_migrate_one:set_pte_at(migration)");
-                    pageRemoveRmap(pfn);
-                    um.putPage(pfn);
-                    return true;
-                }
-            };
-            rmapWalk(pfn, false, one);
-            return !um.pageMapped(pfn);
-        }
-    }
-
-    /**
-     * remove_migration_ptes(src, dst): every migration entry for {@code src} becomes a PTE of
-     * {@code dst} (dst == src when migration failed). Both pages are locked.
-     */
-    public void removeMigrationPtes(long src, long dst) {
-        try (var f = k.enter("remove_migration_ptes")) {
-            assertPageLocked(dst);
-            assertPageLocked(src);
-            // dst carries src's mapping and index, so the walk of src's anon_vma finds the entries
-            OneVisitor one = (vma, addr, pte) -> {
-                try (var g = k.enter("remove_migration_pte")) {
-                    PgtableArch a = arch;
-                    long old = tables.read(pte.table(), pte.idx(), "remove_migration_pte:ptep_get");
-                    long entry = a.pteToSwpEntry(old);
-                    long v = a.pteMkold(a.pfnPte(dst, vma.vmPageProt));
-                    v = a.pteMkyoung(v);
-                    if (SwapEntry.isWritableMigrationEntry(entry)) v = a.pteMkwrite(a.pteMkdirty(v));
-                    um.getPage(dst);
-                    if (um.pageAnon(dst)) {
-                        pageAddAnonRmap(dst, vma, addr);
-                        if (migrationEntryExclusive(entry)) um.setAnonExclusive(dst, true); // RMAP_EXCLUSIVE
-                    } else {
-                        pageAddFileRmap(dst);
-                    }
-                    tables.write(pte.table(), pte.idx(), v, "remove_migration_pte:set_pte_at");
-                    return true;
-                }
-            };
-            rmapWalk(src, true, one);
-        }
-    }
-
-    /**
-     * try_to_migrate_one()'s anon_exclusive: an anonymous page's PG_anon_exclusive moves from the
-     * page into its migration entry (folio_try_share_anon_rmap_pte clears it; a read-only PTE gets
-     * a readable-exclusive entry, a writable one is exclusive by being writable). Returns whether
-     * the page was exclusive.
-     */
-    /**
      * folio_try_share_anon_rmap_pte() (include/linux/rmap.h, v5.19+) for an exclusive anonymous
      * page whose PTE the caller just cleared: PG_anon_exclusive goes, unless the page may be
      * DMA-pinned; then false (-EBUSY), and the caller puts the PTE back and gives up. Its smp_mb
      * between the PTE clear and the pin check pairs with GUP-fast's between the pin and its PTE
      * recheck, so one of the two sees the other. v4.6 had no such check (nor FOLL_PIN).
      */
-    private boolean tryShareAnonRmapPte(long pfn) {
+    boolean tryShareAnonRmapPte(long pfn) {
         try (var f = k.enter("folio_try_share_anon_rmap_pte")) {
             if (um.config.era() != mmsim.mm.linux.KernelConfig.Era.V4_6 && um.folioMaybeDmaPinned(pfn)) return false;
             um.setAnonExclusive(pfn, false);
             return true;
-        }
-    }
-
-    /**
-     * remove_migration_pte(): an entry that is not a plain readable one (writable, or
-     * readable-exclusive) gives the page back PG_anon_exclusive (RMAP_EXCLUSIVE).
-     */
-    private static boolean migrationEntryExclusive(long entry) {
-        return SwapEntry.swpType(entry) != SwapEntry.SWP_MIGRATION_READ;
-    }
-
-    /** What one PTE of a folio-wide walk does with the page it maps (or the entry naming it); true when it changed the PTE. */
-    private interface FolioPte {
-        boolean apply(VmArea vma, long addr, PgtableAlloc.PteLock pte, long pfn, long v);
-    }
-
-    /**
-     * rmap_walk_locked() of a whole large folio, as page_vma_mapped_walk walks one: per VMA of the
-     * anon_vma (whose rwsem the caller holds for write), the PTEs where the folio's pages would sit,
-     * each PTE table under its lock once, and one TLB flush of the VMA's range when any PTE
-     * changed (TTU_BATCH_FLUSH's try_to_unmap_flush). Only the pages in {@code only} are looked
-     * for: a PTE where none of them can be (an unmapped page, one never turned into a migration
-     * entry) is read by the kernel's walk to no effect.
-     */
-    private void walkFolioPtesLocked(long head, int nr, java.util.BitSet only, FolioPte one) {
-        AnonVma av = anonVmaOf(head);
-        if (av == null) return;
-        av.root.rwsem.assertHeldWrite();
-        long index = pages.index(head);
-        for (AnonVma.Chain c : new ArrayList<>(av.chains)) {
-            VmArea vma = c.vma();
-            PgtableAlloc.PteLock cur = null;
-            long curPmd = -1, first = -1, last = -1;
-            for (int i = only.nextSetBit(0); i >= 0 && i < nr; i = only.nextSetBit(i + 1)) {
-                long addr = vma.vmaAddress(index + i);
-                if (addr < 0) continue;
-                if ((addr & PgtableArch.PMD_MASK) != curPmd) {
-                    if (cur != null) cur.unlock();
-                    curPmd = addr & PgtableArch.PMD_MASK;
-                    PgtableAlloc.Loc pmd = pgalloc.pmdLoc(vma.vmMm, addr, false);
-                    cur = pmd == null ? null : pgalloc.pteOffsetMapLock(pmd, addr);
-                }
-                if (cur == null) continue;
-                PgtableAlloc.PteLock pte = new PgtableAlloc.PteLock(cur.table(), PgtableArch.pteIndex(addr), cur.ptl());
-                long v = tables.read(pte.table(), pte.idx(), "page_vma_mapped_walk:ptep_get");
-                if (one.apply(vma, addr, pte, head + i, v)) {
-                    if (first < 0) first = addr;
-                    last = addr;
-                }
-            }
-            if (cur != null) cur.unlock();
-            if (first >= 0) um.flushTlbRange(vma, first, last + PgtableArch.PAGE_SIZE);
-        }
-    }
-
-    /**
-     * unmap_folio()'s try_to_migrate(folio, TTU_RMAP_LOCKED | TTU_BATCH_FLUSH) after the PMDs were
-     * split: every present PTE mapping one of the folio's pages becomes a migration entry naming
-     * that page, its rmap and reference dropped. The folio is locked, its anon_vma held for write.
-     */
-    public java.util.BitSet tryToMigrateFolioLocked(long head, int nr) {
-        try (var f = k.enter("try_to_migrate")) {
-            assertPageLocked(head);
-            java.util.BitSet mapped = new java.util.BitSet(nr), converted = new java.util.BitSet(nr);
-            for (int i = 0; i < nr; i++) if (pages.peekMapcount(head + i) >= 0) mapped.set(i); // folio->_nr_pages_mapped
-            walkFolioPtesLocked(head, nr, mapped, (vma, addr, pte, pfn, v) -> {
-                if (!arch.ptePresent(v) || arch.ptePfn(v) != pfn) return false;
-                boolean exclusive = um.pageAnon(pfn) && um.pageAnonExclusive(pfn);
-                long pteval = tables.getAndClear(pte.table(), pte.idx(), "try_to_migrate_one:ptep_get_and_clear");
-                if (arch.pteDirty(pteval)) pages.set(pfn, PageFlag.DIRTY);
-                if (exclusive && !tryShareAnonRmapPte(pfn)) {
-                    tables.write(pte.table(), pte.idx(), pteval, "try_to_migrate_one:set_pte_at(restore)");
-                    return false;
-                }
-                long entry = SwapEntry.makeMigrationEntry(pfn, arch.pteWrite(pteval), exclusive);
-                tables.write(pte.table(), pte.idx(), arch.swpEntryToPte(entry), "try_to_migrate_one:set_pte_at(migration)");
-                pageRemoveRmap(pfn);
-                um.putPage(pfn);
-                converted.set((int) (pfn - head));
-                return true;
-            });
-            return converted;
-        }
-    }
-
-    /**
-     * remap_page()'s remove_migration_ptes(folio, folio, RMP_LOCKED) for each page of a (now
-     * split, or not) folio: every migration entry naming one of its pages ({@code converted}, as
-     * tryToMigrateFolioLocked returned) becomes a PTE of it again.
-     */
-    public void removeMigrationPtesFolioLocked(long head, int nr, java.util.BitSet converted) {
-        try (var f = k.enter("remove_migration_ptes")) {
-            assertPageLocked(head);
-            walkFolioPtesLocked(head, nr, converted, (vma, addr, pte, pfn, v) -> {
-                if (!arch.isSwapPte(v)) return false;
-                long entry = arch.pteToSwpEntry(v);
-                if (!SwapEntry.isMigrationEntry(entry) || SwapEntry.pfnSwapEntryToPfn(entry) != pfn) return false;
-                long nv = arch.pteMkyoung(arch.pteMkold(arch.pfnPte(pfn, vma.vmPageProt)));
-                if (SwapEntry.isWritableMigrationEntry(entry)) nv = arch.pteMkwrite(arch.pteMkdirty(nv));
-                um.getPage(pfn);
-                pageAddAnonRmap(pfn, vma, addr);
-                if (migrationEntryExclusive(entry)) um.setAnonExclusive(pfn, true); // RMAP_EXCLUSIVE
-                tables.write(pte.table(), pte.idx(), nv, "remove_migration_pte:set_pte_at");
-                return false; // a new PTE where there was none: nothing to flush
-            });
         }
     }
 

@@ -179,12 +179,12 @@ class AnonExclusiveThpTest {
             assertTrue(exclusive(pfn));
             um.getPage(pfn); // migration's own reference (the isolation's)
             um.lockPage(pfn);
-            assertTrue(um.rmap.tryToMigrate(pfn));
+            assertTrue(um.rmap.migration.tryToMigrate(pfn));
             long entry = um.arch.pteToSwpEntry(um.tables.peekEntry(table, idx));
             assertEquals(writable ? mmsim.mm.linux.SwapEntry.SWP_MIGRATION_WRITE : mmsim.mm.linux.SwapEntry.SWP_MIGRATION_READ_EXCLUSIVE,
                     mmsim.mm.linux.SwapEntry.swpType(entry));
             assertFalse(exclusive(pfn), "folio_try_share_anon_rmap_pte: the page's bit is in the entry now");
-            um.rmap.removeMigrationPtes(pfn, pfn);
+            um.rmap.migration.removeMigrationPtes(pfn, pfn);
             um.unlockPage(pfn);
             um.putPage(pfn);
             assertTrue(exclusive(pfn), "RMAP_EXCLUSIVE from the entry");
