@@ -17,9 +17,12 @@ import java.util.Map;
  *   /sys/devices/LNXSYSTM:00/LNXSYBUS:00/PNP0C80:NN/physical_node[K] -&gt; ../../../system/memory/memoryN
  * </pre>
  * ("physical_node" for node id 0, "physical_nodeK" after; kernfs writes each link relative to
- * its directory). Where the device sits in the ACPI namespace is the firmware's choice; the
- * model puts the DIMMs directly under the system bus (\_SB, LNXSYBUS:00). Only the links and
- * the device's directory are modelled, none of the ACPI device's own attributes.
+ * its directory). Where the device sits in the ACPI namespace is the firmware's choice: QEMU's
+ * DSDT (hw/acpi/memory_hotplug.c) puts its slots MPxx inside a container \_SB.MHPC (_HID PNP0A06,
+ * _UID "DIMM devices"), so a QEMU guest shows .../LNXSYBUS:00/PNP0A06:NN/PNP0C80:MM, NN counting
+ * the PNP0A06 devices enumerated before it (machine-type dependent). The model has no container
+ * and puts the DIMMs directly under the system bus (\_SB, LNXSYBUS:00). Only the links and the
+ * device's directory are modelled, none of the ACPI device's own attributes.
  *
  * <p>Locking: none; the model's AcpiMemhotplug tells of each change under device_hotplug_lock.
  */
