@@ -6,6 +6,7 @@ import mmsim.mm.Machine;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
+import java.io.PrintWriter;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
@@ -36,24 +37,28 @@ public final class CatCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        return UsageError.guard(spec, () -> {
+        return run(spec.commandLine().getOut(), spec.commandLine().getErr());
+    }
+
+    /** The command with its options set, printing to {@code out} and {@code err} (picocli's or {@link QuickCommands}'). */
+    int run(PrintWriter out, PrintWriter err) throws Exception {
+        return UsageError.guard("cat", out, err, () -> {
             Machine m = Machine.boot(BootCommand.loadLayout(layout), BootCommand.config(era));
             VirtualFs fs = VirtualFs.of(m);
-            var err = spec.commandLine().getErr();
             try {
                 VirtualFs.File f = fs.file(path);
                 byte[] data = fs.readAllBytes(path);
                 if (!f.binary) {
-                    spec.commandLine().getOut().print(new String(data, java.nio.charset.StandardCharsets.UTF_8));
+                    out.print(new String(data, java.nio.charset.StandardCharsets.UTF_8));
                     return Main.EXIT_OK;
                 }
                 if (hex) {
-                    spec.commandLine().getOut().print(hexDump(data));
+                    out.print(hexDump(data));
                 } else if (Term.isTerminal(1)) {
                     err.println("mmsim cat: " + path + " is a binary file; use --hex or redirect the output");
                     return Main.EXIT_USAGE;
                 } else {
-                    spec.commandLine().getOut().flush();
+                    out.flush();
                     System.out.write(data);
                     System.out.flush();
                 }

@@ -18,7 +18,8 @@ import picocli.CommandLine.Command;
  * {@code help}, completion, an unknown word) needs them all.
  *
  * <p>{@code --version} and the usage ({@code --help}, no arguments) need no command model at
- * all: {@link UsageText} answers them with the text picocli gave at build time.
+ * all: {@link UsageText} answers them with the text picocli gave at build time; plain
+ * {@code cat} and {@code page-types} lines are parsed by {@link QuickCommands}.
  *
  * <p>Exit codes follow kselftest: 0 everything as declared, 1 a declared outcome violated,
  * 2 usage error or broken input, 4 a bound or budget hit before an answer, 130 interrupted.
@@ -102,7 +103,8 @@ public final class Main implements Runnable {
             System.out.flush();
             return EXIT_OK;
         }
-        return executeWithPicocli(args);
+        Integer quickRun = QuickCommands.run(args);
+        return quickRun != null ? quickRun : executeWithPicocli(args);
     }
 
     /** The command line through picocli, whatever it asks (also what {@link UsageText} stands in for). */
@@ -110,12 +112,15 @@ public final class Main implements Runnable {
         CommandLine cl = commandLine(args);
         // --strategy random, RANDOM and Random are one strategy: help, README and completion write it lower case
         cl.setCaseInsensitiveEnumValuesAllowed(true);
-        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
-            cmd.getErr().println("mmsim: internal error (a defect of mmsim, not of the modelled kernel): " + ex);
-            ex.printStackTrace(cmd.getErr());
-            return 70;
-        });
+        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> internalError(cmd.getErr(), ex));
         return cl.execute(args);
+    }
+
+    /** An exception out of a command: a defect of mmsim, reported with its stack trace, exit status 70 (EX_SOFTWARE). */
+    static int internalError(java.io.PrintWriter err, Exception ex) {
+        err.println("mmsim: internal error (a defect of mmsim, not of the modelled kernel): " + ex);
+        ex.printStackTrace(err);
+        return 70;
     }
 
     static final class Version implements CommandLine.IVersionProvider {
