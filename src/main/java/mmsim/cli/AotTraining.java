@@ -27,7 +27,7 @@ public final class AotTraining {
         Path dump = dir.resolve("kpageflags");
         try {
             System.setErr(sink);
-            if (!set.equals("usage")) {
+            if (set.equals("page-types") || set.equals("all")) {
                 try (PrintStream file = new PrintStream(Files.newOutputStream(dump), false)) {
                     System.setOut(file);
                     Main.execute("cat", "/proc/kpageflags");
@@ -35,8 +35,11 @@ public final class AotTraining {
             }
             System.setOut(sink);
             String[][] usage = {{"--help"}, {"--version"}, {}};
-            String[][] cat = {{"cat", "/proc/meminfo"}, {"cat", "/sys/devices/system/memory/memory0/online"},
-                {"cat", "--hex", "/proc/kpageflags"}};
+            // cat's set reads small files only: a training that walks kpageflags makes its many hot
+            // methods compile at once in every later run (the cache's profiles), where a meminfo
+            // read calls them a few times (135 methods compiled instead of 166, 13 ms of C1 instead of 17)
+            String[][] cat = {{"cat", "/proc/meminfo"}, {"cat", "/sys/devices/system/memory/memory0/online"}};
+            String[][] catLarge = {{"cat", "--hex", "/proc/kpageflags"}};
             String[][] pageTypes = {{"page-types"}, {"page-types", "-h"}, {"page-types", "-d", "0x10"},
                 {"page-types", "-F", dump.toString()}, {"page-types", "-F", dump.toString(), "-b", "buddy", "-l"},
                 {"page-types", "-F", dump.toString(), "-r"}};
@@ -44,7 +47,7 @@ public final class AotTraining {
                 case "usage" -> new String[][][] {usage};
                 case "cat" -> new String[][][] {cat};
                 case "page-types" -> new String[][][] {pageTypes};
-                case "all" -> new String[][][] {usage, {{"help", "page-types"}, {"list"}}, cat, pageTypes};
+                case "all" -> new String[][][] {usage, {{"help", "page-types"}, {"list"}}, cat, catLarge, pageTypes};
                 default -> throw new IllegalArgumentException("training set: usage, cat, page-types or all, not " + set);
             };
             for (String[][] commands : sets) for (String[] command : commands) Main.execute(command);

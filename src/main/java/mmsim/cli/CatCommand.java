@@ -6,6 +6,7 @@ import mmsim.mm.Machine;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
+import java.io.PrintWriter;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
@@ -36,24 +37,28 @@ public final class CatCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        return UsageError.guard(spec, () -> {
+        return run(spec.commandLine().getOut(), spec.commandLine().getErr());
+    }
+
+    /** The command with its options set, printing to {@code out} and {@code err} (picocli's or {@link QuickCommands}'). */
+    int run(PrintWriter out, PrintWriter err) throws Exception {
+        return UsageError.guard("cat", out, err, () -> {
             Machine m = Machine.boot(BootCommand.loadLayout(layout), BootCommand.config(era));
             VirtualFs fs = VirtualFs.of(m);
-            var err = spec.commandLine().getErr();
             try {
                 VirtualFs.File f = fs.file(path);
                 byte[] data = fs.readAllBytes(path);
                 if (!f.binary) {
-                    spec.commandLine().getOut().print(new String(data, java.nio.charset.StandardCharsets.UTF_8));
+                    out.print(new String(data, java.nio.charset.StandardCharsets.UTF_8));
                     return Main.EXIT_OK;
                 }
                 if (hex) {
-                    spec.commandLine().getOut().print(hexDump(data));
+                    out.print(hexDump(data));
                 } else if (Term.isTerminal(1)) {
                     err.println("mmsim cat: " + path + " is a binary file; use --hex or redirect the output");
                     return Main.EXIT_USAGE;
                 } else {
-                    spec.commandLine().getOut().flush();
+                    out.flush();
                     System.out.write(data);
                     System.out.flush();
                 }
@@ -67,18 +72,26 @@ public final class CatCommand implements Callable<Integer> {
         });
     }
 
-    /** "%08x: " then up to two little-endian u64 words per line. */
+    /**
+     * "%08x:" then up to two little-endian u64 words per line, each " %016x" (written out by hand:
+     * String.format per line was three quarters of a {@code cat --hex /proc/kpageflags}).
+     */
     static String hexDump(byte[] d) {
-        StringBuilder sb = new StringBuilder();
+        StringBuilder sb = new StringBuilder((d.length / 16 + 1) * 44);
         for (int off = 0; off < d.length; off += 16) {
-            sb.append(String.format(Locale.ROOT, "%08x:", off));
+            zeroPadded(sb, Integer.toHexString(off), 8).append(':');
             for (int w = off; w < Math.min(d.length, off + 16); w += 8) {
                 long v = 0;
                 for (int b = Math.min(7, d.length - w - 1); b >= 0; b--) v = (v << 8) | (d[w + b] & 0xff);
-                sb.append(String.format(Locale.ROOT, " %016x", v));
+                zeroPadded(sb.append(' '), Long.toHexString(v), 16);
             }
             sb.append('\n');
         }
         return sb.toString();
+    }
+
+    private static StringBuilder zeroPadded(StringBuilder sb, String digits, int width) {
+        for (int i = digits.length(); i < width; i++) sb.append('0');
+        return sb.append(digits);
     }
 }

@@ -323,7 +323,7 @@ public final class Machine {
         for (MachineLayout.Range r : layout.ranges(MachineLayout.Kind.RAM)) physpages += r.nrPages();
         long avail = allocator.globalZoneState(mmsim.mm.linux.ZoneStat.NR_FREE_PAGES);
         long reserved = physpages - allocator.totalramPages();
-        kernel.log().printk(String.format(Locale.ROOT,
+        kernel.log().printk(mmsim.kernel.Printf.format(
                 "Memory: %dK/%dK available (0K kernel code, 0K rwdata, 0K rodata, 0K init, 0K bss, %dK reserved, 0K cma-reserved)",
                 avail * 4, physpages * 4, reserved * 4));
         if (layout.arch().kernelArch() == Kernel.Arch.X86_64)

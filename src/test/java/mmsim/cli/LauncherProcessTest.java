@@ -89,4 +89,21 @@ class LauncherProcessTest {
         }
         assertTrue(out.contains("Exit status: 0 as declared"), out);
     }
+
+    /**
+     * The short commands end their process with their own status: a successful one returns from
+     * main (no System.exit), a refusal still exits 1 or 2, and stdout is complete either way.
+     */
+    @Test
+    void shortCommandsExitWithTheirStatus(@TempDir Path dir) throws Exception {
+        Path launcher = builtLauncher();
+        String meminfo = run(dir, launcher.toString(), "cat", "/proc/meminfo");
+        assertTrue(meminfo.startsWith("0\nMemTotal:"), meminfo);
+        assertTrue(meminfo.endsWith(" kB\n"), meminfo);
+        assertEquals("1\ncat: /proc/nope: No such file or directory\n", run(dir, launcher.toString(), "cat", "/proc/nope"));
+        assertTrue(run(dir, launcher.toString(), "cat").startsWith("2\nMissing required parameter: 'PATH'"));
+        String usage = run(dir, launcher.toString(), "page-types", "-h");
+        assertTrue(usage.startsWith("0\npage-types [options]\n"), usage);
+        assertTrue(run(dir, launcher.toString(), "page-types", "-b", "bogus").startsWith("1\ninvalid name or number: bogus\n"));
+    }
 }

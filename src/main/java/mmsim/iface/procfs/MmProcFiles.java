@@ -2,6 +2,7 @@ package mmsim.iface.procfs;
 
 import mmsim.iface.VirtualFs;
 import mmsim.kernel.Kernel;
+import mmsim.kernel.Printf;
 import mmsim.mm.Machine;
 import mmsim.mm.page_alloc.BuddyAllocator;
 import mmsim.mm.linux.FreeArea;
@@ -232,7 +233,7 @@ public final class MmProcFiles {
         kb(sb, "Slab:", sreclaimable + sunreclaim);
         kb(sb, "SReclaimable:", sreclaimable);
         kb(sb, "SUnreclaim:", sunreclaim);
-        sb.append(String.format(Locale.ROOT, "%-16s%8d kB%n", "KernelStack:", ba.globalNodeState(NodeStat.NR_KERNEL_STACK_KB)));
+        sb.append(Printf.format("%-16s%8d kB%n", "KernelStack:", ba.globalNodeState(NodeStat.NR_KERNEL_STACK_KB)));
         kb(sb, "PageTables:", ba.globalNodeState(NodeStat.NR_PAGETABLE));
         kb(sb, "SecPageTables:", ba.globalNodeState(NodeStat.NR_SECONDARY_PAGETABLE));
         kb(sb, "NFS_Unstable:", 0);
@@ -240,11 +241,11 @@ public final class MmProcFiles {
         kb(sb, "WritebackTmp:", ba.globalNodeState(NodeStat.NR_WRITEBACK_TEMP));
         kb(sb, "CommitLimit:", commitLimit);
         kb(sb, "Committed_AS:", vs.get(GlobalStat.VM_COMMITTED_AS));
-        sb.append(String.format(Locale.ROOT, "%-16s%8d kB%n", "VmallocTotal:", 34359738367L));
+        sb.append(Printf.format("%-16s%8d kB%n", "VmallocTotal:", 34359738367L));
         kb(sb, "VmallocUsed:", vs.get(GlobalStat.VMALLOC_USED_PAGES));
         kb(sb, "VmallocChunk:", 0);
         kb(sb, "Percpu:", vs.get(GlobalStat.PCPU_NR_PAGES));
-        sb.append(String.format(Locale.ROOT, "HardwareCorrupted: %5d kB%n", vs.get(GlobalStat.NUM_POISONED_PAGES) * 4));
+        sb.append(Printf.format("HardwareCorrupted: %5d kB%n", vs.get(GlobalStat.NUM_POISONED_PAGES) * 4));
         kb(sb, "AnonHugePages:", ba.globalNodeState(NodeStat.NR_ANON_THPS));
         kb(sb, "ShmemHugePages:", ba.globalNodeState(NodeStat.NR_SHMEM_THPS));
         kb(sb, "ShmemPmdMapped:", ba.globalNodeState(NodeStat.NR_SHMEM_PMDMAPPED));
@@ -254,16 +255,16 @@ public final class MmProcFiles {
         for (Zone z : m.zones()) cmaTotal += z.cmaPages();
         kb(sb, "CmaTotal:", cmaTotal);
         kb(sb, "CmaFree:", ba.globalZoneState(ZoneStat.NR_FREE_CMA_PAGES));
-        sb.append(String.format(Locale.ROOT, "HugePages_Total:   %5d%nHugePages_Free:    %5d%nHugePages_Rsvd:    %5d%nHugePages_Surp:    %5d%n",
+        sb.append(Printf.format("HugePages_Total:   %5d%nHugePages_Free:    %5d%nHugePages_Rsvd:    %5d%nHugePages_Surp:    %5d%n",
                 hugeTotal, vs.get(GlobalStat.HUGETLB_FREE), vs.get(GlobalStat.HUGETLB_RSVD), vs.get(GlobalStat.HUGETLB_SURP)));
-        sb.append(String.format(Locale.ROOT, "%-16s%8d kB%n", "Hugepagesize:", 2048));
-        sb.append(String.format(Locale.ROOT, "%-16s%8d kB%n", "Hugetlb:", hugeTotal * 2048));
+        sb.append(Printf.format("%-16s%8d kB%n", "Hugepagesize:", 2048));
+        sb.append(Printf.format("%-16s%8d kB%n", "Hugetlb:", hugeTotal * 2048));
         if (m.arch().kernelArch() == Kernel.Arch.X86_64) directMap(sb, m);
         return sb.toString();
     }
 
     private static void kb(StringBuilder sb, String label, long pages) {
-        sb.append(String.format(Locale.ROOT, "%-16s%8d kB%n", label, pages * 4));
+        sb.append(Printf.format("%-16s%8d kB%n", label, pages * 4));
     }
 
     /** si_mem_available(). */
@@ -290,8 +291,8 @@ public final class MmProcFiles {
                 else { k4 += 4096; a += 4096; }
             }
         }
-        sb.append(String.format(Locale.ROOT, "%-16s%8d kB%n", "DirectMap4k:", k4 >> 10));
-        sb.append(String.format(Locale.ROOT, "%-16s%8d kB%n", "DirectMap2M:", m2 >> 10));
-        sb.append(String.format(Locale.ROOT, "%-16s%8d kB%n", "DirectMap1G:", g1 >> 10));
+        sb.append(Printf.format("%-16s%8d kB%n", "DirectMap4k:", k4 >> 10));
+        sb.append(Printf.format("%-16s%8d kB%n", "DirectMap2M:", m2 >> 10));
+        sb.append(Printf.format("%-16s%8d kB%n", "DirectMap1G:", g1 >> 10));
     }
 }

@@ -410,11 +410,20 @@ public final class PageTypes {
         totalPages++;
     }
 
+    /** add_page() of {@code n} pages with the same kpageflags word, when all it does is count them. */
+    private void countPages(long flags, int n) {
+        flags = opt.raw ? PageTypeFlags.expandOverloadedFlags(flags) : PageTypeFlags.wellKnownFlags(flags);
+        if (!opt.bitMaskOk(flags)) return;
+        nrPages[hashSlot(flags)] += n;
+        totalPages += n;
+    }
+
     private final long[] flagsBuf = new long[BATCH];
     private final long[] cgroupBuf = new long[BATCH];
     private final long[] countBuf = new long[BATCH];
 
     private void walkPfn(long voffset, long index, long count) {
+        boolean countOnly = opt.list == 0 && opt.cgroup == 0 && !opt.hwpoison && !opt.unpoison && !opt.markIdle;
         while (count != 0) {
             int batch = Long.compareUnsigned(count, BATCH) < 0 ? (int) count : BATCH;
             int pages = u64Read(kpageflagsFd, opt.kpageflags, flagsBuf, index, batch);
@@ -426,8 +435,18 @@ public final class PageTypes {
             if (kpagecountFd != null && u64Read(kpagecountFd, opt.kpagecountPath, countBuf, index, pages) != pages) {
                 fatal("kpagecount returned fewer pages than expected");
             }
-            for (int i = 0; i < pages; i++) {
-                addPage(voffset + i, index + i, flagsBuf[i], cgroupBuf[i], countBuf[i]);
+            if (countOnly) {
+                // nothing per page but the count: a run of equal words (a zone's free pages,
+                // a hole) is counted at once; the rows come out the same, in the same slots
+                for (int i = 0, j; i < pages; i = j) {
+                    long flags = flagsBuf[i];
+                    for (j = i + 1; j < pages && flagsBuf[j] == flags; j++) { }
+                    countPages(flags, j - i);
+                }
+            } else {
+                for (int i = 0; i < pages; i++) {
+                    addPage(voffset + i, index + i, flagsBuf[i], cgroupBuf[i], countBuf[i]);
+                }
             }
             index += pages;
             count -= pages;

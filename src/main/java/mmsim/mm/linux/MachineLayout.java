@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 
@@ -125,7 +124,7 @@ public final class MachineLayout {
             int hash = raw.indexOf('#');
             String line = (hash >= 0 ? raw.substring(0, hash) : raw).strip();
             if (line.isEmpty()) continue;
-            String[] w = line.split("\\s+");
+            String[] w = words(line);
             Err err = new Err(source, lineNo, line);
             switch (w[0]) {
                 case "arch" -> {
@@ -163,8 +162,28 @@ public final class MachineLayout {
         MachineLayout probe = new MachineLayout(source, arch, cpus, nodes, ranges);
         validate(probe, source, lines);
         List<Range> sorted = new ArrayList<>(ranges);
-        sorted.sort(Comparator.comparingLong(Range::start).thenComparing(Range::kind));
+        // by start, then kind; a lambda of this class, not Comparator.comparing's: those are made
+        // at run time on every start (the AOT cache keeps only the lambdas of application classes)
+        sorted.sort((x, y) -> x.start != y.start ? Long.compare(x.start, y.start) : x.kind.compareTo(y.kind));
         return new MachineLayout(source, arch, cpus, nodes, sorted);
+    }
+
+    /** {@code line.split("\\s+")} of a stripped line, without a regex (parsed on every start). */
+    static String[] words(String line) {
+        List<String> w = new ArrayList<>();
+        int i = 0, n = line.length();
+        while (i < n) {
+            while (i < n && isRegexSpace(line.charAt(i))) i++;
+            int start = i;
+            while (i < n && !isRegexSpace(line.charAt(i))) i++;
+            if (i > start) w.add(line.substring(start, i));
+        }
+        return w.isEmpty() ? new String[] {line} : w.toArray(String[]::new);
+    }
+
+    /** The regex class \s: space, tab, newline, vertical tab, form feed, carriage return. */
+    private static boolean isRegexSpace(char c) {
+        return c == ' ' || c == '\t' || c == '\n' || c == 0x0B || c == '\f' || c == '\r';
     }
 
     private static Range parseRange(Err err, String[] w) {
@@ -198,19 +217,20 @@ public final class MachineLayout {
         long block = l.memoryBlockSize();
         long maxPhys = 1L << a.maxPhysmemBits();
         for (Range r : l.ranges) {
-            Err err = new Err(source, r.line, lines[r.line - 1].replaceAll("#.*", "").strip());
-            if ((r.start & (a.pageSize() - 1)) != 0) throw err.at("start not aligned to 4 KiB");
-            if ((r.size() & (a.pageSize() - 1)) != 0) throw err.at("size not a multiple of 4 KiB");
-            if (r.end > maxPhys) throw err.at("ends beyond MAX_PHYSMEM_BITS (" + a.maxPhysmemBits() + " bits)");
-            if (r.kind == Kind.HOTPLUG && ((r.start | r.size()) & (block - 1)) != 0)
-                throw err.at("hotplug range not aligned to the memory block size (" + (block >> 20) + " MiB)");
+            String problem = null;
             long sub = 1L << a.subsectionShift();
-            if (r.kind == Kind.DEVICE && ((r.start | r.size()) & (sub - 1)) != 0)
-                throw err.at("device range not aligned to the subsection size (2 MiB)");
+            if ((r.start & (a.pageSize() - 1)) != 0) problem = "start not aligned to 4 KiB";
+            else if ((r.size() & (a.pageSize() - 1)) != 0) problem = "size not a multiple of 4 KiB";
+            else if (r.end > maxPhys) problem = "ends beyond MAX_PHYSMEM_BITS (" + a.maxPhysmemBits() + " bits)";
+            else if (r.kind == Kind.HOTPLUG && ((r.start | r.size()) & (block - 1)) != 0)
+                problem = "hotplug range not aligned to the memory block size (" + (block >> 20) + " MiB)";
+            else if (r.kind == Kind.DEVICE && ((r.start | r.size()) & (sub - 1)) != 0)
+                problem = "device range not aligned to the subsection size (2 MiB)";
+            if (problem != null) throw lineErr(source, lines, r.line).at(problem);
         }
         // overlaps among RAM, HOTPLUG and DEVICE; RESERVE must lie inside RAM and not overlap other reserves
         List<Range> all = new ArrayList<>(l.ranges);
-        all.sort(Comparator.comparingLong(Range::start));
+        all.sort((x, y) -> Long.compare(x.start, y.start));
         for (int i = 0; i < all.size(); i++) {
             Range r = all.get(i);
             for (int j = i + 1; j < all.size() && all.get(j).start < r.end; j++) {
@@ -218,7 +238,7 @@ public final class MachineLayout {
                 if ((r.kind == Kind.RESERVE) != (o.kind == Kind.RESERVE)) continue;
                 Range later = r.line > o.line ? r : o;
                 Range earlier = later == r ? o : r;
-                throw new Err(source, later.line, lines[later.line - 1].replaceAll("#.*", "").strip())
+                throw lineErr(source, lines, later.line)
                         .at("overlaps line " + earlier.line);
             }
         }
@@ -228,7 +248,7 @@ public final class MachineLayout {
             for (Range m : l.ranges)
                 if (m.kind == Kind.RAM) covered += Math.max(0, Math.min(m.end, r.end) - Math.max(m.start, r.start));
             if (covered != r.size())
-                throw new Err(source, r.line, lines[r.line - 1].replaceAll("#.*", "").strip()).at("reserve range not inside boot RAM");
+                throw lineErr(source, lines, r.line).at("reserve range not inside boot RAM");
         }
         // a section's memmap carries one node: two nodes inside one section is not representable here
         long secMask = (1L << a.sectionSizeBits()) - 1;
@@ -237,11 +257,16 @@ public final class MachineLayout {
                 if (o == r || o.kind == Kind.RESERVE || r.kind == Kind.RESERVE || o.nid == r.nid) continue;
                 if (((r.start) & ~secMask) <= ((o.end - 1) & ~secMask) && ((o.start) & ~secMask) <= ((r.end - 1) & ~secMask)) {
                     Range later = r.line > o.line ? r : o;
-                    throw new Err(source, later.line, lines[later.line - 1].replaceAll("#.*", "").strip())
+                    throw lineErr(source, lines, later.line)
                             .at("shares a memory section with line " + (later == r ? o.line : r.line) + " of another node");
                 }
             }
         }
+    }
+
+    /** The message builder of layout line {@code line}: its text without the comment (made only for an error: a regex). */
+    private static Err lineErr(String source, String[] lines, int line) {
+        return new Err(source, line, lines[line - 1].replaceAll("#.*", "").strip());
     }
 
     /** Builds the "source:line: text: problem" messages. */

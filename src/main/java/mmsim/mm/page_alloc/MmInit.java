@@ -7,6 +7,7 @@ import mmsim.mm.linux.ArchProfile;
 import mmsim.mm.linux.PgData;
 
 import mmsim.kernel.Kernel;
+import mmsim.kernel.Printf;
 import mmsim.mm.linux.MachineLayout;
 import mmsim.mm.sparse.SparseMem;
 
@@ -172,7 +173,7 @@ public final class MmInit {
             for (MachineLayout.Range r : ram) if (r.nid() == nid) { ns = Math.min(ns, r.startPfn()); ne = Math.max(ne, r.endPfn()); }
             if (ne == 0) continue;
             pg.setSpan(ns, ne - ns);
-            kernel.log().printk(String.format(Locale.ROOT, "Initmem setup node %d [mem %#018x-%#018x]", nid, ns << shift, (ne << shift) - 1));
+            kernel.log().printk(Printf.format("Initmem setup node %d [mem %#018x-%#018x]", nid, ns << shift, (ne << shift) - 1));
             for (int z = 0; z < 3; z++) {
                 long zs = Math.max(ns, zoneBounds[z]), ze = Math.min(ne, zoneBounds[z + 1]);
                 if (zs >= ze) continue;
@@ -270,7 +271,7 @@ public final class MmInit {
         log.printk("Movable zone start for each node");
         log.printk("Early memory node ranges");
         for (MachineLayout.Range r : layout.ranges(MachineLayout.Kind.RAM))
-            log.printk(String.format(Locale.ROOT, "  node %3d: [mem %#018x-%#018x]", r.nid(), r.start(), r.end() - 1));
+            log.printk(Printf.format("  node %3d: [mem %#018x-%#018x]", r.nid(), r.start(), r.end() - 1));
     }
 
     /**
