@@ -66,8 +66,11 @@ public final class CheckCommand implements Callable<Integer> {
     @Option(names = "--all", description = "Keep exploring after the first failure and report each distinct one (by kind and location).")
     boolean all;
 
-    @Option(names = "--no-reduction", description = "DFS without sleep-set reduction: every schedule within the bound (the execution counts of earlier releases).")
+    @Option(names = "--no-reduction", description = "The same as --reduction none.")
     boolean noReduction;
+
+    @Option(names = "--reduction", paramLabel = "MODE", description = "How the DFS prunes schedules that only reorder independent steps: none (every schedule within the bound, the counts of earlier releases), sleep (sleep sets, the default) or dpor (source-set DPOR with sleep sets; not with --shard).")
+    String reduction;
 
     @Option(names = "--shard", paramLabel = "I/N", description = "Explore only shard I (0-based) of N of each row's DFS, for a batch job; N alone takes I from JOB_COMPLETION_INDEX (Kubernetes). Without it, Bazel's TEST_SHARD_INDEX/TEST_TOTAL_SHARDS are read. Rows that cannot be split (a lock analysis, random or pct) run whole on shard 0. Merge the shards' --json with: mmsim merge.")
     String shard;
@@ -92,6 +95,7 @@ public final class CheckCommand implements Callable<Integer> {
         }
         var err = spec.commandLine().getErr();
         mmsim.explore.Shard part = ShardArgs.resolve(shard, System.getenv());
+        mmsim.explore.ReductionMode mode = ScenarioArgs.reduction(noReduction, reduction, part);
         java.util.Set<VariantResult> whole = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         Path htmlPage = html == null ? null : HtmlOutput.inDirectory(html);
         OpRegistry ops = OpRegistry.standard();
@@ -144,7 +148,7 @@ public final class CheckCommand implements Callable<Integer> {
             }
             for (Scenario.Variant v : s.variants()) {
                 if (variant != null && !v.name().equals(variant)) continue;
-                ScenarioRunner.Settings st = ScenarioRunner.Settings.of(s).reduction(!noReduction);
+                ScenarioRunner.Settings st = ScenarioRunner.Settings.of(s).reduction(mode);
                 // a lock analysis or a random walk cannot be split: shard 0 runs such a row whole
                 boolean runsWhole = part != null && (s.asks(Scenario.QUESTION_LOCKS) || st.strategy() != mmsim.explore.Strategy.DFS);
                 if (runsWhole && part.index() != 0) continue;

@@ -59,8 +59,11 @@ public final class ExploreCommand implements Callable<Integer> {
     @Option(names = "--all", description = "Keep exploring after the first failure and report each distinct one (by kind and location), each with its trace and replay.")
     boolean all;
 
-    @Option(names = "--no-reduction", description = "DFS without sleep-set reduction: every schedule within the bound (the counts of earlier releases).")
+    @Option(names = "--no-reduction", description = "The same as --reduction none.")
     boolean noReduction;
+
+    @Option(names = "--reduction", paramLabel = "MODE", description = "How the DFS prunes schedules that only reorder independent steps: none (every schedule within the bound, the counts of earlier releases), sleep (sleep sets, the default) or dpor (source-set DPOR with sleep sets; not with --shard).")
+    String reduction;
 
     @Option(names = "--shard", paramLabel = "I/N", description = "Explore only shard I (0-based) of N of the DFS, for a batch job; N alone takes I from JOB_COMPLETION_INDEX (Kubernetes). Without it, Bazel's TEST_SHARD_INDEX/TEST_TOTAL_SHARDS are read. Merge the shards' --json with: mmsim merge.")
     String shard;
@@ -135,8 +138,8 @@ public final class ExploreCommand implements Callable<Integer> {
             out.printf("  %d executions, %s, strategy %s, %s%n  %s%n", r.executions(), r.coverage(),
                     st.strategy().name().toLowerCase(java.util.Locale.ROOT), Reports.seconds(r.elapsed()), r.note());
             if (r.reduction().on()) {
-                out.printf("  sleep sets: %d alternatives pruned, %d redundant executions abandoned (--no-reduction explores them)%n",
-                        r.reduction().pruned(), r.reduction().redundant());
+                out.printf("  %s: %d alternatives pruned, %d redundant executions abandoned (--reduction none explores them)%n",
+                        st.reduction() == mmsim.explore.ReductionMode.DPOR ? "sleep sets + DPOR" : "sleep sets", r.reduction().pruned(), r.reduction().redundant());
             }
             Reports.outcomes(out, r);
             for (Finding f : r.findings()) {
@@ -159,8 +162,8 @@ public final class ExploreCommand implements Callable<Integer> {
         Settings st = ScenarioArgs.settings(s, strategy, bound, budget, seed);
         if (stepLimit != null && stepLimit < 1000) throw new UsageError("--step-limit: expected at least 1000, got " + stepLimit);
         if (stepLimit != null) st = st.stepLimit(stepLimit);
-        st = st.reduction(!noReduction);
         mmsim.explore.Shard part = ShardArgs.resolve(shard, System.getenv());
+        st = st.reduction(ScenarioArgs.reduction(noReduction, reduction, part));
         if (part != null && st.strategy() != Strategy.DFS) {
             throw new UsageError("--shard: only the dfs strategy can be split into shards, not " + st.strategy().lower());
         }

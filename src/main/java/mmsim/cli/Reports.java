@@ -167,7 +167,7 @@ final class Reports {
         m.put("budget_cut", r.budgetCut());
         if (r.settings().strategy() == mmsim.explore.Strategy.DFS) {
             // what sleep-set reduction did: executions abandoned as reorderings of explored ones,
-            // and alternatives never tried (each at least one execution saved); --no-reduction: off
+            // and alternatives never tried (each at least one execution saved); --reduction none: off
             Map<String, Object> red = new LinkedHashMap<>();
             red.put("sleep_sets", r.reduction().on());
             red.put("redundant", r.reduction().redundant());

@@ -121,4 +121,25 @@ final class ScenarioArgs {
         }
         return v;
     }
+
+    /** {@code --reduction MODE} (sleep when absent), with {@code --no-reduction} as none; dpor cannot be sharded. */
+    static mmsim.explore.ReductionMode reduction(boolean noReduction, String mode, mmsim.explore.Shard shard) {
+        mmsim.explore.ReductionMode m;
+        if (noReduction) {
+            if (mode != null && !mode.equals("none")) throw new UsageError("--no-reduction and --reduction " + mode + " contradict each other");
+            m = mmsim.explore.ReductionMode.NONE;
+        } else if (mode == null) {
+            m = mmsim.explore.ReductionMode.SLEEP;
+        } else {
+            try {
+                m = mmsim.explore.ReductionMode.parse(mode);
+            } catch (IllegalArgumentException e) {
+                throw new UsageError("--reduction: " + e.getMessage());
+            }
+        }
+        if (m == mmsim.explore.ReductionMode.DPOR && shard != null) {
+            throw new UsageError("--reduction dpor cannot be sharded (--shard, or Bazel's TEST_SHARD_INDEX): its races would ask for other shards' subtrees; use sleep or none");
+        }
+        return m;
+    }
 }

@@ -34,6 +34,9 @@ import java.util.Arrays;
 final class DfsSearch implements Engine.Chooser {
     private final int bound;
     private final Engine reduce; // null: no reduction
+    // source-set DPOR (null: every runnable CPU is an alternative): per node, the CPUs races ask for
+    private final HappensBefore races;
+    private long[] backtrack = new long[256];
     private long[] sleep = new long[256];
     private long sleepNext;
     private long pruned;
@@ -72,9 +75,20 @@ final class DfsSearch implements Engine.Chooser {
     }
 
     DfsSearch(int bound, Engine reduce, Split split) {
+        this(bound, reduce, split, false);
+    }
+
+    /**
+     * {@code dpor}: at each node only the CPUs that a race of an explored execution asks for are
+     * alternatives ({@link HappensBefore#addBacktracks}); needs {@code reduce}, and no split (the
+     * races of one shard's executions would ask for alternatives in another's subtrees).
+     */
+    DfsSearch(int bound, Engine reduce, Split split, boolean dpor) {
+        if (dpor && (reduce == null || split != null)) throw new IllegalArgumentException("DPOR needs sleep sets and an unsharded search");
         this.bound = bound;
         this.reduce = reduce;
         this.split = split;
+        this.races = dpor ? new HappensBefore() : null;
     }
 
     /** Subtrees entered so far, owned or not. */
@@ -178,17 +192,24 @@ final class DfsSearch implements Engine.Chooser {
             current = Arrays.copyOf(current, len);
             tried = Arrays.copyOf(tried, len);
             preBefore = Arrays.copyOf(preBefore, len + 1);
+            backtrack = Arrays.copyOf(backtrack, len);
         }
         System.arraycopy(e.chosen, 0, chosen, 0, s);
         System.arraycopy(e.enabledAt, 0, enabled, 0, s);
         System.arraycopy(e.currentAt, 0, current, 0, s);
         for (int i = prefixLen; i < s; i++) tried[i] = 1L << chosen[i];
+        if (races != null) {
+            System.arraycopy(tried, prefixLen, backtrack, prefixLen, s - prefixLen);
+            races.of(e);
+            races.addBacktracks(e, backtrack, sleep);
+        }
         preBefore[0] = 0;
         for (int i = 0; i < s; i++) preBefore[i + 1] = preBefore[i] + (isPreemption(i, chosen[i]) ? 1 : 0);
         depth = s;
         for (int i = s - 1; i >= 0; i--) {
             long asleep = reduce != null ? sleep[i] : 0;
-            long alt = enabled[i] & ~tried[i] & ~asleep;
+            long wanted = races != null ? backtrack[i] : -1L;
+            long alt = enabled[i] & ~tried[i] & ~asleep & wanted;
             while (alt != 0) {
                 int c = Long.numberOfTrailingZeros(alt);
                 alt &= alt - 1;
@@ -199,10 +220,10 @@ final class DfsSearch implements Engine.Chooser {
                     return true;
                 }
             }
-            // node i is finished: count the alternatives within the bound that sleep sets pruned
+            // node i is finished: count the alternatives within the bound that sleep sets (or DPOR) pruned
             // (a sharded search counts nodes above the cut on shard 0 only: every shard walks them)
             if (split != null && i < cutStep && (split.shard() == null || !split.shard().countsTop())) continue;
-            for (long m = enabled[i] & ~tried[i] & asleep; m != 0; m &= m - 1) {
+            for (long m = enabled[i] & ~tried[i] & (asleep | ~wanted); m != 0; m &= m - 1) {
                 if (preBefore[i] + (isPreemption(i, Long.numberOfTrailingZeros(m)) ? 1 : 0) <= bound) pruned++;
             }
         }

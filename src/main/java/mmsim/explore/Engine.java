@@ -61,6 +61,11 @@ final class Engine implements Sched {
     byte[] chosen = new byte[256];
     long[] enabledAt = new long[256];
     byte[] currentAt = new byte[256];
+    // What each step of the last execution touched, as its CPU announced it at the point (or lock
+    // wait) it stopped at: DPOR's races and the trace count ({@link #stepsDependent}).
+    Object[] stepLocation = new Object[256];
+    Access[] stepAccess = new Access[256];
+    boolean[] stepBegun = new boolean[256];
     int steps;
     int preemptions;
     long points;
@@ -296,7 +301,13 @@ final class Engine implements Sched {
             chosen = Arrays.copyOf(chosen, len);
             enabledAt = Arrays.copyOf(enabledAt, len);
             currentAt = Arrays.copyOf(currentAt, len);
+            stepLocation = Arrays.copyOf(stepLocation, len);
+            stepAccess = Arrays.copyOf(stepAccess, len);
+            stepBegun = Arrays.copyOf(stepBegun, len);
         }
+        stepLocation[steps] = pendingLocation[c];
+        stepAccess[steps] = pendingAccess[c];
+        stepBegun[steps] = begun[c];
         chosen[steps] = (byte) c;
         enabledAt[steps] = enabled;
         currentAt[steps] = (byte) current;
@@ -327,8 +338,21 @@ final class Engine implements Sched {
     boolean dependent(int sleeper, int chosen) {
         if (!begun[sleeper]) return true;
         if (!begun[chosen]) return false;
-        Access x = pendingAccess[sleeper], y = pendingAccess[chosen];
-        Object la = pendingLocation[sleeper], lb = pendingLocation[chosen];
+        return footprintsConflict(pendingAccess[sleeper], pendingLocation[sleeper], pendingAccess[chosen], pendingLocation[chosen]);
+    }
+
+    /**
+     * Whether steps {@code i} and {@code j} of the last execution may not commute, by what their
+     * CPUs announced: {@link #dependent}'s rules, except that a CPU's step before its first point
+     * (which touches nothing shared) is independent of every step on both sides. Mazurkiewicz
+     * equivalence, without the preemption bound's asymmetry.
+     */
+    boolean stepsDependent(int i, int j) {
+        if (!stepBegun[i] || !stepBegun[j]) return false;
+        return footprintsConflict(stepAccess[i], stepLocation[i], stepAccess[j], stepLocation[j]);
+    }
+
+    private static boolean footprintsConflict(Access x, Object la, Access y, Object lb) {
         if (x == null || y == null) return true;
         if (x == Access.NONE || y == Access.NONE) return false;
         if (la == null || lb == null) return true;

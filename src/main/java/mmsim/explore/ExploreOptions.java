@@ -32,6 +32,7 @@ public final class ExploreOptions {
     private Carrier.Kind carrier = null; // null: the fastest available
     private Budget budget = null; // null: one from maxExecutions and timeBudget per exploration
     private boolean reduction = true;
+    private boolean dpor = false;
     private Shard shard = null; // null: the whole tree
 
     private ExploreOptions() { }
@@ -53,6 +54,7 @@ public final class ExploreOptions {
         o.carrier = carrier;
         o.budget = budget;
         o.reduction = reduction;
+        o.dpor = dpor;
         o.shard = shard;
         return o;
     }
@@ -139,6 +141,19 @@ public final class ExploreOptions {
      */
     public boolean reduction() { return reduction; }
     public ExploreOptions reduction(boolean on) { var o = copy(); o.reduction = on; return o; }
+
+    /**
+     * Source-set DPOR on top of the sleep sets ({@code --reduction dpor}, {@link ReductionMode#DPOR}):
+     * at each node only the CPUs a race of an explored execution asks for are tried. Only with
+     * {@link #reduction()} on; a sharded search and minimisation keep sleep sets alone.
+     */
+    public boolean dpor() { return dpor && reduction; }
+
+    /** The reduction as one mode. */
+    public ReductionMode reductionMode() { return !reduction ? ReductionMode.NONE : dpor ? ReductionMode.DPOR : ReductionMode.SLEEP; }
+
+    /** {@link #reduction(boolean)} and {@link #dpor()} from one mode. */
+    public ExploreOptions reduction(ReductionMode m) { var o = copy(); o.reduction = m != ReductionMode.NONE; o.dpor = m == ReductionMode.DPOR; return o; }
 
     /**
      * The part of a DFS this exploration runs ({@link Shard}); empty: all of it. The result then

@@ -33,10 +33,15 @@ public final class Explorer {
 
     /** As {@link #explore(Program, ExploreOptions)}, handing every execution's schedule to {@code schedules} (tests). */
     static ExplorationResult explore(Program program, ExploreOptions o, java.util.function.Consumer<String> schedules) {
+        return exploreSeeing(program, o, schedules == null ? null : e -> schedules.accept(Schedule.encode(e.chosen, e.steps)));
+    }
+
+    /** As {@link #explore(Program, ExploreOptions)}, showing {@code eachExecution} the engine after every execution run to its end. */
+    static ExplorationResult exploreSeeing(Program program, ExploreOptions o, java.util.function.Consumer<Engine> eachExecution) {
         Carrier carrier = o.carrier().map(Carrier::of).orElseGet(Carrier::best);
         if (carrier.kind() == Carrier.Kind.VIRTUAL_THREAD && !Thread.currentThread().isVirtual()) {
             // Hand-offs between virtual threads stay in the scheduler; a platform-thread engine would park in the OS.
-            return onVirtualThread(() -> explore(program, o, schedules));
+            return onVirtualThread(() -> exploreSeeing(program, o, eachExecution));
         }
         Engine engine = new Engine(carrier, o.stepLimit());
         long start = System.nanoTime();
@@ -44,9 +49,10 @@ public final class Explorer {
         Strategy strategy = o.strategy();
         Shard shard = o.shard().orElse(null);
         if (shard != null && strategy != Strategy.DFS) throw new IllegalArgumentException("only the dfs strategy can be sharded, not " + strategy.lower());
+        if (shard != null && o.dpor()) throw new IllegalArgumentException("a sharded search cannot use --reduction dpor (its races would ask for other shards' subtrees): use sleep or none");
         DfsSearch.Split split = shard == null ? null
                 : ShardSplit.split(program, engine, o.preemptionBound(), o.reduction(), shard);
-        DfsSearch dfs = strategy == Strategy.DFS ? new DfsSearch(o.preemptionBound(), o.reduction() ? engine : null, split) : null;
+        DfsSearch dfs = strategy == Strategy.DFS ? new DfsSearch(o.preemptionBound(), o.reduction() ? engine : null, split, o.dpor()) : null;
         Tally tally = shard == null ? null : new Tally();
         long redundant = 0;
         RandomWalk random = strategy == Strategy.RANDOM ? new RandomWalk(o.seed()) : null;
@@ -86,7 +92,7 @@ public final class Explorer {
             }
             executions++;
             points += engine.points;
-            if (schedules != null) schedules.accept(Schedule.encode(engine.chosen, engine.steps));
+            if (eachExecution != null) eachExecution.accept(engine);
             Outcome outcome = new Outcome(run.verdict.kind(), run.observed);
             outcomes.merge(outcome, 1L, Long::sum);
             byte[] failing = null;

@@ -15,6 +15,7 @@ import mmsim.explore.Explorer;
 import mmsim.explore.Failure;
 import mmsim.explore.Outcome;
 import mmsim.explore.ProgressListener;
+import mmsim.explore.ReductionMode;
 import mmsim.explore.Shard;
 import mmsim.explore.Strategy;
 import mmsim.kernel.Kernel;
@@ -41,15 +42,15 @@ public final class ScenarioRunner {
     /**
      * Exploration settings: the file's, overridden by the command line. {@code stepLimit} bounds
      * the scheduling steps of one execution; 0 derives it from the scenario ({@link #stepLimitOf}).
-     * {@code reduction}: sleep-set reduction of the DFS; {@code all}: keep exploring after the
+     * {@code reduction}: how the DFS prunes reorderings (sleep sets by default); {@code all}: keep exploring after the
      * first failure and report each distinct one (by kind and location), not only the first;
      * {@code shard}: explore only this part of the DFS (null: all of it).
      */
     public record Settings(Strategy strategy, int bound, long maxExecutions, Duration timeBudget, long seed, int stepLimit,
-                           boolean reduction, boolean all, Shard shard) {
+                           ReductionMode reduction, boolean all, Shard shard) {
         /** The whole search, not a shard of it. */
         public Settings(Strategy strategy, int bound, long maxExecutions, Duration timeBudget, long seed, int stepLimit,
-                        boolean reduction, boolean all) {
+                        ReductionMode reduction, boolean all) {
             this(strategy, bound, maxExecutions, timeBudget, seed, stepLimit, reduction, all, null);
         }
 
@@ -60,12 +61,17 @@ public final class ScenarioRunner {
 
         /** With partial-order reduction (the default), stopping at the first failure. */
         public Settings(Strategy strategy, int bound, long maxExecutions, Duration timeBudget, long seed, int stepLimit) {
-            this(strategy, bound, maxExecutions, timeBudget, seed, stepLimit, true, false);
+            this(strategy, bound, maxExecutions, timeBudget, seed, stepLimit, ReductionMode.SLEEP, false);
         }
 
         /** The same settings with sleep-set reduction on or off. */
         public Settings reduction(boolean on) {
-            return new Settings(strategy, bound, maxExecutions, timeBudget, seed, stepLimit, on, all, shard);
+            return reduction(on ? ReductionMode.SLEEP : ReductionMode.NONE);
+        }
+
+        /** The same settings with this reduction. */
+        public Settings reduction(ReductionMode mode) {
+            return new Settings(strategy, bound, maxExecutions, timeBudget, seed, stepLimit, mode, all, shard);
         }
 
         /** The same settings reporting every distinct failure ({@code --all}) or only the first. */
@@ -85,7 +91,7 @@ public final class ScenarioRunner {
 
         public static Settings of(Scenario s) {
             return new Settings(Strategy.valueOf(s.strategy().toUpperCase(java.util.Locale.ROOT)), s.bound(),
-                    s.budgetExecutions(), s.budgetTime(), s.seed(), s.stepLimit(), true, s.reportAll());
+                    s.budgetExecutions(), s.budgetTime(), s.seed(), s.stepLimit(), ReductionMode.SLEEP, s.reportAll());
         }
     }
 

@@ -6,6 +6,8 @@ import java.nio.file.Path;
 import mmsim.explore.ExplorationResult;
 import mmsim.explore.ExploreOptions;
 import mmsim.explore.Explorer;
+import mmsim.explore.ReductionMode;
+import mmsim.explore.Traces;
 import mmsim.scenario.Catalogue;
 import mmsim.scenario.Scenario;
 import mmsim.scenario.ScenarioParser;
@@ -13,26 +15,61 @@ import mmsim.scenario.ScenarioProgram;
 import mmsim.scenario.ops.OpRegistry;
 
 /**
- * Issue 13: executions a bounded DFS needs with and without sleep-set reduction, side by side in
- * one JVM: scenario 010 with its two CPUs and with a third (order-2 alloc+free), at bounds 1-3,
- * and scenario 000's mainline variant at bound 3. Every exploration runs to exhaustion without
- * stopping at failures. {@code bin/bench --main ReductionBench [maxBound [max3CpuBound [000]]]}
+ * Issue 13: executions a bounded DFS needs without reduction, with sleep sets and with source-set
+ * DPOR, side by side in one JVM, and the lower bound of any sound reduction: the distinct traces
+ * (executions up to reordering independent steps, {@link Traces}) the unreduced search visits.
+ * Scenario 010 with its two CPUs and with a third (order-2 alloc+free), at bounds 1-3, and
+ * scenario 000's mainline variant at bound 3. Every exploration runs to exhaustion without
+ * stopping at failures; a reduction that misses an outcome of the unreduced search is flagged. {@code bin/bench --main ReductionBench [maxBound [max3CpuBound [000]]]}
  * (000 at bound 3 runs only when the third argument is given: it takes many minutes).
  */
 public final class ReductionBench {
     public static void main(String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals("catalogue")) {
+            catalogue();
+            return;
+        }
         int maxBound = args.length > 0 ? Integer.parseInt(args[0]) : 3;
         int max3 = args.length > 1 ? Integer.parseInt(args[1]) : maxBound;
         OpRegistry ops = OpRegistry.standard();
         String two = Files.readString(Path.of("scenarios/010-buddy-alloc-free.mms"));
         String three = two.replace("cpus 2", "cpus 3").replace("expect *", "cpu C \"alloc+free order 2\"\n  alloc_pages 2 -> c\n  free_pages $c 2\nend\nexpect *");
-        System.out.printf("%-34s %5s %12s %12s %10s %8s %10s %10s%n", "scenario", "bound", "unreduced", "reduced", "abandoned", "ratio",
-                "time off", "time on");
+        System.out.printf("%-26s %5s %10s %8s %16s %16s %8s %8s %8s%n", "scenario", "bound", "unreduced", "traces", "sleep (abandoned)",
+                "dpor (abandoned)", "t none", "t sleep", "t dpor");
         for (int b = 1; b <= maxBound; b++) {
             row("010 mainline, 2 CPUs", ScenarioParser.parse("010-buddy-alloc-free.mms", two, ops), b);
             if (b <= max3) row("010 mainline, 3 CPUs", ScenarioParser.parse("010-buddy-alloc-free.mms", three, ops), b);
         }
         if (args.length > 2) row("000 mainline", Catalogue.load(Path.of("scenarios/000-kpageflags-vs-offline.mms"), ops), 3, "mainline");
+    }
+
+    /**
+     * {@code catalogue}: every DFS row of the catalogue at its own bound, explored to the end without
+     * stopping at failures, without reduction, with sleep sets and with DPOR: executions, and each
+     * reduction's outcomes missing from the unreduced search's (none is sound).
+     */
+    private static void catalogue() {
+        OpRegistry ops = OpRegistry.standard();
+        System.out.printf("%-52s %5s %10s %8s %8s  %s%n", "row", "bound", "unreduced", "sleep", "dpor", "lost");
+        for (Path f : Catalogue.standard().files()) {
+            Scenario s = Catalogue.load(f, ops);
+            if (!s.strategy().equalsIgnoreCase("dfs")) continue;
+            for (Scenario.Variant v : s.variants()) {
+                ScenarioProgram p = new ScenarioProgram(s, v);
+                ExploreOptions o = ExploreOptions.defaults().preemptionBound(s.bound()).stopAtFirstFailure(false).isFailure(x -> false)
+                        .stepLimit(s.stepLimit() > 0 ? s.stepLimit() : mmsim.scenario.ScenarioRunner.stepLimitOf(p));
+                ExplorationResult off = Explorer.explore(p, o.reduction(ReductionMode.NONE));
+                ExplorationResult sleep = Explorer.explore(new ScenarioProgram(s, v), o.reduction(ReductionMode.SLEEP));
+                ExplorationResult dpor = Explorer.explore(new ScenarioProgram(s, v), o.reduction(ReductionMode.DPOR));
+                var lost = new java.util.ArrayList<String>();
+                for (var x : off.outcomes().keySet()) {
+                    if (!sleep.outcomes().containsKey(x)) lost.add("sleep: " + x.verdictKind().id() + " " + x.observed());
+                    if (!dpor.outcomes().containsKey(x)) lost.add("dpor: " + x.verdictKind().id() + " " + x.observed());
+                }
+                System.out.printf("%-52s %5d %10d %8d %8d  %s%n", s.name() + " " + v.name(), s.bound(), off.executions(), sleep.executions(),
+                        dpor.executions(), lost.isEmpty() ? "-" : String.join("; ", lost));
+            }
+        }
     }
 
     private static void row(String what, Scenario s, int bound) {
@@ -42,13 +79,16 @@ public final class ReductionBench {
     private static void row(String what, Scenario s, int bound, String variant) {
         Scenario.Variant v = s.variants().stream().filter(x -> x.name().equals(variant)).findFirst().orElseThrow();
         ExploreOptions o = ExploreOptions.defaults().preemptionBound(bound).stopAtFirstFailure(false).isFailure(x -> false);
-        ExplorationResult off = Explorer.explore(new ScenarioProgram(s, v), o.reduction(false));
-        ExplorationResult on = Explorer.explore(new ScenarioProgram(s, v), o.reduction(true));
-        if (!off.exhausted() || !on.exhausted()) throw new AssertionError(what + ": not exhausted");
-        if (!off.outcomes().keySet().equals(on.outcomes().keySet())) throw new AssertionError(what + ": outcomes differ: " + off.outcomes().keySet() + " without reduction, "
-                + on.outcomes().keySet() + " with");
-        System.out.printf("%-34s %5d %12d %12d %10d %7.1fx %9.2fs %9.2fs%n", what, bound, off.executions(), on.executions(),
-                on.reduction().redundant(), (double) off.executions() / on.executions(), off.elapsed().toMillis() / 1e3,
-                on.elapsed().toMillis() / 1e3);
+        Traces.Count count = Traces.count(new ScenarioProgram(s, v), o.reduction(ReductionMode.NONE));
+        ExplorationResult off = count.result();
+        ExplorationResult sleep = Explorer.explore(new ScenarioProgram(s, v), o.reduction(ReductionMode.SLEEP));
+        ExplorationResult dpor = Explorer.explore(new ScenarioProgram(s, v), o.reduction(ReductionMode.DPOR));
+        if (!off.exhausted() || !sleep.exhausted() || !dpor.exhausted()) throw new AssertionError(what + ": not exhausted");
+        if (!off.outcomes().keySet().equals(sleep.outcomes().keySet())) throw new AssertionError(what + ": outcomes differ: " + off.outcomes().keySet()
+                + " without reduction, " + sleep.outcomes().keySet() + " with sleep sets");
+        String lost = off.outcomes().keySet().equals(dpor.outcomes().keySet()) ? "" : "  DPOR LOST OUTCOMES: " + dpor.outcomes().keySet() + " of " + off.outcomes().keySet();
+        System.out.printf("%-26s %5d %10d %8d %16s %16s %7.2fs %7.2fs %7.2fs%s%n", what, bound, off.executions(), count.traces(),
+                sleep.executions() + " (" + sleep.reduction().redundant() + ")", dpor.executions() + " (" + dpor.reduction().redundant() + ")",
+                off.elapsed().toMillis() / 1e3, sleep.elapsed().toMillis() / 1e3, dpor.elapsed().toMillis() / 1e3, lost);
     }
 }

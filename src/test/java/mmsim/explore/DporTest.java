@@ -1,0 +1,83 @@
+package mmsim.explore;
+
+import java.util.Arrays;
+import java.util.Map;
+import mmsim.kernel.Access;
+import mmsim.kernel.Kernel;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * Issue 13: the trace count (the lower bound of any sound reduction, {@link Traces}) and
+ * source-set DPOR ({@link ReductionMode#DPOR}) on programs small enough to count by hand.
+ */
+class DporTest {
+    private record Cells(Kernel k, int[] v) { }
+
+    /** Each CPU writes locations 0..k-1 in order: its own ones, or ones all CPUs write when {@code shared}. */
+    private static Program writers(int cpus, int k, boolean shared) {
+        return Races.program(cpus, kern -> new Cells(kern, new int[cpus * k]), new String[] {"w", "w", "w"}, (w, cpu) -> {
+            for (int i = 0; i < k; i++) {
+                int cell = shared ? i : cpu * k + i;
+                w.k().point("write " + cell, "cell " + cell, Access.WRITE);
+                w.v()[cell] = cpu + 1;
+            }
+        }, w -> Map.of("cells", Arrays.toString(w.v())));
+    }
+
+    private static ExploreOptions bound(int b) {
+        return ExploreOptions.defaults().preemptionBound(b).stopAtFirstFailure(false).isFailure(x -> false);
+    }
+
+    @Test
+    void disjointWritersAreOneTraceAndDporRunsOneExecution() {
+        Traces.Count none = Traces.count(writers(2, 3, false), bound(3).reduction(ReductionMode.NONE));
+        assertTrue(none.result().executions() > 10, "the unreduced search runs many orders: " + none.result().executions());
+        assertEquals(1, none.traces());
+        ExplorationResult dpor = Explorer.explore(writers(2, 3, false), bound(3).reduction(ReductionMode.DPOR));
+        assertEquals(1, dpor.executions());
+        assertEquals(none.result().outcomes().keySet(), dpor.outcomes().keySet());
+    }
+
+    /**
+     * Two CPUs write x0 then x1: which CPU writes each location first is free (both orders of each
+     * are consistent with program order), so 4 traces and 4 final states. No reduction can run
+     * fewer than 4; DPOR runs no more than sleep sets (it is not optimal: the bound's extra
+     * backtracks and a CPU's first step, never put to sleep, repeat some traces).
+     */
+    @Test
+    void sharedWritersHaveOneTracePerOrderOfEachLocation() {
+        Traces.Count none = Traces.count(writers(2, 2, true), bound(3).reduction(ReductionMode.NONE));
+        assertEquals(4, none.traces());
+        assertEquals(4, none.result().outcomes().size());
+        ExplorationResult sleep = Explorer.explore(writers(2, 2, true), bound(3).reduction(ReductionMode.SLEEP));
+        ExplorationResult dpor = Explorer.explore(writers(2, 2, true), bound(3).reduction(ReductionMode.DPOR));
+        assertEquals(none.result().outcomes().keySet(), dpor.outcomes().keySet());
+        assertEquals(none.result().outcomes().keySet(), sleep.outcomes().keySet());
+        assertTrue(dpor.executions() >= none.traces(), dpor.executions() + " executions");
+        assertTrue(dpor.executions() <= sleep.executions(), dpor.executions() + " with DPOR, " + sleep.executions() + " with sleep sets");
+    }
+
+    /** Under a bound too small for a race's plain reversal, Coons et al.'s extra backtrack still reaches every outcome. */
+    @Test
+    void theBoundDoesNotCostOutcomes() {
+        for (int b = 0; b <= 2; b++) {
+            for (int cpus = 2; cpus <= 3; cpus++) {
+                ExplorationResult none = Explorer.explore(writers(cpus, 2, true), bound(b).reduction(ReductionMode.NONE));
+                ExplorationResult dpor = Explorer.explore(writers(cpus, 2, true), bound(b).reduction(ReductionMode.DPOR));
+                assertEquals(none.outcomes().keySet(), dpor.outcomes().keySet(), cpus + " CPUs at bound " + b);
+                assertTrue(dpor.executions() <= none.executions());
+            }
+        }
+    }
+
+    @Test
+    void aShardedSearchRefusesDpor() {
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> Explorer.explore(writers(2, 2, true), bound(1).reduction(ReductionMode.DPOR).shard(new Shard(0, 2))));
+        assertTrue(e.getMessage().contains("dpor"), e.getMessage());
+        assertEquals(ReductionMode.DPOR, ReductionMode.parse("dpor"));
+        assertThrows(IllegalArgumentException.class, () -> ReductionMode.parse("optimal"));
+    }
+}
