@@ -56,6 +56,9 @@ final class Engine implements Sched {
 
     private final Carrier carrier;
     private final int stepLimit;
+    // the footprint check (null: off): told of each raw access the running step's point did not announce
+    private java.util.function.Consumer<String> undeclared;
+    private String[] pendingLabel;
 
     // The decisions of the last execution (read by DFS and the explorer).
     byte[] chosen = new byte[256];
@@ -105,6 +108,12 @@ final class Engine implements Sched {
     }
 
     Carrier carrier() { return carrier; }
+
+    /** Turns the footprint check on ({@code sink} hears of each undeclared access) or off (null). */
+    Engine checkingFootprints(java.util.function.Consumer<String> sink) {
+        undeclared = sink;
+        return this;
+    }
 
     /** Runs {@code instance} to its end under {@code chooser}; throws IllegalArgumentException on a diverging replay. */
     Run run(Program.Instance instance, Chooser chooser, boolean tracing) {
@@ -201,6 +210,7 @@ final class Engine implements Sched {
             cos = new Carrier.Coroutine[n];
             pendingLocation = new Object[n];
             pendingAccess = new Access[n];
+            pendingLabel = new String[n];
             begun = new boolean[n];
             for (int i = 0; i < n; i++) {
                 final int cpu = i;
@@ -213,6 +223,7 @@ final class Engine implements Sched {
             Arrays.fill(depth, 0);
             Arrays.fill(pendingLocation, null);
             Arrays.fill(pendingAccess, null);
+            Arrays.fill(pendingLabel, null);
             Arrays.fill(begun, false);
         }
         k.setSched(this);
@@ -373,6 +384,7 @@ final class Engine implements Sched {
         begun[me] = true;
         pendingLocation[me] = location;
         pendingAccess[me] = access;
+        pendingLabel[me] = label;
         int c = decide(me, enabledMask());
         if (c != me) {
             if (tracing) rec.add(me, Trace.Kind.PREEMPTED, 0, "");
@@ -401,6 +413,7 @@ final class Engine implements Sched {
         // named, re-checking the condition reads what it reads: not known
         pendingLocation[me] = location;
         pendingAccess[me] = location == null ? null : access;
+        pendingLabel[me] = what;
         waits[me] = canProceed;
         waitingFor[me] = what;
         if (tracing) rec.add(me, Trace.Kind.WAITS, depth[me], what);
@@ -410,6 +423,27 @@ final class Engine implements Sched {
         carrier.suspend();
         waits[me] = null;
         waitingFor[me] = null;
+    }
+
+    @Override public boolean checksFootprints() { return undeclared != null; }
+
+    /**
+     * The footprint check: a raw access while a CPU runs must lie in what the point before its
+     * step announced (its location or a {@link Region} holding it; a write needs a WRITE or SYNC
+     * there). Not known (no access named, or an access without a location) covers everything;
+     * the part of a CPU's body before its first point, and a NONE point, cover nothing.
+     */
+    @Override
+    public void access(Object location, Access access) {
+        if (undeclared == null || mode != RUNNING) return;
+        int me = running;
+        Access a = pendingAccess[me];
+        Object at = pendingLocation[me];
+        if (begun[me] && (a == null || (at == null && a != Access.NONE))) return;
+        boolean covered = begun[me] && a != Access.NONE && Region.overlap(at, location) && (access == Access.READ || a != Access.READ);
+        if (covered) return;
+        undeclared.accept((begun[me] ? "'" + pendingLabel[me] + "' (" + a + " " + at + ")" : "(before the first point)") + " -> "
+                + access + " " + location);
     }
 
     @Override public int currentCpu() { return runAs >= 0 ? runAs : running; }

@@ -33,6 +33,7 @@ public final class ExploreOptions {
     private Budget budget = null; // null: one from maxExecutions and timeBudget per exploration
     private boolean reduction = true;
     private boolean dpor = false;
+    private java.util.function.Consumer<String> footprintCheck = null;   // null: off
     private Shard shard = null; // null: the whole tree
 
     private ExploreOptions() { }
@@ -55,6 +56,7 @@ public final class ExploreOptions {
         o.budget = budget;
         o.reduction = reduction;
         o.dpor = dpor;
+        o.footprintCheck = footprintCheck;
         o.shard = shard;
         return o;
     }
@@ -148,6 +150,14 @@ public final class ExploreOptions {
      * {@link #reduction()} on; a sharded search and minimisation keep sleep sets alone.
      */
     public boolean dpor() { return dpor && reduction; }
+
+    /**
+     * The footprint check (a debug mode, off by default): the model reports its raw memmap
+     * accesses and each one the running step's point did not announce is handed to {@code sink}
+     * as "'point label' (ACCESS location) -> ACCESS location". What DPOR needs to be sound.
+     */
+    public ExploreOptions footprintCheck(java.util.function.Consumer<String> sink) { var o = copy(); o.footprintCheck = sink; return o; }
+    java.util.function.Consumer<String> footprintCheck() { return footprintCheck; }
 
     /** The reduction as one mode. */
     public ReductionMode reductionMode() { return !reduction ? ReductionMode.NONE : dpor ? ReductionMode.DPOR : ReductionMode.SLEEP; }

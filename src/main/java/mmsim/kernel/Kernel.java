@@ -133,6 +133,8 @@ public final class Kernel {
      * exploration are fixed (no-op points, no tracing).
      */
     private DirectSched direct;
+    // the sched checks raw accesses against each step's announced footprint (Sched.checksFootprints)
+    private boolean checkFootprints;
     private final Cpu[] cpus;
     private final Arch arch;
     private final String release;
@@ -174,6 +176,15 @@ public final class Kernel {
         if (sched.nrCpus() != cpus.length) throw new IllegalArgumentException("scheduler has " + sched.nrCpus() + " CPUs, machine has " + cpus.length);
         this.sched = sched;
         this.direct = sched instanceof DirectSched d && d.boundTo(cpus) ? d : null;
+        this.checkFootprints = sched.checksFootprints();
+    }
+
+    /** Whether raw accesses are to be reported ({@link #access}); false except in the explorer's footprint check. */
+    public boolean checkingFootprints() { return checkFootprints; }
+
+    /** Reports a raw access made between points to a footprint-checking sched ({@link Sched#access}). */
+    public void access(Object location, Access access) {
+        if (checkFootprints) sched.access(location, access);
     }
 
     /**

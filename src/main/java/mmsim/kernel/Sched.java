@@ -68,6 +68,21 @@ public interface Sched {
         action.run();
     }
 
+    /**
+     * Whether the model should report its raw accesses ({@link #access}): a strategy that checks
+     * each step's accesses against what the step's point announced (a debug mode of the explorer).
+     */
+    default boolean checksFootprints() {
+        return false;
+    }
+
+    /**
+     * A raw access the model makes between points (a memmap word, a page_ext word, a zone
+     * counter), reported only when {@link #checksFootprints}: the running step's point must have
+     * announced it (the location, or a {@link Region} holding it, with an access that covers it).
+     */
+    default void access(Object location, Access access) { }
+
     /** True when simulated CPU {@code cpu} has finished its work (it then takes interrupts at once). */
     default boolean finished(int cpu) {
         return false;

@@ -26,7 +26,11 @@ import mmsim.scenario.ops.OpRegistry;
 public final class ReductionBench {
     public static void main(String[] args) throws Exception {
         if (args.length > 0 && args[0].equals("catalogue")) {
-            catalogue();
+            catalogue(args.length > 1 ? args[1] : "");
+            return;
+        }
+        if (args.length > 0 && args[0].equals("footprints")) {
+            footprints(args.length > 1 ? args[1] : "");
             return;
         }
         int maxBound = args.length > 0 ? Integer.parseInt(args[0]) : 3;
@@ -44,16 +48,16 @@ public final class ReductionBench {
     }
 
     /**
-     * {@code catalogue}: every DFS row of the catalogue at its own bound, explored to the end without
+     * {@code catalogue [PREFIX]}: every DFS row (whose name starts with PREFIX) of the catalogue at its own bound, explored to the end without
      * stopping at failures, without reduction, with sleep sets and with DPOR: executions, and each
      * reduction's outcomes missing from the unreduced search's (none is sound).
      */
-    private static void catalogue() {
+    private static void catalogue(String prefix) {
         OpRegistry ops = OpRegistry.standard();
         System.out.printf("%-52s %5s %10s %8s %8s  %s%n", "row", "bound", "unreduced", "sleep", "dpor", "lost");
         for (Path f : Catalogue.standard().files()) {
             Scenario s = Catalogue.load(f, ops);
-            if (!s.strategy().equalsIgnoreCase("dfs")) continue;
+            if (!s.name().startsWith(prefix) || !s.strategy().equalsIgnoreCase("dfs")) continue;
             for (Scenario.Variant v : s.variants()) {
                 ScenarioProgram p = new ScenarioProgram(s, v);
                 ExploreOptions o = ExploreOptions.defaults().preemptionBound(s.bound()).stopAtFirstFailure(false).isFailure(x -> false)
@@ -68,6 +72,28 @@ public final class ReductionBench {
                 }
                 System.out.printf("%-52s %5d %10d %8d %8d  %s%n", s.name() + " " + v.name(), s.bound(), off.executions(), sleep.executions(),
                         dpor.executions(), lost.isEmpty() ? "-" : String.join("; ", lost));
+            }
+        }
+    }
+
+    /**
+     * {@code footprints [PREFIX]}: the footprint check over the catalogue rows (whose name starts
+     * with PREFIX), the first 200 executions of each with sleep sets: each distinct undeclared raw
+     * memmap access, by the point whose step made it and the field (pfns folded), with a count.
+     */
+    private static void footprints(String prefix) {
+        OpRegistry ops = OpRegistry.standard();
+        for (Path f : Catalogue.standard().files()) {
+            Scenario s = Catalogue.load(f, ops);
+            if (!s.name().startsWith(prefix) || !s.strategy().equalsIgnoreCase("dfs")) continue;
+            for (Scenario.Variant v : s.variants()) {
+                java.util.Map<String, Integer> seen = new java.util.TreeMap<>();
+                ScenarioProgram p = new ScenarioProgram(s, v);
+                ExploreOptions o = ExploreOptions.defaults().preemptionBound(s.bound()).stopAtFirstFailure(false).isFailure(x -> false)
+                        .maxExecutions(200).footprintCheck(m -> seen.merge(m.replaceAll("pfn=\\d+", "pfn=*"), 1, Integer::sum));
+                Explorer.explore(p, o);
+                System.out.printf("%s %s: %d undeclared kinds%n", s.name(), v.name(), seen.size());
+                seen.forEach((m, c) -> System.out.printf("  %7d  %s%n", c, m));
             }
         }
     }

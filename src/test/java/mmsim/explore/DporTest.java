@@ -80,4 +80,30 @@ class DporTest {
         assertEquals(ReductionMode.DPOR, ReductionMode.parse("dpor"));
         assertThrows(IllegalArgumentException.class, () -> ReductionMode.parse("optimal"));
     }
+
+    /**
+     * The footprint check: a raw access the running step's point did not announce is reported
+     * with the point's label and the location; one it announced (or a read under a write) is not;
+     * without a sink the model is not even asked to report.
+     */
+    @Test
+    void theFootprintCheckNamesTheStepAndTheUndeclaredLocation() {
+        Program p = Races.program(1, kern -> kern, new String[] {"w"}, (kern, cpu) -> {
+            kern.access("cell 9", Access.WRITE);                     // before the first point: announces nothing
+            kern.point("write cell 0", "cell 0", Access.WRITE);
+            kern.access("cell 0", Access.READ);
+            kern.access("cell 0", Access.WRITE);
+            kern.access("cell 1", Access.WRITE);                     // not announced
+            kern.point("read cell 2", "cell 2", Access.READ);
+            kern.access("cell 2", Access.WRITE);                     // a write under a read point
+        }, kern -> Map.of());
+        java.util.List<String> undeclared = new java.util.ArrayList<>();
+        Explorer.explore(p, bound(0).footprintCheck(undeclared::add));
+        assertEquals(java.util.List.of("(before the first point) -> WRITE cell 9", "'write cell 0' (WRITE cell 0) -> WRITE cell 1",
+                "'read cell 2' (READ cell 2) -> WRITE cell 2"), undeclared);
+        boolean[] asked = {false};
+        Program q = Races.program(1, kern -> kern, new String[] {"w"}, (kern, cpu) -> asked[0] |= kern.checkingFootprints(), kern -> Map.of());
+        Explorer.explore(q, bound(0));
+        assertFalse(asked[0], "off by default");
+    }
 }

@@ -153,6 +153,7 @@ public final class Memmap {
         SectionMemmap m = sectionOf(pfn);
         if (m == null) throw fault(pfn, f, write);
         if (write) m.markWritten((int) pfn & mask);
+        if (k.checkingFootprints()) k.access(new PageWord(pfn, f), write ? Access.WRITE : Access.READ);
         return m;
     }
 
