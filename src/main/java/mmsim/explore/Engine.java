@@ -10,6 +10,7 @@ import mmsim.kernel.Kernel;
 import mmsim.kernel.KernelFault;
 import mmsim.kernel.Region;
 import mmsim.kernel.Sched;
+import mmsim.kernel.StructPages;
 
 /**
  * Runs one execution of a {@link Program.Instance}: the explorer's implementation of
@@ -69,6 +70,10 @@ final class Engine implements Sched {
     Object[] stepLocation = new Object[256];
     Access[] stepAccess = new Access[256];
     boolean[] stepBegun = new boolean[256];
+    // With accesses observed (DPOR): the struct pages each step read and wrote, as pfn ranges
+    // [lo, hi) (empty: lo >= hi), from the memmap's raw accesses and a point at a whole memmap
+    long[] readLo = new long[256], readHi = new long[256], writeLo = new long[256], writeHi = new long[256];
+    private boolean observing;
     int steps;
     int preemptions;
     long points;
@@ -108,6 +113,15 @@ final class Engine implements Sched {
     }
 
     Carrier carrier() { return carrier; }
+
+    /**
+     * Observes the struct pages each step actually reads and writes (DPOR: its races are found
+     * after the execution, so what a step did counts, not only what its point announced).
+     */
+    Engine observingAccesses(boolean on) {
+        observing = on;
+        return this;
+    }
 
     /** Turns the footprint check on ({@code sink} hears of each undeclared access) or off (null). */
     Engine checkingFootprints(java.util.function.Consumer<String> sink) {
@@ -315,6 +329,17 @@ final class Engine implements Sched {
             stepLocation = Arrays.copyOf(stepLocation, len);
             stepAccess = Arrays.copyOf(stepAccess, len);
             stepBegun = Arrays.copyOf(stepBegun, len);
+            readLo = Arrays.copyOf(readLo, len);
+            readHi = Arrays.copyOf(readHi, len);
+            writeLo = Arrays.copyOf(writeLo, len);
+            writeHi = Arrays.copyOf(writeHi, len);
+        }
+        if (observing) {
+            readLo[steps] = writeLo[steps] = Long.MAX_VALUE;
+            readHi[steps] = writeHi[steps] = Long.MIN_VALUE;
+            if (pendingLocation[c] instanceof StructPages sp && pendingAccess[c] != null && pendingAccess[c] != Access.NONE) {
+                observe(steps, sp.firstPfn(), sp.endPfn(), pendingAccess[c] != Access.READ);
+            }
         }
         stepLocation[steps] = pendingLocation[c];
         stepAccess[steps] = pendingAccess[c];
@@ -359,8 +384,29 @@ final class Engine implements Sched {
      * equivalence, without the preemption bound's asymmetry.
      */
     boolean stepsDependent(int i, int j) {
+        if (observing && pagesConflict(i, j)) return true;
         if (!stepBegun[i] || !stepBegun[j]) return false;
         return footprintsConflict(stepAccess[i], stepLocation[i], stepAccess[j], stepLocation[j]);
+    }
+
+    /** With accesses observed: one step wrote a struct page the other read or wrote. */
+    private boolean pagesConflict(int i, int j) {
+        return overlaps(writeLo[i], writeHi[i], writeLo[j], writeHi[j]) || overlaps(writeLo[i], writeHi[i], readLo[j], readHi[j])
+                || overlaps(readLo[i], readHi[i], writeLo[j], writeHi[j]);
+    }
+
+    private static boolean overlaps(long lo1, long hi1, long lo2, long hi2) {
+        return lo1 < hi1 && lo2 < hi2 && lo1 < hi2 && lo2 < hi1;
+    }
+
+    private void observe(int step, long lo, long hi, boolean write) {
+        if (write) {
+            writeLo[step] = Math.min(writeLo[step], lo);
+            writeHi[step] = Math.max(writeHi[step], hi);
+        } else {
+            readLo[step] = Math.min(readLo[step], lo);
+            readHi[step] = Math.max(readHi[step], hi);
+        }
     }
 
     private static boolean footprintsConflict(Access x, Object la, Access y, Object lb) {
@@ -425,7 +471,7 @@ final class Engine implements Sched {
         waitingFor[me] = null;
     }
 
-    @Override public boolean checksFootprints() { return undeclared != null; }
+    @Override public boolean checksFootprints() { return undeclared != null || observing; }
 
     /**
      * The footprint check: a raw access while a CPU runs must lie in what the point before its
@@ -435,7 +481,9 @@ final class Engine implements Sched {
      */
     @Override
     public void access(Object location, Access access) {
-        if (undeclared == null || mode != RUNNING) return;
+        if (mode != RUNNING) return;
+        if (observing && steps > 0 && location instanceof StructPages sp) observe(steps - 1, sp.firstPfn(), sp.endPfn(), access != Access.READ);
+        if (undeclared == null) return;
         int me = running;
         Access a = pendingAccess[me];
         Object at = pendingLocation[me];

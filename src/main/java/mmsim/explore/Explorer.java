@@ -43,7 +43,7 @@ public final class Explorer {
             // Hand-offs between virtual threads stay in the scheduler; a platform-thread engine would park in the OS.
             return onVirtualThread(() -> exploreSeeing(program, o, eachExecution));
         }
-        Engine engine = new Engine(carrier, o.stepLimit()).checkingFootprints(o.footprintCheck());
+        Engine engine = new Engine(carrier, o.stepLimit()).checkingFootprints(o.footprintCheck()).observingAccesses(o.dpor());
         long start = System.nanoTime();
         Budget budget = o.budgetForRun();
         Strategy strategy = o.strategy();

@@ -42,7 +42,10 @@ public final class Memmap {
     }
 
     /** A preemption-point location: one word of one struct page (value equality). */
-    public record PageWord(long pfn, Field field) { }
+    public record PageWord(long pfn, Field field) implements mmsim.kernel.StructPages {
+        @Override public long firstPfn() { return pfn; }
+        @Override public long endPfn() { return pfn + 1; }
+    }
 
     private final Kernel k;
     private final long vmemmapBase;

@@ -28,7 +28,7 @@ import java.util.Arrays;
  * <p>Poison (page_init_poison, all bits set) is -1 in every array: flags = ~0 (PagePoisoned),
  * compound_head = ~0 (a "tail" whose head pointer is 0xfffffffffffffffe), _mapcount = -1.
  */
-public final class SectionMemmap implements Restorable<SectionMemmap>, mmsim.kernel.Region {
+public final class SectionMemmap implements Restorable<SectionMemmap>, mmsim.kernel.Region, mmsim.kernel.StructPages {
     /** All ones: page_init_poison's PAGE_POISON_PATTERN in every word. */
     public static final long POISON = -1L;
 
@@ -37,6 +37,9 @@ public final class SectionMemmap implements Restorable<SectionMemmap>, mmsim.ker
     public boolean contains(Object location) {
         return location instanceof Memmap.PageWord w && w.pfn() >= startPfn && w.pfn() < startPfn + nrPages;
     }
+
+    @Override public long firstPfn() { return startPfn; }
+    @Override public long endPfn() { return startPfn + nrPages; }
 
     public final long startPfn;
     public final int nrPages;
