@@ -106,4 +106,37 @@ class DporTest {
         Explorer.explore(q, bound(0));
         assertFalse(asked[0], "off by default");
     }
+
+    private record Pages(long firstPfn, long endPfn) implements mmsim.kernel.StructPages { }
+
+    private static final class PageWorld {
+        final Kernel k;
+        int word, seen = -1;
+
+        PageWorld(Kernel k) { this.k = k; }
+    }
+
+    /**
+     * A write its point does not announce (A's step announces "cell" and also writes page 5, as the
+     * offline's SetPageReserved loop did): DPOR sees it through the raw access the model reports,
+     * so B's read of page 5 still races with it and both orders are explored.
+     */
+    @Test
+    void dporSeesTheStructPagesAStepTouchedBeyondItsPoint() {
+        Program p = Races.program(2, PageWorld::new, new String[] {"writer", "reader"}, (w, cpu) -> {
+            if (cpu == 0) {
+                w.k.point("write cell", "cell", Access.WRITE);
+                w.k.access(new Pages(5, 6), Access.WRITE);
+                w.word = 1;
+            } else {
+                w.k.point("read page 5", new Pages(5, 6), Access.READ);
+                w.k.access(new Pages(5, 6), Access.READ);
+                w.seen = w.word;
+            }
+        }, w -> Map.of("seen", Integer.toString(w.seen)));
+        ExplorationResult none = Explorer.explore(p, bound(1).reduction(ReductionMode.NONE));
+        ExplorationResult dpor = Explorer.explore(p, bound(1).reduction(ReductionMode.DPOR));
+        assertEquals(2, none.outcomes().size());
+        assertEquals(none.outcomes().keySet(), dpor.outcomes().keySet());
+    }
 }
