@@ -74,6 +74,13 @@ final class Engine implements Sched {
     // [lo, hi) (empty: lo >= hi), from the memmap's raw accesses and a point at a whole memmap
     long[] readLo = new long[256], readHi = new long[256], writeLo = new long[256], writeHi = new long[256];
     private boolean observing;
+    // ... and the other locations each step read or wrote without announcing them (page tables):
+    // per step, locations and whether written (null: none seen)
+    private ArrayList<Object>[] extraLoc = newLists(256);
+    private ArrayList<Boolean>[] extraWrite = newLists(256);
+
+    @SuppressWarnings("unchecked")
+    private static <T> ArrayList<T>[] newLists(int n) { return (ArrayList<T>[]) new ArrayList[n]; }
     int steps;
     int preemptions;
     long points;
@@ -333,10 +340,16 @@ final class Engine implements Sched {
             readHi = Arrays.copyOf(readHi, len);
             writeLo = Arrays.copyOf(writeLo, len);
             writeHi = Arrays.copyOf(writeHi, len);
+            extraLoc = Arrays.copyOf(extraLoc, len);
+            extraWrite = Arrays.copyOf(extraWrite, len);
         }
         if (observing) {
             readLo[steps] = writeLo[steps] = Long.MAX_VALUE;
             readHi[steps] = writeHi[steps] = Long.MIN_VALUE;
+            if (extraLoc[steps] != null) {
+                extraLoc[steps].clear();
+                extraWrite[steps].clear();
+            }
             if (pendingLocation[c] instanceof StructPages sp && pendingAccess[c] != null && pendingAccess[c] != Access.NONE) {
                 observe(steps, sp.firstPfn(), sp.endPfn(), pendingAccess[c] != Access.READ);
             }
@@ -389,10 +402,47 @@ final class Engine implements Sched {
         return footprintsConflict(stepAccess[i], stepLocation[i], stepAccess[j], stepLocation[j]);
     }
 
-    /** With accesses observed: one step wrote a struct page the other read or wrote. */
+    /**
+     * With accesses observed: one step wrote a struct page the other read or wrote, or wrote
+     * another location the other touched (observed, or announced at its point), or read one the
+     * other wrote.
+     */
     private boolean pagesConflict(int i, int j) {
+        if (extraConflict(i, j) || extraConflict(j, i)) return true;
         return overlaps(writeLo[i], writeHi[i], writeLo[j], writeHi[j]) || overlaps(writeLo[i], writeHi[i], readLo[j], readHi[j])
                 || overlaps(readLo[i], readHi[i], writeLo[j], writeHi[j]);
+    }
+
+    /** Whether an unannounced access of step i conflicts with step j's observed or announced accesses. */
+    private boolean extraConflict(int i, int j) {
+        ArrayList<Object> li = extraLoc[i];
+        if (li == null || li.isEmpty()) return false;
+        for (int x = 0; x < li.size(); x++) {
+            Object loc = li.get(x);
+            boolean w = extraWrite[i].get(x);
+            if (stepBegun[j] && stepLocation[j] != null && stepAccess[j] != null && stepAccess[j] != Access.NONE
+                    && (w || stepAccess[j] != Access.READ) && Region.overlap(stepLocation[j], loc)) return true;
+            ArrayList<Object> lj = extraLoc[j];
+            if (lj == null) continue;
+            for (int y = 0; y < lj.size(); y++) if ((w || extraWrite[j].get(y)) && Region.overlap(lj.get(y), loc)) return true;
+        }
+        return false;
+    }
+
+    private void observeOther(int step, Object location, boolean write) {
+        if (extraLoc[step] == null) {
+            extraLoc[step] = new ArrayList<>();
+            extraWrite[step] = new ArrayList<>();
+        }
+        ArrayList<Object> l = extraLoc[step];
+        for (int x = 0; x < l.size(); x++) {
+            if (l.get(x) == location) {
+                if (write) extraWrite[step].set(x, true);
+                return;
+            }
+        }
+        l.add(location);
+        extraWrite[step].add(write);
     }
 
     private static boolean overlaps(long lo1, long hi1, long lo2, long hi2) {
@@ -482,7 +532,10 @@ final class Engine implements Sched {
     @Override
     public void access(Object location, Access access) {
         if (mode != RUNNING) return;
-        if (observing && steps > 0 && location instanceof StructPages sp) observe(steps - 1, sp.firstPfn(), sp.endPfn(), access != Access.READ);
+        if (observing && steps > 0) {
+            if (location instanceof StructPages sp) observe(steps - 1, sp.firstPfn(), sp.endPfn(), access != Access.READ);
+            else observeOther(steps - 1, location, access != Access.READ);
+        }
         if (undeclared == null) return;
         int me = running;
         Access a = pendingAccess[me];

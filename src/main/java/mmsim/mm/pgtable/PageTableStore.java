@@ -172,6 +172,7 @@ public final class PageTableStore {
     /** Reads an entry with no preemption point, for read-only views (ptdump of a quiesced machine, checks). */
     public long peekEntry(long tablePfn, int idx) {
         Table t = peek(tablePfn);
+        if (t != null && k.checkingFootprints()) k.access(t, Access.READ);
         return t == null ? 0 : t.entries[idx];
     }
 
@@ -182,6 +183,7 @@ public final class PageTableStore {
 
     private Table live(long tablePfn, int idx, boolean write, String label) {
         Table t = tables.get(tablePfn);
+        if (t != null && k.checkingFootprints()) k.access(t, write ? Access.WRITE : Access.READ);
         if (t != null && !t.freed()) return t;
         long addr = entryAddress(tablePfn, idx);
         String fn = label.contains(":") ? label.substring(0, label.indexOf(':')) : k.currentFunction();
