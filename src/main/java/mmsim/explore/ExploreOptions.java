@@ -152,8 +152,8 @@ public final class ExploreOptions {
     public boolean dpor() { return dpor && reduction; }
 
     /**
-     * The footprint check (a debug mode, off by default): the model reports its raw memmap
-     * accesses and each one the running step's point did not announce is handed to {@code sink}
+     * The footprint check (a debug mode, off by default): the model reports its raw memmap and
+     * page-table accesses and each one the running step's point did not announce is handed to {@code sink}
      * as "'point label' (ACCESS location) -> ACCESS location". What DPOR needs to be sound.
      */
     public ExploreOptions footprintCheck(java.util.function.Consumer<String> sink) { var o = copy(); o.footprintCheck = sink; return o; }
