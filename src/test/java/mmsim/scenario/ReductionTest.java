@@ -119,7 +119,7 @@ class ReductionTest {
      * What a failure must keep under reduction: its class, kind and title, and how minimal it is
      * (preemptions, then steps). The schedule itself may be another interleaving of the same
      * length, since minimisation explores with sleep sets too and reaches its class's
-     * representative first (000e mainline: A3B1769A1 unreduced, A2B1769A2 reduced, both 1,773 steps).
+     * representative first (000e mainline in stop 23: A3B1769A1 unreduced, A2B1769A2 reduced, both 1,773 steps).
      */
     private static List<String> failures(VariantResult r) {
         return r.findings().stream().map(f -> f.cls() + " " + f.failure().verdict().kind() + " " + f.failure().verdict().title()
