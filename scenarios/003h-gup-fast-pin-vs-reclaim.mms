@@ -23,6 +23,12 @@
 #
 # CPU A pins the page for writing and unpins it; CPU B pages it out (MADV_PAGEOUT: reclaim of
 # exactly that page, add_to_swap then try_to_unmap).
+#
+# Which locks matter (`question locks`, the NECESSARY column of check): the PTE lock (without it
+# the slow path's pin and the unmap interleave and the pin ends on a page the mm no longer maps)
+# and the swap cache's xa_lock; mmap_lock and IRQs off are not needed within bound 2. The race
+# GUP-fast takes no lock for is closed by the ordering above, which no lock analysis can drop:
+# the variant share-before-clear is that question.
 scenario 003h-gup-fast-pin-vs-reclaim
 title    pin_user_pages_fast against reclaim's try_to_unmap: the PTE is cleared before the pin check
 thread   "[PATCH v4 00/17] mm: COW fixes part 2: reliable GUP pins of anonymous pages" (linux-mm, Apr 2022); seed 003's GUP-fast
@@ -51,4 +57,5 @@ end
 expect share-before-clear bug EXPECTED "the unmap found no pin, GUP-fast pinned a page that is no longer exclusive: sanity_check_pinned_pages"
 expect * passed d!=$now FORBIDDEN "the pin is on a page the pinning mm no longer maps"
 expect * passed ACCEPTABLE "pinned first (reclaim puts the PTE back) or after (swapped out, then faulted in and pinned)"
+question locks
 bound 2
