@@ -474,7 +474,7 @@ public final class HugeMemory {
                 um.getPage(head);
                 // folio_try_dup_anon_rmap_pmd(): an exclusive THP the parent may have pinned is not
                 // shared: split the PMD and copy at PTE level, where the pinned pages are copied
-                if (src.vmMm.hasPinned && um.folioMaybeDmaPinned(head) && um.pageAnonExclusive(head)) {
+                if (um.folioNeedsCowForDma(src.vmMm, head) && um.pageAnonExclusive(head)) {
                     um.putPage(head);
                     sptl.unlock();
                     dptl.unlock();

@@ -99,6 +99,19 @@ public class MmCore {
     }
 
     /**
+     * folio_needs_cow_for_dma() (include/linux/mm.h): whether fork must copy {@code folio} for the
+     * child instead of sharing it, because {@code src} (an mm that has ever pinned) may hold it
+     * DMA-pinned. Fork calls it inside src's write_protect_seq write section (asserted, as the
+     * kernel's VM_BUG_ON; not when a variant drops that seqcount).
+     */
+    public boolean folioNeedsCowForDma(MmStruct src, long folio) {
+        if ((src.writeProtectSeq.raw() & 1) == 0 && !k.droppedLockClasses().contains(src.writeProtectSeq.lockClass())) {
+            throw k.bug("include/linux/mm.h", 1961, "VM_BUG_ON(!(raw_read_seqcount(&vma->vm_mm->write_protect_seq) & 1))");
+        }
+        return src.hasPinned && folioMaybeDmaPinned(folio);
+    }
+
+    /**
      * Isolating a folio from the LRU ({@code sign} +1) or giving it back (-1): node_stat_mod_folio(folio,
      * NR_ISOLATED_ANON + folio_is_file_lru(folio), +-folio_nr_pages(folio)) (mm/vmscan.c, mm/migrate.c).
      * The counter is in pages, so a THP counts 512, and a split leaves it alone: its pages stay isolated,

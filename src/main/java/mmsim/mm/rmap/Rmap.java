@@ -282,13 +282,10 @@ public final class Rmap {
      * folio_try_dup_anon_rmap_pte() (include/linux/rmap.h): fork maps an anonymous page into the
      * child too, so it stops being exclusive; false (-EBUSY) for an exclusive page that may be
      * DMA-pinned in a parent that ever pinned (folio_needs_cow_for_dma): the child gets a copy
-     * instead, and the pin keeps seeing what the parent maps. Fork holds the write side of
-     * src's write_protect_seq (asserted, as the kernel's VM_BUG_ON).
+     * instead, and the pin keeps seeing what the parent maps.
      */
     public boolean tryDupAnonRmapPte(long pfn, VmArea src) {
-        MmStruct mm = src.vmMm;
-        if ((mm.writeProtectSeq.raw() & 1) == 0 && !k.droppedLockClasses().contains(mm.writeProtectSeq.lockClass())) throw vmBugOnPage(pfn, "VM_BUG_ON(!(raw_read_seqcount(&vma->vm_mm->write_protect_seq) & 1))");
-        boolean maybePinned = mm.hasPinned && um.folioMaybeDmaPinned(pfn);
+        boolean maybePinned = um.folioNeedsCowForDma(src.vmMm, pfn);
         if (maybePinned && um.pageAnonExclusive(pfn)) return false;
         pageDupRmap(pfn);
         return true;
