@@ -19,7 +19,7 @@ public final class SeqCount {
     private final boolean dropped;
     /** The lock class lockdep keys on ("&" + name), built once: lockdep asks on every acquisition. */
     private final String lockClass;
-    private final String beginLabel, endLabel, readLabel, retryLabel;
+    private final String beginLabel, endLabel, readLabel, retryLabel, rawBeginLabel, rawEndLabel, rawReadLabel;
     private long sequence;
     private final java.util.function.BooleanSupplier even = () -> (sequence & 1) == 0;
 
@@ -34,24 +34,40 @@ public final class SeqCount {
         this.endLabel = "write_seqcount_end(&" + name + ")";
         this.readLabel = "read_seqcount_begin(&" + name + ")";
         this.retryLabel = "read_seqcount_retry(&" + name + ")";
+        this.rawBeginLabel = "raw_" + beginLabel;
+        this.rawEndLabel = "raw_" + endLabel;
+        this.rawReadLabel = "raw_read_seqcount(&" + name + ")";
     }
 
     /** write_seqcount_begin(): the writer runs with preemption off until the end. */
-    public void writeBegin() {
-        if (dropped) { k.droppedLockNote(beginLabel); return; }
-        k.point(beginLabel, this, Access.WRITE);
-        if ((sequence & 1) != 0) throw k.bug("include/linux/seqlock.h", 0, "write_seqcount_begin(&" + name + ") inside a write section: writers are not serialised\n");
-        k.preemptDisable();
+    public void writeBegin() { begin(beginLabel, true); }
+
+    /** write_seqcount_end(). */
+    public void writeEnd() { end(endLabel, true); }
+
+    /**
+     * raw_write_seqcount_begin(): as writeBegin, without disabling preemption, for a writer whose
+     * readers never spin but fall back to a lock the writer holds (fork's write_protect_seq).
+     */
+    public void rawWriteBegin() { begin(rawBeginLabel, false); }
+
+    /** raw_write_seqcount_end(). */
+    public void rawWriteEnd() { end(rawEndLabel, false); }
+
+    private void begin(String label, boolean preemptOff) {
+        if (dropped) { k.droppedLockNote(label); return; }
+        k.point(label, this, Access.WRITE);
+        if ((sequence & 1) != 0) throw k.bug("include/linux/seqlock.h", 0, label + " inside a write section: writers are not serialised\n");
+        if (preemptOff) k.preemptDisable();
         sequence++;
         k.lockTaken(cls);
     }
 
-    /** write_seqcount_end(). */
-    public void writeEnd() {
-        if (dropped) { k.droppedLockNote(endLabel); return; }
-        k.point(endLabel, this, Access.WRITE);
+    private void end(String label, boolean preemptOff) {
+        if (dropped) { k.droppedLockNote(label); return; }
+        k.point(label, this, Access.WRITE);
         sequence++;
-        k.preemptEnable();
+        if (preemptOff) k.preemptEnable();
     }
 
     /** read_seqcount_begin(): waits out a write in progress and returns the even count. */
@@ -67,28 +83,9 @@ public final class SeqCount {
         return sequence != start;
     }
 
-    /**
-     * raw_write_seqcount_begin(): as writeBegin, without disabling preemption, for a writer whose
-     * readers never spin but fall back to a lock the writer holds (fork's write_protect_seq).
-     */
-    public void rawWriteBegin() {
-        if (dropped) { k.droppedLockNote("raw_" + beginLabel); return; }
-        k.point("raw_" + beginLabel, this, Access.WRITE);
-        if ((sequence & 1) != 0) throw k.bug("include/linux/seqlock.h", 0, "raw_write_seqcount_begin(&" + name + ") inside a write section: writers are not serialised\n");
-        sequence++;
-        k.lockTaken(cls);
-    }
-
-    /** raw_write_seqcount_end(). */
-    public void rawWriteEnd() {
-        if (dropped) { k.droppedLockNote("raw_" + endLabel); return; }
-        k.point("raw_" + endLabel, this, Access.WRITE);
-        sequence++;
-    }
-
     /** raw_read_seqcount(): the count as it is, odd during a write, without waiting. */
     public long rawRead() {
-        k.point("raw_read_seqcount(&" + name + ")", this, Access.READ);
+        k.point(rawReadLabel, this, Access.READ);
         return sequence;
     }
 
