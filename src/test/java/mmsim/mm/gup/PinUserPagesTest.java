@@ -165,4 +165,19 @@ class PinUserPagesTest {
         assertEquals(0, um.pages.peekPincount(head));
         assertConsistent();
     }
+
+    /**
+     * free_tail_page_prepare() (mm/page_alloc.c): a large folio freed while its first tail still
+     * counts a pin is a bad page ("nonzero pincount"), and the block is not freed.
+     */
+    @Test
+    void freeingALargeFolioWithAPincountIsABadPage() {
+        long head = um.pages.allocCompound(9);
+        assertTrue(head >= 0);
+        um.pages.pincountAdd(head, 1);   // a pin nobody unpinned
+        int mark = m.kernel().log().size();
+        um.putPage(head);
+        String log = String.join("\n", m.kernel().log().linesFrom(mark));
+        assertTrue(log.contains("BUG: Bad page state") && log.contains("page dumped because: nonzero pincount"), log);
+    }
 }
