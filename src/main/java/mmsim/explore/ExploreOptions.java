@@ -29,6 +29,7 @@ public final class ExploreOptions {
     private ProgressListener progress = ProgressListener.NONE;
     private boolean minimize = true;
     private long minimizeBudget = 20_000;
+    private boolean minimizeByCaps = true;
     private Carrier.Kind carrier = null; // null: the fastest available
     private Budget budget = null; // null: one from maxExecutions and timeBudget per exploration
     private boolean reduction = true;
@@ -52,6 +53,7 @@ public final class ExploreOptions {
         o.progress = progress;
         o.minimize = minimize;
         o.minimizeBudget = minimizeBudget;
+        o.minimizeByCaps = minimizeByCaps;
         o.carrier = carrier;
         o.budget = budget;
         o.reduction = reduction;
@@ -123,6 +125,14 @@ public final class ExploreOptions {
     /** Executions the minimiser may spend (default 20,000). */
     public long minimizeBudget() { return minimizeBudget; }
     public ExploreOptions minimizeBudget(long n) { var o = copy(); o.minimizeBudget = n; return o; }
+
+    /**
+     * Whether minimisation first probes for a short failure and searches each bound capped at
+     * its length (default true), or searches each bound uncapped (false: the earlier search, for
+     * benchmarks and tests comparing the two). Both keep the same schedule.
+     */
+    public boolean minimizeByCaps() { return minimizeByCaps; }
+    public ExploreOptions minimizeByCaps(boolean b) { var o = copy(); o.minimizeByCaps = b; return o; }
 
     /** The CPU carrier; empty means the fastest one this JVM supports. */
     public Optional<Carrier.Kind> carrier() { return Optional.ofNullable(carrier); }

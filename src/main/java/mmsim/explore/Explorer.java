@@ -211,7 +211,7 @@ public final class Explorer {
                                      Budget budget) {
         Predicate<Engine.Run> same = r -> r.verdict.kind() == run.verdict.kind() && r.verdict.title().equals(run.verdict.title())
                 && o.isFailure().test(new Outcome(r.verdict.kind(), r.observed));
-        byte[] best = o.minimize() ? minimize(program, carrier, o.stepLimit(), same, schedule, preemptions, o.minimizeBudget(), budget, o.reduction()) : schedule;
+        byte[] best = o.minimize() ? minimize(program, carrier, o.stepLimit(), same, schedule, preemptions, o.minimizeBudget(), budget, o.reduction(), o.minimizeByCaps(), null) : schedule;
         boolean limit = run.verdict instanceof Verdict.StepLimit;
         String text = Schedule.encode(best, best.length) + (limit ? STEP_LIMIT_MARK : "");
         Engine engine = new Engine(carrier, limit ? best.length : Math.max(o.stepLimit(), best.length + 1));
@@ -222,39 +222,142 @@ public final class Explorer {
     /**
      * Fewest preemptions first, then fewest steps: bounded DFS with bound 0, 1, ... up to the
      * failure's own count, looking for the same verdict; the first bound that has one is
-     * explored completely for the shortest (with sleep sets when the run has them: an execution
-     * and its reorderings have the same length), abandoning every execution where it grows as long as
-     * the shortest found (the same result as running each to its end, for a fraction). Gives up (keeping the best so far) after {@code limit}
-     * executions or when the run's {@code budget} is spent; its executions count against that budget.
+     * explored for the shortest (with sleep sets when the run has them: an execution and its
+     * reorderings have the same length). The result is the first failure, in that bound's DFS
+     * order, of the least length L found there.
+     *
+     * <p>No execution longer than L can change that result, so each bound is searched under a
+     * <em>length cap</em>: every execution is abandoned where it would grow longer than the cap
+     * (and with it every schedule that shares the prefix), and once a failure is found the cap
+     * drops to one step below it. Abandoning deeper steps leaves the search tree above the cap
+     * as it was (the alternatives, their CPU order and the sleep sets flow from the root down),
+     * so a search whose cap is at least L meets the same failures of length up to L in the same
+     * order and returns the same schedule. Without a better cap, a bound is searched uncapped
+     * (at the failure's own preemption count: capped one step below its length, as nothing as
+     * long replaces it). A cheap {@link #probe} first looks for a short failure; a bound that
+     * allows the probed one's preemptions is searched first capped at its length: when that
+     * finds a failure, L is at most the cap and the answer is exact; when not (the probed
+     * schedule is not in the bound's tree, which sleep sets or the bound may prune, and nothing as
+     * short is), the uncapped search follows. Where L is a fraction of the first failure's length
+     * (scenario 000d v4.6: 452 of 2,512 steps) the capped tree is a fraction of the whole
+     * and its executions are as short.
+     *
+     * <p>{@code byCaps} false skips the probe (the search before it, kept for the benchmark and
+     * the tests that compare the two); {@code executions} (may be null) gets the executions
+     * spent in its first element. Gives up (keeping the best so far) after {@code limit}
+     * executions or when the run's {@code budget} is spent; every execution, probes included,
+     * counts against both.
      */
     static byte[] minimize(Program program, Carrier carrier, int stepLimit, Predicate<Engine.Run> same,
-                           byte[] schedule, int preemptions, long limit, Budget budget, boolean reduce) {
-        byte[] best = schedule;
-        int bestPre = preemptions;
+                           byte[] schedule, int preemptions, long limit, Budget budget, boolean reduce,
+                           boolean byCaps, long[] executions) {
+        Best best = new Best(schedule, preemptions);
         Engine e = new Engine(carrier, stepLimit);
-        long used = 0;
-        for (int b = 0; b <= bestPre; b++) {
-            DfsSearch d = new DfsSearch(b, reduce ? e : null);
-            boolean[] found = {false};
-            byte[][] shortest = {best};
-            // once this bound has a failure, an execution as long as it cannot be shorter: abandon
-            // it where it reaches that length (and with it every schedule that shares the prefix)
-            Engine.Chooser cutting = (step, cur, en) -> found[0] && step >= shortest[0].length - 1 ? Engine.REDUNDANT : d.choose(step, cur, en);
-            do {
-                if (used++ >= limit || budget.spent()) return best;
-                Engine.Run r = e.run(program.instantiate(), cutting, false);
-                budget.spend();
-                if (r.redundant) continue;
-                if (same.test(r) && (e.preemptions < bestPre || (e.preemptions == bestPre && e.steps < best.length))) {
-                    best = Arrays.copyOf(e.chosen, e.steps);
-                    bestPre = e.preemptions;
-                    shortest[0] = best;
-                    found[0] = true;
+        long[] used = executions != null ? executions : new long[1];
+        Best probed = byCaps ? probe(program, e, same, best, limit, used, budget) : null;
+        if (byCaps && probed == null) return best.schedule;
+        for (int b = 0; b <= best.preemptions; b++) {
+            // at the failure's own count only a shorter failure replaces it
+            int last = b == best.preemptions ? best.schedule.length - 1 : Integer.MAX_VALUE;
+            // a probed failure within this bound caps the search first: it then finds the same
+            // answer, unless its tree (sleep sets, the bound) holds no failure as short: then the uncapped search runs
+            boolean first = probed != null && probed.preemptions <= b && probed.schedule.length < last;
+            for (int cap : first ? new int[] {probed.schedule.length, last} : new int[] {last}) {
+                Boolean found = capped(program, e, b, cap, same, best, limit, used, budget, reduce);
+                if (found == null || found) return best.schedule;
+            }
+        }
+        return best.schedule;
+    }
+
+    /** The failure kept so far. */
+    private static final class Best {
+        byte[] schedule;
+        int preemptions;
+
+        Best(byte[] schedule, int preemptions) {
+            this.schedule = schedule;
+            this.preemptions = preemptions;
+        }
+    }
+
+    /** Probing spends at most one execution per this many steps of the failure's schedule. */
+    static final int STEPS_PER_PROBE = 32;
+
+    /**
+     * A short failure found cheaply, as an upper bound for {@link #minimize} (its schedule need not
+     * be in the bounded search's tree): executions with one preemption, at step k of a geometric
+     * grid (1, 2, 3, ..., each about 19 % past the last), ascending, for each first CPU and each
+     * CPU switched to (the search's default everywhere else: the current CPU while runnable, else the
+     * lowest), each abandoned where it grows as long as the shortest failure so far. A failure
+     * preempted at k has more than k steps, so the grid stops where k reaches the shortest. At
+     * most one execution per {@value #STEPS_PER_PROBE} steps of the failure (none below that):
+     * the probes cost a few per cent of the search they may shorten. {@code failing} itself
+     * when none is shorter; null when the limit or the budget ran out.
+     */
+    private static Best probe(Program program, Engine e, Predicate<Engine.Run> same, Best failing,
+                              long limit, long[] used, Budget budget) {
+        Best best = new Best(failing.schedule, failing.preemptions);
+        int cpus = 0;
+        for (byte c : failing.schedule) cpus = Math.max(cpus, c + 1);
+        long probes = failing.schedule.length / STEPS_PER_PROBE;
+        for (int k = 1; k < best.schedule.length - 1 && probes > 0; k = Math.max(k + 1, k * 19 / 16)) {
+            for (int first = 0; first < cpus; first++) {
+                for (int to = 0; to < cpus; to++) {
+                    if (to == first || probes-- <= 0 || k >= best.schedule.length - 1) continue;
+                    if (used[0]++ >= limit || budget.spent()) return null;
+                    Engine.Run r = e.run(program.instantiate(), preempting(first, k, to, best.schedule.length - 1), false);
+                    budget.spend();
+                    if (!r.redundant && same.test(r) && e.preemptions <= best.preemptions && e.steps < best.schedule.length) {
+                        best.schedule = Arrays.copyOf(e.chosen, e.steps);
+                        best.preemptions = e.preemptions;
+                    }
                 }
-            } while (d.advance(e));
-            if (found[0]) return best;
+            }
         }
         return best;
+    }
+
+    /**
+     * Starts CPU {@code first} (abandons the execution when it cannot run), switches to {@code to}
+     * at step {@code k} when both can run, else keeps the current CPU while it can run, else takes
+     * the lowest; abandons the execution where it would take more than {@code keep} steps.
+     */
+    private static Engine.Chooser preempting(int first, int k, int to, int keep) {
+        return (step, cur, en) -> {
+            if (step >= keep) return Engine.REDUNDANT;
+            if (step == 0) return (en & (1L << first)) != 0 ? first : Engine.REDUNDANT;
+            if (step == k && (en & (1L << to)) != 0) return to;
+            return cur >= 0 && (en & (1L << cur)) != 0 ? cur : Long.numberOfTrailingZeros(en);
+        };
+    }
+
+    /**
+     * One bounded DFS at bound {@code b} keeping executions of at most {@code cap} steps (the cap drops
+     * below each failure found): true when it found the same failure with fewer preemptions
+     * than {@code best} or as many and fewer steps (then in {@code best}), false when none, null when the
+     * limit or the budget ran out.
+     */
+    private static Boolean capped(Program program, Engine e, int b, int cap, Predicate<Engine.Run> same, Best best,
+                                  long limit, long[] used, Budget budget, boolean reduce) {
+        DfsSearch d = new DfsSearch(b, reduce ? e : null);
+        boolean found = false;
+        int[] keep = {cap};
+        // an execution about to take a step past the cap cannot be kept: abandon it there
+        Engine.Chooser cutting = (step, cur, en) -> step >= keep[0] ? Engine.REDUNDANT : d.choose(step, cur, en);
+        do {
+            if (used[0]++ >= limit || budget.spent()) return null;
+            Engine.Run r = e.run(program.instantiate(), cutting, false);
+            budget.spend();
+            if (r.redundant) continue;
+            if (same.test(r) && (e.preemptions < best.preemptions || (e.preemptions == best.preemptions && e.steps < best.schedule.length))) {
+                best.schedule = Arrays.copyOf(e.chosen, e.steps);
+                best.preemptions = e.preemptions;
+                keep[0] = e.steps - 1;
+                found = true;
+            }
+        } while (d.advance(e));
+        return found;
     }
 
     /** Ends the replay string of a step-limit failure: the execution is cut where the schedule ends. */

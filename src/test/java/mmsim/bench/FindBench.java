@@ -2,6 +2,7 @@ package mmsim.bench;
 
 import java.nio.file.Path;
 
+import mmsim.explore.Budget;
 import mmsim.explore.ExplorationResult;
 import mmsim.explore.ExploreOptions;
 import mmsim.explore.Explorer;
@@ -17,12 +18,19 @@ import mmsim.scenario.ops.OpRegistry;
  * minimisation and the traced re-run, side by side in one JVM: booting per execution without
  * reduction (before) against copying the machine with sleep sets (after). Best of
  * {@code rounds}, alternated. {@code bin/bench --main FindBench [rounds]}.
+ *
+ * <p>{@code bin/bench --main FindBench [rounds] minimize}: both sides copy the machine with sleep
+ * sets; before minimises with the uncapped search, after with the probed length cap
+ * ({@link ExploreOptions#minimizeByCaps}). Also prints the executions each side spent (search,
+ * minimisation and trace) and checks that both keep the same schedule.
  */
 public final class FindBench {
     public static void main(String[] args) {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 3;
+        boolean minimizer = args.length > 1 && args[1].equals("minimize");
         OpRegistry ops = OpRegistry.standard();
-        System.out.printf("%-44s %-26s %10s %10s %7s %s%n", "scenario", "variant", "before", "after", "ratio", "found");
+        System.out.printf("%-44s %-26s %10s %10s %7s %s%n", "scenario", "variant", "before", "after", "ratio",
+                minimizer ? "executions before/after, found" : "found");
         for (Path f : Catalogue.standard().files()) {
             Scenario s = Catalogue.load(f, ops);
             Grader g = new Grader(s);
@@ -35,11 +43,19 @@ public final class FindBench {
                 double before = Double.MAX_VALUE, after = Double.MAX_VALUE;
                 String found = "";
                 for (int r = 0; r < rounds; r++) {
-                    ExplorationResult b = Explorer.explore(new ScenarioProgram(s, v).rebootingEachExecution(), o.reduction(false));
-                    ExplorationResult a = Explorer.explore(new ScenarioProgram(s, v), o);
+                    Budget spentBefore = Budget.unlimited(), spentAfter = Budget.unlimited();
+                    ExplorationResult b = minimizer
+                            ? Explorer.explore(new ScenarioProgram(s, v), o.minimizeByCaps(false).budget(spentBefore))
+                            : Explorer.explore(new ScenarioProgram(s, v).rebootingEachExecution(), o.reduction(false).budget(spentBefore));
+                    ExplorationResult a = Explorer.explore(new ScenarioProgram(s, v), o.budget(spentAfter));
                     before = Math.min(before, b.elapsed().toNanos() / 1e9);
                     after = Math.min(after, a.elapsed().toNanos() / 1e9);
                     found = a.failure().map(x -> x.verdict().kind() + " " + x.schedule()).orElse("none");
+                    if (minimizer) {
+                        String same = b.failure().map(x -> x.schedule()).orElse("none");
+                        if (!same.equals(a.failure().map(x -> x.schedule()).orElse("none"))) throw new AssertionError(s.name() + " " + v.name() + ": " + same + " vs " + found);
+                        found = spentBefore.used() + "/" + spentAfter.used() + " " + found;
+                    }
                     // as minimal either way (preemptions, steps); the interleaving itself may be a reordering
                     String minimal = a.failure().map(x -> x.verdict().kind() + " " + x.preemptions() + "/" + x.steps()).orElse("none");
                     String minimalBefore = b.failure().map(x -> x.verdict().kind() + " " + x.preemptions() + "/" + x.steps()).orElse("none");
