@@ -118,7 +118,7 @@ public final class Machine {
                 userMemory, userMemory.swap, userMemory.vmscan, userMemory.migrate);
         // drivers/base/memory.c: the block devices, above memory_hotplug (their stores online and
         // offline through it; add/remove_memory call back through MemoryBlockDevices)
-        this.memoryBlocks = new MemoryBlocks(kernel, config, layout, sparse, allocator, memoryHotplug);
+        this.memoryBlocks = new MemoryBlocks(kernel, config, layout, sparse, allocator, memoryHotplug, vmstat);
         memoryHotplug.setMemoryBlockDevices(memoryBlocks);
         // drivers/acpi: the memory device's eject (QEMU's device_del of a DIMM) offlines its blocks, then removes them
         this.acpiMemhotplug = new mmsim.mm.acpi_memhotplug.AcpiMemhotplug(kernel, memoryHotplug, memoryBlocks, layout.arch().pageShift());

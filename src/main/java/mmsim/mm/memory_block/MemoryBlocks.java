@@ -45,6 +45,7 @@ public final class MemoryBlocks implements MemoryBlockDevices {
     private final SparseMem sparse;
     private final BuddyAllocator ba;
     private final MemoryHotplug hp;
+    private final mmsim.mm.linux.Vmstat vmstat;
     private final boolean v46;
     private final long sectionsPerBlock;
 
@@ -55,8 +56,9 @@ public final class MemoryBlocks implements MemoryBlockDevices {
 
     /** Created by start_kernel ({@code mmsim.mm.Machine}), which installs it in {@code hp}. */
     public MemoryBlocks(Kernel k, KernelConfig config, MachineLayout layout, SparseMem sparse, BuddyAllocator ba,
-            MemoryHotplug hp) {
+            MemoryHotplug hp, mmsim.mm.linux.Vmstat vmstat) {
         this.k = k;
+        this.vmstat = vmstat;
         this.config = config;
         this.layout = layout;
         this.sparse = sparse;
@@ -137,6 +139,9 @@ public final class MemoryBlocks implements MemoryBlockDevices {
             MemoryBlock b = blocks.remove(pfn / pagesPerBlock());
             if (b == null) continue;
             b.removed = true;
+            // num_poisoned_pages_sub(-1UL, memblk_nr_poison(mem)): the block's hwpoison leaves
+            // HardwareCorrupted with the memory (drivers/base/memory.c)
+            vmstat.add(mmsim.mm.linux.GlobalStat.NUM_POISONED_PAGES, -b.nrHwpoison);
             for (Consumer<MemoryBlock> c : blockRemoved) c.accept(b);
         }
     }
@@ -319,12 +324,11 @@ public final class MemoryBlocks implements MemoryBlockDevices {
 
     /**
      * memblk_nr_poison() != 0 (v6.4+): a block that had hwpoisoned pages is not onlined again
-     * (-EHWPOISON). The kernel counts them in the block as memory_failure marks them; the model
-     * counts the hwpoisoned pages of an online block when it goes offline (its memmap is poisoned
-     * afterwards, so the flags are gone), plus any still visible in an initialised memmap.
+     * (-EHWPOISON). memory_failure counts them in the block as it marks them
+     * ({@link #memblkNrPoisonAdd}): the flags themselves are gone once offline poisons the memmap.
      */
     private boolean blockHasHwpoison(MemoryBlock mem) {
-        return mem.nrHwpoison > 0 || hp.countHwpoison(mem.startPfn, mem.endPfn()) > 0;
+        return mem.nrHwpoison > 0;
     }
 
 

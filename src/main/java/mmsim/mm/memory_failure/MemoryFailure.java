@@ -111,9 +111,21 @@ public final class MemoryFailure {
     void mfUnlock() { if (mfMutex != null) mfMutex.unlock(); }
     void assertMfLocked() { if (mfMutex != null) mfMutex.assertHeld(); }
 
-    /** num_poisoned_pages_inc(pfn) (the per-block counter of v6.2+ is counted by memory_hotplug at offline). */
-    void numPoisonedPagesInc() { vmstat.add(GlobalStat.NUM_POISONED_PAGES, 1); }
-    void numPoisonedPagesSub(long n) { vmstat.add(GlobalStat.NUM_POISONED_PAGES, -n); }
+    /**
+     * num_poisoned_pages_inc(pfn) (mm/memory-failure.c): the global count, and since v6.4 the
+     * count of the memory block holding pfn (memblk_nr_poison_inc, drivers/base/memory.c), which
+     * keeps a block that had hwpoison from being onlined again after its memmap was poisoned.
+     */
+    void numPoisonedPagesInc(long pfn) {
+        vmstat.add(GlobalStat.NUM_POISONED_PAGES, 1);
+        if (hotplug != null) hotplug.memblkNrPoisonAdd(pfn, 1);
+    }
+
+    /** num_poisoned_pages_sub(pfn, n): both counts, as {@link #numPoisonedPagesInc}. */
+    void numPoisonedPagesSub(long pfn, long n) {
+        vmstat.add(GlobalStat.NUM_POISONED_PAGES, -n);
+        if (hotplug != null) hotplug.memblkNrPoisonAdd(pfn, -n);
+    }
     public long numPoisonedPages() { return vmstat.get(GlobalStat.NUM_POISONED_PAGES); }
 
     /** pr_err/pr_info with mm/memory-failure.c's pr_fmt: "Memory failure: " today, "MCE " in 2016. */
@@ -283,7 +295,7 @@ public final class MemoryFailure {
             pages.set(pfn, PageFlag.HWPOISON);
             if (release) um.putPage(pfn);
             pages.refAdd(pfn, 1);                 // page_ref_inc(): the poisoned page stays pinned
-            numPoisonedPagesInc();
+            numPoisonedPagesInc(pfn);
             return true;
         }
     }
@@ -330,7 +342,7 @@ public final class MemoryFailure {
                     actionResult(pfn, MSG_ALREADY, FAILED);   // not counted
                     return Errno.EHWPOISON.neg();
                 }
-                numPoisonedPagesInc();
+                numPoisonedPagesInc(pfn);
                 return handlePoisonedPage(pfn, flags);
             } finally {
                 mfUnlock();
@@ -460,7 +472,7 @@ public final class MemoryFailure {
         if (got == 0) {
             // a free page (2016: also one on a pcp list, or the orphan check_new_page dropped)
             if (pages.testClear(pfn, PageFlag.HWPOISON)) {
-                numPoisonedPagesSub(1);
+                numPoisonedPagesSub(pfn, 1);
                 unpoisonLog("Software-unpoisoned free page", "software-unpoisoned page", pfn);
                 return 0;
             }
@@ -468,7 +480,7 @@ public final class MemoryFailure {
         }
         if (got < 0) {
             if (buddy.putPageBackBuddy(pfn)) {
-                numPoisonedPagesSub(1);
+                numPoisonedPagesSub(pfn, 1);
                 unpoisonLog("Software-unpoisoned page", "software-unpoisoned page", pfn);
                 return 0;
             }
@@ -484,7 +496,7 @@ public final class MemoryFailure {
         }
         um.putPage(pfn);                     // our reference
         if (!freeit) return busy;
-        numPoisonedPagesSub(1);
+        numPoisonedPagesSub(pfn, 1);
         unpoisonLog("Software-unpoisoned page", "software-unpoisoned page", pfn);
         um.putPage(pfn);                     // the reference poisoning kept
         return 0;

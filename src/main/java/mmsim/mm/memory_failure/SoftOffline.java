@@ -110,9 +110,9 @@ public final class SoftOffline {
             // a free page: flagged where it lies, in the buddy lists (2016), or only if still there (v4.19)
             if (flow == HwpoisonFlow.V4_19_FREE_BUDDY_ONLY) {
                 if (!setHwpoisonFreeBuddyPage(pfn)) return Errno.EBUSY.neg();
-                mf.numPoisonedPagesInc();
+                mf.numPoisonedPagesInc(pfn);
             } else if (!pages.testSet(pfn, PageFlag.HWPOISON)) {
-                mf.numPoisonedPagesInc();
+                mf.numPoisonedPagesInc(pfn);
             }
         }
         return ret;
@@ -145,7 +145,7 @@ public final class SoftOffline {
                 return today ? Errno.EBUSY.neg() : iso;
             }
             if (flow == HwpoisonFlow.V4_2_RC_SET_BEFORE_MIGRATE && !pages.testSet(pfn, PageFlag.HWPOISON)) {
-                mf.numPoisonedPagesInc();                    // 4491f712606: flagged while still isolated
+                mf.numPoisonedPagesInc(pfn);                    // 4491f712606: flagged while still isolated
             }
             raceLost[k.smpProcessorId()] = false;
             List<Long> list = new ArrayList<>(List.of(pfn));
@@ -159,7 +159,7 @@ public final class SoftOffline {
             log("%#x: migration failed %d, type %x", "%#x: page migration failed %d, type %s",
                     pfn, ret, today ? mf.pGp(pfn) : pages.flagsWord(pfn) & PageFlag.PAGEFLAGS_MASK);
             if (flow == HwpoisonFlow.V4_2_RC_SET_BEFORE_MIGRATE && pages.testClear(pfn, PageFlag.HWPOISON)) {
-                mf.numPoisonedPagesSub(1);
+                mf.numPoisonedPagesSub(pfn, 1);
             }
             if (ret > 0) return today ? Errno.EBUSY.neg() : Errno.EIO.neg();
             return ret;
@@ -195,10 +195,10 @@ public final class SoftOffline {
             }
             case V4_6_PUT_THEN_SET -> {
                 um.putPage(pfn);                         // normally the last reference: to the pcp list
-                if (!pages.testSet(pfn, PageFlag.HWPOISON)) mf.numPoisonedPagesInc();   // "nothing prevents" a realloc in between
+                if (!pages.testSet(pfn, PageFlag.HWPOISON)) mf.numPoisonedPagesInc(pfn);   // "nothing prevents" a realloc in between
             }
             case SET_THEN_PUT -> {
-                if (!pages.testSet(pfn, PageFlag.HWPOISON)) mf.numPoisonedPagesInc();
+                if (!pages.testSet(pfn, PageFlag.HWPOISON)) mf.numPoisonedPagesInc(pfn);
                 um.putPage(pfn);
             }
             case PUT_TESTZERO -> {
@@ -206,13 +206,13 @@ public final class SoftOffline {
                 int now = pages.refAdd(pfn, -1);
                 if (now < 0) throw k.bug("include/linux/mm.h", 1140, pages.dumpPage(pfn, "VM_BUG_ON_PAGE(page_ref_count(page) == 0)"));
                 if (now == 0) {
-                    if (!pages.testSet(pfn, PageFlag.HWPOISON)) mf.numPoisonedPagesInc();
+                    if (!pages.testSet(pfn, PageFlag.HWPOISON)) mf.numPoisonedPagesInc(pfn);
                     um.freeRefcountZero(pfn);            // free_pages_check's hook keeps it out of the buddy
                 }
             }
             case V4_19_FREE_BUDDY_ONLY -> {
                 um.putPage(pfn);                         // pageblock isolated: straight into the buddy
-                if (setHwpoisonFreeBuddyPage(pfn)) mf.numPoisonedPagesInc();
+                if (setHwpoisonFreeBuddyPage(pfn)) mf.numPoisonedPagesInc(pfn);
                 else raceLost[k.smpProcessorId()] = true;
             }
             case V5_10_REWORK, MAINLINE -> { }               // the reference stays for page_handle_poison()

@@ -17,8 +17,6 @@ import mmsim.mm.vmscan.Vmscan;
 import mmsim.mm.migrate.Migrate;
 import mmsim.mm.linux.MachineLayout;
 import mmsim.mm.linux.Memmap;
-import mmsim.mm.linux.PageFlag;
-import mmsim.mm.linux.SectionMemmap;
 import mmsim.mm.page_alloc.BuddyAllocator;
 import mmsim.mm.linux.MigrateType;
 import mmsim.mm.page_alloc.MmInit;
@@ -248,18 +246,11 @@ public final class MemoryHotplug {
     }
 
     /**
-     * The hwpoisoned pages of [start, end) still visible in an initialised memmap (poisoned
-     * memmap and holes count nothing); the block devices' memblk_nr_poison bookkeeping uses it.
+     * memblk_nr_poison_inc/_sub (drivers/base/memory.c, v6.4+): memory-failure counts a page it
+     * poisons (or unpoisons) in the block device holding it, if one does; v4.6 has no such count.
      */
-    public long countHwpoison(long start, long end) {
-        long n = 0;
-        for (long p = start; p < end; p++) {
-            SectionMemmap sm = memmap.sectionOf(p);
-            if (sm == null) { p = (p / sparse.pagesPerSection() + 1) * sparse.pagesPerSection() - 1; continue; }
-            long fl = sm.flags[memmap.index(p)];
-            if (fl != SectionMemmap.POISON && (fl & PageFlag.HWPOISON.mask) != 0) n++;
-        }
-        return n;
+    public void memblkNrPoisonAdd(long pfn, long nr) {
+        if (!v46 && blockDevices != null) blockDevices.memblkNrPoisonAdd(pfn, nr);
     }
 
     // =========================================================================================

@@ -210,7 +210,6 @@ final class OfflinePages {
             ba.initPerZoneWmarkMin();
             if (!zone.populated()) ba.buildAllZonelists();   // the zone emptied: zone_pcp_reset, then the rebuild
             hp.memoryNotify(MemoryNotifier.MEM_OFFLINE, arg);
-            if (!v46) hp.blockDevices().memblkNrPoisonAdd(startPfn, hp.countHwpoison(startPfn, end));
             if (!v46) hp.removePfnRangeFromZone(zone, startPfn, nrPages);
             return 0;
         }

@@ -316,9 +316,17 @@ public final class BuddyAllocator {
 
     /** The order of the non-compound high-order allocation starting at pfn, or -1. */
     public int highOrderInUse(long pfn) {
-        if (highOrderInUse.isEmpty()) return -1; // the model check asks for every allocated page
         Integer o = highOrderInUse.get(pfn);
         return o == null ? -1 : o;
+    }
+
+    /**
+     * The first pfn at or after {@code pfn} where a non-compound high-order allocation starts, or
+     * Long.MAX_VALUE: the model check walks pfns in order and asks again only once it passed it.
+     */
+    public long highOrderInUseFrom(long pfn) {
+        Long next = highOrderInUse.ceilingKey(pfn);
+        return next == null ? Long.MAX_VALUE : next;
     }
 
     /**

@@ -74,7 +74,7 @@ public final class PageIsolation {
 
     /**
      * test_pages_isolated(): 0 when every page of [start, end) is free in the buddy on an isolated
-     * pageblock (or hwpoisoned / PageOffline with refcount 0, which offline may skip), else -EBUSY.
+     * pageblock, hwpoisoned (any refcount) or PageOffline with refcount 0 (offline skips both), else -EBUSY.
      */
     public int testPagesIsolated(long start, long end) {
         try (var f = k.enter("test_pages_isolated")) {
@@ -86,9 +86,10 @@ public final class PageIsolation {
                 for (long p = start; p < end; ) {
                     if (memmap.isBuddy(p)) {
                         p += 1L << memmap.privateData(p);
-                    } else if ((memmap.testBit(p, PageFlag.HWPOISON) || memmap.hasType(p, PageType.OFFLINE))
-                            && memmap.refcount(p) == 0) {
-                        p++;
+                    } else if (memmap.testBit(p, PageFlag.HWPOISON)) {
+                        p++;   // whatever its refcount: memory_failure keeps its own reference (mm/page_isolation.c)
+                    } else if (memmap.hasType(p, PageType.OFFLINE) && memmap.refcount(p) == 0) {
+                        p++;   // the driver dropped its reference in MEM_GOING_OFFLINE
                     } else {
                         return Errno.EBUSY.neg();
                     }

@@ -101,15 +101,29 @@ class MemoryHotplugTest {
         MemoryBlocks blocks = m.memoryBlocks();
         MemoryBlock b = blocks.block(4);
         assertEquals(0, blocks.stateStore(b, "online_movable"));
-        // what memory_failure does to a free page: off the buddy, PG_hwpoison
+        // memory_failure on a free page: off the buddy, PG_hwpoison, counted in the block (v6.4+)
         long bad = HP_PFN + 4096;
-        m.allocator().drainAllPages(b.zone());
-        assertTrue(m.allocator().takePageOffBuddy(bad));
-        m.memmap().setBit(bad, PageFlag.HWPOISON);
+        assertEquals(0, m.memoryFailure().memoryFailure(bad, 0));
         assertEquals(0, blocks.stateStore(b, "offline"), "offline skips the hwpoisoned page");
         clean(m);
+        // the memmap is poisoned now: only the block's own count remembers the page
         assertEquals(Errno.EHWPOISON.neg(), blocks.stateStore(b, "online"));
         assertEquals(MemoryBlock.MEM_OFFLINE, b.state());
+    }
+
+    @Test
+    void anUnpoisonedPageNoLongerKeepsItsBlockOffline() {
+        Machine m = small(KernelConfig.mainline());
+        MemoryBlocks blocks = m.memoryBlocks();
+        MemoryBlock b = blocks.block(4);
+        assertEquals(0, blocks.stateStore(b, "online_movable"));
+        long bad = HP_PFN + 4096;
+        assertEquals(0, m.memoryFailure().memoryFailure(bad, 0));
+        // num_poisoned_pages_sub(pfn, 1) takes it out of the block's count too
+        assertEquals(0, m.memoryFailure().unpoisonMemory(bad));
+        assertEquals(0, blocks.stateStore(b, "offline"));
+        assertEquals(0, blocks.stateStore(b, "online"));
+        clean(m);
     }
 
     @Test
