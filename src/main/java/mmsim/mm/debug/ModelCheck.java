@@ -179,9 +179,19 @@ public final class ModelCheck {
             // the walk passes it (a lookup per allocated page was a sixth of an execution of 000)
             long nextHighOrder = ba.highOrderInUseFrom(s);
             for (long p = s; p < s + sparse.pagesPerSection(); p++) {
-                if (writtenOnly && (p & (SectionMemmap.WRITTEN_BLOCK_PAGES - 1)) == 0 && !mm.blockWritten(p)) {
-                    p += SectionMemmap.WRITTEN_BLOCK_PAGES - 1; // an unwritten block: as it was, and it passed
-                    continue;
+                if ((p & (SectionMemmap.WRITTEN_BLOCK_PAGES - 1)) == 0) {
+                    if (writtenOnly && !mm.blockWritten(p)) {
+                        p += SectionMemmap.WRITTEN_BLOCK_PAGES - 1; // an unwritten block: as it was, and it passed
+                        continue;
+                    }
+                    // a block of offlined memory (its memmap poisoned whole) on no free list: every
+                    // page of it is OFFLINE, found in one pass over the flags words
+                    if (mm.allPoisoned(p, SectionMemmap.WRITTEN_BLOCK_PAGES)
+                            && noneSeen(state, (int) p, SectionMemmap.WRITTEN_BLOCK_PAGES)) {
+                        java.util.Arrays.fill(state, (int) p, (int) p + SectionMemmap.WRITTEN_BLOCK_PAGES, (byte) State.OFFLINE.ordinal());
+                        p += SectionMemmap.WRITTEN_BLOCK_PAGES - 1;
+                        continue;
+                    }
                 }
                 if (state[(int) p] == State.FREE.ordinal()) continue;
                 if (mm.poisoned(p)) { state[(int) p] = (byte) State.OFFLINE.ordinal(); continue; }
@@ -224,6 +234,12 @@ public final class ModelCheck {
         // ---- kernel page tables (init_mm): every table page reachable once, none leaked ---------
         problems.addAll(KernelPgtableCheck.check(m));
         return problems;
+    }
+
+    /** True when no page of [from, from + n) was given a state yet. */
+    private static boolean noneSeen(byte[] state, int from, int n) {
+        for (int i = from; i < from + n; i++) if (state[i] != 0) return false;
+        return true;
     }
 
     /** Throws IllegalStateException listing the first problems when the model is inconsistent. */

@@ -169,6 +169,17 @@ public final class Memmap {
      * True when a struct page in the {@link SectionMemmap#WRITTEN_BLOCK_PAGES}-aligned block of
      * {@code pfn} was written since {@link #clearWritten()}; false for pfns without memmap.
      */
+    /**
+     * True when every struct page of [pfn, pfn + n) is poisoned (false when the range leaves
+     * pfn's section): a raw
+     * read of the flags words for the model check, which walks offlined memory in blocks.
+     */
+    public boolean allPoisoned(long pfn, int n) {
+        SectionMemmap m = sectionOf(pfn);
+        int i = (int) pfn & mask;
+        return m != null && i + n <= m.nrPages && m.allPoisoned(i, i + n);
+    }
+
     public boolean blockWritten(long pfn) {
         SectionMemmap m = sectionOf(pfn);
         return m != null && m.blockWritten((int) pfn & mask);

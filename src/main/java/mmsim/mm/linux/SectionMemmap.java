@@ -143,6 +143,12 @@ public final class SectionMemmap implements Restorable<SectionMemmap>, mmsim.ker
     }
 
     /** True when a struct page in the block of index {@code i} was written since {@link #clearWritten()}. */
+    /** True when every struct page of [from, to) is poisoned (its flags word is {@link #POISON}). */
+    public boolean allPoisoned(int from, int to) {
+        for (int i = from; i < to; i++) if (flags[i] != POISON) return false;
+        return true;
+    }
+
     public boolean blockWritten(int i) {
         return written.written(i);
     }

@@ -200,10 +200,19 @@ final class OfflinePages {
                 for (long p = startPfn; p < end; p++) memmap.setBit(p, PageFlag.RESERVED);
                 k.log().printk("Offlined Pages " + nrPages);
             }
-            // nr_isolate_pageblock -= nr_pages / pageblock_nr_pages: the kernel leaves the stale
-            // MIGRATE_ISOLATE marks for the next online to overwrite; the model resets them to MOVABLE
-            // (no free page is left in the range to move), which uncounts them the same way
-            isolation.undoIsolatePageRange(startPfn, end, MigrateType.MOVABLE);
+            if (v46) {
+                // v4.6: "reset pagetype flags and makes migrate type to be MOVABLE"
+                isolation.undoIsolatePageRange(startPfn, end, MigrateType.MOVABLE);
+            } else {
+                // the pageblocks keep their stale MIGRATE_ISOLATE marks (memmap_init_range of the
+                // next online overwrites them); only the zone's count of isolated blocks is fixed up
+                zone.lock.lock();
+                try {
+                    zone.nrIsolatePageblock -= (int) (nrPages / Zone.PAGEBLOCK_NR_PAGES);
+                } finally {
+                    zone.lock.unlock();
+                }
+            }
             k.point("offline_pages:adjust_managed_page_count", zone, Access.WRITE);
             zone.adjustManagedPages(-nrPages);
             zone.adjustPresentPages(-nrPages);

@@ -85,6 +85,9 @@ class MemoryHotplugTest {
         assertFalse(m.sparse().section(4).online());
         assertTrue(m.memmap().poisoned(HP_PFN + 100), "mainline re-poisons the memmap at offline");
         assertEquals(0, normal.nrIsolatePageblock());
+        // offline_pages leaves the pageblocks isolated (only the zone's count is fixed up); the
+        // next online's memmap_init_range overwrites the marks
+        assertEquals(mmsim.mm.linux.MigrateType.ISOLATE, m.allocator().pageblockMigratetype(HP_PFN + PAGES - 1));
         clean(m);
 
         // and again: the stale pageblock state of the first round does not matter
@@ -382,6 +385,9 @@ class MemoryHotplugTest {
         assertTrue(m.memmap().testBit(HP_PFN + 5, PageFlag.RESERVED));
         assertFalse(m.memmap().poisoned(HP_PFN + 5));
         assertEquals(free, freePages(m));
+        assertEquals(mmsim.mm.linux.MigrateType.MOVABLE, m.allocator().pageblockMigratetype(HP_PFN + PAGES - 1),
+                "v4.6 offline_pages undoes the isolation (removable_show reads the pageblocks)");
+        assertEquals(1, blocks.removable(b));
         clean(m);
     }
 
