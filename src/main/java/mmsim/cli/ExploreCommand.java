@@ -47,7 +47,7 @@ public final class ExploreCommand implements Callable<Integer> {
     @Option(names = "--bound", paramLabel = "K", description = "Preemption bound: at most K preemptions per execution (default: the file's, else 2).")
     Integer bound;
 
-    @Option(names = "--budget", paramLabel = "N|TIME", description = "Stop after N executions or after a time such as 30s, 2m.")
+    @Option(names = "--budget", paramLabel = "N|TIME", description = "Stop after N executions (those the reduction abandons as redundant count too) or after a time such as 30s, 2m.")
     String budget;
 
     @Option(names = "--step-limit", paramLabel = "N", description = "Scheduling steps one execution may take (default: the file's step_limit, else derived from the scenario).")
