@@ -27,7 +27,8 @@ import mmsim.mm.linux.Restorable;
  *
  * <p>Rules, in the order they are applied to a reference:
  * <ul>
- *   <li>Shared, not copied: immutable JDK values (String, boxed primitives, enums, Class), the
+ *   <li>Shared, not copied: immutable JDK values (String, boxed primitives, enums, Class), final
+ *       classes whose fields are all final and themselves of such types (a lock class), the
  *       objects held in static fields of the classes met (sentinels compared by identity, such as
  *       {@code Frame.NONE} or an empty list constant), and lambdas that capture nothing.</li>
  *   <li>Primitive arrays: cloned (a memcpy).</li>
@@ -272,6 +273,7 @@ public final class GraphCopy {
                 || (HashMap.class.isAssignableFrom(c)))) {
             throw new IllegalStateException("cannot copy a " + c.getName() + ": a hashed table GraphCopy does not rebuild");
         }
+        if (deeplyImmutable(c, new java.util.HashSet<>())) return new Plan(Kind.SHARED, null, null);
         List<Long> offsets = new ArrayList<>();
         StringBuilder types = new StringBuilder();
         for (Class<?> k = c; k != null; k = k.getSuperclass()) {
@@ -293,6 +295,28 @@ public final class GraphCopy {
         long[] off = new long[offsets.size()];
         for (int i = 0; i < off.length; i++) off[i] = offsets.get(i);
         return new Plan(Kind.PLAIN, off, types.toString().toCharArray());
+    }
+
+    /**
+     * A final class (not a lambda) whose instance fields, its superclasses' included, are all final
+     * and hold primitives, immutable JDK values, enums or instances of such classes: nothing can
+     * change one after construction, so every copy may share it (a lock class, a layout range).
+     */
+    private static boolean deeplyImmutable(Class<?> c, Set<Class<?>> visiting) {
+        if (c.isPrimitive() || IMMUTABLE.contains(c) || c.isEnum()) return c != Object.class;
+        if (c.isArray() || c.isHidden() || !Modifier.isFinal(c.getModifiers()) || c.getName().startsWith("java.")) return false;
+        if (!visiting.add(c)) return false; // a class that holds itself: not worth proving
+        try {
+            for (Class<?> k = c; k != null && k != Object.class; k = k.getSuperclass()) {
+                for (Field f : k.getDeclaredFields()) {
+                    if (Modifier.isStatic(f.getModifiers())) continue;
+                    if (!Modifier.isFinal(f.getModifiers()) || !deeplyImmutable(f.getType(), visiting)) return false;
+                }
+            }
+            return true;
+        } finally {
+            visiting.remove(c);
+        }
     }
 
     /** Adds the objects in {@code k}'s static reference fields (and its enclosing classes') to the shared set. */

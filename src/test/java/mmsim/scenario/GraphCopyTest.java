@@ -73,6 +73,27 @@ class GraphCopyTest {
         assertEquals(1, h.a.words[0]);
     }
 
+    /** Nothing can change one after construction: final fields of final, immutable types. */
+    record Range(long start, long end, String name) { }
+
+    /** Final fields, but one holds a mutable object. */
+    record RangeOfNode(long start, Node node) { }
+
+    /** A field that is not final. */
+    static final class Counter { final String name = "c"; long n; }
+
+    @Test
+    void sharesObjectsNothingCanChangeAndCopiesTheRest() {
+        Range r = new Range(1, 2, "ram");
+        RangeOfNode rn = new RangeOfNode(3, new Node());
+        Counter counter = new Counter();
+        List<Object> copy = GraphCopy.of(new ArrayList<>(List.of(r, rn, counter)));
+        assertSame(r, copy.get(0), "a deeply immutable record is shared");
+        assertNotSame(rn, copy.get(1), "a record holding a mutable object is copied");
+        assertNotSame(rn.node(), ((RangeOfNode) copy.get(1)).node());
+        assertNotSame(counter, copy.get(2), "a class with a field that is not final is copied");
+    }
+
     @Test
     void refusesHashedTablesItCannotRebuild() {
         Map<Node, String> weak = new java.util.WeakHashMap<>();
