@@ -133,9 +133,13 @@ public final class ModelCheck {
                         if (ba.pageblockMigratetype(p) != mt) problems.add(Problem.inconsistency(at(z, order, mt, p) + ": pageblock type " + MigrateType.name(ba.pageblockMigratetype(p))));
                         int prevLink = mm.lruPrev(p);
                         if ((prev < 0 ? Memmap.NIL : (int) prev) != prevLink) problems.add(Problem.inconsistency(at(z, order, mt, p) + ": broken prev link"));
-                        for (long q = p; q < p + (1L << order); q++) {
-                            if (state[(int) q] != 0) problems.add(Problem.inconsistency(String.format(Locale.ROOT, "pfn %#x: on two free lists/blocks", q)));
-                            state[(int) q] = (byte) State.FREE.ordinal();
+                        if (noneSeen(state, (int) p, 1 << order)) {
+                            java.util.Arrays.fill(state, (int) p, (int) p + (1 << order), (byte) State.FREE.ordinal());
+                        } else {
+                            for (long q = p; q < p + (1L << order); q++) {
+                                if (state[(int) q] != 0) problems.add(Problem.inconsistency(String.format(Locale.ROOT, "pfn %#x: on two free lists/blocks", q)));
+                                state[(int) q] = (byte) State.FREE.ordinal();
+                            }
                         }
                         if (mt != MigrateType.ISOLATE) freePages += 1L << order;
                         if (mt == MigrateType.CMA) cmaFree += 1L << order;

@@ -128,6 +128,24 @@ class BuddyAllocatorTest {
     }
 
     @Test
+    void theModelCheckFindsAPageListedInsideAnotherFreeBlock() {
+        Machine m = tiny(KernelConfig.mainline().without(KernelConfig.PCP_LISTS));
+        Zone z = normal(m);
+        long first = z.freeArea(Zone.MAX_PAGE_ORDER).first(MigrateType.MOVABLE);
+        long inside = first + 4;
+        // a corrupted list: a page of a free max-order block also on the order-0 list
+        z.lock.lock();
+        try {
+            m.allocator().addToFreeList(z, inside, 0, MigrateType.MOVABLE, false);
+        } finally {
+            z.lock.unlock();
+        }
+        List<String> problems = ModelCheck.check(m).stream().map(ModelCheck.Problem::text).toList();
+        assertTrue(problems.contains(String.format("pfn %#x: on two free lists/blocks", inside)), problems.toString());
+        assertFalse(problems.contains(String.format("pfn %#x: on two free lists/blocks", inside + 1)), problems.toString());
+    }
+
+    @Test
     void fallbackClaimsAPageblockForUnmovableAllocations() {
         Machine m = tiny(KernelConfig.mainline().without(KernelConfig.PCP_LISTS));
         BuddyAllocator ba = m.allocator();
