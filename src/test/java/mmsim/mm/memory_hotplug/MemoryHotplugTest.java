@@ -115,6 +115,21 @@ class MemoryHotplugTest {
     }
 
     @Test
+    void removingABlockTakesItsHwpoisonOutOfHardwareCorrupted() {
+        Machine m = small(KernelConfig.mainline());
+        MemoryBlocks blocks = m.memoryBlocks();
+        assertEquals(0, blocks.stateStore(blocks.block(4), "online_movable"));
+        assertEquals(0, m.memoryFailure().memoryFailure(HP_PFN + 4096, 0));
+        assertEquals(0, m.memoryFailure().memoryFailure(HP_PFN + 8192, 0));
+        assertEquals(2, m.memoryFailure().numPoisonedPages());
+        assertEquals(0, blocks.stateStore(blocks.block(4), "offline"));
+        assertEquals(2, m.memoryFailure().numPoisonedPages(), "offline keeps the count: the block remembers its pages");
+        // remove_memory_block_devices: num_poisoned_pages_sub(-1UL, memblk_nr_poison(mem))
+        assertEquals(0, m.memoryHotplug().removeMemory(HP_START, BLOCK));
+        assertEquals(0, m.memoryFailure().numPoisonedPages());
+    }
+
+    @Test
     void anUnpoisonedPageNoLongerKeepsItsBlockOffline() {
         Machine m = small(KernelConfig.mainline());
         MemoryBlocks blocks = m.memoryBlocks();
