@@ -148,6 +148,13 @@ final class DfsSearch implements Engine.Chooser {
             if ((reachedSplit || split.cutsAt(step, bound - preemptionsSoFar)) && !enterSubtree(step)) return Engine.REDUNDANT;
         }
         long z = step == 0 ? 0 : sleepNext;
+        if (reduce != null && cur >= 0 && (en & (1L << cur)) == 0) {
+            // the current CPU blocked at its lock's point: as if its attempt ran (Engine.dependentWithBlock)
+            for (long m = z & en; m != 0; m &= m - 1) {
+                int t = Long.numberOfTrailingZeros(m);
+                if (reduce.dependentWithBlock(t)) z &= ~(1L << t);
+            }
+        }
         if (reduce != null) {
             if (step == sleep.length) sleep = Arrays.copyOf(sleep, step * 2);
             sleep[step] = z;
@@ -202,6 +209,7 @@ final class DfsSearch implements Engine.Chooser {
             System.arraycopy(tried, prefixLen, backtrack, prefixLen, s - prefixLen);
             races.of(e);
             races.addBacktracks(e, backtrack, sleep);
+            races.addBlockBacktracks(e, backtrack, sleep);
         }
         preBefore[0] = 0;
         for (int i = 0; i < s; i++) preBefore[i + 1] = preBefore[i] + (isPreemption(i, chosen[i]) ? 1 : 0);

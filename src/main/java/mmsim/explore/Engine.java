@@ -113,6 +113,14 @@ final class Engine implements Sched {
     private int faultCpu;
     private IllegalArgumentException diverged;
     private boolean redundant;
+    // what the CPU deciding now is blocked on at its conditional point (null: it is not)
+    private Object blockedOn;
+    // the blocks at conditional points of the last execution, for DPOR: before step blockAt[b],
+    // CPU blockCpu[b] found the condition on blockWatched[b] false
+    int blocks;
+    int[] blockAt = new int[16];
+    byte[] blockCpu = new byte[16];
+    Object[] blockWatched = new Object[16];
 
     Engine(Carrier carrier, int stepLimit) {
         this.carrier = carrier;
@@ -215,6 +223,7 @@ final class Engine implements Sched {
         tracing = tr;
         rec = tr ? new Trace.Recorder() : null;
         steps = 0;
+        blocks = 0;
         preemptions = 0;
         points = 0;
         fault = null;
@@ -470,9 +479,25 @@ final class Engine implements Sched {
 
     @Override
     public void point(String label, Object location, Access access) {
+        stop(label, location, access, null, null);
+    }
+
+    @Override
+    public void point(String label, Object location, Access access, BooleanSupplier canProceed, Object watched) {
+        stop(label, location, access, canProceed, watched);
+    }
+
+    /**
+     * A point: the running CPU announces its next step and the chooser decides who runs it. With
+     * {@code canProceed} (a conditional point, a lock's acquire) the CPU is not runnable while it
+     * is false, now or after a switch (another CPU may take the lock before this one's step
+     * comes); {@code watched} is what it reads.
+     */
+    private void stop(String label, Object location, Access access, BooleanSupplier canProceed, Object watched) {
         if (mode != RUNNING || runAs >= 0) {
             if (mode == ABANDON) throw Carrier.Abandoned.INSTANCE;
             if (tracing && mode != IDLE) rec.step(currentCpu(), depth[currentCpu()], label, location, access);
+            if (canProceed != null) waitUntil(canProceed, label, location, access);
             return;
         }
         points++;
@@ -481,13 +506,67 @@ final class Engine implements Sched {
         pendingLocation[me] = location;
         pendingAccess[me] = access;
         pendingLabel[me] = label;
-        int c = decide(me, enabledMask());
+        boolean blocked = false;
+        if (canProceed != null) {
+            waits[me] = canProceed;
+            waitingFor[me] = label;
+            blocked = !canProceed.getAsBoolean();
+            if (blocked && tracing) rec.add(me, Trace.Kind.WAITS, depth[me], label);
+        }
+        long en = enabledMask();
+        if (en == 0) throw new DeadlockError(deadlockReport());
+        if (blocked) recordBlock(me, watched);
+        blockedOn = blocked ? watched : null;
+        int c;
+        try {
+            c = decide(me, en);
+        } finally {
+            blockedOn = null;
+        }
         if (c != me) {
-            if (tracing) rec.add(me, Trace.Kind.PREEMPTED, 0, "");
+            if (tracing && !blocked) rec.add(me, Trace.Kind.PREEMPTED, 0, "");
             next = c;
             carrier.suspend();
         }
+        if (canProceed != null) {
+            waits[me] = null;
+            waitingFor[me] = null;
+        }
         if (tracing) rec.step(me, depth[me], label, location, access);
+    }
+
+    private void recordBlock(int cpu, Object watched) {
+        if (blocks == blockAt.length) {
+            blockAt = Arrays.copyOf(blockAt, blocks * 2);
+            blockCpu = Arrays.copyOf(blockCpu, blocks * 2);
+            blockWatched = Arrays.copyOf(blockWatched, blocks * 2);
+        }
+        blockAt[blocks] = steps;
+        blockCpu[blocks] = (byte) cpu;
+        blockWatched[blocks] = watched;
+        blocks++;
+    }
+
+    /** Whether step i of the last execution wrote what block b's condition read (an acquire or release of its lock). */
+    boolean stepConflictsWithBlock(int i, int b) {
+        return stepBegun[i] && footprintsConflict(stepAccess[i], stepLocation[i], Access.READ, blockWatched[b]);
+    }
+
+    /**
+     * Whether the next step of CPU {@code sleeper} may not commute with the current CPU having
+     * just found its conditional point closed (a lock another CPU holds): finding the lock taken
+     * is no step, yet it reads the lock word as an attempt step would, and is ordered before the
+     * holder's release. A sleeper whose step writes what the condition reads (the release) must
+     * wake ({@link DfsSearch}): moving the release before the block makes the block vanish, and
+     * the execution that then follows may need a preemption the bound does not allow (Coons,
+     * Musuvathi and McKinley, OOPSLA 2013); 000e v4.6 lost an outcome that way. False when the
+     * current CPU is not blocked at such a point.
+     */
+    boolean dependentWithBlock(int sleeper) {
+        Object watched = blockedOn;
+        if (watched == null) return false;
+        if (!begun[sleeper]) return true;
+        return footprintsConflict(pendingAccess[sleeper], pendingLocation[sleeper], Access.READ, watched);
     }
 
     @Override

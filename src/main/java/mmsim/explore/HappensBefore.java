@@ -142,6 +142,34 @@ final class HappensBefore {
         }
     }
 
+    /**
+     * The races of the blocks at conditional points ({@link Engine#blockedOn}): finding a lock
+     * taken is no step, but it reads the lock word after the holder's acquire as an attempt step
+     * would, so the last step of another CPU that wrote what the condition read, unless already
+     * ordered before the block, races with it. The blocked CPU is asked for at that step's node
+     * (and where its CPU's run began, as in {@link #addBacktracks}), so the order in which it
+     * takes the lock first is tried; without this DPOR lost outcomes on 000e v4.6.
+     */
+    void addBlockBacktracks(Engine e, long[] backtrack, long[] sleep) {
+        for (int b = 0; b < e.blocks; b++) {
+            int s = e.blockAt[b];
+            int a = e.blockCpu[b];
+            int lastOfA = -1;
+            for (int k = s - 1; k >= 0 && lastOfA < 0; k--) if (cpuOf[k] == a) lastOfA = k;
+            for (int i = s - 1; i >= 0; i--) {
+                int p = cpuOf[i];
+                if (p == a || !e.stepConflictsWithBlock(i, b)) continue;
+                if (lastOfA >= 0 && precedes(i, lastOfA)) break;
+                long want = 1L << a;
+                ask(backtrack, sleep, i, want, e.enabledAt[i]);
+                int k = i;
+                while (k > 0 && cpuOf[k - 1] == p) k--;
+                if (k != i) ask(backtrack, sleep, k, want, e.enabledAt[k]);
+                break;
+            }
+        }
+    }
+
     /** Unless node i tries or sleeps on one of {@code initials}, adds one runnable there (all runnable if none is). */
     private static void ask(long[] backtrack, long[] sleep, int i, long initials, long enabled) {
         long want = initials & enabled;

@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import mmsim.kernel.Access;
+import mmsim.kernel.Region;
 
 /**
  * A traced execution as data: events in global order, each on one CPU's column. Rendered as a
@@ -120,7 +121,8 @@ public final class Trace {
         }
 
         void step(int cpu, int depth, String label, Object location, Access access) {
-            int id = location == null ? -1 : locations.computeIfAbsent(location, l -> locations.size());
+            Object named = location instanceof Region.Part part ? part.whole() : location;
+            int id = named == null ? -1 : locations.computeIfAbsent(named, l -> locations.size());
             events.add(new Event(cpu, Kind.STEP, depth, label, access == null ? Access.NONE : access, id));
         }
     }

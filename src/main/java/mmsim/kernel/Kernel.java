@@ -196,6 +196,17 @@ public final class Kernel {
         if (direct == null) sched.point(label, location, access);   // DirectSched.point is a no-op
     }
 
+    /**
+     * {@link #point(String, Object, Access)} whose step may begin only once {@code canProceed}
+     * holds, a condition that reads {@code watched} (a lock's acquire: {@link Sched#point(String,
+     * Object, Access, java.util.function.BooleanSupplier, Object)}).
+     */
+    public void point(String label, Object location, Access access, java.util.function.BooleanSupplier canProceed, Object watched) {
+        if (!rcuCallbacks.isEmpty() && !inRcuCallbacks) runReadyRcuCallbacks();
+        if (direct == null) sched.point(label, location, access, canProceed, watched);
+        else direct.waitUntil(canProceed, label);
+    }
+
     public int nrCpus() { return cpus.length; }
     public Cpu cpu() {
         DirectSched d = direct;

@@ -11,6 +11,15 @@ public interface Region {
     /** True when {@code location}, as a point names it, lies inside this region. */
     boolean contains(Object location);
 
+    /**
+     * A location inside a larger one that a trace names by the larger (a lock's word, which its
+     * release alone touches, inside the lock its acquire names): dependence tells them apart, a
+     * reader of the trace sees one lock taken and released.
+     */
+    interface Part {
+        Object whole();
+    }
+
     /** Whether steps at {@code a} and {@code b} touch the same memory: equal, or one contains the other. */
     static boolean overlap(Object a, Object b) {
         return a == b || a.equals(b) || a instanceof Region r && r.contains(b) || b instanceof Region r && r.contains(a);

@@ -21,6 +21,20 @@ public interface Sched {
     /** A preemption point: another CPU may run before the caller continues. */
     void point(String label, Object location, Access access);
 
+    /**
+     * A point whose step may begin only once {@code canProceed} holds (a lock's acquire: the CPU
+     * spins until the lock is free, then takes it in the step after the point). A CPU stopped
+     * here while the condition is false is not runnable, so finding the lock held is no step of
+     * its own: an attempt that only watches the owner's critical section changes nothing, and as
+     * a step it would multiply the schedules by where in that section it happened.
+     * {@code watched} is what the condition reads (the lock word): a strategy orders the blocked
+     * CPU after the step that makes it true, as it would order an attempt step reading it.
+     */
+    default void point(String label, Object location, Access access, BooleanSupplier canProceed, Object watched) {
+        point(label, location, access);
+        waitUntil(canProceed, label, location, access);
+    }
+
     /** A point that touches nothing shared (cond_resched and the like). */
     default void point(String label) {
         point(label, null, Access.NONE);

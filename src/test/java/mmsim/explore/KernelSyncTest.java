@@ -37,6 +37,55 @@ class KernelSyncTest {
         assertThrows(KernelFault.SleepInAtomic.class, m::lock);
     }
 
+    private record LockWorld(Kernel k, SpinLock l) { }
+
+    /** CPU A takes a spinlock around a write; CPU B does the same, or reads what the lock guards without it. */
+    private static Program twoLockers(boolean guardedReader) {
+        Object data = "zone->free_area";
+        return Races.program(2, k -> new LockWorld(k, new SpinLock(k, mmsim.kernel.LockClass.spinlock("l"), data)),
+                new String[] {"locker", guardedReader ? "reader" : "locker"},
+                (w, cpu) -> {
+                    Kernel k = w.k();
+                    SpinLock l = w.l();
+                    if (cpu == 1 && guardedReader) {
+                        k.point("reader:READ_ONCE(data)", data, Access.READ);
+                        return;
+                    }
+                    l.lock();
+                    k.point("locker:write", "locker:private " + cpu, Access.WRITE);
+                    l.unlock();
+                }, w -> Map.of());
+    }
+
+    /**
+     * A CPU that reaches spin_lock() while another holds the lock is not runnable until the
+     * release: finding the lock taken is no step of its own, so no schedule can run it there.
+     */
+    @Test
+    void aCpuFindingTheLockTakenTakesNoStep() {
+        Program p = twoLockers(false);
+        // A: body, acquire (stops at its write point holding the lock); B: body up to spin_lock
+        Replayed r = Explorer.replay(p, "A2B1A2B3");
+        assertTrue(r.trace().render().contains("waits for spin_lock(&l)"), r.trace().render());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Explorer.replay(p, "A2B2A2B2"),
+                "B ran an attempt step while A held the lock");
+        assertTrue(e.getMessage().contains("CPU B is not runnable"), e.getMessage());
+    }
+
+    /**
+     * A release writes the lock word and nothing it guards, so a lockless reader of the guarded
+     * data commutes with it: the reader after A's section, before or after A's release, is one
+     * trace; before A's section is the other. With the release naming the guarded data too
+     * (before this change) there were three.
+     */
+    @Test
+    void aReleaseCommutesWithALocklessReaderOfWhatTheLockGuards() {
+        Traces.Count c = Traces.count(twoLockers(true), ExploreOptions.defaults().preemptionBound(2).stopAtFirstFailure(false)
+                .reduction(ReductionMode.NONE));
+        assertTrue(c.result().exhausted());
+        assertEquals(2, c.traces(), "traces of a lockless reader against one locked section");
+    }
+
     /** synchronize_rcu waits for readers already inside, not for readers that begin after it. */
     @Test
     void synchronizeRcuWaitsOnlyForPreexistingReaders() {

@@ -36,16 +36,17 @@ public final class Mutex {
     public void lock() {
         k.mightSleep("kernel/locking/mutex.c", 283);
         if (dropped) { k.droppedLockNote(lockLabel); return; }
-        k.point(lockLabel, this, Access.SYNC);
         Kernel.Cpu c = k.cpu();
         int me = c.id;
         if (owner == me) throw Lockdeps.recursive(k, name);
         k.lockdep().acquire(k, c, this);
-        if (owner >= 0) k.sched().waitUntil(() -> owner < 0, lockLabel, this, Access.SYNC);
+        k.point(lockLabel, this, Access.SYNC, free, this);   // runnable once the owner has released it
         owner = me;
         c.lockAcquired(this);
         k.lockTaken(cls);
     }
+
+    private final java.util.function.BooleanSupplier free = () -> owner < 0;
 
     public boolean trylock() {
         if (dropped) { k.droppedLockNote("mutex_trylock(&" + name + ")"); return true; }

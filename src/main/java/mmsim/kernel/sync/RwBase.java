@@ -57,11 +57,10 @@ abstract sealed class RwBase permits RwLock, RwSem, PercpuRwSem {
     void readLock() {
         if (sleeping) k.mightSleep("kernel/locking/rwsem.c", 1527);
         if (dropped) { k.droppedLockNote(readLabel); return; }
-        k.point(readLabel, this, Access.SYNC);
         int me = k.smpProcessorId();
         if (writer == me) throw Lockdeps.recursive(k, name);
         k.lockdep().acquire(k, this);
-        if (!canRead.getAsBoolean()) k.sched().waitUntil(canRead, readLabel, this, Access.SYNC);
+        k.point(readLabel, this, Access.SYNC, canRead, this);   // runnable once no writer holds (or waits)
         readers++;
         readersOn[me]++;
         if (!sleeping) k.preemptDisable();
@@ -95,10 +94,16 @@ abstract sealed class RwBase permits RwLock, RwSem, PercpuRwSem {
     void writeLock() {
         if (sleeping) k.mightSleep("kernel/locking/rwsem.c", 1580);
         if (dropped) { k.droppedLockNote(writeLabel); return; }
-        k.point(writeLabel, this, Access.SYNC);
         int me = k.smpProcessorId();
         if (writer == me || readersOn[me] > 0) throw Lockdeps.recursive(k, name);
         k.lockdep().acquire(k, this);
+        if (!writerPreference) {
+            k.point(writeLabel, this, Access.SYNC, canWrite, this);   // runnable once it is free
+        } else {
+            // A blocked writer announces itself (writersWaiting holds off new readers), so
+            // finding the lock taken is a step of its own here, unlike the acquires above.
+            k.point(writeLabel, this, Access.SYNC);
+        }
         if (!canWrite.getAsBoolean()) {
             writersWaiting++;
             try {

@@ -72,8 +72,7 @@ public final class SeqCount {
 
     /** read_seqcount_begin(): waits out a write in progress and returns the even count. */
     public long readBegin() {
-        k.point(readLabel, this, Access.READ);
-        if ((sequence & 1) != 0) k.sched().waitUntil(even, readLabel, this, Access.READ);
+        k.point(readLabel, this, Access.READ, even, this);   // runnable once no write is in progress
         return sequence;
     }
 

@@ -28,6 +28,17 @@ public final class SpinLock implements mmsim.kernel.Region {
      * it, so they conflict with those readers ({@link mmsim.kernel.Region}).
      */
     private final Object guarded;
+    /**
+     * What the step after the unlock point touches: the lock word alone. Releasing writes no data
+     * the lock guards (the section's writes belong to the step after the lock point, which names
+     * the whole lock), so a lockless reader of the guarded data commutes with a release: a
+     * zone_watermark_ok read does not race with another CPU's spin_unlock(&zone->lock). Acquires
+     * and waiters name the lock, which holds this word, so they still conflict with the release.
+     */
+    private final Object word = new mmsim.kernel.Region.Part() {
+        @Override public Object whole() { return SpinLock.this; }
+        @Override public String toString() { return lockClass; }
+    };
 
     public SpinLock(Kernel k, LockClass cls) {
         this(k, cls, null);
@@ -48,18 +59,18 @@ public final class SpinLock implements mmsim.kernel.Region {
 
     @Override
     public boolean contains(Object location) {
-        return guarded != null && mmsim.kernel.Region.overlap(guarded, location);
+        return location == word || guarded != null && mmsim.kernel.Region.overlap(guarded, location);
     }
 
     public void lock() {
         if (dropped) { k.droppedLockNote(lockLabel); return; }
-        k.point(lockLabel, this, Access.SYNC);
-        // The CPU is fetched once, after the point: the caller stays on it until it returns.
+        // The CPU is fetched once: the caller stays on it until it returns. Recursion and
+        // lockdep are checked before spinning, as lock_acquire() runs before the arch spin.
         Kernel.Cpu c = k.cpu();
         int me = c.id;
         if (owner == me) throw Lockdeps.recursive(k, name);
         k.lockdep().acquire(k, c, this);
-        if (owner >= 0) k.sched().waitUntil(free, lockLabel, this, Access.SYNC);
+        k.point(lockLabel, this, Access.SYNC, free, word);
         owner = me;
         c.preemptDisable();
         c.lockAcquired(this);
@@ -110,7 +121,7 @@ public final class SpinLock implements mmsim.kernel.Region {
 
     public void unlock() {
         if (dropped) { k.droppedLockNote(unlockLabel); return; }
-        k.point(unlockLabel, this, Access.SYNC);
+        k.point(unlockLabel, word, Access.SYNC);
         Kernel.Cpu c = k.cpu();
         if (owner != c.id) throw Lockdeps.badUnlock(k, name, owner);
         owner = -1;
