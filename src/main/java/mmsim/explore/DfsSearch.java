@@ -210,6 +210,7 @@ final class DfsSearch implements Engine.Chooser {
             races.of(e);
             races.addBacktracks(e, backtrack, sleep);
             races.addBlockBacktracks(e, backtrack, sleep);
+            stopsShort(s);
         }
         preBefore[0] = 0;
         for (int i = 0; i < s; i++) preBefore[i + 1] = preBefore[i] + (isPreemption(i, chosen[i]) ? 1 : 0);
@@ -236,6 +237,18 @@ final class DfsSearch implements Engine.Chooser {
             }
         }
         return false;
+    }
+
+    /**
+     * An execution that a failure ended while other CPUs could still run has no steps of theirs
+     * after it to race with the failing CPU's last run: DPOR would never try them before its
+     * steps. So each node of that run tries every CPU runnable there (as sleep sets alone
+     * would). An execution that ends normally ends with a run no other CPU could interrupt.
+     */
+    private void stopsShort(int s) {
+        if (s == 0) return;
+        int last = chosen[s - 1];
+        for (int i = s - 1; i >= 0 && chosen[i] == last; i--) backtrack[i] |= enabled[i] & ~sleep[i];
     }
 
     private boolean isPreemption(int i, int c) {

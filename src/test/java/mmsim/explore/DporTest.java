@@ -59,6 +59,33 @@ class DporTest {
         assertTrue(dpor.executions() <= sleep.executions(), dpor.executions() + " with DPOR, " + sleep.executions() + " with sleep sets");
     }
 
+    /**
+     * CPU A oopses when it reads x before CPU B set it; B first writes y, then x. The first
+     * execution runs A alone to its oops: B has no step in it, so no race asks for B, yet B run
+     * first makes A pass. DPOR must still try the CPUs a failure left runnable (001b mainline lost
+     * its {@code passed flags=0x100000000} this way: the kpageflags reader's oops on the poisoned
+     * page ended the execution before memmap_init_zone_device ran).
+     */
+    @Test
+    void aFailureEndingTheExecutionEarlyStillLetsTheOtherCpusRunFirst() {
+        Program p = Races.program(2, kern -> new Cells(kern, new int[2]), new String[] {"reader", "writer"}, (w, cpu) -> {
+            if (cpu == 0) {
+                w.k().point("read x", "x", Access.READ);
+                if (w.v()[0] == 0) throw w.k().bug("test.c", 1, "x read before it was set");
+            } else {
+                w.k().point("write y", "y", Access.WRITE);
+                w.v()[1] = 1;
+                w.k().point("write x", "x", Access.WRITE);
+                w.v()[0] = 1;
+            }
+        }, w -> Map.of("x", "" + w.v()[0]));
+        ExploreOptions o = ExploreOptions.defaults().preemptionBound(2).stopAtFirstFailure(false);
+        ExplorationResult none = Explorer.explore(p, o.reduction(ReductionMode.NONE));
+        ExplorationResult dpor = Explorer.explore(p, o.reduction(ReductionMode.DPOR));
+        assertEquals(2, none.outcomes().size(), none.outcomes().toString());
+        assertEquals(none.outcomes().keySet(), dpor.outcomes().keySet());
+    }
+
     /** Under a bound too small for a race's plain reversal, Coons et al.'s extra backtrack still reaches every outcome. */
     @Test
     void theBoundDoesNotCostOutcomes() {

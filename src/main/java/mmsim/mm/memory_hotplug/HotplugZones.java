@@ -168,8 +168,11 @@ final class HotplugZones {
 
     private boolean subsectionInZone(Zone zone, long pfn) {
         MemSection ms = sparse.section(sparse.pfnToSectionNr(pfn));
-        if (ms == null || !ms.valid()) return false;
+        if (ms == null) return false;
+        k.access(ms, Access.READ);   // callers hold mem_hotplug_lock; raw reads of the section and its usage
+        if (!ms.valid()) return false;
         if (!ms.online()) return false;
+        if (!ms.early() && ms.usage != null) k.access(ms.usage, Access.READ);
         if (!ms.early() && (ms.usage == null || (ms.usage.subsectionMap & (1L << sparse.subsectionMapIndex(pfn))) == 0)) return false;
         if (memmap.poisoned(pfn)) return false;
         return ba.pageZone(pfn) == zone;

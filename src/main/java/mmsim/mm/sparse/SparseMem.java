@@ -191,6 +191,7 @@ public final class SparseMem {
             MemSection ms = readSection(nr, "pfn_to_online_page:section");
             if (ms == null || !ms.online()) return -1;
             if (!pfnSectionValid(ms, pfn, "pfn_to_online_page:usage")) return -1;
+            k.access(ms, Access.READ);   // the flags again, in the step announced at ms->usage
             if (!ms.taintZoneDevice()) return pfn;
             if (devicePfn != null && devicePfn.test(pfn)) return -1;
             return pfn;
@@ -310,9 +311,11 @@ public final class SparseMem {
                 if (ms.valid()) return Errno.EEXIST.neg();
             } else {
                 if ((ms.usage.subsectionMap & bits) != 0) return Errno.EEXIST.neg();
+                k.access(ms.usage, Access.WRITE);   // the point named ms; pfn_valid's names ms->usage
                 ms.usage.subsectionMap |= bits;
             }
             boolean newMemmap = ms.memmap == null;
+            if (!newMemmap) k.access(ms.memmap, Access.WRITE);   // page_init_poison of the added part
             if (newMemmap) {
                 // mainline: page_init_poison (uninitialised until online_pages); v4.6's
                 // sparse_add_one_section memset the new memmap to 0 and __add_zone initialised it
@@ -347,6 +350,7 @@ public final class SparseMem {
             if (config.era() == KernelConfig.Era.V4_6) {
                 empty = true;
             } else {
+                k.access(ms.usage, Access.WRITE);
                 ms.usage.subsectionMap &= ~bits;
                 empty = ms.usage.subsectionMap == 0;
             }
@@ -374,12 +378,14 @@ public final class SparseMem {
                     }
                     ms.usage = null;
                     ms.flags = 0;
+                    if (ms.memmap != null) k.access(ms.memmap, Access.WRITE);   // its vmemmap is unmapped
                     ms.memmap = null;
                     memmap.depopulate(nr);
                 }
             } else if (!ms.early()) {
                 // depopulate_section_memmap of the removed subsections: poison what is no longer backed
                 int from = (int) (startPfn & (pagesPerSection - 1));
+                k.access(ms.memmap, Access.WRITE);
                 ms.memmap.poison(from, from + (int) nrPages);
             }
         }
@@ -420,11 +426,18 @@ public final class SparseMem {
     /** get_pageblock_migratetype() raw (caller decides on points): the MIGRATE_* ordinal. */
     public int pageblockMigratetype(long pfn) {
         MemSection ms = sections[(int) (pfn >>> pfnSectionShift)];
+        if (k.checkingFootprints()) k.access(new PageblockFlags(pfn >>> 9), Access.READ);
         return ms.usage.pageblockFlags[(int) ((pfn & (pagesPerSection - 1)) >>> 9)];
     }
 
     public void setPageblockMigratetype(long pfn, int migratetype) {
         MemSection ms = sections[(int) (pfn >>> pfnSectionShift)];
+        if (k.checkingFootprints()) k.access(new PageblockFlags(pfn >>> 9), Access.WRITE);
         ms.usage.pageblockFlags[(int) ((pfn & (pagesPerSection - 1)) >>> 9)] = (byte) migratetype;
+    }
+
+    /** One pageblock's entry of ms->usage->pageblock_flags, as a raw access reports it ({@code Kernel.access}). */
+    record PageblockFlags(long pageblock) {
+        @Override public String toString() { return "pageblock_flags[" + pageblock + "]"; }
     }
 }
