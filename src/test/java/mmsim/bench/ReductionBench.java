@@ -54,7 +54,7 @@ public final class ReductionBench {
      */
     private static void catalogue(String prefix) {
         OpRegistry ops = OpRegistry.standard();
-        System.out.printf("%-52s %5s %10s %8s %8s  %s%n", "row", "bound", "unreduced", "sleep", "dpor", "lost");
+        System.out.printf("%-52s %5s %10s %8s %8s %8s %8s  %s%n", "row", "bound", "unreduced", "sleep", "dpor", "t sleep", "t dpor", "lost");
         for (Path f : Catalogue.standard().files()) {
             Scenario s = Catalogue.load(f, ops);
             if (!s.name().startsWith(prefix) || !s.strategy().equalsIgnoreCase("dfs")) continue;
@@ -70,8 +70,8 @@ public final class ReductionBench {
                     if (!sleep.outcomes().containsKey(x)) lost.add("sleep: " + x.verdictKind().id() + " " + x.observed());
                     if (!dpor.outcomes().containsKey(x)) lost.add("dpor: " + x.verdictKind().id() + " " + x.observed());
                 }
-                System.out.printf("%-52s %5d %10d %8d %8d  %s%n", s.name() + " " + v.name(), s.bound(), off.executions(), sleep.executions(),
-                        dpor.executions(), lost.isEmpty() ? "-" : String.join("; ", lost));
+                System.out.printf("%-52s %5d %10d %8d %8d %7.2fs %7.2fs  %s%n", s.name() + " " + v.name(), s.bound(), off.executions(), sleep.executions(),
+                        dpor.executions(), sleep.elapsed().toMillis() / 1e3, dpor.elapsed().toMillis() / 1e3, lost.isEmpty() ? "-" : String.join("; ", lost));
             }
         }
     }
