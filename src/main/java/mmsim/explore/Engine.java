@@ -438,40 +438,6 @@ final class Engine implements Sched {
         return false;
     }
 
-    /** A pfn-range bucket of {@link #footprintKeys} (a range's struct pages, 2^15 pfns a bucket). */
-    private record PfnBucket(long bucket) { }
-
-    /**
-     * Keys for an index of step i's footprint ({@link HappensBefore}): two steps can be
-     * dependent ({@link #stepsDependent}) only when they share a key, or one of them is not
-     * keyed. Returns false, having told {@code out} nothing useful, when step i cannot be keyed:
-     * it conflicts with steps of any location (no location or access known), or touches a
-     * {@link Region} (which equality does not find), or a very wide pfn range.
-     */
-    boolean footprintKeys(int i, java.util.function.Consumer<Object> out) {
-        if (stepBegun[i] && stepAccess[i] != Access.NONE) {
-            Object loc = stepLocation[i];
-            if (stepAccess[i] == null || loc == null || loc instanceof Region) return false;
-            out.accept(loc);
-        }
-        if (!observing) return true;
-        if (!pfnKeys(readLo[i], readHi[i], out) || !pfnKeys(writeLo[i], writeHi[i], out)) return false;
-        ArrayList<Object> l = extraLoc[i];
-        if (l != null) for (Object o : l) {
-            if (o instanceof Region) return false;
-            out.accept(o);
-        }
-        return true;
-    }
-
-    private static boolean pfnKeys(long lo, long hi, java.util.function.Consumer<Object> out) {
-        if (lo >= hi) return true;
-        long first = lo >> 15, last = (hi - 1) >> 15;
-        if (last - first > 64) return false;
-        for (long b = first; b <= last; b++) out.accept(new PfnBucket(b));
-        return true;
-    }
-
     private void observeOther(int step, Object location, boolean write) {
         if (extraLoc[step] == null) {
             extraLoc[step] = new ArrayList<>();

@@ -1,8 +1,6 @@
 package mmsim.explore;
 
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 
 /**
  * The happens-before order of one execution (Mazurkiewicz): step i precedes step j when they are
@@ -23,43 +21,11 @@ final class HappensBefore {
     private int steps, n;
     private byte[] cpuOf;
 
-    // The races of()'s scan found, in its order: pairs (raceI[x], raceJ[x]), i < j.
-    private int[] raceI = new int[256], raceJ = new int[256];
-    private int races;
-    // The index of the steps scanned so far: per footprint key, its steps in order; and the
-    // steps with no key (dependent with steps of any location, Engine#footprintKeys)
-    private final HashMap<Object, Steps> byKey = new HashMap<>();
-    private final Steps unkeyed = new Steps();
-    private final ArrayList<Steps> lists = new ArrayList<>();
-    private int[] cursor = new int[8];
-    /** Tests: also scan every pair of steps, as before the index, and fail on any difference. */
-    static volatile boolean crossCheck;
-
-    /** A growable list of step indexes, ascending. */
-    private static final class Steps {
-        int[] a = new int[4];
-        int size;
-        void add(int i) {
-            if (size == a.length) a = Arrays.copyOf(a, size * 2);
-            a[size++] = i;
-        }
-    }
-
-    /**
-     * Computes the order of {@code e}'s last execution (its {@code steps} decided steps) and its
-     * races. Step j's new edges come from, scanning back, each other CPU's latest step dependent
-     * with j and not already known to precede it (through a later one; once one of CPU p's steps
-     * precedes, so do all its earlier ones). Only steps sharing a footprint key with j, or with
-     * none, can be dependent with it, so the scan visits those alone: an index of the steps by
-     * key instead of every earlier step (all of them only when j itself has no key).
-     */
+    /** Computes the order of {@code e}'s last execution (its {@code steps} decided steps). */
     void of(Engine e) {
         steps = e.steps;
         n = e.nrCpus();
         cpuOf = e.chosen;
-        races = 0;
-        byKey.clear();
-        unkeyed.size = 0;
         if (clock.length < steps) clock = Arrays.copyOf(clock, Math.max(steps, clock.length * 2));
         int[] last = new int[n];   // index + 1 of each CPU's last step so far
         for (int j = 0; j < steps; j++) {
@@ -68,80 +34,20 @@ final class HappensBefore {
             if (known == null || known.length != n) known = clock[j] = new int[n];
             if (last[q] > 0) System.arraycopy(clock[last[q] - 1], 0, known, 0, n);
             else Arrays.fill(known, 0);
-            long open = ((1L << n) - 1) & ~(1L << q);
-            lists.clear();
-            boolean keyed = e.footprintKeys(j, key -> {
-                Steps l = byKey.get(key);
-                if (l == null) byKey.put(key, l = new Steps());
-                if (!lists.contains(l)) lists.add(l);
-            });
-            if (keyed) {
-                lists.add(unkeyed);
-                if (cursor.length < lists.size()) cursor = new int[lists.size() * 2];
-                for (int x = 0; x < lists.size(); x++) cursor[x] = lists.get(x).size - 1;
-                for (int i = nextCandidate(Integer.MAX_VALUE); i >= 0 && open != 0; i = nextCandidate(i)) open = scanStep(e, i, j, known, open);
-                for (int x = 0; x < lists.size() - 1; x++) lists.get(x).add(j);
-            } else {
-                for (int i = j - 1; i >= 0 && open != 0; i--) open = scanStep(e, i, j, known, open);
-                unkeyed.add(j);
-            }
-            known[q] = j + 1;
-            last[q] = j + 1;
-        }
-        if (crossCheck) checkPairwise(e);
-    }
-
-    /** The latest step below {@code below} in the lists being merged (-1: none). */
-    private int nextCandidate(int below) {
-        int best = -1;
-        for (int x = 0; x < lists.size(); x++) {
-            Steps l = lists.get(x);
-            while (cursor[x] >= 0 && l.a[cursor[x]] >= below) cursor[x]--;
-            if (cursor[x] >= 0 && l.a[cursor[x]] > best) best = l.a[cursor[x]];
-        }
-        return best;
-    }
-
-    /** One step i of the scan back from j: the CPUs still open after it. */
-    private long scanStep(Engine e, int i, int j, int[] known, long open) {
-        int p = cpuOf[i];
-        if ((open & (1L << p)) == 0) return open;
-        if (known[p] > i) return open & ~(1L << p);
-        if (!e.stepsDependent(i, j)) return open;
-        join(known, clock[i]);
-        if (races == raceI.length) {
-            raceI = Arrays.copyOf(raceI, races * 2);
-            raceJ = Arrays.copyOf(raceJ, races * 2);
-        }
-        raceI[races] = i;
-        raceJ[races++] = j;
-        return open & ~(1L << p);
-    }
-
-    /** The scan over every pair of steps (the analysis before the index), compared with of()'s result. */
-    private void checkPairwise(Engine e) {
-        int[][] c = new int[steps][];
-        int[] last = new int[n];
-        StringBuilder pairs = new StringBuilder(), found = new StringBuilder();
-        for (int x = 0; x < races; x++) found.append(raceI[x]).append('<').append(raceJ[x]).append(' ');
-        for (int j = 0; j < steps; j++) {
-            int q = cpuOf[j];
-            int[] known = c[j] = last[q] > 0 ? c[last[q] - 1].clone() : new int[n];
+            // scanning back, a step of another CPU already known to precede j (through a later
+            // one) is no new edge; once one of CPU p's steps precedes, so do all its earlier ones
             long open = ((1L << n) - 1) & ~(1L << q);
             for (int i = j - 1; i >= 0 && open != 0; i--) {
                 int p = cpuOf[i];
                 if ((open & (1L << p)) == 0) continue;
                 if (known[p] > i) { open &= ~(1L << p); continue; }
                 if (!e.stepsDependent(i, j)) continue;
-                for (int r = 0; r < n; r++) if (c[i][r] > known[r]) known[r] = c[i][r];
+                join(known, clock[i]);
                 open &= ~(1L << p);
-                pairs.append(i).append('<').append(j).append(' ');
             }
             known[q] = j + 1;
             last[q] = j + 1;
-            if (!Arrays.equals(known, clock[j])) throw new AssertionError("step " + j + ": clock " + Arrays.toString(clock[j]) + ", pairwise " + Arrays.toString(known));
         }
-        if (!pairs.toString().equals(found.toString())) throw new AssertionError("races " + found + "; pairwise " + pairs);
     }
 
     private void join(int[] into, int[] c) {
@@ -211,13 +117,28 @@ final class HappensBefore {
      */
     void addBacktracks(Engine e, long[] backtrack, long[] sleep) {
         int[] firstIn = new int[n];
-        for (int x = 0; x < races; x++) {
-            int i = raceI[x], j = raceJ[x], p = cpuOf[i];
-            long initials = initials(i, j, firstIn);
-            ask(backtrack, sleep, i, initials, e.enabledAt[i]);
-            int k = i;
-            while (k > 0 && cpuOf[k - 1] == p) k--;
-            if (k != i) ask(backtrack, sleep, k, initials, e.enabledAt[k]);
+        int[] known = new int[n];
+        int[] last = new int[n];
+        for (int j = 0; j < steps; j++) {
+            int q = cpuOf[j];
+            if (last[q] > 0) System.arraycopy(clock[last[q] - 1], 0, known, 0, n);
+            else Arrays.fill(known, 0);
+            last[q] = j + 1;
+            // the scan of of(): a dependent step not yet known to precede j is a race with it
+            long open = ((1L << n) - 1) & ~(1L << q);
+            for (int i = j - 1; i >= 0 && open != 0; i--) {
+                int p = cpuOf[i];
+                if ((open & (1L << p)) == 0) continue;
+                if (known[p] > i) { open &= ~(1L << p); continue; }
+                if (!e.stepsDependent(i, j)) continue;
+                open &= ~(1L << p);
+                join(known, clock[i]);
+                long initials = initials(i, j, firstIn);
+                ask(backtrack, sleep, i, initials, e.enabledAt[i]);
+                int k = i;
+                while (k > 0 && cpuOf[k - 1] == p) k--;
+                if (k != i) ask(backtrack, sleep, k, initials, e.enabledAt[k]);
+            }
         }
     }
 
