@@ -113,8 +113,6 @@ final class Engine implements Sched {
     private int faultCpu;
     private IllegalArgumentException diverged;
     private boolean redundant;
-    // what the CPU deciding now is blocked on at its conditional point (null: it is not)
-    private Object blockedOn;
     // the blocks at conditional points of the last execution, for DPOR: before step blockAt[b],
     // CPU blockCpu[b] found the condition on blockWatched[b] false
     int blocks;
@@ -516,13 +514,7 @@ final class Engine implements Sched {
         long en = enabledMask();
         if (en == 0) throw new DeadlockError(deadlockReport());
         if (blocked) recordBlock(me, watched);
-        blockedOn = blocked ? watched : null;
-        int c;
-        try {
-            c = decide(me, en);
-        } finally {
-            blockedOn = null;
-        }
+        int c = decide(me, en);
         if (c != me) {
             if (tracing && !blocked) rec.add(me, Trace.Kind.PREEMPTED, 0, "");
             next = c;
@@ -563,8 +555,9 @@ final class Engine implements Sched {
      * current CPU is not blocked at such a point.
      */
     boolean dependentWithBlock(int sleeper) {
-        Object watched = blockedOn;
-        if (watched == null) return false;
+        // blocked now: the last block was recorded at this decision, before its step is counted
+        if (blocks == 0 || blockAt[blocks - 1] != steps) return false;
+        Object watched = blockWatched[blocks - 1];
         if (!begun[sleeper]) return true;
         return footprintsConflict(pendingAccess[sleeper], pendingLocation[sleeper], Access.READ, watched);
     }

@@ -134,16 +134,13 @@ final class HappensBefore {
                 open &= ~(1L << p);
                 join(known, clock[i]);
                 long initials = initials(i, j, firstIn);
-                ask(backtrack, sleep, i, initials, e.enabledAt[i]);
-                int k = i;
-                while (k > 0 && cpuOf[k - 1] == p) k--;
-                if (k != i) ask(backtrack, sleep, k, initials, e.enabledAt[k]);
+                askAtRaceAndRunStart(e, backtrack, sleep, i, initials);
             }
         }
     }
 
     /**
-     * The races of the blocks at conditional points ({@link Engine#blockedOn}): finding a lock
+     * The races of the blocks at conditional points ({@link Engine#blocks}): finding a lock
      * taken is no step, but it reads the lock word after the holder's acquire as an attempt step
      * would, so the last step of another CPU that wrote what the condition read, unless already
      * ordered before the block, races with it. The blocked CPU is asked for at that step's node
@@ -160,14 +157,22 @@ final class HappensBefore {
                 int p = cpuOf[i];
                 if (p == a || !e.stepConflictsWithBlock(i, b)) continue;
                 if (lastOfA >= 0 && precedes(i, lastOfA)) break;
-                long want = 1L << a;
-                ask(backtrack, sleep, i, want, e.enabledAt[i]);
-                int k = i;
-                while (k > 0 && cpuOf[k - 1] == p) k--;
-                if (k != i) ask(backtrack, sleep, k, want, e.enabledAt[k]);
+                askAtRaceAndRunStart(e, backtrack, sleep, i, 1L << a);
                 break;
             }
         }
+    }
+
+    /**
+     * {@link #ask} at race node i, and again where the run of i's CPU through i began (Coons et
+     * al.'s extra backtrack for the preemption bound, {@link #addBacktracks}).
+     */
+    private void askAtRaceAndRunStart(Engine e, long[] backtrack, long[] sleep, int i, long initials) {
+        ask(backtrack, sleep, i, initials, e.enabledAt[i]);
+        int p = cpuOf[i];
+        int k = i;
+        while (k > 0 && cpuOf[k - 1] == p) k--;
+        if (k != i) ask(backtrack, sleep, k, initials, e.enabledAt[k]);
     }
 
     /** Unless node i tries or sleeps on one of {@code initials}, adds one runnable there (all runnable if none is). */
