@@ -73,11 +73,11 @@ final class Engine implements Sched {
     // With accesses observed (DPOR): the struct pages each step read and wrote, as pfn ranges
     // [lo, hi) (empty: lo >= hi), from the memmap's raw accesses and a point at a whole memmap
     long[] readLo = new long[256], readHi = new long[256], writeLo = new long[256], writeHi = new long[256];
-    private boolean observing;
+    boolean observing;
     // ... and the other locations each step read or wrote without announcing them (page tables):
     // per step, locations and whether written (null: none seen)
-    private ArrayList<Object>[] extraLoc = newLists(256);
-    private ArrayList<Boolean>[] extraWrite = newLists(256);
+    ArrayList<Object>[] extraLoc = newLists(256);
+    ArrayList<Boolean>[] extraWrite = newLists(256);
 
     @SuppressWarnings("unchecked")
     private static <T> ArrayList<T>[] newLists(int n) { return (ArrayList<T>[]) new ArrayList[n]; }

@@ -20,41 +20,79 @@ final class HappensBefore {
     private int[][] clock = new int[256][];
     private int steps, n;
     private byte[] cpuOf;
+    // per step: the index of its CPU's previous step (-1: none), so a scan visits one CPU's steps
+    private int[] prevOfCpu = new int[256];
+    private final StepSignatures signatures = new StepSignatures();
+    // the races of the execution read last, in the order found: (raceAt[x], raceWith[x])
+    private int[] raceAt = new int[64], raceWith = new int[64];
+    private int races;
 
-    /** Computes the order of {@code e}'s last execution (its {@code steps} decided steps). */
+    /**
+     * Computes the order of {@code e}'s last execution (its {@code steps} decided steps), and its
+     * races: pairs of steps i &lt; j of different CPUs, dependent, that nothing else orders.
+     *
+     * <p>Step j follows, beyond its own CPU's earlier steps, each other CPU's latest step that is
+     * dependent with it; an earlier step of that CPU follows through it. So for each other CPU p
+     * the scan walks p's steps back from j, down to those already known to precede j, and stops at
+     * the first dependent one. Taken latest first, such a step is a race unless a later one
+     * already orders it before j.
+     */
     void of(Engine e) {
         steps = e.steps;
         n = e.nrCpus();
         cpuOf = e.chosen;
+        races = 0;
         if (clock.length < steps) clock = Arrays.copyOf(clock, Math.max(steps, clock.length * 2));
+        if (prevOfCpu.length < steps) prevOfCpu = new int[Math.max(steps, prevOfCpu.length * 2)];
+        signatures.sign(e);
         int[] last = new int[n];   // index + 1 of each CPU's last step so far
+        int[] found = new int[n];  // per other CPU, its latest step dependent with j
         for (int j = 0; j < steps; j++) {
             int q = cpuOf[j];
+            prevOfCpu[j] = last[q] - 1;
             int[] known = clock[j];
             if (known == null || known.length != n) known = clock[j] = new int[n];
             if (last[q] > 0) System.arraycopy(clock[last[q] - 1], 0, known, 0, n);
             else Arrays.fill(known, 0);
-            // scanning back, a step of another CPU already known to precede j (through a later
-            // one) is no new edge; once one of CPU p's steps precedes, so do all its earlier ones
-            long open = ((1L << n) - 1) & ~(1L << q);
-            for (int i = j - 1; i >= 0 && open != 0; i--) {
-                int p = cpuOf[i];
-                if ((open & (1L << p)) == 0) continue;
-                if (known[p] > i) { open &= ~(1L << p); continue; }
-                if (!e.stepsDependent(i, j)) continue;
+            int nf = 0;
+            for (int p = 0; p < n; p++) {
+                if (p == q) continue;
+                for (int i = last[p] - 1; i >= known[p]; i = prevOfCpu[i]) {
+                    if (signatures.mayConflict(i, j) && e.stepsDependent(i, j)) {
+                        // kept latest first (a handful of CPUs: insertion)
+                        int at = nf++;
+                        while (at > 0 && found[at - 1] < i) { found[at] = found[at - 1]; at--; }
+                        found[at] = i;
+                        break;
+                    }
+                }
+            }
+            for (int f = 0; f < nf; f++) {
+                int i = found[f];
+                if (known[cpuOf[i]] > i) continue;   // ordered through a later step already joined
                 join(known, clock[i]);
-                open &= ~(1L << p);
+                if (races == raceAt.length) {
+                    raceAt = Arrays.copyOf(raceAt, races * 2);
+                    raceWith = Arrays.copyOf(raceWith, races * 2);
+                }
+                raceAt[races] = i;
+                raceWith[races++] = j;
             }
             known[q] = j + 1;
             last[q] = j + 1;
         }
     }
 
+    /** How many races {@link #of} found, and each: steps {@code raceAt(x) < raceWith(x)}. */
+    int races() { return races; }
+    int raceAt(int x) { return raceAt[x]; }
+    int raceWith(int x) { return raceWith[x]; }
+
     private void join(int[] into, int[] c) {
         for (int r = 0; r < n; r++) if (c[r] > into[r]) into[r] = c[r];
     }
 
-    private boolean precedes(int i, int j) {
+    boolean precedes(int i, int j) {
         return clock[j][cpuOf[i]] > i;
     }
 
@@ -117,26 +155,7 @@ final class HappensBefore {
      */
     void addBacktracks(Engine e, long[] backtrack, long[] sleep) {
         int[] firstIn = new int[n];
-        int[] known = new int[n];
-        int[] last = new int[n];
-        for (int j = 0; j < steps; j++) {
-            int q = cpuOf[j];
-            if (last[q] > 0) System.arraycopy(clock[last[q] - 1], 0, known, 0, n);
-            else Arrays.fill(known, 0);
-            last[q] = j + 1;
-            // the scan of of(): a dependent step not yet known to precede j is a race with it
-            long open = ((1L << n) - 1) & ~(1L << q);
-            for (int i = j - 1; i >= 0 && open != 0; i--) {
-                int p = cpuOf[i];
-                if ((open & (1L << p)) == 0) continue;
-                if (known[p] > i) { open &= ~(1L << p); continue; }
-                if (!e.stepsDependent(i, j)) continue;
-                open &= ~(1L << p);
-                join(known, clock[i]);
-                long initials = initials(i, j, firstIn);
-                askAtRaceAndRunStart(e, backtrack, sleep, i, initials);
-            }
-        }
+        for (int x = 0; x < races; x++) askAtRaceAndRunStart(e, backtrack, sleep, raceAt[x], initials(raceAt[x], raceWith[x], firstIn));
     }
 
     /**

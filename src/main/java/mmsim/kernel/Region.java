@@ -20,6 +20,16 @@ public interface Region {
         Object whole();
     }
 
+    /**
+     * Locations that, with this region itself, stand for everything it contains: each location
+     * inside it is this region, a {@link Part} of it, or overlaps one of these (a lock: the data
+     * it guards). The explorer hashes locations to tell independent steps apart quickly, and
+     * needs this to hash a region so that it meets what it holds. Null (the default) when the
+     * region cannot say: it is then taken to meet everything. A region that is also
+     * {@link StructPages} holds only struct pages within its pfns, and is hashed by them.
+     */
+    default Object[] outline() { return null; }
+
     /** Whether steps at {@code a} and {@code b} touch the same memory: equal, or one contains the other. */
     static boolean overlap(Object a, Object b) {
         return a == b || a.equals(b) || a instanceof Region r && r.contains(b) || b instanceof Region r && r.contains(a);

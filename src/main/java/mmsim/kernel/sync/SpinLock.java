@@ -62,6 +62,13 @@ public final class SpinLock implements mmsim.kernel.Region {
         return location == word || guarded != null && mmsim.kernel.Region.overlap(guarded, location);
     }
 
+    private static final Object[] NOTHING_GUARDED = {};
+
+    @Override
+    public Object[] outline() {
+        return guarded == null ? NOTHING_GUARDED : new Object[] {guarded};
+    }
+
     public void lock() {
         if (dropped) { k.droppedLockNote(lockLabel); return; }
         // The CPU is fetched once: the caller stays on it until it returns. Recursion and

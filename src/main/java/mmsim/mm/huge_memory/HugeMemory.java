@@ -169,8 +169,7 @@ public final class HugeMemory {
             if (now == -1) {
                 um.count(head, VmEvent.NR_ANON_THPS, -HPAGE_PMD_NR);
                 // the subpages still mapped by PTEs stay counted in NR_ANON_MAPPED
-                int stillMapped = 0;
-                for (int i = 0; i < HPAGE_PMD_NR; i++) if (pages.peekMapcount(head + i) >= 0) stillMapped++; // _nr_pages_mapped
+                int stillMapped = pages.mappedPages(head, HPAGE_PMD_NR); // _nr_pages_mapped
                 um.count(head, VmEvent.NR_ANON_MAPPED, -(HPAGE_PMD_NR - stillMapped));
             }
         }
@@ -179,9 +178,7 @@ public final class HugeMemory {
     /** folio_mapcount(): PMD mappings plus PTE mappings of any of its pages (folio->_large_mapcount + 1). */
     public int folioMapcount(long head) {
         int n = pages.entireMapcount(head) + 1;
-        int nr = 1 << pages.compoundOrder(head);
-        for (int i = 0; i < nr; i++) n += pages.peekMapcount(head + i) + 1;
-        return n;
+        return n + pages.mapcountSum(head, 1 << pages.compoundOrder(head));
     }
 
     /**
@@ -198,9 +195,7 @@ public final class HugeMemory {
 
     /** True when any mapping (PMD or PTE) maps some page of the folio (folio_mapped). */
     public boolean folioMapped(long head) {
-        if (pages.entireMapcount(head) >= 0) return true;
-        for (int i = 0; i < HPAGE_PMD_NR; i++) if (pages.peekMapcount(head + i) >= 0) return true; // _nr_pages_mapped
-        return false;
+        return pages.entireMapcount(head) >= 0 || pages.mappedPages(head, HPAGE_PMD_NR) > 0; // _nr_pages_mapped
     }
 
     // ---- faults (mm/memory.c __handle_mm_fault's PMD part) ----------------------------------------

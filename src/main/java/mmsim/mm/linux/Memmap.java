@@ -47,6 +47,9 @@ public final class Memmap {
         @Override public long endPfn() { return pfn + 1; }
     }
 
+    /** One word of each struct page of [firstPfn, endPfn), read as one access (a loop over a folio's pages). */
+    public record PageWords(long firstPfn, long endPfn, Field field) implements mmsim.kernel.StructPages { }
+
     private final Kernel k;
     private final long vmemmapBase;
     private final int shift;
@@ -201,6 +204,35 @@ public final class Memmap {
     public void setRefcount(long pfn, int v) { at(pfn, Field.REFCOUNT, true).refcount[(int) pfn & mask] = v; }
     /** The raw _mapcount / page_type word (-1 = unmapped, untyped). */
     public int mapcount(long pfn) { return at(pfn, Field.MAPCOUNT, false).mapcount[(int) pfn & mask]; }
+    /**
+     * The raw _mapcount words of the {@code nr} pages from {@code pfn} (one section), read as one
+     * access: how many are mapped (&gt;= 0; folio->_nr_pages_mapped), and the sum of their
+     * mapcounts (each word + 1), for a loop over a large folio's pages that 512 single reads
+     * would make slow to run and to observe.
+     */
+    public int mappedPages(long pfn, int nr) {
+        int[] words = mapcounts(pfn, nr);
+        int base = (int) pfn & mask, mapped = 0;
+        for (int i = 0; i < nr; i++) if (words[base + i] >= 0) mapped++;
+        return mapped;
+    }
+
+    /** As {@link #mappedPages}: the sum of the pages' mapcounts (each _mapcount word + 1). */
+    public int mapcountSum(long pfn, int nr) {
+        int[] words = mapcounts(pfn, nr);
+        int base = (int) pfn & mask, sum = 0;
+        for (int i = 0; i < nr; i++) sum += words[base + i] + 1;
+        return sum;
+    }
+
+    private int[] mapcounts(long pfn, int nr) {
+        SectionMemmap m = sectionOf(pfn);
+        if (m == null) throw fault(pfn, Field.MAPCOUNT, false);
+        if (((int) pfn & mask) + nr > mask + 1) throw new IllegalArgumentException("pfns " + pfn + "+" + nr + " cross a section");
+        if (k.checkingFootprints()) k.access(new PageWords(pfn, pfn + nr, Field.MAPCOUNT), Access.READ);
+        return m.mapcount;
+    }
+
     public void setMapcount(long pfn, int v) { at(pfn, Field.MAPCOUNT, true).mapcount[(int) pfn & mask] = v; }
     public int privateData(long pfn) { return at(pfn, Field.PRIVATE, false).privateData[(int) pfn & mask]; }
     public void setPrivateData(long pfn, int v) { at(pfn, Field.PRIVATE, true).privateData[(int) pfn & mask] = v; }

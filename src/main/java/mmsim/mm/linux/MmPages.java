@@ -60,6 +60,10 @@ public interface MmPages {
     int rawMapcount(long pfn);
     /** The raw _mapcount with no preemption point: for checks and for counters the kernel keeps in one word (folio->_nr_pages_mapped). */
     int peekMapcount(long pfn);
+    /** How many of the {@code nr} pages from {@code head} have _mapcount &gt;= 0 (folio->_nr_pages_mapped), with no preemption point. */
+    int mappedPages(long head, int nr);
+    /** The sum of the {@code nr} pages' mapcounts from {@code head} (each _mapcount + 1), with no preemption point. */
+    int mapcountSum(long head, int nr);
     /** atomic_add_return on _mapcount. */
     int mapcountAdd(long pfn, int delta);
     void setRawMapcount(long pfn, int value);

@@ -35,7 +35,8 @@ public final class SectionMemmap implements Restorable<SectionMemmap>, mmsim.ker
     /** A point at this memmap (page_init_poison, a pageblock scan) covers every struct page word in it. */
     @Override
     public boolean contains(Object location) {
-        return location instanceof Memmap.PageWord w && w.pfn() >= startPfn && w.pfn() < startPfn + nrPages;
+        if (location instanceof Memmap.PageWord w) return w.pfn() >= startPfn && w.pfn() < startPfn + nrPages;
+        return location instanceof Memmap.PageWords r && r.firstPfn() >= startPfn && r.endPfn() <= startPfn + nrPages;
     }
 
     @Override public long firstPfn() { return startPfn; }

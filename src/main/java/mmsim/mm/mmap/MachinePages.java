@@ -93,6 +93,8 @@ public final class MachinePages implements MmPages {
     @Override public int refAdd(long pfn, int delta) { return mm.refAddReturn(compoundHead(pfn), delta, delta > 0 ? "page_ref_add" : "page_ref_sub_return"); }
     @Override public boolean getPageUnlessZero(long pfn) { return mm.getPageUnlessZero(compoundHead(pfn), "get_page_unless_zero"); }
     @Override public int peekMapcount(long pfn) { return mm.mapcount(pfn); }
+    @Override public int mappedPages(long head, int nr) { return mm.mappedPages(head, nr); }
+    @Override public int mapcountSum(long head, int nr) { return mm.mapcountSum(head, nr); }
     @Override public int rawMapcount(long pfn) { return mm.readMapcount(pfn, "page_mapcount"); }
 
     @Override

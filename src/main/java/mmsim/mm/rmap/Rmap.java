@@ -332,9 +332,7 @@ public final class Rmap {
 
     /** folio->_nr_pages_mapped != 0: some page of the large folio is still mapped by a PTE. */
     private boolean anySubpageMapped(long head) {
-        int nr = 1 << pages.compoundOrder(head);
-        for (int i = 0; i < nr; i++) if (pages.peekMapcount(head + i) >= 0) return true;
-        return false;
+        return pages.mappedPages(head, 1 << pages.compoundOrder(head)) > 0;
     }
 
     /** page_to_pgoff(): a THP's subpage sits at its head's index plus its offset in the folio. */
