@@ -20,8 +20,8 @@ final class HappensBefore {
     private int[][] clock = new int[256][];
     private int steps, n;
     private byte[] cpuOf;
-    // per step: the index of its CPU's previous step (-1: none), so a scan visits one CPU's steps
-    private int[] prevOfCpu = new int[256];
+    // per CPU, its steps in order, so a scan visits one CPU's steps
+    private int[][] stepsOf = new int[0][];
     private final StepSignatures signatures = new StepSignatures();
     // the races of the execution read last, in the order found: (raceAt[x], raceWith[x])
     private int[] raceAt = new int[64], raceWith = new int[64];
@@ -34,7 +34,8 @@ final class HappensBefore {
      * <p>Step j follows, beyond its own CPU's earlier steps, each other CPU's latest step that is
      * dependent with it; an earlier step of that CPU follows through it. So for each other CPU p
      * the scan walks p's steps back from j, down to those already known to precede j, and stops at
-     * the first dependent one. Taken latest first, such a step is a race unless a later one
+     * the first dependent one, passing whole runs of steps whose summaries conflict with nothing
+     * in j ({@link StepSignatures}). Taken latest first, such a step is a race unless a later one
      * already orders it before j.
      */
     void of(Engine e) {
@@ -43,13 +44,14 @@ final class HappensBefore {
         cpuOf = e.chosen;
         races = 0;
         if (clock.length < steps) clock = Arrays.copyOf(clock, Math.max(steps, clock.length * 2));
-        if (prevOfCpu.length < steps) prevOfCpu = new int[Math.max(steps, prevOfCpu.length * 2)];
         signatures.sign(e);
+        signatures.clearRuns(n);
+        if (stepsOf.length != n) stepsOf = new int[n][256];
         int[] last = new int[n];   // index + 1 of each CPU's last step so far
+        int[] count = new int[n];  // how many steps each CPU has so far
         int[] found = new int[n];  // per other CPU, its latest step dependent with j
         for (int j = 0; j < steps; j++) {
             int q = cpuOf[j];
-            prevOfCpu[j] = last[q] - 1;
             int[] known = clock[j];
             if (known == null || known.length != n) known = clock[j] = new int[n];
             if (last[q] > 0) System.arraycopy(clock[last[q] - 1], 0, known, 0, n);
@@ -57,12 +59,20 @@ final class HappensBefore {
             int nf = 0;
             for (int p = 0; p < n; p++) {
                 if (p == q) continue;
-                for (int i = last[p] - 1; i >= known[p]; i = prevOfCpu[i]) {
+                int[] mine = stepsOf[p];
+                for (int at = count[p] - 1; at >= 0; at--) {
+                    // at the top of a whole run that nothing in it can conflict with: pass it
+                    if ((at & (StepSignatures.RUN - 1)) == StepSignatures.RUN - 1 && !signatures.runMayConflict(p, at >>> StepSignatures.RUN_SHIFT, j)) {
+                        at -= StepSignatures.RUN - 1;
+                        continue;
+                    }
+                    int i = mine[at];
+                    if (i < known[p]) break;
                     if (signatures.mayConflict(i, j) && e.stepsDependent(i, j)) {
                         // kept latest first (a handful of CPUs: insertion)
-                        int at = nf++;
-                        while (at > 0 && found[at - 1] < i) { found[at] = found[at - 1]; at--; }
-                        found[at] = i;
+                        int k = nf++;
+                        while (k > 0 && found[k - 1] < i) { found[k] = found[k - 1]; k--; }
+                        found[k] = i;
                         break;
                     }
                 }
@@ -80,6 +90,9 @@ final class HappensBefore {
             }
             known[q] = j + 1;
             last[q] = j + 1;
+            if (count[q] == stepsOf[q].length) stepsOf[q] = Arrays.copyOf(stepsOf[q], count[q] * 2);
+            stepsOf[q][count[q]] = j;
+            signatures.addToRun(q, count[q]++, j);
         }
     }
 

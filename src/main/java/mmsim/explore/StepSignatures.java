@@ -68,8 +68,53 @@ final class StepSignatures {
 
     /** False when steps i and j are independent by their summaries; true decides nothing. */
     boolean mayConflict(int i, int j) {
-        return unknown[i] || unknown[j] || (written[i] & (read[j] | written[j])) != 0 || (read[i] & written[j]) != 0
-                || (pfnsWritten[i] & (pfnsRead[j] | pfnsWritten[j])) != 0 || (pfnsRead[i] & pfnsWritten[j]) != 0;
+        return unknown[i] || mayConflict(read[i], written[i], pfnsRead[i], pfnsWritten[i], j);
+    }
+
+    private boolean mayConflict(long r, long w, long pr, long pw, int j) {
+        return unknown[j] || (w & (read[j] | written[j])) != 0 || (r & written[j]) != 0
+                || (pw & (pfnsRead[j] | pfnsWritten[j])) != 0 || (pr & pfnsWritten[j]) != 0;
+    }
+
+    // The union of the summaries of each run of RUN consecutive steps of one CPU (its RUN-aligned
+    // positions among that CPU's steps), so a scan can pass a whole run that conflicts with nothing.
+    static final int RUN_SHIFT = 4, RUN = 1 << RUN_SHIFT;
+    private long[][] runRead = new long[0][], runWritten = new long[0][], runPfnsRead = new long[0][], runPfnsWritten = new long[0][];
+    private boolean[][] runUnknown = new boolean[0][];
+
+    /** Forgets the runs, for an execution of {@code cpus} CPUs. */
+    void clearRuns(int cpus) {
+        if (runRead.length != cpus) {
+            runRead = new long[cpus][16];
+            runWritten = new long[cpus][16];
+            runPfnsRead = new long[cpus][16];
+            runPfnsWritten = new long[cpus][16];
+            runUnknown = new boolean[cpus][16];
+        }
+    }
+
+    /** Adds step k, at {@code position} among CPU {@code cpu}'s steps, to its run. */
+    void addToRun(int cpu, int position, int k) {
+        int x = position >>> RUN_SHIFT;
+        if (x == runRead[cpu].length) {
+            int len = x * 2;
+            runRead[cpu] = Arrays.copyOf(runRead[cpu], len);
+            runWritten[cpu] = Arrays.copyOf(runWritten[cpu], len);
+            runPfnsRead[cpu] = Arrays.copyOf(runPfnsRead[cpu], len);
+            runPfnsWritten[cpu] = Arrays.copyOf(runPfnsWritten[cpu], len);
+            runUnknown[cpu] = Arrays.copyOf(runUnknown[cpu], len);
+        }
+        boolean first = (position & (RUN - 1)) == 0;
+        runRead[cpu][x] = (first ? 0 : runRead[cpu][x]) | read[k];
+        runWritten[cpu][x] = (first ? 0 : runWritten[cpu][x]) | written[k];
+        runPfnsRead[cpu][x] = (first ? 0 : runPfnsRead[cpu][x]) | pfnsRead[k];
+        runPfnsWritten[cpu][x] = (first ? 0 : runPfnsWritten[cpu][x]) | pfnsWritten[k];
+        runUnknown[cpu][x] = (!first && runUnknown[cpu][x]) || unknown[k];
+    }
+
+    /** False when no step of CPU {@code cpu}'s run {@code x} can conflict with step j. */
+    boolean runMayConflict(int cpu, int x, int j) {
+        return runUnknown[cpu][x] || mayConflict(runRead[cpu][x], runWritten[cpu][x], runPfnsRead[cpu][x], runPfnsWritten[cpu][x], j);
     }
 
     /** Sets the bits that every location overlapping {@code at} shares with it. */

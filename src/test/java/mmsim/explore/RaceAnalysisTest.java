@@ -17,7 +17,8 @@ import static org.junit.jupiter.api.Assertions.*;
 /**
  * Issue 13: DPOR's race analysis ({@link HappensBefore#of}) skips most pairs of steps: a 64-bit
  * summary of each step's locations ({@link StepSignatures}) rules out independent pairs, and a
- * scan visits only the other CPUs' steps. Against the definitions, computed the slow way from
+ * scan visits only the other CPUs' steps, passing whole runs of them whose union of summaries
+ * rules out the step it starts from. Against the definitions, computed the slow way from
  * {@link Engine#stepsDependent} over every pair, on executions of catalogue rows that touch struct
  * pages, sections, page tables, locks that guard data, and lock words:
  * <ul>
