@@ -62,7 +62,7 @@ public final class ExploreCommand implements Callable<Integer> {
     @Option(names = "--no-reduction", description = "The same as --reduction none.")
     boolean noReduction;
 
-    @Option(names = "--reduction", paramLabel = "MODE", description = "How the DFS prunes schedules that only reorder independent steps: none (every schedule within the bound, the counts of earlier releases), sleep (sleep sets, the default) or dpor (source-set DPOR with sleep sets; not with --shard).")
+    @Option(names = "--reduction", paramLabel = "MODE", description = "How the DFS prunes schedules that only reorder independent steps: none (every schedule within the bound, the counts of earlier releases), sleep (sleep sets; the default with --shard) or dpor (source-set DPOR with sleep sets, the default; not with --shard).")
     String reduction;
 
     @Option(names = "--shard", paramLabel = "I/N", description = "Explore only shard I (0-based) of N of the DFS, for a batch job; N alone takes I from JOB_COMPLETION_INDEX (Kubernetes). Without it, Bazel's TEST_SHARD_INDEX/TEST_TOTAL_SHARDS are read. Merge the shards' --json with: mmsim merge.")

@@ -22,7 +22,7 @@ import picocli.CommandLine.Model.CommandSpec;
 /** {@code mmsim merge FILE...}: the shards' {@code --json} outputs of one run, merged into the unsharded run's output. */
 @Command(name = "merge", mixinStandardHelpOptions = true,
         header = "Merge the --json outputs of the shards of one run into what the unsharded run prints.",
-        description = "Merge the --json outputs of `mmsim check --shard I/N` (or `explore --shard I/N`), one file per shard, into the --json output one unsharded run prints: the same executions, outcome counts, verdicts and first failure (the earliest in DFS order). Exact when every shard explored its part to the end (or to the failure); a row a budget cut says so in merge_note.",
+        description = "Merge the --json outputs of `mmsim check --shard I/N` (or `explore --shard I/N`), one file per shard, into the --json output one unsharded run prints (with --reduction sleep, which shards run): the same executions, outcome counts, verdicts and first failure (the earliest in DFS order). Exact when every shard explored its part to the end (or to the failure); a row a budget cut says so in merge_note.",
         footer = {"", "Examples:",
                 "  mmsim merge shard-0.json shard-1.json   # as mmsim explore 010 --json prints",
                 "", "Exit status: as the unsharded run's (0 as declared, 1 violated, 4 incomplete);", "2 bad input: a missing or duplicate shard, shards of different runs, a file", "that is not a sharded --json output."})

@@ -122,14 +122,18 @@ final class ScenarioArgs {
         return v;
     }
 
-    /** {@code --reduction MODE} (sleep when absent), with {@code --no-reduction} as none; dpor cannot be sharded. */
+    /**
+     * {@code --reduction MODE}, with {@code --no-reduction} as none. Absent: dpor, or sleep for a
+     * shard (DPOR's races would ask for other shards' subtrees, so a sharded run and the one it
+     * merges into run sleep sets); asked for with a shard, dpor is refused.
+     */
     static mmsim.explore.ReductionMode reduction(boolean noReduction, String mode, mmsim.explore.Shard shard) {
         mmsim.explore.ReductionMode m;
         if (noReduction) {
             if (mode != null && !mode.equals("none")) throw new UsageError("--no-reduction and --reduction " + mode + " contradict each other");
             m = mmsim.explore.ReductionMode.NONE;
         } else if (mode == null) {
-            m = mmsim.explore.ReductionMode.SLEEP;
+            m = shard != null ? mmsim.explore.ReductionMode.SLEEP : mmsim.explore.ReductionMode.DPOR;
         } else {
             try {
                 m = mmsim.explore.ReductionMode.parse(mode);

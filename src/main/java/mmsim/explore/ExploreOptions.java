@@ -33,7 +33,7 @@ public final class ExploreOptions {
     private Carrier.Kind carrier = null; // null: the fastest available
     private Budget budget = null; // null: one from maxExecutions and timeBudget per exploration
     private boolean reduction = true;
-    private boolean dpor = false;
+    private boolean dpor = true;
     private java.util.function.Consumer<String> footprintCheck = null;   // null: off
     private Shard shard = null; // null: the whole tree
 
@@ -147,19 +147,21 @@ public final class ExploreOptions {
     public ExploreOptions budget(Budget b) { var o = copy(); o.budget = b; return o; }
 
     /**
-     * Partial-order reduction of the DFS with sleep sets (default on): schedules that only reorder
-     * independent steps of an explored one are skipped. Off, the DFS runs every schedule within
-     * the bound, as it did before (reproducible counts: {@code --no-reduction}).
+     * Partial-order reduction of the DFS (default on): schedules that only reorder independent
+     * steps of an explored one are skipped, by source-set DPOR with sleep sets unless
+     * {@link #reduction(ReductionMode)} asks for sleep sets alone. Off, the DFS runs every schedule
+     * within the bound, as it did before (reproducible counts: {@code --no-reduction}).
      */
     public boolean reduction() { return reduction; }
     public ExploreOptions reduction(boolean on) { var o = copy(); o.reduction = on; return o; }
 
     /**
-     * Source-set DPOR on top of the sleep sets ({@code --reduction dpor}, {@link ReductionMode#DPOR}):
-     * at each node only the CPUs a race of an explored execution asks for are tried. Only with
-     * {@link #reduction()} on; a sharded search and minimisation keep sleep sets alone.
+     * Source-set DPOR on top of the sleep sets ({@link ReductionMode#DPOR}, the default): at each
+     * node only the CPUs a race of an explored execution asks for are tried. Only for an unsharded
+     * DFS with {@link #reduction()} on: a shard of the search runs sleep sets alone (its races
+     * would ask for other shards' subtrees), as minimisation does.
      */
-    public boolean dpor() { return dpor && reduction; }
+    public boolean dpor() { return dpor && reduction && shard == null && strategy == Strategy.DFS; }
 
     /**
      * The footprint check (a debug mode, off by default): the model reports its raw memmap and
@@ -169,8 +171,8 @@ public final class ExploreOptions {
     public ExploreOptions footprintCheck(java.util.function.Consumer<String> sink) { var o = copy(); o.footprintCheck = sink; return o; }
     java.util.function.Consumer<String> footprintCheck() { return footprintCheck; }
 
-    /** The reduction as one mode. */
-    public ReductionMode reductionMode() { return !reduction ? ReductionMode.NONE : dpor ? ReductionMode.DPOR : ReductionMode.SLEEP; }
+    /** The reduction the search runs, as one mode. */
+    public ReductionMode reductionMode() { return !reduction ? ReductionMode.NONE : dpor() ? ReductionMode.DPOR : ReductionMode.SLEEP; }
 
     /** {@link #reduction(boolean)} and {@link #dpor()} from one mode. */
     public ExploreOptions reduction(ReductionMode m) { var o = copy(); o.reduction = m != ReductionMode.NONE; o.dpor = m == ReductionMode.DPOR; return o; }

@@ -49,7 +49,6 @@ public final class Explorer {
         Strategy strategy = o.strategy();
         Shard shard = o.shard().orElse(null);
         if (shard != null && strategy != Strategy.DFS) throw new IllegalArgumentException("only the dfs strategy can be sharded, not " + strategy.lower());
-        if (shard != null && o.dpor()) throw new IllegalArgumentException("a sharded search cannot use --reduction dpor (its races would ask for other shards' subtrees): use sleep or none");
         DfsSearch.Split split = shard == null ? null
                 : ShardSplit.split(program, engine, o.preemptionBound(), o.reduction(), shard);
         DfsSearch dfs = strategy == Strategy.DFS ? new DfsSearch(o.preemptionBound(), o.reduction() ? engine : null, split, o.dpor()) : null;

@@ -1,6 +1,8 @@
 package mmsim.iface;
 
+import mmsim.kernel.Access;
 import mmsim.kernel.Errno;
+import mmsim.kernel.Kernel;
 import mmsim.mm.Machine;
 
 import java.nio.charset.StandardCharsets;
@@ -99,6 +101,8 @@ public final class VirtualFs {
     }
 
     private final Dir root = new Dir();
+    // reports lookups and tree changes to the explorer (null: a tree of no machine)
+    private Kernel kernel;
 
     /**
      * The tree of {@code m}, created and populated on first use. Installers of every interface
@@ -110,6 +114,7 @@ public final class VirtualFs {
 
     private static VirtualFs create(Machine m) {
         VirtualFs fs = new VirtualFs();
+        fs.kernel = m.kernel();
         fs.mkdirs("/proc");
         fs.mkdirs("/sys/devices/system");
         fs.mkdirs("/sys/kernel/mm");
@@ -145,6 +150,7 @@ public final class VirtualFs {
         for (String name : split(path)) {
             Node n = d.entries.get(name);
             if (n == null) {
+                changed();
                 Dir nd = new Dir();
                 d.entries.put(name, nd);
                 d = nd;
@@ -161,7 +167,13 @@ public final class VirtualFs {
         List<String> parts = split(path);
         if (parts.isEmpty()) throw new IllegalArgumentException("cannot replace /");
         String parent = "/" + String.join("/", parts.subList(0, parts.size() - 1));
+        changed();
         mkdirs(parent).entries.put(parts.get(parts.size() - 1), node);
+    }
+
+    /** A node is added or removed: the tree is written (kernfs_add_one, kernfs_remove under kernfs_rwsem). */
+    private void changed() {
+        if (kernel != null) kernel.access(root, Access.WRITE);
     }
 
     /** Registers a file (replacing any node at that path). */
@@ -190,6 +202,7 @@ public final class VirtualFs {
     public boolean remove(String path) {
         List<String> parts = split(path);
         Node parent = resolve("/" + String.join("/", parts.subList(0, Math.max(0, parts.size() - 1))), true);
+        changed();
         return parent instanceof Dir d && !parts.isEmpty() && d.entries.remove(parts.get(parts.size() - 1)) != null;
     }
 
@@ -209,6 +222,7 @@ public final class VirtualFs {
      * names nothing (ENOENT, as path_init gives for "").
      */
     public Node resolve(String path, boolean follow) {
+        if (kernel != null) kernel.access(root, Access.READ);   // the path walk reads the tree
         if (path.isEmpty()) return null;
         return resolve(path.startsWith("/") ? path : "/" + path, follow, 0);
     }

@@ -42,7 +42,8 @@ public final class ScenarioRunner {
     /**
      * Exploration settings: the file's, overridden by the command line. {@code stepLimit} bounds
      * the scheduling steps of one execution; 0 derives it from the scenario ({@link #stepLimitOf}).
-     * {@code reduction}: how the DFS prunes reorderings (sleep sets by default); {@code all}: keep exploring after the
+     * {@code reduction}: how the DFS prunes reorderings (by default DPOR with sleep sets; a shard
+     * runs sleep sets alone, {@link mmsim.explore.ExploreOptions#dpor}); {@code all}: keep exploring after the
      * first failure and report each distinct one (by kind and location), not only the first;
      * {@code shard}: explore only this part of the DFS (null: all of it).
      */
@@ -61,12 +62,12 @@ public final class ScenarioRunner {
 
         /** With partial-order reduction (the default), stopping at the first failure. */
         public Settings(Strategy strategy, int bound, long maxExecutions, Duration timeBudget, long seed, int stepLimit) {
-            this(strategy, bound, maxExecutions, timeBudget, seed, stepLimit, ReductionMode.SLEEP, false);
+            this(strategy, bound, maxExecutions, timeBudget, seed, stepLimit, ReductionMode.DPOR, false);
         }
 
-        /** The same settings with sleep-set reduction on or off. */
+        /** The same settings with the default reduction (DPOR with sleep sets) or none. */
         public Settings reduction(boolean on) {
-            return reduction(on ? ReductionMode.SLEEP : ReductionMode.NONE);
+            return reduction(on ? ReductionMode.DPOR : ReductionMode.NONE);
         }
 
         /** The same settings with this reduction. */
@@ -91,7 +92,7 @@ public final class ScenarioRunner {
 
         public static Settings of(Scenario s) {
             return new Settings(Strategy.valueOf(s.strategy().toUpperCase(java.util.Locale.ROOT)), s.bound(),
-                    s.budgetExecutions(), s.budgetTime(), s.seed(), s.stepLimit(), ReductionMode.SLEEP, s.reportAll());
+                    s.budgetExecutions(), s.budgetTime(), s.seed(), s.stepLimit(), ReductionMode.DPOR, s.reportAll());
         }
     }
 

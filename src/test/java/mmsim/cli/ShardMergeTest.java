@@ -76,8 +76,12 @@ class ShardMergeTest {
             a.addAll(List.of("--shard", i + "/4"));
             running.add(spawn(f, a.toArray(String[]::new)));
         }
+        // a shard runs sleep sets (DPOR's races would ask for other shards' subtrees): the merge is
+        // what one run with sleep sets prints
         Path wholeFile = dir.resolve("check-whole.json");
-        running.add(spawn(wholeFile, check));
+        List<String> whole1 = new ArrayList<>(List.of(check));
+        whole1.addAll(List.of("--reduction", "sleep"));
+        running.add(spawn(wholeFile, whole1.toArray(String[]::new)));
         for (Process p : running) {
             assertTrue(p.waitFor(10, TimeUnit.MINUTES), "a shard did not finish");
             assertTrue(p.exitValue() == 0 || p.exitValue() == 1, "exit " + p.exitValue());
@@ -117,7 +121,7 @@ class ShardMergeTest {
 
     @Test
     void exploreShardsMergeAsJsonLines() throws Exception {
-        String whole = explore("001b", "mainline");
+        String whole = explore("001b", "mainline", "--reduction", "sleep");
         List<String> files = new ArrayList<>(List.of("merge"));
         for (int i = 0; i < 2; i++) files.add(write("m" + i + ".json", explore("001b", "mainline", "--shard", i + "/2")).toString());
         CliEndToEndTest.Run merged = CliEndToEndTest.run(files.toArray(String[]::new));
@@ -137,7 +141,25 @@ class ShardMergeTest {
         Path zero = write("c0.json", CliEndToEndTest.run("check", "010", "--shard", "0/2", "--json", "-q", "--reproducible").out());
         CliEndToEndTest.Run merged = CliEndToEndTest.run("merge", zero.toString(), write("c1.json", one.out()).toString());
         assertEquals(0, merged.exit(), merged.err());
-        assertEquals(json(CliEndToEndTest.run("check", "010", "--json", "-q", "--reproducible").out()), json(merged.out()));
+        assertEquals(json(CliEndToEndTest.run("check", "010", "--json", "-q", "--reproducible", "--reduction", "sleep").out()), json(merged.out()));
+    }
+
+    @Test
+    void aShardRunsSleepSetsAndRefusesDporAskedFor() throws Exception {
+        CliEndToEndTest.Run asked = CliEndToEndTest.run("check", "010", "--shard", "0/2", "--reduction", "dpor");
+        assertEquals(2, asked.exit(), asked.out() + asked.err());
+        assertTrue(asked.err().contains("--reduction dpor cannot be sharded"), asked.err());
+        // unsharded, the default is DPOR: fewer executions than the sleep sets the shards run
+        long dpor = executions(CliEndToEndTest.run("check", "010", "--json", "-q", "--reproducible").out());
+        long sleep = executions(CliEndToEndTest.run("check", "010", "--json", "-q", "--reproducible", "--reduction", "sleep").out());
+        assertTrue(dpor < sleep, dpor + " executions with DPOR, " + sleep + " with sleep sets");
+    }
+
+    @SuppressWarnings("unchecked")
+    private static long executions(String checkJson) throws Exception {
+        long n = 0;
+        for (Map<String, Object> r : (List<Map<String, Object>>) json(checkJson).get("rows")) n += ((Number) r.get("executions")).longValue();
+        return n;
     }
 
     @Test

@@ -99,11 +99,16 @@ class DporTest {
         }
     }
 
+    /** DPOR is the default; a shard of the search runs sleep sets alone (its races would ask for other shards' subtrees). */
     @Test
-    void aShardedSearchRefusesDpor() {
-        var e = assertThrows(IllegalArgumentException.class,
-                () -> Explorer.explore(writers(2, 2, true), bound(1).reduction(ReductionMode.DPOR).shard(new Shard(0, 2))));
-        assertTrue(e.getMessage().contains("dpor"), e.getMessage());
+    void dporIsTheDefaultAndAShardRunsSleepSets() {
+        assertEquals(ReductionMode.DPOR, bound(1).reductionMode());
+        assertEquals(ReductionMode.SLEEP, bound(1).shard(new Shard(0, 2)).reductionMode());
+        assertEquals(ReductionMode.SLEEP, bound(1).reduction(ReductionMode.DPOR).shard(new Shard(0, 2)).reductionMode());
+        ExplorationResult whole = Explorer.explore(writers(2, 2, true), bound(1).reduction(ReductionMode.SLEEP));
+        long shards = 0;
+        for (int i = 0; i < 2; i++) shards += Explorer.explore(writers(2, 2, true), bound(1).shard(new Shard(i, 2))).executions();
+        assertEquals(whole.executions(), shards, "the shards of a default search add up to one search with sleep sets");
         assertEquals(ReductionMode.DPOR, ReductionMode.parse("dpor"));
         assertThrows(IllegalArgumentException.class, () -> ReductionMode.parse("optimal"));
     }
@@ -130,8 +135,10 @@ class DporTest {
                 "'read cell 2' (READ cell 2) -> WRITE cell 2"), undeclared);
         boolean[] asked = {false};
         Program q = Races.program(1, kern -> kern, new String[] {"w"}, (kern, cpu) -> asked[0] |= kern.checkingFootprints(), kern -> Map.of());
+        Explorer.explore(q, bound(0).reduction(ReductionMode.SLEEP));
+        assertFalse(asked[0], "sleep sets need no raw accesses: the model is not asked");
         Explorer.explore(q, bound(0));
-        assertFalse(asked[0], "off by default");
+        assertTrue(asked[0], "DPOR (the default) observes them");
     }
 
     private record Pages(long firstPfn, long endPfn) implements mmsim.kernel.StructPages { }

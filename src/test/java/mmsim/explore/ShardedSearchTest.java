@@ -82,7 +82,7 @@ class ShardedSearchTest {
 
     @Test
     void shardsOfASearchWithSleepSetsRunExactlyTheUnshardedExecutions() {
-        ExploreOptions o = ExploreOptions.defaults().stopAtFirstFailure(false).minimize(false);
+        ExploreOptions o = ExploreOptions.defaults().stopAtFirstFailure(false).minimize(false).reduction(ReductionMode.SLEEP);
         for (int n : new int[] {1, 2, 3, 4, 7}) {
             assertShardsAddUp(threeCpus(4), o.preemptionBound(2), n);
             assertShardsAddUp(Races.lostRefcount(false), o.preemptionBound(2), n);
@@ -102,13 +102,13 @@ class ShardedSearchTest {
     @Test
     void aTreeTooSmallForTheShardsLeavesSomeShardsIdleButAddsUp() {
         // two steps per CPU: fewer subtrees than 16 x 7; executions ending above the split go to shard 0
-        assertShardsAddUp(threeCpus(2), ExploreOptions.defaults().stopAtFirstFailure(false).preemptionBound(1), 7);
+        assertShardsAddUp(threeCpus(2), ExploreOptions.defaults().stopAtFirstFailure(false).preemptionBound(1).reduction(ReductionMode.SLEEP), 7);
     }
 
     @Test
     void theSplitLeavesManyMoreSubtreesThanShardsAndSpreadsTheWork() {
         Program p = threeCpus(6);
-        ExploreOptions o = ExploreOptions.defaults().stopAtFirstFailure(false).minimize(false).preemptionBound(2);
+        ExploreOptions o = ExploreOptions.defaults().stopAtFirstFailure(false).minimize(false).preemptionBound(2).reduction(ReductionMode.SLEEP);
         long total = Explorer.explore(p, o).executions();
         Map<Integer, Long> perShard = new LinkedHashMap<>();
         for (int i = 0; i < 4; i++) {
@@ -122,7 +122,7 @@ class ShardedSearchTest {
     @Test
     void theFirstFailureInDfsOrderIsTheUnshardedOnesAndItsSegmentIsRecorded() {
         Program p = Races.lostRefcount(false);
-        ExploreOptions o = ExploreOptions.defaults().minimize(false).preemptionBound(2);
+        ExploreOptions o = ExploreOptions.defaults().minimize(false).preemptionBound(2).reduction(ReductionMode.SLEEP);
         ExplorationResult whole = Explorer.explore(p, o);
         long firstSegment = Long.MAX_VALUE;
         Failure first = null;
