@@ -16,7 +16,7 @@ import mmsim.kernel.StructPages;
  *
  * <p>The summary is one-sided: disjoint summaries mean independent steps; overlapping ones decide
  * nothing. Each location a step touches sets bits such that two locations that overlap
- * ({@link Region#overlap}) share one: struct pages by their pfns (a bit per pfn, in a word of their own), a region part by
+ * ({@link Region#overlap}) share one: struct pages by their pfns (a hashed bit per pfn, in a word of their own), a region part by
  * its whole, a region by itself and by what it says it contains ({@link Region#outline}), any
  * other object by its hash (equal objects hash alike). A step whose access is not known
  * conflicts even with a step that touches nothing, so it is never summarised.
@@ -119,11 +119,11 @@ final class StepSignatures {
 
     /** Sets the bits that every location overlapping {@code at} shares with it. */
     private void add(Object at, boolean write) {
-        if (at instanceof Region.Part p) {
-            add(p.whole(), write);
-        } else if (at instanceof StructPages sp) {
+        if (at instanceof StructPages sp) {   // most locations: one word of one struct page
             long b = pfnBits(sp.firstPfn(), sp.endPfn());
             if (write) pw |= b; else pr |= b;
+        } else if (at instanceof Region.Part p) {
+            add(p.whole(), write);
         } else if (at instanceof Region reg && reg.outline() == null) {
             if (write) w = pw = ALL; else r = pr = ALL;
         } else {
@@ -133,12 +133,15 @@ final class StepSignatures {
         }
     }
 
-    /** One bit per pfn of [lo, hi), folded onto 64; every bit when it spans 64 or more. */
+    /**
+     * A bit for each pfn of [lo, hi), hashed onto 64 (pfns a fixed stride apart, as two walks
+     * over one folio touch, must not share bits by their stride); every bit when it spans 64 or more.
+     */
     static long pfnBits(long lo, long hi) {
         if (lo >= hi) return 0;
         if (hi - lo >= 64) return ALL;
         long b = 0;
-        for (long x = lo; x < hi; x++) b |= 1L << (x & 63);
+        for (long x = lo; x < hi; x++) b |= 1L << ((x * 0x9E3779B97F4A7C15L) >>> 58);
         return b;
     }
 

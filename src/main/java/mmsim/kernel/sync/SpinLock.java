@@ -28,6 +28,8 @@ public final class SpinLock implements mmsim.kernel.Region {
      * it, so they conflict with those readers ({@link mmsim.kernel.Region}).
      */
     private final Object guarded;
+    // what this lock holds besides its word, for the explorer's summaries ({@link #outline})
+    private final Object[] outline;
     /**
      * What the step after the unlock point touches: the lock word alone. Releasing writes no data
      * the lock guards (the section's writes belong to the step after the lock point, which names
@@ -55,6 +57,7 @@ public final class SpinLock implements mmsim.kernel.Region {
         this.lockLabel = "spin_lock(&" + name + ")";
         this.unlockLabel = "spin_unlock(&" + name + ")";
         this.guarded = guarded;
+        this.outline = guarded == null ? new Object[0] : new Object[] {guarded};
     }
 
     @Override
@@ -62,11 +65,9 @@ public final class SpinLock implements mmsim.kernel.Region {
         return location == word || guarded != null && mmsim.kernel.Region.overlap(guarded, location);
     }
 
-    private static final Object[] NOTHING_GUARDED = {};
-
     @Override
     public Object[] outline() {
-        return guarded == null ? NOTHING_GUARDED : new Object[] {guarded};
+        return outline;
     }
 
     public void lock() {
