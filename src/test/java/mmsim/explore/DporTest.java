@@ -173,4 +173,30 @@ class DporTest {
         assertEquals(2, none.outcomes().size());
         assertEquals(none.outcomes().keySet(), dpor.outcomes().keySet());
     }
+
+    /**
+     * A read before the reader's first point (a path walk before a {@code cat}'s first point, as
+     * the sysfs tree reports it): no point announces it, so only the raw access lets DPOR see that
+     * the writer's step changes what it reads. With it, the reader runs after the write in some
+     * execution, as without reduction (without it, DPOR saw only {@code seen=1}); VirtualFs
+     * reports its lookups and changes for this.
+     */
+    @Test
+    void dporSeesAReadBeforeTheFirstPointThroughItsRawAccess() {
+        Program p = Races.program(2, PageWorld::new, new String[] {"add", "cat"}, (w, cpu) -> {
+            if (cpu == 0) {
+                w.k.point("add the file", "cell", Access.WRITE);
+                w.k.access("tree", Access.WRITE);
+                w.word = 1;
+            } else {
+                w.k.access("tree", Access.READ);   // the lookup, before any point
+                w.seen = w.word;
+                w.k.point("read the file", "other cell", Access.READ);
+            }
+        }, w -> Map.of("seen", Integer.toString(w.seen)));
+        ExplorationResult none = Explorer.explore(p, bound(1).reduction(ReductionMode.NONE));
+        ExplorationResult dpor = Explorer.explore(p, bound(1));
+        assertEquals(2, none.outcomes().size(), none.outcomes().toString());
+        assertEquals(none.outcomes().keySet(), dpor.outcomes().keySet());
+    }
 }
