@@ -16,16 +16,16 @@ import mmsim.kernel.StructPages;
  *
  * <p>The summary is one-sided: disjoint summaries mean independent steps; overlapping ones decide
  * nothing. Each location a step touches sets bits such that two locations that overlap
- * ({@link Region#overlap}) share one: struct pages by their pfns (a hashed bit per pfn, in a word of their own), a region part by
- * its whole, a region by itself and by what it says it contains ({@link Region#outline}), any
- * other object by its hash (equal objects hash alike). A step whose access is not known
+ * ({@link Region#overlap}) share one: struct pages by their pfns (a hashed bit per pfn, in a
+ * word of their own), a region part by its whole, a region by itself and by what it says it
+ * contains ({@link Region#outline}), any other object by its hash (equal objects hash alike). A step whose access is not known
  * conflicts even with a step that touches nothing, so it is never summarised.
  *
  * <p>Not thread-safe: one per search, beside the {@link HappensBefore} it serves.
  */
 final class StepSignatures {
     private static final long ALL = -1L;
-    // per step: hashed locations read and written, and pfns (mod 64) of struct pages read and written
+    // per step: hashed locations read and written, and hashed pfns of struct pages read and written
     private long[] read = new long[256], written = new long[256], pfnsRead = new long[256], pfnsWritten = new long[256];
     private boolean[] unknown = new boolean[256];
     // the step being summarised
