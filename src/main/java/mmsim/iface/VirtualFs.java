@@ -101,8 +101,12 @@ public final class VirtualFs {
     }
 
     private final Dir root = new Dir();
-    // reports lookups and tree changes to the explorer (null: a tree of no machine)
-    private Kernel kernel;
+    // reports lookups and tree changes to the explorer
+    private final Kernel kernel;
+
+    private VirtualFs(Kernel kernel) {
+        this.kernel = kernel;
+    }
 
     /**
      * The tree of {@code m}, created and populated on first use. Installers of every interface
@@ -113,8 +117,7 @@ public final class VirtualFs {
     }
 
     private static VirtualFs create(Machine m) {
-        VirtualFs fs = new VirtualFs();
-        fs.kernel = m.kernel();
+        VirtualFs fs = new VirtualFs(m.kernel());
         fs.mkdirs("/proc");
         fs.mkdirs("/sys/devices/system");
         fs.mkdirs("/sys/kernel/mm");
@@ -173,7 +176,7 @@ public final class VirtualFs {
 
     /** A node is added or removed: the tree is written (kernfs_add_one, kernfs_remove under kernfs_rwsem). */
     private void changed() {
-        if (kernel != null) kernel.access(root, Access.WRITE);
+        kernel.access(root, Access.WRITE);
     }
 
     /** Registers a file (replacing any node at that path). */
@@ -222,7 +225,7 @@ public final class VirtualFs {
      * names nothing (ENOENT, as path_init gives for "").
      */
     public Node resolve(String path, boolean follow) {
-        if (kernel != null) kernel.access(root, Access.READ);   // the path walk reads the tree
+        kernel.access(root, Access.READ);   // the path walk reads the tree
         if (path.isEmpty()) return null;
         return resolve(path.startsWith("/") ? path : "/" + path, follow, 0);
     }
