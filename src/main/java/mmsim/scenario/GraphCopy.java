@@ -76,13 +76,15 @@ public final class GraphCopy {
         }
     };
 
-    private final IdentityHashMap<Object, Object> copies = new IdentityHashMap<>();
+    private final IdentityHashMap<Object, Object> copies;
     private final ArrayDeque<Object> pending = new ArrayDeque<>();
     private final List<Object> rehash = new ArrayList<>();
     private final Recycler recycler;
 
     private GraphCopy(Recycler recycler) {
         this.recycler = recycler;
+        // the graph is copied again and again: size the table for the last copy, not by doubling
+        this.copies = new IdentityHashMap<>(recycler != null ? recycler.lastSize : 32);
     }
 
     /**
@@ -95,6 +97,7 @@ public final class GraphCopy {
     public static final class Recycler {
         private final IdentityHashMap<Object, Object> copyOf = new IdentityHashMap<>();
         private boolean verifyNext;
+        private int lastSize = 32;
 
         /** The next copy compares every restored object with its original and fails on a difference. */
         public void verifyNext() { verifyNext = true; }
@@ -117,7 +120,10 @@ public final class GraphCopy {
         while ((o = g.pending.poll()) != null) g.fill(o, g.copies.get(o));
         // rebuilding a table can reach further tables (its values' fields): the list grows as it is walked
         for (int i = 0; i < g.rehash.size(); i++) g.rebuild(g.rehash.get(i));
-        if (recycler != null) recycler.verifyNext = false;
+        if (recycler != null) {
+            recycler.verifyNext = false;
+            recycler.lastSize = g.copies.size();
+        }
         return copy;
     }
 

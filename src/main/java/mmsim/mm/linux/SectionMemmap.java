@@ -53,6 +53,11 @@ public final class SectionMemmap implements Restorable<SectionMemmap>, mmsim.ker
     public final int[] lruPrev;
     long[] mapping;
     long[] index;
+    // a mapping/index array a restore dropped, kept to serve the next first non-zero write: the
+    // explorer restores a section thousands of times, and a migration that sets a new page's
+    // mapping would otherwise allocate and fill 2 x nrPages words per execution. Invariant after
+    // every restore: each entry is what a read sees without the array (see lazyWord).
+    private long[] spareMapping, spareIndex;
 
     /** Pages per written mark ({@link WrittenBlocks#BLOCK}: MAX_ORDER_NR_PAGES). */
     public static final int WRITTEN_BLOCK_PAGES = WrittenBlocks.BLOCK;
@@ -168,10 +173,14 @@ public final class SectionMemmap implements Restorable<SectionMemmap>, mmsim.ker
         if (original.startPfn != startPfn || original.nrPages != nrPages) {
             throw new IllegalArgumentException("section memmap at pfn " + startPfn + " restored from the one at pfn " + original.startPfn);
         }
-        if (original.mapping == null) mapping = null;
-        else if (mapping == null) mapping = original.mapping.clone();
-        if (original.index == null) index = null;
-        else if (index == null) index = original.index.clone();
+        if (original.mapping == null) {
+            if (mapping != null) spareMapping = mapping;
+            mapping = null;
+        } else if (mapping == null) mapping = original.mapping.clone();
+        if (original.index == null) {
+            if (index != null) spareIndex = index;
+            index = null;
+        } else if (index == null) index = original.index.clone();
         written.forEachWritten((from, len) -> {
             System.arraycopy(original.flags, from, flags, from, len);
             System.arraycopy(original.refcount, from, refcount, from, len);
@@ -182,6 +191,9 @@ public final class SectionMemmap implements Restorable<SectionMemmap>, mmsim.ker
             System.arraycopy(original.lruPrev, from, lruPrev, from, len);
             if (original.mapping != null) System.arraycopy(original.mapping, from, mapping, from, len);
             if (original.index != null) System.arraycopy(original.index, from, index, from, len);
+            // the flags are the original's again: so is what a spare must hold
+            if (spareMapping != null) fillLazy(spareMapping, from, from + len);
+            if (spareIndex != null) fillLazy(spareIndex, from, from + len);
         });
         written.clear();
     }
@@ -203,20 +215,38 @@ public final class SectionMemmap implements Restorable<SectionMemmap>, mmsim.ker
     }
 
     long[] ensureMapping() {
-        if (mapping == null) mapping = lazyWord();
+        if (mapping == null) {
+            mapping = lazyWord(spareMapping);
+            spareMapping = null;
+        }
         return mapping;
     }
 
     long[] ensureIndex() {
-        if (index == null) index = lazyWord();
+        if (index == null) {
+            index = lazyWord(spareIndex);
+            spareIndex = null;
+        }
         return index;
     }
 
-    /** A mapping/index array holding what the pages read before it existed: ~0 on poisoned pages, else 0. */
-    private long[] lazyWord() {
-        long[] a = new long[nrPages];
-        for (int i = 0; i < nrPages; i++) if (flags[i] == POISON) a[i] = POISON;
-        return a;
+    /**
+     * A mapping/index array holding what the pages read before it existed: ~0 on poisoned pages,
+     * else 0. A spare (null: none) holds that for the flags the last restore left, so only the
+     * blocks written since need filling again.
+     */
+    private long[] lazyWord(long[] spare) {
+        if (spare == null) {
+            long[] a = new long[nrPages];
+            fillLazy(a, 0, nrPages);
+            return a;
+        }
+        written.forEachWritten((from, len) -> fillLazy(spare, from, from + len));
+        return spare;
+    }
+
+    private void fillLazy(long[] a, int from, int to) {
+        for (int i = from; i < to; i++) a[i] = flags[i] == POISON ? POISON : 0;
     }
 
     long mappingAt(int i) {
