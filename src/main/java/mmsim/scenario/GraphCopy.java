@@ -47,6 +47,10 @@ import mmsim.mm.linux.Restorable;
  * {@code --add-opens}. The graph is walked with an explicit queue, so a long linked structure
  * cannot overflow the stack.
  *
+ * <p>With a {@link Recycler}, the graph is copied once and then handed out again restored in
+ * place ({@link GraphSnapshot}), which costs a write per field instead of an allocation, a table
+ * lookup and a rehash per object.
+ *
  * <p>Why not Kryo's {@code copy}: it copies lambdas only when they are Serializable (the model's
  * are not), needs {@code setAccessible} into JDK classes (an {@code --add-opens} per package),
  * and would be a dependency for ~200 lines.
@@ -76,28 +80,28 @@ public final class GraphCopy {
         }
     };
 
-    private final IdentityHashMap<Object, Object> copies;
+    private final IdentityHashMap<Object, Object> copies = new IdentityHashMap<>();
     private final ArrayDeque<Object> pending = new ArrayDeque<>();
     private final List<Object> rehash = new ArrayList<>();
     private final Recycler recycler;
 
     private GraphCopy(Recycler recycler) {
         this.recycler = recycler;
-        // the graph is copied again and again: size the table for the last copy, not by doubling
-        this.copies = new IdentityHashMap<>(recycler != null ? recycler.lastSize : 32);
     }
 
     /**
-     * The {@link Restorable} copies made by earlier {@link GraphCopy#of(Object, Recycler)} calls
-     * from one original graph, reused by later calls: a copy of a restorable object is restored
-     * in place (only what its marks say was written is copied back) instead of copied whole. The
-     * graphs handed out before must no longer be used: their restorable objects now belong to
-     * the newest copy.
+     * Makes one copy of an original graph and hands it out again and again, restored in place
+     * ({@link GraphSnapshot}): the first {@link GraphCopy#of(Object, Recycler)} copies, each later
+     * call writes the state the copy had when it was made back into the same objects, and lets
+     * every {@link Restorable} copy back only what it marked written. So a graph handed out
+     * before must no longer be used: it is the one handed out next.
      */
     public static final class Recycler {
+        // original -> copy of the objects that restore themselves
         private final IdentityHashMap<Object, Object> copyOf = new IdentityHashMap<>();
         private boolean verifyNext;
-        private int lastSize = 32;
+        private Object original, copy;
+        private GraphSnapshot snapshot;
 
         /** The next copy compares every restored object with its original and fails on a difference. */
         public void verifyNext() { verifyNext = true; }
@@ -109,11 +113,18 @@ public final class GraphCopy {
     }
 
     /**
-     * As {@link #of(Object)}, reusing the restorable objects of the copies {@code recycler} made
-     * before (null: copy everything). IllegalStateException when a verified restore differs from
-     * its original: a write in the model did not set its mark.
+     * As {@link #of(Object)}, the first time for {@code recycler}; after that, the same copy
+     * restored in place (null: a new copy every time). IllegalStateException when a verified
+     * restore differs from its original: a write in the model did not set its mark.
      */
     public static <T> T of(T root, Recycler recycler) {
+        if (recycler != null && recycler.snapshot != null) {
+            if (recycler.original != root) throw new IllegalArgumentException("a recycler restores the copy of one graph only");
+            recycler.snapshot.restore(recycler.verifyNext);
+            recycler.verifyNext = false;
+            @SuppressWarnings("unchecked") T again = (T) recycler.copy;
+            return again;
+        }
         GraphCopy g = new GraphCopy(recycler);
         @SuppressWarnings("unchecked") T copy = (T) g.copyOf(root);
         Object o;
@@ -122,36 +133,11 @@ public final class GraphCopy {
         for (int i = 0; i < g.rehash.size(); i++) g.rebuild(g.rehash.get(i));
         if (recycler != null) {
             recycler.verifyNext = false;
-            recycler.lastSize = g.copies.size();
+            recycler.original = root;
+            recycler.copy = copy;
+            recycler.snapshot = GraphSnapshot.of(copy, g.copies, recycler.copyOf);
         }
         return copy;
-    }
-
-    /**
-     * The copy of restorable {@code o} an earlier call made, restored to equal {@code o}, with the
-     * primitive arrays it holds standing for {@code o}'s; null on the first call.
-     */
-    @SuppressWarnings("unchecked")
-    private Object recycled(Object o, Plan p) {
-        Object c = recycler.copyOf.get(o);
-        if (c == null) return null;
-        Restorable<Object> r = (Restorable<Object>) c;
-        r.restoreFrom(o);
-        if (recycler.verifyNext) {
-            String diff = r.differenceFrom(o);
-            if (diff != null) throw new IllegalStateException("restoring the machine for the next execution: " + diff);
-        }
-        for (int i = 0; i < p.offsets.length; i++) {
-            if (p.types[i] != 'L') continue;
-            Object of = U.getReference(o, p.offsets[i]);
-            if (of == null || !of.getClass().isArray() || !of.getClass().getComponentType().isPrimitive()) continue;
-            Object cf = U.getReference(c, p.offsets[i]);
-            Object before = copies.putIfAbsent(of, cf);
-            if (before != null && before != cf) {
-                throw new IllegalStateException("an array of a " + o.getClass().getName() + " is shared with another object; it cannot be restored in place");
-            }
-        }
-        return c;
     }
 
     private Object copyOf(Object o) {
@@ -175,13 +161,6 @@ public final class GraphCopy {
             case PLAIN -> {
                 if (statics.containsKey(o)) return o;
                 if (p.offsets.length == 0 && o.getClass().isHidden()) return o; // a lambda capturing nothing
-                if (recycler != null && o instanceof Restorable<?>) {
-                    c = recycled(o, p);
-                    if (c != null) {
-                        copies.put(o, c);
-                        return c;
-                    }
-                }
                 try {
                     c = U.allocateInstance(o.getClass());
                 } catch (InstantiationException e) {
@@ -252,7 +231,7 @@ public final class GraphCopy {
         }
     }
 
-    private static Object cloneArray(Object a) {
+    static Object cloneArray(Object a) {
         return switch (a) {
             case long[] x -> x.clone();
             case int[] x -> x.clone();
@@ -280,13 +259,69 @@ public final class GraphCopy {
             throw new IllegalStateException("cannot copy a " + c.getName() + ": a hashed table GraphCopy does not rebuild");
         }
         if (deeplyImmutable(c, new java.util.HashSet<>())) return new Plan(Kind.SHARED, null, null);
+        Fields f = fields(c, true);
+        return new Plan(Kind.PLAIN, f.offsets, f.types);
+    }
+
+    /**
+     * The instance fields of a class, its superclasses' included, as offsets and widths ('L' a
+     * reference, 'J' 8 bytes, 'I' 4, 'S' 2, 'B' 1), with the ways to save and load them.
+     */
+    record Fields(long[] offsets, char[] types) {
+        void save(Object o, Object[] refs, long[] prims) {
+            for (int i = 0; i < offsets.length; i++) {
+                long f = offsets[i];
+                switch (types[i]) {
+                    case 'L' -> refs[i] = U.getReference(o, f);
+                    case 'J' -> prims[i] = U.getLong(o, f);
+                    case 'I' -> prims[i] = U.getInt(o, f);
+                    case 'S' -> prims[i] = U.getShort(o, f);
+                    default -> prims[i] = U.getByte(o, f);
+                }
+            }
+        }
+
+        void load(Object o, Object[] refs, long[] prims) {
+            for (int i = 0; i < offsets.length; i++) {
+                long f = offsets[i];
+                switch (types[i]) {
+                    case 'L' -> U.putReference(o, f, refs[i]);
+                    case 'J' -> U.putLong(o, f, prims[i]);
+                    case 'I' -> U.putInt(o, f, (int) prims[i]);
+                    case 'S' -> U.putShort(o, f, (short) prims[i]);
+                    default -> U.putByte(o, f, (byte) prims[i]);
+                }
+            }
+        }
+    }
+
+    private static final ClassValue<Fields> FIELDS = new ClassValue<>() {
+        @Override
+        protected Fields computeValue(Class<?> c) {
+            return fields(c, false);
+        }
+    };
+
+    /** Every instance field of {@code c}, whatever its copy rule (a rebuilt table's own fields too). */
+    static Fields fieldsOf(Class<?> c) {
+        return FIELDS.get(c);
+    }
+
+    /** Whether the copy shares {@code o} with the original instead of copying it. */
+    static boolean shared(Object o) {
+        Plan p = PLANS.get(o.getClass());
+        return p.kind == Kind.SHARED || statics.containsKey(o) || (p.kind == Kind.PLAIN && p.offsets.length == 0 && o.getClass().isHidden());
+    }
+
+    /** {@code remember}: also share what the classes met hold in static fields (copy plans). */
+    private static Fields fields(Class<?> c, boolean remember) {
         List<Long> offsets = new ArrayList<>();
         StringBuilder types = new StringBuilder();
         for (Class<?> k = c; k != null; k = k.getSuperclass()) {
-            rememberStatics(k);
+            if (remember) rememberStatics(k);
             for (Field f : k.getDeclaredFields()) {
                 if (Modifier.isStatic(f.getModifiers())) continue;
-                rememberStatics(f.getType());
+                if (remember) rememberStatics(f.getType());
                 offsets.add(U.objectFieldOffset(f));
                 Class<?> t = f.getType();
                 // copied by width: a float is 4 bytes like an int, a double 8 like a long
@@ -300,7 +335,7 @@ public final class GraphCopy {
         }
         long[] off = new long[offsets.size()];
         for (int i = 0; i < off.length; i++) off[i] = offsets.get(i);
-        return new Plan(Kind.PLAIN, off, types.toString().toCharArray());
+        return new Fields(off, types.toString().toCharArray());
     }
 
     /**

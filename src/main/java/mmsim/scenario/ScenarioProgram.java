@@ -17,10 +17,10 @@ import mmsim.scenario.ops.OpRegistry.Step;
 /**
  * One scenario under one variant, as the explorer runs it. The first {@link #instantiate()} boots
  * a machine from the layout and the variant's kernel config and runs the setup program on CPU 0
- * (before the explorer installs its scheduler, so setup is never explored); every instance is a
- * deep copy of that machine ({@link GraphCopy}) with one CPU body per {@code cpu} block, whose
- * struct-page arrays are those of the previous instance restored in place (an instance is dead
- * once the next is made; {@link #copyingEachExecution()} when it must not be). Variables ({@code -> name}) live per execution and are the observed
+ * (before the explorer installs its scheduler, so setup is never explored); every instance is one
+ * deep copy of that machine ({@link GraphCopy}) with one CPU body per {@code cpu} block, restored
+ * in place to the state setup left before each execution (so an instance is dead once the next is
+ * made; {@link #copyingEachExecution()} when it must not be). Variables ({@code -> name}) live per execution and are the observed
  * values the grader reads.
  */
 public final class ScenarioProgram implements Program {
@@ -118,8 +118,8 @@ public final class ScenarioProgram implements Program {
     private long instances;
 
     /**
-     * The struct-page arrays of the last instance, restored in place for the next one (only the
-     * blocks it wrote are copied back: {@link mmsim.mm.linux.Restorable}); on the instances that
+     * The last instance's machine, restored in place for the next one (the struct-page arrays
+     * only in the blocks it wrote: {@link mmsim.mm.linux.Restorable}); on the instances that
      * get the full check, the restore is also compared with the original in full, so a write that
      * missed its mark fails loudly. Null when instances must outlive the next one.
      */

@@ -73,6 +73,53 @@ class GraphCopyTest {
         assertEquals(1, h.a.words[0]);
     }
 
+    @Test
+    void aRecycledCopyIsHandedOutAgainAsItWasMade() {
+        Holder h = new Holder();
+        h.a = new Node();
+        h.a.value = 1;
+        h.a.next = new Node();
+        h.b = h.a;
+        h.byNode.put(h.a, "a");
+        h.byNode.put(h.a.next, "next");
+        h.identity.put(h.a.next, 7);
+        h.list.add(h.a.next);
+        GraphCopy.Recycler recycler = new GraphCopy.Recycler();
+
+        Holder c = GraphCopy.of(h, recycler);
+        Node a = c.a, next = c.a.next;
+        // an execution: changes fields and arrays, adds objects and entries, unlinks an object and then changes it
+        a.value = 99;
+        a.words[1] = -1;
+        c.a.next = null;
+        next.value = 42;
+        next.next = new Node();
+        c.b = new Node();
+        c.byNode.remove(a);
+        c.byNode.put(new Node(), "new");
+        c.identity.clear();
+        c.list.add(new Node());
+        c.sentinel = null;
+
+        Holder again = GraphCopy.of(h, recycler);
+        assertSame(c, again, "the same objects, restored in place");
+        assertSame(a, again.a);
+        assertSame(a, again.b);
+        assertSame(next, again.a.next, "the unlinked object is linked again");
+        assertEquals(1, a.value);
+        assertEquals(0, next.value, "and written back, though the execution reached it only through a dropped link");
+        assertNull(next.next);
+        assertArrayEquals(new int[] {1, 2, 3}, a.words);
+        assertEquals(Map.of(a, "a", next, "next"), Map.copyOf(again.byNode));
+        assertEquals("a", again.byNode.get(a), "the rebuilt table's buckets still fit its keys");
+        assertEquals(7, again.identity.get(next));
+        assertEquals(List.of(next), again.list);
+        assertSame(SENTINEL, again.sentinel);
+        assertEquals(0, h.a.words[1] - 2, "the original is untouched");
+
+        assertThrows(IllegalArgumentException.class, () -> GraphCopy.of(new Holder(), recycler), "one recycler, one original");
+    }
+
     /** Nothing can change one after construction: final fields of final, immutable types. */
     record Range(long start, long end, String name) { }
 
