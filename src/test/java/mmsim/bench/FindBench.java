@@ -23,11 +23,17 @@ import mmsim.scenario.ops.OpRegistry;
  * sets; before minimises with the uncapped search, after with the probed length cap
  * ({@link ExploreOptions#minimizeByCaps}). Also prints the executions each side spent (search,
  * minimisation and trace) and checks that both keep the same schedule.
+ *
+ * <p>{@code bin/bench --main FindBench [rounds] now [regex]}: only the explorer as it is, best of
+ * {@code rounds}, on the rows whose "scenario variant" matches {@code regex} (a JVM per row
+ * measures one row without the JIT profiles of the others).
  */
 public final class FindBench {
     public static void main(String[] args) {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 3;
         boolean minimizer = args.length > 1 && args[1].equals("minimize");
+        boolean nowOnly = args.length > 1 && args[1].equals("now");
+        String filter = args.length > 2 ? args[2] : ".*";
         OpRegistry ops = OpRegistry.standard();
         System.out.printf("%-44s %-26s %10s %10s %7s %s%n", "scenario", "variant", "before", "after", "ratio",
                 minimizer ? "executions before/after, found" : "found");
@@ -35,13 +41,23 @@ public final class FindBench {
             Scenario s = Catalogue.load(f, ops);
             Grader g = new Grader(s);
             for (Scenario.Variant v : s.variants()) {
-                if (g.expected(v.name()).isEmpty()) continue;
+                if (g.expected(v.name()).isEmpty() || !(s.name() + " " + v.name()).matches(filter)) continue;
                 ExploreOptions o = ExploreOptions.defaults().preemptionBound(s.bound()).isFailure(x -> {
                     OutcomeClass c = g.classify(v.name(), x.verdictKind(), x.observed());
                     return c == OutcomeClass.EXPECTED || c == OutcomeClass.FORBIDDEN;
                 });
                 double before = Double.MAX_VALUE, after = Double.MAX_VALUE;
                 String found = "";
+                if (nowOnly) {
+                    for (int r = 0; r < rounds; r++) {
+                        Budget spent = Budget.unlimited();
+                        ExplorationResult a = Explorer.explore(new ScenarioProgram(s, v), o.budget(spent));
+                        after = Math.min(after, a.elapsed().toNanos() / 1e9);
+                        found = spent.used() + " " + a.failure().map(x -> x.verdict().kind() + " " + x.schedule()).orElse("none");
+                    }
+                    System.out.printf("%-44s %-26s %10s %9.3fs %7s %s%n", s.name(), v.name(), "-", after, "-", found);
+                    continue;
+                }
                 for (int r = 0; r < rounds; r++) {
                     Budget spentBefore = Budget.unlimited(), spentAfter = Budget.unlimited();
                     ExplorationResult b = minimizer
