@@ -65,22 +65,8 @@ final class Engine implements Sched {
     byte[] chosen = new byte[256];
     long[] enabledAt = new long[256];
     byte[] currentAt = new byte[256];
-    // What each step of the last execution touched, as its CPU announced it at the point (or lock
-    // wait) it stopped at: DPOR's races and the trace count ({@link #stepsDependent}).
-    Object[] stepLocation = new Object[256];
-    Access[] stepAccess = new Access[256];
-    boolean[] stepBegun = new boolean[256];
-    // With accesses observed (DPOR): the struct pages each step read and wrote, as pfn ranges
-    // [lo, hi) (empty: lo >= hi), from the memmap's raw accesses and a point at a whole memmap
-    long[] readLo = new long[256], readHi = new long[256], writeLo = new long[256], writeHi = new long[256];
-    boolean observing;
-    // ... and the other locations each step read or wrote without announcing them (page tables):
-    // per step, locations and whether written (null: none seen)
-    ArrayList<Object>[] extraLoc = newLists(256);
-    ArrayList<Boolean>[] extraWrite = newLists(256);
-
-    @SuppressWarnings("unchecked")
-    private static <T> ArrayList<T>[] newLists(int n) { return (ArrayList<T>[]) new ArrayList[n]; }
+    // What each step of the last execution touched: DPOR's races and the trace count.
+    final StepFootprints footprints = new StepFootprints();
     int steps;
     int preemptions;
     long points;
@@ -132,7 +118,7 @@ final class Engine implements Sched {
      * after the execution, so what a step did counts, not only what its point announced).
      */
     Engine observingAccesses(boolean on) {
-        observing = on;
+        footprints.observing = on;
         return this;
     }
 
@@ -340,30 +326,13 @@ final class Engine implements Sched {
             chosen = Arrays.copyOf(chosen, len);
             enabledAt = Arrays.copyOf(enabledAt, len);
             currentAt = Arrays.copyOf(currentAt, len);
-            stepLocation = Arrays.copyOf(stepLocation, len);
-            stepAccess = Arrays.copyOf(stepAccess, len);
-            stepBegun = Arrays.copyOf(stepBegun, len);
-            readLo = Arrays.copyOf(readLo, len);
-            readHi = Arrays.copyOf(readHi, len);
-            writeLo = Arrays.copyOf(writeLo, len);
-            writeHi = Arrays.copyOf(writeHi, len);
-            extraLoc = Arrays.copyOf(extraLoc, len);
-            extraWrite = Arrays.copyOf(extraWrite, len);
+            footprints.grow(len);
         }
-        if (observing) {
-            readLo[steps] = writeLo[steps] = Long.MAX_VALUE;
-            readHi[steps] = writeHi[steps] = Long.MIN_VALUE;
-            if (extraLoc[steps] != null) {
-                extraLoc[steps].clear();
-                extraWrite[steps].clear();
-            }
-            if (pendingLocation[c] instanceof StructPages sp && pendingAccess[c] != null && pendingAccess[c] != Access.NONE) {
-                observe(steps, sp.firstPfn(), sp.endPfn(), pendingAccess[c] != Access.READ);
-            }
+        footprints.begin(steps, pendingLocation[c], pendingAccess[c], begun[c]);
+        // a point at a whole memmap (a pageblock scan) counts as touching its struct pages
+        if (footprints.observing && pendingLocation[c] instanceof StructPages sp && pendingAccess[c] != null && pendingAccess[c] != Access.NONE) {
+            footprints.observe(steps, sp.firstPfn(), sp.endPfn(), pendingAccess[c] != Access.READ);
         }
-        stepLocation[steps] = pendingLocation[c];
-        stepAccess[steps] = pendingAccess[c];
-        stepBegun[steps] = begun[c];
         chosen[steps] = (byte) c;
         enabledAt[steps] = enabled;
         currentAt[steps] = (byte) current;
@@ -394,83 +363,12 @@ final class Engine implements Sched {
     boolean dependent(int sleeper, int chosen) {
         if (!begun[sleeper]) return true;
         if (!begun[chosen]) return false;
-        return footprintsConflict(pendingAccess[sleeper], pendingLocation[sleeper], pendingAccess[chosen], pendingLocation[chosen]);
+        return StepFootprints.conflict(pendingAccess[sleeper], pendingLocation[sleeper], pendingAccess[chosen], pendingLocation[chosen]);
     }
 
-    /**
-     * Whether steps {@code i} and {@code j} of the last execution may not commute, by what their
-     * CPUs announced: {@link #dependent}'s rules, except that a CPU's step before its first point
-     * (which touches nothing shared) is independent of every step on both sides. Mazurkiewicz
-     * equivalence, without the preemption bound's asymmetry.
-     */
+    /** Whether steps {@code i} and {@code j} of the last execution may not commute ({@link StepFootprints#dependent}). */
     boolean stepsDependent(int i, int j) {
-        if (observing && pagesConflict(i, j)) return true;
-        if (!stepBegun[i] || !stepBegun[j]) return false;
-        return footprintsConflict(stepAccess[i], stepLocation[i], stepAccess[j], stepLocation[j]);
-    }
-
-    /**
-     * With accesses observed: one step wrote a struct page the other read or wrote, or wrote
-     * another location the other touched (observed, or announced at its point), or read one the
-     * other wrote.
-     */
-    private boolean pagesConflict(int i, int j) {
-        if (extraConflict(i, j) || extraConflict(j, i)) return true;
-        return overlaps(writeLo[i], writeHi[i], writeLo[j], writeHi[j]) || overlaps(writeLo[i], writeHi[i], readLo[j], readHi[j])
-                || overlaps(readLo[i], readHi[i], writeLo[j], writeHi[j]);
-    }
-
-    /** Whether an unannounced access of step i conflicts with step j's observed or announced accesses. */
-    private boolean extraConflict(int i, int j) {
-        ArrayList<Object> li = extraLoc[i];
-        if (li == null || li.isEmpty()) return false;
-        for (int x = 0; x < li.size(); x++) {
-            Object loc = li.get(x);
-            boolean w = extraWrite[i].get(x);
-            if (stepBegun[j] && stepLocation[j] != null && stepAccess[j] != null && stepAccess[j] != Access.NONE
-                    && (w || stepAccess[j] != Access.READ) && Region.overlap(stepLocation[j], loc)) return true;
-            ArrayList<Object> lj = extraLoc[j];
-            if (lj == null) continue;
-            for (int y = 0; y < lj.size(); y++) if ((w || extraWrite[j].get(y)) && Region.overlap(lj.get(y), loc)) return true;
-        }
-        return false;
-    }
-
-    private void observeOther(int step, Object location, boolean write) {
-        if (extraLoc[step] == null) {
-            extraLoc[step] = new ArrayList<>();
-            extraWrite[step] = new ArrayList<>();
-        }
-        ArrayList<Object> l = extraLoc[step];
-        for (int x = 0; x < l.size(); x++) {
-            if (l.get(x) == location) {
-                if (write) extraWrite[step].set(x, true);
-                return;
-            }
-        }
-        l.add(location);
-        extraWrite[step].add(write);
-    }
-
-    private static boolean overlaps(long lo1, long hi1, long lo2, long hi2) {
-        return lo1 < hi1 && lo2 < hi2 && lo1 < hi2 && lo2 < hi1;
-    }
-
-    private void observe(int step, long lo, long hi, boolean write) {
-        if (write) {
-            writeLo[step] = Math.min(writeLo[step], lo);
-            writeHi[step] = Math.max(writeHi[step], hi);
-        } else {
-            readLo[step] = Math.min(readLo[step], lo);
-            readHi[step] = Math.max(readHi[step], hi);
-        }
-    }
-
-    private static boolean footprintsConflict(Access x, Object la, Access y, Object lb) {
-        if (x == null || y == null) return true;
-        if (x == Access.NONE || y == Access.NONE) return false;
-        if (la == null || lb == null) return true;
-        return x.conflictsWith(y) && Region.overlap(la, lb);
+        return footprints.dependent(i, j);
     }
 
     // ---- Sched ------------------------------------------------------------------------------
@@ -541,7 +439,7 @@ final class Engine implements Sched {
 
     /** Whether step i of the last execution wrote what block b's condition read (an acquire or release of its lock). */
     boolean stepConflictsWithBlock(int i, int b) {
-        return stepBegun[i] && footprintsConflict(stepAccess[i], stepLocation[i], Access.READ, blockWatched[b]);
+        return footprints.writes(i, blockWatched[b]);
     }
 
     /**
@@ -559,7 +457,7 @@ final class Engine implements Sched {
         if (blocks == 0 || blockAt[blocks - 1] != steps) return false;
         Object watched = blockWatched[blocks - 1];
         if (!begun[sleeper]) return true;
-        return footprintsConflict(pendingAccess[sleeper], pendingLocation[sleeper], Access.READ, watched);
+        return StepFootprints.conflict(pendingAccess[sleeper], pendingLocation[sleeper], Access.READ, watched);
     }
 
     @Override
@@ -593,7 +491,7 @@ final class Engine implements Sched {
         waitingFor[me] = null;
     }
 
-    @Override public boolean checksFootprints() { return undeclared != null || observing; }
+    @Override public boolean checksFootprints() { return undeclared != null || footprints.observing; }
 
     /**
      * The footprint check: a raw access while a CPU runs must lie in what the point before its
@@ -604,9 +502,9 @@ final class Engine implements Sched {
     @Override
     public void access(Object location, Access access) {
         if (mode != RUNNING) return;
-        if (observing && steps > 0) {
-            if (location instanceof StructPages sp) observe(steps - 1, sp.firstPfn(), sp.endPfn(), access != Access.READ);
-            else observeOther(steps - 1, location, access != Access.READ);
+        if (footprints.observing && steps > 0) {
+            if (location instanceof StructPages sp) footprints.observe(steps - 1, sp.firstPfn(), sp.endPfn(), access != Access.READ);
+            else footprints.observeOther(steps - 1, location, access != Access.READ);
         }
         if (undeclared == null) return;
         int me = running;

@@ -10,7 +10,7 @@ import mmsim.kernel.StructPages;
 /**
  * A 64-bit summary of what each step of the last execution read and wrote, so the race analysis
  * ({@link HappensBefore}) can tell most independent pairs of steps apart with two ANDs before it
- * asks {@link Engine#stepsDependent}, whose exact rules compare objects and pfn ranges. DPOR asks
+ * asks {@link StepFootprints#dependent}, whose exact rules compare objects and pfn ranges. DPOR asks
  * about every pair of steps of different CPUs that nothing else orders: on 000e, an offline of
  * ~2,000 steps against a reader of ~200, most of them independent.
  *
@@ -42,18 +42,19 @@ final class StepSignatures {
             pfnsWritten = Arrays.copyOf(pfnsWritten, len);
             unknown = Arrays.copyOf(unknown, len);
         }
+        StepFootprints f = e.footprints;
         for (int k = 0; k < steps; k++) {
             r = w = pr = pw = 0;
-            if (e.observing) {
-                pr |= pfnBits(e.readLo[k], e.readHi[k]);
-                pw |= pfnBits(e.writeLo[k], e.writeHi[k]);
-                ArrayList<Object> extra = e.extraLoc[k];
-                for (int x = 0; extra != null && x < extra.size(); x++) add(extra.get(x), e.extraWrite[k].get(x));
+            if (f.observing) {
+                pr |= pfnBits(f.readLo[k], f.readHi[k]);
+                pw |= pfnBits(f.writeLo[k], f.writeHi[k]);
+                ArrayList<Object> extra = f.extraLoc[k];
+                for (int x = 0; extra != null && x < extra.size(); x++) add(extra.get(x), f.extraWrite[k].get(x));
             }
             boolean unsure = false;
-            if (e.stepBegun[k]) {
-                Access a = e.stepAccess[k];
-                Object at = e.stepLocation[k];
+            if (f.begun[k]) {
+                Access a = f.access[k];
+                Object at = f.location[k];
                 if (a == null) unsure = true;
                 else if (a != Access.NONE && at == null) r = w = pr = pw = ALL;   // somewhere unknown: conflicts with any access
                 else if (a != Access.NONE) add(at, a != Access.READ);
