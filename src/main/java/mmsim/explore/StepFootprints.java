@@ -1,6 +1,5 @@
 package mmsim.explore;
 
-import java.util.ArrayList;
 import java.util.Arrays;
 
 import mmsim.kernel.Access;
@@ -25,12 +24,12 @@ final class StepFootprints {
     // with accesses observed: the struct pages read and written, as pfn ranges [lo, hi) (empty: lo >= hi)
     long[] readLo = new long[256], readHi = new long[256], writeLo = new long[256], writeHi = new long[256];
     boolean observing;
-    // ... and the other locations read or written, per step, with whether written (null: none seen)
-    ArrayList<Object>[] extraLoc = newLists(256);
-    ArrayList<Boolean>[] extraWrite = newLists(256);
-
-    @SuppressWarnings("unchecked")
-    private static <T> ArrayList<T>[] newLists(int n) { return (ArrayList<T>[]) new ArrayList[n]; }
+    // ... and the other locations read or written: step k's are extra[extraFrom[k] .. extraTo[k]),
+    // with whether written, in one log for the execution (a step adds to it only while it runs)
+    int[] extraFrom = new int[256], extraTo = new int[256];
+    Object[] extra = new Object[256];
+    boolean[] extraWritten = new boolean[256];
+    private int extras;
 
     /** Room for {@code len} steps. */
     void grow(int len) {
@@ -41,8 +40,8 @@ final class StepFootprints {
         readHi = Arrays.copyOf(readHi, len);
         writeLo = Arrays.copyOf(writeLo, len);
         writeHi = Arrays.copyOf(writeHi, len);
-        extraLoc = Arrays.copyOf(extraLoc, len);
-        extraWrite = Arrays.copyOf(extraWrite, len);
+        extraFrom = Arrays.copyOf(extraFrom, len);
+        extraTo = Arrays.copyOf(extraTo, len);
     }
 
     /** Starts step {@code step}: what its CPU announced, and nothing observed yet. */
@@ -50,10 +49,11 @@ final class StepFootprints {
         if (observing) {
             readLo[step] = writeLo[step] = Long.MAX_VALUE;
             readHi[step] = writeHi[step] = Long.MIN_VALUE;
-            if (extraLoc[step] != null) {
-                extraLoc[step].clear();
-                extraWrite[step].clear();
+            if (step == 0) {
+                Arrays.fill(extra, 0, extras, null);
+                extras = 0;
             }
+            extraFrom[step] = extraTo[step] = extras;
         }
         location[step] = at;
         access[step] = a;
@@ -71,21 +71,22 @@ final class StepFootprints {
         }
     }
 
-    /** Step {@code step} read or wrote {@code at}, which its point did not announce. */
+    /** Step {@code step}, the one running, read or wrote {@code at}, which its point did not announce. */
     void observeOther(int step, Object at, boolean write) {
-        if (extraLoc[step] == null) {
-            extraLoc[step] = new ArrayList<>();
-            extraWrite[step] = new ArrayList<>();
-        }
-        ArrayList<Object> l = extraLoc[step];
-        for (int x = 0; x < l.size(); x++) {
-            if (l.get(x) == at) {
-                if (write) extraWrite[step].set(x, true);
+        if (extraTo[step] != extras) throw new IllegalStateException("step " + step + " is not the one running");
+        for (int x = extraFrom[step]; x < extras; x++) {
+            if (extra[x] == at) {
+                extraWritten[x] |= write;
                 return;
             }
         }
-        l.add(at);
-        extraWrite[step].add(write);
+        if (extras == extra.length) {
+            extra = Arrays.copyOf(extra, extras * 2);
+            extraWritten = Arrays.copyOf(extraWritten, extras * 2);
+        }
+        extra[extras] = at;
+        extraWritten[extras++] = write;
+        extraTo[step] = extras;
     }
 
     /**
@@ -130,16 +131,12 @@ final class StepFootprints {
 
     /** Whether an unannounced access of step i conflicts with step j's observed or announced accesses. */
     private boolean extraConflict(int i, int j) {
-        ArrayList<Object> li = extraLoc[i];
-        if (li == null || li.isEmpty()) return false;
-        for (int x = 0; x < li.size(); x++) {
-            Object loc = li.get(x);
-            boolean w = extraWrite[i].get(x);
+        for (int x = extraFrom[i]; x < extraTo[i]; x++) {
+            Object loc = extra[x];
+            boolean w = extraWritten[x];
             if (begun[j] && location[j] != null && access[j] != null && access[j] != Access.NONE
                     && (w || access[j] != Access.READ) && Region.overlap(location[j], loc)) return true;
-            ArrayList<Object> lj = extraLoc[j];
-            if (lj == null) continue;
-            for (int y = 0; y < lj.size(); y++) if ((w || extraWrite[j].get(y)) && Region.overlap(lj.get(y), loc)) return true;
+            for (int y = extraFrom[j]; y < extraTo[j]; y++) if ((w || extraWritten[y]) && Region.overlap(extra[y], loc)) return true;
         }
         return false;
     }

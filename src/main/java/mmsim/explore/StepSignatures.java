@@ -1,6 +1,5 @@
 package mmsim.explore;
 
-import java.util.ArrayList;
 import java.util.Arrays;
 
 import mmsim.kernel.Access;
@@ -48,8 +47,7 @@ final class StepSignatures {
             if (f.observing) {
                 pr |= pfnBits(f.readLo[k], f.readHi[k]);
                 pw |= pfnBits(f.writeLo[k], f.writeHi[k]);
-                ArrayList<Object> extra = f.extraLoc[k];
-                for (int x = 0; extra != null && x < extra.size(); x++) add(extra.get(x), f.extraWrite[k].get(x));
+                for (int x = f.extraFrom[k]; x < f.extraTo[k]; x++) add(f.extra[x], f.extraWritten[x]);
             }
             boolean unsure = false;
             if (f.begun[k]) {
