@@ -135,7 +135,7 @@ public final class GraphCopy {
             recycler.verifyNext = false;
             recycler.original = root;
             recycler.copy = copy;
-            recycler.snapshot = GraphSnapshot.of(copy, g.copies, recycler.copyOf);
+            recycler.snapshot = GraphSnapshot.of(copy, recycler.copyOf);
         }
         return copy;
     }

@@ -50,13 +50,12 @@ final class GraphSnapshot {
     }
 
     /**
-     * Records the graph {@code copy} as it is now. {@code copies}: original to copy, as the copy
-     * made them (an object mapped to itself is shared); {@code restorable}: original to copy of
-     * the objects that restore themselves.
+     * Records the graph {@code copy} as it is now, but for what it shares with the original
+     * ({@link GraphCopy#shared}). {@code restorable}: original to copy of the objects that restore
+     * themselves.
      */
-    static GraphSnapshot of(Object copy, Map<Object, Object> copies, Map<Object, Object> restorable) {
+    static GraphSnapshot of(Object copy, Map<Object, Object> restorable) {
         IdentityHashMap<Object, Boolean> skip = new IdentityHashMap<>();
-        for (Map.Entry<Object, Object> e : copies.entrySet()) if (e.getKey() == e.getValue()) skip.put(e.getKey(), Boolean.TRUE);
         List<Restorable<Object>> rs = new ArrayList<>();
         List<Object> os = new ArrayList<>();
         for (Map.Entry<Object, Object> e : restorable.entrySet()) {
@@ -74,7 +73,7 @@ final class GraphSnapshot {
         List<GraphCopy.Fields> fields = new ArrayList<>();
         List<Object[]> refs = new ArrayList<>();
         List<long[]> prims = new ArrayList<>();
-        IdentityHashMap<Object, Boolean> seen = new IdentityHashMap<>(copies.size() * 2);
+        IdentityHashMap<Object, Boolean> seen = new IdentityHashMap<>();
         ArrayDeque<Object> todo = new ArrayDeque<>();
         todo.add(copy);
         Object o;

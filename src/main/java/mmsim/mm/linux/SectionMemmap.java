@@ -166,7 +166,8 @@ public final class SectionMemmap implements Restorable<SectionMemmap>, mmsim.ker
     /**
      * Copies back from {@code original} the blocks written since the marks were cleared, then
      * clears them. A mapping or index array allocated since (first non-zero write) is dropped
-     * when the original had none: reads then see what they saw before it existed.
+     * when the original had none, so reads see what they saw before it existed; it is kept as
+     * the spare for the next first write.
      */
     @Override
     public void restoreFrom(SectionMemmap original) {
